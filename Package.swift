@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swiftkube",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftrun", targets: ["swiftrun"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Thin C shims over what Swift cannot call directly (variadic syscalls,
+        // macros, SCM_RIGHTS) plus the libseccomp, libcap and libmnl headers.
+        .target(
+            name: "CRuntimeShims",
+            linkerSettings: [
+                .linkedLibrary("seccomp"),
+                .linkedLibrary("cap"),
+                .linkedLibrary("mnl"),
+            ]
+        ),
+        // The OCI runtime: spec model, namespaces, rootfs, cgroups, seccomp,
+        // capabilities, container lifecycle and state, the container monitor.
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "CRuntimeShims",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // runc-compatible command line over the Runtime library.
+        .executableTarget(
+            name: "swiftrun",
+            dependencies: [
+                "Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "CRuntimeShims"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

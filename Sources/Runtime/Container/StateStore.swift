@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+/// The on-disk state of all containers under a root directory
+/// (`--root`, default /run/swiftrun): one directory per container holding
+/// `state.json`, the `exec.fifo` while created, and the monitor's `exit.json`.
+public struct StateStore: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// Validates an id the way runc does: usable as one path component.
+    public static func validate(id: String) throws {
+        guard !id.isEmpty, id.count <= 1024, id != ".", id != "..", !id.hasPrefix("."),
+              id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_+-.".contains($0)) }) else {
+            throw RuntimeError.invalidContainerID(id)
+        }
+    }
+
+    public func directory(_ id: String) -> String { root + "/" + id }
+    public func stateFile(_ id: String) -> String { directory(id) + "/state.json" }
+    public func execFifo(_ id: String) -> String { directory(id) + "/exec.fifo" }
+    public func exitFile(_ id: String) -> String { directory(id) + "/exit.json" }
+
+    /// Creates the container's directory; fails if the id is taken.
+    public func reserve(_ id: String) throws {
+        try StateStore.validate(id: id)
+        try FileIO.makeDirectories(root, mode: 0o711)
+        if mkdir(directory(id), 0o711) != 0 {
+            let code = errno
+            if code == EEXIST { throw RuntimeError.containerExists(id) }
+            throw SystemError(call: "mkdir", errno: code, context: directory(id))
+        }
+    }
+
+    public func save(_ record: ContainerRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try FileIO.writeAtomically(stateFile(record.id), Array(try encoder.encode(record)))
+    }
+
+    public func load(_ id: String) throws -> ContainerRecord {
+        try StateStore.validate(id: id)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readBytes(stateFile(id))
+        } catch let error as SystemError where error.errno == ENOENT {
+            if FileIO.isDirectory(directory(id)) {
+                throw RuntimeError.other("container \"\(id)\" has a state directory without state.json (a create was interrupted before it began); remove \(directory(id))")
+            }
+            throw RuntimeError.containerNotFound(id)
+        }
+        do {
+            return try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+        } catch {
+            throw RuntimeError.other("state of container \"\(id)\" at \(stateFile(id)) is unreadable: \(error)")
+        }
+    }
+
+    /// The ids of all containers, sorted.
+    public func ids() -> [String] {
+        ((try? FileIO.listDirectory(root)) ?? []).filter { FileIO.isDirectory(directory($0)) && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Removes the container's directory and everything in it.
+    public func remove(_ id: String) throws {
+        try FileIO.removeTree(directory(id))
+    }
+
+    /// Takes an exclusive lock on the container for the duration of `body`,
+    /// so two commands never change one container at once.
+    public func withLock<T>(_ id: String, _ body: () throws -> T) throws -> T {
+        let fd = open(directory(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw RuntimeError.containerNotFound(id) }
+            throw SystemError(call: "open", errno: errno, context: directory(id))
+        }
+        defer { close(fd) }
+        try sys("flock", directory(id)) { flock(fd, LOCK_EX) }
+        return try body()
+    }
+}

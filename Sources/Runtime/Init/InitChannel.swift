@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+/// The messages the runtime and the container init exchange while a container
+/// is created or a process is exec'd. The sequence, in order:
+///
+///     runtime → init      bootstrap(config)
+///     init → runtime      requestIDMaps            (new user namespace only)
+///     runtime → init      idMapsWritten
+///     init → runtime      forked(pid)              (the intermediate then exits)
+///     runtime → child     proceed                  (child is in its cgroup; pid known)
+///     child → runtime     mountsReady              (create only, before pivot_root)
+///     runtime → child     hooksDone(state)         (prestart/createRuntime ran)
+///     child → runtime     ready                    (about to wait for start / exec)
+///     child → runtime     execFailed(message)      (only if execve fails)
+///
+/// Either side may send `failed` instead of the expected message; the init
+/// sends it before exiting, so the runtime always learns the stage and cause.
+enum InitMessage: Codable, Equatable {
+    case bootstrap(InitConfig)
+    case requestIDMaps
+    case idMapsWritten
+    case forked(pid: Int32)
+    case proceed
+    case mountsReady
+    case hooksDone(state: String)
+    case ready
+    case execFailed(message: String)
+    case failed(stage: String, message: String)
+}
+
+/// A length-prefixed JSON message stream over one end of a socketpair.
+struct InitChannel {
+    let fd: Int32
+
+    /// Thrown when the peer closed the channel.
+    struct Closed: Error {}
+
+    /// A connected pair: (runtime end, init end), both close-on-exec.
+    static func pair() throws -> (InitChannel, InitChannel) {
+        var fds: [Int32] = [0, 0]
+        try sys("socketpair") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        return (InitChannel(fd: fds[0]), InitChannel(fd: fds[1]))
+    }
+
+    func send(_ message: InitMessage) throws {
+        let body = Array(try JSONEncoder().encode(message))
+        let n = UInt32(body.count)
+        let header: [UInt8] = [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
+        try FileIO.writeAll(fd: fd, header + body, context: "init channel")
+    }
+
+    func receive() throws -> InitMessage {
+        let header = try readExactly(4)
+        let n = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        guard n < 64 << 20 else { throw RuntimeError.other("init channel: message of \(n) bytes is too large") }
+        let body = try readExactly(n)
+        return try JSONDecoder().decode(InitMessage.self, from: Data(body))
+    }
+
+    private func readExactly(_ count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let got = try out.withUnsafeMutableBytes { buf in
+                try sys("read", "init channel") { Glibc.read(fd, buf.baseAddress! + offset, count - offset) }
+            }
+            if got == 0 { throw Closed() }
+            offset += got
+        }
+        return out
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}

@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+/// Small, allocation-light file helpers built directly on the system calls.
+///
+/// cgroup and procfs files must be written in one `write(2)` and read without
+/// buffering surprises, and the container init must not rely on anything that
+/// starts threads; these helpers do exactly one open, one read or write loop
+/// and one close.
+public enum FileIO {
+    /// Reads a whole file as bytes.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
+        let fd = try sys("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        return try readAll(fd: fd, context: path)
+    }
+
+    /// Reads everything from `fd` until end of file.
+    public static func readAll(fd: Int32, context: String = "") throws -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { buf in
+                try sys("read", context) { Glibc.read(fd, buf.baseAddress, buf.count) }
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Reads a whole file as UTF-8 text.
+    public static func read(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// Reads a file and trims surrounding whitespace; cgroup and proc values.
+    public static func readTrimmed(_ path: String) throws -> String {
+        try read(path).trimmingWhitespace()
+    }
+
+    /// Writes `value` with a single `write(2)` to an existing file (cgroup,
+    /// procfs, sysfs files, where every write is one command).
+    public static func writeExisting(_ path: String, _ value: String) throws {
+        let fd = try sys("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes = Array(value.utf8)
+        if bytes.isEmpty { bytes = [] }
+        let n = try bytes.withUnsafeBytes { buf in
+            try sys("write", "\(path) (\"\(value)\")") { Glibc.write(fd, buf.baseAddress, buf.count) }
+        }
+        if n != bytes.count {
+            throw SystemError(call: "write", errno: EIO, context: "\(path): short write")
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], context: String = "") throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = try bytes.withUnsafeBytes { buf in
+                try sys("write", context) { Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset) }
+            }
+            offset += n
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same
+    /// directory, fsync, then rename over the target. Readers see the old or
+    /// the new content, never a mix, even if the writer is killed.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o600) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode)) }
+        do {
+            try writeAll(fd: fd, bytes, context: tmp)
+            try sys("fsync", tmp) { fsync(fd) }
+            close(fd)
+            try sys("rename", "\(tmp) → \(path)") { rename(tmp, path) }
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    /// Whether anything exists at `path` (without following a final symlink).
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    /// Whether `path` is a directory (following symlinks).
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir -p`.
+    public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws {
+        if isDirectory(path) { return }
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode_t(mode)) != 0 {
+                let code = errno
+                if code == EEXIST, isDirectory(current) { continue }
+                throw SystemError(call: "mkdir", errno: code, context: current)
+            }
+        }
+    }
+
+    /// `rm -rf` of a directory tree that contains no mounts.
+    public static func removeTree(_ path: String) throws {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return }
+            throw SystemError(call: "lstat", errno: errno, context: path)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) {
+                try removeTree(path + "/" + name)
+            }
+            try sys("rmdir", path) { rmdir(path) }
+        } else {
+            try sys("unlink", path) { unlink(path) }
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        let dir = try sysPointer("opendir", path) { opendir(path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and newlines.
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\n" || first == "\t" || first == "\r" {
+            scalars.removeFirst()
+        }
+        while let last = scalars.last, last == " " || last == "\n" || last == "\t" || last == "\r" {
+            scalars.removeLast()
+        }
+        return String(scalars)
+    }
+}

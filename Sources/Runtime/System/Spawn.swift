@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starting processes with posix_spawn(3), which is safe from threaded
+/// callers such as the kubelet (glibc uses CLONE_VFORK and no allocations in
+/// the child).
+public enum Spawn {
+    /// A process to start.
+    public struct Request {
+        public var path: String
+        public var args: [String]
+        public var env: [String]
+        /// Descriptors to place in the child: `source` is duplicated onto `target`.
+        /// Sources may be any descriptors, targets any numbers; collisions are handled.
+        public var fds: [(source: Int32, target: Int32)]
+        /// Start a new session (detach from the caller's terminal).
+        public var newSession: Bool
+
+        public init(path: String, args: [String], env: [String], fds: [(source: Int32, target: Int32)] = [], newSession: Bool = false) {
+            self.path = path
+            self.args = args
+            self.env = env
+            self.fds = fds
+            self.newSession = newSession
+        }
+    }
+
+    /// Starts `request` and returns its pid. The child starts with all signals
+    /// unblocked and at their default disposition.
+    public static func start(_ request: Request) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+
+        // Move every source above every target first, so no dup2 overwrites
+        // a source that a later dup2 still needs.
+        let floor = (request.fds.map(\.target).max() ?? 2) + 1
+        var temporaries: [Int32] = []
+        defer { temporaries.forEach { close($0) } }
+        for (source, target) in request.fds {
+            let high = fcntl(source, F_DUPFD_CLOEXEC, floor)
+            guard high >= 0 else { throw SystemError(call: "fcntl(F_DUPFD_CLOEXEC)", errno: errno, context: "fd \(source)") }
+            temporaries.append(high)
+            posix_spawn_file_actions_adddup2(&actions, high, target)
+        }
+
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        if request.newSession { flags |= 0x80 } // POSIX_SPAWN_SETSID
+        posix_spawnattr_setflags(&attr, Int16(flags))
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+
+        var pid: pid_t = 0
+        let rc = withCStrings(request.args) { argv in
+            withCStrings(request.env) { envp in
+                posix_spawn(&pid, request.path, &actions, &attr, argv, envp)
+            }
+        }
+        guard rc == 0 else { throw SystemError(call: "posix_spawn", errno: rc, context: request.path) }
+        return pid
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) throws -> R) rethrows -> R {
+    let pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    return try body(pointers + [nil])
+}
+
+/// How a process ended.
+public struct ExitStatus: Codable, Sendable, Equatable {
+    /// The exit code, when it exited.
+    public var code: Int32?
+    /// The signal that killed it, when it was killed.
+    public var signal: Int32?
+
+    public init(code: Int32? = nil, signal: Int32? = nil) {
+        self.code = code
+        self.signal = signal
+    }
+
+    /// Decodes a waitpid(2) status.
+    public init(waitStatus status: Int32) {
+        let sig = status & 0x7f
+        if sig == 0 {
+            self.init(code: (status >> 8) & 0xff)
+        } else {
+            self.init(signal: sig)
+        }
+    }
+
+    /// The status as a shell reports it: the code, or 128 + signal.
+    public var shellCode: Int32 { code ?? (128 + (signal ?? 0)) }
+}
+
+/// waitpid(2) for one process, retrying EINTR.
+public func waitForExit(_ pid: Int32) throws -> ExitStatus {
+    var status: Int32 = 0
+    try sys("waitpid", "pid \(pid)") { waitpid(pid, &status, 0) }
+    return ExitStatus(waitStatus: status)
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Runtime
+
+struct CreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a container; its process waits for `start`.")
+    @OptionGroup var globals: GlobalOptions
+    @OptionGroup var flags: CreateFlags
+    @Argument(help: "Container id.") var id: String
+
+    func run() throws {
+        try globals.perform { runtime in
+            _ = try runtime.create(id: id, bundle: flags.bundle, options: flags.options())
+        }
+    }
+}
+
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start the process of a created container.")
+    @OptionGroup var globals: GlobalOptions
+    @Argument(help: "Container id.") var id: String
+
+    func run() throws {
+        try globals.perform { try $0.start(id: id) }
+    }
+}
