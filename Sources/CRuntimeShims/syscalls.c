@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <linux/filter.h>
@@ -108,5 +109,8 @@ int swr_unshare(int flags) { return unshare(flags); }
 int swr_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
 int swr_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
 int swr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+pid_t swr_fork_sibling(void) {
+    return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+}
 
 int swr_errno(void) { return errno; }

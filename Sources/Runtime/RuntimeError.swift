@@ -1,6 +1,6 @@
 /// Everything the runtime can refuse or fail at, each case carrying what a
 /// user needs to fix it.
-public enum RuntimeError: Error, CustomStringConvertible, Sendable, Equatable {
+public enum RuntimeError: Error, CustomStringConvertible, Sendable, Equatable, Codable {
     /// A config.json (or `--process`, or `update`) field is malformed or unsupported.
     case invalidConfig(field: String, reason: String)
     /// A container id is not usable as a directory name.

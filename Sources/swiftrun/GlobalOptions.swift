@@ -60,12 +60,8 @@ struct GlobalOptions: ParsableArguments {
         } catch let error as ValidationError {
             throw error
         } catch {
-            Logger(label: "swiftrun").error("\(error)")
-            if log != nil {
-                // The log file took the message; still tell a human on stderr.
-                FileLogHandler.writeStderr("swiftrun: \(error)\n")
-                throw ExitCode.failure
-            }
+            // containerd reads the last error from the --log file; people read stderr.
+            if log != nil { Logger(label: "swiftrun").error("\(error)") }
             throw error
         }
     }

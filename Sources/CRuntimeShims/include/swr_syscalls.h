@@ -48,6 +48,11 @@ int swr_setresuid(uid_t r, uid_t e, uid_t s);
 int swr_setresgid(gid_t r, gid_t e, gid_t s);
 /// pipe2(2) with O_CLOEXEC (also _GNU_SOURCE-only): no window where a concurrent spawn inherits it.
 int swr_pipe_cloexec(int fds[2]);
+/// clone(CLONE_PARENT | SIGCHLD): fork, but the child becomes a child of our
+/// parent (the runtime), so the runtime reaps and waits for the container's
+/// process directly, even though it lives in another pid namespace.
+/// Only for single-threaded callers, like fork(2).
+pid_t swr_fork_sibling(void);
 /// The thread's errno after a failed libc call (Swift sees errno, but this keeps shims uniform).
 int swr_errno(void);
 

@@ -95,6 +95,9 @@ public enum DeviceFilterProgram {
                 block[i].offset = Int16(block.count - 1 - i)
             }
             prog += block
+            // A rule without conditions decides everything: the verifier
+            // rejects unreachable instructions after it.
+            if block.count == 2 { return prog }
         }
         prog.append(BPFInstruction(mov64K, dst: 0, imm: 0))
         prog.append(BPFInstruction(exit))

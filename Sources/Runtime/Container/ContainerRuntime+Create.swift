@@ -34,8 +34,15 @@ extension ContainerRuntime {
     /// Creates a container from the bundle: everything up to the user
     /// process, which waits for ``start(id:)``. On any error nothing is left:
     /// no state directory, cgroup, mount or process.
+    ///
+    /// The container's init becomes a child of the calling process, which
+    /// must reap it (or exit); long-lived callers use ``createMonitored``.
     @discardableResult
     public func create(id: String, bundle: String, options: CreateOptions = CreateOptions()) throws -> ContainerState {
+        try create(id: id, bundle: bundle, options: options, monitor: nil)
+    }
+
+    func create(id: String, bundle: String, options: CreateOptions, monitor: MonitorRecord?) throws -> ContainerState {
         try StateStore.validate(id: id)
         let bundle = try absolutePath(bundle)
         let spec = try BundleLoader.load(bundle: bundle)
@@ -60,7 +67,7 @@ extension ContainerRuntime {
         var record = ContainerRecord(
             id: id, bundle: bundle, rootfs: plan.rootfs, created: ContainerRuntime.timestamp(), phase: .creating,
             pid: 0, pidStartTime: 0, cgroupHost: host, cgroupPaths: paths, spec: spec,
-            createdNamespaces: plan.namespaces.create.sorted())
+            createdNamespaces: plan.namespaces.create.sorted(), monitor: monitor)
         var session: InitSession?
         var cgroupCreated = false
         var fds: [Int32] = []
@@ -69,6 +76,8 @@ extension ContainerRuntime {
             try store.save(record)
             let fifo = store.execFifo(id)
             try sys("mkfifo", fifo) { mkfifo(fifo, 0o622) }
+            // mkfifo honours the umask; the container's user (any uid) must be able to write.
+            try sys("chmod", fifo) { chmod(fifo, 0o622) }
             fds.append(try sys("open", fifo) { open(fifo, oPath | O_CLOEXEC) })
             plan.initConfig.execFifoFD = 3 + options.preserveFDs + 1
             if let console = try consoleFD(options.console) {
@@ -102,7 +111,10 @@ extension ContainerRuntime {
             return makeState(record, status: .created)
         } catch {
             session?.abort()
-            if record.pid > 0 { Glibc.kill(record.pid, SIGKILL) }
+            if record.pid > 0, session?.containerPid == nil {
+                Glibc.kill(record.pid, SIGKILL)
+                _ = try? waitForExit(record.pid)
+            }
             if cgroupCreated { try? cgroup.destroy() }
             try? store.remove(id)
             throw error

@@ -20,8 +20,8 @@ extension ContainerRuntime {
     /// and the cgroup of the container's init and gets the container's seccomp
     /// profile, then its own user, capabilities and limits. Returns its pid.
     ///
-    /// The caller becomes its parent only if it is a child subreaper; call
-    /// ``ForegroundProcess`` helpers to wait for it.
+    /// The process is a child of the caller, who must reap it (see
+    /// ``ForegroundProcess``), as with any child.
     public func exec(id: String, process: Spec.Process, options: ExecOptions = ExecOptions()) throws -> Int32 {
         let record = try store.load(id)
         let status = status(of: record)

@@ -129,9 +129,23 @@ extension ContainerRuntime {
                 if status == .paused { try? cgroup.thaw() }
                 waitUntilDead(record)
             }
+            if let monitor = record.monitor {
+                // Let the monitor record the exit before the directory goes.
+                waitUntilGone(monitor.pid)
+            }
             try cgroup.destroy()
             runHooksLoggingFailures(record.spec.hooks?.poststop, kind: "poststop", state: hookState(record, status: .stopped))
             try store.remove(id)
+        }
+    }
+
+    /// Polls until `pid` (a monitor, not our child) is gone, up to 5 s.
+    func waitUntilGone(_ pid: Int32) {
+        let deadline = Monotonic.now() + 5
+        var delay: UInt32 = 100
+        while Glibc.kill(pid, 0) == 0 && ProcFS.state(of: pid) != "Z" && Monotonic.now() < deadline {
+            usleep(delay)
+            delay = min(delay * 2, 10_000)
         }
     }
 

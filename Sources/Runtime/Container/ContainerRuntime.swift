@@ -96,7 +96,7 @@ public struct ContainerRuntime: Sendable {
         let state = makeState(record, status: status)
         let hookState = HookState(ociVersion: state.ociVersion, id: state.id, status: status.rawValue, pid: record.pid, bundle: record.bundle, annotations: record.spec.annotations)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(hookState)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 

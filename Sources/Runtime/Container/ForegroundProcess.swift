@@ -8,8 +8,9 @@ import CRuntimeShims
 /// terminal is proxied (with window resizes), and its exit status is ours.
 ///
 /// Create it before starting the process: it blocks signals into a
-/// signalfd and makes the caller a child subreaper, so the container's init
-/// (a grandchild) is reparented to us and no signal or exit is missed.
+/// signalfd (so none is missed) and makes the caller a child subreaper, so
+/// processes a container without its own pid namespace leaves behind are
+/// reaped too.
 public final class ForegroundProcess {
     let signalFD: Int32
     var savedMask = sigset_t()

@@ -89,7 +89,11 @@ struct InitSession {
 
     /// Kills whatever the session started and reaps the intermediate.
     func abort() {
-        if let pid = containerPid { kill(pid, SIGKILL) }
+        if let pid = containerPid {
+            // The container process is our child (CLONE_PARENT): reap it too.
+            kill(pid, SIGKILL)
+            _ = try? waitForExit(pid)
+        }
         kill(intermediatePid, SIGKILL)
         _ = try? waitForExit(intermediatePid)
         channel.close()

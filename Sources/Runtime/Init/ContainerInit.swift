@@ -17,7 +17,9 @@ public enum ContainerInit {
 
     /// Call first thing in `main` of every executable that uses the runtime.
     /// Returns normally when this process is not a container init.
+    /// It also runs the container monitor (`<exe> monitor`).
     public static func runIfRequested() {
+        ContainerMonitor.runIfRequested()
         let args = CommandLine.arguments
         guard args.count >= 2, args[1] == "init", let value = getenv(channelVariable),
               let fd = Int32(String(cString: value)) else { return }
@@ -39,7 +41,8 @@ public enum ContainerInit {
             stage = "namespaces"
             try enterNamespaces(config, channel: channel)
             stage = "fork"
-            let pid = try sys("fork") { fork() }
+            // The container process becomes the runtime's child, not ours.
+            let pid = try sys("clone(CLONE_PARENT)") { swr_fork_sibling() }
             if pid > 0 {
                 try channel.send(.forked(pid: pid))
                 _exit(0)
@@ -51,9 +54,14 @@ public enum ContainerInit {
     }
 
     /// Reports `error` to the runtime and exits.
-    static func fail(_ channel: InitChannel, stage: String, _ error: any Error) -> Never {
+    static func fail(_ channel: InitChannel, stage: String, _ error: any Error, toStderr: Bool = false) -> Never {
         let message = (error as? any CustomStringConvertible)?.description ?? "\(error)"
         try? channel.send(.failed(stage: stage, message: message))
+        if toStderr {
+            // After `ready` nobody may be reading the channel (create has returned).
+            let line = Array("container init failed at \(stage): \(message)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        }
         _exit(1)
     }
 
@@ -97,6 +105,7 @@ public enum ContainerInit {
 
     static func runChild(_ config: InitConfig, channel: InitChannel) -> Never {
         var stage = "start"
+        var readySent = false
         do {
             guard case .proceed = try channel.receive() else { throw RuntimeError.other("expected proceed") }
             _ = setsid()
@@ -134,6 +143,7 @@ public enum ContainerInit {
             stage = "process"
             let path = try ProcessFinalizer.prepare(config.process, preserveFDs: config.preserveFDs, keepFDs: [channel.fd, config.execFifoFD, config.consoleSocketFD].compactMap { $0 })
             try channel.send(.ready)
+            readySent = true
             if config.mode == .create, let fifo = config.execFifoFD {
                 stage = "waiting for start"
                 try waitForStart(fifo)
@@ -142,7 +152,7 @@ public enum ContainerInit {
             }
             ProcessFinalizer.exec(path: path, process: config.process, channel: channel)
         } catch {
-            fail(channel, stage: stage, error)
+            fail(channel, stage: stage, error, toStderr: readySent)
         }
     }
 

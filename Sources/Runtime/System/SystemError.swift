@@ -5,7 +5,7 @@ import Glibc
 /// A failed system call: which call, the errno it returned, and what it was
 /// working on (a path, a pid, a namespace), so the message alone tells a user
 /// what broke.
-public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable, Codable {
     /// The call that failed, such as `mount` or `pivot_root`.
     public var call: String
     /// The errno value.

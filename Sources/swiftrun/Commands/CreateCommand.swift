@@ -9,7 +9,7 @@ struct CreateCommand: ParsableCommand {
 
     func run() throws {
         try globals.perform { runtime in
-            _ = try runtime.create(id: id, bundle: flags.bundle, options: flags.options())
+            try flags.create(runtime, id: id)
         }
     }
 }

@@ -9,6 +9,16 @@ struct CreateFlags: ParsableArguments {
     @Flag(name: .customLong("no-pivot"), help: "Use MS_MOVE and chroot instead of pivot_root (roots on ramfs).") var noPivot = false
     @Flag(name: .customLong("no-new-keyring"), help: "Keep the caller's session keyring.") var noNewKeyring = false
     @Option(name: .customLong("preserve-fds"), help: "Pass this many extra descriptors (from fd 3) to the container.") var preserveFDs: Int32 = 0
+    @Option(name: .customLong("monitor-log"), help: "Hand the container to a detached monitor that writes its output to this file in the CRI log format and records its exit (swiftrun extension).") var monitorLog: String?
+
+    /// Creates the container, under a monitor when --monitor-log is given.
+    @discardableResult
+    func create(_ runtime: ContainerRuntime, id: String, console: ConsoleTarget? = nil) throws -> ContainerState {
+        if let monitorLog {
+            return try runtime.createMonitored(id: id, bundle: bundle, logPath: monitorLog, options: options(console: console))
+        }
+        return try runtime.create(id: id, bundle: bundle, options: options(console: console))
+    }
 
     func options(console: ConsoleTarget? = nil) -> Runtime.CreateOptions {
         Runtime.CreateOptions(

@@ -17,9 +17,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let code: Int32 = try globals.perform { runtime in
             if detach {
-                try runtime.create(id: id, bundle: flags.bundle, options: flags.options())
+                try flags.create(runtime, id: id)
                 try runtime.start(id: id)
                 return 0
+            }
+            if flags.monitorLog != nil {
+                throw ValidationError("--monitor-log needs --detach: the monitor, not swiftrun, waits for the container")
             }
             let foreground = try ForegroundProcess()
             let spec = try BundleLoader.load(bundle: flags.bundle)
@@ -29,9 +32,15 @@ struct RunCommand: ParsableCommand {
                 let pair = try foreground.consoleSocketPair()
                 console = .socketFD(pair.runtimeEnd)
                 ourEnd = pair.ourEnd
-                defer { close(pair.runtimeEnd) }
             }
-            let state = try runtime.create(id: id, bundle: flags.bundle, options: flags.options(console: console))
+            let state: ContainerState
+            do {
+                state = try runtime.create(id: id, bundle: flags.bundle, options: flags.options(console: console))
+                if case .socketFD(let fd) = console { close(fd) }
+            } catch {
+                if case .socketFD(let fd) = console { close(fd) }
+                throw error
+            }
             var master: Int32?
             do {
                 if let ourEnd {

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+
+extension ContainerRuntime {
+    /// Creates a container owned by a detached monitor process that writes its
+    /// stdout/stderr to `logPath` in the CRI format and records its exit in
+    /// ``exitStatus(id:)``. Start it with ``start(id:)`` as usual. The
+    /// container and its monitor survive the caller.
+    @discardableResult
+    public func createMonitored(id: String, bundle: String, logPath: String, options: CreateOptions = CreateOptions()) throws -> ContainerState {
+        if options.console != .none || options.preserveFDs != 0 {
+            throw RuntimeError.unsupported("a monitored container takes no console or preserved descriptors; its output goes to \(logPath)")
+        }
+        let (ours, theirs) = try UnixSocket.pair()
+        defer { close(ours) }
+        let pid: Int32
+        do {
+            defer { close(theirs) }
+            pid = try Spawn.start(Spawn.Request(
+                path: initExecutable, args: [CommandLine.arguments.first ?? "swiftrun", "monitor"],
+                env: ["\(ContainerMonitor.channelVariable)=3"], fds: [(theirs, 3)], newSession: true))
+        }
+        _ = try? waitForExit(pid)
+        let request = ContainerMonitor.Request(
+            root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
+            pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring)
+        try ContainerMonitor.writeFrame(ours, Array(try JSONEncoder().encode(request)))
+        let body: [UInt8]
+        do {
+            body = try ContainerMonitor.readFrame(ours)
+        } catch {
+            throw RuntimeError.other("the container monitor exited before reporting (is ContainerInit.runIfRequested() called first in main?)")
+        }
+        switch try JSONDecoder().decode(ContainerMonitor.Reply.self, from: Data(body)) {
+        case .created(let state): return state
+        case .failed(let error): throw error
+        }
+    }
+
+    /// The exit of a monitored container, once its process has ended.
+    public func exitStatus(id: String) -> ContainerExit? {
+        guard let bytes = try? FileIO.readBytes(store.exitFile(id)) else { return nil }
+        return try? JSONDecoder().decode(ContainerExit.self, from: Data(bytes))
+    }
+}

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntimeShims
+import FoundationEssentials
+
+/// The per-container monitor: a small process, detached from whoever asked
+/// for the container, that creates it as its child subreaper, holds its
+/// stdout and stderr and writes them to a CRI log file, reaps it and records
+/// its exit in `exit.json`. Containers started this way keep running, and no
+/// exit status is lost, when the kubelet (or anything else) that started
+/// them dies or restarts.
+///
+/// It is the runtime's executable re-run as `<exe> monitor`, like the init.
+enum ContainerMonitor {
+    static let channelVariable = "_SWIFTRUN_MONITORFD"
+
+    /// What the caller asks the monitor to do.
+    struct Request: Codable {
+        var root: String
+        var id: String
+        var bundle: String
+        var logPath: String
+        var pidFile: String?
+        var noPivot: Bool
+        var noNewKeyring: Bool
+    }
+
+    /// The monitor's answer once the container is created (or not).
+    enum Reply: Codable {
+        case created(ContainerState)
+        case failed(RuntimeError)
+    }
+
+    static func runIfRequested() {
+        let args = CommandLine.arguments
+        guard args.count >= 2, args[1] == "monitor", let value = getenv(channelVariable),
+              let fd = Int32(String(cString: value)) else { return }
+        unsetenv(channelVariable)
+        run(reportFD: fd)
+    }
+
+    static func run(reportFD: Int32) -> Never {
+        // Detach: the caller reaps this first process at once; the grandchild
+        // lives on in its own session.
+        let child = fork()
+        if child != 0 { _exit(child > 0 ? 0 : 1) }
+
+        let request: Request
+        do {
+            let bytes = try readFrame(reportFD)
+            request = try JSONDecoder().decode(Request.self, from: Data(bytes))
+        } catch {
+            _exit(1)
+        }
+        var all = sigset_t()
+        sigfillset(&all)
+        sigprocmask(SIG_BLOCK, &all, nil)
+        let signals = signalfd(-1, &all, Int32(SFD_CLOEXEC))
+        _ = swr_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+        // The container's stdio: /dev/null in, pipes out.
+        var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard signals >= 0, null >= 0, swr_pipe_cloexec(&outPipe) == 0, swr_pipe_cloexec(&errPipe) == 0 else {
+            reply(reportFD, .failed(.system(SystemError(call: "monitor setup", errno: errno))))
+            _exit(1)
+        }
+        dup2(null, 0)
+        dup2(outPipe[1], 1)
+        dup2(errPipe[1], 2)
+
+        let runtime = ContainerRuntime(root: request.root)
+        let state: ContainerState
+        do {
+            let options = CreateOptions(pidFile: request.pidFile, noPivot: request.noPivot, noNewKeyring: request.noNewKeyring)
+            state = try runtime.create(id: request.id, bundle: request.bundle, options: options,
+                                       monitor: MonitorRecord(logPath: request.logPath, pid: getpid()))
+        } catch {
+            reply(reportFD, .failed(RuntimeError.wrap(error)))
+            _exit(1)
+        }
+        // Only the container holds the write ends now.
+        dup2(null, 1)
+        dup2(null, 2)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard var log = try? CRILogWriter(path: request.logPath) else {
+            reply(reportFD, .failed(.other("cannot open log file \(request.logPath)")))
+            try? runtime.delete(id: request.id, force: true)
+            _exit(1)
+        }
+        reply(reportFD, .created(state))
+        close(reportFD)
+
+        let status = pump(init: state.pid, signals: signals, out: outPipe[0], err: errPipe[0], log: &log)
+        log.flush()
+        log.close()
+        let oom = (try? runtime.record(id: request.id)).map { runtime.cgroups(of: $0).oomKillCount() > 0 } ?? false
+        let exit = ContainerExit(exitCode: status.shellCode, signal: status.signal, finishedAt: String(decoding: CRILogWriter.timestamp(CRILogWriter.realtime()), as: UTF8.self),
+                                 oomKilled: oom && status.signal == SIGKILL)
+        if let bytes = try? JSONEncoder().encode(exit) {
+            try? FileIO.writeAtomically(runtime.store.exitFile(request.id), Array(bytes), mode: 0o644)
+        }
+        _exit(0)
+    }
+
+    /// Copies output to the log until the init is reaped and the pipes are
+    /// drained (or 2 s after the exit, if leftover processes hold them open).
+    static func pump(init pid: Int32, signals: Int32, out: Int32, err: Int32, log: inout CRILogWriter) -> ExitStatus {
+        var status: ExitStatus?
+        var open: [Int32: CRILogWriter.Stream] = [out: .stdout, err: .stderr]
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var drainDeadline: Double?
+        while status == nil || !open.isEmpty {
+            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+            fds += open.keys.sorted().map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let timeout: Int32 = status == nil ? -1 : 100
+            if poll(&fds, nfds_t(fds.count), timeout) < 0 && errno != EINTR { break }
+            for p in fds where p.revents != 0 {
+                if p.fd == signals {
+                    var info = signalfd_siginfo()
+                    _ = withUnsafeMutableBytes(of: &info) { read(signals, $0.baseAddress, $0.count) }
+                    guard info.ssi_signo == UInt32(SIGCHLD) else { continue }
+                    while true {
+                        var raw: Int32 = 0
+                        let reaped = waitpid(-1, &raw, WNOHANG)
+                        if reaped <= 0 { break }
+                        if reaped == pid {
+                            status = ExitStatus(waitStatus: raw)
+                            drainDeadline = Monotonic.now() + 2
+                        }
+                    }
+                } else if let stream = open[p.fd] {
+                    let n = read(p.fd, &buffer, buffer.count)
+                    if n > 0 {
+                        log.append(buffer[0..<n], from: stream)
+                    } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                        close(p.fd)
+                        open[p.fd] = nil
+                    }
+                }
+            }
+            if let deadline = drainDeadline, Monotonic.now() > deadline { break }
+        }
+        return status ?? ExitStatus(code: 255)
+    }
+
+    static func reply(_ fd: Int32, _ reply: Reply) {
+        guard let body = try? JSONEncoder().encode(reply) else { return }
+        try? writeFrame(fd, Array(body))
+    }
+
+    static func writeFrame(_ fd: Int32, _ body: [UInt8]) throws {
+        let n = UInt32(body.count)
+        try FileIO.writeAll(fd: fd, [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)] + body)
+    }
+
+    static func readFrame(_ fd: Int32) throws -> [UInt8] {
+        func exactly(_ count: Int) throws -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: count)
+            var off = 0
+            while off < count {
+                let got = try out.withUnsafeMutableBytes { buf in
+                    try sys("read", "monitor channel") { Glibc.read(fd, buf.baseAddress! + off, count - off) }
+                }
+                if got == 0 { throw InitChannel.Closed() }
+                off += got
+            }
+            return out
+        }
+        let h = try exactly(4)
+        return try exactly(Int(h[0]) | Int(h[1]) << 8 | Int(h[2]) << 16 | Int(h[3]) << 24)
+    }
+}

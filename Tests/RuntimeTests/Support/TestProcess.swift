@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntimeShims
+@testable import Runtime
+
+/// Runs a command to completion, capturing stdout and stderr, killing it
+/// after `timeout` seconds so a hung test fails instead of hanging CI.
+///
+/// Output goes to memory files rather than pipes and is read once the
+/// command exits: `swiftrun create` hands its stdio to the container, which
+/// keeps it open long after swiftrun is gone.
+struct TestProcess {
+    struct Result: CustomStringConvertible {
+        var status: ExitStatus
+        var stdout: String
+        var stderr: String
+        var code: Int32 { status.shellCode }
+        var description: String { "exit \(code)\nstdout: \(stdout)\nstderr: \(stderr)" }
+    }
+
+    /// Runs `args` (args[0] is an absolute path). `extraFDs` are placed at 3, 4, …
+    static func run(_ args: [String], env: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stdin: String? = nil,
+                    extraFDs: [Int32] = [], timeout: Double = 60) throws -> Result {
+        let out = swr_memfd_create("stdout", 1), err = swr_memfd_create("stderr", 1)
+        var inPipe: [Int32] = [0, 0]
+        guard out >= 0, err >= 0, swr_pipe_cloexec(&inPipe) == 0 else { throw SystemError(call: "memfd/pipe", errno: errno) }
+        defer { close(out); close(err) }
+        var fds: [(source: Int32, target: Int32)] = [(inPipe[0], 0), (out, 1), (err, 2)]
+        for (i, fd) in extraFDs.enumerated() { fds.append((fd, Int32(3 + i))) }
+        let pid = try Spawn.start(Spawn.Request(path: args[0], args: args, env: env, fds: fds))
+        close(inPipe[0])
+        if let stdin { try? FileIO.writeAll(fd: inPipe[1], Array(stdin.utf8)) }
+        close(inPipe[1])
+        let status = try HookRunner.waitWithTimeout(pid, seconds: Int(timeout.rounded(.up))) ?? ExitStatus(signal: SIGKILL)
+        func contents(_ fd: Int32) -> String {
+            lseek(fd, 0, SEEK_SET)
+            return String(decoding: (try? FileIO.readAll(fd: fd)) ?? [], as: UTF8.self)
+        }
+        return Result(status: status, stdout: contents(out), stderr: contents(err))
+    }
+}

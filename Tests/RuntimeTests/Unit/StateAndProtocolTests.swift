@@ -1,0 +1,91 @@
+import Testing
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Runtime
+
+@Suite struct StateStoreTests {
+    func tempRoot() -> String {
+        var template = Array("/tmp/swiftrun-state-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    @Test(arguments: ["", ".", "..", ".hidden", "a/b", "a b", "ü"])
+    func rejectsBadIDs(id: String) {
+        #expect(throws: RuntimeError.invalidContainerID(id)) { try StateStore.validate(id: id) }
+    }
+
+    @Test func acceptsRuncIDs() throws {
+        for id in ["abc", "a_b-c.d+e", "0123456789abcdef"] { try StateStore.validate(id: id) }
+    }
+
+    @Test func reserveIsExclusiveAndRecordsRoundTrip() throws {
+        let store = StateStore(root: tempRoot())
+        defer { try? FileIO.removeTree(store.root) }
+        try store.reserve("c1")
+        #expect(throws: RuntimeError.containerExists("c1")) { try store.reserve("c1") }
+        let record = ContainerRecord(id: "c1", bundle: "/b", rootfs: "/b/rootfs", created: "2026-01-01T00:00:00Z", phase: .creating,
+                                     pid: 0, pidStartTime: 0, cgroupHost: Hosts.hybrid, cgroupPaths: ["memory": "/x"],
+                                     spec: Spec.defaultConfig(), createdNamespaces: [.pid, .mount])
+        try store.save(record)
+        #expect(try store.load("c1") == record)
+        #expect(store.ids() == ["c1"])
+        #expect(throws: RuntimeError.containerNotFound("c2")) { try store.load("c2") }
+        try store.remove("c1")
+        #expect(store.ids().isEmpty)
+    }
+}
+
+@Suite struct InitChannelTests {
+    @Test func messagesRoundTripOverASocketPair() throws {
+        let (a, b) = try InitChannel.pair()
+        defer { a.close(); b.close() }
+        let messages: [InitMessage] = [.requestIDMaps, .forked(pid: 42), .hooksDone(state: "{}"), .failed(stage: "rootfs", message: "mount: EPERM")]
+        for m in messages { try a.send(m) }
+        for m in messages { #expect(try b.receive() == m) }
+    }
+
+    @Test func closedPeerIsReported() throws {
+        let (a, b) = try InitChannel.pair()
+        a.close()
+        defer { b.close() }
+        #expect(throws: InitChannel.Closed.self) { try b.receive() }
+    }
+}
+
+@Suite struct CRILogWriterTests {
+    @Test func writesFullAndPartialLines() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        var writer = CRILogWriter(fd: fds[1]) { timespec(tv_sec: 1_767_366_245, tv_nsec: 7) }
+        writer.append(Array("one\ntw".utf8)[...], from: .stdout)
+        writer.append(Array("o\n".utf8)[...], from: .stdout)
+        writer.append(Array("err".utf8)[...], from: .stderr)
+        writer.append([UInt8](repeating: 65, count: CRILogWriter.maxLineSize + 3)[...], from: .stdout)
+        writer.flush()
+        writer.close()
+        let text = String(decoding: try FileIO.readAll(fd: fds[0]), as: UTF8.self)
+        let lines = text.split(separator: "\n")
+        #expect(lines[0] == "2026-01-02T15:04:05.000000007Z stdout F one")
+        #expect(lines[1] == "2026-01-02T15:04:05.000000007Z stdout F two")
+        #expect(lines[2].hasPrefix("2026-01-02T15:04:05.000000007Z stdout P AAAA"))
+        #expect(lines[2].count == 40 + CRILogWriter.maxLineSize)
+        #expect(lines[3] == "2026-01-02T15:04:05.000000007Z stdout F AAA")
+        #expect(lines[4] == "2026-01-02T15:04:05.000000007Z stderr F err")
+    }
+}
+
+@Suite struct NamespacePlanTests {
+    @Test func joinOrderIsUserFirstMountLast() throws {
+        let plan = try NamespacePlan(spec: [
+            Spec.Namespace(type: "mount", path: "/proc/1/ns/mnt"), Spec.Namespace(type: "network", path: "/run/netns/a"),
+            Spec.Namespace(type: "user", path: "/proc/1/ns/user"), Spec.Namespace(type: "pid"), Spec.Namespace(type: "uts"),
+        ])
+        #expect(plan.join.map(\.kind) == [.user, .network, .mount])
+        #expect(plan.create == [.pid, .uts])
+        #expect(plan.unshareFlagsAfterUser == NamespaceKind.pid.cloneFlag | NamespaceKind.uts.cloneFlag)
+        #expect(plan.has(.network) && !plan.has(.ipc))
+    }
+}
