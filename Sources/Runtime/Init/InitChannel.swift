@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
+import CRuntimeShims
 
 /// The messages the runtime and the container init exchange while a container
 /// is created or a process is exec'd. The sequence, in order:
