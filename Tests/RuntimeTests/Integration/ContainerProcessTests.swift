@@ -107,7 +107,7 @@ struct ContainerProcessTests {
     }
 
     @Test func userNamespaceWithMappings() throws {
-        let b = try TestBundle()
+        let b = try TestBundle(copyRootfs: true)
         defer { b.cleanUp() }
         b.spec.linux?.namespaces?.append(Spec.Namespace(type: "user"))
         b.spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]

@@ -14,7 +14,10 @@ final class TestBundle {
     let stateRoot: String
     var spec: Spec
 
-    init(_ name: String = #function, args: [String] = ["true"]) throws {
+    /// `copyRootfs` copies the busybox tree into the bundle instead of linking
+    /// it: a user namespace's mapped root must be able to reach every path
+    /// component, and a checkout may sit under a private directory.
+    init(_ name: String = #function, args: [String] = ["true"], copyRootfs: Bool = false) throws {
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let base = name.prefix(while: { $0.isLetter || $0.isNumber }).prefix(20)
         id = "\(base)-\(tag)"
@@ -24,7 +27,12 @@ final class TestBundle {
         // Mapped users of user-namespace tests must be able to reach the rootfs.
         chmod(dir, 0o755)
         stateRoot = dir + "/state"
-        try sys("symlink") { symlink(TestEnvironment.rootfs, dir + "/rootfs") }
+        if copyRootfs {
+            let r = try TestProcess.run(["/bin/cp", "-a", TestEnvironment.rootfs, dir + "/rootfs"])
+            guard r.code == 0 else { throw RuntimeError.other("copying the rootfs failed: \(r)") }
+        } else {
+            try sys("symlink") { symlink(TestEnvironment.rootfs, dir + "/rootfs") }
+        }
         spec = Spec.defaultConfig(terminal: false, args: args)
         spec.linux?.cgroupsPath = "/swiftrun-test-\(id)"
         spec.mounts?.append(Spec.Mount(destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"]))
