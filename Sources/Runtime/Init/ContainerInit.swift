@@ -132,10 +132,11 @@ public enum ContainerInit {
                     stage = "console"
                     try Console.setUp(config)
                 }
-                stage = "rootfs finalize"
-                try setup.finalize()
+                // sysctls go in before /proc/sys turns read-only.
                 stage = "hostname and sysctl"
                 try applyUTSAndSysctl(config)
+                stage = "rootfs finalize"
+                try setup.finalize()
             } else if config.process.terminal {
                 stage = "console"
                 try Console.setUp(config)

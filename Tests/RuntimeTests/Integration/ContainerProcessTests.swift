@@ -21,6 +21,29 @@ struct ContainerProcessTests {
         #expect(b.leftovers.isEmpty, "\(b.leftovers)")
     }
 
+    @Test func sysctlUmaskOomScoreAndTimeNamespace() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.spec.linux?.sysctl = ["net.ipv4.ip_forward": "1", "kernel.shmmni": "1000"]
+        b.spec.process?.user.umask = 0o027
+        b.spec.process?.oomScoreAdj = 123
+        let timeNamespace = NamespaceKind.time.isSupportedByKernel
+        if timeNamespace {
+            b.spec.linux?.namespaces?.append(Spec.Namespace(type: "time"))
+            b.spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 864_000, nanosecs: 0)]
+        }
+        b.shell("cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni /proc/self/oom_score_adj; umask; cut -d. -f1 /proc/uptime")
+        let r = try b.run()
+        #expect(r.code == 0, "\(r)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.prefix(4) == ["1", "1000", "123", "0027"], "\(r)")
+        if timeNamespace {
+            #expect((lines.last.flatMap { Int($0) } ?? 0) >= 864_000, "\(r)")
+        }
+        // The host's own value is untouched.
+        #expect(try FileIO.readTrimmed("/proc/sys/kernel/shmmni") != "1000")
+    }
+
     @Test func capabilitiesAndNoNewPrivileges() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }
@@ -103,6 +126,28 @@ struct ContainerProcessTests {
         let current = r.stdout.split(separator: "\n").first { $0.hasPrefix("current=") }.flatMap { Int($0.dropFirst(8)) } ?? 99
         #expect(current <= 12, "\(r)")
         #expect(r.stdout.contains("fork-refused"), "\(r)")
+        #expect(b.leftovers.isEmpty, "\(b.leftovers)")
+    }
+
+    @Test(.enabled(if: FileIO.exists("/sys/kernel/mm/hugepages/hugepages-2048kB"), "no 2 MiB huge pages on this kernel"))
+    func hugetlbLimitGoesWhereTheControllerIs() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.spec.linux?.resources = Spec.Resources(hugepageLimits: [Spec.HugepageLimit(pageSize: "2MB", limit: 4 << 20)])
+        b.spec.process?.args = ["sleep", "60"]
+        let host = try CgroupHost.detect()
+        let created = try b.create()
+        switch host.location(of: "hugetlb") {
+        case .v1(let h)?:
+            #expect(created.code == 0, "\(created)")
+            #expect(try FileIO.readTrimmed(h.mountpoint + "/swiftrun-test-\(b.id)/hugetlb.2MB.limit_in_bytes") == String(4 << 20))
+        case .v2?:
+            #expect(created.code == 0, "\(created)")
+            #expect(try FileIO.readTrimmed(host.unifiedMountpoint! + "/swiftrun-test-\(b.id)/hugetlb.2MB.max") == String(4 << 20))
+        case nil:
+            #expect(created.code != 0 && created.stderr.contains("cannot enforce hugetlb limit"), "\(created)")
+        }
+        _ = try b.swiftrun(["delete", "--force", b.id])
         #expect(b.leftovers.isEmpty, "\(b.leftovers)")
     }
 

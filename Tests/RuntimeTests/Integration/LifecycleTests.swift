@@ -63,6 +63,44 @@ struct LifecycleTests {
         #expect(try b.swiftrun(["state", b.id]).stderr.contains("does not exist"))
     }
 
+    @Test func execWithTerminalAndDetachedRun() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.spec.process?.args = ["sleep", "300"]
+        let run = try b.run(["--detach"])
+        #expect(run.code == 0, "\(run)")
+        #expect(try b.state()?.status == .running)
+        let tty = try b.swiftrun(["exec", "-t", b.id, "sh", "-c", "tty; [ -t 1 ] && echo stdout-is-tty"])
+        #expect(tty.code == 0, "\(tty)")
+        #expect(tty.stdout.contains("/dev/pts/") && tty.stdout.contains("stdout-is-tty"), "\(tty)")
+        let process = b.dir + "/process.json"
+        var p = Spec.Process(args: ["sh", "-c", "echo from-process-file $GREETING"], env: ["PATH=/bin", "GREETING=hi"], cwd: "/")
+        p.user = Spec.User(uid: 65534, gid: 65534)
+        try FileIO.writeAtomically(process, Array(try JSONEncoder().encode(p)))
+        let fromFile = try b.swiftrun(["exec", "--process", process, b.id])
+        #expect(fromFile.stdout == "from-process-file hi\n", "\(fromFile)")
+        #expect(try b.swiftrun(["delete", "--force", b.id]).code == 0)
+        #expect(b.leftovers.isEmpty)
+    }
+
+    /// A runtime killed in the middle of `create` leaves a container that
+    /// `list` shows and `delete` removes completely.
+    @Test func createKilledHalfWayIsVisibleAndDeletable() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.spec.process?.args = ["sleep", "300"]
+        // The createRuntime hook runs as a child of swiftrun: it kills its parent.
+        b.spec.hooks = Spec.Hooks(createRuntime: [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "kill -9 $PPID"])])
+        let crashed = try b.create()
+        #expect(crashed.status.signal == SIGKILL, "\(crashed)")
+        let list = try b.swiftrun(["list", "--format", "json"])
+        #expect(list.stdout.contains("\"id\":\"\(b.id)\""), "\(list)")
+        #expect(!b.cgroupDirectories.filter { FileIO.exists($0) }.isEmpty)
+        let deleted = try b.swiftrun(["delete", b.id])
+        #expect(deleted.code == 0, "\(deleted)")
+        #expect(b.leftovers.isEmpty, "\(b.leftovers)")
+    }
+
     @Test func killAllAndForcedDelete() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }
