@@ -26,14 +26,15 @@ extension ContainerRuntime {
         let request = ContainerMonitor.Request(
             root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
             pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring)
-        try ContainerMonitor.writeFrame(ours, Array(try JSONEncoder().encode(request)))
-        let body: [UInt8]
+        let channel = InitChannel(fd: ours)
+        try channel.send(value: request)
+        let reply: ContainerMonitor.Reply
         do {
-            body = try ContainerMonitor.readFrame(ours)
-        } catch {
+            reply = try channel.receive(ContainerMonitor.Reply.self)
+        } catch is InitChannel.Closed {
             throw RuntimeError.other("the container monitor exited before reporting (is ContainerInit.runIfRequested() called first in main?)")
         }
-        switch try JSONDecoder().decode(ContainerMonitor.Reply.self, from: Data(body)) {
+        switch reply {
         case .created(let state): return state
         case .failed(let error): throw error
         }

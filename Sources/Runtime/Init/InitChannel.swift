@@ -32,7 +32,8 @@ enum InitMessage: Codable, Equatable {
     case failed(stage: String, message: String)
 }
 
-/// A length-prefixed JSON message stream over one end of a socketpair.
+/// A length-prefixed JSON message stream over one end of a socketpair: the
+/// init protocol's transport, also used between the runtime and a monitor.
 struct InitChannel {
     let fd: Int32
 
@@ -47,18 +48,28 @@ struct InitChannel {
     }
 
     func send(_ message: InitMessage) throws {
-        let body = Array(try JSONEncoder().encode(message))
+        try send(value: message)
+    }
+
+    func receive() throws -> InitMessage {
+        try receive(InitMessage.self)
+    }
+
+    /// Sends any value as one frame.
+    func send<T: Encodable>(value: T) throws {
+        let body = Array(try JSONEncoder().encode(value))
         let n = UInt32(body.count)
         let header: [UInt8] = [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
         try FileIO.writeAll(fd: fd, header + body, context: "init channel")
     }
 
-    func receive() throws -> InitMessage {
+    /// Receives one frame as a `T`.
+    func receive<T: Decodable>(_ type: T.Type) throws -> T {
         let header = try readExactly(4)
         let n = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
         guard n < 64 << 20 else { throw RuntimeError.other("init channel: message of \(n) bytes is too large") }
         let body = try readExactly(n)
-        return try JSONDecoder().decode(InitMessage.self, from: Data(body))
+        return try JSONDecoder().decode(T.self, from: Data(body))
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {

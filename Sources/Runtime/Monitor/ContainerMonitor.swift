@@ -46,10 +46,10 @@ enum ContainerMonitor {
         let child = fork()
         if child != 0 { _exit(child > 0 ? 0 : 1) }
 
+        let channel = InitChannel(fd: reportFD)
         let request: Request
         do {
-            let bytes = try readFrame(reportFD)
-            request = try JSONDecoder().decode(Request.self, from: Data(bytes))
+            request = try channel.receive(Request.self)
         } catch {
             _exit(1)
         }
@@ -147,29 +147,6 @@ enum ContainerMonitor {
     }
 
     static func reply(_ fd: Int32, _ reply: Reply) {
-        guard let body = try? JSONEncoder().encode(reply) else { return }
-        try? writeFrame(fd, Array(body))
-    }
-
-    static func writeFrame(_ fd: Int32, _ body: [UInt8]) throws {
-        let n = UInt32(body.count)
-        try FileIO.writeAll(fd: fd, [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)] + body)
-    }
-
-    static func readFrame(_ fd: Int32) throws -> [UInt8] {
-        func exactly(_ count: Int) throws -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: count)
-            var off = 0
-            while off < count {
-                let got = try out.withUnsafeMutableBytes { buf in
-                    try sys("read", "monitor channel") { Glibc.read(fd, buf.baseAddress! + off, count - off) }
-                }
-                if got == 0 { throw InitChannel.Closed() }
-                off += got
-            }
-            return out
-        }
-        let h = try exactly(4)
-        return try exactly(Int(h[0]) | Int(h[1]) << 8 | Int(h[2]) << 16 | Int(h[3]) << 24)
+        try? InitChannel(fd: fd).send(value: reply)
     }
 }
