@@ -29,7 +29,13 @@ struct InitSession {
         let argv0 = CommandLine.arguments.first ?? "swiftrun"
         let pid: Int32
         do {
-            pid = try Spawn.start(Spawn.Request(path: executable, args: [argv0, "init"], env: ["\(ContainerInit.channelVariable)=\(base)"], fds: fds))
+            if Spawn.isSingleThreaded && executable == "/proc/self/exe" {
+                // A single-threaded runtime (the swiftrun CLI) is already the
+                // program the init would exec: fork it instead.
+                pid = try Spawn.fork(fds: fds) { ContainerInit.run(channel: InitChannel(fd: base)) }
+            } else {
+                pid = try Spawn.start(Spawn.Request(path: executable, args: [argv0, "init"], env: ["\(ContainerInit.channelVariable)=\(base)"], fds: fds))
+            }
         } catch {
             parentEnd.close()
             throw error

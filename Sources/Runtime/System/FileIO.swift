@@ -68,14 +68,16 @@ public enum FileIO {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same
-    /// directory, fsync, then rename over the target. Readers see the old or
-    /// the new content, never a mix, even if the writer is killed.
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o600) throws {
+    /// directory, then rename over the target. Readers see the old or the new
+    /// content, never a mix, even if the writer is killed. `durable` adds an
+    /// fsync so the content also survives a power loss (state under /run,
+    /// a tmpfs, does not need it).
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o600, durable: Bool = false) throws {
         let tmp = path + ".tmp-\(getpid())"
         let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode)) }
         do {
             try writeAll(fd: fd, bytes, context: tmp)
-            try sys("fsync", tmp) { fsync(fd) }
+            if durable { try sys("fsync", tmp) { fsync(fd) } }
             close(fd)
             try sys("rename", "\(tmp) → \(path)") { rename(tmp, path) }
         } catch {
