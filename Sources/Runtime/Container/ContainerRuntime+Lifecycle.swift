@@ -7,7 +7,7 @@ extension ContainerRuntime {
     /// Starts the user process of a created container.
     public func start(id: String) throws {
         try store.withLock(id) {
-            var record = try store.load(id)
+            let record = try store.load(id)
             let status = status(of: record)
             guard status == .created else { throw RuntimeError.invalidState(id: id, status: status, operation: "start") }
             let fifo = store.execFifo(id)
@@ -26,7 +26,6 @@ extension ContainerRuntime {
                 }
             }
             unlink(fifo)
-            record.phase = .created
             runHooksLoggingFailures(record.spec.hooks?.poststart, kind: "poststart", state: hookState(record, status: .running))
         }
     }
