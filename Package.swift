@@ -29,12 +29,20 @@ let package = Package(
                 .linkedLibrary("mnl"),
             ]
         ),
+        // Netlink messages built in Swift, sent through libmnl; shared by
+        // rtnetlink (Runtime) and nf_tables (Proxy).
+        .target(
+            name: "Netlink",
+            dependencies: ["CRuntimeShims"],
+            swiftSettings: swiftSettings
+        ),
         // The OCI runtime: spec model, namespaces, rootfs, cgroups, seccomp,
         // capabilities, container lifecycle and state, the container monitor.
         .target(
             name: "Runtime",
             dependencies: [
                 "CRuntimeShims",
+                "Netlink",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -50,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "CRuntimeShims"],
+            dependencies: ["Runtime", "CRuntimeShims", "Netlink"],
             swiftSettings: swiftSettings
         ),
     ]

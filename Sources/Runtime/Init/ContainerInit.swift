@@ -17,9 +17,11 @@ public enum ContainerInit {
 
     /// Call first thing in `main` of every executable that uses the runtime.
     /// Returns normally when this process is not a container init.
-    /// It also runs the container monitor (`<exe> monitor`).
+    /// It also runs the runtime's other helper modes: the container monitor
+    /// (`<exe> monitor`) and the namespace pinner (`<exe> pin-namespaces`).
     public static func runIfRequested() {
         ContainerMonitor.runIfRequested()
+        PinnedNamespaces.runIfRequested()
         let args = CommandLine.arguments
         guard args.count >= 2, args[1] == "init", let value = getenv(channelVariable),
               let fd = Int32(String(cString: value)) else { return }

@@ -1,0 +1,120 @@
+/// One netlink message to send: header fields, a fixed-size family header
+/// and attributes, built in pure Swift so tests compare the exact bytes.
+///
+/// ```swift
+/// var m = NetlinkMessage(type: RouteNetlinkType.newLink, flags: [.request, .ack, .create, .exclusive])
+/// m.append(IfInfoMessage(family: 0, index: 0).bytes)
+/// m.attribute(IFLA.ifname, string: "br0")
+/// m.nested(IFLA.linkinfo) { $0.attribute(IFLA_INFO.kind, string: "bridge") }
+/// ```
+public struct NetlinkMessage: Sendable, Equatable {
+    public var type: UInt16
+    public var flags: NetlinkFlags
+    /// The family header and attributes (everything after nlmsghdr).
+    public var payload: [UInt8] = []
+    /// What this message does, for error messages ("RTM_NEWLINK veth1234").
+    public var summary: String
+
+    public init(type: UInt16, flags: NetlinkFlags, summary: String = "") {
+        self.type = type
+        self.flags = flags
+        self.summary = summary
+    }
+
+    /// Appends raw bytes (a family header), padded to 4 bytes.
+    public mutating func append(_ bytes: [UInt8]) {
+        payload += bytes
+        pad()
+    }
+
+    mutating func pad() {
+        while payload.count % 4 != 0 { payload.append(0) }
+    }
+
+    /// Appends an attribute with raw data.
+    public mutating func attribute(_ type: UInt16, _ data: [UInt8]) {
+        let length = UInt16(4 + data.count)
+        payload += length.littleEndianBytes + type.littleEndianBytes + data
+        pad()
+    }
+
+    public mutating func attribute(_ type: UInt16, string: String) {
+        attribute(type, Array(string.utf8) + [0])
+    }
+
+    public mutating func attribute(_ type: UInt16, u8: UInt8) { attribute(type, [u8]) }
+    public mutating func attribute(_ type: UInt16, u16: UInt16) { attribute(type, u16.littleEndianBytes) }
+    public mutating func attribute(_ type: UInt16, u32: UInt32) { attribute(type, u32.littleEndianBytes) }
+    public mutating func attribute(_ type: UInt16, u64: UInt64) { attribute(type, u64.littleEndianBytes) }
+    /// Network byte order (nf_tables uses big-endian for most numbers).
+    public mutating func attribute(_ type: UInt16, be32: UInt32) { attribute(type, be32.bigEndianBytes) }
+    public mutating func attribute(_ type: UInt16, be64: UInt64) { attribute(type, be64.bigEndianBytes) }
+
+    /// Appends a nested attribute whose contents `body` builds. `flagNested`
+    /// sets NLA_F_NESTED, which nf_tables requires.
+    public mutating func nested(_ type: UInt16, flagNested: Bool = false, _ body: (inout NetlinkMessage) -> Void) {
+        let start = payload.count
+        payload += [0, 0, 0, 0]
+        body(&self)
+        let length = UInt16(payload.count - start)
+        let t = flagNested ? type | 0x8000 : type
+        payload.replaceSubrange(start..<(start + 4), with: length.littleEndianBytes + t.littleEndianBytes)
+        pad()
+    }
+
+    /// The complete message with its nlmsghdr.
+    public func serialized(sequence: UInt32, portID: UInt32 = 0) -> [UInt8] {
+        let length = UInt32(16 + payload.count)
+        return length.littleEndianBytes + type.littleEndianBytes + flags.rawValue.littleEndianBytes
+            + sequence.littleEndianBytes + portID.littleEndianBytes + payload
+    }
+}
+
+/// nlmsghdr flags.
+public struct NetlinkFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let request = NetlinkFlags(rawValue: 0x1)
+    public static let multi = NetlinkFlags(rawValue: 0x2)
+    public static let ack = NetlinkFlags(rawValue: 0x4)
+    public static let echo = NetlinkFlags(rawValue: 0x8)
+    /// GET: the root of a dump.
+    public static let root = NetlinkFlags(rawValue: 0x100)
+    public static let match = NetlinkFlags(rawValue: 0x200)
+    public static let dump: NetlinkFlags = [.root, .match]
+    /// NEW: replace an existing object.
+    public static let replace = NetlinkFlags(rawValue: 0x100)
+    /// NEW: fail if it exists.
+    public static let exclusive = NetlinkFlags(rawValue: 0x200)
+    /// NEW: create if missing.
+    public static let create = NetlinkFlags(rawValue: 0x400)
+    /// NEW: append.
+    public static let append = NetlinkFlags(rawValue: 0x800)
+}
+
+extension FixedWidthInteger {
+    /// The value's bytes, least significant first.
+    public var littleEndianBytes: [UInt8] {
+        withUnsafeBytes(of: self.littleEndian) { Array($0) }
+    }
+
+    /// The value's bytes, most significant first (network order).
+    public var bigEndianBytes: [UInt8] {
+        withUnsafeBytes(of: self.bigEndian) { Array($0) }
+    }
+
+    /// Reads a little-endian value at `offset`.
+    public init(littleEndianBytes bytes: ArraySlice<UInt8>, at offset: Int) {
+        var v: Self = 0
+        for i in 0..<MemoryLayout<Self>.size { v |= Self(truncatingIfNeeded: bytes[bytes.startIndex + offset + i]) << (8 * i) }
+        self = v
+    }
+
+    /// Reads a big-endian value at `offset`.
+    public init(bigEndianBytes bytes: ArraySlice<UInt8>, at offset: Int) {
+        var v: Self = 0
+        for i in 0..<MemoryLayout<Self>.size { v = (v << 8) | Self(truncatingIfNeeded: bytes[bytes.startIndex + offset + i]) }
+        self = v
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntimeShims
+
+/// Namespaces that exist without any process in them: each is bind-mounted
+/// onto a file, the way `ip netns add` keeps a network namespace. The kubelet
+/// pins a pod's network, IPC and UTS namespaces like this instead of running
+/// a pause process, and its containers join them by path.
+public enum PinnedNamespaces {
+    static let variable = "_SWIFTRUN_PINFD"
+
+    /// Creates new namespaces of `kinds` and pins each at `directory/<procName>`
+    /// (e.g. `net`, `ipc`, `uts`). `hostname` is set in a new UTS namespace.
+    /// `executable` is re-run to host the namespaces for a moment (it must
+    /// call ``ContainerInit/runIfRequested()`` first in `main`).
+    @discardableResult
+    public static func create(_ kinds: [NamespaceKind], in directory: String, hostname: String? = nil,
+                              executable: String = "/proc/self/exe") throws -> [NamespaceKind: String] {
+        guard !kinds.contains(.user), !kinds.contains(.mount), !kinds.contains(.pid) else {
+            throw RuntimeError.unsupported("pinning user, mount or pid namespaces")
+        }
+        try FileIO.makeDirectories(directory, mode: 0o755)
+        var fds: [Int32] = [0, 0]
+        try sys("socketpair", "namespace pinning") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        defer { close(fds[0]) }
+        let flags = kinds.reduce(Int32(0)) { $0 | $1.cloneFlag }
+        let pid: Int32
+        do {
+            defer { close(fds[1]) }
+            pid = try Spawn.start(Spawn.Request(path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "pin-namespaces", String(flags), hostname ?? ""],
+                                                env: ["\(variable)=3"], fds: [(fds[1], 3)]))
+        }
+        defer {
+            close(fds[0])
+            _ = try? waitForExit(pid)
+        }
+        var status: UInt8 = 1
+        guard read(fds[0], &status, 1) == 1, status == 0 else {
+            throw RuntimeError.other("the helper that creates namespaces \(kinds.map(\.rawValue)) failed (errno \(status))")
+        }
+        var pinned: [NamespaceKind: String] = [:]
+        do {
+            for kind in kinds {
+                let path = directory + "/" + kind.procName
+                try LinuxMountSyscalls().createFile(path, mode: 0o444)
+                try LinuxMountSyscalls().mount(source: "/proc/\(pid)/ns/\(kind.procName)", target: path, type: nil, flags: .bind, data: nil)
+                pinned[kind] = path
+            }
+        } catch {
+            remove(Array(pinned.values))
+            throw error
+        }
+        return pinned
+    }
+
+    /// Unpins namespaces: the namespace goes away once nothing else uses it.
+    /// Missing files are fine.
+    public static func remove(_ paths: [String]) {
+        for path in paths {
+            _ = umount2(path, Int32(MNT_DETACH))
+            unlink(path)
+        }
+    }
+
+    /// Whether `path` is a pinned namespace (an nsfs bind mount).
+    public static func isPinned(_ path: String) -> Bool {
+        var st = statfs()
+        return statfs(path, &st) == 0 && UInt(st.f_type) == 0x6e73_6673 // NSFS_MAGIC
+    }
+
+    /// The helper process: unshare, report, and wait until the runtime has
+    /// bind-mounted the namespaces (it closes the socket).
+    static func runIfRequested() {
+        let args = CommandLine.arguments
+        guard args.count >= 4, args[1] == "pin-namespaces", let value = getenv(variable),
+              let fd = Int32(String(cString: value)), let flags = Int32(args[2]) else { return }
+        var status: UInt8 = 0
+        if swr_unshare(flags) != 0 {
+            status = UInt8(truncatingIfNeeded: errno)
+        } else if !args[3].isEmpty, flags & NamespaceKind.uts.cloneFlag != 0, sethostname(args[3], args[3].utf8.count) != 0 {
+            status = UInt8(truncatingIfNeeded: errno)
+        }
+        _ = write(fd, &status, 1)
+        var byte: UInt8 = 0
+        _ = read(fd, &byte, 1)
+        _exit(status == 0 ? 0 : 1)
+    }
+}
