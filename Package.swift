@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Thin C shims over what Swift cannot call directly (variadic syscalls,
@@ -47,6 +48,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // zlib (Debian zlib1g-dev), for gzip layers.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // OCI images: references, the content-addressed store, layer
+        // unpacking (whiteouts, ownership, no path escapes), overlayfs roots.
+        .target(
+            name: "Images",
+            dependencies: [
+                "Runtime", "CRuntimeShims", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // runc-compatible command line over the Runtime library.
         .executableTarget(
             name: "swiftrun",
@@ -58,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "CRuntimeShims", "Netlink"],
+            dependencies: ["Runtime", "CRuntimeShims", "Netlink", "Images"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/xattr.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <libmnl/libmnl.h>

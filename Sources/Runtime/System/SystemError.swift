@@ -35,7 +35,7 @@ public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable, 
 /// ```
 @discardableResult
 @inline(__always)
-func sys<T: BinaryInteger>(_ call: String, _ context: @autoclosure () -> String = "", _ body: () -> T) throws -> T {
+public func sys<T: BinaryInteger>(_ call: String, _ context: @autoclosure () -> String = "", _ body: () -> T) throws -> T {
     while true {
         let result = body()
         if result >= 0 { return result }
@@ -47,7 +47,7 @@ func sys<T: BinaryInteger>(_ call: String, _ context: @autoclosure () -> String 
 
 /// Like ``sys(_:_:_:)`` for calls that return a pointer or nil.
 @inline(__always)
-func sysPointer<T>(_ call: String, _ context: @autoclosure () -> String = "", _ body: () -> T?) throws -> T {
+public func sysPointer<T>(_ call: String, _ context: @autoclosure () -> String = "", _ body: () -> T?) throws -> T {
     while true {
         if let result = body() { return result }
         let code = Glibc.errno

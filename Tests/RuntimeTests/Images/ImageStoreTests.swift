@@ -1,0 +1,118 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Images
+@testable import Runtime
+
+/// The store against the real filesystem and overlayfs (root: ownership, whiteout devices, mounts).
+@Suite(.enabled(if: TestEnvironment.integrationReady && FileIO.isDirectory(TestEnvironment.packageRoot + "/rootfs/out/oci"),
+                Comment(rawValue: TestEnvironment.integrationSkipReason.isEmpty ? "rootfs/out/oci missing: run rootfs/build" : TestEnvironment.integrationSkipReason)))
+final class ImageStoreTests {
+    let dir: String
+    let store: ImageStore
+
+    init() {
+        var template = Array("/tmp/swiftrun-images-XXXXXX".utf8CString)
+        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        store = ImageStore(root: dir + "/store")
+    }
+
+    deinit {
+        for line in ((try? FileIO.read("/proc/self/mountinfo")) ?? "").split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), 2) }
+        }
+        try? FileIO.removeTree(dir)
+    }
+
+    @Test func importsTheBusyboxLayoutAndRunsAContainerFromIt() throws {
+        let images = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/oci", name: "busybox")
+        #expect(images.map { $0.names }.flatMap { $0 }.contains("docker.io/library/busybox:1.35"))
+        let image = try store.resolve("busybox:1.35")
+        #expect(try store.resolve("docker.io/library/busybox:latest").id == image.id)
+        #expect(try store.resolve(String(image.id.hex.prefix(8))).id == image.id)
+        #expect(image.config.config?.Cmd == ["sh"])
+        // The tarball form imports the same content.
+        let again = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar", tag: "1.35", name: "mirror/busybox:v1")
+        #expect(again.first?.id == image.id)
+        #expect(try store.list().count == 1)
+
+        // A container root from the image, writable without touching the layer.
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        unlink(b.dir + "/rootfs")
+        let rootfs = try store.mountRootfs(for: image, in: b.dir)
+        defer { try? ContainerRootfs.remove(in: b.dir) }
+        #expect(rootfs == b.dir + "/rootfs")
+        b.spec.root = Spec.Root(path: "rootfs", readonly: false)
+        b.shell("echo changed > /etc/hostname && cat /etc/hostname && ls /bin/busybox")
+        let r = try b.run()
+        #expect(r.stdout == "changed\n/bin/busybox\n", "\(r)")
+        #expect(!FileIO.exists(store.layerPath(image.diffIDs[0]) + "/etc/hostname"))
+        #expect(FileIO.exists(b.dir + "/upper/etc/hostname"))
+        try ContainerRootfs.remove(in: b.dir)
+        #expect(!ContainerRootfs.isMounted(rootfs) && !FileIO.exists(b.dir + "/upper"))
+
+        // Removing by one name keeps the image; by the last name removes content too.
+        try store.remove("mirror/busybox:v1")
+        #expect(try store.list().count == 1)
+        try store.remove("busybox:1.35")
+        try store.remove("busybox:latest")
+        #expect(try store.list().isEmpty)
+        #expect(try FileIO.listDirectory(dir + "/store/blobs/sha256").isEmpty)
+        #expect(try FileIO.listDirectory(dir + "/store/layers").isEmpty)
+    }
+
+    @Test func whiteoutsAndOpaqueDirectoriesHideLowerContent() throws {
+        let lower = TarBuilder.tar([.directory("data/"), .file("data/keep", "k"), .file("data/gone", "g"),
+                                    .directory("cache/"), .file("cache/old", "o"), .file("bin-link-target", "t"),
+                                    .hardLink("hard", target: "bin-link-target")])
+        let upper = TarBuilder.tar([.file("data/.wh.gone", ""), .directory("cache/"), .file("cache/.wh..wh..opq", ""), .file("cache/new", "n")])
+        _ = try TestLayout(at: dir + "/layout", layers: [lower, upper])
+        let image = try #require(try store.importLayout(at: dir + "/layout", name: "test/whiteouts:1").first)
+        let c = dir + "/c1"
+        let rootfs = try store.mountRootfs(for: image, in: c)
+        defer { try? ContainerRootfs.remove(in: c) }
+        #expect(FileIO.exists(rootfs + "/data/keep"))
+        #expect(!FileIO.exists(rootfs + "/data/gone"))
+        #expect(try FileIO.listDirectory(rootfs + "/cache") == ["new"])
+        var a = stat(), b = stat()
+        stat(rootfs + "/hard", &a)
+        stat(rootfs + "/bin-link-target", &b)
+        #expect(a.st_ino == b.st_ino)
+    }
+
+    @Test func escapingLayersAndBadDigestsLeaveNothing() throws {
+        let evil = TarBuilder.tar([.file("ok", "fine"), .file("../../escaped", "boom")])
+        _ = try TestLayout(at: dir + "/evil", layers: [evil])
+        #expect {
+            try store.importLayout(at: dir + "/evil", name: "evil:1")
+        } throws: { error in
+            (error as? ImageError)?.description.contains("refusing entry \"../../escaped\": the path leaves the image root") == true
+        }
+        #expect(!FileIO.exists(dir + "/escaped") && !FileIO.exists(dir + "/store/escaped"))
+
+        // A symlink pointing out of the layer cannot be used to write outside it.
+        let sneaky = TarBuilder.tar([.symlink("etc", target: "/tmp"), .file("etc/swiftrun-should-not-exist", "x")])
+        _ = try TestLayout(at: dir + "/sneaky", layers: [sneaky], tag: "2")
+        let image = try #require(try store.importLayout(at: dir + "/sneaky", name: "sneaky:2").first)
+        #expect(!FileIO.exists("/tmp/swiftrun-should-not-exist"))
+        #expect(FileIO.exists(store.layerPath(image.diffIDs[0]) + "/tmp/swiftrun-should-not-exist"))
+
+        let good = TarBuilder.tar([.file("a", "aaaa")])
+        _ = try TestLayout(at: dir + "/corrupt", layers: [good], tag: "3", corruptLayer: true)
+        #expect {
+            try store.importLayout(at: dir + "/corrupt", name: "corrupt:3")
+        } throws: { error in
+            guard case ImageError.digestMismatch(let what, _, _)? = error as? ImageError else { return false }
+            return what.hasPrefix("layer ")
+        }
+        #expect(throws: ImageError.notFound("corrupt:3")) { try self.store.resolve("corrupt:3") }
+        let leftovers = try FileIO.listDirectory(dir + "/store/blobs/sha256").filter { $0.contains(".tmp-") }
+            + FileIO.listDirectory(dir + "/store/layers").filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+        #expect(throws: ImageError.self) { try self.store.importLayout(at: self.dir + "/corrupt", tag: "nope", name: "x:1") }
+        #expect(throws: ImageError.self) { try self.store.importLayout(at: self.dir + "/does-not-exist") }
+    }
+}
