@@ -61,6 +61,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // kube-proxy's library: the nf_tables netlink encoder and the service ruleset.
+        .target(
+            name: "Proxy",
+            dependencies: ["Netlink"],
+            swiftSettings: swiftSettings
+        ),
         // runc-compatible command line over the Runtime library.
         .executableTarget(
             name: "swiftrun",
@@ -68,6 +74,11 @@ let package = Package(
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProxyTests",
+            dependencies: ["Proxy", "Netlink"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

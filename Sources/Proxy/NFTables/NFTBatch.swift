@@ -1,0 +1,289 @@
+public import Netlink
+
+/// One nf_tables transaction: every change between a batch-begin and a
+/// batch-end message, applied by the kernel atomically (all or nothing).
+///
+/// ```swift
+/// var batch = NFTBatch(family: .ipv4, table: "kube-proxy")
+/// batch.addTable()
+/// batch.addChain("services")
+/// batch.addRule(chain: "services", NFTMatch.destinationTuple() + [.lookup(set: "service-ips", setID: nil, from: NFT.Register.r32(0), verdict: true, invert: false)])
+/// try NFTables(connection).apply(batch)
+/// ```
+public struct NFTBatch: Sendable {
+    public let family: NFT.Family
+    public let table: String
+    public private(set) var messages: [NetlinkMessage] = []
+    var nextSetID: UInt32 = 1
+
+    public init(family: NFT.Family, table: String) {
+        self.family = family
+        self.table = table
+    }
+
+    /// Number of changes (without the begin/end markers).
+    public var count: Int { messages.count }
+    public var isEmpty: Bool { messages.isEmpty }
+
+    func message(_ type: NFT.Message, _ flags: NetlinkFlags, _ summary: String) -> NetlinkMessage {
+        var m = NetlinkMessage(type: type.type, flags: flags, summary: summary)
+        m.append([family.rawValue, 0, 0, 0]) // nfgenmsg: family, NFNETLINK_V0, res_id 0
+        return m
+    }
+
+    // MARK: - Tables
+
+    /// Creates the table if missing (no error if it exists).
+    public mutating func addTable() {
+        var m = message(.newTable, [.request, .create], "add table \(family.keyword) \(table)")
+        m.attribute(NFT.TableAttr.name, string: table)
+        m.attribute(NFT.TableAttr.flags, be32: 0)
+        messages.append(m)
+    }
+
+    /// Deletes the table and everything in it.
+    public mutating func deleteTable() {
+        var m = message(.delTable, [.request], "delete table \(family.keyword) \(table)")
+        m.attribute(NFT.TableAttr.name, string: table)
+        messages.append(m)
+    }
+
+    // MARK: - Chains
+
+    /// A base chain hooked into netfilter.
+    public struct BaseChain: Sendable, Equatable {
+        public var type: String
+        public var hook: NFT.Hook
+        public var priority: Int32
+        public init(type: String, hook: NFT.Hook, priority: Int32) {
+            self.type = type
+            self.hook = hook
+            self.priority = priority
+        }
+    }
+
+    /// Creates a chain (a base chain when `base` is given) if missing.
+    public mutating func addChain(_ name: String, base: BaseChain? = nil) {
+        var m = message(.newChain, [.request, .create], "add chain \(family.keyword) \(table) \(name)")
+        m.attribute(NFT.ChainAttr.table, string: table)
+        m.attribute(NFT.ChainAttr.name, string: name)
+        if let base {
+            m.attribute(NFT.ChainAttr.type, string: base.type)
+            m.attribute(NFT.ChainAttr.policy, be32: UInt32(NFT.VerdictCode.accept.rawValue))
+            m.nested(NFT.ChainAttr.hook, flagNested: true) { h in
+                h.attribute(NFT.HookAttr.number, be32: base.hook.rawValue)
+                h.attribute(NFT.HookAttr.priority, be32: UInt32(bitPattern: base.priority))
+            }
+        }
+        messages.append(m)
+    }
+
+    /// Removes every rule of a chain.
+    public mutating func flushChain(_ name: String) {
+        var m = message(.delRule, [.request], "flush chain \(family.keyword) \(table) \(name)")
+        m.attribute(NFT.RuleAttr.table, string: table)
+        m.attribute(NFT.RuleAttr.chain, string: name)
+        messages.append(m)
+    }
+
+    /// Deletes an (empty, unreferenced) chain.
+    public mutating func deleteChain(_ name: String) {
+        var m = message(.delChain, [.request], "delete chain \(family.keyword) \(table) \(name)")
+        m.attribute(NFT.ChainAttr.table, string: table)
+        m.attribute(NFT.ChainAttr.name, string: name)
+        messages.append(m)
+    }
+
+    // MARK: - Rules
+
+    /// Appends a rule to a chain. `comment` becomes the rule's userdata
+    /// (shown by `nft list`), which the proxy uses to name services.
+    public mutating func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil) {
+        var m = message(.newRule, [.request, .create, .append], "add rule \(family.keyword) \(table) \(chain)")
+        m.attribute(NFT.RuleAttr.table, string: table)
+        m.attribute(NFT.RuleAttr.chain, string: chain)
+        m.nested(NFT.RuleAttr.expressions, flagNested: true) { list in
+            for e in expressions { e.encode(into: &list) }
+        }
+        if let comment {
+            // nft's userdata TLV: type 0 (NFTNL_UDATA_RULE_COMMENT), length, NUL-terminated text.
+            let text = Array(comment.utf8.prefix(127)) + [0]
+            m.attribute(NFT.RuleAttr.userdata, [0, UInt8(text.count)] + text)
+        }
+        messages.append(m)
+    }
+
+    /// Appends a rule that jumps through an anonymous verdict map keyed by a
+    /// 4-byte integer in `register` (`numgen random mod N vmap { 0 : goto a, … }`).
+    public mutating func addRuleWithAnonymousVerdictMap(chain: String, prefix: [NFTExpression], register: UInt32,
+                                                        entries: [(key: UInt32, verdict: NFT.VerdictCode, chain: String)], comment: String? = nil) {
+        let id = nextSetID
+        nextSetID += 1
+        let name = "__map%d"
+        var set = message(.newSet, [.request, .create], "add anonymous map in \(family.keyword) \(table) \(chain)")
+        set.attribute(NFT.SetAttr.table, string: table)
+        set.attribute(NFT.SetAttr.name, string: name)
+        set.attribute(NFT.SetAttr.flags, be32: NFT.SetFlags([.anonymous, .constant, .map]).rawValue)
+        set.attribute(NFT.SetAttr.keyType, be32: NFT.DataType.integer.rawValue)
+        set.attribute(NFT.SetAttr.keyLength, be32: 4)
+        set.attribute(NFT.SetAttr.dataType, be32: NFT.verdictDataType)
+        set.attribute(NFT.SetAttr.dataLength, be32: 0)
+        set.attribute(NFT.SetAttr.id, be32: id)
+        set.nested(NFT.SetAttr.desc, flagNested: true) { $0.attribute(NFT.SetAttr.descSize, be32: UInt32(entries.count)) }
+        set.attribute(NFT.SetAttr.userdata, NFTBatch.setUserdata(hostOrderKey: true))
+        messages.append(set)
+        if !entries.isEmpty {
+            var elements = message(.newSetElem, [.request, .create], "add elements to anonymous map in \(chain)")
+            elements.attribute(NFT.SetElemListAttr.table, string: table)
+            elements.attribute(NFT.SetElemListAttr.set, string: name)
+            elements.attribute(NFT.SetElemListAttr.setID, be32: id)
+            elements.nested(NFT.SetElemListAttr.elements, flagNested: true) { list in
+                for (i, e) in entries.enumerated() {
+                    NFTBatch.element(index: i, key: e.key.littleEndianBytes, verdict: e.verdict, chain: e.chain, into: &list)
+                }
+            }
+            messages.append(elements)
+        }
+        addRule(chain: chain, prefix + [.lookup(set: name, setID: id, from: register, verdict: true, invert: false)], comment: comment)
+    }
+
+    // MARK: - Sets and maps
+
+    /// A named set or map.
+    public struct SetSpec: Sendable, Equatable {
+        public var name: String
+        public var keyTypes: [NFT.DataType]
+        /// A verdict map when true, a plain set when false.
+        public var verdictMap: Bool
+        public var timeoutMilliseconds: UInt64?
+
+        public init(name: String, keyTypes: [NFT.DataType], verdictMap: Bool, timeoutMilliseconds: UInt64? = nil) {
+            self.name = name
+            self.keyTypes = keyTypes
+            self.verdictMap = verdictMap
+            self.timeoutMilliseconds = timeoutMilliseconds
+        }
+
+        var keyLength: UInt32 { keyTypes.reduce(0) { $0 + $1.registerLength } }
+    }
+
+    /// Creates a set or verdict map if missing. Returns its id within this
+    /// batch, for lookups added in the same batch.
+    @discardableResult
+    public mutating func addSet(_ spec: SetSpec) -> UInt32 {
+        var m = message(.newSet, [.request, .create], "add \(spec.verdictMap ? "map" : "set") \(family.keyword) \(table) \(spec.name)")
+        m.attribute(NFT.SetAttr.table, string: table)
+        m.attribute(NFT.SetAttr.name, string: spec.name)
+        var flags: NFT.SetFlags = spec.verdictMap ? .map : []
+        if spec.timeoutMilliseconds != nil { flags.insert(.timeout) }
+        m.attribute(NFT.SetAttr.flags, be32: flags.rawValue)
+        m.attribute(NFT.SetAttr.keyType, be32: NFT.DataType.concatenation(spec.keyTypes))
+        m.attribute(NFT.SetAttr.keyLength, be32: spec.keyLength)
+        if spec.verdictMap {
+            m.attribute(NFT.SetAttr.dataType, be32: NFT.verdictDataType)
+            m.attribute(NFT.SetAttr.dataLength, be32: 0)
+        }
+        let id = nextSetID
+        m.attribute(NFT.SetAttr.id, be32: id)
+        nextSetID += 1
+        if let timeout = spec.timeoutMilliseconds { m.attribute(NFT.SetAttr.timeout, be64: timeout) }
+        m.attribute(NFT.SetAttr.userdata, NFTBatch.setUserdata(hostOrderKey: false))
+        messages.append(m)
+        return id
+    }
+
+    /// Removes every element of a set or map.
+    public mutating func flushSet(_ name: String) {
+        var m = message(.delSetElem, [.request], "flush \(family.keyword) \(table) \(name)")
+        m.attribute(NFT.SetElemListAttr.table, string: table)
+        m.attribute(NFT.SetElemListAttr.set, string: name)
+        messages.append(m)
+    }
+
+    public mutating func deleteSet(_ name: String) {
+        var m = message(.delSet, [.request], "delete set \(family.keyword) \(table) \(name)")
+        m.attribute(NFT.SetAttr.table, string: table)
+        m.attribute(NFT.SetAttr.name, string: name)
+        messages.append(m)
+    }
+
+    /// nft's set userdata: the key and data byte order, so `nft list` prints
+    /// integer keys (numgen results are host-endian) as numbers.
+    static func setUserdata(hostOrderKey: Bool) -> [UInt8] {
+        [0, 4] + UInt32(hostOrderKey ? 1 : 0).littleEndianBytes + [1, 4] + UInt32(0).littleEndianBytes
+    }
+
+    /// A map element: key bytes (fields each padded to 4 bytes) → verdict.
+    public struct MapElement: Sendable, Equatable, Hashable {
+        public var key: [UInt8]
+        public var verdict: NFT.VerdictCode
+        public var chain: String?
+        public init(key: [UInt8], verdict: NFT.VerdictCode, chain: String?) {
+            self.key = key
+            self.verdict = verdict
+            self.chain = chain
+        }
+    }
+
+    /// Adds elements to a verdict map (at most a few hundred per message).
+    public mutating func addElements(_ set: String, _ elements: [MapElement]) {
+        for chunk in stride(from: 0, to: elements.count, by: 256).map({ Array(elements[$0..<min($0 + 256, elements.count)]) }) {
+            var m = message(.newSetElem, [.request, .create], "add \(chunk.count) element(s) to \(family.keyword) \(table) \(set)")
+            m.attribute(NFT.SetElemListAttr.table, string: table)
+            m.attribute(NFT.SetElemListAttr.set, string: set)
+            m.nested(NFT.SetElemListAttr.elements, flagNested: true) { list in
+                for (i, e) in chunk.enumerated() { NFTBatch.element(index: i, key: e.key, verdict: e.verdict, chain: e.chain, into: &list) }
+            }
+            messages.append(m)
+        }
+    }
+
+    /// Removes elements (by key) from a set or map.
+    public mutating func deleteElements(_ set: String, keys: [[UInt8]]) {
+        for chunk in stride(from: 0, to: keys.count, by: 256).map({ Array(keys[$0..<min($0 + 256, keys.count)]) }) {
+            var m = message(.delSetElem, [.request], "delete \(chunk.count) element(s) from \(family.keyword) \(table) \(set)")
+            m.attribute(NFT.SetElemListAttr.table, string: table)
+            m.attribute(NFT.SetElemListAttr.set, string: set)
+            m.nested(NFT.SetElemListAttr.elements, flagNested: true) { list in
+                for (i, key) in chunk.enumerated() {
+                    list.nested(UInt16(i + 1), flagNested: true) { e in
+                        e.nested(NFT.SetElemAttr.key, flagNested: true) { $0.attribute(NFT.DataAttr.value, key) }
+                    }
+                }
+            }
+            messages.append(m)
+        }
+    }
+
+    /// One element; like nft, the n-th element of a list has attribute type n.
+    static func element(index: Int, key: [UInt8], verdict: NFT.VerdictCode, chain: String?, into list: inout NetlinkMessage) {
+        list.nested(UInt16(index + 1), flagNested: true) { e in
+            e.nested(NFT.SetElemAttr.key, flagNested: true) { $0.attribute(NFT.DataAttr.value, key) }
+            e.nested(NFT.SetElemAttr.data, flagNested: true) { data in
+                NFTExpression.encodeVerdict(verdict, chain: chain, into: &data)
+            }
+        }
+    }
+
+    /// The messages framed by batch begin/end, as the kernel wants them.
+    public var framed: [NetlinkMessage] {
+        var begin = NetlinkMessage(type: NFT.batchBegin, flags: [.request], summary: "batch begin")
+        begin.append([0, 0] + NFT.subsystem.bigEndianBytes)
+        var end = NetlinkMessage(type: NFT.batchEnd, flags: [.request], summary: "batch end")
+        end.append([0, 0] + NFT.subsystem.bigEndianBytes)
+        return [begin] + messages + [end]
+    }
+}
+
+/// Keys for the proxy's maps.
+public enum NFTKey {
+    /// `ipv4_addr . inet_proto . inet_service` (12 bytes).
+    public static func addressProtocolPort(_ address: IPAddress, _ proto: UInt8, _ port: UInt16) -> [UInt8] {
+        address.bytes + [proto, 0, 0, 0] + port.bigEndianBytes + [0, 0]
+    }
+
+    /// `inet_proto . inet_service` (8 bytes).
+    public static func protocolPort(_ proto: UInt8, _ port: UInt16) -> [UInt8] {
+        [proto, 0, 0, 0] + port.bigEndianBytes + [0, 0]
+    }
+}
