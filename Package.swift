@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["Netlink"],
             swiftSettings: swiftSettings
         ),
+        // The node agent: pod workers, networking, probes, status, logs.
+        .target(
+            name: "Kubelet",
+            dependencies: ["Runtime", "Netlink", "Images", "Proxy", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // runc-compatible command line over the Runtime library.
         .executableTarget(
             name: "swiftrun",
@@ -74,6 +80,11 @@ let package = Package(
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KubeletTests",
+            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
