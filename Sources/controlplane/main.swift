@@ -1,0 +1,2 @@
+import MiniControlPlane
+print("controlplane: not yet")
