@@ -13,6 +13,19 @@ public struct ResourceInfo: Sendable, Hashable {
     /// Subresources served (`status`, `scale`, `binding`, `eviction`).
     public var subresources: [String]
 
+    public init(group: String, version: String, kind: String, plural: String, singular: String, shortNames: [String],
+                namespaced: Bool, categories: [String], subresources: [String]) {
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.plural = plural
+        self.singular = singular
+        self.shortNames = shortNames
+        self.namespaced = namespaced
+        self.categories = categories
+        self.subresources = subresources
+    }
+
     /// `v1` or `apps/v1`.
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     /// `pods` or `deployments.apps`.

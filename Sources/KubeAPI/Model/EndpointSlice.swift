@@ -32,6 +32,7 @@ public struct Endpoint: Sendable, Hashable, Codable {
     public var nodeName: String?
     public var zone: String?
     public var hints: JSONValue?
+    public var deprecatedTopology: [String: String]?
     public init(addresses: [String], conditions: EndpointConditions? = nil) {
         self.addresses = addresses
         self.conditions = conditions

@@ -13,6 +13,8 @@ public struct ObjectMeta: Sendable, Hashable, Codable {
     public var annotations: [String: String]?
     public var ownerReferences: [OwnerReference]?
     public var finalizers: [String]?
+    public var managedFields: [JSONValue]?
+    public var selfLink: String?
     /// Fields of the whole object the model does not know, kept by
     /// ``KubeCodec/decodeObject(_:from:)`` and restored on encoding. Not coded.
     public var preservedUnknownFields: UnknownFields?
@@ -20,6 +22,7 @@ public struct ObjectMeta: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, generateName, namespace, uid, resourceVersion, generation, creationTimestamp
         case deletionTimestamp, deletionGracePeriodSeconds, labels, annotations, ownerReferences, finalizers
+        case managedFields, selfLink
     }
 
     public init(name: String? = nil, namespace: String? = nil, labels: [String: String]? = nil) {

@@ -47,6 +47,7 @@ public struct PodSecurityContext: Sendable, Hashable, Codable {
     public var fsGroup: Int64?
     public var fsGroupChangePolicy: String?
     public var sysctls: [Sysctl]?
+    public var seLinuxChangePolicy: String?
     public var seccompProfile: SeccompProfile?
     public var appArmorProfile: JSONValue?
     public init() {}

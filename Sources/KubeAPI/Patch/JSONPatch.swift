@@ -6,6 +6,11 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 
+    public init(malformed: Bool, message: String) {
+        self.malformed = malformed
+        self.message = message
+    }
+
     static func bad(_ m: String) -> PatchError { PatchError(malformed: true, message: m) }
     static func fails(_ m: String) -> PatchError { PatchError(malformed: false, message: m) }
 }

@@ -8,6 +8,12 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
         public var field: String
         public var value: String
         public var negated: Bool
+
+        public init(field: String, value: String, negated: Bool) {
+            self.field = field
+            self.value = value
+            self.negated = negated
+        }
     }
 
     /// All terms; empty selects everything.
