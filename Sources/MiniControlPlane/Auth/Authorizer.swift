@@ -19,6 +19,8 @@ enum AuthorizationDecision: Sendable, Equatable {
     case podBoundTo(String)
     /// Allowed when a pod bound to this node references the object.
     case referencedBy(String)
+    /// Allowed when the object in the request body has this name.
+    case bodyNamed(String)
 }
 
 /// Admin may do everything. Nodes (`system:node:NAME`) may read what their
@@ -41,13 +43,14 @@ enum Authorizer {
         switch resource {
         case "nodes":
             if read { return .allow }
-            if a.verb == "create" || a.name == node { return ["create", "update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
+            if a.verb == "create" { return .bodyNamed(node) }
+            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
             return .deny
         case "leases":
             if read { return .allow }
-            if a.namespace == "kube-node-lease", a.name == node || a.verb == "create" {
-                return ["create", "update", "patch", "delete"].contains(a.verb) ? .allow : .deny
-            }
+            guard a.namespace == "kube-node-lease" else { return .deny }
+            if a.verb == "create" { return .bodyNamed(node) }
+            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
             return .deny
         case "pods":
             if read && a.subresource == nil { return .allow }

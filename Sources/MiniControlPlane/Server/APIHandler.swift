@@ -176,6 +176,9 @@ final class APIHandler: Sendable {
                 let pod = try await registry.get(podInfo, attrs.namespace, name)
                 if pod[path: ["spec", "nodeName"]]?.stringValue == node { return }
             }
+        case .bodyNamed(let name):
+            let (body, _) = try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+            if body[path: ["metadata", "name"]]?.stringValue == name { return }
         case .referencedBy(let node):
             let target = attrs.name ?? attrs.fieldSelector.requiredValue("metadata.name") ?? ""
             var q = ListQuery()
