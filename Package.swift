@@ -110,6 +110,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Load generator for scripts/bench-apiserver (not run in CI).
+        .executableTarget(
+            name: "apiserver-bench",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KubeAPITests",
             dependencies: ["KubeAPI"],
