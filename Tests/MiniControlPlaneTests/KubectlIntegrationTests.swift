@@ -133,6 +133,37 @@ struct KubectlIntegrationTests {
         }
     }
 
+    /// kubectl's typed commands send protobuf bodies.
+    @Test(arguments: Backend.available)
+    func typedCreateCommandsAndDrain(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            for args in [["create", "namespace", "team"], ["create", "deployment", "d1", "--image=nginx:1.25", "--replicas=2", "--port=8080"],
+                         ["create", "service", "nodeport", "s1", "--tcp=80:8080"], ["create", "secret", "generic", "s", "--from-literal=a=b"],
+                         ["create", "configmap", "c", "--from-literal=x=y"], ["create", "serviceaccount", "sa1"],
+                         ["expose", "deployment", "d1", "--port=80", "--name=d1svc"], ["set", "image", "deployment/d1", "nginx=nginx:1.26"],
+                         ["rollout", "restart", "deployment/d1"]] {
+                let r = try c.kubectl(args)
+                #expect(r.status == 0, "\(args): \(r.output)")
+            }
+            var r = try c.kubectl("get", "deploy", "d1", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}")
+            #expect(r.stdout == "2 nginx:1.26 8080")
+            r = try c.kubectl("get", "secret", "s", "-o", "jsonpath={.data.a}")
+            #expect(r.stdout == "Yg==")
+            r = try c.kubectl("get", "svc", "s1", "-o", "jsonpath={.spec.type} {.spec.ports[0].nodePort}")
+            #expect(r.stdout.hasPrefix("NodePort 3"), "\(r.output)")
+            // cordon and drain evict through pods/eviction (protobuf).
+            #expect(try c.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}"#).status == 0)
+            #expect(try c.kubectl(["run", "dp", "--image=busybox:1.36", "--overrides={\"spec\":{\"nodeName\":\"n1\"}}"]).status == 0)
+            r = try c.kubectl("drain", "n1", "--force", "--grace-period=0", "--ignore-daemonsets")
+            #expect(r.status == 0 && r.output.contains("pod/dp evicted"), "\(r.output)")
+            r = try c.kubectl("get", "node", "n1", "-o", "jsonpath={.spec.unschedulable}")
+            #expect(r.stdout == "true")
+            #expect(try c.kubectl("get", "pods", "-o", "name").stdout.isEmpty)
+            r = try c.kubectl("delete", "namespace", "team")
+            #expect(r.status == 0, "\(r.output)")
+        }
+    }
+
     @Test(arguments: Backend.available)
     func watchShowsChanges(_ backend: Backend) async throws {
         try await withCluster(backend) { c in

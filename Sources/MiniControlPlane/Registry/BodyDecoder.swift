@@ -8,6 +8,9 @@ enum BodyDecoder {
     static func decode(_ body: [UInt8], contentType: String?) throws(Status) -> (JSONValue, duplicates: [String]) {
         let type = (contentType ?? "application/json").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         if body.isEmpty { throw APIErrors.badRequest("the request body is empty") }
+        if type == "application/vnd.kubernetes.protobuf" {
+            return (try ProtobufBody.decode(body), [])
+        }
         if type.hasSuffix("yaml") {
             do {
                 guard let text = String(validating: body, as: UTF8.self) else { throw APIErrors.badRequest("YAML body is not valid UTF-8") }

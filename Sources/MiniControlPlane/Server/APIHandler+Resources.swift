@@ -154,8 +154,9 @@ extension APIHandler {
     static func deleteOptions(_ req: HTTPRequest) throws(Status) -> DeleteOptions {
         var o = DeleteOptions()
         if !req.body.isEmpty {
+            let (v, _) = try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
             do {
-                o = try KubeCodec.decode(DeleteOptions.self, from: Data(req.body))
+                o = try KubeCodec.decode(DeleteOptions.self, from: v)
             } catch {
                 throw APIErrors.badRequest("invalid DeleteOptions: \(error.message)")
             }
