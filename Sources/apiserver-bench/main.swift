@@ -33,7 +33,7 @@ func parseOptions() -> Options {
         case "--pid": o.pid = Int32(v) ?? 0
         case "--etcd": o.etcd = v
         case "--label": o.label = v
-        default: print("unknown option \(a)"); exit(2)
+        default: say("unknown option \(a)"); exit(2)
         }
     }
     return o
@@ -45,6 +45,9 @@ final class Locked<T: Sendable>: Sendable {
     init(_ v: T) { m = Mutex(v) }
     func withLock<R: Sendable>(_ body: (inout T) -> R) -> R { m.withLock { body(&$0) } }
 }
+
+/// Prints a line at once (stdout to a pipe would otherwise be block-buffered).
+func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 
 func now() -> Double { Date().timeIntervalSince1970 }
 
@@ -115,7 +118,7 @@ func rawEtcd(_ endpoint: String, count: Int, concurrency: Int) async {
         guard resp.status == .ok else { throw KubeClientError.transport("etcd put \(resp.status)") }
     }
     let elapsed = now() - t0
-    print(String(format: "raw etcd puts:     %d in %.2f s = %.0f puts/s  p50 %@  p99 %@  errors %d", count, elapsed, Double(count) / elapsed,
+    say(String(format: "raw etcd puts:     %d in %.2f s = %.0f puts/s  p50 %@  p99 %@  errors %d", count, elapsed, Double(count) / elapsed,
                  ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99)), errs))
     try? await client.shutdown()
 }
@@ -126,31 +129,35 @@ if let etcd = opts.etcd, opts.kubeconfig.isEmpty {
     exit(0)
 }
 guard let config = try? KubeConfig.load(path: opts.kubeconfig), let client = try? KubeClient(config: config) else {
-    print("cannot load kubeconfig \(opts.kubeconfig)")
+    say("cannot load kubeconfig \(opts.kubeconfig)")
     exit(1)
 }
-print("== \(opts.label): \(opts.pods) pod creates from \(opts.concurrency) concurrent clients ==")
+say("== \(opts.label): \(opts.pods) pod creates from \(opts.concurrency) concurrent clients ==")
 let t0 = now()
 let (lat, errs) = await runConcurrently(count: opts.pods, concurrency: opts.concurrency) { i in
     _ = try await client.create(podTemplate(i))
 }
 let elapsed = now() - t0
-print(String(format: "creates:           %d in %.2f s = %.0f creates/s  p50 %@  p99 %@  errors %d", opts.pods, elapsed, Double(opts.pods) / elapsed,
+say(String(format: "creates:           %d in %.2f s = %.0f creates/s  p50 %@  p99 %@  errors %d", opts.pods, elapsed, Double(opts.pods) / elapsed,
              ms(percentile(lat, 0.5)), ms(percentile(lat, 0.99)), errs))
-print("controlplane RSS after creates: \(rssMB(opts.pid))")
+say("controlplane RSS after creates: \(rssMB(opts.pid))")
 
 var listTimes: [Double] = []
 var listRV = ""
+var parseTime = 0.0
 for _ in 0..<3 {
     let t = now()
     let url = client.url(apiVersion: "v1", resource: "pods", namespace: "default")
-    if let bytes = try? await client.request(.GET, url), let v = try? JSONParser.parse(bytes) {
-        listRV = v[path: ["metadata", "resourceVersion"]]?.stringValue ?? ""
-        if listTimes.isEmpty { print("list returned \(v["items"]?.arrayValue?.count ?? 0) pods, \(bytes.count / 1024) KiB") }
-    }
+    let bytes = (try? await client.request(.GET, url)) ?? []
     listTimes.append(now() - t)
+    let p0 = now()
+    if let v = try? JSONParser.parse(bytes) {
+        listRV = v[path: ["metadata", "resourceVersion"]]?.stringValue ?? ""
+        parseTime = now() - p0
+        if listTimes.count == 1 { say("list returned \(v["items"]?.arrayValue?.count ?? 0) pods, \(bytes.count / 1024) KiB") }
+    }
 }
-print("list all pods:     median \(ms(percentile(listTimes, 0.5)))  (runs: \(listTimes.map(ms).joined(separator: ", ")))")
+say("list all pods:     median \(ms(percentile(listTimes, 0.5))) until the last byte (runs: \(listTimes.map(ms).joined(separator: ", "))); client JSON parse \(ms(parseTime))")
 
 // Watch fan-out: watchers see every update; latency from the update's send time.
 let sendTimes = Locked<[String: Double]>([:])
@@ -182,7 +189,7 @@ let watchTask = Task {
 }
 while ready.withLock({ $0 }) < opts.watchers { try? await Task.sleep(for: .milliseconds(50)) }
 try? await Task.sleep(for: .seconds(1))
-print("== \(opts.watchers) watchers, \(opts.updates) updates ==")
+say("== \(opts.watchers) watchers, \(opts.updates) updates ==")
 let u0 = now()
 let (ulat, uerrs) = await runConcurrently(count: opts.updates, concurrency: 8) { i in
     let tag = "u\(i)"
@@ -196,8 +203,8 @@ while received.withLock({ $0.count }) < opts.watchers * opts.updates && now() < 
 }
 watchTask.cancel()
 let deliveries = received.withLock { $0 }
-print(String(format: "updates:           %d in %.2f s  p50 %@  p99 %@  errors %d", opts.updates, now() - u0,
+say(String(format: "updates:           %d in %.2f s  p50 %@  p99 %@  errors %d", opts.updates, now() - u0,
              ms(percentile(ulat, 0.5)), ms(percentile(ulat, 0.99)), uerrs))
-print("watch deliveries:  \(deliveries.count) of \(opts.watchers * opts.updates)  latency p50 \(ms(percentile(deliveries, 0.5)))  p99 \(ms(percentile(deliveries, 0.99)))")
-print("controlplane RSS after watch: \(rssMB(opts.pid))")
+say("watch deliveries:  \(deliveries.count) of \(opts.watchers * opts.updates)  latency p50 \(ms(percentile(deliveries, 0.5)))  p99 \(ms(percentile(deliveries, 0.99)))")
+say("controlplane RSS after watch: \(rssMB(opts.pid))")
 await client.shutdown()

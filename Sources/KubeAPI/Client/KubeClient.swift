@@ -86,7 +86,8 @@ public final class KubeClient: Sendable {
         }
         var c = HTTPClient.Configuration(tlsConfiguration: tls)
         c.timeout = .init(connect: .seconds(10), read: nil)
-        c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 32)
+        // Every open watch holds a connection, so the pool must not cap them.
+        c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 10_000)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 

@@ -16,13 +16,8 @@ public struct KubeCodecError: Error, Sendable, CustomStringConvertible {
 public enum KubeCodec {
     /// Decodes a typed value from a JSON tree.
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(KubeCodecError) -> T {
-        try decode(type, from: Data(JSONWriter.bytes(value)))
-    }
-
-    /// Decodes a typed value from JSON bytes.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KubeCodecError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: data)
+            return try JSONValueDecoder.decode(type, from: value)
         } catch let e as DecodingError {
             throw KubeCodecError(message: describe(e))
         } catch {
@@ -30,11 +25,16 @@ public enum KubeCodec {
         }
     }
 
+    /// Decodes a typed value from JSON bytes.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KubeCodecError) -> T {
+        let value: JSONValue
+        do { value = try JSONParser.parse(data) } catch { throw KubeCodecError(message: error.description) }
+        return try decode(type, from: value)
+    }
+
     /// Encodes a typed value to a JSON tree.
     public static func encode<T: Encodable>(_ value: T) -> JSONValue {
-        let enc = JSONEncoder()
-        guard let data = try? enc.encode(value), let v = try? JSONParser.parse(data) else { return .null }
-        return v
+        (try? JSONValueEncoder.encode(value)) ?? .null
     }
 
     /// Decodes a top-level object, remembering fields the model does not know.

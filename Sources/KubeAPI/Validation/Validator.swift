@@ -155,6 +155,6 @@ import Foundation
 
 enum JSONDecoderShim {
     static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue) throws -> T {
-        try JSONDecoder().decode(t, from: Data(JSONWriter.bytes(v)))
+        try JSONValueDecoder.decode(t, from: v)
     }
 }

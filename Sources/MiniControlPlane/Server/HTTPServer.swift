@@ -132,7 +132,16 @@ public final class HTTPServer: Sendable {
             let closed = connection.channel.closeFuture
             try? await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await produce(writer) }
-                group.addTask { try await closed.get() }
+                group.addTask {
+                    // Ends when the client goes away; on shutdown, closing the
+                    // channel ends it (a future's get() ignores cancellation).
+                    let channel = connection.channel
+                    try await withTaskCancellationHandler {
+                        try await closed.get()
+                    } onCancel: {
+                        channel.close(promise: nil)
+                    }
+                }
                 _ = try await group.next()
                 group.cancelAll()
             }

@@ -9,14 +9,22 @@ import NIOHTTP1
 /// with base64 keys and values. No protobuf code is needed.
 public final class EtcdStore: Store {
     private let endpoints: [String]
+    /// Key-value requests.
     private let client: HTTPClient
+    /// Watches: each holds one HTTP/1.1 connection for its lifetime, so they
+    /// get their own pool and can never starve key-value requests.
+    private let watchClient: HTTPClient
 
     /// Connects to etcd at `endpoints` (e.g. `http://127.0.0.1:2379`).
     public init(endpoints: [String]) {
         self.endpoints = endpoints
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(5), read: nil)
+        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        var watchConfig = config
+        watchConfig.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 100_000)
+        self.watchClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: watchConfig)
     }
 
     /// Parses `etcd://host:2379[,host:2379]` into endpoint URLs.
@@ -170,7 +178,7 @@ public final class EtcdStore: Store {
             }
         }
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream()
-        let client = self.client
+        let client = self.watchClient
         let endpoint = endpoints[0]
         let request: JSONValue = ["create_request": [
             "key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)),
@@ -218,6 +226,7 @@ public final class EtcdStore: Store {
 
     public func close() async {
         try? await client.shutdown()
+        try? await watchClient.shutdown()
     }
 }
 
