@@ -68,6 +68,7 @@ public final class ControlPlane: Sendable {
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
+                                 bookmarkInterval: c.watchBookmarkInterval,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger

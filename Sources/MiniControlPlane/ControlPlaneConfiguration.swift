@@ -18,6 +18,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var tlsSANs: [String] = []
     /// How often old revisions are compacted.
     public var compactionInterval: Duration = .seconds(300)
+    /// How often watches with allowWatchBookmarks get a BOOKMARK.
+    public var watchBookmarkInterval: Duration = .seconds(15)
 
     public init(dataDir: URL) { self.dataDir = dataDir }
 

@@ -41,6 +41,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-san"), help: "Extra subject alternative name for the serving certificate (repeatable).")
     var tlsSAN: [String] = []
 
+    @Option(help: "Interval between watch bookmarks (e.g. 15s).")
+    var watchBookmarkInterval = "15s"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -55,7 +58,11 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         guard let grace = ControlPlaneConfiguration.parseDuration(nodeMonitorGracePeriod) else {
             throw ValidationError("invalid --node-monitor-grace-period \(nodeMonitorGracePeriod)")
         }
+        guard let bookmarks = ControlPlaneConfiguration.parseDuration(watchBookmarkInterval), bookmarks > .zero else {
+            throw ValidationError("invalid --watch-bookmark-interval \(watchBookmarkInterval)")
+        }
         var config = ControlPlaneConfiguration(dataDir: URL(fileURLWithPath: dataDir))
+        config.watchBookmarkInterval = bookmarks
         config.bindAddress = bindAddress
         config.securePort = securePort
         config.datastore = datastore

@@ -29,6 +29,19 @@ import Testing
         #expect(pod.metadata.preservedUnknownFields?.paths == ["futureTopLevel", "spec.containers[0].futureField", "spec.futureSpecField"])
     }
 
+    @Test func directCodecMatchesFoundation() throws {
+        let raw = try JSONParser.parse(Fixtures.podJSON)
+        let viaTree = try JSONValueDecoder.decode(Pod.self, from: raw)
+        let viaFoundation = try JSONDecoder().decode(Pod.self, from: Data(JSONWriter.bytes(raw)))
+        #expect(viaTree == viaFoundation)
+        let encoded = try JSONValueEncoder.encode(viaTree)
+        let foundation = try JSONParser.parse(JSONEncoder().encode(viaTree))
+        #expect(encoded == foundation)
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Pod.self, from: ["metadata": ["name": 5]]) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(PodSpec.self, from: [:]) }
+        #expect(try JSONValueDecoder.decode([String: Int].self, from: ["a": 1, "b": 2.0]) == ["a": 1, "b": 2])
+    }
+
     @Test func timestampsParseAndFormat() throws {
         let t = try #require(Timestamp(rfc3339: "2024-02-29T23:59:58Z"))
         #expect(t.description == "2024-02-29T23:59:58Z")

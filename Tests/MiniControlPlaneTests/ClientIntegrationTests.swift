@@ -145,6 +145,64 @@ struct ClientIntegrationTests {
         }
     }
 
+    /// Many open watches must not starve other requests (each etcd watch holds a connection).
+    @Test(arguments: Backend.available)
+    func manyConcurrentWatches(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            let client = try c.client()
+            defer { Task { await client.shutdown() } }
+            let rv = try await client.list(ConfigMap.self).metadata?.resourceVersion ?? "0"
+            let count = 40
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<count {
+                    group.addTask {
+                        for try await e in client.watch(ConfigMap.self, options: ListOptions(resourceVersion: rv)) {
+                            if case .added(let cm) = e { return cm.name }
+                        }
+                        return ""
+                    }
+                }
+                _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "hello", namespace: "default"), data: ["a": "b"]))
+                var names: [String] = []
+                for try await n in group { names.append(n) }
+                #expect(names == Array(repeating: "hello", count: count))
+            }
+            #expect(try await client.get(ConfigMap.self, name: "hello").data == ["a": "b"])
+        }
+    }
+
+    @Test func bookmarksMetricsAndCleanShutdown() async throws {
+        try await withCluster(.sqlite) { c in
+            let client = try c.client()
+            defer { Task { await client.shutdown() } }
+            let rv = try await client.list(Lease.self, namespace: "kube-node-lease").metadata?.resourceVersion ?? "0"
+            var o = ListOptions(resourceVersion: rv)
+            o.allowWatchBookmarks = true
+            var bookmark: String?
+            for try await e in client.watch(Lease.self, namespace: "kube-node-lease", options: o) {
+                if case .bookmark(let r) = e {
+                    bookmark = r
+                    break
+                }
+            }
+            #expect(bookmark.flatMap { Int64($0) } ?? 0 >= Int64(rv) ?? 1)
+            let metrics = String(decoding: try await client.request(.GET, c.kubeconfigServer + "/metrics"), as: UTF8.self)
+            #expect(metrics.contains("apiserver_request_total{verb=\"LIST\",resource=\"leases\",code=\"200\"}"))
+            #expect(metrics.contains("apiserver_request_duration_seconds_bucket"))
+            // SIGTERM ends the process even with a watch open.
+            let watching = Task {
+                for try await _ in client.watch(Pod.self, options: ListOptions(resourceVersion: rv)) {}
+            }
+            let opened = await TestSupport.waitUntil {
+                let m = (try? await client.request(.GET, c.kubeconfigServer + "/metrics")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                return m.contains("apiserver_longrunning_requests{verb=\"WATCH\"} 1")
+            }
+            #expect(opened)
+            #expect(await c.terminate(), "controlplane did not exit after SIGTERM")
+            watching.cancel()
+        }
+    }
+
     @Test func nodeIdentityIsLimited() async throws {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()

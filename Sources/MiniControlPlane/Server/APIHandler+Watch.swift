@@ -4,8 +4,6 @@ import NIOHTTP1
 import Synchronization
 
 extension APIHandler {
-    /// Seconds between bookmarks when the client allows them.
-    static let bookmarkInterval: Duration = .seconds(15)
 
     /// A streaming watch: newline-separated `{"type":…,"object":…}` events.
     func watch(_ req: HTTPRequest, _ path: APIPath, _ q: ListQuery, _ form: OutputForm) async throws(Status) -> HTTPResponse {
@@ -26,6 +24,7 @@ extension APIHandler {
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: .stream({ w in try await w.write(event) }))
         }
         let metrics = self.metrics
+        let bookmarkInterval = self.bookmarkInterval
         let encoder = WatchEncoder(info: info, form: form)
         return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: .stream({ writer in
             metrics.watchStarted()
@@ -37,7 +36,7 @@ extension APIHandler {
                 if bookmarks {
                     group.addTask {
                         while !Task.isCancelled {
-                            try await Task.sleep(for: Self.bookmarkInterval)
+                            try await Task.sleep(for: bookmarkInterval)
                             try await writer.write(encoder.bookmark(last.value))
                         }
                     }

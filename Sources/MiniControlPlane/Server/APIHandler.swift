@@ -12,11 +12,14 @@ final class APIHandler: Sendable {
     let logger: Logger
     let serverAddress: String
     let readiness: @Sendable () async -> Bool
+    /// Time between BOOKMARK events on watches that allow them.
+    let bookmarkInterval: Duration
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: Registry, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
-         readiness: @escaping @Sendable () async -> Bool) {
+         bookmarkInterval: Duration = .seconds(15), readiness: @escaping @Sendable () async -> Bool) {
+        self.bookmarkInterval = bookmarkInterval
         self.registry = registry
         self.authenticator = authenticator
         self.metrics = metrics

@@ -31,6 +31,7 @@ final class ClusterFixture: @unchecked Sendable {
     private(set) var process: ChildProcess?
     var kubeconfig: URL { dir.appendingPathComponent("data/admin.kubeconfig") }
     var dataDir: URL { dir.appendingPathComponent("data") }
+    var kubeconfigServer: String { "https://127.0.0.1:\(port)" }
 
     /// The built controlplane executable next to the test bundle.
     static var binary: String? {
@@ -62,7 +63,7 @@ final class ClusterFixture: @unchecked Sendable {
     /// Starts (or restarts) the controlplane on the same data dir and port.
     func start() async throws {
         guard let bin = Self.binary else { throw CocoaError(.fileNoSuchFile) }
-        var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning"]
+        var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
         if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
         let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
         process = p
@@ -80,6 +81,13 @@ final class ClusterFixture: @unchecked Sendable {
     func killAndRestart() async throws {
         process?.stop(signal: SIGKILL)
         try await start()
+    }
+
+    /// Sends SIGTERM and waits until the controlplane exits (bounded).
+    func terminate() async -> Bool {
+        guard let p = process else { return true }
+        kill(p.pid, SIGTERM)
+        return await TestSupport.waitUntil { !p.isRunning }
     }
 
     /// Stops everything and removes the directory.
