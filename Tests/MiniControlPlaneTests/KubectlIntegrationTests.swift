@@ -50,7 +50,7 @@ let manifests = """
 
     """
 
-@Suite(.enabled(if: ClusterFixture.canRun && TestSupport.hasKubectl, "controlplane binary or /usr/bin/kubectl missing (build first; apt-get install kubernetes-client)"))
+@Suite(.enabled(if: ClusterFixture.canRun && TestSupport.hasKubectl, "controlplane binary missing (swift build first) or no kubectl >= 1.27 at /usr/bin/kubectl"))
 struct KubectlIntegrationTests {
     @Test(arguments: Backend.available)
     func everydayKubectl(_ backend: Backend) async throws {

@@ -6,7 +6,22 @@ enum TestSupport {
     static var etcdPath: String? { firstExecutable(["/usr/bin/etcd", "/usr/local/bin/etcd"]) }
     static var kubectlPath: String? { firstExecutable(["/usr/bin/kubectl", "/usr/local/bin/kubectl"]) }
     static var hasEtcd: Bool { etcdPath != nil }
-    static var hasKubectl: Bool { kubectlPath != nil }
+    /// kubectl 1.27 or newer (older ones validate with OpenAPI v2 protobuf, which we do not serve).
+    static let hasKubectl: Bool = {
+        guard let path = kubectlPath else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["version", "--client", "-o", "json"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard let v = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let client = v["clientVersion"] as? [String: Any], let minor = client["minor"] as? String else { return false }
+        return (Int(minor.filter(\.isNumber)) ?? 0) >= 27
+    }()
 
     static func firstExecutable(_ paths: [String]) -> String? {
         paths.first { FileManager.default.isExecutableFile(atPath: $0) }
