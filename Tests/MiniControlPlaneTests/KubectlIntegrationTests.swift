@@ -161,6 +161,10 @@ struct KubectlIntegrationTests {
             #expect(try c.kubectl("get", "pods", "-o", "name").stdout.isEmpty)
             r = try c.kubectl("delete", "namespace", "team")
             #expect(r.status == 0, "\(r.output)")
+            // kubectl auth can-i answers from the enforced rules.
+            #expect(try c.kubectl("auth", "can-i", "create", "pods").stdout == "yes\n")
+            #expect(try c.kubectl("auth", "can-i", "list", "services", "--as=system:node:n1").stdout == "yes\n")
+            #expect(try c.kubectl("auth", "can-i", "delete", "deployments", "--as=system:node:n1").stdout.hasPrefix("no"))
         }
     }
 

@@ -122,5 +122,17 @@ enum ProtobufSchemas {
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
         "DeleteOptions": deleteOptions,
+        "SelfSubjectAccessReview": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [
+                    1: f("resourceAttributes", msg {
+                        PBMessage(fields: [1: f("namespace", .string), 2: f("verb", .string), 3: f("group", .string), 4: f("version", .string),
+                                           5: f("resource", .string), 6: f("subresource", .string), 7: f("name", .string)])
+                    }),
+                    2: f("nonResourceAttributes", msg { PBMessage(fields: [1: f("path", .string), 2: f("verb", .string)]) }),
+                ])
+            }),
+        ]),
     ]
 }

@@ -101,6 +101,11 @@ final class APIHandler: Sendable {
                 return .jsonBytes(JSONWriter.bytes(Discovery.groupList))
             }
             let group = segs[1]
+            if group == AccessReview.group {
+                resource = "selfsubjectaccessreviews"
+                verb = "create"
+                return AccessReview.handle(req, segs: segs, user: user)
+            }
             guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
             guard segs[2] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }

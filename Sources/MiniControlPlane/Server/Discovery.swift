@@ -20,7 +20,7 @@ enum Discovery {
 
     static var groupList: JSONValue {
         ["kind": "APIGroupList", "apiVersion": "v1",
-         "groups": .array(ResourceCatalog.groups.map { g in
+         "groups": .array((ResourceCatalog.groups + [AccessReview.group]).map { g in
              ["name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
          })]
     }
@@ -86,7 +86,8 @@ enum Discovery {
             return ["metadata": ["name": .string(g), "creationTimestamp": .null],
                     "versions": [["version": "v1", "resources": .array(resources), "freshness": "Current"]]]
         }
-        return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(items)]
+        let all = core ? items : items + [AccessReview.aggregatedGroup]
+        return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(all)]
     }
 
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
