@@ -131,6 +131,7 @@ extension Registry {
             // The last finalizer is gone: the object goes away now.
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
+                await didDelete(info, obj)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                 return WriteResult(object: obj, warnings: warnings)
             } catch {
@@ -139,6 +140,7 @@ extension Registry {
         }
         do {
             let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
+            if info.kind == "Service" { await allocator.releaseDropped(old: old, new: obj, store: store) }
             obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
             return WriteResult(object: obj, warnings: warnings)
         } catch {
@@ -215,11 +217,8 @@ extension Registry {
             if dryRun { return obj }
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
+                await didDelete(info, obj)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
-                if info.plural == "namespaces" {
-                    namespaceCache.remove(name)
-                    await deleteNamespaceContents(name)
-                }
                 return obj
             } catch .conflict where attempt < 7 {
                 continue
@@ -230,12 +229,27 @@ extension Registry {
         throw APIErrors.conflict(info, name)
     }
 
+    /// Side effects of an object being gone from storage.
+    func didDelete(_ info: ResourceInfo, _ obj: JSONValue) async {
+        switch info.kind {
+        case "Service": await allocator.release(obj, store: store)
+        case "Namespace":
+            let name = obj[path: ["metadata", "name"]]?.stringValue ?? ""
+            namespaceCache.remove(name)
+            await deleteNamespaceContents(name)
+        default: break
+        }
+    }
+
     /// Removes every namespaced object of a deleted namespace (the namespace
     /// controller's job, done inline until the controllers exist).
     func deleteNamespaceContents(_ ns: String) async {
         for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" {
             guard let page = try? await store.list(prefix: info.prefix(namespace: ns), startAfter: nil, limit: 0, revision: 0) else { continue }
-            for item in page.items { _ = try? await store.delete(key: item.key, expectedRevision: nil) }
+            for item in page.items {
+                guard let (_, last) = try? await store.delete(key: item.key, expectedRevision: nil) else { continue }
+                if info.kind == "Service", let obj = try? JSONParser.parse(last.value) { await allocator.release(obj, store: store) }
+            }
         }
     }
 }

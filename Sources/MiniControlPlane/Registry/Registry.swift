@@ -118,6 +118,10 @@ final class Registry: Sendable {
         defaulter.apply(kind: info.kind, to: &obj)
         let warnings = try validate(info, name, obj, old: nil, options)
         if info.kind == "Service" {
+            // Fail before reserving anything when the name is taken.
+            if (try? await store.get(key: info.key(namespace: ns, name: name))) ?? nil != nil {
+                throw APIErrors.alreadyExists(info, name)
+            }
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
         }
         if options.dryRun { return WriteResult(object: obj, warnings: warnings, created: true) }
@@ -125,6 +129,7 @@ final class Registry: Sendable {
         do {
             rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(obj))
         } catch {
+            if info.kind == "Service" { await allocator.release(obj, store: store) }
             throw Self.status(error, info, name)
         }
         if info.plural == "namespaces" { namespaceCache.insert(name) }
