@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import NIOHTTP1
 import Testing
+import Glibc
 
 @Suite(.enabled(if: ClusterFixture.canRun, "controlplane binary missing (swift build first)"))
 struct ClientIntegrationTests {
@@ -292,6 +293,22 @@ struct ClientIntegrationTests {
                 Issue.record("oversized body accepted")
             } catch let e as KubeClientError {
                 if let code = e.code { #expect(code == 413) }
+            }
+            // Garbage on the TLS port (plain bytes, half handshakes) is dropped per connection.
+            for n in [0, 5, 200, 5000] {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = UInt16(c.port).bigEndian
+                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                }
+                if connected {
+                    var junk = n == 5 ? [0x16, 0x03, 0x01, 0x02, 0x00] : (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+                    _ = write(fd, &junk, junk.count)
+                }
+                close(fd)
             }
             // Random bodies never crash the server.
             var rng = SystemRandomNumberGenerator()

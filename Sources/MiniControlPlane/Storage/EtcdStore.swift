@@ -179,18 +179,31 @@ public final class EtcdStore: Store {
         }
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream()
         let client = self.watchClient
-        let endpoint = endpoints[0]
+        let endpoints = self.endpoints
         let request: JSONValue = ["create_request": [
             "key": Self.b64(prefix), "range_end": Self.b64(prefixEnd(prefix)),
             "start_revision": .string(String(afterRevision + 1)), "prev_kv": true,
         ]]
         let task = Task {
             do {
-                var req = HTTPClientRequest(url: endpoint + "/v3/watch")
-                req.method = .POST
-                req.headers.add(name: "Content-Type", value: "application/json")
-                req.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(request)))
-                let resp = try await client.execute(req, timeout: .hours(24 * 365))
+                // The first endpoint that accepts the watch serves it.
+                var response: HTTPClientResponse?
+                var lastError: (any Error)?
+                for endpoint in endpoints {
+                    var req = HTTPClientRequest(url: endpoint + "/v3/watch")
+                    req.method = .POST
+                    req.headers.add(name: "Content-Type", value: "application/json")
+                    req.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(request)))
+                    do {
+                        response = try await client.execute(req, timeout: .hours(24 * 365))
+                        break
+                    } catch {
+                        lastError = error
+                    }
+                }
+                guard let resp = response else {
+                    throw StoreError.unavailable("etcd watch: \(lastError.map { "\($0)" } ?? "no endpoints")")
+                }
                 var splitter = JSONStreamSplitter()
                 for try await chunk in resp.body {
                     for message in splitter.feed(Array(chunk.readableBytesView)) {
