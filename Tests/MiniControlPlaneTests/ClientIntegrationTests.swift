@@ -204,6 +204,43 @@ struct ClientIntegrationTests {
         }
     }
 
+    @Test(arguments: Backend.available)
+    func generateNameDryRunCollectionsAndNamespaces(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            let client = try c.client()
+            defer { Task { await client.shutdown() } }
+            // Public endpoints.
+            let version = try JSONParser.parse(try await client.request(.GET, c.kubeconfigServer + "/version"))
+            #expect(version["gitVersion"]?.stringValue?.hasPrefix("v1.32.0") == true && version["minor"] == "32")
+            #expect(String(decoding: try await client.request(.GET, c.kubeconfigServer + "/healthz"), as: UTF8.self) == "ok")
+            #expect(String(decoding: try await client.request(.GET, c.kubeconfigServer + "/readyz"), as: UTF8.self) == "ok")
+            // generateName.
+            var p = Self.pod("")
+            p.metadata.name = nil
+            p.metadata.generateName = "gen-"
+            let made = try await client.create(p)
+            #expect(made.name.hasPrefix("gen-") && made.name.count == 9)
+            // dryRun=All creates nothing.
+            let url = client.url(apiVersion: "v1", resource: "configmaps", namespace: "default", query: [("dryRun", "All")])
+            let dry = try JSONParser.parse(try await client.request(.POST, url, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dry"}}"#.utf8)))
+            #expect(dry.value(at: "metadata.uid") != nil)
+            await #expect(throws: KubeClientError.self) { _ = try await client.get(ConfigMap.self, name: "dry") }
+            // deletecollection with a label selector.
+            for i in 0..<4 { _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "c\(i)", namespace: "default", labels: ["even": "\(i % 2 == 0)"]))) }
+            _ = try await client.request(.DELETE, client.url(apiVersion: "v1", resource: "configmaps", namespace: "default", query: [("labelSelector", "even=true")]))
+            #expect(try await client.list(ConfigMap.self).items.map(\.name).sorted() == ["c1", "c3"])
+            // Foreground deletion leaves the object for the garbage collector with its finalizer.
+            let fg = try await client.delete(ConfigMap.self, name: "c1", options: DeleteOptions(propagationPolicy: "Foreground"))
+            #expect(fg?.metadata.finalizers == ["foregroundDeletion"] && fg?.metadata.deletionTimestamp != nil)
+            // Deleting a namespace deletes what is in it; default cannot be deleted.
+            _ = try await client.create(Namespace(metadata: ObjectMeta(name: "tmp")))
+            _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "inside", namespace: "tmp")))
+            try await client.delete(Namespace.self, name: "tmp")
+            #expect(try await client.list(ConfigMap.self, namespace: "tmp").items.isEmpty)
+            await #expect(throws: KubeClientError.self) { try await client.delete(Namespace.self, name: "default") }
+        }
+    }
+
     @Test func nodeIdentityIsLimited() async throws {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()
