@@ -1,0 +1,101 @@
+public import Foundation
+import Yams
+
+/// Why a kubeconfig or client setting is unusable.
+public struct KubeConfigError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Where and how to reach the API server.
+public struct KubeConfig: Sendable {
+    /// `https://host:port`.
+    public var server: String
+    /// Bearer token.
+    public var token: String?
+    /// PEM of the CA that signed the server certificate; nil uses the system roots.
+    public var caPEM: String?
+    /// Skips certificate verification (never for production).
+    public var insecureSkipTLSVerify = false
+    /// Namespace used when a call names none.
+    public var namespace = "default"
+    /// Sent as `Impersonate-User` (nodes use `system:node:NAME`).
+    public var impersonateUser: String?
+    /// Sent as `User-Agent`.
+    public var userAgent = "swiftkube-client/0.1"
+
+    public init(server: String, token: String? = nil, caPEM: String? = nil) {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.token = token
+        self.caPEM = caPEM
+    }
+
+    /// A configuration from a server URL and token and CA files, as the
+    /// kubelet's `--apiserver --token-file --ca-file` give them.
+    public init(server: String, tokenFile: String, caFile: String?) throws(KubeConfigError) {
+        self.init(server: server)
+        do {
+            token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            if let caFile { caPEM = try String(contentsOfFile: caFile, encoding: .utf8) }
+        } catch {
+            throw KubeConfigError(description: "cannot read credentials: \(error)")
+        }
+    }
+
+    /// Loads the current context of a kubeconfig file (token or tokenFile
+    /// users; certificate-authority-data or certificate-authority).
+    public static func load(path: String, context: String? = nil) throws(KubeConfigError) -> KubeConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw KubeConfigError(description: "cannot read kubeconfig \(path): \(error)")
+        }
+        return try parse(text, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent(), context: context)
+    }
+
+    /// Parses kubeconfig YAML.
+    public static func parse(_ text: String, relativeTo dir: URL? = nil, context: String? = nil) throws(KubeConfigError) -> KubeConfig {
+        let root: [String: Any]
+        do {
+            guard let r = try Yams.load(yaml: text) as? [String: Any] else { throw KubeConfigError(description: "kubeconfig is not a map") }
+            root = r
+        } catch let e as KubeConfigError {
+            throw e
+        } catch {
+            throw KubeConfigError(description: "invalid kubeconfig YAML: \(error)")
+        }
+        func named(_ list: String, _ name: String, _ inner: String) -> [String: Any]? {
+            (root[list] as? [[String: Any]])?.first { $0["name"] as? String == name }?[inner] as? [String: Any]
+        }
+        guard let ctxName = context ?? root["current-context"] as? String, let ctx = named("contexts", ctxName, "context") else {
+            throw KubeConfigError(description: "kubeconfig has no usable current-context")
+        }
+        guard let clusterName = ctx["cluster"] as? String, let cluster = named("clusters", clusterName, "cluster"),
+              let server = cluster["server"] as? String else {
+            throw KubeConfigError(description: "kubeconfig context \(ctxName) names no cluster with a server")
+        }
+        var cfg = KubeConfig(server: server)
+        func resolve(_ p: String) -> String { p.hasPrefix("/") || dir == nil ? p : dir!.appendingPathComponent(p).path }
+        if let data = cluster["certificate-authority-data"] as? String {
+            guard let d = Data(base64Encoded: data), let pem = String(data: d, encoding: .utf8) else {
+                throw KubeConfigError(description: "certificate-authority-data is not base64 PEM")
+            }
+            cfg.caPEM = pem
+        } else if let file = cluster["certificate-authority"] as? String {
+            do { cfg.caPEM = try String(contentsOfFile: resolve(file), encoding: .utf8) } catch {
+                throw KubeConfigError(description: "cannot read certificate-authority \(file): \(error)")
+            }
+        }
+        cfg.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"] as? Bool ?? false
+        if let userName = ctx["user"] as? String, let user = named("users", userName, "user") {
+            if let t = user["token"] as? String {
+                cfg.token = t
+            } else if let f = user["tokenFile"] as? String {
+                do { cfg.token = try String(contentsOfFile: resolve(f), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                    throw KubeConfigError(description: "cannot read tokenFile \(f): \(error)")
+                }
+            }
+            if let imp = user["as"] as? String { cfg.impersonateUser = imp }
+        }
+        if let ns = ctx["namespace"] as? String, !ns.isEmpty { cfg.namespace = ns }
+        return cfg
+    }
+}

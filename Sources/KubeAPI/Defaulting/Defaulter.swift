@@ -1,0 +1,276 @@
+/// Applies Kubernetes' defaults to objects as JSON trees, so that fields the
+/// model does not know are never touched.
+public struct Defaulter: Sendable {
+    /// tolerationSeconds of the default not-ready toleration added to pods.
+    public var notReadyTolerationSeconds: Int64 = 300
+    /// tolerationSeconds of the default unreachable toleration added to pods.
+    public var unreachableTolerationSeconds: Int64 = 300
+
+    public init(notReadyTolerationSeconds: Int64 = 300, unreachableTolerationSeconds: Int64 = 300) {
+        self.notReadyTolerationSeconds = notReadyTolerationSeconds
+        self.unreachableTolerationSeconds = unreachableTolerationSeconds
+    }
+
+    /// Defaults an object of a kind in place.
+    public func apply(kind: String, to obj: inout JSONValue) {
+        switch kind {
+        case "Pod":
+            var spec = obj["spec"] ?? .emptyObject
+            defaultPodSpec(&spec, admission: true)
+            obj["spec"] = spec
+            var status = obj["status"] ?? .emptyObject
+            setIfMissing(&status, "phase", "Pending")
+            if status["qosClass"] == nil { status["qosClass"] = .string(Self.qosClass(spec)) }
+            obj["status"] = status
+        case "Deployment":
+            defaultWorkload(&obj, replicas: true)
+            var spec = obj["spec"] ?? .emptyObject
+            var strategy = spec["strategy"] ?? .emptyObject
+            setIfMissing(&strategy, "type", "RollingUpdate")
+            if strategy["type"]?.stringValue == "RollingUpdate" {
+                var ru = strategy["rollingUpdate"] ?? .emptyObject
+                setIfMissing(&ru, "maxUnavailable", "25%")
+                setIfMissing(&ru, "maxSurge", "25%")
+                strategy["rollingUpdate"] = ru
+            }
+            spec["strategy"] = strategy
+            setIfMissing(&spec, "revisionHistoryLimit", 10)
+            setIfMissing(&spec, "progressDeadlineSeconds", 600)
+            obj["spec"] = spec
+        case "ReplicaSet":
+            defaultWorkload(&obj, replicas: true)
+        case "DaemonSet":
+            defaultWorkload(&obj, replicas: false)
+            var spec = obj["spec"] ?? .emptyObject
+            var strategy = spec["updateStrategy"] ?? .emptyObject
+            setIfMissing(&strategy, "type", "RollingUpdate")
+            if strategy["type"]?.stringValue == "RollingUpdate" {
+                var ru = strategy["rollingUpdate"] ?? .emptyObject
+                setIfMissing(&ru, "maxUnavailable", 1)
+                setIfMissing(&ru, "maxSurge", 0)
+                strategy["rollingUpdate"] = ru
+            }
+            spec["updateStrategy"] = strategy
+            setIfMissing(&spec, "revisionHistoryLimit", 10)
+            obj["spec"] = spec
+        case "Service":
+            defaultService(&obj)
+        case "Secret":
+            setIfMissing(&obj, "type", "Opaque")
+        case "Namespace":
+            var status = obj["status"] ?? .emptyObject
+            setIfMissing(&status, "phase", "Active")
+            obj["status"] = status
+        case "EndpointSlice":
+            if case .array(var ports) = obj["ports"] ?? .null {
+                for i in ports.indices { setIfMissing(&ports[i], "protocol", "TCP") }
+                obj["ports"] = .array(ports)
+            }
+        case "Endpoints":
+            if case .array(var subsets) = obj["subsets"] ?? .null {
+                for i in subsets.indices {
+                    if case .array(var ports) = subsets[i]["ports"] ?? .null {
+                        for j in ports.indices { setIfMissing(&ports[j], "protocol", "TCP") }
+                        subsets[i]["ports"] = .array(ports)
+                    }
+                }
+                obj["subsets"] = .array(subsets)
+            }
+        default:
+            break
+        }
+    }
+
+    private func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
+        if obj[key] == nil || obj[key]?.isNull == true { obj[key] = value }
+    }
+
+    private func defaultWorkload(_ obj: inout JSONValue, replicas: Bool) {
+        var spec = obj["spec"] ?? .emptyObject
+        if replicas { setIfMissing(&spec, "replicas", 1) }
+        if var template = spec["template"] {
+            var podSpec = template["spec"] ?? .emptyObject
+            defaultPodSpec(&podSpec, admission: false)
+            template["spec"] = podSpec
+            // Like Kubernetes, an absent selector is not defaulted for apps/v1.
+            spec["template"] = template
+        }
+        obj["spec"] = spec
+    }
+
+    /// Defaults a PodSpec. `admission` adds what admission plugins add to pods
+    /// (service account, default tolerations), not to templates.
+    public func defaultPodSpec(_ spec: inout JSONValue, admission: Bool) {
+        setIfMissing(&spec, "restartPolicy", "Always")
+        setIfMissing(&spec, "terminationGracePeriodSeconds", 30)
+        setIfMissing(&spec, "dnsPolicy", "ClusterFirst")
+        setIfMissing(&spec, "securityContext", .emptyObject)
+        setIfMissing(&spec, "schedulerName", "default-scheduler")
+        if admission {
+            setIfMissing(&spec, "enableServiceLinks", true)
+            setIfMissing(&spec, "priority", 0)
+            setIfMissing(&spec, "preemptionPolicy", "PreemptLowerPriority")
+            if spec["serviceAccountName"] == nil, let legacy = spec["serviceAccount"] {
+                spec["serviceAccountName"] = legacy
+            }
+            setIfMissing(&spec, "serviceAccountName", "default")
+            setIfMissing(&spec, "serviceAccount", spec["serviceAccountName"] ?? "default")
+            addDefaultTolerations(&spec)
+        }
+        for field in ["containers", "initContainers"] {
+            guard case .array(var containers) = spec[field] ?? .null else { continue }
+            for i in containers.indices { defaultContainer(&containers[i]) }
+            spec[field] = .array(containers)
+        }
+        if case .array(var volumes) = spec["volumes"] ?? .null {
+            for i in volumes.indices { defaultVolume(&volumes[i]) }
+            spec["volumes"] = .array(volumes)
+        }
+    }
+
+    private func addDefaultTolerations(_ spec: inout JSONValue) {
+        var tolerations = spec["tolerations"]?.arrayValue ?? []
+        for (key, seconds) in [("node.kubernetes.io/not-ready", notReadyTolerationSeconds),
+                               ("node.kubernetes.io/unreachable", unreachableTolerationSeconds)] {
+            let has = tolerations.contains { t in
+                let k = t["key"]?.stringValue ?? ""
+                let effect = t["effect"]?.stringValue ?? ""
+                return (k == key || (k.isEmpty && t["operator"]?.stringValue == "Exists"))
+                    && (effect == "NoExecute" || effect.isEmpty)
+            }
+            if !has {
+                tolerations.append(["key": .string(key), "operator": "Exists", "effect": "NoExecute",
+                                    "tolerationSeconds": .int(seconds)])
+            }
+        }
+        spec["tolerations"] = .array(tolerations)
+    }
+
+    /// The pull policy Kubernetes picks for an image: Always for `:latest` or no tag.
+    public static func defaultPullPolicy(image: String) -> String {
+        if image.contains("@") { return "IfNotPresent" }
+        let lastComponent = image.split(separator: "/").last.map(String.init) ?? image
+        guard let colon = lastComponent.lastIndex(of: ":") else { return "Always" }
+        return lastComponent[lastComponent.index(after: colon)...] == "latest" ? "Always" : "IfNotPresent"
+    }
+
+    private func defaultContainer(_ c: inout JSONValue) {
+        if let image = c["image"]?.stringValue {
+            setIfMissing(&c, "imagePullPolicy", .string(Self.defaultPullPolicy(image: image)))
+        }
+        setIfMissing(&c, "terminationMessagePath", "/dev/termination-log")
+        setIfMissing(&c, "terminationMessagePolicy", "File")
+        var resources = c["resources"] ?? .emptyObject
+        if case .object(let limits) = resources["limits"] ?? .null {
+            var requests = resources["requests"]?.objectValue ?? [:]
+            for (k, v) in limits where requests[k] == nil { requests[k] = v }
+            resources["requests"] = .object(requests)
+        }
+        c["resources"] = resources
+        if case .array(var ports) = c["ports"] ?? .null {
+            for i in ports.indices { setIfMissing(&ports[i], "protocol", "TCP") }
+            c["ports"] = .array(ports)
+        }
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+            guard var p = c[probe], p.objectValue != nil else { continue }
+            setIfMissing(&p, "timeoutSeconds", 1)
+            setIfMissing(&p, "periodSeconds", 10)
+            setIfMissing(&p, "successThreshold", 1)
+            setIfMissing(&p, "failureThreshold", 3)
+            if var h = p["httpGet"], h.objectValue != nil {
+                setIfMissing(&h, "path", "/")
+                setIfMissing(&h, "scheme", "HTTP")
+                p["httpGet"] = h
+            }
+            c[probe] = p
+        }
+        if case .array(var env) = c["env"] ?? .null {
+            for i in env.indices {
+                if var fr = env[i][path: ["valueFrom", "fieldRef"]], fr.objectValue != nil {
+                    setIfMissing(&fr, "apiVersion", "v1")
+                    env[i].set(path: ["valueFrom", "fieldRef"], to: fr)
+                }
+            }
+            c["env"] = .array(env)
+        }
+    }
+
+    private func defaultVolume(_ v: inout JSONValue) {
+        for source in ["configMap", "secret", "downwardAPI", "projected"] {
+            guard var s = v[source], s.objectValue != nil else { continue }
+            setIfMissing(&s, "defaultMode", 420)
+            if source == "downwardAPI", case .array(var items) = s["items"] ?? .null {
+                for i in items.indices {
+                    if var fr = items[i]["fieldRef"], fr.objectValue != nil {
+                        setIfMissing(&fr, "apiVersion", "v1")
+                        items[i]["fieldRef"] = fr
+                    }
+                }
+                s["items"] = .array(items)
+            }
+            v[source] = s
+        }
+        if var h = v["hostPath"], h.objectValue != nil {
+            setIfMissing(&h, "type", "")
+            v["hostPath"] = h
+        }
+    }
+
+    private func defaultService(_ obj: inout JSONValue) {
+        var spec = obj["spec"] ?? .emptyObject
+        setIfMissing(&spec, "type", "ClusterIP")
+        let type = spec["type"]?.stringValue ?? "ClusterIP"
+        setIfMissing(&spec, "sessionAffinity", "None")
+        if spec["sessionAffinity"]?.stringValue == "ClientIP" {
+            var cfg = spec["sessionAffinityConfig"] ?? .emptyObject
+            var cip = cfg["clientIP"] ?? .emptyObject
+            setIfMissing(&cip, "timeoutSeconds", 10800)
+            cfg["clientIP"] = cip
+            spec["sessionAffinityConfig"] = cfg
+        }
+        if type != "ExternalName" {
+            setIfMissing(&spec, "internalTrafficPolicy", "Cluster")
+            setIfMissing(&spec, "ipFamilies", ["IPv4"])
+            setIfMissing(&spec, "ipFamilyPolicy", "SingleStack")
+        }
+        if type == "NodePort" || type == "LoadBalancer" {
+            setIfMissing(&spec, "externalTrafficPolicy", "Cluster")
+        }
+        if case .array(var ports) = spec["ports"] ?? .null {
+            for i in ports.indices {
+                setIfMissing(&ports[i], "protocol", "TCP")
+                if ports[i]["targetPort"] == nil, let p = ports[i]["port"] { ports[i]["targetPort"] = p }
+            }
+            spec["ports"] = .array(ports)
+        }
+        obj["spec"] = spec
+        if obj["status"] == nil { obj["status"] = ["loadBalancer": .emptyObject] }
+    }
+
+    /// The QoS class of a pod spec: Guaranteed, Burstable or BestEffort.
+    public static func qosClass(_ spec: JSONValue) -> String {
+        let containers = (spec["containers"]?.arrayValue ?? []) + (spec["initContainers"]?.arrayValue ?? [])
+        var anySet = false
+        var guaranteed = true
+        for c in containers {
+            let limits = c[path: ["resources", "limits"]]?.objectValue ?? [:]
+            let requests = c[path: ["resources", "requests"]]?.objectValue ?? [:]
+            func q(_ v: JSONValue?) -> Quantity? {
+                switch v {
+                case .string(let s)?: return Quantity(s)
+                case .int(let i)?: return Quantity(String(i))
+                case .double(let d)?: return Quantity("\(d)")
+                default: return nil
+                }
+            }
+            for r in ["cpu", "memory"] {
+                let l = q(limits[r])
+                let rq = q(requests[r]) ?? l
+                if l != nil || rq != nil { anySet = true }
+                if l == nil || rq == nil || l != rq { guaranteed = false }
+            }
+        }
+        if !anySet { return "BestEffort" }
+        return guaranteed ? "Guaranteed" : "Burstable"
+    }
+}

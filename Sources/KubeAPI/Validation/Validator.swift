@@ -1,0 +1,160 @@
+/// The result of validating an object: field errors (HTTP 422) or a body that
+/// cannot be decoded as the kind at all (HTTP 400).
+public enum ValidationOutcome: Sendable, Equatable {
+    case valid
+    case invalid([FieldError])
+    case undecodable(String)
+}
+
+/// Validates objects like the Kubernetes API server, with its field paths and wording.
+public enum Validator {
+    /// Validates a new object (`old == nil`) or an update of `old`.
+    public static func validate(kind: String, _ obj: JSONValue, old: JSONValue? = nil) -> ValidationOutcome {
+        var errs: [FieldError] = []
+        do {
+            errs = try validateTyped(kind: kind, obj, old: old)
+        } catch let e as DecodingErrorAsField {
+            return .invalid([e.error])
+        } catch let e as KubeCodecError {
+            return .undecodable(e.message)
+        } catch {
+            return .undecodable("\(error)")
+        }
+        return errs.isEmpty ? .valid : .invalid(errs)
+    }
+
+    struct DecodingErrorAsField: Error { var error: FieldError }
+
+    /// Decodes, turning a missing required key into a "Required value" field error.
+    static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue) throws -> T {
+        do {
+            return try JSONDecoderShim.decode(t, v)
+        } catch let DecodingError.keyNotFound(key, ctx) {
+            let path = (ctx.codingPath + [key]).map { k in k.intValue.map { "[\($0)]" } ?? ".\(k.stringValue)" }
+                .joined().replacingOccurrences(of: ".[", with: "[")
+            throw DecodingErrorAsField(error: .required(String(path.drop(while: { $0 == "." }))))
+        } catch let e as DecodingError {
+            throw KubeCodecError(message: KubeCodec.describe(e))
+        }
+    }
+
+    static func validateTyped(kind: String, _ obj: JSONValue, old: JSONValue?) throws -> [FieldError] {
+        var errs: [FieldError] = []
+        let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
+        let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
+        errs += validateMeta(meta, kind: kind, old: oldMeta)
+        switch kind {
+        case "Pod":
+            let pod = try decode(Pod.self, obj)
+            let oldPod = try old.map { try decode(Pod.self, $0) }
+            errs += PodValidation.validatePod(pod, old: oldPod)
+        case "Deployment":
+            let d = try decode(Deployment.self, obj)
+            let o = try old.map { try decode(Deployment.self, $0) }
+            errs += WorkloadValidation.validateDeployment(d, old: o)
+        case "ReplicaSet":
+            let r = try decode(ReplicaSet.self, obj)
+            let o = try old.map { try decode(ReplicaSet.self, $0) }
+            errs += WorkloadValidation.validateReplicaSet(r, old: o)
+        case "DaemonSet":
+            let d = try decode(DaemonSet.self, obj)
+            let o = try old.map { try decode(DaemonSet.self, $0) }
+            errs += WorkloadValidation.validateDaemonSet(d, old: o)
+        case "Service":
+            let s = try decode(Service.self, obj)
+            let o = try old.map { try decode(Service.self, $0) }
+            errs += ServiceValidation.validateService(s, old: o)
+        case "Node":
+            errs += ServiceValidation.validateNode(try decode(Node.self, obj))
+        case "ConfigMap":
+            errs += ServiceValidation.validateConfigMap(try decode(ConfigMap.self, obj))
+        case "Secret":
+            errs += ServiceValidation.validateSecret(try decode(Secret.self, obj))
+        case "EndpointSlice":
+            let s = try decode(EndpointSlice.self, obj)
+            let o = try old.map { try decode(EndpointSlice.self, $0) }
+            errs += ServiceValidation.validateEndpointSlice(s, old: o)
+        case "Endpoints":
+            _ = try decode(Endpoints.self, obj)
+        case "Event":
+            _ = try decode(Event.self, obj)
+        case "Lease":
+            let l = try decode(Lease.self, obj)
+            if let d = l.spec?.leaseDurationSeconds, d <= 0 {
+                errs.append(.invalid("spec.leaseDurationSeconds", int: Int64(d), "must be greater than 0"))
+            }
+        case "Namespace":
+            _ = try decode(Namespace.self, obj)
+        case "ServiceAccount":
+            _ = try decode(ServiceAccount.self, obj)
+        default:
+            break
+        }
+        return errs
+    }
+
+    /// Kinds whose names must be DNS-1123 labels rather than subdomains.
+    static let labelNamedKinds: Set<String> = ["Namespace"]
+
+    static func validateMeta(_ m: ObjectMeta, kind: String, old: ObjectMeta?) -> [FieldError] {
+        var errs: [FieldError] = []
+        if let name = m.name, !name.isEmpty {
+            let nameErrs: [String]
+            if kind == "Service" {
+                nameErrs = dns1035LabelErrors(name)
+            } else if labelNamedKinds.contains(kind) {
+                nameErrs = LabelValidation.dns1123LabelErrors(name)
+            } else {
+                nameErrs = LabelValidation.dns1123SubdomainErrors(name)
+            }
+            for e in nameErrs { errs.append(.invalid("metadata.name", name, e)) }
+        } else if (m.generateName ?? "").isEmpty {
+            errs.append(.required("metadata.name", "name or generateName is required"))
+        }
+        errs += LabelValidation.validateLabels(m.labels, field: "metadata.labels")
+        errs += LabelValidation.validateAnnotations(m.annotations, field: "metadata.annotations")
+        for (i, f) in (m.finalizers ?? []).enumerated() {
+            for e in LabelValidation.qualifiedNameErrors(f) { errs.append(.invalid("metadata.finalizers[\(i)]", f, e)) }
+        }
+        if let old {
+            if let a = old.uid, let b = m.uid, a != b { errs.append(.invalid("metadata.uid", b, "field is immutable")) }
+            if let a = old.name, let b = m.name, a != b { errs.append(.invalid("metadata.name", b, "field is immutable")) }
+            if (old.namespace ?? "") != (m.namespace ?? "") {
+                errs.append(.invalid("metadata.namespace", m.namespace ?? "", "field is immutable"))
+            }
+        }
+        return errs
+    }
+
+    /// Errors for a DNS-1035 label (Service names).
+    public static func dns1035LabelErrors(_ s: String) -> [String] {
+        var errs: [String] = []
+        if s.utf8.count > 63 { errs.append("must be no more than 63 characters") }
+        let ok = LabelValidation.isDNS1123Label(s) && (s.first?.isLetter ?? false)
+        if !ok {
+            errs.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
+        }
+        return errs
+    }
+
+    /// Errors for a port number.
+    static func validatePort(_ p: Int?, _ field: String, required: Bool = true) -> [FieldError] {
+        guard let p else { return required ? [.required(field)] : [] }
+        if p < 1 || p > 65535 { return [.invalid(field, int: Int64(p), "must be between 1 and 65535, inclusive")] }
+        return []
+    }
+
+    static func validateProtocol(_ p: String?, _ field: String) -> [FieldError] {
+        guard let p else { return [] }
+        if !["TCP", "UDP", "SCTP"].contains(p) { return [.notSupported(field, p, ["SCTP", "TCP", "UDP"])] }
+        return []
+    }
+}
+
+import Foundation
+
+enum JSONDecoderShim {
+    static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue) throws -> T {
+        try JSONValueDecoder.decode(t, from: v)
+    }
+}

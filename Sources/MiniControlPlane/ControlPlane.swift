@@ -1,0 +1,175 @@
+public import Foundation
+import KubeAPI
+public import Logging
+import NIOSSL
+
+/// Why the control plane could not start.
+public struct ControlPlaneError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The control plane process: API server over a store, with certificates,
+/// tokens and kubeconfig in the data directory. (Scheduler and controllers
+/// join in issue 5.)
+public final class ControlPlane: Sendable {
+    public let configuration: ControlPlaneConfiguration
+    let logger: Logger
+
+    public init(configuration: ControlPlaneConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens the configured store.
+    public static func openStore(_ c: ControlPlaneConfiguration) throws -> any Store {
+        if let ds = c.datastore, !ds.isEmpty {
+            guard let endpoints = EtcdStore.endpoints(fromDatastore: ds) else {
+                throw ControlPlaneError(description: "unsupported --datastore \(ds): expected etcd://host:2379[,host:2379]")
+            }
+            return EtcdStore(endpoints: endpoints)
+        }
+        do {
+            return try SQLiteStore(path: c.dataDir.appendingPathComponent("state.db").path)
+        } catch {
+            throw ControlPlaneError(description: error.description)
+        }
+    }
+
+    /// Subject alternative names of the serving certificate.
+    func subjectAltNames(serviceIP: String) -> [String] {
+        var sans = ["127.0.0.1", "localhost", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local", serviceIP]
+        if let host = ProcessInfo.processInfo.hostName.split(separator: ".").first { sans.append(String(host)) }
+        sans.append(ProcessInfo.processInfo.hostName)
+        if configuration.bindAddress != "0.0.0.0" && configuration.bindAddress != "::" { sans.append(configuration.bindAddress) }
+        return sans + configuration.tlsSANs
+    }
+
+    /// Runs until cancelled (SIGTERM/SIGINT through ServiceLifecycle).
+    public func run() async throws {
+        let c = configuration
+        try FileManager.default.createDirectory(at: c.dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let credentials = try Credentials.loadOrCreate(dir: c.dataDir)
+        let allocator = ServiceAllocator(serviceCIDR: c.serviceCIDR)
+        let ca = try CertificateAuthority.prepare(dir: c.dataDir, sans: subjectAltNames(serviceIP: allocator.kubernetesServiceIP))
+        var tlsConfig = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
+        tlsConfig.applicationProtocols = ["http/1.1"]
+        let tls = try NIOSSLContext(configuration: tlsConfig)
+        let store = try Self.openStore(c)
+        let registry = Registry(
+            store: store,
+            defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
+                                 unreachableTolerationSeconds: c.defaultUnreachableTolerationSeconds),
+            allocator: allocator)
+        let advertised = (c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress
+        let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
+        let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
+                                 logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
+                                 bookmarkInterval: c.watchBookmarkInterval,
+                                 readiness: { (try? await store.currentRevision()) != nil })
+        let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
+        let logger = self.logger
+        defer { logger.info("control plane stopped") }
+        do {
+            try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await server.run { port in
+                        do {
+                            try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(port)", caPEM: ca.caCertificatePEM)
+                        } catch {
+                            logger.error("cannot write admin.kubeconfig: \(error)")
+                        }
+                    }
+                }
+                group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    /// Every interval, compacts history older than the previous interval.
+    static func compactionLoop(store: any Store, interval: Duration, logger: Logger) async {
+        var previous: Int64?
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            guard let now = try? await store.currentRevision() else { continue }
+            if let previous, previous > 0 {
+                do {
+                    try await store.compact(revision: previous)
+                    logger.debug("compacted store up to revision \(previous)")
+                } catch {
+                    logger.warning("compaction failed: \(error)")
+                }
+            }
+            previous = now
+        }
+    }
+}
+
+/// Objects every cluster has: the system namespaces and the `kubernetes` Service.
+enum Bootstrap {
+    /// Creates an object; false when it already existed.
+    static func createIfMissing(_ registry: Registry, _ info: ResourceInfo, _ ns: String?, _ obj: JSONValue) async throws(Status) -> Bool {
+        do {
+            _ = try await registry.create(info, ns, obj, WriteOptions())
+            return true
+        } catch {
+            if error.code == 409 { return false }
+            throw error
+        }
+    }
+
+    static func run(registry: Registry, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
+        let nsInfo = ResourceCatalog.find(group: "", plural: "namespaces")!
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            if try await createIfMissing(registry, nsInfo, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]) {
+                logger.info("created namespace \(ns)")
+            }
+        }
+        let svcInfo = ResourceCatalog.find(group: "", plural: "services")!
+        let svc: JSONValue = [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+            "spec": ["type": "ClusterIP", "clusterIP": .string(allocator.kubernetesServiceIP),
+                     "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(Int64(port))]]],
+        ]
+        _ = try await createIfMissing(registry, svcInfo, "default", svc)
+        guard IPAddress.isIPv4(advertiseAddress) else { return }
+        let epInfo = ResourceCatalog.find(group: "", plural: "endpoints")!
+        let ep: JSONValue = [
+            "apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": "kubernetes", "namespace": "default"],
+            "subsets": [["addresses": [["ip": .string(advertiseAddress)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]],
+        ]
+        let sliceInfo = ResourceCatalog.find(group: "discovery.k8s.io", plural: "endpointslices")!
+        let slice: JSONValue = [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(advertiseAddress)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+        ]
+        for (info, obj) in [(epInfo, ep), (sliceInfo, slice)] {
+            if try await !createIfMissing(registry, info, "default", obj) {
+                if var cur = try? await registry.get(info, "default", "kubernetes") {
+                    cur["subsets"] = obj["subsets"]
+                    cur["endpoints"] = obj["endpoints"]
+                    cur["ports"] = obj["ports"]
+                    _ = try? await registry.update(info, "default", "kubernetes", cur, subresource: nil, WriteOptions())
+                }
+            }
+        }
+    }
+}

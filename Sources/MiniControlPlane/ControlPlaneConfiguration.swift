@@ -1,0 +1,36 @@
+public import Foundation
+
+/// Everything `controlplane` is started with.
+public struct ControlPlaneConfiguration: Sendable {
+    /// State directory: certificates, tokens, kubeconfig, SQLite database.
+    public var dataDir: URL
+    public var bindAddress = "127.0.0.1"
+    public var securePort = 6443
+    /// `etcd://host:2379[,host:2379]`, or nil for embedded SQLite.
+    public var datastore: String?
+    public var serviceCIDR = "10.96.0.0/12"
+    public var clusterCIDR = "10.244.0.0/16"
+    /// Used by the node lifecycle controller (issue 5).
+    public var nodeMonitorGracePeriod: Duration = .seconds(40)
+    public var defaultNotReadyTolerationSeconds: Int64 = 300
+    public var defaultUnreachableTolerationSeconds: Int64 = 300
+    /// Extra subject alternative names for the serving certificate.
+    public var tlsSANs: [String] = []
+    /// How often old revisions are compacted.
+    public var compactionInterval: Duration = .seconds(300)
+    /// How often watches with allowWatchBookmarks get a BOOKMARK.
+    public var watchBookmarkInterval: Duration = .seconds(15)
+
+    public init(dataDir: URL) { self.dataDir = dataDir }
+
+    /// Parses `40s`, `5m`, `1h`, `1500ms` or a bare number of seconds.
+    public static func parseDuration(_ s: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where s.hasSuffix(suffix) {
+            guard let v = Double(s.dropLast(suffix.count)), v >= 0 else { return nil }
+            return .milliseconds(Int64(v * factor * 1000))
+        }
+        guard let v = Double(s), v >= 0 else { return nil }
+        return .milliseconds(Int64(v * 1000))
+    }
+}

@@ -1,0 +1,138 @@
+/// Field types of the protobuf subset we decode.
+indirect enum PBType: Sendable {
+    /// `int` and `bool` are omitted when zero (Go's omitempty); `ptrInt` and
+    /// `ptrBool` are pointer fields, kept whenever present.
+    case string, bytes, int, bool, ptrInt, ptrBool, quantity, intOrString, time
+    case message(PBRef)
+    /// map<string, T>
+    case map(PBType)
+}
+
+/// A lazily built message schema (schemas refer to each other).
+struct PBRef: Sendable {
+    let make: @Sendable () -> PBMessage
+    var schema: PBMessage { make() }
+}
+
+/// Field number → JSON name, type and repetition.
+struct PBMessage: Sendable {
+    var fields: [Int: (name: String, type: PBType, repeated: Bool)]
+}
+
+/// Field numbers of the Kubernetes types kubectl sends as protobuf, from
+/// Kubernetes' generated.proto (k8s.io/api and apimachinery).
+enum ProtobufSchemas {
+    static func f(_ name: String, _ type: PBType, repeated: Bool = false) -> (name: String, type: PBType, repeated: Bool) {
+        (name, type, repeated)
+    }
+    static func msg(_ m: @escaping @Sendable () -> PBMessage) -> PBType { .message(PBRef(make: m)) }
+
+    static let objectMeta = PBMessage(fields: [
+        1: f("name", .string), 2: f("generateName", .string), 3: f("namespace", .string), 5: f("uid", .string),
+        6: f("resourceVersion", .string), 7: f("generation", .int), 8: f("creationTimestamp", .time),
+        9: f("deletionTimestamp", .time), 10: f("deletionGracePeriodSeconds", .ptrInt), 11: f("labels", .map(.string)),
+        12: f("annotations", .map(.string)), 13: f("ownerReferences", msg { ownerReference }, repeated: true),
+        14: f("finalizers", .string, repeated: true),
+    ])
+    static let ownerReference = PBMessage(fields: [
+        1: f("kind", .string), 3: f("name", .string), 4: f("uid", .string), 5: f("apiVersion", .string),
+        6: f("controller", .ptrBool), 7: f("blockOwnerDeletion", .ptrBool),
+    ])
+    static let objectReference = PBMessage(fields: [
+        1: f("kind", .string), 2: f("namespace", .string), 3: f("name", .string), 4: f("uid", .string),
+        5: f("apiVersion", .string), 6: f("resourceVersion", .string), 7: f("fieldPath", .string),
+    ])
+    static let localObjectReference = PBMessage(fields: [1: f("name", .string)])
+    static let labelSelector = PBMessage(fields: [
+        1: f("matchLabels", .map(.string)),
+        2: f("matchExpressions", msg { PBMessage(fields: [1: f("key", .string), 2: f("operator", .string), 3: f("values", .string, repeated: true)]) }, repeated: true),
+    ])
+    static let meta: PBType = msg { objectMeta }
+
+    static let container = PBMessage(fields: [
+        1: f("name", .string), 2: f("image", .string), 3: f("command", .string, repeated: true), 4: f("args", .string, repeated: true),
+        5: f("workingDir", .string),
+        6: f("ports", msg { PBMessage(fields: [1: f("name", .string), 2: f("hostPort", .int), 3: f("containerPort", .int),
+                                               4: f("protocol", .string), 5: f("hostIP", .string)]) }, repeated: true),
+        7: f("env", msg { PBMessage(fields: [1: f("name", .string), 2: f("value", .string)]) }, repeated: true),
+        8: f("resources", msg { PBMessage(fields: [1: f("limits", .map(.quantity)), 2: f("requests", .map(.quantity))]) }),
+        13: f("terminationMessagePath", .string), 14: f("imagePullPolicy", .string), 16: f("stdin", .bool), 17: f("stdinOnce", .bool),
+        18: f("tty", .bool), 20: f("terminationMessagePolicy", .string),
+    ])
+    static let podSpec = PBMessage(fields: [
+        2: f("containers", msg { container }, repeated: true), 3: f("restartPolicy", .string),
+        4: f("terminationGracePeriodSeconds", .ptrInt), 5: f("activeDeadlineSeconds", .ptrInt), 6: f("dnsPolicy", .string),
+        7: f("nodeSelector", .map(.string)), 8: f("serviceAccountName", .string), 9: f("serviceAccount", .string),
+        10: f("nodeName", .string), 11: f("hostNetwork", .bool), 12: f("hostPID", .bool), 13: f("hostIPC", .bool),
+        15: f("imagePullSecrets", msg { localObjectReference }, repeated: true), 16: f("hostname", .string), 17: f("subdomain", .string),
+        19: f("schedulerName", .string), 20: f("initContainers", msg { container }, repeated: true),
+        22: f("tolerations", msg { PBMessage(fields: [1: f("key", .string), 2: f("operator", .string), 3: f("value", .string),
+                                                      4: f("effect", .string), 5: f("tolerationSeconds", .ptrInt)]) }, repeated: true),
+        24: f("priorityClassName", .string), 30: f("enableServiceLinks", .ptrBool),
+    ])
+    static let podTemplate = PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { podSpec })])
+
+    static let deployment = PBMessage(fields: [
+        1: f("metadata", meta),
+        2: f("spec", msg {
+            PBMessage(fields: [
+                1: f("replicas", .ptrInt), 2: f("selector", msg { labelSelector }), 3: f("template", msg { podTemplate }),
+                4: f("strategy", msg {
+                    PBMessage(fields: [1: f("type", .string),
+                                       2: f("rollingUpdate", msg { PBMessage(fields: [1: f("maxUnavailable", .intOrString), 2: f("maxSurge", .intOrString)]) })])
+                }),
+                5: f("minReadySeconds", .int), 6: f("revisionHistoryLimit", .ptrInt), 7: f("paused", .bool), 9: f("progressDeadlineSeconds", .ptrInt),
+            ])
+        }),
+    ])
+
+    static let service = PBMessage(fields: [
+        1: f("metadata", meta),
+        2: f("spec", msg {
+            PBMessage(fields: [
+                1: f("ports", msg { PBMessage(fields: [1: f("name", .string), 2: f("protocol", .string), 3: f("port", .int),
+                                                       4: f("targetPort", .intOrString), 5: f("nodePort", .int), 6: f("appProtocol", .string)]) },
+                     repeated: true),
+                2: f("selector", .map(.string)), 3: f("clusterIP", .string), 4: f("type", .string), 5: f("externalIPs", .string, repeated: true),
+                7: f("sessionAffinity", .string), 8: f("loadBalancerIP", .string), 9: f("loadBalancerSourceRanges", .string, repeated: true),
+                10: f("externalName", .string), 11: f("externalTrafficPolicy", .string), 12: f("healthCheckNodePort", .int),
+                13: f("publishNotReadyAddresses", .bool), 17: f("ipFamilyPolicy", .string), 18: f("clusterIPs", .string, repeated: true),
+                19: f("ipFamilies", .string, repeated: true), 22: f("internalTrafficPolicy", .string),
+            ])
+        }),
+    ])
+
+    static let deleteOptions = PBMessage(fields: [
+        1: f("gracePeriodSeconds", .ptrInt),
+        2: f("preconditions", msg { PBMessage(fields: [1: f("uid", .string), 2: f("resourceVersion", .string)]) }),
+        3: f("orphanDependents", .ptrBool), 4: f("propagationPolicy", .string), 5: f("dryRun", .string, repeated: true),
+    ])
+
+    /// Kinds accepted as protobuf.
+    static let kinds: [String: PBMessage] = [
+        "ConfigMap": PBMessage(fields: [1: f("metadata", meta), 2: f("data", .map(.string)), 3: f("binaryData", .map(.bytes)),
+                                        4: f("immutable", .ptrBool)]),
+        "Secret": PBMessage(fields: [1: f("metadata", meta), 2: f("data", .map(.bytes)), 3: f("type", .string),
+                                     4: f("stringData", .map(.string)), 5: f("immutable", .ptrBool)]),
+        "Namespace": PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { PBMessage(fields: [1: f("finalizers", .string, repeated: true)]) })]),
+        "ServiceAccount": PBMessage(fields: [1: f("metadata", meta), 2: f("secrets", msg { objectReference }, repeated: true),
+                                             3: f("imagePullSecrets", msg { localObjectReference }, repeated: true),
+                                             4: f("automountServiceAccountToken", .ptrBool)]),
+        "Deployment": deployment,
+        "Service": service,
+        "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
+        "DeleteOptions": deleteOptions,
+        "SelfSubjectAccessReview": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [
+                    1: f("resourceAttributes", msg {
+                        PBMessage(fields: [1: f("namespace", .string), 2: f("verb", .string), 3: f("group", .string), 4: f("version", .string),
+                                           5: f("resource", .string), 6: f("subresource", .string), 7: f("name", .string)])
+                    }),
+                    2: f("nonResourceAttributes", msg { PBMessage(fields: [1: f("path", .string), 2: f("verb", .string)]) }),
+                ])
+            }),
+        ]),
+    ]
+}

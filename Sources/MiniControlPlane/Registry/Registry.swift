@@ -1,0 +1,232 @@
+import Foundation
+import KubeAPI
+
+/// Options of a write request.
+struct WriteOptions: Sendable {
+    var dryRun = false
+    /// `Strict`, `Warn` or `Ignore`.
+    var fieldValidation = "Warn"
+    /// Keys that occurred twice in the body.
+    var duplicateKeys: [String] = []
+}
+
+/// The result of a write: the object and warnings for the `Warning` header.
+struct WriteResult: Sendable {
+    var object: JSONValue
+    var warnings: [String] = []
+    var created = false
+}
+
+/// Generic object storage for all resources: defaulting, validation,
+/// optimistic concurrency, finalizers and graceful deletion, on top of a
+/// revisioned ``Store``. Objects are handled as JSON trees so unknown fields
+/// survive.
+final class Registry: Sendable {
+    let store: any Store
+    let defaulter: Defaulter
+    let allocator: ServiceAllocator
+    let namespaceCache = NamespaceCache()
+
+    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator) {
+        self.store = store
+        self.defaulter = defaulter
+        self.allocator = allocator
+    }
+
+    // MARK: errors
+
+    static func status(_ e: StoreError, _ info: ResourceInfo, _ name: String) -> Status {
+        switch e {
+        case .notFound: return APIErrors.notFound(info, name)
+        case .alreadyExists: return APIErrors.alreadyExists(info, name)
+        case .conflict: return APIErrors.conflict(info, name)
+        case .compacted(let r, let c): return APIErrors.gone("too old resource version: \(r) (\(c))")
+        case .futureRevision(let r, let c):
+            return APIErrors.timeout("Too large resource version: \(r), current: \(c)")
+        case .unavailable(let m): return APIErrors.internalError(m)
+        }
+    }
+
+    // MARK: reading
+
+    /// The stored value of one object.
+    func getStored(_ info: ResourceInfo, _ ns: String?, _ name: String) async throws(Status) -> StoredValue {
+        let found: StoredValue?
+        do {
+            found = try await store.get(key: info.key(namespace: ns, name: name))
+        } catch {
+            throw Self.status(error, info, name)
+        }
+        guard let found else { throw APIErrors.notFound(info, name) }
+        return found
+    }
+
+    /// One object with its resourceVersion.
+    func get(_ info: ResourceInfo, _ ns: String?, _ name: String) async throws(Status) -> JSONValue {
+        let s = try await getStored(info, ns, name)
+        return try decode(s, info)
+    }
+
+    func decode(_ s: StoredValue, _ info: ResourceInfo) throws(Status) -> JSONValue {
+        do {
+            return try StoredObject.decode(s.value, revision: s.modRevision)
+        } catch {
+            throw APIErrors.internalError("stored \(info.plural) object \(s.key) is corrupt: \(error)")
+        }
+    }
+
+    /// Whether a namespace exists (cached briefly).
+    func namespaceExists(_ ns: String) async throws(Status) -> Bool {
+        if namespaceCache.contains(ns) { return true }
+        let nsInfo = ResourceCatalog.find(group: "", plural: "namespaces")!
+        do {
+            if try await store.get(key: nsInfo.key(namespace: nil, name: ns)) != nil {
+                namespaceCache.insert(ns)
+                return true
+            }
+            return false
+        } catch {
+            throw Self.status(error, nsInfo, ns)
+        }
+    }
+
+    // MARK: create
+
+    static let generateNameAlphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+
+    /// Creates an object from a request body.
+    func create(_ info: ResourceInfo, _ ns: String?, _ body: JSONValue, _ options: WriteOptions) async throws(Status) -> WriteResult {
+        var obj = try checkTypeMeta(info, body)
+        try checkNamespace(info, ns, &obj)
+        if info.namespaced, let ns, info.plural != "namespaces", !(try await namespaceExists(ns)) {
+            throw APIErrors.notFound(ResourceCatalog.find(group: "", plural: "namespaces")!, ns)
+        }
+        var meta = obj["metadata"] ?? .emptyObject
+        if (meta["name"]?.stringValue ?? "").isEmpty, let gen = meta["generateName"]?.stringValue, !gen.isEmpty {
+            let suffix = String((0..<5).map { _ in Self.generateNameAlphabet.randomElement() ?? "x" })
+            meta["name"] = .string(gen + suffix)
+        }
+        for k in ["resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"] {
+            meta[k] = nil
+        }
+        meta["uid"] = .string(UUID().uuidString.lowercased())
+        meta["creationTimestamp"] = .string(Timestamp().description)
+        if Self.hasGeneration(info) { meta["generation"] = 1 } else { meta["generation"] = nil }
+        obj["metadata"] = meta
+        let name = meta["name"]?.stringValue ?? ""
+        prepareForCreate(info, &obj)
+        defaulter.apply(kind: info.kind, to: &obj)
+        let warnings = try validate(info, name, obj, old: nil, options)
+        if info.kind == "Service" {
+            // Fail before reserving anything when the name is taken.
+            if (try? await store.get(key: info.key(namespace: ns, name: name))) ?? nil != nil {
+                throw APIErrors.alreadyExists(info, name)
+            }
+            try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
+        }
+        if options.dryRun { return WriteResult(object: obj, warnings: warnings, created: true) }
+        let rev: Int64
+        do {
+            rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(obj))
+        } catch {
+            if info.kind == "Service" { await allocator.release(obj, store: store) }
+            throw Self.status(error, info, name)
+        }
+        if info.plural == "namespaces" { namespaceCache.insert(name) }
+        obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
+        return WriteResult(object: obj, warnings: warnings, created: true)
+    }
+
+    /// Kinds whose metadata.generation tracks spec changes.
+    static func hasGeneration(_ info: ResourceInfo) -> Bool {
+        ["Deployment", "ReplicaSet", "DaemonSet"].contains(info.kind)
+    }
+
+    /// Kinds whose status is reset on create and kept by main-resource updates.
+    static func hasStatusSubresource(_ info: ResourceInfo) -> Bool { info.subresources.contains("status") }
+
+    func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
+        switch info.kind {
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service":
+            obj["status"] = nil
+        case "Namespace":
+            obj["status"] = ["phase": "Active"]
+        case "Secret":
+            foldStringData(&obj)
+        default:
+            break
+        }
+    }
+
+    func foldStringData(_ obj: inout JSONValue) {
+        guard case .object(let sd) = obj["stringData"] ?? .null else {
+            obj["stringData"] = nil
+            return
+        }
+        var data = obj["data"]?.objectValue ?? [:]
+        for (k, v) in sd { data[k] = .string(Data((v.stringValue ?? "").utf8).base64EncodedString()) }
+        obj["data"] = .object(data)
+        obj["stringData"] = nil
+    }
+
+    /// Checks apiVersion and kind, filling them in when absent.
+    func checkTypeMeta(_ info: ResourceInfo, _ body: JSONValue) throws(Status) -> JSONValue {
+        guard case .object = body else {
+            throw APIErrors.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): the body is not a JSON object")
+        }
+        var obj = body
+        if let v = obj["apiVersion"], v.stringValue != info.apiVersion {
+            throw APIErrors.badRequest("the API version in the data (\(v.stringValue ?? JSONWriter.string(v))) does not match the expected API version (\(info.apiVersion))")
+        }
+        if let k = obj["kind"], k.stringValue != info.kind {
+            throw APIErrors.badRequest("the kind in the data (\(k.stringValue ?? JSONWriter.string(k))) does not match the expected kind (\(info.kind))")
+        }
+        obj["apiVersion"] = .string(info.apiVersion)
+        obj["kind"] = .string(info.kind)
+        if let m = obj["metadata"], m.objectValue == nil {
+            throw APIErrors.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): metadata must be an object")
+        }
+        return obj
+    }
+
+    func checkNamespace(_ info: ResourceInfo, _ ns: String?, _ obj: inout JSONValue) throws(Status) {
+        var meta = obj["metadata"] ?? .emptyObject
+        if info.namespaced {
+            if let bodyNS = meta["namespace"]?.stringValue, !bodyNS.isEmpty, bodyNS != ns {
+                throw APIErrors.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            meta["namespace"] = ns.map(JSONValue.string)
+        } else {
+            meta["namespace"] = nil
+        }
+        obj["metadata"] = meta
+    }
+
+    /// Runs validation and field validation; returns warnings.
+    func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions) throws(Status) -> [String] {
+        switch Validator.validate(kind: info.kind, obj, old: old) {
+        case .valid: break
+        case .invalid(let errs): throw APIErrors.invalid(info, name, errs)
+        case .undecodable(let m):
+            throw APIErrors.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(m)")
+        }
+        guard options.fieldValidation != "Ignore" else { return [] }
+        var problems = options.duplicateKeys.map { "duplicate field \"\($0)\"" }
+        problems += (UnknownFieldCheck.unknownFields(kind: info.kind, obj) ?? []).map { "unknown field \"\($0)\"" }
+        if problems.isEmpty { return [] }
+        if options.fieldValidation == "Strict" {
+            throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))
+        }
+        return problems
+    }
+}
+
+/// Namespaces known to exist, to spare a read per create.
+final class NamespaceCache: Sendable {
+    private let names = Mutex<Set<String>>([])
+    func contains(_ n: String) -> Bool { names.withLock { $0.contains(n) } }
+    func insert(_ n: String) { _ = names.withLock { $0.insert(n) } }
+    func remove(_ n: String) { _ = names.withLock { $0.remove(n) } }
+}
+
+import Synchronization

@@ -1,0 +1,147 @@
+import KubeAPI
+
+/// Allocates Service cluster IPs from the service CIDR and node ports from
+/// 30000-32767. Each allocation is a reservation key created in the store
+/// (`/registry/ipallocations/IP`, `/registry/nodeportallocations/PORT`, value
+/// `namespace/name`), so several API servers sharing one etcd never hand out
+/// the same one; deleting the Service releases them.
+actor ServiceAllocator {
+    let network: UInt32
+    let size: UInt32
+    static let ipPrefix = "/registry/ipallocations/"
+    static let portPrefix = "/registry/nodeportallocations/"
+    static let nodePorts: ClosedRange<Int64> = 30000...32767
+
+    init(serviceCIDR: String) {
+        let parts = serviceCIDR.split(separator: "/")
+        let base = parts.first.flatMap { Self.parseIPv4(String($0)) } ?? 0x0A60_0000
+        let bits = parts.count > 1 ? UInt32(parts[1]) ?? 12 : 12
+        let prefix = min(max(bits, 8), 30)
+        self.size = UInt32(1) << (32 - prefix)
+        self.network = base & ~(size - 1)
+    }
+
+    static func parseIPv4(_ s: String) -> UInt32? {
+        guard IPAddress.isIPv4(s) else { return nil }
+        return s.split(separator: ".").reduce(UInt32(0)) { ($0 << 8) | (UInt32($1) ?? 0) }
+    }
+
+    static func format(_ v: UInt32) -> String { "\(v >> 24).\((v >> 16) & 255).\((v >> 8) & 255).\(v & 255)" }
+
+    /// The first address, reserved for the `kubernetes` Service.
+    nonisolated var kubernetesServiceIP: String { Self.format(network + 1) }
+
+    static func owner(_ svc: JSONValue) -> String {
+        "\(svc[path: ["metadata", "namespace"]]?.stringValue ?? "")/\(svc[path: ["metadata", "name"]]?.stringValue ?? "")"
+    }
+
+    /// Creates a reservation key; true when it is now (or already was) ours.
+    func reserve(_ key: String, owner: String, store: any Store) async throws(Status) -> Bool {
+        do {
+            _ = try await store.create(key: key, value: Array(owner.utf8))
+            return true
+        } catch .alreadyExists {
+            do {
+                return try await store.get(key: key).map { String(decoding: $0.value, as: UTF8.self) == owner } ?? false
+            } catch {
+                throw APIErrors.internalError("allocation lookup failed: \(error)")
+            }
+        } catch {
+            throw APIErrors.internalError("allocation failed: \(error)")
+        }
+    }
+
+    /// Fills spec.clusterIP(s) and node ports, reserving every address and
+    /// port the Service holds. `dryRun` checks without reserving.
+    func allocate(_ svc: inout JSONValue, registry: Registry, dryRun: Bool) async throws(Status) {
+        let store = registry.store
+        var spec = svc["spec"] ?? .emptyObject
+        let owner = Self.owner(svc)
+        let name = svc[path: ["metadata", "name"]]?.stringValue ?? ""
+        let type = spec["type"]?.stringValue ?? "ClusterIP"
+        if type != "ExternalName" {
+            if let ip = spec["clusterIP"]?.stringValue, !ip.isEmpty {
+                let ok = ip == "None" || dryRun ? true : try await reserve(Self.ipPrefix + ip, owner: owner, store: store)
+                if !ok {
+                    throw invalidStatus(kind: "Service", group: "", name: name,
+                                        errors: [.invalid("spec.clusterIPs", ip, "failed to allocate IP \(ip): provided IP is already allocated")])
+                }
+                if spec["clusterIPs"] == nil { spec["clusterIPs"] = [.string(ip)] }
+            } else {
+                let span = size - 3
+                let start = UInt32.random(in: 0..<max(span, 1))
+                var chosen: String?
+                for i in 0..<span {
+                    let ip = Self.format(network + 2 + (start + i) % span)
+                    if dryRun {
+                        chosen = ip
+                        break
+                    }
+                    if try await reserve(Self.ipPrefix + ip, owner: owner, store: store) {
+                        chosen = ip
+                        break
+                    }
+                }
+                guard let chosen else { throw APIErrors.internalError("failed to allocate a serviceIP: range is full") }
+                spec["clusterIP"] = .string(chosen)
+                spec["clusterIPs"] = [.string(chosen)]
+            }
+        }
+        if type == "NodePort" || type == "LoadBalancer" {
+            var ports = spec["ports"]?.arrayValue ?? []
+            for i in ports.indices {
+                if let n = ports[i]["nodePort"]?.intValue, n != 0 {
+                    let ok = dryRun ? true : try await reserve(Self.portPrefix + String(n), owner: owner, store: store)
+                    if !ok {
+                        throw invalidStatus(kind: "Service", group: "", name: name,
+                                            errors: [.invalid("spec.ports[\(i)].nodePort", int: n, "provided port is already allocated")])
+                    }
+                    continue
+                }
+                var chosen: Int64?
+                let count = Self.nodePorts.count
+                let start = Int.random(in: 0..<count)
+                for off in 0..<count {
+                    let p = Self.nodePorts.lowerBound + Int64((start + off) % count)
+                    if dryRun {
+                        chosen = p
+                        break
+                    }
+                    if try await reserve(Self.portPrefix + String(p), owner: owner, store: store) {
+                        chosen = p
+                        break
+                    }
+                }
+                guard let chosen else { throw APIErrors.internalError("failed to allocate a nodePort: range is full") }
+                ports[i]["nodePort"] = .int(chosen)
+            }
+            spec["ports"] = .array(ports)
+        }
+        svc["spec"] = spec
+    }
+
+    /// Releases what a deleted (or failed) Service held.
+    func release(_ svc: JSONValue, store: any Store) async {
+        let owner = Self.owner(svc)
+        var keys: [String] = []
+        if let ip = svc[path: ["spec", "clusterIP"]]?.stringValue, !ip.isEmpty, ip != "None" { keys.append(Self.ipPrefix + ip) }
+        for p in svc[path: ["spec", "ports"]]?.arrayValue ?? [] {
+            if let n = p["nodePort"]?.intValue, n != 0 { keys.append(Self.portPrefix + String(n)) }
+        }
+        for key in keys {
+            guard let cur = try? await store.get(key: key), String(decoding: cur.value, as: UTF8.self) == owner else { continue }
+            _ = try? await store.delete(key: key, expectedRevision: cur.modRevision)
+        }
+    }
+
+    /// Releases ports and addresses an updated Service no longer holds.
+    func releaseDropped(old: JSONValue, new: JSONValue, store: any Store) async {
+        var gone = old
+        let newIP = new[path: ["spec", "clusterIP"]]?.stringValue
+        if gone[path: ["spec", "clusterIP"]]?.stringValue == newIP { gone.set(path: ["spec", "clusterIP"], to: nil) }
+        let kept = Set((new[path: ["spec", "ports"]]?.arrayValue ?? []).compactMap { $0["nodePort"]?.intValue })
+        let ports = (old[path: ["spec", "ports"]]?.arrayValue ?? []).filter { !kept.contains($0["nodePort"]?.intValue ?? 0) }
+        gone.set(path: ["spec", "ports"], to: .array(ports))
+        await release(gone, store: store)
+    }
+}

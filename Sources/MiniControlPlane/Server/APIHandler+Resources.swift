@@ -1,0 +1,213 @@
+import Foundation
+import KubeAPI
+import NIOHTTP1
+
+extension APIHandler {
+    /// How the client wants objects back.
+    enum OutputForm {
+        case plain
+        case table(includeObject: String)
+        case partialMetadata
+    }
+
+    static func outputForm(_ req: HTTPRequest) -> OutputForm {
+        let accept = (req.headers.first(name: "accept") ?? "").replacingOccurrences(of: " ", with: "")
+        for part in accept.split(separator: ",") {
+            if part.contains("as=Table"), part.contains("g=meta.k8s.io") {
+                return .table(includeObject: req.param("includeObject") ?? "PartialObjectMetadata")
+            }
+            if part.contains("as=PartialObjectMetadata"), part.contains("g=meta.k8s.io") { return .partialMetadata }
+            if part.hasPrefix("application/json") || part.hasPrefix("*/*") { return .plain }
+        }
+        return .plain
+    }
+
+    static func writeOptions(_ req: HTTPRequest, duplicates: [String] = []) throws(Status) -> WriteOptions {
+        var o = WriteOptions()
+        if let d = req.query["dryRun"] {
+            guard d.allSatisfy({ $0 == "All" }) else {
+                throw APIErrors.badRequest("Invalid dryRun value: \(d.joined(separator: ",")); supported values: All")
+            }
+            o.dryRun = true
+        }
+        if let v = req.param("fieldValidation") {
+            guard ["Strict", "Warn", "Ignore"].contains(v) else {
+                throw APIErrors.badRequest("fieldValidation must be one of Strict, Warn, Ignore; got \(v)")
+            }
+            o.fieldValidation = v
+        }
+        o.duplicateKeys = duplicates
+        return o
+    }
+
+    static func render(_ obj: JSONValue, _ path: APIPath, _ form: OutputForm, status: HTTPResponseStatus = .ok,
+                       warnings: [String] = []) -> HTTPResponse {
+        var response: HTTPResponse
+        switch form {
+        case .table(let include):
+            let t = TablePrinter.table(kind: path.info.kind, objects: [obj],
+                                       resourceVersion: obj[path: ["metadata", "resourceVersion"]]?.stringValue,
+                                       continueToken: nil, includeObject: include)
+            response = .jsonBytes(JSONWriter.bytes(t), status: status)
+        case .partialMetadata:
+            response = .jsonBytes(JSONWriter.bytes(["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                                                    "metadata": obj["metadata"] ?? .emptyObject]), status: status)
+        case .plain:
+            response = .jsonBytes(JSONWriter.bytes(obj), status: status)
+        }
+        for w in warnings { response.headers.add(name: "Warning", value: "299 - \"\(w.replacingOccurrences(of: "\"", with: "\\\""))\"") }
+        return response
+    }
+
+    func decodeBody(_ req: HTTPRequest) throws(Status) -> (JSONValue, [String]) {
+        try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+    }
+
+    func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
+        let info = path.info
+        let ns = path.namespace
+        let form = Self.outputForm(req)
+        if info.kind == "Binding" {
+            guard verb == "create" else { throw APIErrors.methodNotAllowed() }
+            let (body, _) = try decodeBody(req)
+            guard let pod = body[path: ["metadata", "name"]]?.stringValue else {
+                throw invalidStatus(kind: "Binding", group: "", name: "", errors: [.required("metadata.name")])
+            }
+            try await registry.bind(ns, podName: pod, binding: body, dryRun: try Self.writeOptions(req).dryRun)
+            return .json(APIErrors.success(code: 201), status: .created)
+        }
+        switch (verb, path.subresource) {
+        case ("list", nil):
+            return try await list(req, path, query, form)
+        case ("watch", nil):
+            return try await watch(req, path, query, form)
+        case ("get", nil):
+            return Self.render(try await registry.get(info, ns, path.name!), path, form)
+        case ("create", nil):
+            let (body, dups) = try decodeBody(req)
+            let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
+            return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
+        case ("update", let sub) where sub == nil || sub == "status":
+            let (body, dups) = try decodeBody(req)
+            let r = try await registry.update(info, ns, path.name!, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
+            return Self.render(r.object, path, form, warnings: r.warnings)
+        case ("patch", let sub) where sub == nil || sub == "status":
+            let kind = try Self.patchKind(req)
+            let r = try await registry.patch(info, ns, path.name!, kind: kind, req.body, subresource: sub, try Self.writeOptions(req))
+            return Self.render(r.object, path, form, warnings: r.warnings)
+        case ("get", "status"):
+            return Self.render(try await registry.get(info, ns, path.name!), path, form)
+        case ("delete", nil):
+            let options = try Self.deleteOptions(req)
+            let obj = try await registry.delete(info, ns, path.name!, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            return Self.render(obj, path, form)
+        case ("deletecollection", nil):
+            let options = try Self.deleteOptions(req)
+            let dry = try Self.writeOptions(req).dryRun
+            let page = try await registry.list(info, ns, ListQuery(labels: query.labels, fields: query.fields))
+            var deleted: [JSONValue] = []
+            for item in page.items {
+                let parts = item.key.split(separator: "/")
+                let name = String(parts.last ?? "")
+                let itemNS = info.namespaced ? parts.dropLast().last.map(String.init) : nil
+                if let obj = try? await registry.delete(info, itemNS, name, options: options, dryRun: dry) {
+                    deleted.append(obj)
+                }
+            }
+            return .jsonBytes(JSONWriter.bytes(["apiVersion": .string(info.apiVersion), "kind": .string(info.kind + "List"),
+                                                "metadata": .emptyObject, "items": .array(deleted)]))
+        case ("get", "scale"):
+            return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, path.name!)))
+        case ("update", "scale"):
+            let (body, _) = try decodeBody(req)
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, path.name!, body: body, patch: nil, try Self.writeOptions(req))))
+        case ("patch", "scale"):
+            let kind = try Self.patchKind(req)
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, path.name!, body: nil, patch: (kind, req.body), try Self.writeOptions(req))))
+        case ("create", "binding"):
+            let (body, _) = try decodeBody(req)
+            try await registry.bind(ns, podName: path.name!, binding: body, dryRun: try Self.writeOptions(req).dryRun)
+            return .json(APIErrors.success(code: 201), status: .created)
+        case ("create", "eviction"):
+            let (body, _) = try decodeBody(req)
+            var options = DeleteOptions()
+            if let d = body["deleteOptions"] { options = (try? KubeCodec.decode(DeleteOptions.self, from: d)) ?? DeleteOptions() }
+            _ = try await registry.delete(info, ns, path.name!, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            return .json(APIErrors.success(code: 201), status: .created)
+        default:
+            throw APIErrors.methodNotAllowed()
+        }
+    }
+
+    static func patchKind(_ req: HTTPRequest) throws(Status) -> PatchKind {
+        let type = (req.headers.first(name: "content-type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if type == "application/apply-patch+yaml" || type == "application/apply-patch+cbor" {
+            throw Status(message: "server-side apply is not supported by this API server; use client-side `kubectl apply` (without --server-side)",
+                         reason: "UnsupportedMediaType", code: 415)
+        }
+        guard let kind = PatchKind(rawValue: type) else {
+            throw APIErrors.unsupportedMediaType(type, accepted: PatchKind.accepted)
+        }
+        return kind
+    }
+
+    static func deleteOptions(_ req: HTTPRequest) throws(Status) -> DeleteOptions {
+        var o = DeleteOptions()
+        if !req.body.isEmpty {
+            let (v, _) = try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+            do {
+                o = try KubeCodec.decode(DeleteOptions.self, from: v)
+            } catch {
+                throw APIErrors.badRequest("invalid DeleteOptions: \(error.message)")
+            }
+        }
+        if let g = req.param("gracePeriodSeconds") {
+            guard let n = Int64(g) else { throw APIErrors.badRequest("gracePeriodSeconds must be an integer") }
+            o.gracePeriodSeconds = n
+        }
+        if let p = req.param("propagationPolicy") { o.propagationPolicy = p }
+        if let p = o.propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
+            throw invalidStatus(kind: "DeleteOptions", group: "", name: "",
+                                errors: [.notSupported("propagationPolicy", p, ["Foreground", "Background", "Orphan", "nil"])])
+        }
+        if req.param("orphanDependents") == "true" { o.orphanDependents = true }
+        return o
+    }
+
+    func list(_ req: HTTPRequest, _ path: APIPath, _ q: ListQuery, _ form: OutputForm) async throws(Status) -> HTTPResponse {
+        let page = try await registry.list(path.info, path.namespace, q)
+        let rv = String(page.revision)
+        switch form {
+        case .table(let include):
+            var objects: [JSONValue] = []
+            for item in page.items { objects.append(try registry.decode(item, path.info)) }
+            let t = TablePrinter.table(kind: path.info.kind, objects: objects, resourceVersion: rv, continueToken: page.continueToken,
+                                       includeObject: include)
+            return .jsonBytes(JSONWriter.bytes(t))
+        case .partialMetadata:
+            var items: [JSONValue] = []
+            for item in page.items {
+                let obj = try registry.decode(item, path.info)
+                items.append(["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject])
+            }
+            var meta: JSONValue = ["resourceVersion": .string(rv)]
+            if let c = page.continueToken { meta["continue"] = .string(c) }
+            return .jsonBytes(JSONWriter.bytes(["kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                                                "items": .array(items)]))
+        case .plain:
+            // Splice stored bytes: no parse per object.
+            var out: [UInt8] = Array(#"{"apiVersion":""#.utf8) + Array(path.info.apiVersion.utf8) + Array(#"","items":["#.utf8)
+            out.reserveCapacity(page.items.reduce(256) { $0 + $1.value.count + 32 })
+            for (i, item) in page.items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: StoredObject.inject(item.value, revision: item.modRevision))
+            }
+            var meta: JSONValue = ["resourceVersion": .string(rv)]
+            if let c = page.continueToken { meta["continue"] = .string(c) }
+            out.append(contentsOf: Array(#"],"kind":""#.utf8) + Array((path.info.kind + "List").utf8) + Array(#"","metadata":"#.utf8))
+            JSONWriter.write(meta, into: &out)
+            out.append(UInt8(ascii: "}"))
+            return .jsonBytes(out)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import KubeAPI
+import Logging
+import NIOHTTP1
+
+/// Routes HTTP requests to discovery, OpenAPI, health, metrics and the
+/// resource registry, with authentication, authorization and metrics.
+final class APIHandler: Sendable {
+    let registry: Registry
+    let authenticator: Authenticator
+    let metrics: APIMetrics
+    let logger: Logger
+    let serverAddress: String
+    let readiness: @Sendable () async -> Bool
+    /// Time between BOOKMARK events on watches that allow them.
+    let bookmarkInterval: Duration
+
+    static let gitVersion = "v1.32.0+swiftkube.0.1.0"
+
+    init(registry: Registry, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
+         bookmarkInterval: Duration = .seconds(15), readiness: @escaping @Sendable () async -> Bool) {
+        self.bookmarkInterval = bookmarkInterval
+        self.registry = registry
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.logger = logger
+        self.serverAddress = serverAddress
+        self.readiness = readiness
+    }
+
+    static func status(_ s: Status) -> HTTPResponse {
+        .json(s, status: HTTPResponseStatus(statusCode: s.code ?? 500))
+    }
+
+    static var version: JSONValue {
+        ["major": "1", "minor": "32", "gitVersion": .string(gitVersion), "gitCommit": "swiftkube", "gitTreeState": "clean",
+         "buildDate": "2026-01-01T00:00:00Z", "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64"]
+    }
+
+    /// Handles one request.
+    func handle(_ req: HTTPRequest) async -> HTTPResponse {
+        let start = ContinuousClock.now
+        var verb = req.method.rawValue.lowercased()
+        var resource = ""
+        let response = await route(req, verb: &verb, resource: &resource)
+        let d = ContinuousClock.now - start
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        metrics.record(verb: verb, resource: resource, code: Int(response.status.code), seconds: seconds)
+        if response.status.code >= 500 {
+            logger.warning("\(req.method) \(req.uri) -> \(response.status.code)")
+        } else {
+            logger.debug("\(req.method) \(req.uri) -> \(response.status.code)")
+        }
+        return response
+    }
+
+    private func route(_ req: HTTPRequest, verb: inout String, resource: inout String) async -> HTTPResponse {
+        let segs = req.path.split(separator: "/").map(String.init)
+        switch req.path {
+        case "/healthz", "/livez":
+            return .text("ok")
+        case "/readyz":
+            return await readiness() ? .text("ok") : .text("storage not ready", status: .serviceUnavailable)
+        case "/version", "/version/":
+            return .jsonBytes(JSONWriter.bytes(Self.version))
+        default:
+            break
+        }
+        let user: UserInfo
+        switch authenticator.authenticate(req.headers) {
+        case .unauthorized: return Self.status(APIErrors.unauthorized)
+        case .forbidden(let s): return Self.status(s)
+        case .user(let u): user = u
+        }
+        let accept = req.headers.first(name: "accept")
+        switch segs.first {
+        case "metrics" where segs.count == 1:
+            guard user.isAdmin else { return Self.status(APIErrors.forbidden("forbidden: User \"\(user.name)\" cannot get path \"/metrics\"")) }
+            return .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case "openapi":
+            if segs.count == 2, segs[1] == "v3" { return .jsonBytes(JSONWriter.bytes(OpenAPI.index)) }
+            if segs.count > 2, segs[1] == "v3", let doc = OpenAPI.document(path: segs[2...].joined(separator: "/")) {
+                return .jsonBytes(JSONWriter.bytes(doc))
+            }
+            return Self.status(APIErrors.notFoundPath(req.path))
+        case "api":
+            if segs.count == 1 {
+                if Discovery.wantsAggregated(accept) {
+                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: true)), contentType: Discovery.aggregatedContentType)
+                }
+                return .jsonBytes(JSONWriter.bytes(Discovery.versions(serverAddress: serverAddress)))
+            }
+            guard segs[1] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: ""))) }
+            return await resourceRequest(req, group: "", segs: segs[2...], user: user, verb: &verb, resource: &resource)
+        case "apis":
+            if segs.count == 1 {
+                if Discovery.wantsAggregated(accept) {
+                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: false)), contentType: Discovery.aggregatedContentType)
+                }
+                return .jsonBytes(JSONWriter.bytes(Discovery.groupList))
+            }
+            let group = segs[1]
+            if group == AccessReview.group {
+                resource = "selfsubjectaccessreviews"
+                verb = "create"
+                return AccessReview.handle(req, segs: segs, user: user)
+            }
+            guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
+            guard segs[2] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group))) }
+            return await resourceRequest(req, group: group, segs: segs[3...], user: user, verb: &verb, resource: &resource)
+        default:
+            return Self.status(APIErrors.notFoundPath(req.path))
+        }
+    }
+
+    private func resourceRequest(_ req: HTTPRequest, group: String, segs: ArraySlice<String>, user: UserInfo,
+                                 verb: inout String, resource: inout String) async -> HTTPResponse {
+        guard case .resource(let path) = APIPath.parse(group: group, segs) else {
+            return Self.status(APIErrors.notFoundPath(req.path))
+        }
+        resource = path.info.plural
+        if path.info.namespaced, path.namespace == nil, path.name != nil {
+            return Self.status(APIErrors.notFoundPath(req.path))
+        }
+        verb = Self.verb(req, path)
+        let query: ListQuery
+        do {
+            query = try Self.listQuery(req)
+        } catch {
+            return Self.status(error)
+        }
+        let attrs = RequestAttributes(verb: verb, info: path.info, subresource: path.subresource, namespace: path.namespace,
+                                      name: path.name, fieldSelector: query.fields)
+        let decision = Authorizer.authorize(user, attrs)
+        if decision == .deny { return Self.status(Authorizer.forbidden(user, attrs)) }
+        do {
+            if decision != .allow {
+                try await checkConditional(decision, user: user, attrs: attrs, req: req)
+            }
+            return try await dispatch(req, path, verb: verb, query: query)
+        } catch {
+            return Self.status(error)
+        }
+    }
+
+    static func verb(_ req: HTTPRequest, _ path: APIPath) -> String {
+        switch req.method {
+        case .GET, .HEAD:
+            if path.name == nil { return req.flag("watch") ? "watch" : "list" }
+            return "get"
+        case .POST: return "create"
+        case .PUT: return "update"
+        case .PATCH: return "patch"
+        case .DELETE: return path.name == nil ? "deletecollection" : "delete"
+        default: return req.method.rawValue.lowercased()
+        }
+    }
+
+    static func listQuery(_ req: HTTPRequest) throws(Status) -> ListQuery {
+        var q = ListQuery()
+        if let l = req.param("labelSelector"), !l.isEmpty {
+            do { q.labels = try LabelRequirements(parsing: l) } catch { throw APIErrors.badRequest(error.message) }
+        }
+        if let f = req.param("fieldSelector"), !f.isEmpty {
+            do { q.fields = try FieldSelector(parsing: f) } catch { throw APIErrors.badRequest(error.message) }
+        }
+        if let l = req.param("limit"), let n = Int(l), n > 0 { q.limit = n }
+        q.continueToken = req.param("continue")
+        return q
+    }
+
+    /// Checks node permissions that depend on the object.
+    private func checkConditional(_ d: AuthorizationDecision, user: UserInfo, attrs: RequestAttributes, req: HTTPRequest) async throws(Status) {
+        let podInfo = ResourceCatalog.find(group: "", plural: "pods")!
+        switch d {
+        case .podBoundTo(let node):
+            if attrs.verb == "create" {
+                let (body, _) = try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+                if body[path: ["spec", "nodeName"]]?.stringValue == node { return }
+            } else if let name = attrs.name {
+                let pod = try await registry.get(podInfo, attrs.namespace, name)
+                if pod[path: ["spec", "nodeName"]]?.stringValue == node { return }
+            }
+        case .bodyNamed(let name):
+            let (body, _) = try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+            if body[path: ["metadata", "name"]]?.stringValue == name { return }
+        case .referencedBy(let node):
+            let target = attrs.name ?? attrs.fieldSelector.requiredValue("metadata.name") ?? ""
+            var q = ListQuery()
+            q.fields = FieldSelector(terms: [.init(field: "spec.nodeName", value: node, negated: false)])
+            let pods = try await registry.list(podInfo, attrs.namespace, q)
+            for p in pods.items {
+                guard let pod = try? JSONParser.parse(p.value) else { continue }
+                let refs = Authorizer.references(of: pod)
+                let set = attrs.info.plural == "secrets" ? refs.secrets : attrs.info.plural == "configmaps" ? refs.configMaps : refs.serviceAccounts
+                if set.contains(target) { return }
+            }
+        default:
+            return
+        }
+        throw Authorizer.forbidden(user, attrs)
+    }
+}

@@ -1,0 +1,103 @@
+import KubeAPI
+
+/// Discovery documents: legacy (`/api`, `/apis`, `/api/v1`, `/apis/G/V`) and
+/// aggregated (`apidiscovery.k8s.io/v2`, asked for by kubectl 1.30+).
+enum Discovery {
+    static let statusVerbs: JSONValue = ["get", "patch", "update"]
+
+    static func versions(serverAddress: String) -> JSONValue {
+        ["kind": "APIVersions", "versions": ["v1"],
+         "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]]]
+    }
+
+    static func groupVersion(_ g: String) -> JSONValue {
+        ["groupVersion": .string("\(g)/v1"), "version": "v1"]
+    }
+
+    static func group(_ g: String) -> JSONValue {
+        ["kind": "APIGroup", "apiVersion": "v1", "name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
+    }
+
+    static var groupList: JSONValue {
+        ["kind": "APIGroupList", "apiVersion": "v1",
+         "groups": .array((ResourceCatalog.groups + [AccessReview.group]).map { g in
+             ["name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
+         })]
+    }
+
+    /// Subresources as (name, kind, group, version, verbs).
+    static func subresources(_ r: ResourceInfo) -> [(String, String, String, String, JSONValue)] {
+        r.subresources.compactMap { s in
+            switch s {
+            case "status": return (s, r.kind, r.group, r.version, statusVerbs)
+            case "scale": return (s, "Scale", "autoscaling", "v1", statusVerbs)
+            case "binding": return (s, "Binding", "", "v1", ["create"])
+            case "eviction": return (s, "Eviction", "policy", "v1", ["create"])
+            default: return nil
+            }
+        }
+    }
+
+    static func resourceList(group: String) -> JSONValue {
+        var resources: [JSONValue] = []
+        for r in ResourceCatalog.resources(group: group) {
+            var entry: JSONValue = ["name": .string(r.plural), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
+                                    "kind": .string(r.kind), "verbs": .array(r.verbs.map(JSONValue.string))]
+            if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
+            if !r.categories.isEmpty { entry["categories"] = .array(r.categories.map(JSONValue.string)) }
+            resources.append(entry)
+            for (name, kind, g, v, verbs) in subresources(r) {
+                var sub: JSONValue = ["name": .string("\(r.plural)/\(name)"), "singularName": "", "namespaced": .bool(r.namespaced),
+                                      "kind": .string(kind), "verbs": verbs]
+                if g != r.group || v != r.version {
+                    sub["group"] = .string(g)
+                    sub["version"] = .string(v)
+                }
+                resources.append(sub)
+            }
+        }
+        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? "v1" : "\(group)/v1"),
+                "resources": .array(resources)]
+    }
+
+    /// The aggregated document for `/api` (core) or `/apis` (named groups).
+    static func aggregated(core: Bool) -> JSONValue {
+        let groups = core ? [""] : ResourceCatalog.groups
+        let items: [JSONValue] = groups.map { g in
+            let resources: [JSONValue] = ResourceCatalog.resources(group: g).map { r in
+                var entry: JSONValue = [
+                    "resource": .string(r.plural),
+                    "responseKind": ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)],
+                    "scope": r.namespaced ? "Namespaced" : "Cluster",
+                    "singularResource": .string(r.singular),
+                    "verbs": .array(r.verbs.map(JSONValue.string)),
+                ]
+                if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
+                if !r.categories.isEmpty { entry["categories"] = .array(r.categories.map(JSONValue.string)) }
+                let subs = subresources(r)
+                if !subs.isEmpty {
+                    entry["subresources"] = .array(subs.map { name, kind, sg, sv, verbs in
+                        ["subresource": .string(name), "responseKind": ["group": .string(sg), "version": .string(sv), "kind": .string(kind)],
+                         "verbs": verbs]
+                    })
+                }
+                return entry
+            }
+            return ["metadata": ["name": .string(g), "creationTimestamp": .null],
+                    "versions": [["version": "v1", "resources": .array(resources), "freshness": "Current"]]]
+        }
+        let all = core ? items : items + [AccessReview.aggregatedGroup]
+        return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(all)]
+    }
+
+    static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+    /// Whether the Accept header asks for aggregated v2 discovery.
+    static func wantsAggregated(_ accept: String?) -> Bool {
+        guard let accept else { return false }
+        return accept.split(separator: ",").contains { part in
+            let p = part.replacingOccurrences(of: " ", with: "")
+            return p.contains("as=APIGroupDiscoveryList") && p.contains("v=v2") && !p.contains("v=v2beta1")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import KubeAPI
+public import Logging
+public import NIOCore
+public import NIOHTTP1
+import NIOPosix
+public import NIOSSL
+
+/// An HTTPS/1.1 server on SwiftNIO that hands each request to an async
+/// handler. Request bodies above `maxBodyBytes` are refused with 413 before
+/// they are read. Streaming responses run until the producer returns or the
+/// client goes away, then the connection closes.
+public final class HTTPServer: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    let host: String
+    let port: Int
+    let tls: NIOSSLContext
+    let maxBodyBytes: Int
+    let handler: Handler
+    let logger: Logger
+
+    public init(host: String, port: Int, tls: NIOSSLContext, maxBodyBytes: Int = 3 * 1024 * 1024,
+                logger: Logger, handler: @escaping Handler) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+        self.handler = handler
+    }
+
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    /// Binds and serves until the task is cancelled.
+    /// `onBound` receives the actual port (useful with port 0).
+    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let tls = self.tls
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        onBound(server.channel.localAddress?.port ?? port)
+        logger.info("serving HTTPS on \(host):\(server.channel.localAddress?.port ?? port)")
+        try await withTaskCancellationHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: Connection) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                while let part = try await parts.next() {
+                    guard case .head(let head) = part else { continue }
+                    if let cl = head.headers.first(name: "content-length").flatMap(Int.init), cl > maxBodyBytes {
+                        try await write(tooLarge(), head: head, to: outbound, connection: connection)
+                        return
+                    }
+                    var body: [UInt8] = []
+                    var overLimit = false
+                    reading: while let p = try await parts.next() {
+                        switch p {
+                        case .body(let buf):
+                            if body.count + buf.readableBytes > maxBodyBytes {
+                                overLimit = true
+                                break reading
+                            }
+                            body.append(contentsOf: buf.readableBytesView)
+                        case .end:
+                            break reading
+                        case .head:
+                            return
+                        }
+                    }
+                    if overLimit {
+                        try await write(tooLarge(), head: head, to: outbound, connection: connection)
+                        return
+                    }
+                    let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
+                    let response = await handler(request)
+                    let keepOpen = try await write(response, head: head, to: outbound, connection: connection)
+                    if !keepOpen { return }
+                }
+            }
+        } catch {
+            logger.trace("connection ended: \(error)")
+        }
+    }
+
+    private func tooLarge() -> HTTPResponse {
+        let status = Status(message: "Request entity too large: limit is \(maxBodyBytes)", reason: "RequestEntityTooLarge", code: 413)
+        return .json(status, status: .payloadTooLarge)
+    }
+
+    /// Writes a response; returns whether the connection may serve another request.
+    @discardableResult
+    private func write(_ response: HTTPResponse, head: HTTPRequestHead,
+                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
+                       connection: Connection) async throws -> Bool {
+        var headers = response.headers
+        switch response.body {
+        case .bytes(let bytes):
+            headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
+            let keepAlive = head.isKeepAlive
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            if !bytes.isEmpty && head.method != .HEAD {
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            }
+            try await outbound.write(.end(nil))
+            return keepAlive
+        case .stream(let produce):
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            headers.replaceOrAdd(name: "Connection", value: "close")
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            let writer = ChunkWriter(outbound: outbound)
+            let closed = connection.channel.closeFuture
+            try? await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await produce(writer) }
+                group.addTask {
+                    // Ends when the client goes away; on shutdown, closing the
+                    // channel ends it (a future's get() ignores cancellation).
+                    let channel = connection.channel
+                    try await withTaskCancellationHandler {
+                        try await closed.get()
+                    } onCancel: {
+                        channel.close(promise: nil)
+                    }
+                }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+            try? await outbound.write(.end(nil))
+            return false
+        }
+    }
+}
+
+struct ChunkWriter: ResponseStreamWriter {
+    let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    func write(_ bytes: [UInt8]) async throws {
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import KubeAPI
+
+/// Server-side printing (`meta.k8s.io/v1` Table) with the columns kubectl shows.
+enum TablePrinter {
+    struct Column {
+        var name: String
+        var type = "string"
+        var format = ""
+        var priority = 0
+    }
+
+    static func col(_ n: String, _ type: String = "string", format: String = "", wide: Bool = false) -> Column {
+        Column(name: n, type: type, format: format, priority: wide ? 1 : 0)
+    }
+
+    static let nameCol = col("Name", format: "name")
+    static let ageCol = col("Age", "string")
+
+    static func columns(_ kind: String) -> [Column] {
+        switch kind {
+        case "Pod":
+            return [nameCol, col("Ready"), col("Status"), col("Restarts", "string"), ageCol, col("IP", wide: true),
+                    col("Node", wide: true), col("Nominated Node", wide: true), col("Readiness Gates", wide: true)]
+        case "Node":
+            return [nameCol, col("Status"), col("Roles"), ageCol, col("Version"), col("Internal-IP", wide: true),
+                    col("External-IP", wide: true), col("OS-Image", wide: true), col("Kernel-Version", wide: true),
+                    col("Container-Runtime", wide: true)]
+        case "Service":
+            return [nameCol, col("Type"), col("Cluster-IP"), col("External-IP"), col("Port(s)"), ageCol, col("Selector", wide: true)]
+        case "Deployment":
+            return [nameCol, col("Ready"), col("Up-to-date", "integer"), col("Available", "integer"), ageCol,
+                    col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
+        case "ReplicaSet":
+            return [nameCol, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), ageCol,
+                    col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
+        case "DaemonSet":
+            return [nameCol, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), col("Up-to-date", "integer"),
+                    col("Available", "integer"), col("Node Selector"), ageCol, col("Containers", wide: true), col("Images", wide: true),
+                    col("Selector", wide: true)]
+        case "Namespace": return [nameCol, col("Status"), ageCol]
+        case "ConfigMap": return [nameCol, col("Data", "integer"), ageCol]
+        case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
+        case "Endpoints": return [nameCol, col("Endpoints"), ageCol]
+        case "Lease": return [nameCol, col("Holder"), ageCol]
+        case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), nameCol]
+        case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
+        case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
+        default: return [nameCol, ageCol]
+        }
+    }
+
+    static func columnDefinitions(_ kind: String) -> JSONValue {
+        .array(columns(kind).map { c in
+            ["name": .string(c.name), "type": .string(c.type), "format": .string(c.format), "description": .string(c.name),
+             "priority": .int(Int64(c.priority))]
+        })
+    }
+
+    /// A Table of objects; `includeObject` is `None`, `Object` or `PartialObjectMetadata`.
+    static func table(kind: String, objects: [JSONValue], resourceVersion: String?, continueToken: String?,
+                      includeObject: String, now: Date = Date()) -> JSONValue {
+        var meta: JSONValue = .emptyObject
+        if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
+        if let continueToken { meta["continue"] = .string(continueToken) }
+        let rows: [JSONValue] = objects.map { obj in
+            var row: JSONValue = ["cells": .array(cells(kind, obj, now: now))]
+            switch includeObject {
+            case "None": break
+            case "Object": row["object"] = obj
+            default:
+                row["object"] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject]
+            }
+            return row
+        }
+        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": columnDefinitions(kind),
+                "rows": .array(rows)]
+    }
+
+    /// Kubernetes' HumanDuration.
+    static func age(_ ts: String?, now: Date) -> String {
+        guard let ts, let t = Timestamp(rfc3339: ts) else { return "<unknown>" }
+        let s = Int(max(0, now.timeIntervalSince(t.date)))
+        let m = s / 60, h = s / 3600, d = h / 24, y = d / 365
+        if s < 120 { return "\(s)s" }
+        if m < 10 { return s % 60 == 0 ? "\(m)m" : "\(m)m\(s % 60)s" }
+        if m < 180 { return "\(m)m" }
+        if h < 8 { return m % 60 == 0 ? "\(h)h" : "\(h)h\(m % 60)m" }
+        if h < 48 { return "\(h)h" }
+        if h < 192 { return h % 24 == 0 ? "\(d)d" : "\(d)d\(h % 24)h" }
+        if d < 730 { return "\(d)d" }
+        if y < 8 { return d % 365 == 0 ? "\(y)y" : "\(y)y\(d % 365)d" }
+        return "\(y)y"
+    }
+
+    static func str(_ v: JSONValue?) -> String { v?.stringValue ?? "" }
+    static func int(_ v: JSONValue?) -> Int64 { v?.intValue ?? 0 }
+    static func none(_ s: String) -> String { s.isEmpty ? "<none>" : s }
+
+    static func selectorString(_ v: JSONValue?) -> String {
+        if let m = v?.objectValue, v?["matchLabels"] == nil && v?["matchExpressions"] == nil {
+            return m.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+        }
+        guard let v, let sel = try? KubeCodec.decode(LabelSelector.self, from: v) else { return "" }
+        return sel.queryString
+    }
+
+    static func containersAndImages(_ podSpec: JSONValue?) -> (String, String) {
+        let cs = podSpec?["containers"]?.arrayValue ?? []
+        return (cs.map { str($0["name"]) }.joined(separator: ","), cs.map { str($0["image"]) }.joined(separator: ","))
+    }
+
+    static func cells(_ kind: String, _ o: JSONValue, now: Date) -> [JSONValue] {
+        let name = JSONValue.string(str(o[path: ["metadata", "name"]]))
+        let age = JSONValue.string(age(o[path: ["metadata", "creationTimestamp"]]?.stringValue, now: now))
+        let spec = o["spec"], status = o["status"]
+        switch kind {
+        case "Pod": return podCells(o, name: name, age: age)
+        case "Node":
+            let conditions = status?["conditions"]?.arrayValue ?? []
+            var st = "Unknown"
+            if let ready = conditions.first(where: { $0["type"] == "Ready" }) {
+                st = ready["status"] == "True" ? "Ready" : (ready["status"] == "False" ? "NotReady" : "Unknown")
+            }
+            if spec?["unschedulable"]?.boolValue == true { st += ",SchedulingDisabled" }
+            let roles = (o[path: ["metadata", "labels"]]?.objectValue ?? [:]).keys
+                .filter { $0.hasPrefix("node-role.kubernetes.io/") }.map { String($0.dropFirst("node-role.kubernetes.io/".count)) }.sorted()
+            let addrs = status?["addresses"]?.arrayValue ?? []
+            func addr(_ t: String) -> String { none(str(addrs.first { $0["type"]?.stringValue == t }?["address"])) }
+            let info = status?["nodeInfo"]
+            return [name, .string(st), .string(roles.isEmpty ? "<none>" : roles.joined(separator: ",")), age,
+                    .string(str(info?["kubeletVersion"])), .string(addr("InternalIP")), .string(addr("ExternalIP")),
+                    .string(none(str(info?["osImage"]))), .string(none(str(info?["kernelVersion"]))),
+                    .string(none(str(info?["containerRuntimeVersion"])))]
+        case "Service":
+            let ports = (spec?["ports"]?.arrayValue ?? []).map { p -> String in
+                let proto = str(p["protocol"]).isEmpty ? "TCP" : str(p["protocol"])
+                if let np = p["nodePort"]?.intValue, np != 0 { return "\(int(p["port"])):\(np)/\(proto)" }
+                return "\(int(p["port"]))/\(proto)"
+            }
+            let ext = (spec?["externalIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let type = str(spec?["type"]).isEmpty ? "ClusterIP" : str(spec?["type"])
+            return [name, .string(type), .string(none(str(spec?["clusterIP"]))),
+                    .string(type == "LoadBalancer" && ext.isEmpty ? "<pending>" : none(ext.joined(separator: ","))),
+                    .string(none(ports.joined(separator: ","))), age, .string(none(selectorString(spec?["selector"])))]
+        case "Deployment":
+            let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
+            return [name, .string("\(int(status?["readyReplicas"]))/\(int(spec?["replicas"]))"), .int(int(status?["updatedReplicas"])),
+                    .int(int(status?["availableReplicas"])), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
+        case "ReplicaSet":
+            let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
+            return [name, .int(int(spec?["replicas"])), .int(int(status?["replicas"])), .int(int(status?["readyReplicas"])), age,
+                    .string(c), .string(i), .string(selectorString(spec?["selector"]))]
+        case "DaemonSet":
+            let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
+            let ns = (spec?[path: ["template", "spec", "nodeSelector"]]?.objectValue ?? [:]).sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+            return [name, .int(int(status?["desiredNumberScheduled"])), .int(int(status?["currentNumberScheduled"])),
+                    .int(int(status?["numberReady"])), .int(int(status?["updatedNumberScheduled"])), .int(int(status?["numberAvailable"])),
+                    .string(none(ns)), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
+        case "Namespace":
+            return [name, .string(str(status?["phase"]).isEmpty ? "Active" : str(status?["phase"])), age]
+        case "ConfigMap":
+            return [name, .int(Int64((o["data"]?.objectValue?.count ?? 0) + (o["binaryData"]?.objectValue?.count ?? 0))), age]
+        case "Secret":
+            return [name, .string(str(o["type"])), .int(Int64(o["data"]?.objectValue?.count ?? 0)), age]
+        case "Endpoints":
+            var eps: [String] = []
+            for s in o["subsets"]?.arrayValue ?? [] {
+                for a in s["addresses"]?.arrayValue ?? [] {
+                    for p in s["ports"]?.arrayValue ?? [] { eps.append("\(str(a["ip"])):\(int(p["port"]))") }
+                }
+            }
+            return [name, .string(none(eps.prefix(3).joined(separator: ",") + (eps.count > 3 ? " + \(eps.count - 3) more..." : ""))), age]
+        case "Lease":
+            return [name, .string(str(spec?["holderIdentity"])), age]
+        case "Event":
+            let last = o["lastTimestamp"]?.stringValue ?? o["eventTime"]?.stringValue ?? o[path: ["metadata", "creationTimestamp"]]?.stringValue
+            let obj = "\(str(o[path: ["involvedObject", "kind"]]).lowercased())/\(str(o[path: ["involvedObject", "name"]]))"
+            return [.string(TablePrinter.age(last, now: now)), .string(str(o["type"])), .string(str(o["reason"])), .string(obj),
+                    .string(str(o["message"])), name]
+        case "EndpointSlice":
+            let ports = (o["ports"]?.arrayValue ?? []).map { String(int($0["port"])) }.joined(separator: ",")
+            let addrs = (o["endpoints"]?.arrayValue ?? []).flatMap { ($0["addresses"]?.arrayValue ?? []).compactMap(\.stringValue) }
+            return [name, .string(str(o["addressType"])), .string(none(ports)), .string(none(addrs.prefix(3).joined(separator: ","))), age]
+        case "ServiceAccount":
+            return [name, .int(Int64(o["secrets"]?.arrayValue?.count ?? 0)), age]
+        default:
+            return [name, age]
+        }
+    }
+
+    static func podCells(_ o: JSONValue, name: JSONValue, age: JSONValue) -> [JSONValue] {
+        let spec = o["spec"], status = o["status"]
+        let total = spec?["containers"]?.arrayValue?.count ?? 0
+        let statuses = status?["containerStatuses"]?.arrayValue ?? []
+        let ready = statuses.filter { $0["ready"]?.boolValue == true }.count
+        let restarts = statuses.reduce(Int64(0)) { $0 + int($1["restartCount"]) }
+        var reason = str(status?["reason"]).isEmpty ? str(status?["phase"]) : str(status?["reason"])
+        for (i, s) in (status?["initContainerStatuses"]?.arrayValue ?? []).enumerated() {
+            if let t = s[path: ["state", "terminated"]], int(t["exitCode"]) == 0 { continue }
+            if let w = s[path: ["state", "waiting"]]?["reason"]?.stringValue, w != "PodInitializing" {
+                reason = "Init:\(w)"
+            } else if let t = s[path: ["state", "terminated"]] {
+                reason = str(t["reason"]).isEmpty ? "Init:ExitCode:\(int(t["exitCode"]))" : "Init:\(str(t["reason"]))"
+            } else {
+                reason = "Init:\(i)/\(spec?["initContainers"]?.arrayValue?.count ?? 0)"
+            }
+            break
+        }
+        if !reason.hasPrefix("Init:") {
+            for s in statuses.reversed() {
+                if let w = s[path: ["state", "waiting"]]?["reason"]?.stringValue, !w.isEmpty {
+                    reason = w
+                } else if let t = s[path: ["state", "terminated"]] {
+                    reason = str(t["reason"]).isEmpty ? "ExitCode:\(int(t["exitCode"]))" : str(t["reason"])
+                }
+            }
+        }
+        if o[path: ["metadata", "deletionTimestamp"]] != nil { reason = "Terminating" }
+        let gates = spec?["readinessGates"]?.arrayValue ?? []
+        return [name, .string("\(ready)/\(total)"), .string(reason), .string(String(restarts)), age,
+                .string(none(str(status?["podIP"]))), .string(none(str(spec?["nodeName"]))),
+                .string(none(str(status?["nominatedNodeName"]))), .string(gates.isEmpty ? "<none>" : "0/\(gates.count)")]
+    }
+}

@@ -1,0 +1,103 @@
+import Synchronization
+
+/// Fans committed changes out to in-process watchers, in revision order, with
+/// a gap-free hand-over from history replay to live delivery.
+///
+/// A watcher registers first (noting the last published revision R), replays
+/// history up to R from the backend, then receives everything after R: events
+/// published during the replay are held back and flushed afterwards.
+final class WatchBroadcaster: Sendable {
+    /// Events buffered per watcher before it is cut off as too slow.
+    static let maxBuffered = 50_000
+
+    private final class Subscriber: Sendable {
+        let id: Int
+        let prefix: String
+        let continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
+        init(id: Int, prefix: String, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
+            self.id = id
+            self.prefix = prefix
+            self.continuation = continuation
+        }
+    }
+
+    private struct State {
+        var subscribers: [Int: Subscriber] = [:]
+        var replaying: [Int: [StoreEvent]] = [:]
+        var nextID = 0
+        var lastPublished: Int64 = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(lastPublished: Int64) {
+        state = Mutex(State(lastPublished: lastPublished))
+    }
+
+    /// The revision of the last published event.
+    var lastPublished: Int64 { state.withLock { $0.lastPublished } }
+
+    /// Publishes a committed change. Callers publish in revision order.
+    func publish(_ event: StoreEvent) {
+        state.withLock { s in
+            s.lastPublished = max(s.lastPublished, event.revision)
+            for (id, sub) in s.subscribers where event.key.hasPrefix(sub.prefix) {
+                if s.replaying[id] != nil {
+                    s.replaying[id]?.append(event)
+                    continue
+                }
+                if case .dropped = sub.continuation.yield(event) {
+                    sub.continuation.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
+                }
+            }
+        }
+    }
+
+    /// Opens a watch: `replay(upTo:)` must return the history after the
+    /// watcher's start revision up to the given revision.
+    func subscribe(
+        prefix: String,
+        replay: @Sendable @escaping (Int64) async throws(StoreError) -> [StoreEvent]
+    ) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(Self.maxBuffered))
+        let (id, upTo) = state.withLock { s -> (Int, Int64) in
+            let id = s.nextID
+            s.nextID += 1
+            s.subscribers[id] = Subscriber(id: id, prefix: prefix, continuation: continuation)
+            s.replaying[id] = []
+            return (id, s.lastPublished)
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { s in
+                s.subscribers[id] = nil
+                s.replaying[id] = nil
+            }
+        }
+        let history: [StoreEvent]
+        do {
+            history = try await replay(upTo)
+        } catch {
+            state.withLock { s in
+                s.subscribers[id] = nil
+                s.replaying[id] = nil
+            }
+            throw error
+        }
+        for e in history { continuation.yield(e) }
+        state.withLock { s in
+            for e in s.replaying[id] ?? [] where e.revision > upTo { continuation.yield(e) }
+            s.replaying[id] = nil
+        }
+        return stream
+    }
+
+    /// Ends every watch (on shutdown).
+    func finishAll() {
+        state.withLock { s in
+            for sub in s.subscribers.values { sub.continuation.finish() }
+            s.subscribers.removeAll()
+            s.replaying.removeAll()
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import KubeAPI
+import NIOHTTP1
+import Testing
+@testable import MiniControlPlane
+
+@Suite struct ServerUnitTests {
+    let creds = Credentials(adminToken: "admintoken", nodeToken: "nodetoken")
+
+    @Test func authenticationAndImpersonation() {
+        let a = Authenticator(credentials: creds)
+        #expect(a.authenticate([:]) == .unauthorized)
+        #expect(a.authenticate(["Authorization": "Bearer nope"]) == .unauthorized)
+        guard case .user(let admin) = a.authenticate(["Authorization": "Bearer admintoken"]) else { Issue.record("admin"); return }
+        #expect(admin.isAdmin)
+        guard case .user(let node) = a.authenticate(["Authorization": "Bearer nodetoken", "Impersonate-User": "system:node:n1"]) else {
+            Issue.record("node"); return
+        }
+        #expect(node.nodeName == "n1" && node.isNode && !node.isAdmin)
+        guard case .forbidden(let s) = a.authenticate(["Authorization": "Bearer nodetoken", "Impersonate-User": "admin"]) else {
+            Issue.record("impersonation"); return
+        }
+        #expect(s.code == 403)
+        guard case .user(let asNode) = a.authenticate(["Authorization": "Bearer admintoken", "Impersonate-User": "system:node:n2"]) else {
+            Issue.record("admin as node"); return
+        }
+        #expect(asNode.nodeName == "n2" && asNode.isNode)
+    }
+
+    func attrs(_ verb: String, _ plural: String, ns: String? = "default", name: String? = nil, sub: String? = nil, group: String = "") -> RequestAttributes {
+        RequestAttributes(verb: verb, info: ResourceCatalog.find(group: group, plural: plural)!, subresource: sub, namespace: ns, name: name,
+                          fieldSelector: .everything)
+    }
+
+    @Test func nodeAuthorization() {
+        let n1 = UserInfo(name: "system:node:n1", groups: ["system:nodes"])
+        #expect(Authorizer.authorize(n1, attrs("list", "pods")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("watch", "endpointslices", group: "discovery.k8s.io")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("create", "pods")) == .podBoundTo("n1"))
+        #expect(Authorizer.authorize(n1, attrs("patch", "pods", name: "p", sub: "status")) == .podBoundTo("n1"))
+        #expect(Authorizer.authorize(n1, attrs("update", "pods", name: "p")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("patch", "nodes", ns: nil, name: "n1", sub: "status")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("patch", "nodes", ns: nil, name: "n2")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("create", "nodes", ns: nil)) == .bodyNamed("n1"))
+        #expect(Authorizer.authorize(n1, attrs("update", "leases", ns: "kube-node-lease", name: "n1", group: "coordination.k8s.io")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("update", "leases", ns: "kube-system", name: "n1", group: "coordination.k8s.io")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("get", "secrets", name: "s")) == .referencedBy("n1"))
+        #expect(Authorizer.authorize(n1, attrs("list", "secrets")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("create", "events")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("delete", "deployments", name: "d", group: "apps")) == .deny)
+        let proxy = UserInfo(name: "system:node-bootstrap", groups: ["system:nodes"])
+        #expect(Authorizer.authorize(proxy, attrs("watch", "services")) == .allow)
+        #expect(Authorizer.authorize(proxy, attrs("create", "nodes", ns: nil)) == .deny)
+        let s = Authorizer.forbidden(n1, attrs("delete", "deployments", name: "d", group: "apps"))
+        #expect(s.message == "deployments.apps \"d\" is forbidden: User \"system:node:n1\" cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"default\"")
+        let refs = Authorizer.references(of: try! JSONParser.parse(#"""
+            {"spec":{"volumes":[{"name":"a","secret":{"secretName":"s1"}},{"name":"b","configMap":{"name":"c1"}}],
+             "containers":[{"env":[{"name":"X","valueFrom":{"secretKeyRef":{"name":"s2","key":"k"}}}],"envFrom":[{"configMapRef":{"name":"c2"}}]}]}}
+            """#))
+        #expect(refs.secrets == ["s1", "s2"] && refs.configMaps == ["c1", "c2"])
+    }
+
+    @Test func storedObjectSplicesResourceVersion() throws {
+        let obj: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p", "resourceVersion": "5"], "spec": ["a": 1]]
+        let bytes = StoredObject.encode(obj)
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"metadata":{"name":"p"},"apiVersion":"v1","kind":"Pod","spec":{"a":1}}"#)
+        let injected = try JSONParser.parse(StoredObject.inject(bytes, revision: 42))
+        #expect(injected[path: ["metadata", "resourceVersion"]] == "42")
+        #expect(injected["spec"] == ["a": 1])
+        let empty = StoredObject.encode(["kind": "X"])
+        #expect(try JSONParser.parse(StoredObject.inject(empty, revision: 7))[path: ["metadata", "resourceVersion"]] == "7")
+    }
+
+    @Test func pathsAndDiscovery() {
+        guard case .resource(let p) = APIPath.parse(group: "", ["namespaces", "default", "pods", "web", "status"]) else { Issue.record("parse"); return }
+        #expect(p.info.plural == "pods" && p.namespace == "default" && p.name == "web" && p.subresource == "status")
+        guard case .resource(let ns) = APIPath.parse(group: "", ["namespaces", "default"]) else { Issue.record("ns"); return }
+        #expect(ns.info.plural == "namespaces" && ns.name == "default")
+        #expect(APIPath.parse(group: "", ["namespaces", "default", "widgets"]) == .notFound)
+        #expect(APIPath.parse(group: "", ["pods", "x", "nonsense"]) == .notFound)
+        guard case .resource(let d) = APIPath.parse(group: "apps", ["namespaces", "n", "deployments", "d", "scale"]) else { Issue.record("scale"); return }
+        #expect(d.subresource == "scale")
+        let list = Discovery.resourceList(group: "apps")
+        let names = list["resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(names.contains("deployments/scale") && names.contains("daemonsets/status"))
+        let agg = Discovery.aggregated(core: true)
+        let pods = agg["items"]?.arrayValue?.first?[path: ["versions"]]?.arrayValue?.first?["resources"]?.arrayValue?.first { $0["resource"] == "pods" }
+        #expect(pods?["shortNames"] == ["po"])
+        #expect(pods?["categories"] == ["all"])
+        #expect(Discovery.wantsAggregated("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"))
+        #expect(!Discovery.wantsAggregated("application/json"))
+    }
+
+    @Test func tablesAndAges() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        func ago(_ s: Double) -> String { Timestamp(now.addingTimeInterval(-s)).description }
+        #expect(TablePrinter.age(ago(5), now: now) == "5s")
+        #expect(TablePrinter.age(ago(150), now: now) == "2m30s")
+        #expect(TablePrinter.age(ago(3600 * 5 + 60), now: now) == "5h1m")
+        #expect(TablePrinter.age(ago(86400 * 3), now: now) == "3d")
+        let pod: JSONValue = ["metadata": ["name": "p", "creationTimestamp": .string(ago(30))],
+                              "spec": ["containers": [["name": "a"], ["name": "b"]], "nodeName": "n1"],
+                              "status": ["phase": "Running", "podIP": "10.0.0.1",
+                                         "containerStatuses": [["name": "a", "ready": true, "restartCount": 2, "state": ["running": [:]]],
+                                                               ["name": "b", "ready": false, "restartCount": 1,
+                                                                "state": ["waiting": ["reason": "CrashLoopBackOff"]]]]]]
+        let t = TablePrinter.table(kind: "Pod", objects: [pod], resourceVersion: "9", continueToken: nil, includeObject: "None", now: now)
+        #expect(t["rows"]?.arrayValue?.first?["cells"] == ["p", "1/2", "CrashLoopBackOff", "3", "30s", "10.0.0.1", "n1", "<none>", "<none>"])
+        #expect(t["columnDefinitions"]?.arrayValue?.count == 9)
+    }
+
+    @Test func watchEventsFollowSelectors() {
+        var q = ListQuery()
+        q.labels = try! LabelRequirements(parsing: "app=web")
+        let web = Array(#"{"metadata":{"labels":{"app":"web"}}}"#.utf8)
+        let db = Array(#"{"metadata":{"labels":{"app":"db"}}}"#.utf8)
+        func e(_ kind: StoreEvent.Kind, _ v: [UInt8], prev: [UInt8]?, created: Bool = false) -> String? {
+            Registry.classify(StoreEvent(kind: kind, key: "/k", value: v, previousValue: prev, revision: 1, created: created), q)?.type
+        }
+        #expect(e(.put, web, prev: nil, created: true) == "ADDED")
+        #expect(e(.put, db, prev: nil, created: true) == nil)
+        #expect(e(.put, web, prev: db) == "ADDED")
+        #expect(e(.put, db, prev: web) == "DELETED")
+        #expect(e(.put, web, prev: web) == "MODIFIED")
+        #expect(e(.delete, web, prev: web) == "DELETED")
+        #expect(e(.delete, db, prev: db) == nil)
+        let token = Registry.encodeContinue(revision: 12, start: "/registry/pods/a/b")
+        #expect(try! Registry.decodeContinue(token) == (12, "/registry/pods/a/b"))
+        #expect(throws: Status.self) { try Registry.decodeContinue("zzz") }
+    }
+
+    @Test func metricsRender() {
+        let m = APIMetrics()
+        m.record(verb: "get", resource: "pods", code: 200, seconds: 0.003)
+        m.record(verb: "get", resource: "pods", code: 404, seconds: 0.2)
+        let text = m.render()
+        #expect(text.contains(#"apiserver_request_total{verb="GET",resource="pods",code="200"} 1"#))
+        #expect(text.contains(#"apiserver_request_duration_seconds_bucket{verb="GET",resource="pods",le="0.005"} 1"#))
+        #expect(text.contains(#"apiserver_request_duration_seconds_count{verb="GET",resource="pods"} 2"#))
+    }
+
+    @Test func certificatesAndKubeconfig() throws {
+        let dir = try TestSupport.tempDir("certs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try CertificateAuthority.prepare(dir: dir, sans: ["127.0.0.1", "localhost", "example.test"])
+        let b = try CertificateAuthority.prepare(dir: dir, sans: ["127.0.0.1"])
+        #expect(a.caCertificatePEM == b.caCertificatePEM)
+        #expect(a.servingCertificatePEM != b.servingCertificatePEM)
+        let c1 = try Credentials.loadOrCreate(dir: dir)
+        let c2 = try Credentials.loadOrCreate(dir: dir)
+        #expect(c1 == c2 && c1.adminToken != c1.nodeToken)
+        try c1.writeAdminKubeconfig(dir: dir, server: "https://127.0.0.1:6443", caPEM: a.caCertificatePEM)
+        let cfg = try KubeConfig.load(path: dir.appendingPathComponent("admin.kubeconfig").path)
+        #expect(cfg.server == "https://127.0.0.1:6443" && cfg.token == c1.adminToken && cfg.caPEM == a.caCertificatePEM)
+        #expect(try String(contentsOf: dir.appendingPathComponent("node-token"), encoding: .utf8) == c1.nodeToken + "\n")
+        #expect(ControlPlaneConfiguration.parseDuration("40s") == .seconds(40))
+        #expect(ControlPlaneConfiguration.parseDuration("2m") == .seconds(120))
+        #expect(ControlPlaneConfiguration.parseDuration("x") == nil)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Glibc
+import KubeAPI
+
+/// Which storage a test cluster uses.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, etcd
+    var testDescription: String { rawValue }
+
+    /// Backends available on this machine.
+    static var available: [Backend] { TestSupport.hasEtcd ? [.sqlite, .etcd] : [.sqlite] }
+}
+
+import Testing
+
+/// The result of running a command.
+struct CommandResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var output: String { stdout + stderr }
+}
+
+/// A real `controlplane` process (and etcd, for that backend) on loopback
+/// with a temporary data directory. `stop()` kills everything it started.
+final class ClusterFixture: @unchecked Sendable {
+    let dir: URL
+    let port: Int
+    let backend: Backend
+    private(set) var etcd: EtcdInstance?
+    private(set) var process: ChildProcess?
+    var kubeconfig: URL { dir.appendingPathComponent("data/admin.kubeconfig") }
+    var dataDir: URL { dir.appendingPathComponent("data") }
+    var kubeconfigServer: String { "https://127.0.0.1:\(port)" }
+
+    /// The built controlplane executable next to the test bundle.
+    static var binary: String? {
+        if let env = ProcessInfo.processInfo.environment["CONTROLPLANE_BIN"] { return env }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<4 {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("controlplane")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate.path }
+        }
+        return nil
+    }
+
+    static var canRun: Bool { binary != nil }
+
+    init(backend: Backend) async throws {
+        self.backend = backend
+        dir = try TestSupport.tempDir("cluster-\(backend.rawValue)")
+        port = TestSupport.freePort()
+        if backend == .etcd { etcd = try await EtcdInstance() }
+        do {
+            try await start()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    /// Starts (or restarts) the controlplane on the same data dir and port.
+    func start() async throws {
+        guard let bin = Self.binary else { throw CocoaError(.fileNoSuchFile) }
+        var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
+        if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
+        let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
+        process = p
+        let port = self.port
+        let ready = await TestSupport.waitUntil {
+            guard p.isRunning else { return false }
+            return TestSupport.canConnect(port: port) && FileManager.default.fileExists(atPath: self.kubeconfig.path)
+        }
+        guard ready else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "controlplane did not start:\n\(p.log)"])
+        }
+    }
+
+    /// Kills the controlplane with SIGKILL (nothing flushed) and starts it again.
+    func killAndRestart() async throws {
+        process?.stop(signal: SIGKILL)
+        try await start()
+    }
+
+    /// Sends SIGTERM and waits until the controlplane exits (bounded).
+    func terminate() async -> Bool {
+        guard let p = process else { return true }
+        kill(p.pid, SIGTERM)
+        return await TestSupport.waitUntil { !p.isRunning }
+    }
+
+    /// Stops everything and removes the directory.
+    func stop() {
+        process?.stop(signal: SIGKILL)
+        etcd?.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    var log: String { process?.log ?? "" }
+
+    /// Runs kubectl against this cluster.
+    func kubectl(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> CommandResult {
+        guard let kubectl = TestSupport.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
+        var environment = ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"]
+        environment.merge(env) { _, b in b }
+        return try run(kubectl, args, stdin: stdin, env: environment)
+    }
+
+    func kubectl(_ args: String...) throws -> CommandResult { try kubectl(args) }
+
+    /// Starts kubectl in the background (for `get -w`); its output goes to a file.
+    func kubectlBackground(_ args: [String], output: URL) throws -> ChildProcess {
+        guard let kubectl = TestSupport.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
+        return try ChildProcess(kubectl, args, log: output, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"])
+    }
+
+    func run(_ path: String, _ args: [String], stdin: String?, env: [String: String]) throws -> CommandResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.environment = env
+        let id = UUID().uuidString.prefix(8)
+        let out = dir.appendingPathComponent("out-\(id)")
+        let err = dir.appendingPathComponent("err-\(id)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        if let stdin {
+            let inURL = dir.appendingPathComponent("in-\(id)")
+            try stdin.write(to: inURL, atomically: true, encoding: .utf8)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            p.standardInput = FileHandle.nullDevice
+        }
+        try p.run()
+        p.waitUntilExit()
+        let o = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let e = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        return CommandResult(status: p.terminationStatus, stdout: o, stderr: e)
+    }
+
+    /// A typed client with the admin credentials.
+    func client(impersonate: String? = nil, token: String? = nil) throws -> KubeClient {
+        var cfg = try KubeConfig.load(path: kubeconfig.path)
+        if let token { cfg.token = token }
+        cfg.impersonateUser = impersonate
+        return try KubeClient(config: cfg)
+    }
+
+    var nodeToken: String {
+        ((try? String(contentsOf: dataDir.appendingPathComponent("node-token"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Runs `body` with a fresh cluster and always stops it.
+func withCluster<T>(_ backend: Backend, _ body: (ClusterFixture) async throws -> T) async throws -> T {
+    let c = try await ClusterFixture(backend: backend)
+    do {
+        let r = try await body(c)
+        c.stop()
+        return r
+    } catch {
+        let log = c.log
+        c.stop()
+        Issue.record("controlplane log:\n\(log.suffix(4000))")
+        throw error
+    }
+}

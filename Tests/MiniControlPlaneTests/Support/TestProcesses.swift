@@ -1,0 +1,154 @@
+import Foundation
+import Glibc
+
+/// Helpers that start real processes for integration tests and always stop them.
+enum TestSupport {
+    static var etcdPath: String? { firstExecutable(["/usr/bin/etcd", "/usr/local/bin/etcd"]) }
+    static var kubectlPath: String? { firstExecutable(["/usr/bin/kubectl", "/usr/local/bin/kubectl"]) }
+    static var hasEtcd: Bool { etcdPath != nil }
+    /// kubectl 1.27 or newer (older ones validate with OpenAPI v2 protobuf, which we do not serve).
+    static let hasKubectl: Bool = {
+        guard let path = kubectlPath else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["version", "--client", "-o", "json"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard let v = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let client = v["clientVersion"] as? [String: Any], let minor = client["minor"] as? String else { return false }
+        return (Int(minor.filter(\.isNumber)) ?? 0) >= 27
+    }()
+
+    static func firstExecutable(_ paths: [String]) -> String? {
+        paths.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return Int.random(in: 20000...40000) }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp -> Bool in
+                bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        guard ok else { return Int.random(in: 20000...40000) }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir(_ tag: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-\(tag)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Waits until `probe` returns true, polling; gives up after `attempts`.
+    static func waitUntil(attempts: Int = 300, _ probe: () async -> Bool) async -> Bool {
+        for _ in 0..<attempts {
+            if await probe() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// Whether a TCP connect to 127.0.0.1:port succeeds.
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+/// A child process that is killed and reaped by `stop()`.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let logURL: URL
+
+    init(_ path: String, _ args: [String], log: URL, env: [String: String]? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = args
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        if let env { process.environment = env }
+        logURL = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// Sends a signal and waits for the process to exit.
+    func stop(signal sig: Int32 = SIGKILL) {
+        if process.isRunning { kill(process.processIdentifier, sig) }
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+}
+
+/// A real etcd on loopback with a temporary data dir.
+final class EtcdInstance: @unchecked Sendable {
+    let child: ChildProcess
+    let clientPort: Int
+    let dir: URL
+    var endpoint: String { "http://127.0.0.1:\(clientPort)" }
+
+    init() async throws {
+        guard let etcd = TestSupport.etcdPath else { throw CocoaError(.fileNoSuchFile) }
+        dir = try TestSupport.tempDir("etcd")
+        clientPort = TestSupport.freePort()
+        let peerPort = TestSupport.freePort()
+        child = try ChildProcess(etcd, [
+            "--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
+            "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
+            "--listen-peer-urls", "http://127.0.0.1:\(peerPort)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
+            "--initial-cluster", "test=http://127.0.0.1:\(peerPort)", "--log-level", "error",
+        ], log: dir.appendingPathComponent("etcd.log"))
+        let port = clientPort
+        let up = await TestSupport.waitUntil { TestSupport.canConnect(port: port) }
+        if !up {
+            stop()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "etcd did not start"])
+        }
+    }
+
+    func stop() {
+        child.stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
+
+/// Runs `body` with a fresh etcd and always stops it.
+func withEtcd<T>(_ body: (EtcdInstance) async throws -> T) async throws -> T {
+    let etcd = try await EtcdInstance()
+    do {
+        let r = try await body(etcd)
+        etcd.stop()
+        return r
+    } catch {
+        etcd.stop()
+        throw error
+    }
+}
