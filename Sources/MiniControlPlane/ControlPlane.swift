@@ -147,7 +147,7 @@ enum Bootstrap {
                      "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(Int64(port))]]],
         ]
         _ = try await createIfMissing(registry, svcInfo, "default", svc)
-        guard IPAddress.isIPv4(advertiseAddress) else { return }
+        guard IPAddressSyntax.isIPv4(advertiseAddress) else { return }
         let epInfo = ResourceCatalog.find(group: "", plural: "endpoints")!
         let ep: JSONValue = [
             "apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": "kubernetes", "namespace": "default"],

@@ -10,7 +10,7 @@ public enum RuntimeError: Error, CustomStringConvertible, Sendable, Equatable, C
     /// An operation on an id that does not exist under the state root.
     case containerNotFound(String)
     /// The container is in the wrong state for the operation.
-    case invalidState(id: String, status: ContainerStatus, operation: String)
+    case invalidState(id: String, status: OCIStatus, operation: String)
     /// A signal name or number this system does not know.
     case unknownSignal(String)
     /// A feature this runtime or this host cannot provide.

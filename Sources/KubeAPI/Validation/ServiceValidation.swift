@@ -57,7 +57,7 @@ public enum ServiceValidation {
             errs.append(.forbidden("spec.externalTrafficPolicy", "may only be set for externally-accessible services"))
         }
         if type == "ExternalName", (spec.externalName ?? "").isEmpty { errs.append(.required("spec.externalName")) }
-        if let ip = spec.clusterIP, !ip.isEmpty, ip != "None", !IPAddress.isIPv4(ip) && !IPAddress.isIPv6(ip) {
+        if let ip = spec.clusterIP, !ip.isEmpty, ip != "None", !IPAddressSyntax.isIPv4(ip) && !IPAddressSyntax.isIPv6(ip) {
             errs.append(.invalid("spec.clusterIP", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
         }
         errs += LabelValidation.validateLabels(spec.selector, field: "spec.selector")
@@ -144,8 +144,8 @@ public enum ServiceValidation {
             for (j, a) in e.addresses.enumerated() {
                 let ok: Bool
                 switch s.addressType {
-                case "IPv4": ok = IPAddress.isIPv4(a)
-                case "IPv6": ok = IPAddress.isIPv6(a)
+                case "IPv4": ok = IPAddressSyntax.isIPv4(a)
+                case "IPv6": ok = IPAddressSyntax.isIPv6(a)
                 default: ok = LabelValidation.dns1123SubdomainErrors(a).isEmpty
                 }
                 if !ok { errs.append(.invalid("endpoints[\(i)].addresses[\(j)]", a, "must be a valid \(s.addressType) address")) }
@@ -160,7 +160,7 @@ public enum ServiceValidation {
 }
 
 /// IP address syntax checks.
-public enum IPAddress {
+public enum IPAddressSyntax {
     /// True for dotted-quad IPv4 without leading zeros.
     public static func isIPv4(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)

@@ -22,7 +22,7 @@ actor ServiceAllocator {
     }
 
     static func parseIPv4(_ s: String) -> UInt32? {
-        guard IPAddress.isIPv4(s) else { return nil }
+        guard IPAddressSyntax.isIPv4(s) else { return nil }
         return s.split(separator: ".").reduce(UInt32(0)) { ($0 << 8) | (UInt32($1) ?? 0) }
     }
 

@@ -38,11 +38,11 @@ extension ContainerRuntime {
     /// The container's init becomes a child of the calling process, which
     /// must reap it (or exit); long-lived callers use ``createMonitored``.
     @discardableResult
-    public func create(id: String, bundle: String, options: CreateOptions = CreateOptions()) throws -> ContainerState {
+    public func create(id: String, bundle: String, options: CreateOptions = CreateOptions()) throws -> OCIState {
         try create(id: id, bundle: bundle, options: options, monitor: nil)
     }
 
-    func create(id: String, bundle: String, options: CreateOptions, monitor: MonitorRecord?) throws -> ContainerState {
+    func create(id: String, bundle: String, options: CreateOptions, monitor: MonitorRecord?) throws -> OCIState {
         try StateStore.validate(id: id)
         let bundle = try absolutePath(bundle)
         let spec = try BundleLoader.load(bundle: bundle)

@@ -9,7 +9,7 @@ extension ContainerRuntime {
     /// ``exitStatus(id:)``. Start it with ``start(id:)`` as usual. The
     /// container and its monitor survive the caller.
     @discardableResult
-    public func createMonitored(id: String, bundle: String, logPath: String, options: CreateOptions = CreateOptions()) throws -> ContainerState {
+    public func createMonitored(id: String, bundle: String, logPath: String, options: CreateOptions = CreateOptions()) throws -> OCIState {
         if options.console != .none || options.preserveFDs != 0 {
             throw RuntimeError.unsupported("a monitored container takes no console or preserved descriptors; its output goes to \(logPath)")
         }

@@ -30,13 +30,13 @@ public struct ContainerRuntime: Sendable {
     // MARK: - Queries
 
     /// The OCI state of a container.
-    public func state(id: String) throws -> ContainerState {
+    public func state(id: String) throws -> OCIState {
         let record = try store.load(id)
         return makeState(record, status: status(of: record))
     }
 
     /// The state of every container under the root.
-    public func list() -> [ContainerState] {
+    public func list() -> [OCIState] {
         store.ids().compactMap { try? state(id: $0) }
     }
 
@@ -45,14 +45,14 @@ public struct ContainerRuntime: Sendable {
         try store.load(id)
     }
 
-    func makeState(_ record: ContainerRecord, status: ContainerStatus) -> ContainerState {
-        ContainerState(id: record.id, pid: status == .stopped ? 0 : record.pid, status: status, bundle: record.bundle,
+    func makeState(_ record: ContainerRecord, status: OCIStatus) -> OCIState {
+        OCIState(id: record.id, pid: status == .stopped ? 0 : record.pid, status: status, bundle: record.bundle,
                        rootfs: record.rootfs, created: record.created, owner: "", annotations: record.spec.annotations)
     }
 
     /// Derives the status from the live system: the init's pid and start
     /// time, the exec FIFO (present until `start`), and the freezer.
-    func status(of record: ContainerRecord) -> ContainerStatus {
+    func status(of record: ContainerRecord) -> OCIStatus {
         let alive = record.pid > 0 && ProcFS.isAlive(record.pid, startTime: record.pidStartTime)
         if record.phase == .creating {
             return alive || isBeingCreated(record.id) ? .creating : .stopped
@@ -92,7 +92,7 @@ public struct ContainerRuntime: Sendable {
     }
 
     /// The state JSON handed to hooks.
-    func hookState(_ record: ContainerRecord, status: ContainerStatus) -> String {
+    func hookState(_ record: ContainerRecord, status: OCIStatus) -> String {
         let state = makeState(record, status: status)
         let hookState = HookState(ociVersion: state.ociVersion, id: state.id, status: status.rawValue, pid: record.pid, bundle: record.bundle, annotations: record.spec.annotations)
         let encoder = JSONEncoder()

@@ -28,7 +28,7 @@ enum ContainerMonitor {
 
     /// The monitor's answer once the container is created (or not).
     enum Reply: Codable {
-        case created(ContainerState)
+        case created(OCIState)
         case failed(RuntimeError)
     }
 
@@ -71,7 +71,7 @@ enum ContainerMonitor {
         dup2(errPipe[1], 2)
 
         let runtime = ContainerRuntime(root: request.root)
-        let state: ContainerState
+        let state: OCIState
         do {
             let options = CreateOptions(pidFile: request.pidFile, noPivot: request.noPivot, noNewKeyring: request.noNewKeyring)
             state = try runtime.create(id: request.id, bundle: request.bundle, options: options,

@@ -15,8 +15,8 @@ extension Spec {
         public var readonlyPaths: [String]?
         public var mountLabel: String?
         public var personality: Personality?
-        public var intelRdt: JSONValue?
-        public var memoryPolicy: JSONValue?
+        public var intelRdt: RawJSON?
+        public var memoryPolicy: RawJSON?
 
         public init(
             namespaces: [Namespace]? = nil, resources: Resources? = nil, cgroupsPath: String? = nil,

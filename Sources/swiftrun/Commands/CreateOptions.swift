@@ -13,7 +13,7 @@ struct CreateFlags: ParsableArguments {
 
     /// Creates the container, under a monitor when --monitor-log is given.
     @discardableResult
-    func create(_ runtime: ContainerRuntime, id: String, console: ConsoleTarget? = nil) throws -> ContainerState {
+    func create(_ runtime: ContainerRuntime, id: String, console: ConsoleTarget? = nil) throws -> OCIState {
         if let monitorLog {
             return try runtime.createMonitored(id: id, bundle: bundle, logPath: monitorLog, options: options(console: console))
         }

@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
                 console = .socketFD(pair.runtimeEnd)
                 ourEnd = pair.ourEnd
             }
-            let state: ContainerState
+            let state: OCIState
             do {
                 state = try runtime.create(id: id, bundle: flags.bundle, options: flags.options(console: console))
                 if case .socketFD(let fd) = console { close(fd) }

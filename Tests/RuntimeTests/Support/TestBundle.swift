@@ -70,10 +70,10 @@ final class TestBundle {
         return try swiftrun(["create", "--bundle", dir] + extra + [id])
     }
 
-    func state() throws -> ContainerState? {
+    func state() throws -> OCIState? {
         let r = try swiftrun(["state", id])
         guard r.code == 0 else { return nil }
-        return try JSONDecoder().decode(ContainerState.self, from: Data(r.stdout.utf8))
+        return try JSONDecoder().decode(OCIState.self, from: Data(r.stdout.utf8))
     }
 
     /// The container's cgroup directories on this host.

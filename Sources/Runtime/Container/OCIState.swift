@@ -1,5 +1,5 @@
 /// The status of a container, as the OCI state reports it.
-public enum ContainerStatus: String, Codable, Sendable {
+public enum OCIStatus: String, Codable, Sendable {
     /// `create` is in progress.
     case creating
     /// The init waits for `start`.
@@ -14,11 +14,11 @@ public enum ContainerStatus: String, Codable, Sendable {
 
 /// The OCI state of a container, as `swiftrun state` prints it (runc's fields,
 /// which containerd parses).
-public struct ContainerState: Codable, Sendable, Equatable {
+public struct OCIState: Codable, Sendable, Equatable {
     public var ociVersion: String
     public var id: String
     public var pid: Int32
-    public var status: ContainerStatus
+    public var status: OCIStatus
     public var bundle: String
     public var rootfs: String
     /// RFC 3339 creation time.
@@ -26,7 +26,7 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var owner: String
     public var annotations: [String: String]?
 
-    public init(ociVersion: String = Spec.version, id: String, pid: Int32, status: ContainerStatus, bundle: String, rootfs: String, created: String, owner: String = "", annotations: [String: String]? = nil) {
+    public init(ociVersion: String = Spec.version, id: String, pid: Int32, status: OCIStatus, bundle: String, rootfs: String, created: String, owner: String = "", annotations: [String: String]? = nil) {
         self.ociVersion = ociVersion
         self.id = id
         self.pid = pid

@@ -1,12 +1,12 @@
 /// Any JSON value, kept as is: used for spec sections this runtime does not
 /// implement, so that it can refuse them by name instead of dropping them.
-public enum JSONValue: Codable, Sendable, Equatable {
+public enum RawJSON: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([RawJSON])
+    case object([String: RawJSON])
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -18,10 +18,10 @@ public enum JSONValue: Codable, Sendable, Equatable {
             self = .number(n)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
-        } else if let a = try? c.decode([JSONValue].self) {
+        } else if let a = try? c.decode([RawJSON].self) {
             self = .array(a)
         } else {
-            self = .object(try c.decode([String: JSONValue].self))
+            self = .object(try c.decode([String: RawJSON].self))
         }
     }
 
