@@ -81,7 +81,15 @@ let package = Package(
         // The node agent: pod workers, networking, probes, status, logs.
         .target(
             name: "Kubelet",
-            dependencies: ["Runtime", "Netlink", "Images", "Proxy", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         // runc-compatible command line over the Runtime library.
@@ -95,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy"],
+            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

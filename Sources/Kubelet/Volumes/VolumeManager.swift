@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import KubeAPI
+import Runtime
+import Foundation
+
+/// Where volume contents come from (the API server, or fakes in tests).
+public protocol VolumeSources: Sendable {
+    func configMap(namespace: String, name: String) async throws -> ConfigMap?
+    func secret(namespace: String, name: String) async throws -> Secret?
+    /// A bound service-account token (TokenRequest).
+    func serviceAccountToken(namespace: String, serviceAccount: String, audience: String?, expirationSeconds: Int64?, pod: Pod) async throws -> String
+}
+
+/// A volume could not be set up; the container waits with the message.
+public struct VolumeError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
+
+/// Prepares a pod's volumes on the host under `<pod dir>/volumes` and tears
+/// them down: emptyDir (disk or a size-limited tmpfs), hostPath with its
+/// type checks, and configMap, secret, downwardAPI and projected volumes
+/// written atomically (and rewritten when their sources change).
+public struct VolumeManager: Sendable {
+    public let sources: any VolumeSources
+
+    public init(sources: any VolumeSources) {
+        self.sources = sources
+    }
+
+    /// Sets up (or refreshes) every volume; returns volume name → host path.
+    public func setUp(_ pod: Pod, sandbox: Sandbox, fields: PodFields) async throws -> [String: String] {
+        var paths: [String: String] = [:]
+        let fsGroup = pod.spec?.securityContext?.fsGroup.map { UInt32(truncatingIfNeeded: $0) }
+        let ns = pod.metadata.namespace ?? "default"
+        for volume in pod.spec?.volumes ?? [] {
+            guard let name = volume.name else { continue }
+            let base = sandbox.volumesDirectory
+            if let emptyDir = volume.emptyDir {
+                let dir = base + "/empty-dir/" + name
+                try FileIO.makeDirectories(dir, mode: 0o777)
+                chmod(dir, 0o777)
+                if emptyDir.medium == "Memory", !isMountPoint(dir) {
+                    var options = "mode=1777"
+                    if let size = emptyDir.sizeLimit?.value, size > 0 { options += ",size=\(size)" }
+                    try LinuxMountSyscalls().mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: options)
+                }
+                if let fsGroup { _ = chown(dir, UInt32.max, fsGroup) }
+                paths[name] = dir
+            } else if let hostPath = volume.hostPath {
+                try prepareHostPath(hostPath, volume: name)
+                paths[name] = hostPath.path
+            } else if let cm = volume.configMap {
+                let dir = base + "/configmap/" + name
+                let object = try await sources.configMap(namespace: ns, name: cm.name ?? "")
+                guard let object else {
+                    if cm.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); paths[name] = dir; continue }
+                    throw VolumeError("configmap \"\(cm.name ?? "")\" not found")
+                }
+                let data = (object.data ?? [:]).mapValues { Array($0.utf8) }.merging(VolumeManager.decoded(object.binaryData)) { a, _ in a }
+                try AtomicWriter(directory: dir, group: fsGroup).write(
+                    try files(data, items: cm.items, defaultMode: cm.defaultMode, source: "configmap \(cm.name ?? "")", optional: cm.optional))
+                paths[name] = dir
+            } else if let s = volume.secret {
+                let dir = base + "/secret/" + name
+                let object = try await sources.secret(namespace: ns, name: s.secretName ?? "")
+                guard let object else {
+                    if s.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); paths[name] = dir; continue }
+                    throw VolumeError("secret \"\(s.secretName ?? "")\" not found")
+                }
+                try AtomicWriter(directory: dir, group: fsGroup).write(
+                    try files(VolumeManager.decoded(object.data), items: s.items, defaultMode: s.defaultMode, source: "secret \(s.secretName ?? "")", optional: s.optional))
+                paths[name] = dir
+            } else if let d = volume.downwardAPI {
+                let dir = base + "/downward-api/" + name
+                try AtomicWriter(directory: dir, group: fsGroup).write(try downwardFiles(d.items ?? [], defaultMode: d.defaultMode, fields: fields))
+                paths[name] = dir
+            } else if let projected = volume.projected {
+                let dir = base + "/projected/" + name
+                var all: [AtomicWriter.File] = []
+                for source in projected.sources ?? [] {
+                    if let ref = source.configMap {
+                        if let object = try await sources.configMap(namespace: ns, name: ref.name ?? "") {
+                            let data = (object.data ?? [:]).mapValues { Array($0.utf8) }
+                            all += try files(data, items: ref.items, defaultMode: projected.defaultMode, source: "configmap \(ref.name ?? "")", optional: ref.optional)
+                        } else if ref.optional != true {
+                            throw VolumeError("configmap \"\(ref.name ?? "")\" not found")
+                        }
+                    }
+                    if let ref = source.secret {
+                        if let object = try await sources.secret(namespace: ns, name: ref.name ?? "") {
+                            all += try files(VolumeManager.decoded(object.data), items: ref.items, defaultMode: projected.defaultMode, source: "secret \(ref.name ?? "")", optional: ref.optional)
+                        } else if ref.optional != true {
+                            throw VolumeError("secret \"\(ref.name ?? "")\" not found")
+                        }
+                    }
+                    if let downward = source.downwardAPI {
+                        all += try downwardFiles(downward.items ?? [], defaultMode: projected.defaultMode, fields: fields)
+                    }
+                    if let token = source.serviceAccountToken {
+                        let value = try await sources.serviceAccountToken(
+                            namespace: ns, serviceAccount: pod.spec?.serviceAccountName ?? "default",
+                            audience: token.audience, expirationSeconds: token.expirationSeconds, pod: pod)
+                        all.append(AtomicWriter.File(path: token.path, content: Array(value.utf8), mode: UInt32(projected.defaultMode ?? 0o644)))
+                    }
+                }
+                try AtomicWriter(directory: dir, group: fsGroup).write(all)
+                paths[name] = dir
+            } else if volume.persistentVolumeClaim != nil || volume.nfs != nil || volume.csi != nil || volume.ephemeral != nil || volume.image != nil {
+                throw VolumeError("volume \"\(name)\": this kubelet supports emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes")
+            } else {
+                throw VolumeError("volume \"\(name)\" has no source")
+            }
+        }
+        return paths
+    }
+
+    func files(_ data: [String: [UInt8]], items: [KeyToPath]?, defaultMode: Int?, source: String, optional: Bool?) throws -> [AtomicWriter.File] {
+        let mode = UInt32(defaultMode ?? 0o644)
+        guard let items, !items.isEmpty else {
+            return data.sorted { $0.key < $1.key }.map { AtomicWriter.File(path: $0.key, content: $0.value, mode: mode) }
+        }
+        return try items.compactMap { item in
+            guard let content = data[item.key] else {
+                if optional == true { return nil }
+                throw VolumeError("\(source) has no key \"\(item.key)\"")
+            }
+            return AtomicWriter.File(path: item.path, content: content, mode: item.mode.map(UInt32.init) ?? mode)
+        }
+    }
+
+    func downwardFiles(_ items: [DownwardAPIVolumeFile], defaultMode: Int?, fields: PodFields) throws -> [AtomicWriter.File] {
+        try items.map { item in
+            var value = ""
+            if let ref = item.fieldRef {
+                do { value = try fields.field(ref.fieldPath ?? "") } catch { throw VolumeError("\(error)") }
+            } else if let ref = item.resourceFieldRef {
+                let container = fields.pod.spec?.containers.first { $0.name == ref.containerName } ?? Container()
+                do { value = try fields.resource(ref, container: container) } catch { throw VolumeError("\(error)") }
+            }
+            return AtomicWriter.File(path: item.path, content: Array(value.utf8), mode: UInt32(item.mode ?? defaultMode ?? 0o644))
+        }
+    }
+
+    static func decoded(_ map: [String: String]?) -> [String: [UInt8]] {
+        (map ?? [:]).mapValues { text in Data(base64Encoded: text).map { Array($0) } ?? Array(text.utf8) }
+    }
+
+    func prepareHostPath(_ source: HostPathVolumeSource, volume: String) throws {
+        let path = source.path
+        var st = stat()
+        let exists = stat(path, &st) == 0
+        let kind = st.st_mode & S_IFMT
+        func fail(_ what: String) -> VolumeError { VolumeError("hostPath volume \"\(volume)\": \(path) is not \(what)") }
+        switch source.type ?? "" {
+        case "":
+            return
+        case "DirectoryOrCreate":
+            if !exists { try FileIO.makeDirectories(path, mode: 0o755) } else if kind != S_IFDIR { throw fail("a directory") }
+        case "Directory":
+            guard exists && kind == S_IFDIR else { throw fail("a directory") }
+        case "FileOrCreate":
+            if !exists {
+                if let slash = path.lastIndex(of: "/") { try FileIO.makeDirectories(String(path[..<slash])) }
+                try LinuxMountSyscalls().createFile(path, mode: 0o644)
+            } else if kind != S_IFREG { throw fail("a file") }
+        case "File":
+            guard exists && kind == S_IFREG else { throw fail("a file") }
+        case "Socket":
+            guard exists && kind == S_IFSOCK else { throw fail("a socket") }
+        case "CharDevice":
+            guard exists && kind == S_IFCHR else { throw fail("a character device") }
+        case "BlockDevice":
+            guard exists && kind == S_IFBLK else { throw fail("a block device") }
+        default:
+            throw VolumeError("hostPath volume \"\(volume)\": unknown type \"\(source.type ?? "")\"")
+        }
+    }
+
+    /// Unmounts memory-backed emptyDirs and removes the pod's volume directories.
+    public func tearDown(_ sandbox: Sandbox) throws {
+        let base = sandbox.volumesDirectory
+        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where isMountPoint(dir) {
+            try LinuxMountSyscalls().unmount(dir, detach: true)
+        }
+        try FileIO.removeTree(base)
+    }
+
+    func isMountPoint(_ path: String) -> Bool { ContainerRootfsMounts.isMountPoint(path) }
+}
+
+/// mountinfo lookups.
+enum ContainerRootfsMounts {
+    static func isMountPoint(_ path: String) -> Bool {
+        guard let text = try? FileIO.read("/proc/self/mountinfo") else { return false }
+        return text.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
+    }
+}
