@@ -7,11 +7,14 @@ public struct ExecOptions: Sendable {
     public var pidFile: String?
     public var console: ConsoleTarget
     public var preserveFDs: Int32
+    /// Descriptors to use as the process's stdin, stdout and stderr (default: the caller's).
+    public var stdio: (Int32, Int32, Int32)?
 
-    public init(pidFile: String? = nil, console: ConsoleTarget = .none, preserveFDs: Int32 = 0) {
+    public init(pidFile: String? = nil, console: ConsoleTarget = .none, preserveFDs: Int32 = 0, stdio: (Int32, Int32, Int32)? = nil) {
         self.pidFile = pidFile
         self.console = console
         self.preserveFDs = preserveFDs
+        self.stdio = stdio
     }
 }
 
@@ -46,7 +49,8 @@ extension ContainerRuntime {
             fds.append(console)
             config.consoleSocketFD = 3 + options.preserveFDs + 1
         }
-        var session = try InitSession.launch(executable: initExecutable, config: config, extraFDs: fds, preserveFDs: options.preserveFDs, cgroup: cgroups(of: record))
+        var session = try InitSession.launch(executable: initExecutable, config: config, extraFDs: fds, preserveFDs: options.preserveFDs,
+                                             cgroup: cgroups(of: record), stdio: options.stdio)
         do {
             try session.run(config: config, uidMappings: [], gidMappings: [], handlers: InitSession.Handlers())
         } catch {

@@ -49,21 +49,7 @@ enum HookRunner {
     /// Waits for `pid`; after `seconds` (if set) kills it and returns nil.
     static func waitWithTimeout(_ pid: Int32, seconds: Int?) throws -> ExitStatus? {
         guard let seconds, seconds > 0 else { return try waitForExit(pid) }
-        let deadline = Monotonic.now() + Double(seconds)
-        var delay: UInt32 = 200
-        while true {
-            var status: Int32 = 0
-            let rc = waitpid(pid, &status, WNOHANG)
-            if rc == pid { return ExitStatus(waitStatus: status) }
-            if rc < 0 && errno != EINTR { throw SystemError(call: "waitpid", errno: errno, context: "hook pid \(pid)") }
-            if Monotonic.now() >= deadline {
-                kill(pid, SIGKILL)
-                _ = try? waitForExit(pid)
-                return nil
-            }
-            usleep(delay)
-            delay = min(delay * 2, 20_000)
-        }
+        return try waitForExit(pid, timeout: Double(seconds))
     }
 }
 

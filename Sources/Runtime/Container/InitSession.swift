@@ -20,12 +20,13 @@ struct InitSession {
 
     /// Spawns the init with the channel at fd 3+preserveFDs and `extraFDs` after it.
     static func launch(executable: String, config: InitConfig, extraFDs: [Int32], preserveFDs: Int32,
-                       cgroup: CgroupManager?) throws -> InitSession {
+                       cgroup: CgroupManager?, stdio: (Int32, Int32, Int32)? = nil) throws -> InitSession {
         let (parentEnd, childEnd) = try InitChannel.pair()
         defer { childEnd.close() }
         let base = 3 + preserveFDs
         var fds: [(source: Int32, target: Int32)] = [(childEnd.fd, base)]
         for (i, fd) in extraFDs.enumerated() { fds.append((fd, base + 1 + Int32(i))) }
+        if let stdio { fds += [(stdio.0, 0), (stdio.1, 1), (stdio.2, 2)] }
         let argv0 = CommandLine.arguments.first ?? "swiftrun"
         let pid: Int32
         do {

@@ -134,6 +134,25 @@ public struct ExitStatus: Codable, Sendable, Equatable {
     public var shellCode: Int32 { code ?? (128 + (signal ?? 0)) }
 }
 
+/// Waits for a child; after `seconds` it is killed with SIGKILL and nil is returned.
+public func waitForExit(_ pid: Int32, timeout seconds: Double) throws -> ExitStatus? {
+    let deadline = Monotonic.now() + seconds
+    var delay: UInt32 = 200
+    while true {
+        var status: Int32 = 0
+        let rc = waitpid(pid, &status, WNOHANG)
+        if rc == pid { return ExitStatus(waitStatus: status) }
+        if rc < 0 && errno != EINTR { throw SystemError(call: "waitpid", errno: errno, context: "pid \(pid)") }
+        if Monotonic.now() >= deadline {
+            kill(pid, SIGKILL)
+            _ = try? waitForExit(pid)
+            return nil
+        }
+        usleep(delay)
+        delay = min(delay * 2, 20_000)
+    }
+}
+
 /// waitpid(2) for one process, retrying EINTR.
 public func waitForExit(_ pid: Int32) throws -> ExitStatus {
     var status: Int32 = 0
