@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftrun", targets: ["swiftrun"]),
+        .executable(name: "kubelet", targets: ["kubelet"]),
+        .executable(name: "nodectl", targets: ["nodectl"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .executable(name: "controlplane", targets: ["controlplane"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
@@ -91,6 +93,27 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The kubelet executable: flags → KubeletConfiguration → Kubelet.run().
+        .executableTarget(
+            name: "kubelet",
+            dependencies: [
+                "Kubelet", "KubeAPI", "Runtime", "Netlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // crictl-style node debugging.
+        .executableTarget(
+            name: "nodectl",
+            dependencies: [
+                "Images", "Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -53,7 +53,12 @@ public struct CgroupHost: Codable, Sendable, Equatable {
     /// Reads the running host's layout from /proc/self/mountinfo.
     public static func detect() throws -> CgroupHost {
         let mountinfo = try FileIO.read("/proc/self/mountinfo")
-        return parse(mountinfo: mountinfo) { path in try? FileIO.readTrimmed(path) }
+        let host = parse(mountinfo: mountinfo) { path in try? FileIO.readTrimmed(path) }
+        guard host.unifiedMountpoint != nil || !host.v1.isEmpty else {
+            throw RuntimeError.cgroupUnavailable(controller: "any", layout: "none",
+                                                 detail: "no cgroup filesystem is mounted in this mount namespace (mount cgroup2 at /sys/fs/cgroup; note that `ip netns exec` remounts /sys and hides it, `nsenter --net=` does not)")
+        }
+        return host
     }
 
     /// Builds the layout from mountinfo text; `readFile` reads the v2 root's

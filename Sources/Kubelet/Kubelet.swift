@@ -1,0 +1,114 @@
+import Foundation
+public import KubeAPI
+public import Logging
+import Runtime
+import Images
+import Netlink
+import AsyncHTTPClient
+import NIOSSL
+import NIOPosix
+
+/// The node agent: joins the cluster as a Node and runs the pods bound to
+/// it. Components run as child tasks until the surrounding task is
+/// cancelled (SIGTERM); pods keep running when the kubelet stops, and a new
+/// kubelet adopts them.
+public final class Kubelet: Sendable {
+    public let configuration: KubeletConfiguration
+    let client: KubeClient
+    let logger: Logger
+
+    public init(configuration: KubeletConfiguration, client: KubeClient, logger: Logger = Logger(label: "kubelet")) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let c = configuration
+        try FileIO.makeDirectories(c.rootDirectory, mode: 0o750)
+        try FileIO.makeDirectories(c.podLogDirectory, mode: 0o755)
+        let host = try CgroupHost.detect()
+        logger.info("cgroup layout: \(host.summary)")
+
+        let images = ImageStore(root: c.imageRoot)
+        let node = NodeAgent(config: .init(nodeName: c.nodeName, nodeIP: c.nodeIP, rootDirectory: c.rootDirectory, maxPods: c.maxPods,
+                                           podCIDR: c.podCIDR?.description, labels: c.nodeLabels),
+                             client: client, images: images, logger: logger)
+        try await node.register()
+
+        // Pod network: the control plane's podCIDR for this node, else --pod-cidr.
+        var podNetwork: PodNetwork?
+        var nodeNetwork: NodeNetwork?
+        if let text = await node.podCIDR, let cidr = CIDR(text) {
+            let nn = NodeNetwork(configuration: .init(bridge: c.bridge, podCIDR: cidr, clusterCIDR: c.clusterCIDR, mtu: c.mtu))
+            _ = try await Blocking.run { try nn.setUp() }
+            podNetwork = PodNetwork(node: nn, ipam: try IPAM(cidr: cidr, directory: c.ipamDirectory))
+            nodeNetwork = nn
+            logger.info("pod network \(cidr) on bridge \(c.bridge)")
+        } else {
+            await node.setReady(false, reason: "KubeletNotReady", message: "container runtime network not ready: no podCIDR (pass --pod-cidr or let the control plane allocate one)")
+            logger.warning("no podCIDR: pods with their own network get only loopback")
+        }
+
+        let runtime = ContainerRuntime(root: c.runtimeRoot, logger: logger)
+        let containers = ContainerManager(runtime: runtime, images: images, logDirectory: c.podLogDirectory, logger: logger)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
+        let events = EventRecorder(client: client, node: c.nodeName, logger: logger)
+        let status = StatusManager(client: client, logger: logger)
+        let context = KubeletContext(
+            nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: NodeInfo.memory, pidsLimit: c.podPidsLimit, client: client,
+            sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
+                                      dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf), logger: logger),
+            containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
+            prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger)
+        let pods = PodManager(context: context)
+        await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await events.run() }
+            group.addTask { await node.run() }
+            group.addTask { await pods.run() }
+            if let nodeNetwork {
+                group.addTask { await self.followNodeRoutes(nodeNetwork) }
+            }
+            if let path = c.staticPodPath {
+                group.addTask { await StaticPods(directory: path, nodeName: c.nodeName, client: self.client, logger: self.logger).run() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        events.stop()
+        try? await http.shutdown()
+        logger.info("kubelet stopped; pods keep running")
+    }
+
+    /// Routes to other nodes' podCIDRs through their InternalIPs (host-gw).
+    func followNodeRoutes(_ network: NodeNetwork) async {
+        while !Task.isCancelled {
+            do {
+                let list = try await client.list(Node.self)
+                try await apply(list.items, network)
+                for try await _ in client.watchResuming(Node.self, from: list.metadata?.resourceVersion ?? "0") {
+                    let all = try await client.list(Node.self)
+                    try await apply(all.items, network)
+                }
+            } catch {
+                logger.warning("node routes: \(error)")
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
+
+    func apply(_ nodes: [Node], _ network: NodeNetwork) async throws {
+        var routes: [CIDR: IPAddress] = [:]
+        for n in nodes where n.metadata.name != configuration.nodeName {
+            guard let cidr = n.spec?.podCIDR.flatMap(CIDR.init),
+                  let ip = n.status?.addresses?.first(where: { $0.type == "InternalIP" }).flatMap({ IPAddress($0.address) }) else { continue }
+            routes[cidr] = ip
+        }
+        let wanted = routes
+        try await Blocking.run { try network.syncRoutes(wanted) }
+    }
+}

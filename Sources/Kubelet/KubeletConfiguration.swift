@@ -1,0 +1,49 @@
+public import Netlink
+
+/// Everything the kubelet is told on its command line.
+public struct KubeletConfiguration: Sendable {
+    public var nodeName: String
+    public var nodeIP: String
+    /// All node state: pods, runtime state, images, IPAM.
+    public var rootDirectory: String
+    public var podLogDirectory: String
+    public var podCIDR: CIDR?
+    public var clusterCIDR: CIDR
+    public var clusterDNS: [String]
+    public var clusterDomain: String
+    public var bridge: String
+    public var mtu: UInt32
+    public var maxPods: Int
+    public var podPidsLimit: Int64?
+    public var staticPodPath: String?
+    public var port: Int
+    public var nodeLabels: [String: String]
+    /// Network namespace the node lives in (nil: the kubelet's own).
+    public var resolvConf: String
+
+    public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",
+                podCIDR: CIDR? = nil, clusterCIDR: CIDR = CIDR("10.244.0.0/16")!, clusterDNS: [String] = [], clusterDomain: String = "cluster.local",
+                bridge: String = "swk0", mtu: UInt32 = 1500, maxPods: Int = 110, podPidsLimit: Int64? = nil, staticPodPath: String? = nil,
+                port: Int = 10250, nodeLabels: [String: String] = [:], resolvConf: String = "/etc/resolv.conf") {
+        self.nodeName = nodeName
+        self.nodeIP = nodeIP
+        self.rootDirectory = rootDirectory
+        self.podLogDirectory = podLogDirectory
+        self.podCIDR = podCIDR
+        self.clusterCIDR = clusterCIDR
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
+        self.bridge = bridge
+        self.mtu = mtu
+        self.maxPods = maxPods
+        self.podPidsLimit = podPidsLimit
+        self.staticPodPath = staticPodPath
+        self.port = port
+        self.nodeLabels = nodeLabels
+        self.resolvConf = resolvConf
+    }
+
+    public var runtimeRoot: String { rootDirectory + "/runtime" }
+    public var imageRoot: String { rootDirectory + "/images" }
+    public var ipamDirectory: String { rootDirectory + "/ipam" }
+}

@@ -1,0 +1,81 @@
+public import KubeAPI
+public import Images
+public import Logging
+
+/// What every pod worker uses: the node's managers and the API.
+public struct KubeletContext: Sendable {
+    public var nodeName: String
+    public var nodeIP: String
+    public var memoryCapacity: Int64
+    public var pidsLimit: Int64?
+    public var client: KubeClient
+    public var sandboxes: SandboxManager
+    public var containers: ContainerManager
+    public var volumes: VolumeManager
+    public var prober: Prober
+    public var status: StatusManager
+    public var events: EventRecorder
+    public var images: ImageStore
+    public var logger: Logger
+    /// How often a worker re-checks its pod without being woken.
+    public var resyncInterval: Duration
+    /// configMap/secret volumes are refreshed this often.
+    public var volumeRefreshSeconds: Double
+
+    public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
+                sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
+                status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
+                resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30) {
+        self.nodeName = nodeName
+        self.nodeIP = nodeIP
+        self.memoryCapacity = memoryCapacity
+        self.pidsLimit = pidsLimit
+        self.client = client
+        self.sandboxes = sandboxes
+        self.containers = containers
+        self.volumes = volumes
+        self.prober = prober
+        self.status = status
+        self.events = events
+        self.images = images
+        self.logger = logger
+        self.resyncInterval = resyncInterval
+        self.volumeRefreshSeconds = volumeRefreshSeconds
+    }
+}
+
+/// VolumeSources and env lookups through the API server.
+public struct APIVolumeSources: VolumeSources {
+    let client: KubeClient
+
+    public init(client: KubeClient) { self.client = client }
+
+    public func configMap(namespace: String, name: String) async throws -> ConfigMap? {
+        do { return try await client.get(ConfigMap.self, name: name, namespace: namespace) } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    public func secret(namespace: String, name: String) async throws -> Secret? {
+        do { return try await client.get(Secret.self, name: name, namespace: namespace) } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    public func serviceAccountToken(namespace: String, serviceAccount: String, audience: String?, expirationSeconds: Int64?, pod: Pod) async throws -> String {
+        var spec: [String: JSONValue] = ["expirationSeconds": .int(expirationSeconds ?? 3600)]
+        if let audience { spec["audiences"] = .array([.string(audience)]) }
+        spec["boundObjectRef"] = .object(["kind": .string("Pod"), "apiVersion": .string("v1"), "name": .string(pod.metadata.name ?? ""),
+                                          "uid": .string(pod.metadata.uid ?? "")])
+        let body: JSONValue = .object(["apiVersion": .string("authentication.k8s.io/v1"), "kind": .string("TokenRequest"), "spec": .object(spec)])
+        let url = client.url(apiVersion: "v1", resource: "serviceaccounts", namespace: namespace, name: serviceAccount, subresource: "token")
+        let data = try await client.request(.POST, url, body: JSONWriter.bytes(body))
+        let value = try JSONParser.parse(data)
+        guard case .string(let token)? = value.objectValue?["status"]?.objectValue?["token"] else {
+            throw VolumeError("the API server returned no token for service account \(namespace)/\(serviceAccount)")
+        }
+        return token
+    }
+}

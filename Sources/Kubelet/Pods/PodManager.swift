@@ -1,0 +1,148 @@
+import Foundation
+public import KubeAPI
+import Runtime
+import Logging
+
+/// Keeps one worker per pod bound to this node: watches the API server
+/// (`spec.nodeName=NODE`), starts workers for new pods after admission,
+/// forwards updates and deletions, and on start adopts what the runtime
+/// already runs, so a restarted kubelet picks up exactly where it was.
+public actor PodManager {
+    let context: KubeletContext
+    var workers: [String: PodWorker] = [:]
+    var tasks: [String: Task<Void, Never>] = [:]
+    /// Pods admitted (running or about to), for resource accounting.
+    var admitted: [String: Pod] = [:]
+    var allocatable: ResourceList = [:]
+
+    public init(context: KubeletContext) {
+        self.context = context
+    }
+
+    public func setAllocatable(_ list: ResourceList) { allocatable = list }
+
+    /// Pods this kubelet currently manages (for the kubelet API and nodectl).
+    public func pods() -> [Pod] { Array(admitted.values) }
+
+    /// Lists pods, adopts leftovers, then follows the watch until cancelled.
+    public func run() async {
+        var resourceVersion = "0"
+        while !Task.isCancelled {
+            do {
+                let list = try await context.client.list(Pod.self, namespace: "", options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
+                let live = Set(list.items.compactMap { $0.metadata.uid })
+                for pod in list.items { handle(pod) }
+                for (uid, worker) in workers where !live.contains(uid) { await worker.removed() }
+                adoptOrphans(known: live)
+                resourceVersion = list.metadata?.resourceVersion ?? "0"
+                let events = context.client.watchResuming(Pod.self, namespace: "", from: resourceVersion,
+                                                          options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
+                for try await event in events {
+                    switch event {
+                    case .added(let pod), .modified(let pod): handle(pod)
+                    case .deleted(let pod):
+                        if let uid = pod.metadata.uid, let w = workers[uid] { await w.removed() }
+                    case .bookmark: break
+                    }
+                }
+            } catch {
+                context.logger.warning("pod watch: \(error); listing again")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        for task in tasks.values { task.cancel() }
+    }
+
+    func handle(_ pod: Pod) {
+        guard let uid = pod.metadata.uid else { return }
+        if let worker = workers[uid] {
+            admitted[uid] = pod
+            Task { await worker.update(pod) }
+            return
+        }
+        if pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed", pod.metadata.deletionTimestamp == nil,
+           context.sandboxes.load(uid: uid) == nil {
+            return // finished before we knew it; nothing to run
+        }
+        let worker = PodWorker(pod: pod, context: context)
+        workers[uid] = worker
+        admitted[uid] = pod
+        if pod.metadata.deletionTimestamp == nil, context.sandboxes.load(uid: uid) == nil, let rejection = admit(pod) {
+            context.events.record(pod, type: "Warning", reason: rejection.reason, rejection.message)
+            Task { await worker.reject(reason: rejection.reason, message: rejection.message) }
+        }
+        start(uid, worker)
+    }
+
+    func start(_ uid: String, _ worker: PodWorker) {
+        tasks[uid] = Task {
+            await worker.run()
+            self.finished(uid)
+        }
+    }
+
+    func finished(_ uid: String) {
+        workers[uid] = nil
+        tasks[uid] = nil
+        admitted[uid] = nil
+    }
+
+    /// Sandboxes and containers of pods the API server no longer has: terminate them.
+    func adoptOrphans(known: Set<String>) {
+        var leftovers: [String: Pod] = [:]
+        for sandbox in context.sandboxes.all() where !known.contains(sandbox.podUID) && workers[sandbox.podUID] == nil {
+            var pod = Pod(metadata: ObjectMeta(name: sandbox.name, namespace: sandbox.namespace), spec: PodSpec())
+            pod.metadata.uid = sandbox.podUID
+            leftovers[sandbox.podUID] = pod
+        }
+        for (uid, containers) in context.containers.all() where !known.contains(uid) && workers[uid] == nil && leftovers[uid] == nil {
+            var pod = Pod(metadata: ObjectMeta(name: containers.first?.name ?? "orphan", namespace: "default"), spec: PodSpec())
+            pod.metadata.uid = uid
+            leftovers[uid] = pod
+        }
+        for (uid, pod) in leftovers {
+            context.logger.info("removing leftovers of pod \(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "") (\(uid)): not on the API server")
+            let worker = PodWorker(pod: pod, context: context, orphan: true)
+            workers[uid] = worker
+            start(uid, worker)
+        }
+    }
+
+    /// Resources fit and host ports are free, or why not (Kubernetes' reasons).
+    func admit(_ pod: Pod) -> (reason: String, message: String)? {
+        guard let spec = pod.spec else { return nil }
+        let others = admitted.filter { $0.key != pod.metadata.uid && $0.value.metadata.deletionTimestamp == nil }
+            .values.filter { $0.status?.phase != "Succeeded" && $0.status?.phase != "Failed" }
+        let want = PodCgroups.requests(spec)
+        var usedCPU: Int64 = 0, usedMemory: Int64 = 0
+        for p in others {
+            guard let s = p.spec else { continue }
+            let r = PodCgroups.requests(s)
+            usedCPU += r.milliCPU
+            usedMemory += r.memory
+        }
+        if let cpu = allocatable["cpu"]?.milliValue, want.milliCPU > 0, usedCPU + want.milliCPU > cpu {
+            return ("OutOfcpu", "Pod was rejected: Node didn't have enough resource: cpu, requested: \(want.milliCPU), used: \(usedCPU), capacity: \(cpu)")
+        }
+        if let memory = allocatable["memory"]?.value, want.memory > 0, usedMemory + want.memory > memory {
+            return ("OutOfmemory", "Pod was rejected: Node didn't have enough resource: memory, requested: \(want.memory), used: \(usedMemory), capacity: \(memory)")
+        }
+        if let maxPods = allocatable["pods"]?.value, Int64(others.count + 1) > maxPods {
+            return ("OutOfpods", "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: \(others.count), capacity: \(maxPods)")
+        }
+        var taken: Set<String> = []
+        for p in others {
+            for c in p.spec?.containers ?? [] {
+                for port in c.ports ?? [] where (port.hostPort ?? 0) > 0 {
+                    taken.insert("\(port.protocol ?? "TCP")/\(port.hostPort ?? 0)")
+                }
+            }
+        }
+        for c in spec.containers {
+            for port in c.ports ?? [] where (port.hostPort ?? 0) > 0 && taken.contains("\(port.protocol ?? "TCP")/\(port.hostPort ?? 0)") {
+                return ("NodePorts", "Pod was rejected: node(s) didn't have free ports for the requested pod ports")
+            }
+        }
+        return nil
+    }
+}

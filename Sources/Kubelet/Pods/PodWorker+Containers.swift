@@ -1,0 +1,189 @@
+import Foundation
+public import KubeAPI
+import Runtime
+import Images
+
+extension PodWorker {
+    /// Creates the sandbox once; failures wait with ContainerCreating and are retried with back-off.
+    func ensureSandbox() async throws -> Bool {
+        if sandbox != nil { return true }
+        let now = Self.now()
+        guard now >= sandboxBackOffUntil else { return false }
+        do {
+            let pod = self.pod
+            sandbox = try await Blocking.run { [context] in try context.sandboxes.create(pod) }
+            return true
+        } catch {
+            sandboxBackOffUntil = now + 5
+            let message = "Failed to create pod sandbox: \(error)"
+            for c in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
+                waiting[c.name ?? ""] = .init("ContainerCreating", message)
+            }
+            context.events.record(pod, type: "Warning", reason: "FailedCreatePodSandBox", message)
+            return false
+        }
+    }
+
+    /// Sets up (and periodically refreshes) volumes.
+    func ensureVolumes() async -> Bool {
+        guard let sandbox else { return false }
+        let now = Self.now()
+        if volumePaths != nil && now - lastVolumeSync < context.volumeRefreshSeconds { return true }
+        let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
+        do {
+            volumePaths = try await context.volumes.setUp(pod, sandbox: sandbox, fields: fields)
+            lastVolumeSync = now
+            return true
+        } catch {
+            if volumePaths != nil { return true } // keep running with the last good contents
+            let message = "MountVolume.SetUp failed: \(error)"
+            for c in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) where waiting[c.name ?? ""] == nil {
+                waiting[c.name ?? ""] = .init("ContainerCreating", message)
+            }
+            context.events.record(pod, type: "Warning", reason: "FailedMount", message)
+            lastVolumeSync = now - context.volumeRefreshSeconds + 5
+            return false
+        }
+    }
+
+    /// Creates and starts one attempt of a container, recording why it cannot.
+    func startContainer(_ c: Container, attempt: Int, isInit: Bool, observed: [ObservedContainer]) async {
+        let name = c.name ?? ""
+        guard let sandbox else { return }
+        let image = c.image ?? ""
+        // Images come from the node's store (nodectl import); registry pulls come later.
+        if (try? context.images.resolve(image)) == nil {
+            if c.imagePullPolicy == "Never" {
+                setWaiting(name, "ErrImageNeverPull", "Container image \"\(image)\" is not present with pull policy of Never", event: "ErrImageNeverPull")
+            } else {
+                setWaiting(name, "ErrImagePull", "image \"\(image)\" is not in this node's image store and registry pulls are not available; import it with `nodectl import`", event: "Failed")
+            }
+            return
+        }
+        if attempt == 0 || waiting[name]?.reason == "ErrImagePull" {
+            context.events.record(pod, container: name, reason: "Pulled", "Container image \"\(image)\" already present on machine")
+        }
+        let environment: [String]
+        do {
+            environment = try await resolveEnvironment(c, sandbox: sandbox)
+        } catch {
+            setWaiting(name, "CreateContainerConfigError", "\(error)", event: "Failed", message: "Error: \(error)")
+            return
+        }
+        let mounts: [ResolvedMount]
+        do {
+            mounts = try resolveMounts(c)
+        } catch {
+            setWaiting(name, "CreateContainerConfigError", "\(error)", event: "Failed", message: "Error: \(error)")
+            return
+        }
+        var sharedPID: String?
+        if pod.spec?.shareProcessNamespace == true, let first = observed.first(where: \.isRunning), first.pid > 0 {
+            sharedPID = "/proc/\(first.pid)/ns/pid"
+        }
+        let request = ContainerManager.Request(pod: pod, container: c, attempt: attempt, isInit: isInit, sandbox: sandbox,
+                                               environment: environment, mounts: mounts, sharedPIDNamespace: sharedPID,
+                                               memoryCapacity: context.memoryCapacity, pidsLimit: context.pidsLimit)
+        let id: String
+        do {
+            id = try await Blocking.run { [context] in try context.containers.create(request) }
+        } catch let error as ContainerSpecBuilder.ConfigError {
+            setWaiting(name, "CreateContainerConfigError", error.description, event: "Failed", message: "Error: \(error.description)")
+            return
+        } catch {
+            setWaiting(name, "CreateContainerError", "\(error)", event: "Failed", message: "Error: \(error)")
+            return
+        }
+        context.events.record(pod, container: name, reason: "Created", "Created container \(name)")
+        do {
+            try await Blocking.run { [context] in try context.containers.start(id) }
+        } catch {
+            setWaiting(name, "RunContainerError", "\(error)", event: "Failed", message: "Error: \(error)")
+            try? await Blocking.run { [context] in try context.containers.remove(id) }
+            return
+        }
+        waiting[name] = nil
+        context.events.record(pod, container: name, reason: "Started", "Started container \(name)")
+        resetProbes(c, at: Self.now())
+        if let hook = c.lifecycle?.postStart {
+            let result = await runHandler(hook, container: c, containerID: id)
+            if case .failure(let message) = result {
+                context.events.record(pod, container: name, type: "Warning", reason: "FailedPostStartHook", "PostStartHook failed: \(message)")
+                await context.containers.stop(id, grace: Double(terminationGrace()))
+            }
+        }
+    }
+
+    func setWaiting(_ name: String, _ reason: String, _ detail: String, event: String, message: String? = nil) {
+        let changed = waiting[name] != .init(reason, detail)
+        waiting[name] = .init(reason, detail)
+        if changed {
+            context.events.record(pod, container: name, type: "Warning", reason: event, message ?? detail)
+        }
+    }
+
+    /// Environment with configMaps, secrets and service variables fetched from the API.
+    func resolveEnvironment(_ c: Container, sandbox: Sandbox) async throws -> [String] {
+        let ns = pod.metadata.namespace ?? "default"
+        var configMapNames: Set<String> = []
+        var secretNames: Set<String> = []
+        for e in c.env ?? [] {
+            if let n = e.valueFrom?.configMapKeyRef?.name { configMapNames.insert(n) }
+            if let n = e.valueFrom?.secretKeyRef?.name { secretNames.insert(n) }
+        }
+        for e in c.envFrom ?? [] {
+            if let n = e.configMapRef?.name { configMapNames.insert(n) }
+            if let n = e.secretRef?.name { secretNames.insert(n) }
+        }
+        let sources = APIVolumeSources(client: context.client)
+        var configMaps: [String: ConfigMap] = [:]
+        var secrets: [String: Secret] = [:]
+        for n in configMapNames { configMaps[n] = try await sources.configMap(namespace: ns, name: n) }
+        for n in secretNames { secrets[n] = try await sources.secret(namespace: ns, name: n) }
+        var services: [Service] = []
+        if let list = try? await context.client.list(Service.self, namespace: ns) { services = list.items }
+        if ns != "default", let k = try? await context.client.get(Service.self, name: "kubernetes", namespace: "default") {
+            services.append(k)
+        }
+        let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
+        return try EnvResolver(fields: fields, configMaps: configMaps, secrets: secrets,
+                               serviceVariables: EnvResolver.serviceVariables(services)).environment(for: c)
+    }
+
+    /// volumeMounts → host paths (subPath included).
+    func resolveMounts(_ c: Container) throws -> [ResolvedMount] {
+        try (c.volumeMounts ?? []).map { m in
+            guard let volume = m.name, let base = volumePaths?[volume] else {
+                throw EnvError("unable to find volume \"\(m.name ?? "")\" for volumeMount \(m.mountPath ?? "")")
+            }
+            var host = base
+            if let sub = m.subPath, !sub.isEmpty {
+                guard !sub.hasPrefix("/"), !sub.split(separator: "/").contains("..") else {
+                    throw EnvError("subPath \"\(sub)\" must be a relative path without '..'")
+                }
+                host = base + "/" + sub
+                if !FileIO.exists(host) { try FileIO.makeDirectories(host, mode: 0o755) }
+            }
+            return ResolvedMount(hostPath: host, containerPath: m.mountPath ?? "/", readOnly: m.readOnly ?? false, propagation: m.mountPropagation)
+        }
+    }
+
+    /// The pod's termination grace period in seconds.
+    func terminationGrace() -> Int64 {
+        pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+    }
+
+    /// Runs a lifecycle handler (postStart/preStop).
+    func runHandler(_ handler: LifecycleHandler, container c: Container, containerID: String) async -> ProbeState.Result {
+        if let sleep = handler.sleep {
+            try? await Task.sleep(for: .seconds(sleep.seconds))
+            return .success
+        }
+        var probe = Probe()
+        probe.exec = handler.exec
+        probe.httpGet = handler.httpGet
+        probe.tcpSocket = handler.tcpSocket
+        probe.timeoutSeconds = Int(terminationGrace())
+        return await context.prober.run(probe, container: c, containerID: containerID, podIP: sandbox?.ip)
+    }
+}

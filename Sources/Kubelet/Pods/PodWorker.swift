@@ -1,0 +1,215 @@
+import Foundation
+public import KubeAPI
+import Runtime
+import Logging
+
+/// One pod's worker: drives the pod through sync → terminating →
+/// terminated. Each sync compares the pod's spec with what the runtime has
+/// and takes the next step (sandbox, volumes, init containers in order,
+/// containers, restarts with back-off, probes), then reports the status.
+/// Updates from the API wake it; otherwise it re-checks every second.
+public actor PodWorker {
+    public enum Phase: Sendable, Equatable {
+        case syncing, terminating, terminated
+    }
+
+    let uid: String
+    let context: KubeletContext
+    var pod: Pod
+    /// The pod is gone from the API server (or was never there: an orphan found at start).
+    var removedFromAPI = false
+    var phase: Phase = .syncing
+
+    /// Where the worker is in the pod lifecycle.
+    public var lifecycle: Phase { phase }
+    var sandbox: Sandbox?
+    var volumePaths: [String: String]?
+    var lastVolumeSync = -Double.infinity
+    var waiting: [String: PodStatusBuilder.Waiting] = [:]
+    var backOff = BackOff()
+    var probes: [String: [ProbeState.Kind: ProbeState]] = [:]
+    var probeAttempt: [String: Int] = [:]
+    var ready: [String: Bool] = [:]
+    var started: [String: Bool] = [:]
+    /// Exits already counted for back-off, by container id.
+    var countedExits: Set<String> = []
+    var podFailure: (reason: String, message: String)?
+    var sandboxBackOffUntil = 0.0
+    let wake: AsyncStream<Void>.Continuation
+    let wakes: AsyncStream<Void>
+
+    public init(pod: Pod, context: KubeletContext, orphan: Bool = false) {
+        uid = pod.metadata.uid ?? ""
+        self.pod = pod
+        self.context = context
+        removedFromAPI = orphan
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        sandbox = context.sandboxes.load(uid: uid)
+    }
+
+    var name: String { "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")" }
+    var logger: Logger { context.logger }
+
+    /// A newer version of the pod from the API server.
+    public func update(_ newer: Pod) {
+        pod = newer
+        wake.yield()
+    }
+
+    /// The pod was deleted from the API server.
+    public func removed() {
+        removedFromAPI = true
+        wake.yield()
+    }
+
+    /// Fails the pod before it runs (admission).
+    public func reject(reason: String, message: String) {
+        podFailure = (reason, message)
+        wake.yield()
+    }
+
+    /// Runs until the pod is terminated and cleaned up.
+    public func run() async {
+        while phase != .terminated && !Task.isCancelled {
+            do {
+                try await sync()
+            } catch {
+                logger.warning("pod \(name): \(error)")
+            }
+            if phase == .terminated { break }
+            await waitForWake()
+        }
+        wake.finish()
+    }
+
+    func waitForWake() async {
+        let interval = context.resyncInterval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wakes] in
+                var it = wakes.makeAsyncIterator()
+                _ = await it.next()
+            }
+            group.addTask { try? await Task.sleep(for: interval) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    /// One step towards the desired state.
+    func sync() async throws {
+        if removedFromAPI || pod.metadata.deletionTimestamp != nil {
+            phase = .terminating
+            try await terminate()
+            return
+        }
+        guard let spec = pod.spec else { return }
+        if podFailure != nil {
+            await report()
+            return
+        }
+        let observed = context.containers.observe(podUID: uid)
+        if let current = await context.status.status(of: uid), current.phase == "Succeeded" || current.phase == "Failed",
+           !observed.contains(where: \.isRunning) {
+            return // finished pods stay as they are until deleted
+        }
+
+        guard try await ensureSandbox() else { await report(); return }
+        guard await ensureVolumes() else { await report(); return }
+
+        // Init containers, in order, each to success.
+        var initialized = true
+        for c in spec.initContainers ?? [] {
+            let name = c.name ?? ""
+            let attempts = observed.filter { $0.name == name }.sorted { $0.attempt < $1.attempt }
+            guard let latest = attempts.last else {
+                await startContainer(c, attempt: 0, isInit: true, observed: observed)
+                initialized = false
+                break
+            }
+            if case .exited(let code, _, _, _) = latest.state {
+                if code == 0 { continue }
+                initialized = false
+                if spec.restartPolicy == "Never" { break }
+                await restart(c, after: latest, isInit: true, observed: observed)
+                break
+            }
+            if latest.state == .created { try? await Blocking.run { [context] in try context.containers.start(latest.id) } }
+            initialized = false
+            break
+        }
+        if initialized {
+            for c in spec.containers {
+                let name = c.name ?? ""
+                let attempts = observed.filter { $0.name == name }.sorted { $0.attempt < $1.attempt }
+                guard let latest = attempts.last else {
+                    if !backOff.isBackingOff(name, at: Self.now()) {
+                        await startContainer(c, attempt: 0, isInit: false, observed: observed)
+                    }
+                    continue
+                }
+                switch latest.state {
+                case .running:
+                    waiting[name] = nil
+                    await runProbes(c, container: latest)
+                case .created:
+                    try? await Blocking.run { [context] in try context.containers.start(latest.id) }
+                case .exited, .unknown:
+                    // A container that vanished without a recorded exit counts as failed (255).
+                    let code = latest.exitCode ?? 255
+                    ready[name] = false
+                    let policy = spec.restartPolicy ?? "Always"
+                    if policy == "Always" || (policy == "OnFailure" && code != 0) {
+                        await restart(c, after: latest, isInit: false, observed: observed)
+                    } else {
+                        waiting[name] = nil
+                    }
+                }
+            }
+        }
+        await collectOldAttempts(observed)
+        await report()
+    }
+
+    /// Restarts a finished container once its back-off allows, else waits with CrashLoopBackOff.
+    func restart(_ c: Container, after latest: ObservedContainer, isInit: Bool, observed: [ObservedContainer]) async {
+        let name = c.name ?? ""
+        let now = Self.now()
+        if !countedExits.contains(latest.id) {
+            countedExits.insert(latest.id)
+            _ = backOff.failed(name, at: now)
+        }
+        if backOff.isBackingOff(name, at: now) {
+            let delay = Int(backOff.delay(name) ?? 10)
+            waiting[name] = .init("CrashLoopBackOff", "back-off \(delay)s restarting failed container=\(name) pod=\(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "")(\(uid))")
+            if waiting[name]?.reason == "CrashLoopBackOff", latest.attempt > 0 || delay > 10 {
+                context.events.record(pod, container: name, type: "Warning", reason: "BackOff", "Back-off restarting failed container \(name) in pod \(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "")(\(uid))")
+            }
+            return
+        }
+        await startContainer(c, attempt: latest.attempt + 1, isInit: isInit, observed: observed)
+    }
+
+    /// Writes the status.
+    func report() async {
+        let observed = context.containers.observe(podUID: uid)
+        let previous = await context.status.status(of: uid) ?? pod.status
+        let input = PodStatusBuilder.Input(
+            pod: pod, previous: previous, sandboxReady: sandbox != nil, podIP: sandbox?.ip, hostIP: context.nodeIP,
+            startTime: previous?.startTime ?? sandbox.flatMap { Timestamp(rfc3339: $0.created) } ?? Timestamp(),
+            containers: observed, waiting: waiting, ready: ready, started: started, podFailure: podFailure)
+        await context.status.set(pod, PodStatusBuilder().build(input))
+    }
+
+    /// Removes attempts older than the previous one (the previous keeps `--previous` logs and lastState).
+    func collectOldAttempts(_ observed: [ObservedContainer]) async {
+        let byName = Dictionary(grouping: observed, by: \.name)
+        for (_, attempts) in byName {
+            let sorted = attempts.sorted { $0.attempt < $1.attempt }
+            for old in sorted.dropLast(2) {
+                try? await Blocking.run { [context] in try context.containers.remove(old.id) }
+            }
+        }
+    }
+}

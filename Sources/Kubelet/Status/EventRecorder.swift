@@ -1,0 +1,56 @@
+import Foundation
+public import KubeAPI
+public import Logging
+
+/// Posts the events users read in `kubectl describe pod`: Pulled, Created,
+/// Started, Killing, Unhealthy, BackOff, Failed… Sends happen in order on
+/// one background task and never block a pod's sync.
+public final class EventRecorder: Sendable {
+    let continuation: AsyncStream<Event>.Continuation
+    let stream: AsyncStream<Event>
+    let client: KubeClient
+    let node: String
+    let logger: Logger
+
+    public init(client: KubeClient, node: String, logger: Logger = Logger(label: "kubelet.events")) {
+        (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1000))
+        self.client = client
+        self.node = node
+        self.logger = logger
+    }
+
+    /// Records an event about a pod (and, with `container`, one of its containers).
+    public func record(_ pod: Pod, container: String? = nil, type: String = "Normal", reason: String, _ message: String) {
+        var object = ObjectReference(kind: "Pod", namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid)
+        object.apiVersion = "v1"
+        if let container {
+            let isInit = pod.spec?.initContainers?.contains { $0.name == container } ?? false
+            object.fieldPath = isInit ? "spec.initContainers{\(container)}" : "spec.containers{\(container)}"
+        }
+        let now = Timestamp()
+        var suffix = String(UInt64(Date().timeIntervalSince1970 * 1_000_000_000), radix: 16)
+        suffix += String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        var event = Event(metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(suffix)", namespace: pod.metadata.namespace),
+                          involvedObject: object, reason: reason, message: message, type: type)
+        event.source = EventSource(component: "kubelet", host: node)
+        event.firstTimestamp = now
+        event.lastTimestamp = now
+        event.count = 1
+        event.reportingComponent = "kubelet"
+        event.reportingInstance = node
+        continuation.yield(event)
+    }
+
+    /// Sends events until cancelled.
+    public func run() async {
+        for await event in stream {
+            do {
+                _ = try await client.create(event, namespace: event.metadata.namespace)
+            } catch {
+                logger.debug("event \(event.reason ?? ""): \(error)")
+            }
+        }
+    }
+
+    public func stop() { continuation.finish() }
+}

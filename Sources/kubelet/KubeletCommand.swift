@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import KubeAPI
+import Kubelet
+import Logging
+import Netlink
+import Runtime
+import ServiceLifecycle
+import UnixSignals
+
+/// `kubelet`: joins a cluster as a node and runs the pods bound to it.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+struct KubeletCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kubelet",
+        abstract: "The node agent: registers this machine as a Node and runs the pods bound to it.",
+        discussion: """
+            Join with the control plane's address, CA and node token:
+              sudo kubelet --apiserver https://HOST:6443 --ca-file ca.crt --token-file node-token --node-ip 192.168.1.10
+            or with a kubeconfig (--kubeconfig FILE).
+            """)
+
+    @Option(help: "API server URL (https://HOST:6443).") var apiserver: String?
+    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
+    @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
+    @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?
+    @Option(name: .customLong("node-name"), help: "Node name (default: the host name).") var nodeName: String?
+    @Option(name: .customLong("node-ip"), help: "The node's address (InternalIP).") var nodeIP: String?
+    @Option(name: .customLong("root-dir"), help: "Node state: pods, runtime, images.") var rootDir = "/var/lib/kubelet"
+    @Option(name: .customLong("pod-log-dir"), help: "Container logs (CRI format).") var podLogDir = "/var/log/pods"
+    @Option(name: .customLong("pod-cidr"), help: "Pod range of this node, when the control plane assigns none.") var podCIDR: String?
+    @Option(name: .customLong("cluster-cidr"), help: "All pods' range; traffic leaving it is masqueraded.") var clusterCIDR = "10.244.0.0/16"
+    @Option(name: .customLong("cluster-dns"), help: "Cluster DNS server for pods (repeatable).") var clusterDNS: [String] = []
+    @Option(name: .customLong("cluster-domain"), help: "Cluster domain.") var clusterDomain = "cluster.local"
+    @Option(name: .customLong("pod-manifest-path"), help: "Directory of static pod manifests.") var podManifestPath: String?
+    @Option(help: "Bridge for pod networking.") var bridge = "swk0"
+    @Option(name: .customLong("max-pods")) var maxPods = 110
+    @Option(name: .customLong("pod-max-pids"), help: "pids limit for each container (-1: none).") var podMaxPids: Int64 = -1
+    @Option(name: .customLong("node-labels"), help: "key=value,... labels for the Node.") var nodeLabels: String?
+    @Option(name: .customLong("resolv-conf"), help: "resolv.conf for pods with dnsPolicy Default.") var resolvConf = "/etc/resolv.conf"
+    @Option(name: .customLong("log-level")) var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
+        var config: KubeConfig
+        if let kubeconfig {
+            config = try KubeConfig.load(path: kubeconfig)
+        } else {
+            guard let apiserver, let tokenFile else {
+                throw ValidationError("pass --apiserver, --token-file and --ca-file (or --kubeconfig)")
+            }
+            config = try KubeConfig(server: apiserver, tokenFile: tokenFile, caFile: caFile)
+            config.impersonateUser = "system:node:\(name)"
+        }
+        config.userAgent = "kubelet/v1.32.0 (swiftkube)"
+        guard let ip = nodeIP ?? Self.defaultAddress() else {
+            throw ValidationError("cannot tell this node's address; pass --node-ip")
+        }
+        guard let cluster = CIDR(clusterCIDR) else { throw ValidationError("--cluster-cidr \(clusterCIDR) is not a CIDR") }
+        var podRange: CIDR?
+        if let podCIDR {
+            guard let c = CIDR(podCIDR) else { throw ValidationError("--pod-cidr \(podCIDR) is not a CIDR") }
+            podRange = c
+        }
+        var labels: [String: String] = [:]
+        for pair in (nodeLabels ?? "").split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            labels[kv[0]] = kv.count > 1 ? kv[1] : ""
+        }
+        let configuration = KubeletConfiguration(
+            nodeName: name, nodeIP: ip, rootDirectory: rootDir, podLogDirectory: podLogDir, podCIDR: podRange, clusterCIDR: cluster,
+            clusterDNS: clusterDNS, clusterDomain: clusterDomain, bridge: bridge, maxPods: maxPods,
+            podPidsLimit: podMaxPids > 0 ? podMaxPids : nil, staticPodPath: podManifestPath, nodeLabels: labels, resolvConf: resolvConf)
+        let client = try KubeClient(config: config)
+        let kubelet = Kubelet(configuration: configuration, client: client)
+        let logger = Logger(label: "kubelet")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await kubelet.run() }
+            group.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    logger.info("received \(signal); stopping (pods keep running)")
+                    return
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        await client.shutdown()
+    }
+
+    /// The source address of the default route (what most single-NIC hosts want).
+    static func defaultAddress() -> String? {
+        guard let rt = try? RouteNetlink.open(), let routes = try? rt.routes(), let addresses = try? rt.addresses() else { return nil }
+        guard let dev = routes.first(where: { $0.destination == nil })?.outputIndex else {
+            return addresses.first { $0.address.isV4 && $0.address.description != "127.0.0.1" }?.address.description
+        }
+        return addresses.first { $0.index == dev && $0.address.isV4 }?.address.description
+    }
+}

@@ -1,0 +1,4 @@
+import Runtime
+
+ContainerInit.runIfRequested()
+NodectlCommand.main()
