@@ -126,9 +126,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers the test targets share: running commands, finding built products.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Runtime", "CRuntimeShims"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI"],
+            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -138,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "CRuntimeShims", "Netlink", "Images"],
+            dependencies: ["Runtime", "CRuntimeShims", "Netlink", "Images", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         // Kubernetes object model, quantities, selectors, defaulting,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+@_exported import TestSupport
 
 /// Facts about the machine the tests run on, and the paths they need.
 enum TestEnvironment {

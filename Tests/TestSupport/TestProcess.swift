@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
-@testable import Runtime
+public import Runtime
 
 /// Runs a command to completion, capturing stdout and stderr, killing it
 /// after `timeout` seconds so a hung test fails instead of hanging CI.
@@ -10,17 +10,23 @@ import CRuntimeShims
 /// Output goes to memory files rather than pipes and is read once the
 /// command exits: `swiftrun create` hands its stdio to the container, which
 /// keeps it open long after swiftrun is gone.
-struct TestProcess {
-    struct Result: CustomStringConvertible {
-        var status: ExitStatus
-        var stdout: String
-        var stderr: String
-        var code: Int32 { status.shellCode }
-        var description: String { "exit \(code)\nstdout: \(stdout)\nstderr: \(stderr)" }
+public struct TestProcess {
+    public struct Result: CustomStringConvertible, Sendable {
+        public var status: ExitStatus
+        public var stdout: String
+        public var stderr: String
+        public var code: Int32 { status.shellCode }
+        public var description: String { "exit \(code)\nstdout: \(stdout)\nstderr: \(stderr)" }
+
+        public init(status: ExitStatus, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Runs `args` (args[0] is an absolute path). `extraFDs` are placed at 3, 4, …
-    static func run(_ args: [String], env: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stdin: String? = nil,
+    public static func run(_ args: [String], env: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stdin: String? = nil,
                     extraFDs: [Int32] = [], timeout: Double = 60) throws -> Result {
         let out = swr_memfd_create("stdout", 1), err = swr_memfd_create("stderr", 1)
         var inPipe: [Int32] = [0, 0]
@@ -32,7 +38,7 @@ struct TestProcess {
         close(inPipe[0])
         if let stdin { try? FileIO.writeAll(fd: inPipe[1], Array(stdin.utf8)) }
         close(inPipe[1])
-        let status = try HookRunner.waitWithTimeout(pid, seconds: Int(timeout.rounded(.up))) ?? ExitStatus(signal: SIGKILL)
+        let status = try waitForExit(pid, timeout: timeout) ?? ExitStatus(signal: SIGKILL)
         func contents(_ fd: Int32) -> String {
             lseek(fd, 0, SEEK_SET)
             return String(decoding: (try? FileIO.readAll(fd: fd)) ?? [], as: UTF8.self)

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Runtime
+
+/// Where the tests find the package and the executables it built.
+public enum TestPaths {
+    public static let isRoot = geteuid() == 0
+
+    /// The package root.
+    public static let packageRoot: String = {
+        var parts = #filePath.split(separator: "/").map(String.init)
+        parts.removeLast(3)
+        return "/" + parts.joined(separator: "/")
+    }()
+
+    /// The build directory holding the test bundle (and the built executables).
+    public static let buildDirectory: String? = {
+        var exe = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &exe, exe.count - 1)
+        guard n > 0 else { return nil }
+        let path = String(decoding: exe[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+    }()
+
+    /// An executable product of this package, if built.
+    public static func product(_ name: String) -> String? {
+        guard let dir = buildDirectory, FileIO.exists(dir + "/" + name), !FileIO.isDirectory(dir + "/" + name) else { return nil }
+        return dir + "/" + name
+    }
+
+    /// A program on the system PATH.
+    public static func which(_ name: String) -> String? {
+        for dir in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] where access(dir + "/" + name, X_OK) == 0 {
+            return dir + "/" + name
+        }
+        return nil
+    }
+
+    /// A fresh temporary directory.
+    public static func temporaryDirectory(_ prefix: String) -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+}
+
+/// Polls `condition` until true or `seconds` pass; returns whether it became true.
+/// (No timing assertions: only a deadline against hangs.)
+@discardableResult
+public func eventually(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Monotonic.now() + seconds
+    while Monotonic.now() < deadline {
+        if try condition() { return true }
+        usleep(100_000)
+    }
+    return try condition()
+}
