@@ -1,0 +1,218 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Runtime
+import TestSupport
+
+/// Restarts, probes, OOM kills, termination and configuration, each checked
+/// through the API as a user would (kubectl get/describe).
+@Suite(.enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+struct KubeletLifecycleTests {
+    @Test func probesRestartsBackOffAndOOM() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let node = cluster.nodeName
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: liveness}
+            spec:
+              nodeName: \(node)
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 600"]
+                livenessProbe: {exec: {command: ["cat", "/tmp/healthy"]}, periodSeconds: 1, failureThreshold: 1}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: readiness}
+            spec:
+              nodeName: \(node)
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "sleep 600"]
+                readinessProbe: {exec: {command: ["test", "-f", "/tmp/ready"]}, periodSeconds: 1}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: crasher}
+            spec:
+              nodeName: \(node)
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "echo dying; exit 3"]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hog}
+            spec:
+              nodeName: \(node)
+              restartPolicy: Never
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "tail /dev/zero"]
+                resources: {limits: {memory: 24Mi}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: done}
+            spec:
+              nodeName: \(node)
+              restartPolicy: Never
+              initContainers:
+              - {name: init, image: "busybox:1.35", command: ["sh", "-c", "echo initialized > /work/state"], volumeMounts: [{name: work, mountPath: /work}]}
+              containers:
+              - {name: main, image: "busybox:1.35", command: ["sh", "-c", "cat /work/state; echo bye > /dev/termination-log"], volumeMounts: [{name: work, mountPath: /work}]}
+              volumes: [{name: work, emptyDir: {}}]
+            """)
+        // A failing liveness probe restarts the container.
+        #expect(eventually(seconds: 60) { (Int(cluster.jsonpath("liveness", "{.status.containerStatuses[0].restartCount}")) ?? 0) >= 1 }, "\(cluster.kubeletLog)")
+        let events = cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=liveness", "-o", "jsonpath={.items[*].reason}"]).stdout
+        #expect(events.contains("Unhealthy") && events.contains("Killing"), "\(events)")
+
+        // Readiness follows the probe.
+        #expect(cluster.jsonpath("readiness", "{.status.conditions[?(@.type==\"Ready\")].status}") == "False")
+        let readyPodDir = cluster.inNode("grep -l '\"name\":\"readiness\"' \(cluster.dir)/kubelet/pods/*/sandbox.json | head -1").stdout
+        _ = readyPodDir
+        let touched = try? TestProcess.run([TestPaths.product("swiftrun")!, "--root", cluster.dir + "/kubelet/runtime", "exec",
+                                             "k8s-\(cluster.jsonpath("readiness", "{.metadata.uid}"))-app-0", "touch", "/tmp/ready"])
+        #expect(touched?.code == 0, "\(String(describing: touched))")
+        #expect(cluster.waitFor("readiness", "{.status.conditions[?(@.type==\"Ready\")].status}", equals: "True"))
+
+        // A crashing container backs off.
+        #expect(cluster.waitFor("crasher", "{.status.containerStatuses[0].state.waiting.reason}", equals: "CrashLoopBackOff"))
+        #expect(cluster.jsonpath("crasher", "{.status.containerStatuses[0].lastState.terminated.exitCode}") == "3")
+        #expect(cluster.jsonpath("crasher", "{.status.containerStatuses[0].lastState.terminated.reason}") == "Error")
+
+        // The memory hog is OOM-killed and the pod fails.
+        #expect(cluster.waitFor("hog", "{.status.phase}", equals: "Failed"), "\(cluster.kubeletLog)")
+        #expect(cluster.jsonpath("hog", "{.status.containerStatuses[0].state.terminated.reason}") == "OOMKilled")
+        #expect(cluster.jsonpath("hog", "{.status.containerStatuses[0].state.terminated.exitCode}") == "137")
+
+        // Init containers run first and share volumes; the termination message is reported.
+        #expect(cluster.waitFor("done", "{.status.phase}", equals: "Succeeded"))
+        #expect(cluster.jsonpath("done", "{.status.initContainerStatuses[0].state.terminated.reason}") == "Completed")
+        #expect(cluster.jsonpath("done", "{.status.containerStatuses[0].state.terminated.message}") == "bye\n")
+        let log = cluster.inNode("cat \(cluster.dir)/logs/default_done_*/main/0.log").stdout
+        #expect(log.hasSuffix(" stdout F initialized\n"), "\(log)")
+    }
+
+    @Test func configurationEnvironmentVolumesAndTermination() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        try cluster.apply("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {color: blue, greeting: hello}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {password: s3cret}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: configured, labels: {tier: front}}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 2
+              securityContext: {runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000}
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.2; done"]
+                env:
+                - {name: COLOR, valueFrom: {configMapKeyRef: {name: settings, key: color}}}
+                - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+                - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+                - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+                envFrom: [{prefix: CFG_, configMapRef: {name: settings}}]
+                volumeMounts:
+                - {name: cfg, mountPath: /etc/cfg}
+                - {name: sec, mountPath: /etc/sec, readOnly: true}
+                - {name: info, mountPath: /etc/info}
+                - {name: scratch, mountPath: /scratch}
+              volumes:
+              - {name: cfg, configMap: {name: settings}}
+              - {name: sec, secret: {secretName: creds, defaultMode: 0400}}
+              - {name: info, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+              - {name: scratch, emptyDir: {medium: Memory, sizeLimit: 8Mi}}
+            """)
+        #expect(cluster.waitFor("configured", "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        let uid = cluster.jsonpath("configured", "{.metadata.uid}")
+        func exec(_ script: String) -> String {
+            (try? TestProcess.run([TestPaths.product("swiftrun")!, "--root", cluster.dir + "/kubelet/runtime", "exec", "k8s-\(uid)-app-0", "sh", "-c", script]))?.stdout ?? ""
+        }
+        let env = exec("env")
+        for expected in ["COLOR=blue", "PASSWORD=s3cret", "POD_NAME=configured", "CFG_greeting=hello", "KUBERNETES_SERVICE_HOST="] {
+            #expect(env.contains(expected), "missing \(expected) in \(env)")
+        }
+        #expect(exec("id -u; id -G") == "1000\n1000 2000\n")
+        #expect(exec("cat /etc/cfg/color /etc/sec/password; echo; cat /etc/info/labels") == "blues3cret\ntier=\"front\"")
+        // defaultMode 0400 plus group read for the fsGroup.
+        #expect(exec("stat -c '%a %g' /etc/sec/..data/password") == "440 2000\n")
+        #expect(exec("df -k /scratch | tail -1 | awk '{print $2}'") == "8192\n")
+
+        // A configMap change reaches the volume.
+        #expect(cluster.kubectl(["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"color":"green"}}"#]).code == 0)
+        #expect(eventually(seconds: 60) { exec("cat /etc/cfg/color") == "green" })
+
+        // Termination: SIGTERM reaches the process, which exits within the grace period.
+        #expect(cluster.kubectl(["delete", "pod", "configured"], timeout: 60).code == 0)
+        let log = cluster.inNode("cat \(cluster.dir)/logs/default_configured_*/app/0.log 2>/dev/null; true").stdout
+        _ = log
+        #expect(eventually(seconds: 30) { cluster.leftovers.isEmpty }, "\(cluster.leftovers)")
+    }
+
+    @Test func podsThatCannotRunSayWhy() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let node = cluster.nodeName
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: no-image}
+            spec: {nodeName: \(node), containers: [{name: app, image: "example.invalid/missing:1.0", imagePullPolicy: Never}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: bad-command}
+            spec: {nodeName: \(node), containers: [{name: app, image: "busybox:1.35", command: ["/no/such/program"]}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: root-image}
+            spec: {nodeName: \(node), securityContext: {runAsNonRoot: true}, containers: [{name: app, image: "busybox:1.35", command: ["sleep", "60"]}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: missing-config}
+            spec: {nodeName: \(node), containers: [{name: app, image: "busybox:1.35", command: ["sleep", "60"], env: [{name: X, valueFrom: {configMapKeyRef: {name: nope, key: k}}}]}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: fine}
+            spec: {nodeName: \(node), containers: [{name: app, image: "busybox:1.35", command: ["sleep", "600"]}]}
+            """)
+        let waiting = "{.status.containerStatuses[0].state.waiting.reason}"
+        #expect(cluster.waitFor("no-image", waiting, equals: "ErrImageNeverPull"))
+        #expect(cluster.jsonpath("no-image", "{.status.containerStatuses[0].state.waiting.message}").contains("is not present with pull policy of Never"))
+        #expect(cluster.waitFor("bad-command", waiting, equals: "CreateContainerError"))
+        #expect(cluster.jsonpath("bad-command", "{.status.containerStatuses[0].state.waiting.message}").contains("/no/such/program"))
+        #expect(cluster.waitFor("root-image", waiting, equals: "CreateContainerConfigError"))
+        #expect(cluster.jsonpath("root-image", "{.status.containerStatuses[0].state.waiting.message}") == "container has runAsNonRoot and image will run as root")
+        #expect(cluster.waitFor("missing-config", waiting, equals: "CreateContainerConfigError"))
+        #expect(cluster.jsonpath("missing-config", "{.status.containerStatuses[0].state.waiting.message}") == "configmap \"nope\" not found")
+        // The others never block a healthy pod.
+        #expect(cluster.waitFor("fine", "{.status.phase}", equals: "Running"))
+        let describe = cluster.kubectl(["describe", "pod", "no-image"]).stdout
+        #expect(describe.contains("ErrImageNeverPull"), "\(describe)")
+    }
+}
