@@ -155,6 +155,10 @@ final class TestCluster: @unchecked Sendable {
             let fields = line.split(separator: " ")
             if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), 2) }
         }
+        // The shared kubepods parents go when no other kubelet uses them (rmdir refuses otherwise).
+        for mountpoint in ((try? CgroupHost.detect())?.v1.map(\.mountpoint) ?? []) + ["/sys/fs/cgroup/unified"] {
+            for dir in ["kubepods/burstable", "kubepods/besteffort", "kubepods"] { rmdir("\(mountpoint)/\(dir)") }
+        }
         _ = try? TestProcess.run(["/bin/sh", "-c", "ip netns del \(netns)"])
         try? FileIO.removeTree(dir)
     }
