@@ -86,6 +86,7 @@ public final class ControlPlane: Sendable {
                     }
                 }
                 group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
+                group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
                 _ = try await group.next()
                 group.cancelAll()
             }
@@ -94,6 +95,30 @@ public final class ControlPlane: Sendable {
             throw error
         }
         await store.close()
+    }
+
+    /// Deletes events whose last occurrence is older than `ttl`, once a minute.
+    static func eventExpiryLoop(store: any Store, ttl: Duration, logger: Logger) async {
+        let info = ResourceCatalog.find(group: "", plural: "events")!
+        let ttlSeconds = Double(ttl.components.seconds)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(60)) } catch { return }
+            let removed = await expireEvents(store: store, info: info, olderThan: Date().addingTimeInterval(-ttlSeconds))
+            if removed > 0 { logger.debug("expired \(removed) events") }
+        }
+    }
+
+    /// Deletes events last seen before `cutoff`; returns how many.
+    static func expireEvents(store: any Store, info: ResourceInfo, olderThan cutoff: Date) async -> Int {
+        guard let page = try? await store.list(prefix: info.keyPrefix, startAfter: nil, limit: 0, revision: 0) else { return 0 }
+        var removed = 0
+        for item in page.items {
+            guard let v = try? JSONParser.parse(item.value) else { continue }
+            let stamp = v["lastTimestamp"]?.stringValue ?? v["eventTime"]?.stringValue ?? v[path: ["metadata", "creationTimestamp"]]?.stringValue
+            guard let t = stamp.flatMap(Timestamp.init(rfc3339:)), t.date < cutoff else { continue }
+            if (try? await store.delete(key: item.key, expectedRevision: item.modRevision)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// Every interval, compacts history older than the previous interval.
