@@ -58,7 +58,14 @@ public final class ControlPlane: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
         tlsConfig.applicationProtocols = ["http/1.1"]
         let tls = try NIOSSLContext(configuration: tlsConfig)
-        let store = try Self.openStore(c)
+        let kubelets = try KubeletProxy(clientCertificatePEM: ca.kubeletClientCertificatePEM, clientKeyPEM: ca.kubeletClientKeyPEM)
+        let store: any Store
+        do {
+            store = try Self.openStore(c)
+        } catch {
+            await kubelets.shutdown()
+            throw error
+        }
         let registry = Registry(
             store: store,
             defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
@@ -68,7 +75,7 @@ public final class ControlPlane: Sendable {
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
-                                 bookmarkInterval: c.watchBookmarkInterval,
+                                 bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
@@ -91,9 +98,11 @@ public final class ControlPlane: Sendable {
                 group.cancelAll()
             }
         } catch {
+            await kubelets.shutdown()
             await store.close()
             throw error
         }
+        await kubelets.shutdown()
         await store.close()
     }
 

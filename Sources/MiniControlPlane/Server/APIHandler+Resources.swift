@@ -116,6 +116,9 @@ extension APIHandler {
             }
             return .jsonBytes(JSONWriter.bytes(["apiVersion": .string(info.apiVersion), "kind": .string(info.kind + "List"),
                                                 "metadata": .emptyObject, "items": .array(deleted)]))
+        case ("get", "log"):
+            guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
+            return try await kubelets.logs(registry, namespace: ns, name: path.name!, request: req)
         case ("get", "scale"):
             return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, path.name!)))
         case ("update", "scale"):
