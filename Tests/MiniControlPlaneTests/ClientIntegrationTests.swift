@@ -3,6 +3,7 @@ import KubeAPI
 import NIOHTTP1
 import Testing
 import Glibc
+import Synchronization
 
 @Suite(.enabled(if: ClusterFixture.canRun, "controlplane binary missing (swift build first)"))
 struct ClientIntegrationTests {
@@ -272,6 +273,45 @@ struct ClientIntegrationTests {
         }
     }
 
+    /// kill -9 while writes are in flight: every write the server acknowledged survives.
+    @Test(arguments: Backend.available)
+    func acknowledgedWritesSurviveKillNine(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            let client = try c.client()
+            let acked = Locked<[String]>([])
+            let writers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for w in 0..<8 {
+                        group.addTask {
+                            for i in 0..<10_000 {
+                                if Task.isCancelled { return }
+                                let name = "w\(w)-\(i)"
+                                do {
+                                    _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: name, namespace: "default"), data: ["i": "\(i)"]))
+                                    acked.withLock { $0.append(name) }
+                                } catch {
+                                    return
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ = await TestSupport.waitUntil(attempts: 600) { acked.withLock { $0.count } >= 300 }
+            c.process?.stop(signal: SIGKILL)
+            await writers.value
+            await client.shutdown()
+            let survivors = acked.withLock { $0 }
+            #expect(survivors.count >= 300)
+            try await c.start()
+            let after = try c.client()
+            defer { Task { await after.shutdown() } }
+            let names = Set(try await after.listAll(ConfigMap.self).items.map(\.name))
+            let lost = survivors.filter { !names.contains($0) }
+            #expect(lost.isEmpty, "lost acknowledged writes: \(lost.prefix(10))")
+        }
+    }
+
     @Test func nodeIdentityIsLimited() async throws {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()
@@ -396,4 +436,11 @@ enum MiniControlPlaneTestAccess {
     static func openSQLite(_ c: ClusterFixture) throws -> SQLiteStore {
         try SQLiteStore(path: c.dataDir.appendingPathComponent("state.db").path)
     }
+}
+
+/// A value behind a lock, shareable between tasks.
+final class Locked<T: Sendable>: Sendable {
+    private let m: Mutex<T>
+    init(_ v: T) { m = Mutex(v) }
+    func withLock<R: Sendable>(_ body: (inout T) -> R) -> R { m.withLock { body(&$0) } }
 }
