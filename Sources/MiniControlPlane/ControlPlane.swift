@@ -108,7 +108,7 @@ public final class ControlPlane: Sendable {
 
     /// Deletes events whose last occurrence is older than `ttl`, once a minute.
     static func eventExpiryLoop(store: any Store, ttl: Duration, logger: Logger) async {
-        let info = ResourceCatalog.find(group: "", plural: "events")!
+        let info = ResourceCatalog.info(for: Event.self)
         let ttlSeconds = Double(ttl.components.seconds)
         while !Task.isCancelled {
             do { try await Task.sleep(for: .seconds(60)) } catch { return }
@@ -167,13 +167,13 @@ enum Bootstrap {
     }
 
     static func run(registry: Registry, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
-        let nsInfo = ResourceCatalog.find(group: "", plural: "namespaces")!
+        let nsInfo = ResourceCatalog.info(for: Namespace.self)
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             if try await createIfMissing(registry, nsInfo, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]) {
                 logger.info("created namespace \(ns)")
             }
         }
-        let svcInfo = ResourceCatalog.find(group: "", plural: "services")!
+        let svcInfo = ResourceCatalog.info(for: Service.self)
         let svc: JSONValue = [
             "apiVersion": "v1", "kind": "Service",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
@@ -182,12 +182,12 @@ enum Bootstrap {
         ]
         _ = try await createIfMissing(registry, svcInfo, "default", svc)
         guard IPAddress.isIPv4(advertiseAddress) else { return }
-        let epInfo = ResourceCatalog.find(group: "", plural: "endpoints")!
+        let epInfo = ResourceCatalog.info(for: Endpoints.self)
         let ep: JSONValue = [
             "apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": "kubernetes", "namespace": "default"],
             "subsets": [["addresses": [["ip": .string(advertiseAddress)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]],
         ]
-        let sliceInfo = ResourceCatalog.find(group: "discovery.k8s.io", plural: "endpointslices")!
+        let sliceInfo = ResourceCatalog.info(for: EndpointSlice.self)
         let slice: JSONValue = [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],

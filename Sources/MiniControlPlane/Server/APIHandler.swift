@@ -177,7 +177,7 @@ final class APIHandler: Sendable {
 
     /// Checks node permissions that depend on the object.
     private func checkConditional(_ d: AuthorizationDecision, user: UserInfo, attrs: RequestAttributes, req: HTTPRequest) async throws(Status) {
-        let podInfo = ResourceCatalog.find(group: "", plural: "pods")!
+        let podInfo = ResourceCatalog.info(for: Pod.self)
         switch d {
         case .podBoundTo(let node):
             if attrs.verb == "create" {

@@ -65,8 +65,8 @@ final class KubeletProxy: Sendable {
     }
 
     func logs(_ registry: Registry, namespace: String?, name: String, request: HTTPRequest) async throws(Status) -> HTTPResponse {
-        let podInfo = ResourceCatalog.find(group: "", plural: "pods")!
-        let nodeInfo = ResourceCatalog.find(group: "", plural: "nodes")!
+        let podInfo = ResourceCatalog.info(for: Pod.self)
+        let nodeInfo = ResourceCatalog.info(for: Node.self)
         let pod = try await registry.get(podInfo, namespace, name)
         let container = try Self.container(of: pod, requested: request.param("container"))
         guard let nodeName = pod[path: ["spec", "nodeName"]]?.stringValue, !nodeName.isEmpty else {
