@@ -35,6 +35,20 @@ public final class ControlPlane: Sendable {
         }
     }
 
+    /// Holds `DIR/controlplane.lock` so that two processes never serve one
+    /// SQLite database (their watches would miss each other's writes).
+    /// The lock goes with the process, also on kill -9.
+    static func lockDataDir(_ dir: URL) throws -> Int32 {
+        let path = dir.appendingPathComponent("controlplane.lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ControlPlaneError(description: "cannot open \(path): errno \(errno)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ControlPlaneError(description: "another controlplane is using \(dir.path) (\(path) is locked); with SQLite storage only one process may serve a data directory")
+        }
+        return fd
+    }
+
     /// Subject alternative names of the serving certificate.
     func subjectAltNames(serviceIP: String) -> [String] {
         var sans = ["127.0.0.1", "localhost", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
@@ -58,6 +72,9 @@ public final class ControlPlane: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
         tlsConfig.applicationProtocols = ["http/1.1"]
         let tls = try NIOSSLContext(configuration: tlsConfig)
+        if c.datastore == nil || c.datastore?.isEmpty == true {
+            _ = try Self.lockDataDir(c.dataDir)
+        }
         let kubelets = try KubeletProxy(clientCertificatePEM: ca.kubeletClientCertificatePEM, clientKeyPEM: ca.kubeletClientKeyPEM)
         let store: any Store
         do {
@@ -81,7 +98,18 @@ public final class ControlPlane: Sendable {
         let logger = self.logger
         defer { logger.info("control plane stopped") }
         do {
-            try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+            // Storage may come up after us (etcd restarting): retry with back-off.
+            var delay = 0.5
+            while true {
+                do {
+                    try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+                    break
+                } catch {
+                    logger.warning("waiting for storage: \(error)")
+                    try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                    delay = min(delay * 2, 10)
+                }
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await server.run { port in

@@ -89,6 +89,10 @@ struct ControlPlaneCommand: AsyncParsableCommand {
 struct ControlPlaneService: Service {
     let controlPlane: ControlPlane
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await controlPlane.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await controlPlane.run() }
+        } catch is CancellationError {
+            // A shutdown signal during start-up (waiting for storage) is a clean stop.
+        }
     }
 }

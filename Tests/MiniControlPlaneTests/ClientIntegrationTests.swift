@@ -312,6 +312,49 @@ struct ClientIntegrationTests {
         }
     }
 
+    @Test func secondProcessOnOneSQLiteDirectoryIsRefused() async throws {
+        try await withCluster(.sqlite) { c in
+            guard let bin = ClusterFixture.binary else { return }
+            let second = try ChildProcess(bin, ["--data-dir", c.dataDir.path, "--secure-port", String(TestSupport.freePort())],
+                                          log: c.dir.appendingPathComponent("second.log"))
+            let exited = await TestSupport.waitUntil { !second.isRunning }
+            second.stop()
+            #expect(exited)
+            #expect(second.log.contains("another controlplane is using"), "\(second.log)")
+        }
+    }
+
+    @Test(.enabled(if: TestSupport.hasEtcd, "etcd not installed (apt-get install etcd-server)"))
+    func waitsForEtcdToComeUp() async throws {
+        guard let bin = ClusterFixture.binary else { return }
+        let dir = try TestSupport.tempDir("late-etcd")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clientPort = TestSupport.freePort()
+        let port = TestSupport.freePort()
+        let cp = try ChildProcess(bin, ["--data-dir", dir.appendingPathComponent("data").path, "--secure-port", String(port),
+                                        "--datastore", "etcd://127.0.0.1:\(clientPort)"], log: dir.appendingPathComponent("cp.log"))
+        defer { cp.stop() }
+        // Nothing listens until etcd starts.
+        _ = await TestSupport.waitUntil(attempts: 10) { cp.log.contains("waiting for storage") }
+        #expect(cp.isRunning)
+        guard let etcdPath = TestSupport.etcdPath else { return }
+        let peer = TestSupport.freePort()
+        let etcd = try ChildProcess(etcdPath, [
+            "--name", "late", "--data-dir", dir.appendingPathComponent("etcd").path,
+            "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
+            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
+            "--initial-cluster", "late=http://127.0.0.1:\(peer)", "--log-level", "error",
+        ], log: dir.appendingPathComponent("etcd.log"))
+        defer { etcd.stop() }
+        let ready = await TestSupport.waitUntil(attempts: 600) {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/admin.kubeconfig").path) && TestSupport.canConnect(port: port)
+        }
+        #expect(ready, "\(cp.log)")
+        let client = try KubeClient(config: KubeConfig.load(path: dir.appendingPathComponent("data/admin.kubeconfig").path))
+        defer { Task { await client.shutdown() } }
+        #expect(try await client.get(Namespace.self, name: "kube-system").name == "kube-system")
+    }
+
     @Test func nodeIdentityIsLimited() async throws {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()
