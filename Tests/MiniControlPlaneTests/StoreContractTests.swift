@@ -202,6 +202,23 @@ struct EtcdStoreTests {
         for item in all.items { _ = try await store.delete(key: item.key, expectedRevision: nil) }
     }
 
+    /// Watches share one upstream etcd watch; older starting points get their own.
+    @Test func sharedWatchAndFallback() async throws {
+        try await withEtcd { etcd in
+            let store = EtcdStore(endpoints: [etcd.endpoint])
+            let r0 = try await store.currentRevision()
+            let r1 = try await store.create(key: "/registry/pods/ns/a", value: Array("a".utf8))
+            let shared = try await store.watch(prefix: "/registry/pods/", afterRevision: r1)
+            let shared2 = try await store.watch(prefix: "/registry/pods/ns/", afterRevision: r1)
+            _ = try await store.create(key: "/registry/pods/ns/b", value: Array("b".utf8))
+            let older = try await store.watch(prefix: "/registry/pods/", afterRevision: r0)
+            #expect(try await StoreContract.collect(shared, count: 1).map(\.key) == ["/registry/pods/ns/b"])
+            #expect(try await StoreContract.collect(shared2, count: 1).map(\.key) == ["/registry/pods/ns/b"])
+            #expect(try await StoreContract.collect(older, count: 2).map(\.key) == ["/registry/pods/ns/a", "/registry/pods/ns/b"])
+            await store.close()
+        }
+    }
+
     @Test func parsesDatastoreURLs() {
         #expect(EtcdStore.endpoints(fromDatastore: "etcd://127.0.0.1:2379,10.0.0.2:2379") == ["http://127.0.0.1:2379", "http://10.0.0.2:2379"])
         #expect(EtcdStore.endpoints(fromDatastore: "mysql://x") == nil)

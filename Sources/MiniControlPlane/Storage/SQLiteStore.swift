@@ -174,7 +174,7 @@ public final class SQLiteStore: Store {
 
     public func watch(prefix: String, afterRevision: Int64) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let pool = self.pool
-        return try await broadcaster.subscribe(prefix: prefix) { upTo throws(StoreError) in
+        return try await broadcaster.subscribe(prefix: prefix, after: afterRevision) { upTo throws(StoreError) in
             try await Self.wrap {
                 try await pool.read { db in
                     let (_, compacted) = try Self.revisions(db)
