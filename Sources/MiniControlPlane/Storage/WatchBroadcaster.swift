@@ -42,17 +42,25 @@ final class WatchBroadcaster: Sendable {
 
     /// Publishes a committed change. Callers publish in revision order.
     func publish(_ event: StoreEvent) {
-        state.withLock { s in
+        // Continuations are finished outside the lock: finishing runs
+        // onTermination, which takes the lock again.
+        let tooSlow: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = state.withLock { s in
             s.lastPublished = max(s.lastPublished, event.revision)
+            var cut: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = []
             for (id, sub) in s.subscribers where event.revision > sub.after && event.key.hasPrefix(sub.prefix) {
                 if s.replaying[id] != nil {
                     s.replaying[id]?.append(event)
                     continue
                 }
                 if case .dropped = sub.continuation.yield(event) {
-                    sub.continuation.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
+                    cut.append(sub.continuation)
+                    s.subscribers[id] = nil
                 }
             }
+            return cut
+        }
+        for c in tooSlow {
+            c.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
         }
     }
 
@@ -98,10 +106,12 @@ final class WatchBroadcaster: Sendable {
 
     /// Ends every watch (on shutdown, or with an error when the source broke).
     func finishAll(throwing error: StoreError? = nil) {
-        state.withLock { s in
-            for sub in s.subscribers.values { sub.continuation.finish(throwing: error) }
+        let all = state.withLock { s in
+            let subs = Array(s.subscribers.values)
             s.subscribers.removeAll()
             s.replaying.removeAll()
+            return subs
         }
+        for sub in all { sub.continuation.finish(throwing: error) }
     }
 }
