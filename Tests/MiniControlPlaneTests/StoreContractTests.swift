@@ -164,6 +164,17 @@ enum StoreContract {
         }
     }
 
+    @Test func closeEndsOpenWatches() async throws {
+        let dir = try TestSupport.tempDir("sqlite-close")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
+        let stream = try await store.watch(prefix: "/registry/", afterRevision: try await store.currentRevision())
+        await store.close()
+        var count = 0
+        for try await _ in stream { count += 1 }
+        #expect(count == 0)
+    }
+
     @Test func survivesReopen() async throws {
         let dir = try TestSupport.tempDir("sqlite-reopen")
         defer { try? FileManager.default.removeItem(at: dir) }
