@@ -35,6 +35,20 @@ public final class ControlPlane: Sendable {
         }
     }
 
+    /// Holds `DIR/controlplane.lock` so that two processes never serve one
+    /// SQLite database (their watches would miss each other's writes).
+    /// The lock goes with the process, also on kill -9.
+    static func lockDataDir(_ dir: URL) throws -> Int32 {
+        let path = dir.appendingPathComponent("controlplane.lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ControlPlaneError(description: "cannot open \(path): errno \(errno)") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ControlPlaneError(description: "another controlplane is using \(dir.path) (\(path) is locked); with SQLite storage only one process may serve a data directory")
+        }
+        return fd
+    }
+
     /// Subject alternative names of the serving certificate.
     func subjectAltNames(serviceIP: String) -> [String] {
         var sans = ["127.0.0.1", "localhost", "::1", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
@@ -58,7 +72,17 @@ public final class ControlPlane: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
         tlsConfig.applicationProtocols = ["http/1.1"]
         let tls = try NIOSSLContext(configuration: tlsConfig)
-        let store = try Self.openStore(c)
+        if c.datastore == nil || c.datastore?.isEmpty == true {
+            _ = try Self.lockDataDir(c.dataDir)
+        }
+        let kubelets = try KubeletProxy(clientCertificatePEM: ca.kubeletClientCertificatePEM, clientKeyPEM: ca.kubeletClientKeyPEM)
+        let store: any Store
+        do {
+            store = try Self.openStore(c)
+        } catch {
+            await kubelets.shutdown()
+            throw error
+        }
         let registry = Registry(
             store: store,
             defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
@@ -68,13 +92,24 @@ public final class ControlPlane: Sendable {
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
-                                 bookmarkInterval: c.watchBookmarkInterval,
+                                 bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
         defer { logger.info("control plane stopped") }
         do {
-            try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+            // Storage may come up after us (etcd restarting): retry with back-off.
+            var delay = 0.5
+            while true {
+                do {
+                    try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+                    break
+                } catch {
+                    logger.warning("waiting for storage: \(error)")
+                    try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+                    delay = min(delay * 2, 10)
+                }
+            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await server.run { port in
@@ -86,14 +121,41 @@ public final class ControlPlane: Sendable {
                     }
                 }
                 group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
+                group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
                 _ = try await group.next()
                 group.cancelAll()
             }
         } catch {
+            await kubelets.shutdown()
             await store.close()
             throw error
         }
+        await kubelets.shutdown()
         await store.close()
+    }
+
+    /// Deletes events whose last occurrence is older than `ttl`, once a minute.
+    static func eventExpiryLoop(store: any Store, ttl: Duration, logger: Logger) async {
+        let info = ResourceCatalog.info(for: Event.self)
+        let ttlSeconds = Double(ttl.components.seconds)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(60)) } catch { return }
+            let removed = await expireEvents(store: store, info: info, olderThan: Date().addingTimeInterval(-ttlSeconds))
+            if removed > 0 { logger.debug("expired \(removed) events") }
+        }
+    }
+
+    /// Deletes events last seen before `cutoff`; returns how many.
+    static func expireEvents(store: any Store, info: ResourceInfo, olderThan cutoff: Date) async -> Int {
+        guard let page = try? await store.list(prefix: info.keyPrefix, startAfter: nil, limit: 0, revision: 0) else { return 0 }
+        var removed = 0
+        for item in page.items {
+            guard let v = try? JSONParser.parse(item.value) else { continue }
+            let stamp = v["lastTimestamp"]?.stringValue ?? v["eventTime"]?.stringValue ?? v[path: ["metadata", "creationTimestamp"]]?.stringValue
+            guard let t = stamp.flatMap(Timestamp.init(rfc3339:)), t.date < cutoff else { continue }
+            if (try? await store.delete(key: item.key, expectedRevision: item.modRevision)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// Every interval, compacts history older than the previous interval.
@@ -133,13 +195,13 @@ enum Bootstrap {
     }
 
     static func run(registry: Registry, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
-        let nsInfo = ResourceCatalog.find(group: "", plural: "namespaces")!
+        let nsInfo = ResourceCatalog.info(for: Namespace.self)
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             if try await createIfMissing(registry, nsInfo, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]) {
                 logger.info("created namespace \(ns)")
             }
         }
-        let svcInfo = ResourceCatalog.find(group: "", plural: "services")!
+        let svcInfo = ResourceCatalog.info(for: Service.self)
         let svc: JSONValue = [
             "apiVersion": "v1", "kind": "Service",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
@@ -148,12 +210,12 @@ enum Bootstrap {
         ]
         _ = try await createIfMissing(registry, svcInfo, "default", svc)
         guard IPAddressSyntax.isIPv4(advertiseAddress) else { return }
-        let epInfo = ResourceCatalog.find(group: "", plural: "endpoints")!
+        let epInfo = ResourceCatalog.info(for: Endpoints.self)
         let ep: JSONValue = [
             "apiVersion": "v1", "kind": "Endpoints", "metadata": ["name": "kubernetes", "namespace": "default"],
             "subsets": [["addresses": [["ip": .string(advertiseAddress)]], "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]]]],
         ]
-        let sliceInfo = ResourceCatalog.find(group: "discovery.k8s.io", plural: "endpointslices")!
+        let sliceInfo = ResourceCatalog.info(for: EndpointSlice.self)
         let slice: JSONValue = [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["kubernetes.io/service-name": "kubernetes"]],

@@ -18,6 +18,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var tlsSANs: [String] = []
     /// How often old revisions are compacted.
     public var compactionInterval: Duration = .seconds(300)
+    /// Events older than this are deleted (kube-apiserver's `--event-ttl`).
+    public var eventTTL: Duration = .seconds(3600)
     /// How often watches with allowWatchBookmarks get a BOOKMARK.
     public var watchBookmarkInterval: Duration = .seconds(15)
 

@@ -41,6 +41,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-san"), help: "Extra subject alternative name for the serving certificate (repeatable).")
     var tlsSAN: [String] = []
 
+    @Option(help: "How long events are kept (e.g. 1h).")
+    var eventTTL = "1h"
+
     @Option(help: "Interval between watch bookmarks (e.g. 15s).")
     var watchBookmarkInterval = "15s"
 
@@ -63,6 +66,10 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         }
         var config = ControlPlaneConfiguration(dataDir: URL(fileURLWithPath: dataDir))
         config.watchBookmarkInterval = bookmarks
+        guard let ttl = ControlPlaneConfiguration.parseDuration(eventTTL) else {
+            throw ValidationError("invalid --event-ttl \(eventTTL)")
+        }
+        config.eventTTL = ttl
         config.bindAddress = bindAddress
         config.securePort = securePort
         config.datastore = datastore
@@ -82,6 +89,10 @@ struct ControlPlaneCommand: AsyncParsableCommand {
 struct ControlPlaneService: Service {
     let controlPlane: ControlPlane
     func run() async throws {
-        try await cancelWhenGracefulShutdown { try await controlPlane.run() }
+        do {
+            try await cancelWhenGracefulShutdown { try await controlPlane.run() }
+        } catch is CancellationError {
+            // A shutdown signal during start-up (waiting for storage) is a clean stop.
+        }
     }
 }

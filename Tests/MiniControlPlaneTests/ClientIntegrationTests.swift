@@ -3,6 +3,7 @@ import KubeAPI
 import NIOHTTP1
 import Testing
 import Glibc
+import Synchronization
 
 @Suite(.enabled(if: ClusterFixture.canRun, "controlplane binary missing (swift build first)"))
 struct ClientIntegrationTests {
@@ -241,6 +242,119 @@ struct ClientIntegrationTests {
         }
     }
 
+    @Test(arguments: Backend.available)
+    func informerFollowsTheCluster(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            let client = try c.client()
+            defer { Task { await client.shutdown() } }
+            _ = try await client.create(Self.pod("before"))
+            let informer = Informer(Pod.self, client: client, options: ListOptions(labelSelector: "!skip"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await informer.run() }
+                var seen: [String] = []
+                for await e in informer.events {
+                    switch e {
+                    case .added(let p): seen.append("added \(p.name)")
+                    case .updated(_, let p): seen.append("updated \(p.name)")
+                    case .deleted(let p): seen.append("deleted \(p.name)")
+                    case .synced:
+                        seen.append("synced")
+                        _ = try await client.create(Self.pod("after"))
+                        _ = try await client.create(Self.pod("skipped", labels: ["skip": "yes"]))
+                        _ = try await client.patch(Pod.self, name: "before", type: .merge, ["metadata": ["labels": ["x": "1"]]])
+                        try await client.delete(Pod.self, name: "after")
+                    }
+                    if seen.count == 5 { break }
+                }
+                group.cancelAll()
+                #expect(seen == ["added before", "synced", "added after", "updated before", "deleted after"])
+            }
+            #expect(await informer.list().map(\.name) == ["before"])
+        }
+    }
+
+    /// kill -9 while writes are in flight: every write the server acknowledged survives.
+    @Test(arguments: Backend.available)
+    func acknowledgedWritesSurviveKillNine(_ backend: Backend) async throws {
+        try await withCluster(backend) { c in
+            let client = try c.client()
+            let acked = Locked<[String]>([])
+            let writers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for w in 0..<8 {
+                        group.addTask {
+                            for i in 0..<10_000 {
+                                if Task.isCancelled { return }
+                                let name = "w\(w)-\(i)"
+                                do {
+                                    _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: name, namespace: "default"), data: ["i": "\(i)"]))
+                                    acked.withLock { $0.append(name) }
+                                } catch {
+                                    return
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ = await TestSupport.waitUntil(attempts: 600) { acked.withLock { $0.count } >= 300 }
+            c.process?.stop(signal: SIGKILL)
+            await writers.value
+            await client.shutdown()
+            let survivors = acked.withLock { $0 }
+            #expect(survivors.count >= 300)
+            try await c.start()
+            let after = try c.client()
+            defer { Task { await after.shutdown() } }
+            let names = Set(try await after.listAll(ConfigMap.self).items.map(\.name))
+            let lost = survivors.filter { !names.contains($0) }
+            #expect(lost.isEmpty, "lost acknowledged writes: \(lost.prefix(10))")
+        }
+    }
+
+    @Test func secondProcessOnOneSQLiteDirectoryIsRefused() async throws {
+        try await withCluster(.sqlite) { c in
+            guard let bin = ClusterFixture.binary else { return }
+            let second = try ChildProcess(bin, ["--data-dir", c.dataDir.path, "--secure-port", String(TestSupport.freePort())],
+                                          log: c.dir.appendingPathComponent("second.log"))
+            let exited = await TestSupport.waitUntil { !second.isRunning }
+            second.stop()
+            #expect(exited)
+            #expect(second.log.contains("another controlplane is using"), "\(second.log)")
+        }
+    }
+
+    @Test(.enabled(if: TestSupport.hasEtcd, "etcd not installed (apt-get install etcd-server)"))
+    func waitsForEtcdToComeUp() async throws {
+        guard let bin = ClusterFixture.binary else { return }
+        let dir = try TestSupport.tempDir("late-etcd")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let clientPort = TestSupport.freePort()
+        let port = TestSupport.freePort()
+        let cp = try ChildProcess(bin, ["--data-dir", dir.appendingPathComponent("data").path, "--secure-port", String(port),
+                                        "--datastore", "etcd://127.0.0.1:\(clientPort)"], log: dir.appendingPathComponent("cp.log"))
+        defer { cp.stop() }
+        // Nothing listens until etcd starts.
+        _ = await TestSupport.waitUntil(attempts: 10) { cp.log.contains("waiting for storage") }
+        #expect(cp.isRunning)
+        guard let etcdPath = TestSupport.etcdPath else { return }
+        let peer = TestSupport.freePort()
+        let etcd = try ChildProcess(etcdPath, [
+            "--name", "late", "--data-dir", dir.appendingPathComponent("etcd").path,
+            "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
+            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
+            "--initial-cluster", "late=http://127.0.0.1:\(peer)", "--log-level", "error",
+        ], log: dir.appendingPathComponent("etcd.log"))
+        defer { etcd.stop() }
+        let ready = await TestSupport.waitUntil(attempts: 600) {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/admin.kubeconfig").path) && TestSupport.canConnect(port: port)
+        }
+        #expect(ready, "\(cp.log)")
+        let client = try KubeClient(config: KubeConfig.load(path: dir.appendingPathComponent("data/admin.kubeconfig").path))
+        defer { Task { await client.shutdown() } }
+        #expect(try await client.get(Namespace.self, name: "kube-system").name == "kube-system")
+    }
+
     @Test func nodeIdentityIsLimited() async throws {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()
@@ -365,4 +479,11 @@ enum MiniControlPlaneTestAccess {
     static func openSQLite(_ c: ClusterFixture) throws -> SQLiteStore {
         try SQLiteStore(path: c.dataDir.appendingPathComponent("state.db").path)
     }
+}
+
+/// A value behind a lock, shareable between tasks.
+final class Locked<T: Sendable>: Sendable {
+    private let m: Mutex<T>
+    init(_ v: T) { m = Mutex(v) }
+    func withLock<R: Sendable>(_ body: (inout T) -> R) -> R { m.withLock { body(&$0) } }
 }

@@ -61,3 +61,21 @@ import Testing
         }
     }
 }
+
+@Suite struct EventExpiryTests {
+    @Test func oldEventsAreDeleted() async throws {
+        let dir = try TestSupport.tempDir("events")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
+        let info = ResourceCatalog.find(group: "", plural: "events")!
+        let old: JSONValue = ["metadata": ["name": "old", "namespace": "default"], "lastTimestamp": "2020-01-01T00:00:00Z"]
+        let fresh: JSONValue = ["metadata": ["name": "new", "namespace": "default"], "lastTimestamp": .string(Timestamp().description)]
+        _ = try await store.create(key: info.key(namespace: "default", name: "old"), value: StoredObject.encode(old))
+        _ = try await store.create(key: info.key(namespace: "default", name: "new"), value: StoredObject.encode(fresh))
+        let removed = await ControlPlane.expireEvents(store: store, info: info, olderThan: Date().addingTimeInterval(-3600))
+        #expect(removed == 1)
+        let left = try await store.list(prefix: info.keyPrefix, startAfter: nil, limit: 0, revision: 0)
+        #expect(left.items.map(\.key) == [info.key(namespace: "default", name: "new")])
+        await store.close()
+    }
+}

@@ -164,6 +164,17 @@ enum StoreContract {
         }
     }
 
+    @Test func closeEndsOpenWatches() async throws {
+        let dir = try TestSupport.tempDir("sqlite-close")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
+        let stream = try await store.watch(prefix: "/registry/", afterRevision: try await store.currentRevision())
+        await store.close()
+        var count = 0
+        for try await _ in stream { count += 1 }
+        #expect(count == 0)
+    }
+
     @Test func survivesReopen() async throws {
         let dir = try TestSupport.tempDir("sqlite-reopen")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -200,6 +211,23 @@ struct EtcdStoreTests {
     static func wipe(_ store: EtcdStore) async throws {
         let all = try await store.list(prefix: "/registry/", startAfter: nil, limit: 0, revision: 0)
         for item in all.items { _ = try await store.delete(key: item.key, expectedRevision: nil) }
+    }
+
+    /// Watches share one upstream etcd watch; older starting points get their own.
+    @Test func sharedWatchAndFallback() async throws {
+        try await withEtcd { etcd in
+            let store = EtcdStore(endpoints: [etcd.endpoint])
+            let r0 = try await store.currentRevision()
+            let r1 = try await store.create(key: "/registry/pods/ns/a", value: Array("a".utf8))
+            let shared = try await store.watch(prefix: "/registry/pods/", afterRevision: r1)
+            let shared2 = try await store.watch(prefix: "/registry/pods/ns/", afterRevision: r1)
+            _ = try await store.create(key: "/registry/pods/ns/b", value: Array("b".utf8))
+            let older = try await store.watch(prefix: "/registry/pods/", afterRevision: r0)
+            #expect(try await StoreContract.collect(shared, count: 1).map(\.key) == ["/registry/pods/ns/b"])
+            #expect(try await StoreContract.collect(shared2, count: 1).map(\.key) == ["/registry/pods/ns/b"])
+            #expect(try await StoreContract.collect(older, count: 2).map(\.key) == ["/registry/pods/ns/a", "/registry/pods/ns/b"])
+            await store.close()
+        }
     }
 
     @Test func parsesDatastoreURLs() {

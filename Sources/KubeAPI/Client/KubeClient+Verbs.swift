@@ -2,6 +2,10 @@ import Foundation
 import NIOHTTP1
 
 extension KubeClient {
+    /// Typed writes carry only fields the model knows or that came from the
+    /// server, so the server's unknown-field check is skipped.
+    static let writeQuery = [("fieldValidation", "Ignore")]
+
     /// Reads one object.
     public func get<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil) async throws(KubeClientError) -> T {
         let data = try await request(.GET, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, namespace), name: name))
@@ -42,7 +46,7 @@ extension KubeClient {
     /// Creates an object in its namespace (or `namespace`).
     public func create<T: KubeObject>(_ obj: T, namespace: String? = nil) async throws(KubeClientError) -> T {
         let ns = namespaceFor(T.self, namespace ?? obj.metadata.namespace)
-        let data = try await request(.POST, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns),
+        let data = try await request(.POST, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.writeQuery),
                                      body: JSONWriter.bytes(KubeCodec.encodeObject(obj)))
         return try decodeObject(T.self, data)
     }
@@ -59,7 +63,7 @@ extension KubeClient {
 
     func put<T: KubeObject>(_ obj: T, subresource: String?) async throws(KubeClientError) -> T {
         let data = try await request(.PUT, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, obj.metadata.namespace),
-                                               name: obj.name, subresource: subresource),
+                                               name: obj.name, subresource: subresource, query: Self.writeQuery),
                                      body: JSONWriter.bytes(KubeCodec.encodeObject(obj)))
         return try decodeObject(T.self, data)
     }
@@ -68,7 +72,7 @@ extension KubeClient {
     public func patch<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil, type patchType: PatchType,
                                      _ patch: JSONValue, subresource: String? = nil) async throws(KubeClientError) -> T {
         let data = try await request(.PATCH, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, namespace),
-                                                 name: name, subresource: subresource),
+                                                 name: name, subresource: subresource, query: Self.writeQuery),
                                      body: JSONWriter.bytes(patch), contentType: patchType.rawValue)
         return try decodeObject(T.self, data)
     }

@@ -40,7 +40,8 @@ public struct AtomicWriter: Sendable {
             }
         }
         try FileIO.makeDirectories(directory, mode: 0o755)
-        if try current() == files.sorted(by: { $0.path < $1.path }) { return false }
+        let wanted = files.map { f in File(path: f.path, content: f.content, mode: group == nil ? f.mode : f.mode | 0o440) }
+        if try current() == wanted.sorted(by: { $0.path < $1.path }) { return false }
 
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -50,8 +51,10 @@ public struct AtomicWriter: Sendable {
         for f in files {
             let path = version + "/" + f.path
             if let slash = path.lastIndex(of: "/") { try FileIO.makeDirectories(String(path[..<slash]), mode: 0o755) }
-            try FileIO.writeAtomically(path, f.content, mode: f.mode)
-            try sys("chmod", path) { chmod(path, mode_t(f.mode)) }
+            // With an fsGroup the group may read, as the kubelet's volume ownership does (mode | 0440).
+            let mode = group == nil ? f.mode : f.mode | 0o440
+            try FileIO.writeAtomically(path, f.content, mode: mode)
+            try sys("chmod", path) { chmod(path, mode_t(mode)) }
             if let group { _ = lchown(path, UInt32.max, group) }
         }
         if let group { _ = chown(version, UInt32.max, group) }

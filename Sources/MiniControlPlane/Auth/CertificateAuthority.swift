@@ -18,6 +18,10 @@ public struct CertificateAuthority: Sendable {
     public let caCertificatePEM: String
     public let servingCertificatePEM: String
     public let servingKeyPEM: String
+    /// Client certificate the API server presents to kubelets
+    /// (CN kube-apiserver-kubelet-client, O system:masters), signed by the CA.
+    public let kubeletClientCertificatePEM: String
+    public let kubeletClientKeyPEM: String
 
     /// Loads or creates the CA in `dir` and issues a serving certificate for `sans`.
     public static func prepare(dir: URL, sans: [String]) throws -> CertificateAuthority {
@@ -75,8 +79,29 @@ public struct CertificateAuthority: Sendable {
             let certPEM = try serverCert.serializeAsPEM().pemString
             try certPEM.write(to: dir.appendingPathComponent("apiserver.crt"), atomically: true, encoding: .utf8)
             try writePrivate(serverKey.pemRepresentation, to: dir.appendingPathComponent("apiserver.key"))
+            let clientKey = P256.Signing.PrivateKey()
+            let clientCert = try Certificate(
+                version: .v3, serialNumber: Certificate.SerialNumber(),
+                publicKey: .init(clientKey.publicKey),
+                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(365 * 86400),
+                issuer: caCert.subject,
+                subject: try DistinguishedName {
+                    OrganizationName("system:masters")
+                    CommonName("kube-apiserver-kubelet-client")
+                },
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                    try ExtendedKeyUsage([.clientAuth])
+                },
+                issuerPrivateKey: .init(caKey))
+            let clientPEM = try clientCert.serializeAsPEM().pemString
+            try clientPEM.write(to: dir.appendingPathComponent("apiserver-kubelet-client.crt"), atomically: true, encoding: .utf8)
+            try writePrivate(clientKey.pemRepresentation, to: dir.appendingPathComponent("apiserver-kubelet-client.key"))
             return CertificateAuthority(caCertificatePEM: try caCert.serializeAsPEM().pemString,
-                                        servingCertificatePEM: certPEM, servingKeyPEM: serverKey.pemRepresentation)
+                                        servingCertificatePEM: certPEM, servingKeyPEM: serverKey.pemRepresentation,
+                                        kubeletClientCertificatePEM: clientPEM, kubeletClientKeyPEM: clientKey.pemRepresentation)
         } catch let e as CertificateError {
             throw e
         } catch {

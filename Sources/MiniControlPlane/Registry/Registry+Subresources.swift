@@ -74,7 +74,7 @@ extension Registry {
 
     /// Binds a pod to a node, as the scheduler does through `pods/NAME/binding`.
     func bind(_ ns: String?, podName: String, binding: JSONValue, dryRun: Bool) async throws(Status) {
-        let podInfo = ResourceCatalog.find(group: "", plural: "pods")!
+        let podInfo = ResourceCatalog.info(for: Pod.self)
         guard let node = binding[path: ["target", "name"]]?.stringValue, !node.isEmpty else {
             throw invalidStatus(kind: "Binding", group: "", name: podName, errors: [.required("target.name")])
         }

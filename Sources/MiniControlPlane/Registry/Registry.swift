@@ -78,7 +78,7 @@ final class Registry: Sendable {
     /// Whether a namespace exists (cached briefly).
     func namespaceExists(_ ns: String) async throws(Status) -> Bool {
         if namespaceCache.contains(ns) { return true }
-        let nsInfo = ResourceCatalog.find(group: "", plural: "namespaces")!
+        let nsInfo = ResourceCatalog.info(for: Namespace.self)
         do {
             if try await store.get(key: nsInfo.key(namespace: nil, name: ns)) != nil {
                 namespaceCache.insert(ns)
@@ -99,7 +99,7 @@ final class Registry: Sendable {
         var obj = try checkTypeMeta(info, body)
         try checkNamespace(info, ns, &obj)
         if info.namespaced, let ns, info.plural != "namespaces", !(try await namespaceExists(ns)) {
-            throw APIErrors.notFound(ResourceCatalog.find(group: "", plural: "namespaces")!, ns)
+            throw APIErrors.notFound(ResourceCatalog.info(for: Namespace.self), ns)
         }
         var meta = obj["metadata"] ?? .emptyObject
         if (meta["name"]?.stringValue ?? "").isEmpty, let gen = meta["generateName"]?.stringValue, !gen.isEmpty {

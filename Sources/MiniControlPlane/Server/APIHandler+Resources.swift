@@ -66,6 +66,8 @@ extension APIHandler {
     func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
         let info = path.info
         let ns = path.namespace
+        // Verbs other than list, watch, create and deletecollection always have a name.
+        let name = path.name ?? ""
         let form = Self.outputForm(req)
         if info.kind == "Binding" {
             guard verb == "create" else { throw APIErrors.methodNotAllowed() }
@@ -82,24 +84,24 @@ extension APIHandler {
         case ("watch", nil):
             return try await watch(req, path, query, form)
         case ("get", nil):
-            return Self.render(try await registry.get(info, ns, path.name!), path, form)
+            return Self.render(try await registry.get(info, ns, name), path, form)
         case ("create", nil):
             let (body, dups) = try decodeBody(req)
             let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
         case ("update", let sub) where sub == nil || sub == "status":
             let (body, dups) = try decodeBody(req)
-            let r = try await registry.update(info, ns, path.name!, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
+            let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, warnings: r.warnings)
         case ("patch", let sub) where sub == nil || sub == "status":
             let kind = try Self.patchKind(req)
-            let r = try await registry.patch(info, ns, path.name!, kind: kind, req.body, subresource: sub, try Self.writeOptions(req))
+            let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, try Self.writeOptions(req))
             return Self.render(r.object, path, form, warnings: r.warnings)
         case ("get", "status"):
-            return Self.render(try await registry.get(info, ns, path.name!), path, form)
+            return Self.render(try await registry.get(info, ns, name), path, form)
         case ("delete", nil):
             let options = try Self.deleteOptions(req)
-            let obj = try await registry.delete(info, ns, path.name!, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            let obj = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req).dryRun)
             return Self.render(obj, path, form)
         case ("deletecollection", nil):
             let options = try Self.deleteOptions(req)
@@ -116,23 +118,26 @@ extension APIHandler {
             }
             return .jsonBytes(JSONWriter.bytes(["apiVersion": .string(info.apiVersion), "kind": .string(info.kind + "List"),
                                                 "metadata": .emptyObject, "items": .array(deleted)]))
+        case ("get", "log"):
+            guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
+            return try await kubelets.logs(registry, namespace: ns, name: name, request: req)
         case ("get", "scale"):
-            return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, path.name!)))
+            return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, name)))
         case ("update", "scale"):
             let (body, _) = try decodeBody(req)
-            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, path.name!, body: body, patch: nil, try Self.writeOptions(req))))
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: body, patch: nil, try Self.writeOptions(req))))
         case ("patch", "scale"):
             let kind = try Self.patchKind(req)
-            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, path.name!, body: nil, patch: (kind, req.body), try Self.writeOptions(req))))
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: nil, patch: (kind, req.body), try Self.writeOptions(req))))
         case ("create", "binding"):
             let (body, _) = try decodeBody(req)
-            try await registry.bind(ns, podName: path.name!, binding: body, dryRun: try Self.writeOptions(req).dryRun)
+            try await registry.bind(ns, podName: name, binding: body, dryRun: try Self.writeOptions(req).dryRun)
             return .json(APIErrors.success(code: 201), status: .created)
         case ("create", "eviction"):
             let (body, _) = try decodeBody(req)
             var options = DeleteOptions()
             if let d = body["deleteOptions"] { options = (try? KubeCodec.decode(DeleteOptions.self, from: d)) ?? DeleteOptions() }
-            _ = try await registry.delete(info, ns, path.name!, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            _ = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req).dryRun)
             return .json(APIErrors.success(code: 201), status: .created)
         default:
             throw APIErrors.methodNotAllowed()

@@ -14,12 +14,15 @@ final class APIHandler: Sendable {
     let readiness: @Sendable () async -> Bool
     /// Time between BOOKMARK events on watches that allow them.
     let bookmarkInterval: Duration
+    /// Reaches kubelets for `pods/NAME/log`.
+    let kubelets: KubeletProxy?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: Registry, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
-         bookmarkInterval: Duration = .seconds(15), readiness: @escaping @Sendable () async -> Bool) {
+         bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, readiness: @escaping @Sendable () async -> Bool) {
         self.bookmarkInterval = bookmarkInterval
+        self.kubelets = kubelets
         self.registry = registry
         self.authenticator = authenticator
         self.metrics = metrics
@@ -174,7 +177,7 @@ final class APIHandler: Sendable {
 
     /// Checks node permissions that depend on the object.
     private func checkConditional(_ d: AuthorizationDecision, user: UserInfo, attrs: RequestAttributes, req: HTTPRequest) async throws(Status) {
-        let podInfo = ResourceCatalog.find(group: "", plural: "pods")!
+        let podInfo = ResourceCatalog.info(for: Pod.self)
         switch d {
         case .podBoundTo(let node):
             if attrs.verb == "create" {

@@ -33,6 +33,7 @@ enum Discovery {
             case "scale": return (s, "Scale", "autoscaling", "v1", statusVerbs)
             case "binding": return (s, "Binding", "", "v1", ["create"])
             case "eviction": return (s, "Eviction", "policy", "v1", ["create"])
+            case "log": return (s, "Pod", "", "v1", ["get"])
             default: return nil
             }
         }

@@ -129,21 +129,14 @@ public final class HTTPServer: Sendable {
             headers.replaceOrAdd(name: "Connection", value: "close")
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
             let writer = ChunkWriter(outbound: outbound)
-            let closed = connection.channel.closeFuture
-            try? await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await produce(writer) }
-                group.addTask {
-                    // Ends when the client goes away; on shutdown, closing the
-                    // channel ends it (a future's get() ignores cancellation).
-                    let channel = connection.channel
-                    try await withTaskCancellationHandler {
-                        try await closed.get()
-                    } onCancel: {
-                        channel.close(promise: nil)
-                    }
-                }
-                _ = try await group.next()
-                group.cancelAll()
+            // The producer runs until it returns, the client goes away (the
+            // channel closes) or the server shuts down (this task is cancelled).
+            let producer = Task { try await produce(writer) }
+            connection.channel.closeFuture.whenComplete { _ in producer.cancel() }
+            _ = await withTaskCancellationHandler {
+                await producer.result
+            } onCancel: {
+                producer.cancel()
             }
             try? await outbound.write(.end(nil))
             return false

@@ -43,7 +43,7 @@ enum TablePrinter {
         case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
         case "Endpoints": return [nameCol, col("Endpoints"), ageCol]
         case "Lease": return [nameCol, col("Holder"), ageCol]
-        case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), nameCol]
+        case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), col("Name", format: "name", wide: true)]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
         case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
         default: return [nameCol, ageCol]

@@ -14,6 +14,8 @@ public final class EtcdStore: Store {
     /// Watches: each holds one HTTP/1.1 connection for its lifetime, so they
     /// get their own pool and can never starve key-value requests.
     private let watchClient: HTTPClient
+    /// One upstream watch shared by all API watches on recent revisions.
+    let hub = EtcdWatchHub()
 
     /// Connects to etcd at `endpoints` (e.g. `http://127.0.0.1:2379`).
     public init(endpoints: [String]) {
@@ -165,18 +167,33 @@ public final class EtcdStore: Store {
         }
     }
 
+    /// Watches through the shared upstream watch when its recent history
+    /// covers `afterRevision`, otherwise with a watch of its own.
     public func watch(prefix: String, afterRevision: Int64) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
-        if afterRevision > 0 {
-            // Surfaces "compacted" before the stream starts, as the SQLite store does.
-            do {
-                _ = try await call("/v3/kv/range", ["key": Self.b64(prefix), "revision": .string(String(afterRevision)),
-                                                    "limit": "1", "keys_only": true])
-            } catch .compacted {
-                throw .compacted(requested: afterRevision, compactRevision: 0)
-            } catch .futureRevision {
-                // Watching from a future revision simply waits for it.
-            }
+        try await checkNotCompacted(prefix: prefix, revision: afterRevision)
+        if prefix.hasPrefix(EtcdWatchHub.prefix), let s = try await hub.subscribe(prefix: prefix, after: afterRevision, store: self) {
+            return s
         }
+        return try await directWatch(prefix: prefix, afterRevision: afterRevision, checked: true)
+    }
+
+    /// Fails with `.compacted` when `revision` is no longer readable.
+    func checkNotCompacted(prefix: String, revision: Int64) async throws(StoreError) {
+        guard revision > 0 else { return }
+        do {
+            _ = try await call("/v3/kv/range", ["key": Self.b64(prefix), "revision": .string(String(revision)),
+                                                "limit": "1", "keys_only": true])
+        } catch .compacted {
+            throw .compacted(requested: revision, compactRevision: 0)
+        } catch .futureRevision {
+            // Watching from a future revision simply waits for it.
+        }
+    }
+
+    /// A watch with its own etcd stream.
+    func directWatch(prefix: String, afterRevision: Int64, checked: Bool = false) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
+        // Surfaces "compacted" before the stream starts, as the SQLite store does.
+        if !checked { try await checkNotCompacted(prefix: prefix, revision: afterRevision) }
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream()
         let client = self.watchClient
         let endpoints = self.endpoints
@@ -238,6 +255,7 @@ public final class EtcdStore: Store {
     }
 
     public func close() async {
+        hub.stop()
         try? await client.shutdown()
         try? await watchClient.shutdown()
     }

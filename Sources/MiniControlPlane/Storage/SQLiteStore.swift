@@ -65,7 +65,9 @@ public final class SQLiteStore: Store {
 
     private static func latest(_ db: Database, _ key: String) throws -> Latest? {
         guard let row = try Row.fetchOne(db, sql: "SELECT id, deleted, create_revision, value FROM kine WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [key]) else { return nil }
-        return Latest(id: row["id"], deleted: (row["deleted"] as Int64) != 0, createRevision: row["create_revision"],
+        let id: Int64 = row["id"]
+        let created: Int64 = row["create_revision"]
+        return Latest(id: id, deleted: (row["deleted"] as Int64) != 0, createRevision: created == 0 ? id : created,
                       value: (row["value"] as Data?) ?? Data())
     }
 
@@ -90,10 +92,10 @@ public final class SQLiteStore: Store {
     public func create(key: String, value: [UInt8]) async throws(StoreError) -> Int64 {
         let e = try await write { db in
             if let cur = try Self.latest(db, key), !cur.deleted { throw StoreError.alreadyExists(key: key) }
+            // create_revision 0 means "this row": no second statement per create.
             try db.execute(sql: "INSERT INTO kine (name, created, deleted, create_revision, value) VALUES (?, 1, 0, 0, ?)",
                            arguments: [key, Data(value)])
             let id = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE kine SET create_revision = ? WHERE id = ?", arguments: [id, id])
             return StoreEvent(kind: .put, key: key, value: value, previousValue: nil, revision: id, created: true)
         }
         return e.revision
@@ -151,7 +153,7 @@ public final class SQLiteStore: Store {
                 let op = startAfter == nil ? ">=" : ">"
                 let fetch = limit > 0 ? limit + 1 : -1
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT k.id, k.name, k.create_revision, k.value FROM kine k
+                    SELECT k.id, k.name, CASE k.create_revision WHEN 0 THEN k.id ELSE k.create_revision END AS create_revision, k.value FROM kine k
                     JOIN (SELECT MAX(id) AS mid FROM kine WHERE name \(op) ? AND name < ? AND id <= ? GROUP BY name) m
                       ON k.id = m.mid
                     WHERE k.deleted = 0 ORDER BY k.name LIMIT ?
@@ -172,7 +174,7 @@ public final class SQLiteStore: Store {
 
     public func watch(prefix: String, afterRevision: Int64) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let pool = self.pool
-        return try await broadcaster.subscribe(prefix: prefix) { upTo throws(StoreError) in
+        return try await broadcaster.subscribe(prefix: prefix, after: afterRevision) { upTo throws(StoreError) in
             try await Self.wrap {
                 try await pool.read { db in
                     let (_, compacted) = try Self.revisions(db)

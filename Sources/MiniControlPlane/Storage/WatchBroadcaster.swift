@@ -13,10 +13,13 @@ final class WatchBroadcaster: Sendable {
     private final class Subscriber: Sendable {
         let id: Int
         let prefix: String
+        /// Only events after this revision are delivered.
+        let after: Int64
         let continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation
-        init(id: Int, prefix: String, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
+        init(id: Int, prefix: String, after: Int64, continuation: AsyncThrowingStream<StoreEvent, any Error>.Continuation) {
             self.id = id
             self.prefix = prefix
+            self.after = after
             self.continuation = continuation
         }
     }
@@ -39,17 +42,25 @@ final class WatchBroadcaster: Sendable {
 
     /// Publishes a committed change. Callers publish in revision order.
     func publish(_ event: StoreEvent) {
-        state.withLock { s in
+        // Continuations are finished outside the lock: finishing runs
+        // onTermination, which takes the lock again.
+        let tooSlow: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = state.withLock { s in
             s.lastPublished = max(s.lastPublished, event.revision)
-            for (id, sub) in s.subscribers where event.key.hasPrefix(sub.prefix) {
+            var cut: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = []
+            for (id, sub) in s.subscribers where event.revision > sub.after && event.key.hasPrefix(sub.prefix) {
                 if s.replaying[id] != nil {
                     s.replaying[id]?.append(event)
                     continue
                 }
                 if case .dropped = sub.continuation.yield(event) {
-                    sub.continuation.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
+                    cut.append(sub.continuation)
+                    s.subscribers[id] = nil
                 }
             }
+            return cut
+        }
+        for c in tooSlow {
+            c.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
         }
     }
 
@@ -57,6 +68,7 @@ final class WatchBroadcaster: Sendable {
     /// watcher's start revision up to the given revision.
     func subscribe(
         prefix: String,
+        after: Int64,
         replay: @Sendable @escaping (Int64) async throws(StoreError) -> [StoreEvent]
     ) async throws(StoreError) -> AsyncThrowingStream<StoreEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<StoreEvent, any Error>.makeStream(
@@ -64,7 +76,7 @@ final class WatchBroadcaster: Sendable {
         let (id, upTo) = state.withLock { s -> (Int, Int64) in
             let id = s.nextID
             s.nextID += 1
-            s.subscribers[id] = Subscriber(id: id, prefix: prefix, continuation: continuation)
+            s.subscribers[id] = Subscriber(id: id, prefix: prefix, after: after, continuation: continuation)
             s.replaying[id] = []
             return (id, s.lastPublished)
         }
@@ -86,18 +98,20 @@ final class WatchBroadcaster: Sendable {
         }
         for e in history { continuation.yield(e) }
         state.withLock { s in
-            for e in s.replaying[id] ?? [] where e.revision > upTo { continuation.yield(e) }
+            for e in s.replaying[id] ?? [] where e.revision > max(upTo, after) { continuation.yield(e) }
             s.replaying[id] = nil
         }
         return stream
     }
 
-    /// Ends every watch (on shutdown).
-    func finishAll() {
-        state.withLock { s in
-            for sub in s.subscribers.values { sub.continuation.finish() }
+    /// Ends every watch (on shutdown, or with an error when the source broke).
+    func finishAll(throwing error: StoreError? = nil) {
+        let all = state.withLock { s in
+            let subs = Array(s.subscribers.values)
             s.subscribers.removeAll()
             s.replaying.removeAll()
+            return subs
         }
+        for sub in all { sub.continuation.finish(throwing: error) }
     }
 }

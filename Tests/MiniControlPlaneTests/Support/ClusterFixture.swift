@@ -25,7 +25,7 @@ struct CommandResult: Sendable {
 /// with a temporary data directory. `stop()` kills everything it started.
 final class ClusterFixture: @unchecked Sendable {
     let dir: URL
-    let port: Int
+    private(set) var port: Int
     let backend: Backend
     private(set) var etcd: EtcdInstance?
     private(set) var process: ChildProcess?
@@ -60,9 +60,21 @@ final class ClusterFixture: @unchecked Sendable {
         }
     }
 
-    /// Starts (or restarts) the controlplane on the same data dir and port.
+    /// Starts (or restarts) the controlplane on the same data dir and port;
+    /// if another test took the port meanwhile, on a new one (the controlplane
+    /// rewrites admin.kubeconfig with the port it bound).
     func start() async throws {
+        do {
+            try await startOnce()
+        } catch {
+            port = TestSupport.freePort()
+            try await startOnce()
+        }
+    }
+
+    private func startOnce() async throws {
         guard let bin = Self.binary else { throw CocoaError(.fileNoSuchFile) }
+        try? FileManager.default.removeItem(at: kubeconfig)
         var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
         if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
         let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))

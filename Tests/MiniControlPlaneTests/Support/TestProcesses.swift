@@ -27,23 +27,25 @@ enum TestSupport {
         paths.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// A TCP port on 127.0.0.1 that was free a moment ago. Ports come from
+    /// 20000-32767, below Linux's ephemeral range, so a port released by a
+    /// killed server is not handed to some client connection meanwhile.
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return Int.random(in: 20000...40000) }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp -> Bool in
-                bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+        for _ in 0..<200 {
+            let port = Int.random(in: 20000...32767)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { continue }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = UInt16(port).bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let ok = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
+            close(fd)
+            if ok { return port }
         }
-        guard ok else { return Int.random(in: 20000...40000) }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return Int.random(in: 20000...32767)
     }
 
     /// A fresh temporary directory.
