@@ -85,8 +85,11 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI",
+                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "HTTPServing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -162,11 +165,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTPS server the API server and the kubelet share.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The API server, storage backends (SQLite, etcd), auth, certificates, metrics.
         .target(
             name: "MiniControlPlane",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "HTTPServing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -211,6 +227,7 @@ let package = Package(
         .testTarget(
             name: "MiniControlPlaneTests",
             dependencies: [
+                "HTTPServing",
                 "MiniControlPlane",
                 "KubeAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

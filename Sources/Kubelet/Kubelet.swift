@@ -32,7 +32,7 @@ public final class Kubelet: Sendable {
 
         let images = ImageStore(root: c.imageRoot)
         let node = NodeAgent(config: .init(nodeName: c.nodeName, nodeIP: c.nodeIP, rootDirectory: c.rootDirectory, maxPods: c.maxPods,
-                                           podCIDR: c.podCIDR?.description, labels: c.nodeLabels),
+                                           podCIDR: c.podCIDR?.description, labels: c.nodeLabels, kubeletPort: c.port),
                              client: client, images: images, logger: logger)
         try await node.register()
 
@@ -65,11 +65,18 @@ public final class Kubelet: Sendable {
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger)
         let pods = PodManager(context: context)
         await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
+        let certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
+        let server = try KubeletServer(
+            port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
+            logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() }, logger: logger)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await events.run() }
             group.addTask { await node.run() }
             group.addTask { await pods.run() }
+            group.addTask {
+                do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }
+            }
             if let nodeNetwork {
                 group.addTask { await self.followNodeRoutes(nodeNetwork) }
             }

@@ -18,13 +18,14 @@ public struct KubeletConfiguration: Sendable {
     public var staticPodPath: String?
     public var port: Int
     public var nodeLabels: [String: String]
-    /// Network namespace the node lives in (nil: the kubelet's own).
     public var resolvConf: String
+    /// CA whose client certificates the kubelet API accepts (the cluster CA); nil: no client verification.
+    public var clientCAPEM: String?
 
     public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",
                 podCIDR: CIDR? = nil, clusterCIDR: CIDR = CIDR("10.244.0.0/16")!, clusterDNS: [String] = [], clusterDomain: String = "cluster.local",
                 bridge: String = "swk0", mtu: UInt32 = 1500, maxPods: Int = 110, podPidsLimit: Int64? = nil, staticPodPath: String? = nil,
-                port: Int = 10250, nodeLabels: [String: String] = [:], resolvConf: String = "/etc/resolv.conf") {
+                port: Int = 10250, nodeLabels: [String: String] = [:], resolvConf: String = "/etc/resolv.conf", clientCAPEM: String? = nil) {
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.rootDirectory = rootDirectory
@@ -41,6 +42,7 @@ public struct KubeletConfiguration: Sendable {
         self.port = port
         self.nodeLabels = nodeLabels
         self.resolvConf = resolvConf
+        self.clientCAPEM = clientCAPEM
     }
 
     public var runtimeRoot: String { rootDirectory + "/runtime" }

@@ -2,6 +2,7 @@ public import Foundation
 import KubeAPI
 public import Logging
 import NIOSSL
+public import HTTPServing
 
 /// Why the control plane could not start.
 public struct ControlPlaneError: Error, CustomStringConvertible {

@@ -38,6 +38,8 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("pod-max-pids"), help: "pids limit for each container (-1: none).") var podMaxPids: Int64 = -1
     @Option(name: .customLong("node-labels"), help: "key=value,... labels for the Node.") var nodeLabels: String?
     @Option(name: .customLong("resolv-conf"), help: "resolv.conf for pods with dnsPolicy Default.") var resolvConf = "/etc/resolv.conf"
+    @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
+    @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
     @Option(name: .customLong("log-level")) var logLevel = "info"
 
     func run() async throws {
@@ -76,7 +78,8 @@ struct KubeletCommand: AsyncParsableCommand {
         let configuration = KubeletConfiguration(
             nodeName: name, nodeIP: ip, rootDirectory: rootDir, podLogDirectory: podLogDir, podCIDR: podRange, clusterCIDR: cluster,
             clusterDNS: clusterDNS, clusterDomain: clusterDomain, bridge: bridge, maxPods: maxPods,
-            podPidsLimit: podMaxPids > 0 ? podMaxPids : nil, staticPodPath: podManifestPath, nodeLabels: labels, resolvConf: resolvConf)
+            podPidsLimit: podMaxPids > 0 ? podMaxPids : nil, staticPodPath: podManifestPath, port: port, nodeLabels: labels,
+            resolvConf: resolvConf, clientCAPEM: try clientCAFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? config.caPEM)
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
         let logger = Logger(label: "kubelet")

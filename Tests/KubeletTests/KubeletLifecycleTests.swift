@@ -101,6 +101,15 @@ struct KubeletLifecycleTests {
         #expect(cluster.jsonpath("done", "{.status.containerStatuses[0].state.terminated.message}") == "bye\n")
         let log = cluster.inNode("cat \(cluster.dir)/logs/default_done_*/main/0.log").stdout
         #expect(log.hasSuffix(" stdout F initialized\n"), "\(log)")
+        // kubectl logs goes through the API server to the kubelet API.
+        #expect(cluster.kubectl(["logs", "done"]).stdout == "initialized\n")
+        #expect(cluster.kubectl(["logs", "done", "-c", "init"]).stdout == "")
+        let previous = cluster.kubectl(["logs", "crasher", "--previous", "--timestamps"]).stdout
+        #expect(previous.hasSuffix(" dying\n") && previous.hasPrefix("20"), "\(previous)")
+        let tail = cluster.kubectl(["logs", "liveness", "--tail=1"])
+        #expect(tail.code == 0, "\(tail)")
+        let missing = cluster.kubectl(["logs", "done", "-c", "nope"])
+        #expect(missing.code != 0 && missing.stderr.contains("container nope is not valid for pod done"), "\(missing)")
     }
 
     @Test func configurationEnvironmentVolumesAndTermination() throws {

@@ -4,6 +4,7 @@ import Logging
 import NIOSSL
 import Testing
 @testable import MiniControlPlane
+import HTTPServing
 
 /// A fake kubelet serving /containerLogs over HTTPS, in the test process.
 final class FakeKubelet: Sendable {

@@ -18,10 +18,11 @@ public actor NodeAgent {
         public var leaseInterval: Duration
         public var leaseDurationSeconds: Int
         public var labels: [String: String]
+        public var kubeletPort: Int
 
         public init(nodeName: String, nodeIP: String, rootDirectory: String, maxPods: Int = 110, podCIDR: String? = nil,
                     statusInterval: Duration = .seconds(10), leaseInterval: Duration = .seconds(10), leaseDurationSeconds: Int = 40,
-                    labels: [String: String] = [:]) {
+                    labels: [String: String] = [:], kubeletPort: Int = 10250) {
             self.nodeName = nodeName
             self.nodeIP = nodeIP
             self.rootDirectory = rootDirectory
@@ -31,6 +32,7 @@ public actor NodeAgent {
             self.leaseInterval = leaseInterval
             self.leaseDurationSeconds = leaseDurationSeconds
             self.labels = labels
+            self.kubeletPort = kubeletPort
         }
     }
 
@@ -115,7 +117,7 @@ public actor NodeAgent {
         status.allocatable = capacity
         status.addresses = [NodeAddress(type: "InternalIP", address: config.nodeIP), NodeAddress(type: "Hostname", address: config.nodeName)]
         status.nodeInfo = try NodeInfo.systemInfo()
-        let endpoint = try KubeCodec.decode(NodeDaemonEndpoints.self, from: .object(["kubeletEndpoint": .object(["Port": .int(10250)])]))
+        let endpoint = try KubeCodec.decode(NodeDaemonEndpoints.self, from: .object(["kubeletEndpoint": .object(["Port": .int(Int64(config.kubeletPort))])]))
         status.daemonEndpoints = endpoint
         let disk = NodeInfo.disk(config.rootDirectory)
         let memoryAvailable = Self.memoryAvailable()

@@ -1,4 +1,5 @@
 import KubeAPI
+import HTTPServing
 
 /// `authorization.k8s.io/v1` SelfSubjectAccessReview, so that
 /// `kubectl auth can-i` (and `--as system:node:NAME`) answers from the same

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import NIOHTTP1
+import HTTPServing
 
 extension APIHandler {
     /// How the client wants objects back.

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import NIOHTTP1
 import Synchronization
+import HTTPServing
 
 extension APIHandler {
 

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Logging
 import NIOHTTP1
+import HTTPServing
 
 /// Routes HTTP requests to discovery, OpenAPI, health, metrics and the
 /// resource registry, with authentication, authorization and metrics.

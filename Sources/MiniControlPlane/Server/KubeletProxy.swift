@@ -3,6 +3,7 @@ import KubeAPI
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import HTTPServing
 
 /// Proxies `pods/NAME/log` to the kubelet of the pod's node
 /// (`https://NODE-IP:PORT/containerLogs/NS/POD/CONTAINER`), streaming the

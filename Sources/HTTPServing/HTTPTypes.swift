@@ -13,7 +13,7 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
 
-    init(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: [UInt8]) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: [UInt8]) {
         self.method = method
         self.uri = uri
         self.headers = headers

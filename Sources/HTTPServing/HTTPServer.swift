@@ -6,7 +6,7 @@ import NIOPosix
 public import NIOSSL
 
 /// An HTTPS/1.1 server on SwiftNIO that hands each request to an async
-/// handler. Request bodies above `maxBodyBytes` are refused with 413 before
+/// handler (the API server's and the kubelet's). Request bodies above `maxBodyBytes` are refused with 413 before
 /// they are read. Streaming responses run until the producer returns or the
 /// client goes away, then the connection closes.
 public final class HTTPServer: Sendable {

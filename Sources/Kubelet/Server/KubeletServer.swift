@@ -1,0 +1,74 @@
+import Foundation
+public import KubeAPI
+import HTTPServing
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+public import Logging
+
+/// The kubelet API on :10250, over HTTPS with client certificates: the API
+/// server proxies `kubectl logs` here with its kubelet client certificate,
+/// signed by the cluster CA that this server trusts (`--client-ca-file`,
+/// default the `--ca-file` the kubelet joined with).
+///
+///     GET /healthz                                  ok
+///     GET /pods                                     PodList of this node's pods
+///     GET /containerLogs/NS/POD/CONTAINER?…         the container's log (follow, tailLines, …)
+public struct KubeletServer: Sendable {
+    public let port: Int
+    let logs: ContainerLogs
+    let pods: @Sendable () async -> [Pod]
+    let tls: NIOSSLContext
+    let logger: Logger
+
+    public init(port: Int, certificatePEM: String, keyPEM: String, clientCAPEM: String?, logs: ContainerLogs,
+                pods: @escaping @Sendable () async -> [Pod], logger: Logger) throws {
+        var config = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
+        if let clientCAPEM {
+            config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCAPEM.utf8)))
+            config.certificateVerification = .noHostnameVerification
+        }
+        tls = try NIOSSLContext(configuration: config)
+        self.port = port
+        self.logs = logs
+        self.pods = pods
+        self.logger = logger
+    }
+
+    /// Serves until cancelled.
+    public func run(host: String = "0.0.0.0") async throws {
+        let server = HTTPServer(host: host, port: port, tls: tls, maxBodyBytes: 64 * 1024, logger: logger) { request in
+            await self.handle(request)
+        }
+        try await server.run()
+    }
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard request.method == .GET else { return .text("method not allowed\n", status: .methodNotAllowed) }
+        let parts = request.path.split(separator: "/").map(String.init)
+        switch parts.first {
+        case "healthz":
+            return .text("ok")
+        case "pods":
+            let items = await pods().map { KubeCodec.encodeObject($0) }
+            let list: JSONValue = .object(["kind": .string("PodList"), "apiVersion": .string("v1"), "metadata": .object([:]), "items": .array(items)])
+            return .jsonBytes(JSONWriter.bytes(list))
+        case "containerLogs" where parts.count == 4:
+            do {
+                let r = try ContainerLogs.Request(namespace: parts[1], pod: parts[2], container: parts[3], query: request.query)
+                _ = try await logs.locate(r)
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: .stream({ writer in
+                    try await logs.stream(r) { bytes in try await writer.write(bytes) }
+                }))
+            } catch let error as ContainerLogsError {
+                return .text(error.description + "\n", status: HTTPResponseStatus(statusCode: error.code))
+            } catch {
+                return .text("\(error)\n", status: .internalServerError)
+            }
+        default:
+            return .text("404 page not found\n", status: .notFound)
+        }
+    }
+}
