@@ -100,6 +100,27 @@ import Testing
         #expect(throws: PatchError.self) { try StrategicMergePatch.apply([1, 2], to: pod, kind: "Pod") }
     }
 
+    @Test func strategicServicePortsAndNodeConditions() throws {
+        let svc: JSONValue = ["spec": ["ports": [["name": "http", "port": 80], ["name": "https", "port": 443]]]]
+        let patched = try StrategicMergePatch.apply(["spec": ["ports": [["port": 443, "nodePort": 30443]]]], to: svc, kind: "Service")
+        #expect(patched.value(at: "spec.ports") == [["name": "http", "port": 80], ["name": "https", "port": 443, "nodePort": 30443]])
+        let node: JSONValue = ["status": ["conditions": [["type": "Ready", "status": "False"], ["type": "MemoryPressure", "status": "False"]],
+                                          "addresses": [["type": "InternalIP", "address": "10.0.0.1"]]]]
+        let kubeletPatch: JSONValue = ["status": ["$setElementOrder/conditions": [["type": "MemoryPressure"], ["type": "Ready"]],
+                                                  "conditions": [["type": "Ready", "status": "True", "reason": "KubeletReady"]]]]
+        let n = try StrategicMergePatch.apply(kubeletPatch, to: node, kind: "Node")
+        #expect(n.value(at: "status.conditions") == [["type": "MemoryPressure", "status": "False"],
+                                                     ["type": "Ready", "status": "True", "reason": "KubeletReady"]])
+        #expect(n.value(at: "status.addresses") == node.value(at: "status.addresses"))
+        // Pod status conditions merge by type; containerStatuses (no merge key) replace.
+        let pod: JSONValue = ["status": ["conditions": [["type": "PodScheduled", "status": "True"]],
+                                         "containerStatuses": [["name": "a", "ready": false]]]]
+        let p = try StrategicMergePatch.apply(["status": ["conditions": [["type": "Ready", "status": "True"]],
+                                                          "containerStatuses": [["name": "a", "ready": true]]]], to: pod, kind: "Pod")
+        #expect(p.value(at: "status.conditions")?.arrayValue?.count == 2)
+        #expect(p.value(at: "status.containerStatuses") == [["name": "a", "ready": true]])
+    }
+
     @Test func strategicDeploymentTemplate() throws {
         let d: JSONValue = ["spec": ["template": ["spec": ["containers": [["name": "a", "image": "a:1"], ["name": "b", "image": "b:1"]]]]]]
         let out = try StrategicMergePatch.apply(["spec": ["template": ["spec": ["containers": [["name": "b", "image": "b:2"]]]]]], to: d, kind: "Deployment")

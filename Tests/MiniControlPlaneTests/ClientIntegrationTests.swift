@@ -215,6 +215,12 @@ struct ClientIntegrationTests {
             #expect(version["gitVersion"]?.stringValue?.hasPrefix("v1.32.0") == true && version["minor"] == "32")
             #expect(String(decoding: try await client.request(.GET, c.kubeconfigServer + "/healthz"), as: UTF8.self) == "ok")
             #expect(String(decoding: try await client.request(.GET, c.kubeconfigServer + "/readyz"), as: UTF8.self) == "ok")
+            // YAML bodies.
+            _ = try await client.request(.POST, client.url(apiVersion: "v1", resource: "configmaps", namespace: "default"),
+                                         body: Array("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n".utf8),
+                                         contentType: "application/yaml")
+            #expect(try await client.get(ConfigMap.self, name: "from-yaml").data == ["k": "v"])
+            try await client.delete(ConfigMap.self, name: "from-yaml")
             // generateName.
             var p = Self.pod("")
             p.metadata.name = nil
