@@ -24,7 +24,7 @@ public enum StaleFlows {
     /// The UDP ports of `before` and `after` (the old and new ports of the
     /// Services a sync changed) whose entries may be stale. A port that is
     /// gone has no endpoints left.
-    public static func ports(before: [ServicePort], after: [ServicePort], node: String) -> [UDPPort] {
+    public static func ports(before: [ServicePortInfo], after: [ServicePortInfo], node: String) -> [UDPPort] {
         var out: [UDPPort] = []
         for old in before where old.proto == .udp {
             let new = after.first { $0.proto == .udp && $0.port == old.port && $0.clusterIP == old.clusterIP }

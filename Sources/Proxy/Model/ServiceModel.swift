@@ -1,7 +1,7 @@
 public import KubeAPI
 import Netlink
 
-/// Turns a Service and its EndpointSlices into the ``ServicePort``s of one IP
+/// Turns a Service and its EndpointSlices into the ``ServicePortInfo``s of one IP
 /// family, skipping what cannot be programmed and saying why.
 ///
 /// Bad input is dropped with a warning rather than failing the sync: ports
@@ -11,7 +11,7 @@ import Netlink
 public enum ServiceModel {
     /// The result for one Service.
     public struct Result: Sendable, Equatable {
-        public var ports: [ServicePort]
+        public var ports: [ServicePortInfo]
         public var warnings: [String]
     }
 
@@ -50,7 +50,7 @@ public enum ServiceModel {
 
         var seen = Set<String>()
         var seenNames = Set<String>()
-        var out: [ServicePort] = []
+        var out: [ServicePortInfo] = []
         for p in spec.ports ?? [] {
             let portName = p.name ?? ""
             guard let proto = L4Protocol(kubernetes: p.protocol) else {
@@ -75,7 +75,7 @@ public enum ServiceModel {
             }
             guard clusterIP != nil || nodePort != nil || !externalIPs.isEmpty else { continue }
             let endpoints = Self.endpoints(for: portName, proto: proto, slices: slices, family: family, service: name, warnings: &warnings)
-            out.append(ServicePort(
+            out.append(ServicePortInfo(
                 service: name, portName: portName, proto: proto, port: UInt16(p.port), clusterIP: clusterIP, externalIPs: externalIPs,
                 nodePort: nodePort, affinitySeconds: affinity.flatMap { (1...86400).contains($0) ? $0 : nil },
                 externalPolicyLocal: spec.externalTrafficPolicy == "Local" && (nodePort != nil || !externalIPs.isEmpty),

@@ -35,29 +35,29 @@ public enum ChainNames {
     public static let masqueradeMark: UInt32 = 0x4000
 
     /// `HASH-namespace/name/protocol/portname` of a service port.
-    public static func base(_ port: ServicePort) -> String {
+    public static func base(_ port: ServicePortInfo) -> String {
         let readable = "\(port.service.namespace)/\(port.service.name)/\(port.proto.rawValue)/\(port.portName)"
         return hash("\(port.service.namespace)/\(port.service.name):\(port.portName)\(port.proto.rawValue)") + "-" + readable
     }
 
     /// The chain that load-balances over all usable endpoints.
-    public static func service(_ port: ServicePort) -> String { "service-" + base(port) }
+    public static func service(_ port: ServicePortInfo) -> String { "service-" + base(port) }
     /// The chain that load-balances over this node's endpoints.
-    public static func local(_ port: ServicePort) -> String { "local-" + base(port) }
+    public static func local(_ port: ServicePortInfo) -> String { "local-" + base(port) }
     /// The entry for traffic from outside (NodePort, external IPs).
-    public static func external(_ port: ServicePort) -> String { "external-" + base(port) }
+    public static func external(_ port: ServicePortInfo) -> String { "external-" + base(port) }
 
     /// `HASH-namespace/name/protocol/portname__address/port` of an endpoint.
-    public static func endpointBase(_ port: ServicePort, _ endpoint: ProxyEndpoint) -> String {
+    public static func endpointBase(_ port: ServicePortInfo, _ endpoint: ProxyEndpoint) -> String {
         let address = endpoint.address.isV4 ? endpoint.address.description : endpoint.address.description.replacingColons()
         let readable = "\(port.service.namespace)/\(port.service.name)/\(port.proto.rawValue)/\(port.portName)__\(address)/\(endpoint.port)"
         return hash("\(port.service.namespace)/\(port.service.name):\(port.portName)\(port.proto.rawValue)\(endpoint)") + "-" + readable
     }
 
     /// The chain that DNATs to one endpoint.
-    public static func endpoint(_ port: ServicePort, _ endpoint: ProxyEndpoint) -> String { "endpoint-" + endpointBase(port, endpoint) }
+    public static func endpoint(_ port: ServicePortInfo, _ endpoint: ProxyEndpoint) -> String { "endpoint-" + endpointBase(port, endpoint) }
     /// The set of clients stuck to one endpoint (sessionAffinity ClientIP).
-    public static func affinity(_ port: ServicePort, _ endpoint: ProxyEndpoint) -> String { "affinity-" + endpointBase(port, endpoint) }
+    public static func affinity(_ port: ServicePortInfo, _ endpoint: ProxyEndpoint) -> String { "affinity-" + endpointBase(port, endpoint) }
 
     /// The first 8 characters of the base32 FNV-1a hash of `text`.
     static func hash(_ text: String) -> String {

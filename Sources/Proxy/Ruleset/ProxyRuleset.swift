@@ -34,7 +34,7 @@ public struct ProxyRuleset: Sendable, Equatable {
     /// Returns the other Services that should be rebuilt because a key they
     /// were denied is now free.
     @discardableResult
-    public mutating func update(_ service: ServiceName, ports: [ServicePort]?) -> Set<ServiceName> {
+    public mutating func update(_ service: ServiceName, ports: [ServicePortInfo]?) -> Set<ServiceName> {
         let freed = ownedKeys.removeValue(forKey: service) ?? []
         for key in freed { owners[key] = nil }
         if !denied.isEmpty {
@@ -74,7 +74,7 @@ public struct ProxyRuleset: Sendable, Equatable {
     }
 
     /// Builds the ruleset for a whole set of Services at once, in name order.
-    public init(_ configuration: RulesetConfiguration, services ports: [ServiceName: [ServicePort]]) {
+    public init(_ configuration: RulesetConfiguration, services ports: [ServiceName: [ServicePortInfo]]) {
         self.init(configuration)
         for name in ports.keys.sorted() { update(name, ports: ports[name]) }
     }

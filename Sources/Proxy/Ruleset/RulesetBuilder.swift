@@ -65,17 +65,17 @@ public struct RulesetBuilder: Sendable {
 
     /// The fragment of one Service. `claim` is asked before each map key is
     /// used and says no when another Service owns it (the key is then skipped).
-    public func serviceFragment(_ ports: [ServicePort], claim: (MapKey) -> Bool = { _ in true }) -> RulesetFragment {
+    public func serviceFragment(_ ports: [ServicePortInfo], claim: (MapKey) -> Bool = { _ in true }) -> RulesetFragment {
         var f = RulesetFragment()
         for port in ports { add(port, to: &f, claim: claim) }
         return f
     }
 
-    func add(_ port: ServicePort, to f: inout RulesetFragment, claim: (MapKey) -> Bool) {
+    func add(_ port: ServicePortInfo, to f: inout RulesetFragment, claim: (MapKey) -> Bool) {
         let node = configuration.nodeName
         let clusterEndpoints = port.clusterEndpoints(node: node)
-        let localEndpoints = ServicePort.usable(port.endpoints.filter { $0.nodeName == node })
-        let allEndpoints = ServicePort.usable(port.endpoints)
+        let localEndpoints = ServicePortInfo.usable(port.endpoints.filter { $0.nodeName == node })
+        let allEndpoints = ServicePortInfo.usable(port.endpoints)
         let reject = MapTarget.reject(service: port.displayName)
         var usesClusterChain = false, usesLocalChain = false
 
@@ -142,7 +142,7 @@ public struct RulesetBuilder: Sendable {
 
     /// A chain that picks one of `endpoints` (sticky with affinity) and the
     /// endpoints' DNAT chains.
-    func addDispatchChain(_ name: String, _ port: ServicePort, _ endpoints: [ProxyEndpoint], to f: inout RulesetFragment) {
+    func addDispatchChain(_ name: String, _ port: ServicePortInfo, _ endpoints: [ProxyEndpoint], to f: inout RulesetFragment) {
         var rules: [ProxyRule] = []
         if let vip = port.clusterIP, let cidr = configuration.clusterCIDR {
             rules.append(ProxyRule([.destination(vip), .l4proto(port.proto), .destinationPort(port.port), .sourceNotIn(cidr)], [],
@@ -163,7 +163,7 @@ public struct RulesetBuilder: Sendable {
         for e in endpoints { addEndpointChain(port, e, to: &f) }
     }
 
-    func addEndpointChain(_ port: ServicePort, _ e: ProxyEndpoint, to f: inout RulesetFragment) {
+    func addEndpointChain(_ port: ServicePortInfo, _ e: ProxyEndpoint, to f: inout RulesetFragment) {
         var rules = [ProxyRule([.source(e.address)], [], .jump(ChainNames.markForMasquerade), comment: "hairpin")]
         if let timeout = port.affinitySeconds {
             let set = ChainNames.affinity(port, e)

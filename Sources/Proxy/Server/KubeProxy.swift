@@ -22,7 +22,7 @@ public actor KubeProxy {
     var rulesets: [IPFamily: ProxyRuleset] = [:]
     var syncers: [IPFamily: TableSyncer] = [:]
     /// The ports each Service had at the last successful sync, per family.
-    var programmed: [IPFamily: [ServiceName: [ServicePort]]] = [:]
+    var programmed: [IPFamily: [ServiceName: [ServicePortInfo]]] = [:]
     var servicesListed = false
     var slicesListed = false
     let signal = ChangeSignal()
@@ -187,7 +187,7 @@ public actor KubeProxy {
         let syncer = syncers[family] ?? TableSyncer(nft: nft, configuration: configuration.ruleset(family))
         syncers[family] = syncer
         var old = programmed[family] ?? [:]
-        var ports: [ServiceName: [ServicePort]] = kind == .full ? [:] : old
+        var ports: [ServiceName: [ServicePortInfo]] = kind == .full ? [:] : old
         var changed = dirty
         var ruleset: ProxyRuleset
         if kind == .full || rulesets[family] == nil {
@@ -228,7 +228,7 @@ public actor KubeProxy {
         return report
     }
 
-    func model(_ name: ServiceName, _ family: IPFamily) -> [ServicePort]? {
+    func model(_ name: ServiceName, _ family: IPFamily) -> [ServicePortInfo]? {
         guard let result = tracker.model(name, family: family) else { return nil }
         for w in result.warnings { logger.warning("\(w)") }
         return result.ports

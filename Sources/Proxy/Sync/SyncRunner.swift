@@ -68,7 +68,7 @@ public struct SyncRunner: Sendable, Equatable {
         guard let last = lastSyncStart else { return .sync(.full) }
         var due = last + settings.syncPeriod
         if pendingChanges || needsFull { due = min(due, last + settings.minInterval) }
-        if let retryAt { due = max(min(due, retryAt), last + settings.minInterval) }
+        if let retryAt { due = max(due, retryAt) }
         guard now >= due else { return .wait(until: due) }
         let fullDue = lastFullSync.map { now >= $0 + settings.fullSyncPeriod } ?? true
         return .sync(needsFull || fullDue ? .full : .partial)

@@ -89,7 +89,7 @@ public struct ProxyEndpoint: Hashable, Sendable, Comparable, CustomStringConvert
 
 /// One port of a Service with everything the ruleset needs: its addresses,
 /// node port, policies and endpoints. Built by ``ServiceModel``.
-public struct ServicePort: Hashable, Sendable {
+public struct ServicePortInfo: Hashable, Sendable {
     public var service: ServiceName
     /// The port's name (empty for a single unnamed port).
     public var portName: String
@@ -137,12 +137,12 @@ public struct ServicePort: Hashable, Sendable {
 
     /// Endpoints for traffic to the ClusterIP (internalTrafficPolicy applied).
     public func clusterEndpoints(node: String) -> [ProxyEndpoint] {
-        ServicePort.usable(internalPolicyLocal ? endpoints.filter { $0.nodeName == node } : endpoints)
+        ServicePortInfo.usable(internalPolicyLocal ? endpoints.filter { $0.nodeName == node } : endpoints)
     }
 
     /// Endpoints for traffic from outside (NodePort, external IPs; externalTrafficPolicy applied).
     public func externalEndpoints(node: String) -> [ProxyEndpoint] {
-        ServicePort.usable(externalPolicyLocal ? endpoints.filter { $0.nodeName == node } : endpoints)
+        ServicePortInfo.usable(externalPolicyLocal ? endpoints.filter { $0.nodeName == node } : endpoints)
     }
 
     /// Whether traffic from outside enters through an external chain.
