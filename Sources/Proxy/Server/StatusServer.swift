@@ -45,6 +45,8 @@ public struct StatusServer: Sendable {
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Clients like `nc` half-close after sending the request; still answer them.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
