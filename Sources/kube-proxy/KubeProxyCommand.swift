@@ -39,6 +39,9 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Flag(help: "Remove the proxy's nftables tables and exit.") var cleanup = false
     @Flag(help: "Print the Services as programmed in the kernel (read back over netlink) and exit.") var dump = false
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("benchmark"), help: .hidden) var benchmarkServices: Int?
+    @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
+    @Option(name: .customLong("benchmark-nft-file"), help: .hidden) var benchmarkNftFile: String?
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -48,6 +51,17 @@ struct KubeProxyCommand: AsyncParsableCommand {
             return h
         }
         let table = "kube-proxy"
+        if let services = benchmarkServices {
+            // scripts/bench-proxy: only in a throwaway network namespace.
+            guard ProxyBenchmark.inNamedNetworkNamespace else {
+                throw ValidationError("--benchmark programs thousands of rules: run it in a throwaway named network namespace with `ip netns exec` (scripts/bench-proxy does)")
+            }
+            let figures = try ProxyBenchmark.run(services: services, endpoints: benchmarkEndpoints) { text in
+                if let path = benchmarkNftFile { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+            }
+            figures.lines.forEach { print($0) }
+            return
+        }
         if cleanup {
             let removed = try KubeProxy.cleanup(table: table)
             print(removed.isEmpty ? "nothing to remove" : "removed table " + removed.joined(separator: ", table "))
