@@ -8,6 +8,8 @@ public struct ServiceTracker: Sendable {
     public private(set) var services: [ServiceName: Service] = [:]
     /// Slices by the Service they name (label kubernetes.io/service-name), then by slice name.
     public private(set) var slices: [ServiceName: [String: EndpointSlice]] = [:]
+    /// `namespace/slice` → the Service it was filed under.
+    var sliceOwners: [String: ServiceName] = [:]
     /// Services to rebuild at the next sync.
     public private(set) var dirty: Set<ServiceName> = []
     public private(set) var serviceChanges: UInt64 = 0
@@ -48,10 +50,13 @@ public struct ServiceTracker: Sendable {
     public mutating func update(_ slice: EndpointSlice) {
         guard let owner = Self.owner(slice), let sliceName = slice.metadata.name else { return }
         // A slice may be relabelled to another Service.
-        for (service, list) in slices where service != owner && list[sliceName] != nil && list[sliceName]?.metadata.namespace == slice.metadata.namespace {
-            slices[service]?[sliceName] = nil
-            dirty.insert(service)
+        let id = "\(slice.metadata.namespace ?? "default")/\(sliceName)"
+        if let previous = sliceOwners[id], previous != owner {
+            slices[previous]?[sliceName] = nil
+            if slices[previous]?.isEmpty == true { slices[previous] = nil }
+            dirty.insert(previous)
         }
+        sliceOwners[id] = owner
         let old = slices[owner]?[sliceName]
         if old?.endpoints != slice.endpoints || old?.ports != slice.ports || old?.addressType != slice.addressType || old == nil {
             dirty.insert(owner)
@@ -63,6 +68,7 @@ public struct ServiceTracker: Sendable {
     /// An EndpointSlice was deleted.
     public mutating func remove(_ slice: EndpointSlice) {
         guard let owner = Self.owner(slice), let sliceName = slice.metadata.name else { return }
+        sliceOwners["\(slice.metadata.namespace ?? "default")/\(sliceName)"] = nil
         if slices[owner]?.removeValue(forKey: sliceName) != nil {
             if slices[owner]?.isEmpty == true { slices[owner] = nil }
             dirty.insert(owner)
