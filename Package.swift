@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "swiftrun", targets: ["swiftrun"]),
         .executable(name: "kubelet", targets: ["kubelet"]),
         .executable(name: "nodectl", targets: ["nodectl"]),
+        .executable(name: "kube-proxy", targets: ["kube-proxy"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .executable(name: "controlplane", targets: ["controlplane"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
@@ -75,10 +76,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // kube-proxy's library: the nf_tables netlink encoder and the service ruleset.
+        // kube-proxy's library: the nf_tables netlink encoder, the service
+        // model and ruleset, the sync loop, conntrack cleanup, health/metrics.
         .target(
             name: "Proxy",
-            dependencies: ["Netlink"],
+            dependencies: [
+                "Netlink", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The kube-proxy executable: flags → ProxyConfiguration → KubeProxy.run().
+        .executableTarget(
+            name: "kube-proxy",
+            dependencies: [
+                "Proxy", "KubeAPI", "Netlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The node agent: pod workers, networking, probes, status, logs.
@@ -143,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Netlink"],
+            dependencies: ["Proxy", "Netlink", "KubeAPI", "Runtime", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,6 +16,8 @@ public final class MNLConnection: NetlinkConnection {
     let portID: UInt32
     var sequence: UInt32
     let bus: Bus
+    /// The SO_SNDBUFFORCE value in force (the kernel doubles it).
+    var sendBufferSize: Int32 = 8 << 20
 
     public init(_ bus: Bus) throws {
         guard let s = mnl_socket_open(bus.rawValue) else {
@@ -57,6 +59,14 @@ public final class MNLConnection: NetlinkConnection {
             if m.flags.contains(.dump) && m.flags.contains(.request) { dumps.insert(sequence) }
         }
         let range = first...sequence
+        // One write is one skb: a large nf_tables batch (a full sync of
+        // thousands of Services) needs a send buffer at least as large.
+        if bytes.count > Int(sendBufferSize) * 2 - 64, bytes.count < Int(Int32.max / 2) {
+            var size = Int32(bytes.count)
+            if setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, 32 /* SO_SNDBUFFORCE */, &size, socklen_t(MemoryLayout<Int32>.size)) == 0 {
+                sendBufferSize = size
+            }
+        }
         let sent = bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
         guard sent == bytes.count else {
             throw NetlinkError(errno: errno, operation: "sending \(messages.count) netlink message(s)",

@@ -156,12 +156,15 @@ public struct NFTBatch: Sendable {
         /// A verdict map when true, a plain set when false.
         public var verdictMap: Bool
         public var timeoutMilliseconds: UInt64?
+        /// `flags dynamic`: rules may add elements (`update @set { … }`).
+        public var dynamic: Bool
 
-        public init(name: String, keyTypes: [NFT.DataType], verdictMap: Bool, timeoutMilliseconds: UInt64? = nil) {
+        public init(name: String, keyTypes: [NFT.DataType], verdictMap: Bool, timeoutMilliseconds: UInt64? = nil, dynamic: Bool = false) {
             self.name = name
             self.keyTypes = keyTypes
             self.verdictMap = verdictMap
             self.timeoutMilliseconds = timeoutMilliseconds
+            self.dynamic = dynamic
         }
 
         var keyLength: UInt32 { keyTypes.reduce(0) { $0 + $1.registerLength } }
@@ -176,6 +179,7 @@ public struct NFTBatch: Sendable {
         m.attribute(NFT.SetAttr.name, string: spec.name)
         var flags: NFT.SetFlags = spec.verdictMap ? .map : []
         if spec.timeoutMilliseconds != nil { flags.insert(.timeout) }
+        if spec.dynamic { flags.insert(.dynamic) }
         m.attribute(NFT.SetAttr.flags, be32: flags.rawValue)
         m.attribute(NFT.SetAttr.keyType, be32: NFT.DataType.concatenation(spec.keyTypes))
         m.attribute(NFT.SetAttr.keyLength, be32: spec.keyLength)
@@ -218,10 +222,13 @@ public struct NFTBatch: Sendable {
         public var key: [UInt8]
         public var verdict: NFT.VerdictCode
         public var chain: String?
-        public init(key: [UInt8], verdict: NFT.VerdictCode, chain: String?) {
+        /// Shown by `nft list`; stored as element userdata.
+        public var comment: String?
+        public init(key: [UInt8], verdict: NFT.VerdictCode, chain: String?, comment: String? = nil) {
             self.key = key
             self.verdict = verdict
             self.chain = chain
+            self.comment = comment
         }
     }
 
@@ -232,7 +239,7 @@ public struct NFTBatch: Sendable {
             m.attribute(NFT.SetElemListAttr.table, string: table)
             m.attribute(NFT.SetElemListAttr.set, string: set)
             m.nested(NFT.SetElemListAttr.elements, flagNested: true) { list in
-                for (i, e) in chunk.enumerated() { NFTBatch.element(index: i, key: e.key, verdict: e.verdict, chain: e.chain, into: &list) }
+                for (i, e) in chunk.enumerated() { NFTBatch.element(index: i, key: e.key, verdict: e.verdict, chain: e.chain, comment: e.comment, into: &list) }
             }
             messages.append(m)
         }
@@ -256,11 +263,16 @@ public struct NFTBatch: Sendable {
     }
 
     /// One element; like nft, the n-th element of a list has attribute type n.
-    static func element(index: Int, key: [UInt8], verdict: NFT.VerdictCode, chain: String?, into list: inout NetlinkMessage) {
+    static func element(index: Int, key: [UInt8], verdict: NFT.VerdictCode, chain: String?, comment: String? = nil, into list: inout NetlinkMessage) {
         list.nested(UInt16(index + 1), flagNested: true) { e in
             e.nested(NFT.SetElemAttr.key, flagNested: true) { $0.attribute(NFT.DataAttr.value, key) }
             e.nested(NFT.SetElemAttr.data, flagNested: true) { data in
                 NFTExpression.encodeVerdict(verdict, chain: chain, into: &data)
+            }
+            if let comment {
+                // nft's userdata TLV: type 0 (NFTNL_UDATA_SET_ELEM_COMMENT), length, NUL-terminated text.
+                let text = Array(comment.utf8.prefix(127)) + [0]
+                e.attribute(NFT.SetElemAttr.userdata, [0, UInt8(text.count)] + text)
             }
         }
     }

@@ -15,6 +15,9 @@ public enum NFT {
         var type: UInt16 { NFT.subsystem << 8 | rawValue }
     }
 
+    /// NFNL_SUBSYS_CTNETLINK
+    static let conntrackSubsystem: UInt16 = 1
+
     static let batchBegin: UInt16 = 0x10
     static let batchEnd: UInt16 = 0x11
 
@@ -68,7 +71,8 @@ public enum NFT {
         static let descSize: UInt16 = 1, descConcat: UInt16 = 2, fieldLength: UInt16 = 1
     }
     enum SetElemListAttr { static let table: UInt16 = 1, set: UInt16 = 2, elements: UInt16 = 3, setID: UInt16 = 4 }
-    enum SetElemAttr { static let key: UInt16 = 1, data: UInt16 = 2, flags: UInt16 = 3, timeout: UInt16 = 4, expiration: UInt16 = 5 }
+    enum SetElemAttr { static let key: UInt16 = 1, data: UInt16 = 2, flags: UInt16 = 3, timeout: UInt16 = 4, expiration: UInt16 = 5, userdata: UInt16 = 6 }
+    enum DynsetAttr { static let setName: UInt16 = 1, setID: UInt16 = 2, op: UInt16 = 3, keyRegister: UInt16 = 4, timeout: UInt16 = 6, flags: UInt16 = 9 }
 
     /// Set flags.
     public struct SetFlags: OptionSet, Sendable {
@@ -80,6 +84,8 @@ public enum NFT {
         public static let map = SetFlags(rawValue: 0x8)
         public static let timeout = SetFlags(rawValue: 0x10)
         public static let eval = SetFlags(rawValue: 0x20)
+        /// `flags dynamic`: the set is updated from the packet path (NFT_SET_EVAL).
+        public static let dynamic = SetFlags.eval
         public static let concat = SetFlags(rawValue: 0x80)
     }
 

@@ -37,6 +37,11 @@ public enum NFTExpression: Sendable, Equatable {
     case ctState(into: UInt32)
     /// `fib daddr type` into a register (compare with RTN_LOCAL = 2).
     case fibDestinationAddressType(into: UInt32)
+    /// `fib saddr type` into a register (compare with RTN_LOCAL = 2).
+    case fibSourceAddressType(into: UInt32)
+    /// `update @set { KEY }`: adds the key in `keyRegister` to a dynamic set
+    /// or refreshes its timeout.
+    case dynsetUpdate(set: String, setID: UInt32?, keyRegister: UInt32)
     case counter
     case reject(RejectType, code: UInt8)
 
@@ -52,7 +57,8 @@ public enum NFTExpression: Sendable, Equatable {
         case .masquerade: return "masq"
         case .numgenRandom: return "numgen"
         case .ctState: return "ct"
-        case .fibDestinationAddressType: return "fib"
+        case .fibDestinationAddressType, .fibSourceAddressType: return "fib"
+        case .dynsetUpdate: return "dynset"
         case .counter: return "counter"
         case .reject: return "reject"
         }
@@ -130,11 +136,20 @@ public enum NFTExpression: Sendable, Equatable {
             d.attribute(3, be32: 0x2)           // NFTA_FIB_FLAGS: NFTA_FIB_F_DADDR
             d.attribute(2, be32: 3)             // NFTA_FIB_RESULT: NFT_FIB_RESULT_ADDRTYPE
             d.attribute(1, be32: register)      // NFTA_FIB_DREG
+        case .fibSourceAddressType(let register):
+            d.attribute(3, be32: 0x1)           // NFTA_FIB_FLAGS: NFTA_FIB_F_SADDR
+            d.attribute(2, be32: 3)             // NFTA_FIB_RESULT: NFT_FIB_RESULT_ADDRTYPE
+            d.attribute(1, be32: register)      // NFTA_FIB_DREG
+        case .dynsetUpdate(let set, let setID, let register):
+            d.attribute(NFT.DynsetAttr.setName, string: set)
+            if let setID { d.attribute(NFT.DynsetAttr.setID, be32: setID) }
+            d.attribute(NFT.DynsetAttr.op, be32: 1)          // NFT_DYNSET_OP_UPDATE
+            d.attribute(NFT.DynsetAttr.keyRegister, be32: register)
         case .counter:
             break                               // a fresh counter starts at zero
         case .reject(let type, let code):
             d.attribute(1, be32: type.rawValue) // NFTA_REJECT_TYPE
-            d.attribute(2, u8: code)            // NFTA_REJECT_ICMP_CODE
+            if type != .tcpReset { d.attribute(2, u8: code) } // NFTA_REJECT_ICMP_CODE
         }
     }
 

@@ -30,7 +30,7 @@ public struct NFTables {
         // Only the last change asks for an ack: the kernel processes the batch
         // synchronously, so any error for an earlier change arrives before it.
         messages[messages.count - 2].flags.insert(.ack)
-        try connection.execute(messages)
+        _ = try connection.execute(messages)
     }
 
     /// Whether `table` exists.

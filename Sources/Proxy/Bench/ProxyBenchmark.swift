@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Netlink
+
+/// `scripts/bench-proxy`'s measurements (through `kube-proxy --benchmark`):
+/// a synthetic cluster of `services` Services with `endpoints` endpoints
+/// each, synced into this network namespace's kernel.
+public enum ProxyBenchmark {
+    public struct Figures: Sendable {
+        public var model: Duration = .zero
+        public var fullSync: Duration = .zero
+        public var addOne: Duration = .zero
+        public var changeEndpoint: Duration = .zero
+        public var fullSyncChanges = 0
+        public var addOneChanges = 0
+        public var chains = 0
+        public var rules = 0
+        public var elements = 0
+        public var rssKiB = 0
+
+        /// `name value` lines for the script to read.
+        public var lines: [String] {
+            ["model_seconds \(model.seconds)", "full_sync_seconds \(fullSync.seconds)", "full_sync_changes \(fullSyncChanges)",
+             "add_one_seconds \(addOne.seconds)", "add_one_changes \(addOneChanges)", "change_endpoint_seconds \(changeEndpoint.seconds)",
+             "chains \(chains)", "rules \(rules)", "elements \(elements)", "rss_kib \(rssKiB)"]
+        }
+    }
+
+    /// Whether this process runs in a named network namespace (`ip netns
+    /// exec NAME`), the only place the benchmark may program rules.
+    public static var inNamedNetworkNamespace: Bool {
+        var mine = stat()
+        guard stat("/proc/self/ns/net", &mine) == 0, let dir = opendir("/run/netns") else { return false }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            var other = stat()
+            if name != ".", name != "..", stat("/run/netns/" + name, &other) == 0, other.st_ino == mine.st_ino, other.st_dev == mine.st_dev {
+                return true
+            }
+        }
+        return false
+    }
+
+    static func port(_ i: Int, endpoints: Int) -> ServicePortInfo {
+        let name = ServiceName(namespace: "bench", name: "svc-\(i)")
+        let vip = IPAddress.v4(0x0a60_0000 &+ UInt32(i + 1))  // 10.96.0.0/12
+        let base = 0x0a80_0000 &+ UInt32(i * endpoints)         // 10.128.0.0/9
+        return ServicePortInfo(service: name, portName: "http", proto: .tcp, port: 80, clusterIP: vip,
+                               nodePort: i < 2000 ? UInt16(30000 + i) : nil,
+                               endpoints: (0..<endpoints).map { ProxyEndpoint(address: .v4(base &+ UInt32($0)), port: 8080, nodeName: "bench-node") })
+    }
+
+    /// Runs the measurements; `nftText` receives the final table as `nft -f` input.
+    public static func run(services: Int, endpoints: Int, nftText: ((String) throws -> Void)? = nil) throws -> Figures {
+        let clock = ContinuousClock()
+        var f = Figures()
+        let configuration = RulesetConfiguration(family: .ipv4, table: "kube-proxy", nodeName: "bench-node", clusterCIDR: CIDR("10.128.0.0/9"))
+        var ruleset = ProxyRuleset(configuration)
+        f.model = try clock.measure {
+            var ports: [ServiceName: [ServicePortInfo]] = [:]
+            for i in 0..<services { ports[ServiceName(namespace: "bench", name: "svc-\(i)")] = [port(i, endpoints: endpoints)] }
+            ruleset = ProxyRuleset(configuration, services: ports)
+            if ruleset.services.count != services { throw NetlinkError(errno: 0, operation: "building the benchmark model") }
+        }
+        let syncer = TableSyncer(nft: try NFTables.open(), configuration: configuration)
+        _ = try? syncer.deleteTable()
+        var report: SyncReport?
+        f.fullSync = try clock.measure { report = try syncer.sync(ruleset, changed: [], kind: .full) }
+        f.fullSyncChanges = report?.changes ?? 0
+
+        let extra = port(services, endpoints: endpoints)
+        f.addOne = try clock.measure {
+            ruleset.update(extra.service, ports: [extra])
+            report = try syncer.sync(ruleset, changed: [extra.service], kind: .partial)
+        }
+        f.addOneChanges = report?.changes ?? 0
+
+        var changed = port(services / 2, endpoints: endpoints)
+        changed.endpoints[0].address = .v4(0x0aff_0001)
+        f.changeEndpoint = try clock.measure {
+            ruleset.update(changed.service, ports: [changed])
+            try syncer.sync(ruleset, changed: [changed.service], kind: .partial)
+        }
+        f.chains = ruleset.chainCount
+        f.rules = ruleset.ruleCount
+        f.elements = ruleset.elementCount
+        f.rssKiB = residentKiB()
+        try nftText?(RulesetText.render(ruleset))
+        try syncer.deleteTable()
+        return f
+    }
+
+    /// VmRSS of this process.
+    static func residentKiB() -> Int {
+        guard let file = fopen("/proc/self/status", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmRSS:") { return Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0 }
+        }
+        return 0
+    }
+}

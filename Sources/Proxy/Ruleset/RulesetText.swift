@@ -1,0 +1,114 @@
+/// The ruleset as `nft -f` input: for reading, and as the reference load of
+/// `scripts/bench-proxy` (the same table loaded by nft from text).
+public enum RulesetText {
+    /// The whole table, preceded by `add table`/`delete table` so loading
+    /// it replaces any previous version atomically.
+    public static func render(_ ruleset: ProxyRuleset) -> String {
+        let c = ruleset.configuration
+        let family = c.family.keyword
+        let builder = ruleset.builder
+        var out = "add table \(family) \(c.table)\ndelete table \(family) \(c.table)\ntable \(family) \(c.table) {\n"
+        for (name, kind) in ChainNames.maps {
+            let type = kind == .addressProtocolPort ? "\(c.family == .ipv4 ? "ipv4_addr" : "ipv6_addr") . inet_proto . inet_service" : "inet_proto . inet_service"
+            out += "\tmap \(name) {\n\t\ttype \(type) : verdict\n"
+            let elements = ruleset.elements(name).sorted { $0.key < $1.key }
+            if !elements.isEmpty {
+                out += "\t\telements = { " + elements.map { "\($0.key)\($0.value.comment.map { " comment \"\($0.replacingQuotes())\"" } ?? "") : \(target($0.value))" }.joined(separator: ",\n\t\t\t     ") + " }\n"
+            }
+            out += "\t}\n"
+        }
+        for (name, timeout) in ruleset.affinitySets.sorted(by: { $0.key < $1.key }) {
+            out += "\tset \(identifier(name)) {\n\t\ttype \(c.family == .ipv4 ? "ipv4_addr" : "ipv6_addr")\n\t\tflags dynamic,timeout\n\t\ttimeout \(timeout)s\n\t}\n"
+        }
+        let chains = ruleset.allChains
+        for name in chains.keys.sorted() {
+            out += "\tchain \(identifier(name)) {\n"
+            if let base = builder.baseChains[name] {
+                out += "\t\ttype \(base.type) hook \(hookName(base.hook)) priority \(base.priority); policy accept;\n"
+            }
+            for rule in chains[name] ?? [] { out += "\t\t" + render(rule, family: c.family) + "\n" }
+            out += "\t}\n"
+        }
+        return out + "}\n"
+    }
+
+    /// One rule in nft syntax.
+    public static func render(_ rule: ProxyRule, family: IPFamily) -> String {
+        let ip = family.keyword
+        var parts: [String] = rule.matches.map { m in
+            switch m {
+            case .destination(let a): return "\(ip) daddr \(a)"
+            case .source(let a): return "\(ip) saddr \(a)"
+            case .sourceNotIn(let c): return "\(ip) saddr != \(c)"
+            case .destinationNotIn(let c): return "\(ip) daddr != \(c)"
+            case .l4proto(let p): return "meta l4proto \(p.rawValue)"
+            case .destinationPort(let p): return "th dport \(p)"
+            case .ctStateNew: return "ct state new"
+            case .destinationLocal: return "fib daddr type local"
+            case .sourceLocal: return "fib saddr type local"
+            case .markBitsClear(let b): return "meta mark & \(hex(b)) == 0x00000000"
+            case .sourceInSet(let s): return "\(ip) saddr @\(identifier(s))"
+            }
+        }
+        parts += rule.statements.map { s in
+            switch s {
+            case .setMarkBits(let b): return "meta mark set meta mark | \(hex(b))"
+            case .toggleMarkBits(let b): return "meta mark set meta mark ^ \(hex(b))"
+            case .updateSourceInSet(let set): return "update @\(identifier(set)) { \(ip) saddr }"
+            case .masquerade: return "masquerade fully-random"
+            case .dnat(let a, let p): return a.isV4 ? "dnat to \(a):\(p)" : "dnat to [\(a)]:\(p)"
+            }
+        }
+        if let v = rule.verdict {
+            switch v {
+            case .accept: parts.append("accept")
+            case .drop: parts.append("drop")
+            case .return: parts.append("return")
+            case .jump(let c): parts.append("jump \(identifier(c))")
+            case .goto(let c): parts.append("goto \(identifier(c))")
+            case .reject(let reset): parts.append(reset ? "reject with tcp reset" : "reject")
+            case .vmap(let map, let kind):
+                parts.append((kind == .addressProtocolPort ? "\(ip) daddr . meta l4proto . th dport" : "meta l4proto . th dport") + " vmap @\(map)")
+            case .numgen(let chains):
+                let entries = chains.enumerated().map { "\($0.offset) : goto \(identifier($0.element))" }.joined(separator: ", ")
+                parts.append("numgen random mod \(chains.count) vmap { \(entries) }")
+            }
+        }
+        if let comment = rule.comment { parts.append("comment \"\(comment.replacingQuotes())\"") }
+        return parts.joined(separator: " ")
+    }
+
+    static func target(_ t: MapTarget) -> String {
+        switch t {
+        case .goto(let c): return "goto \(identifier(c))"
+        case .reject: return "goto \(ChainNames.rejectChain)"
+        case .drop: return "drop"
+        }
+    }
+
+    static func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    static func hookName(_ hook: NFT.Hook) -> String {
+        switch hook {
+        case .prerouting: return "prerouting"
+        case .input: return "input"
+        case .forward: return "forward"
+        case .output: return "output"
+        case .postrouting: return "postrouting"
+        }
+    }
+
+    /// A name as nft reads it: bare when it is a valid identifier, quoted otherwise.
+    static func identifier(_ name: String) -> String {
+        let valid = name.first.map { $0.isLetter || $0 == "_" || $0 == "." } == true
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/-_.".contains($0)) }
+        return valid ? name : "\"\(name)\""
+    }
+}
+
+extension String {
+    func replacingQuotes() -> String { String(map { $0 == "\"" ? "'" : $0 }) }
+}

@@ -1,0 +1,277 @@
+import Foundation
+public import KubeAPI
+public import Logging
+import Netlink
+
+/// kube-proxy: watches Services and EndpointSlices, and keeps one nftables
+/// table per IP family in use equal to what they describe.
+///
+/// ```swift
+/// let proxy = try KubeProxy(configuration: ProxyConfiguration(nodeName: "node-1"), client: client)
+/// try await proxy.run()     // until cancelled
+/// ```
+public actor KubeProxy {
+    public let configuration: ProxyConfiguration
+    let client: KubeClient
+    let logger: Logger
+    let nft: NFTables
+    let conntrack: Conntrack?
+
+    var tracker = ServiceTracker()
+    var runner: SyncRunner
+    var rulesets: [IPFamily: ProxyRuleset] = [:]
+    var syncers: [IPFamily: TableSyncer] = [:]
+    /// The ports each Service had at the last successful sync, per family.
+    var programmed: [IPFamily: [ServiceName: [ServicePortInfo]]] = [:]
+    var servicesListed = false
+    var slicesListed = false
+    let signal = ChangeSignal()
+    let origin = ContinuousClock.now
+    /// What /healthz and /metrics read, from the event loop.
+    let status = StatusBoard()
+
+    /// Opens the netfilter netlink sockets; fails with a clear message when
+    /// the kernel has no nf_tables.
+    public init(configuration: ProxyConfiguration, client: KubeClient, logger: Logger = Logger(label: "kube-proxy")) throws {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.runner = SyncRunner(configuration.sync)
+        self.nft = try NFTables.open()
+        self.conntrack = configuration.conntrackCleanup ? (try? MNLConnection(.netfilter)).map { Conntrack(connection: $0) } : nil
+    }
+
+    var now: Duration { ContinuousClock.now - origin }
+
+    /// Runs the watches, the sync loop and the status server until cancelled.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.watchServices() }
+            group.addTask { try await self.watchSlices() }
+            group.addTask { await self.syncLoop() }
+            for address in Set([configuration.healthzBindAddress, configuration.metricsBindAddress].compactMap { $0 }) {
+                guard let (host, port) = StatusServer.parseAddress(address) else {
+                    throw ProxyConfigurationError(description: "bind address \(address) is not HOST:PORT")
+                }
+                let server = StatusServer(host: host, port: port, logger: logger) { [status] method, path in
+                    KubeProxy.answer(path, status.snapshot)
+                }
+                group.addTask { try await server.run() }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The answer for `/healthz` or `/metrics`.
+    static func answer(_ path: String, _ s: StatusBoard.Snapshot) -> StatusServer.Response {
+        switch path {
+        case "/healthz", "/livez":
+            let body = "{\"lastUpdated\": \"\(s.metrics.lastSyncTimestamp)\", \"currentTime\": \"\(Date().timeIntervalSince1970)\"}"
+            return .init(status: s.healthy ? 200 : 503, contentType: "application/json", body: body)
+        case "/metrics":
+            return .init(status: 200, contentType: "text/plain; version=0.0.4", body: s.metrics.text)
+        default:
+            return .init(status: 404, body: "404 page not found\n")
+        }
+    }
+
+    // MARK: - Watches
+
+    func watchServices() async throws {
+        while !Task.isCancelled {
+            do {
+                let (items, rv) = try await client.listAll(Service.self, namespace: "")
+                listedServices(items)
+                for try await event in client.watchResuming(Service.self, namespace: "", from: rv) {
+                    switch event {
+                    case .added(let s), .modified(let s): changed { $0.update(s) }
+                    case .deleted(let s): changed { $0.remove(s) }
+                    case .bookmark: break
+                    }
+                }
+            } catch let e as KubeClientError where e.isGone {
+                logger.info("service watch expired; listing again")
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("watching services: \(error); retrying")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func watchSlices() async throws {
+        while !Task.isCancelled {
+            do {
+                let (items, rv) = try await client.listAll(EndpointSlice.self, namespace: "")
+                listedSlices(items)
+                for try await event in client.watchResuming(EndpointSlice.self, namespace: "", from: rv) {
+                    switch event {
+                    case .added(let s), .modified(let s): changed { $0.update(s) }
+                    case .deleted(let s): changed { $0.remove(s) }
+                    case .bookmark: break
+                    }
+                }
+            } catch let e as KubeClientError where e.isGone {
+                logger.info("endpointslice watch expired; listing again")
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("watching endpointslices: \(error); retrying")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func listedServices(_ items: [Service]) {
+        changed { $0.replaceServices(items) }
+        servicesListed = true
+    }
+
+    func listedSlices(_ items: [EndpointSlice]) {
+        changed { $0.replaceSlices(items) }
+        slicesListed = true
+    }
+
+    func changed(_ body: (inout ServiceTracker) -> Void) {
+        body(&tracker)
+        if !tracker.dirty.isEmpty {
+            runner.changed()
+            signal.notify()
+        }
+    }
+
+    // MARK: - Sync loop
+
+    func syncLoop() async {
+        while !Task.isCancelled {
+            guard servicesListed && slicesListed else {
+                await signal.wait(until: .now + .milliseconds(200))
+                continue
+            }
+            switch runner.next(now: now) {
+            case .sync(let kind):
+                runner.started(now: now, kind: kind)
+                let ok = performSync(kind)
+                runner.finished(now: now, success: ok)
+                status.withLock { $0.healthy = runner.healthy(now: now) }
+            case .wait(let until):
+                await signal.wait(until: origin + until)
+            }
+        }
+    }
+
+    /// One sync of every family in use. Returns whether all succeeded.
+    func performSync(_ kind: SyncRunner.Kind) -> Bool {
+        let dirty = tracker.takeDirty()
+        var families: [IPFamily] = [.ipv4]
+        if syncers[.ipv6] != nil || tracker.uses(.ipv6) { families.append(.ipv6) }
+        var ok = true
+        for family in families {
+            let started = ContinuousClock.now
+            do {
+                let report = try sync(family, kind: kind, dirty: dirty)
+                record(report, seconds: (ContinuousClock.now - started).seconds, family: family)
+            } catch {
+                ok = false
+                logger.error("\(error); the previous rules stay in place, retrying with a full sync")
+                status.withLock { $0.metrics.syncFailures += 1 }
+            }
+        }
+        if !ok { tracker.restoreDirty(dirty) }
+        return ok
+    }
+
+    func sync(_ family: IPFamily, kind: SyncRunner.Kind, dirty: Set<ServiceName>) throws -> SyncReport {
+        let syncer = syncers[family] ?? TableSyncer(nft: nft, configuration: configuration.ruleset(family))
+        syncers[family] = syncer
+        var old = programmed[family] ?? [:]
+        var ports: [ServiceName: [ServicePortInfo]] = kind == .full ? [:] : old
+        var changed = dirty
+        var ruleset: ProxyRuleset
+        if kind == .full || rulesets[family] == nil {
+            for name in Set(tracker.services.keys) {
+                ports[name] = model(name, family)
+            }
+            ruleset = ProxyRuleset(configuration.ruleset(family), services: ports)
+            changed = Set(ports.keys).union(old.keys)
+        } else {
+            ruleset = rulesets[family] ?? ProxyRuleset(configuration.ruleset(family))
+            var queue = Array(dirty)
+            while let name = queue.popLast() {
+                ports[name] = model(name, family)
+                for other in ruleset.update(name, ports: ports[name]) where !changed.contains(other) {
+                    changed.insert(other)
+                    queue.append(other)
+                }
+            }
+        }
+        for w in ruleset.takeWarnings() { logger.warning("\(w)") }
+        rulesets[family] = ruleset
+        let report = try syncer.sync(ruleset, changed: changed, kind: kind)
+        if let conntrack {
+            let udp = changed.flatMap { StaleFlows.ports(before: old[$0] ?? [], after: ports[$0] ?? [], node: configuration.nodeName) }
+            if !udp.isEmpty {
+                do {
+                    let stale = StaleFlows.stale(try conntrack.entries(family: family), ports: udp)
+                    let deleted = try conntrack.delete(stale)
+                    if deleted > 0 { logger.info("deleted \(deleted) stale UDP conntrack entries") }
+                    status.withLock { $0.metrics.conntrackEntriesDeleted += UInt64(deleted) }
+                } catch {
+                    logger.warning("cleaning stale UDP conntrack entries: \(error)")
+                }
+            }
+        }
+        for name in changed { old[name] = ports[name] }
+        programmed[family] = old.filter { !$0.value.isEmpty }
+        return report
+    }
+
+    func model(_ name: ServiceName, _ family: IPFamily) -> [ServicePortInfo]? {
+        guard let result = tracker.model(name, family: family) else { return nil }
+        for w in result.warnings { logger.warning("\(w)") }
+        return result.ports
+    }
+
+    func record(_ report: SyncReport, seconds: Double, family: IPFamily) {
+        let services = programmed.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+        let endpoints = programmed.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.endpoints.count } } }
+        let (serviceChanges, endpointChanges) = (tracker.serviceChanges, tracker.endpointChanges)
+        status.withLock { s in
+            s.metrics.syncDuration.observe(seconds)
+            if report.kind == .full { s.metrics.fullSyncDuration.observe(seconds) } else { s.metrics.partialSyncDuration.observe(seconds) }
+            s.metrics.lastSyncTimestamp = Date().timeIntervalSince1970
+            s.metrics.chains = report.chains
+            s.metrics.rules = report.rules
+            s.metrics.elements = report.elements
+            s.metrics.services = services
+            s.metrics.endpoints = endpoints
+            s.metrics.serviceChanges = serviceChanges
+            s.metrics.endpointChanges = endpointChanges
+        }
+        if report.changes > 0 {
+            logger.info("\(report.kind.rawValue) sync of \(family.keyword) \(configuration.table): \(report.changes) changes in \(Int(seconds * 1000)) ms; \(report.chains) chains, \(report.rules) rules, \(report.elements) elements")
+        } else {
+            logger.debug("\(report.kind.rawValue) sync: nothing changed")
+        }
+    }
+
+    // MARK: - Cleanup
+
+    /// Deletes the proxy's tables (every family). Returns the tables removed.
+    public static func cleanup(table: String = "kube-proxy") throws -> [String] {
+        let nft = try NFTables.open()
+        var removed: [String] = []
+        for family in IPFamily.allCases {
+            let syncer = TableSyncer(nft: nft, configuration: RulesetConfiguration(family: family, table: table, nodeName: "", clusterCIDR: nil))
+            if try syncer.deleteTable() { removed.append("\(family.keyword) \(table)") }
+        }
+        return removed
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import KubeAPI
+import Logging
+import Netlink
+import Proxy
+import ServiceLifecycle
+import UnixSignals
+
+/// `kube-proxy`: programs Service VIPs and NodePorts for this node in nftables.
+@main
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+struct KubeProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kube-proxy",
+        abstract: "Makes every Service reachable by its ClusterIP and NodePort, through one nftables table.",
+        discussion: """
+            Join with the control plane's address, CA and node token:
+              sudo kube-proxy --apiserver https://HOST:6443 --ca-file ca.crt --token-file node-token --node-name node-1
+            or with a kubeconfig (--kubeconfig FILE).
+              sudo kube-proxy --dump      lists the Services as programmed in the kernel
+              sudo kube-proxy --cleanup   removes the proxy's tables
+            """)
+
+    @Option(help: "API server URL (https://HOST:6443).") var apiserver: String?
+    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
+    @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
+    @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?
+    @Option(name: .customLong("node-name"), help: "This node's name (default: the host name).") var nodeName: String?
+    @Option(name: .customLong("cluster-cidr"), help: "Pods' range; ClusterIP traffic from outside it is masqueraded (\"\" for none).")
+    var clusterCIDR = "10.244.0.0/16"
+    @Option(name: .customLong("healthz-bind-address"), help: "HOST:PORT for /healthz (and /metrics); \"\" to disable.")
+    var healthzBindAddress = "0.0.0.0:10256"
+    @Option(name: .customLong("metrics-bind-address"), help: "HOST:PORT for /metrics (default: the healthz address).")
+    var metricsBindAddress: String?
+    @Option(name: .customLong("min-sync-period"), help: "Shortest time between syncs (1s, 500ms).") var minSyncPeriod = "1s"
+    @Option(name: .customLong("sync-period"), help: "Longest time between syncs; also checks the table still exists.") var syncPeriod = "30s"
+    @Option(name: .customLong("full-sync-period"), help: "Time between full rewrites of the table.") var fullSyncPeriod = "1h"
+    @Flag(help: "Remove the proxy's nftables tables and exit.") var cleanup = false
+    @Flag(help: "Print the Services as programmed in the kernel (read back over netlink) and exit.") var dump = false
+    @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("benchmark"), help: .hidden) var benchmarkServices: Int?
+    @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
+    @Option(name: .customLong("benchmark-nft-file"), help: .hidden) var benchmarkNftFile: String?
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let table = "kube-proxy"
+        if let services = benchmarkServices {
+            // scripts/bench-proxy: only in a throwaway network namespace.
+            guard ProxyBenchmark.inNamedNetworkNamespace else {
+                throw ValidationError("--benchmark programs thousands of rules: run it in a throwaway named network namespace with `ip netns exec` (scripts/bench-proxy does)")
+            }
+            let figures = try ProxyBenchmark.run(services: services, endpoints: benchmarkEndpoints) { text in
+                if let path = benchmarkNftFile { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+            }
+            figures.lines.forEach { print($0) }
+            return
+        }
+        if cleanup {
+            let removed = try KubeProxy.cleanup(table: table)
+            print(removed.isEmpty ? "nothing to remove" : "removed table " + removed.joined(separator: ", table "))
+            return
+        }
+        if dump {
+            let nft = try NFTables.open()
+            var entries: [ServiceDump.Entry] = []
+            for family in IPFamily.allCases { entries += try ServiceDump.read(nft, family: family, table: table) }
+            print(ServiceDump.format(entries), terminator: "")
+            return
+        }
+        let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
+        var config: KubeConfig
+        if let kubeconfig {
+            config = try KubeConfig.load(path: kubeconfig)
+        } else {
+            guard let apiserver, let tokenFile else {
+                throw ValidationError("pass --apiserver, --token-file and --ca-file (or --kubeconfig)")
+            }
+            config = try KubeConfig(server: apiserver, tokenFile: tokenFile, caFile: caFile)
+            config.impersonateUser = "system:node:\(name)"
+        }
+        config.userAgent = "kube-proxy/v1.32.0 (swiftkube)"
+        var cidr: CIDR?
+        if !clusterCIDR.isEmpty {
+            guard let c = CIDR(clusterCIDR) else { throw ValidationError("--cluster-cidr \(clusterCIDR) is not a CIDR") }
+            cidr = c
+        }
+        let sync = SyncRunner.Settings(minInterval: try Self.duration(minSyncPeriod, "--min-sync-period"),
+                                       syncPeriod: try Self.duration(syncPeriod, "--sync-period"),
+                                       fullSyncPeriod: try Self.duration(fullSyncPeriod, "--full-sync-period"))
+        for address in [healthzBindAddress, metricsBindAddress ?? ""] where !address.isEmpty && StatusServer.parseAddress(address) == nil {
+            throw ValidationError("\(address) is not HOST:PORT")
+        }
+        let configuration = ProxyConfiguration(
+            nodeName: name, clusterCIDR: cidr, table: table, sync: sync,
+            healthzBindAddress: healthzBindAddress.isEmpty ? nil : healthzBindAddress, metricsBindAddress: metricsBindAddress)
+        let client = try KubeClient(config: config)
+        let logger = Logger(label: "kube-proxy")
+        let proxy: KubeProxy
+        do {
+            proxy = try KubeProxy(configuration: configuration, client: client, logger: logger)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        logger.info("kube-proxy for node \(name) (cluster CIDR \(cidr?.description ?? "none")), table ip \(table)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await proxy.run() }
+            group.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    logger.info("received \(signal); stopping (the rules stay in place)")
+                    return
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        await client.shutdown()
+    }
+
+    /// Parses `500ms`, `1s`, `2m`, `1h`.
+    static func duration(_ text: String, _ flag: String) throws -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let v = Double(text.dropLast(suffix.count)), v > 0 { return .milliseconds(Int64(v * scale * 1000)) }
+        }
+        throw ValidationError("\(flag) \(text) is not a duration like 500ms, 1s, 2m or 1h")
+    }
+}
