@@ -3,6 +3,9 @@ public import Logging
 public import NIOCore
 public import NIOHTTP1
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 public import NIOSSL
 
 /// An HTTPS/1.1 server on SwiftNIO that hands each request to an async
@@ -48,6 +51,34 @@ public final class HTTPServer: Sendable {
             }
         onBound(server.channel.localAddress?.port ?? port)
         logger.info("serving HTTPS on \(host):\(server.channel.localAddress?.port ?? port)")
+        try await withTaskCancellationHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    /// Serves plain HTTP (no TLS) on a Unix socket at `path`, created with
+    /// mode 0600 so only root reaches it (the kubelet's socket for nodectl),
+    /// until the task is cancelled; the socket file is removed at the end.
+    public func run(unixSocket path: String) async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 128)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        chmod(path, 0o600)
+        defer { unlink(path) }
+        logger.info("serving HTTP on unix:\(path)")
         try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in

@@ -133,3 +133,21 @@ struct GzipReader<Source: ByteReader>: ByteReader {
         return input.isEmpty
     }
 }
+
+/// Whole-file gzip decompression, for small files such as `/proc/config.gz`.
+public enum Gunzip {
+    /// The decompressed content of the gzip file at `path`, refusing more than `limit` bytes.
+    public static func file(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageError.io("open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var reader = try GzipReader(FileByteReader(fd: fd))
+        var out: [UInt8] = []
+        while true {
+            let chunk = try reader.read(max: 256 * 1024)
+            if chunk.isEmpty { return out }
+            out += chunk
+            if out.count > limit { throw ImageError.io("\(path) inflates to more than \(limit) bytes") }
+        }
+    }
+}

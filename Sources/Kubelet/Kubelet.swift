@@ -51,7 +51,8 @@ public final class Kubelet: Sendable {
         }
 
         let runtime = ContainerRuntime(root: c.runtimeRoot, logger: logger)
-        let containers = ContainerManager(runtime: runtime, images: images, logDirectory: c.podLogDirectory, logger: logger)
+        let metrics = KubeletMetrics()
+        let containers = ContainerManager(runtime: runtime, images: images, logDirectory: c.podLogDirectory, metrics: metrics, logger: logger)
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
@@ -62,24 +63,35 @@ public final class Kubelet: Sendable {
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
                                       dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf), logger: logger),
             containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
-            prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger)
+            prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
+            metrics: metrics)
         let pods = PodManager(context: context)
         await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
         // Static pods are known before the first API list, so a restarted
         // kubelet adopts their containers instead of removing them as orphans.
         let staticPods = c.staticPodPath.map { StaticPods(directory: $0, nodeName: c.nodeName, client: client, logger: logger) }
         if let staticPods { await pods.setStaticPods(staticPods.scan()) }
+        let stats = StatsProvider(nodeName: c.nodeName, rootDirectory: c.rootDirectory, logDirectory: c.podLogDirectory,
+                                  containers: containers, sandboxes: context.sandboxes, host: host)
         let certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
-            logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() }, logger: logger)
+            logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() },
+            stats: stats,
+            metrics: { Self.scrape(metrics, context: context) }, logger: logger)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await events.run() }
             group.addTask { await node.run() }
             group.addTask { await pods.run() }
+            group.addTask { await stats.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }
+            }
+            group.addTask {
+                // nodectl's socket is a convenience: without it the kubelet still runs.
+                do { try await server.run(unixSocket: c.socketPath) } catch { self.logger.error("kubelet API on \(c.socketPath): \(error)") }
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             }
             if let nodeNetwork {
                 group.addTask { await self.followNodeRoutes(nodeNetwork) }
@@ -93,6 +105,21 @@ public final class Kubelet: Sendable {
         events.stop()
         try? await http.shutdown()
         logger.info("kubelet stopped; pods keep running")
+    }
+
+    /// The kubelet's metrics with the running pod and container gauges brought up to date.
+    static func scrape(_ metrics: KubeletMetrics, context: KubeletContext) -> [UInt8] {
+        var states: [String: Int] = [:]
+        for container in context.containers.all().values.joined() {
+            switch container.state {
+            case .running: states["running", default: 0] += 1
+            case .created: states["created", default: 0] += 1
+            case .exited: states["exited", default: 0] += 1
+            case .unknown: states["unknown", default: 0] += 1
+            }
+        }
+        metrics.setRunning(pods: context.sandboxes.all().count, containers: states)
+        return metrics.render()
     }
 
     /// Routes to other nodes' podCIDRs through their InternalIPs (host-gw).

@@ -48,4 +48,6 @@ public struct KubeletConfiguration: Sendable {
     public var runtimeRoot: String { rootDirectory + "/runtime" }
     public var imageRoot: String { rootDirectory + "/images" }
     public var ipamDirectory: String { rootDirectory + "/ipam" }
+    /// The root-only Unix socket nodectl talks to.
+    public var socketPath: String { rootDirectory + "/kubelet.sock" }
 }

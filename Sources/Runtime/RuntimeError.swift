@@ -69,3 +69,18 @@ extension RuntimeError {
         return .other("\(error)")
     }
 }
+
+extension RuntimeError {
+    /// The status a shell gives a command it could not start, for errors
+    /// from looking up or executing a process's `args[0]`: 127 when it does
+    /// not exist, 126 when it exists but cannot run; nil for other errors.
+    /// `kubectl exec` and `nodectl exec` exit with it, as users expect.
+    public var commandExitCode: Int32? {
+        let text = description
+        guard text.contains("exec: \"") else { return nil }
+        let rest = text
+        if rest.contains("executable file not found") || rest.contains("No such file or directory") { return 127 }
+        if rest.contains("permission denied") || rest.contains("Permission denied") || rest.contains("is a directory") { return 126 }
+        return nil
+    }
+}

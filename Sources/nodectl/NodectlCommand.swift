@@ -1,106 +1,55 @@
 import ArgumentParser
 import Images
+import Kubelet
 import Runtime
 import Foundation
 
-/// `nodectl`: crictl-style tools for this node.
-struct NodectlCommand: ParsableCommand {
+/// `nodectl`: crictl's verbs for this node. It reads the kubelet's state
+/// under `--root-dir` and drives the runtime directly, so it works when the
+/// kubelet (or the whole control plane) is down; where the kubelet is up it
+/// also asks it over its root-only socket (`ROOT/kubelet.sock`).
+struct NodectlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nodectl",
-        abstract: "Inspect and manage what runs on this node (images, pods, containers).",
-        subcommands: [ImportCommand.self, ImagesCommand.self, RmiCommand.self])
-
-    @OptionGroup var node: NodeOptions
+        abstract: "Inspect and debug what runs on this node: pods, containers, images, logs, exec, stats.",
+        version: NodeVersion.text,
+        subcommands: [
+            PodsCommand.self, PsCommand.self, InspectCommand.self, InspectPodCommand.self, LogsCommand.self,
+            ExecCommand.self, AttachCommand.self, PortForwardCommand.self, StatsCommand.self, PodStatsCommand.self,
+            StopCommand.self, StopPodCommand.self, RmCommand.self, RmPodCommand.self,
+            ImagesCommand.self, ImportCommand.self, RmiCommand.self, InfoCommand.self, VersionCommand.self, DoctorCommand.self,
+        ])
 }
 
 /// Options every command shares.
 struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("root-dir"), help: "The kubelet's root directory.") var rootDir = "/var/lib/kubelet"
+    @Option(name: .customLong("pod-log-dir"), help: "The kubelet's pod log directory.") var podLogDir = "/var/log/pods"
 
     var images: ImageStore { ImageStore(root: rootDir + "/images") }
+    var inventory: NodeInventory { NodeInventory(rootDirectory: rootDir) }
+    var socket: KubeletSocket { KubeletSocket(path: rootDir + "/kubelet.sock") }
 }
 
-struct ImportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import",
-        abstract: "Import images from an OCI image layout directory (or a tar of one) into the node's store.",
-        discussion: "LAYOUT[:TAG] picks the manifest tagged TAG (org.opencontainers.image.ref.name); --name sets the image name.")
-    @OptionGroup var node: NodeOptions
-    @Argument(help: "OCI layout directory or tarball, optionally :TAG.") var layout: String
-    @Option(help: "Image reference to store it as (e.g. busybox:1.35, or busybox to take each tag from the layout).") var name: String?
+/// `-o table|json|yaml` and `-q`.
+struct OutputOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: "Output format: table, json or yaml.") var output = "table"
+    @Flag(name: [.short, .long], help: "Only print ids.") var quiet = false
 
-    func run() throws {
-        var path = layout
-        var tag: String?
-        if !FileIO.exists(path), let colon = path.lastIndex(of: ":") {
-            tag = String(path[path.index(after: colon)...])
-            path = String(path[..<colon])
-        }
-        do {
-            for image in try node.images.importLayout(at: path, tag: tag, name: name) {
-                print("imported \(image.names.map { (try? ImageReference(parsing: $0).familiar) ?? $0 }.joined(separator: ", ")) \(image.id.short)")
-            }
-        } catch let error as ImageError {
-            throw ValidationError(error.description)
-        }
+    func validate() throws {
+        guard ["table", "json", "yaml"].contains(output) else { throw ValidationError("-o must be table, json or yaml, not \"\(output)\"") }
     }
 }
 
-struct ImagesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "images", abstract: "List the node's images.")
-    @OptionGroup var node: NodeOptions
-    @Flag(name: [.short, .long], help: "Only image ids.") var quiet = false
-    @Flag(help: "Show digests.") var digests = false
-    @Option(name: [.short, .customLong("output")], help: "table or json.") var output = "table"
-
-    func run() throws {
-        let images = try node.images.list()
-        if quiet {
-            for i in images { print(i.id.description) }
-            return
-        }
-        if output == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(images), as: UTF8.self))
-            return
-        }
-        var rows = [["IMAGE", "TAG"] + (digests ? ["DIGEST"] : []) + ["IMAGE ID", "SIZE"]]
-        for image in images {
-            for name in image.names {
-                guard let ref = try? ImageReference(parsing: name) else { continue }
-                let repo = ref.familiar.split(separator: ":").first.map(String.init) ?? ref.familiar
-                rows.append([repo, ref.tag ?? "<none>"] + (digests ? [image.manifestDigest.description] : [])
-                            + [image.id.short, Self.size(image.size)])
-            }
-        }
-        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        for row in rows {
-            print(row.enumerated().map { i, c in i == row.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count + 3) }.joined())
-        }
-    }
-
-    static func size(_ bytes: Int64) -> String {
-        let b = Double(bytes)
-        if bytes >= 1 << 30 { return String(format: "%.1fGB", b / 1_073_741_824) }
-        if bytes >= 1 << 20 { return String(format: "%.1fMB", b / 1_048_576) }
-        return String(format: "%.1fkB", b / 1024)
-    }
-}
-
-struct RmiCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rmi", abstract: "Remove images.")
-    @OptionGroup var node: NodeOptions
-    @Argument(help: "Image references or ids.") var images: [String]
-
-    func run() throws {
-        for ref in images {
-            do {
-                try node.images.remove(ref)
-                print("Deleted: \(ref)")
-            } catch let error as ImageError {
-                throw ValidationError(error.description)
-            }
-        }
+/// Turns library errors into ArgumentParser's, which print "Error: …" and exit 1.
+func reporting<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw ValidationError("\(error)")
     }
 }

@@ -17,13 +17,19 @@ public struct ContainerManager: Sendable {
     /// Root of pod logs (`/var/log/pods`).
     public let logDirectory: String
     let logger: Logger
+    let metrics: KubeletMetrics?
 
-    public init(runtime: ContainerRuntime, images: ImageStore, logDirectory: String, logger: Logger = Logger(label: "kubelet.containers")) {
+    public init(runtime: ContainerRuntime, images: ImageStore, logDirectory: String, metrics: KubeletMetrics? = nil,
+                logger: Logger = Logger(label: "kubelet.containers")) {
+        self.metrics = metrics
         self.runtime = runtime
         self.images = images
         self.logDirectory = logDirectory
         self.logger = logger
     }
+
+    /// The annotation holding a container's CRI log file (for nodectl logs).
+    public static let logPathAnnotation = "io.kubernetes.container.logpath"
 
     public static func containerID(podUID: String, name: String, attempt: Int) -> String {
         "k8s-\(podUID)-\(name)-\(attempt)"
@@ -81,17 +87,18 @@ public struct ContainerManager: Sendable {
             let terminationLog = dir + "/termination-log"
             try LinuxMountSyscalls().createFile(terminationLog, mode: 0o666)
             chmod(terminationLog, 0o666)
-            let spec = try ContainerSpecBuilder().build(ContainerSpecBuilder.Input(
+            var spec = try ContainerSpecBuilder().build(ContainerSpecBuilder.Input(
                 pod: r.pod, container: r.container, containerID: id, attempt: r.attempt, isInit: r.isInit, image: image,
                 rootfs: rootfs, environment: r.environment, mounts: r.mounts, sandbox: r.sandbox, terminationLog: terminationLog,
                 sharedPIDNamespace: r.sharedPIDNamespace, passwd: (try? FileIO.read(rootfs + "/etc/passwd")) ?? "",
                 group: (try? FileIO.read(rootfs + "/etc/group")) ?? "", memoryCapacity: r.memoryCapacity, pidsLimit: r.pidsLimit))
+            let log = logPath(r.pod, container: name, attempt: r.attempt)
+            spec.annotations?[ContainerManager.logPathAnnotation] = log
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try FileIO.writeAtomically(dir + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
-            let log = logPath(r.pod, container: name, attempt: r.attempt)
             try FileIO.makeDirectories(String(log[..<(log.lastIndex(of: "/") ?? log.endIndex)]), mode: 0o755)
-            _ = try runtime.createMonitored(id: id, bundle: dir, logPath: log)
+            _ = try timed("create_container") { try runtime.createMonitored(id: id, bundle: dir, logPath: log) }
             return id
         } catch {
             try? runtime.delete(id: id, force: true)
@@ -102,7 +109,7 @@ public struct ContainerManager: Sendable {
 
     /// Starts a created container and records when.
     public func start(_ id: String) throws {
-        try runtime.start(id: id)
+        try timed("start_container") { try runtime.start(id: id) }
         if let record = try? runtime.record(id: id) {
             let now = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
             try? FileIO.writeAtomically(record.bundle + "/started", Array(now.utf8), mode: 0o600)
@@ -111,7 +118,7 @@ public struct ContainerManager: Sendable {
 
     /// The pod's containers as the runtime knows them.
     public func observe(podUID: String) -> [ObservedContainer] {
-        runtime.list().compactMap { state -> ObservedContainer? in
+        runtime.list(idPrefix: "k8s-\(podUID)-").compactMap { state -> ObservedContainer? in
             guard let a = state.annotations, a["io.kubernetes.pod.uid"] == podUID else { return nil }
             return observed(state)
         }
@@ -146,6 +153,11 @@ public struct ContainerManager: Sendable {
                                  image: a["io.kubernetes.container.image"] ?? "", pid: state.pid, terminationMessage: message)
     }
 
+    func timed<T>(_ operation: String, _ body: () throws -> T) rethrows -> T {
+        guard let metrics else { return try body() }
+        return try metrics.timed(operation, body)
+    }
+
     /// Sends `signal` to the container's process.
     public func signal(_ id: String, _ signal: Int32) throws {
         try runtime.kill(id: id, signal: signal, all: false)
@@ -154,6 +166,8 @@ public struct ContainerManager: Sendable {
     /// Stops a container: `signal` (SIGTERM), then SIGKILL after `grace` seconds.
     public func stop(_ id: String, grace: Double, signal: Int32 = 15) async {
         guard let state = try? runtime.state(id: id), state.status == .running || state.status == .paused || state.status == .created else { return }
+        let start = Monotonic.now()
+        defer { metrics?.runtimeOperation("stop_container", seconds: Monotonic.now() - start, failed: false) }
         try? runtime.kill(id: id, signal: signal, all: false)
         let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
         while ContinuousClock.now < deadline {
@@ -172,7 +186,7 @@ public struct ContainerManager: Sendable {
     public func remove(_ id: String) throws {
         let bundle = (try? runtime.record(id: id))?.bundle
         do {
-            try runtime.delete(id: id, force: true)
+            try timed("remove_container") { try runtime.delete(id: id, force: true) }
         } catch RuntimeError.containerNotFound(_) {}
         if let bundle {
             try ContainerRootfs.remove(in: bundle)

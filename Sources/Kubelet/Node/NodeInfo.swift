@@ -58,8 +58,8 @@ public enum NodeInfo {
         try KubeCodec.decode(NodeSystemInfo.self, from: JSONValue.object([
             "machineID": .string(machineID), "systemUUID": .string(machineID), "bootID": .string(bootID),
             "kernelVersion": .string(kernelVersion), "osImage": .string(osImage),
-            "containerRuntimeVersion": .string("swiftrun://0.1.0"), "kubeletVersion": .string("v1.32.0"),
-            "kubeProxyVersion": .string("v1.32.0"), "operatingSystem": .string("linux"),
+            "containerRuntimeVersion": .string(NodeVersion.nodeRuntimeVersion), "kubeletVersion": .string(NodeVersion.kubelet),
+            "kubeProxyVersion": .string(NodeVersion.kubelet), "operatingSystem": .string("linux"),
             "architecture": .string(Platform.architectureName),
         ]))
     }

@@ -17,6 +17,8 @@ public struct KubeletContext: Sendable {
     public var events: EventRecorder
     public var images: ImageStore
     public var logger: Logger
+    /// The kubelet's Prometheus metrics.
+    public var metrics: KubeletMetrics
     /// How often a worker re-checks its pod without being woken.
     public var resyncInterval: Duration
     /// configMap/secret volumes are refreshed this often.
@@ -25,7 +27,7 @@ public struct KubeletContext: Sendable {
     public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
                 sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
                 status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
-                resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30) {
+                metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30) {
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
@@ -39,6 +41,7 @@ public struct KubeletContext: Sendable {
         self.events = events
         self.images = images
         self.logger = logger
+        self.metrics = metrics
         self.resyncInterval = resyncInterval
         self.volumeRefreshSeconds = volumeRefreshSeconds
     }

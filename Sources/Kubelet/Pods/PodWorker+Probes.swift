@@ -36,6 +36,8 @@ extension PodWorker {
             guard let spec else { continue }
             let result = await context.prober.run(spec, container: c, containerID: container.id, podIP: sandbox?.ip)
             let transition = state.record(result, at: Self.now())
+            context.metrics.probe(kind: kind.rawValue.capitalized, result: result == .success ? "successful" : "failed", pod: pod.metadata.name ?? "",
+                                  namespace: pod.metadata.namespace ?? "", container: name)
             probes[name]?[kind] = state
             if case .failure(let message) = result {
                 let label = kind == .startup ? "Startup" : kind == .liveness ? "Liveness" : "Readiness"

@@ -71,11 +71,13 @@ public actor PodWorker {
     /// Runs until the pod is terminated and cleaned up.
     public func run() async {
         while phase != .terminated && !Task.isCancelled {
+            let start = Monotonic.now()
             do {
                 try await sync()
             } catch {
                 logger.warning("pod \(name): \(error)")
             }
+            context.metrics.podWorker(phase == .syncing ? "sync" : "terminate", seconds: Monotonic.now() - start)
             if phase == .terminated { break }
             await waitForWake()
         }

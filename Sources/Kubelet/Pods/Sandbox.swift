@@ -19,6 +19,8 @@ public struct Sandbox: Codable, Sendable, Equatable {
     public var hostname: String
     /// RFC 3339 creation time (the pod's startTime).
     public var created: String
+    /// The pod's labels when the sandbox was made (for nodectl's filters).
+    public var labels: [String: String]?
 
     public init(podUID: String, name: String, namespace: String, directory: String, pinned: [NamespaceKind: String],
                 hostNetwork: Bool, hostIPC: Bool, hostPID: Bool, ip: String?, cgroupParent: String, hostname: String, created: String) {

@@ -69,6 +69,7 @@ public struct SandboxManager: Sendable {
                               directory: dir, pinned: [:], hostNetwork: hostNetwork, hostIPC: hostIPC, hostPID: hostPID, ip: nil,
                               cgroupParent: PodCgroups.podPath(uid: uid, qos: qos), hostname: hostname,
                               created: Date().formatted(Date.ISO8601FormatStyle()))
+        sandbox.labels = pod.metadata.labels
         do {
             let host = try CgroupHost.detect()
             let paths = try CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:])

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import Foundation
 public import KubeAPI
 import Runtime
@@ -84,61 +81,10 @@ public struct ContainerLogs: Sendable {
     /// Writes the log (and, when following, what is appended) to `write`.
     public func stream(_ r: Request, write: @Sendable ([UInt8]) async throws -> Void) async throws {
         let (path, running, id) = try await locate(r)
-        let reader = CRILogReader()
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        var offset: off_t = 0
-        var text = ""
-        if fd >= 0 {
-            let bytes = (try? FileIO.readAll(fd: fd)) ?? []
-            offset = off_t(bytes.count)
-            // Only complete records; a half-written line is read again later.
-            if let lastNewline = bytes.lastIndex(of: 10) {
-                text = String(decoding: bytes[...lastNewline], as: UTF8.self)
-                offset = off_t(lastNewline + 1)
-            } else {
-                offset = 0
-            }
-        }
-        defer { if fd >= 0 { close(fd) } }
-        var written = 0
-        let initial = reader.render(text, r.options)
-        if !initial.isEmpty {
-            try await write(Array(initial.utf8))
-            written += initial.utf8.count
-        }
-        guard r.follow, running, let id else { return }
-        var following = r.options
-        following.tailLines = nil
-        var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var descriptor = fd
-        while !Task.isCancelled {
-            if descriptor < 0 { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
-            var got = 0
-            if descriptor >= 0 {
-                got = pread(descriptor, &buffer, buffer.count, offset)
-                if got > 0 {
-                    offset += off_t(got)
-                    pending += buffer[0..<got]
-                    if let last = pending.lastIndex(of: 10) {
-                        var chunk = reader.render(String(decoding: pending[...last], as: UTF8.self), following)
-                        pending.removeSubrange(...last)
-                        if let limit = r.options.limitBytes {
-                            chunk = String(decoding: Array(chunk.utf8).prefix(max(0, limit - written)), as: UTF8.self)
-                        }
-                        if !chunk.isEmpty {
-                            try await write(Array(chunk.utf8))
-                            written += chunk.utf8.count
-                        }
-                        if let limit = r.options.limitBytes, written >= limit { break }
-                    }
-                    continue
-                }
-            }
-            if (try? containers.runtime.state(id: id).status) != .running { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        if descriptor >= 0 && descriptor != fd { close(descriptor) }
+        let runtime = containers.runtime
+        try await LogFollower.stream(path: path, options: r.options, follow: r.follow && running && id != nil,
+                                     isRunning: { id.map { (try? runtime.state(id: $0).status) == .running } ?? false },
+                                     write: write)
     }
 }
 

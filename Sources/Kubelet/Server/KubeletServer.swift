@@ -14,15 +14,21 @@ public import Logging
 ///     GET /healthz                                  ok
 ///     GET /pods                                     PodList of this node's pods
 ///     GET /containerLogs/NS/POD/CONTAINER?…         the container's log (follow, tailLines, …)
+///     GET /stats/summary                            node, pod and container usage (stats/v1alpha1)
+///     GET /metrics/resource                         the same as Prometheus samples
+///     GET /metrics                                  the kubelet's own metrics
 public struct KubeletServer: Sendable {
     public let port: Int
     let logs: ContainerLogs
     let pods: @Sendable () async -> [Pod]
+    let stats: StatsProvider?
+    let metrics: (@Sendable () async -> [UInt8])?
     let tls: NIOSSLContext
     let logger: Logger
 
     public init(port: Int, certificatePEM: String, keyPEM: String, clientCAPEM: String?, logs: ContainerLogs,
-                pods: @escaping @Sendable () async -> [Pod], logger: Logger) throws {
+                pods: @escaping @Sendable () async -> [Pod], stats: StatsProvider? = nil,
+                metrics: (@Sendable () async -> [UInt8])? = nil, logger: Logger) throws {
         var config = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
@@ -34,6 +40,8 @@ public struct KubeletServer: Sendable {
         self.port = port
         self.logs = logs
         self.pods = pods
+        self.stats = stats
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -43,6 +51,15 @@ public struct KubeletServer: Sendable {
             await self.handle(request)
         }
         try await server.run()
+    }
+
+    /// Serves the same API as plain HTTP on a root-only Unix socket (what
+    /// `nodectl` talks to on the node), until cancelled.
+    public func run(unixSocket path: String) async throws {
+        let server = HTTPServer(host: "", port: 0, tls: tls, maxBodyBytes: 64 * 1024, logger: logger) { request in
+            await self.handle(request)
+        }
+        try await server.run(unixSocket: path)
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
@@ -55,6 +72,15 @@ public struct KubeletServer: Sendable {
             let items = await pods().map { KubeCodec.encodeObject($0) }
             let list: JSONValue = .object(["kind": .string("PodList"), "apiVersion": .string("v1"), "metadata": .object([:]), "items": .array(items)])
             return .jsonBytes(JSONWriter.bytes(list))
+        case "stats" where parts.count == 2 && parts[1] == "summary":
+            guard let stats else { return .text("404 page not found\n", status: .notFound) }
+            return .json(await stats.summary())
+        case "metrics" where parts.count == 2 && parts[1] == "resource":
+            guard let stats else { return .text("404 page not found\n", status: .notFound) }
+            return .text(ResourceMetrics.render(await stats.summary()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case "metrics" where parts.count == 1:
+            guard let metrics else { return .text("404 page not found\n", status: .notFound) }
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: .bytes(await metrics()))
         case "containerLogs" where parts.count == 4:
             do {
                 let r = try ContainerLogs.Request(namespace: parts[1], pod: parts[2], container: parts[3], query: request.query)

@@ -181,8 +181,13 @@ public struct VolumeManager: Sendable {
 
     /// Unmounts memory-backed emptyDirs and removes the pod's volume directories.
     public func tearDown(_ sandbox: Sandbox) throws {
+        try Self.tearDown(sandbox)
+    }
+
+    /// Unmounts and removes a sandbox's volumes (needs no API access).
+    public static func tearDown(_ sandbox: Sandbox) throws {
         let base = sandbox.volumesDirectory
-        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where isMountPoint(dir) {
+        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where ContainerRootfsMounts.isMountPoint(dir) {
             try LinuxMountSyscalls().unmount(dir, detach: true)
         }
         try FileIO.removeTree(base)

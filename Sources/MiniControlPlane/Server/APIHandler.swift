@@ -17,6 +17,8 @@ final class APIHandler: Sendable {
     let bookmarkInterval: Duration
     /// Reaches kubelets for `pods/NAME/log`.
     let kubelets: KubeletProxy?
+    /// metrics.k8s.io from the kubelets' summaries.
+    let nodeMetrics: NodeMetricsAPI?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
@@ -24,6 +26,7 @@ final class APIHandler: Sendable {
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, readiness: @escaping @Sendable () async -> Bool) {
         self.bookmarkInterval = bookmarkInterval
         self.kubelets = kubelets
+        self.nodeMetrics = kubelets.map { NodeMetricsAPI(kubelets: $0, registry: registry, logger: logger) }
         self.registry = registry
         self.authenticator = authenticator
         self.metrics = metrics
@@ -109,6 +112,11 @@ final class APIHandler: Sendable {
                 resource = "selfsubjectaccessreviews"
                 verb = "create"
                 return AccessReview.handle(req, segs: segs, user: user)
+            }
+            if group == NodeMetricsAPI.group, let nodeMetrics {
+                resource = segs.count > 3 ? segs[segs.count > 5 ? 5 : 3] : ""
+                verb = "get"
+                return await nodeMetrics.handle(req, segs: segs, user: user)
             }
             guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }

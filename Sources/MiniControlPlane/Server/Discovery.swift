@@ -22,7 +22,7 @@ enum Discovery {
         ["kind": "APIGroupList", "apiVersion": "v1",
          "groups": .array((ResourceCatalog.groups + [AccessReview.group]).map { g in
              ["name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
-         })]
+         } + [NodeMetricsAPI.groupListEntry])]
     }
 
     /// Subresources as (name, kind, group, version, verbs).
@@ -87,7 +87,7 @@ enum Discovery {
             return ["metadata": ["name": .string(g), "creationTimestamp": .null],
                     "versions": [["version": "v1", "resources": .array(resources), "freshness": "Current"]]]
         }
-        let all = core ? items : items + [AccessReview.aggregatedGroup]
+        let all = core ? items : items + [AccessReview.aggregatedGroup, NodeMetricsAPI.aggregatedGroup]
         return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(all)]
     }
 

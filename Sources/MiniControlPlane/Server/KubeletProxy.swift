@@ -30,8 +30,9 @@ final class KubeletProxy: Sendable {
 
     static let passThrough = ["follow", "previous", "sinceSeconds", "sinceTime", "timestamps", "tailLines", "limitBytes"]
 
-    /// The kubelet URL for a pod's container log.
-    static func logURL(pod: JSONValue, node: JSONValue, container: String, query: [String: [String]]) -> String? {
+    /// `https://ADDRESS:PORT` of a node's kubelet: its InternalIP (else
+    /// ExternalIP, else Hostname) and the port it registered.
+    static func baseURL(node: JSONValue) -> String? {
         let addresses = node[path: ["status", "addresses"]]?.arrayValue ?? []
         let address = ["InternalIP", "ExternalIP", "Hostname"].lazy.compactMap { t in
             addresses.first { $0["type"]?.stringValue == t }?["address"]?.stringValue
@@ -39,9 +40,15 @@ final class KubeletProxy: Sendable {
         guard let address else { return nil }
         let port = node[path: ["status", "daemonEndpoints", "kubeletEndpoint", "Port"]]?.intValue ?? 10250
         let host = address.contains(":") ? "[\(address)]" : address
+        return "https://\(host):\(port)"
+    }
+
+    /// The kubelet URL for a pod's container log.
+    static func logURL(pod: JSONValue, node: JSONValue, container: String, query: [String: [String]]) -> String? {
+        guard let base = baseURL(node: node) else { return nil }
         let ns = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
         let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
-        var url = "https://\(host):\(port)/containerLogs/\(ns)/\(name)/\(container)"
+        var url = "\(base)/containerLogs/\(ns)/\(name)/\(container)"
         let params = passThrough.compactMap { k in query[k]?.first.map { "\(k)=\($0.addingPercentEncodingForQuery)" } }
         if !params.isEmpty { url += "?" + params.joined(separator: "&") }
         return url

@@ -40,6 +40,12 @@ public struct ContainerRuntime: Sendable {
         store.ids().compactMap { try? state(id: $0) }
     }
 
+    /// The state of the containers whose id starts with `prefix` (only
+    /// their records are read).
+    public func list(idPrefix prefix: String) -> [OCIState] {
+        store.ids().filter { $0.hasPrefix(prefix) }.compactMap { try? state(id: $0) }
+    }
+
     /// The record as persisted (for the kubelet and nodectl).
     public func record(id: String) throws -> ContainerRecord {
         try store.load(id)

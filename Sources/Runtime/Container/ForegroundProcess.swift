@@ -20,7 +20,9 @@ public final class ForegroundProcess {
         var all = sigset_t()
         sigfillset(&all)
         sigprocmask(SIG_BLOCK, &all, &savedMask)
-        signalFD = try sys("signalfd") { signalfd(-1, &all, Int32(SFD_CLOEXEC)) }
+        // Non-blocking: in a threaded program another thread (one waiting in
+        // sigsuspend) can take a signal between our poll and read.
+        signalFD = try sys("signalfd") { signalfd(-1, &all, Int32(SFD_CLOEXEC) | Int32(SFD_NONBLOCK)) }
         try sys("prctl(PR_SET_CHILD_SUBREAPER)") { swr_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
     }
 
@@ -70,10 +72,16 @@ public final class ForegroundProcess {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             if let master, masterOpen { fds.append(pollfd(fd: master, events: Int16(POLLIN), revents: 0)) }
             if let _ = master, stdinOpen { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
-            let timeout: Int32 = result == nil ? -1 : 100
+            // A SIGCHLD can go to a thread of the process that does not block it
+            // (threads made before ours blocked signals), so reap on a timer too.
+            let timeout: Int32 = result == nil ? 200 : 100
             let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno == EINTR { continue }
-            if n == 0 && result != nil { break }
+            if n == 0 {
+                if result != nil { break }
+                result = reap(pid)
+                continue
+            }
             for p in fds where p.revents != 0 {
                 if p.fd == signalFD {
                     if let status = handleSignal(pid: pid, master: master) { result = status }
@@ -90,6 +98,18 @@ public final class ForegroundProcess {
         return result ?? ExitStatus(code: 0)
     }
 
+    /// Reaps every exited child (we are a subreaper); returns `pid`'s status if it was among them.
+    func reap(_ pid: Int32) -> ExitStatus? {
+        var exited: ExitStatus?
+        while true {
+            var status: Int32 = 0
+            let reaped = waitpid(-1, &status, WNOHANG)
+            if reaped <= 0 { break }
+            if reaped == pid { exited = ExitStatus(waitStatus: status) }
+        }
+        return exited
+    }
+
     /// Reads one signal; returns the exit status once `pid` has been reaped.
     func handleSignal(pid: Int32, master: Int32?) -> ExitStatus? {
         var info = signalfd_siginfo()
@@ -98,14 +118,7 @@ public final class ForegroundProcess {
         let signal = Int32(info.ssi_signo)
         switch signal {
         case SIGCHLD:
-            var exited: ExitStatus?
-            while true {
-                var status: Int32 = 0
-                let reaped = waitpid(-1, &status, WNOHANG)
-                if reaped <= 0 { break }
-                if reaped == pid { exited = ExitStatus(waitStatus: status) }
-            }
-            return exited
+            return reap(pid)
         case SIGWINCH:
             if let master {
                 var rows: UInt16 = 0, cols: UInt16 = 0

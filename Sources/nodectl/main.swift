@@ -1,4 +1,0 @@
-import Runtime
-
-ContainerInit.runIfRequested()
-NodectlCommand.main()
