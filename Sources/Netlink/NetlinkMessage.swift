@@ -23,50 +23,93 @@ public struct NetlinkMessage: Sendable, Equatable {
 
     /// Appends raw bytes (a family header), padded to 4 bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        payload += bytes
+        payload.append(contentsOf: bytes)
         pad()
     }
 
     mutating func pad() {
-        while payload.count % 4 != 0 { payload.append(0) }
+        let extra = payload.count & 3
+        if extra != 0 { payload.append(contentsOf: repeatElement(0, count: 4 - extra)) }
+    }
+
+    // The appenders below write straight into `payload`: a full sync of
+    // kube-proxy encodes hundreds of thousands of messages, and temporary
+    // arrays per attribute cost more than the rest of the encoding.
+
+    /// Appends an attribute header (nlattr: length, type).
+    mutating func header(length: Int, type: UInt16) {
+        let l = UInt16(truncatingIfNeeded: length)
+        payload.append(UInt8(truncatingIfNeeded: l))
+        payload.append(UInt8(truncatingIfNeeded: l >> 8))
+        payload.append(UInt8(truncatingIfNeeded: type))
+        payload.append(UInt8(truncatingIfNeeded: type >> 8))
     }
 
     /// Appends an attribute with raw data.
     public mutating func attribute(_ type: UInt16, _ data: [UInt8]) {
-        let length = UInt16(4 + data.count)
-        payload += length.littleEndianBytes + type.littleEndianBytes + data
+        header(length: 4 + data.count, type: type)
+        payload.append(contentsOf: data)
         pad()
     }
 
     public mutating func attribute(_ type: UInt16, string: String) {
-        attribute(type, Array(string.utf8) + [0])
+        let utf8 = string.utf8
+        header(length: 4 + utf8.count + 1, type: type)
+        payload.append(contentsOf: utf8)
+        payload.append(0)
+        pad()
     }
 
     public mutating func attribute(_ type: UInt16, u8: UInt8) { attribute(type, [u8]) }
     public mutating func attribute(_ type: UInt16, u16: UInt16) { attribute(type, u16.littleEndianBytes) }
-    public mutating func attribute(_ type: UInt16, u32: UInt32) { attribute(type, u32.littleEndianBytes) }
+    public mutating func attribute(_ type: UInt16, u32: UInt32) {
+        header(length: 8, type: type)
+        append32(u32.littleEndian)
+    }
     public mutating func attribute(_ type: UInt16, u64: UInt64) { attribute(type, u64.littleEndianBytes) }
     /// Network byte order (nf_tables uses big-endian for most numbers).
-    public mutating func attribute(_ type: UInt16, be32: UInt32) { attribute(type, be32.bigEndianBytes) }
+    public mutating func attribute(_ type: UInt16, be32: UInt32) {
+        header(length: 8, type: type)
+        append32(be32.bigEndian)
+    }
     public mutating func attribute(_ type: UInt16, be64: UInt64) { attribute(type, be64.bigEndianBytes) }
+
+    /// Appends the four bytes of `value` as they lie in memory.
+    mutating func append32(_ value: UInt32) {
+        withUnsafeBytes(of: value) { payload.append(contentsOf: $0) }
+    }
 
     /// Appends a nested attribute whose contents `body` builds. `flagNested`
     /// sets NLA_F_NESTED, which nf_tables requires.
     public mutating func nested(_ type: UInt16, flagNested: Bool = false, _ body: (inout NetlinkMessage) -> Void) {
         let start = payload.count
-        payload += [0, 0, 0, 0]
+        payload.append(contentsOf: repeatElement(0, count: 4))
         body(&self)
-        let length = UInt16(payload.count - start)
+        let length = UInt16(truncatingIfNeeded: payload.count - start)
         let t = flagNested ? type | 0x8000 : type
-        payload.replaceSubrange(start..<(start + 4), with: length.littleEndianBytes + t.littleEndianBytes)
+        payload[start] = UInt8(truncatingIfNeeded: length)
+        payload[start + 1] = UInt8(truncatingIfNeeded: length >> 8)
+        payload[start + 2] = UInt8(truncatingIfNeeded: t)
+        payload[start + 3] = UInt8(truncatingIfNeeded: t >> 8)
         pad()
     }
 
     /// The complete message with its nlmsghdr.
     public func serialized(sequence: UInt32, portID: UInt32 = 0) -> [UInt8] {
-        let length = UInt32(16 + payload.count)
-        return length.littleEndianBytes + type.littleEndianBytes + flags.rawValue.littleEndianBytes
-            + sequence.littleEndianBytes + portID.littleEndianBytes + payload
+        var out: [UInt8] = []
+        serialize(into: &out, sequence: sequence, portID: portID)
+        return out
+    }
+
+    /// Appends the complete message with its nlmsghdr to `out`.
+    public func serialize(into out: inout [UInt8], sequence: UInt32, portID: UInt32 = 0) {
+        out.reserveCapacity(out.count + 16 + payload.count)
+        withUnsafeBytes(of: UInt32(16 + payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: type.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: flags.rawValue.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: portID.littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: payload)
     }
 }
 

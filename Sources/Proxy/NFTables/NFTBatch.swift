@@ -16,9 +16,14 @@ public struct NFTBatch: Sendable {
     public private(set) var messages: [NetlinkMessage] = []
     var nextSetID: UInt32 = 1
 
+    /// `add rule ip TABLE ` (summaries are built for every message, so the
+    /// constant part is built once).
+    let addRulePrefix: String
+
     public init(family: NFT.Family, table: String) {
         self.family = family
         self.table = table
+        self.addRulePrefix = "add rule \(family.keyword) \(table) "
     }
 
     /// Number of changes (without the begin/end markers).
@@ -99,7 +104,7 @@ public struct NFTBatch: Sendable {
     /// Appends a rule to a chain. `comment` becomes the rule's userdata
     /// (shown by `nft list`), which the proxy uses to name services.
     public mutating func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil) {
-        var m = message(.newRule, [.request, .create, .append], "add rule \(family.keyword) \(table) \(chain)")
+        var m = message(.newRule, [.request, .create, .append], addRulePrefix + chain)
         m.attribute(NFT.RuleAttr.table, string: table)
         m.attribute(NFT.RuleAttr.chain, string: chain)
         m.nested(NFT.RuleAttr.expressions, flagNested: true) { list in
@@ -107,8 +112,11 @@ public struct NFTBatch: Sendable {
         }
         if let comment {
             // nft's userdata TLV: type 0 (NFTNL_UDATA_RULE_COMMENT), length, NUL-terminated text.
-            let text = Array(comment.utf8.prefix(127)) + [0]
-            m.attribute(NFT.RuleAttr.userdata, [0, UInt8(text.count)] + text)
+            var text = [UInt8](repeating: 0, count: 2)
+            text.append(contentsOf: comment.utf8.prefix(127))
+            text.append(0)
+            text[1] = UInt8(text.count - 2)
+            m.attribute(NFT.RuleAttr.userdata, text)
         }
         messages.append(m)
     }
