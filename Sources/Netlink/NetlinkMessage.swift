@@ -60,6 +60,14 @@ public struct NetlinkMessage: Sendable, Equatable {
         pad()
     }
 
+    /// A NUL-terminated string attribute from a literal (no String to encode).
+    public mutating func attribute(_ type: UInt16, string: StaticString) {
+        header(length: 4 + string.utf8CodeUnitCount + 1, type: type)
+        payload.append(contentsOf: UnsafeBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
+        payload.append(0)
+        pad()
+    }
+
     public mutating func attribute(_ type: UInt16, u8: UInt8) { attribute(type, [u8]) }
     public mutating func attribute(_ type: UInt16, u16: UInt16) { attribute(type, u16.littleEndianBytes) }
     public mutating func attribute(_ type: UInt16, u32: UInt32) {

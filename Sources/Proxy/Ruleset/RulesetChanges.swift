@@ -46,7 +46,7 @@ public struct RulesetChanges: Sendable {
         var wanted = Set<String>()
         let fragments = [desired.base] + desired.services.keys.sorted().compactMap { desired.services[$0] }
         for fragment in fragments {
-            for name in fragment.chains.keys.sorted() where wanted.insert(name).inserted {
+            for name in fragment.chains.keys.sorted() where existing == nil || wanted.insert(name).inserted {
                 if let base = baseChains[name] {
                     c.createChains.append((name, base))
                     if exists.contains(name) { c.flushChains.append(name) }
