@@ -13,12 +13,35 @@ public struct NetlinkMessage: Sendable, Equatable {
     /// The family header and attributes (everything after nlmsghdr).
     public var payload: [UInt8] = []
     /// What this message does, for error messages ("RTM_NEWLINK veth1234").
-    public var summary: String
+    public var summary: String {
+        get { subject.isEmpty ? action : action + subject }
+        set {
+            action = newValue
+            subject = ""
+        }
+    }
+    /// The summary in two parts, joined only when read: a batch of many
+    /// messages shares one `action` string ("add rule ip kube-proxy ") and
+    /// each names its `subject` (a chain) without a string of its own.
+    var action: String
+    var subject: String
 
     public init(type: UInt16, flags: NetlinkFlags, summary: String = "") {
+        self.init(type: type, flags: flags, action: summary, subject: "")
+    }
+
+    /// A message whose summary is `action + subject`; `reserving` bytes of
+    /// payload are allocated at once.
+    public init(type: UInt16, flags: NetlinkFlags, action: String, subject: String, reserving capacity: Int = 0) {
         self.type = type
         self.flags = flags
-        self.summary = summary
+        self.action = action
+        self.subject = subject
+        payload.reserveCapacity(capacity)
+    }
+
+    public static func == (a: NetlinkMessage, b: NetlinkMessage) -> Bool {
+        a.type == b.type && a.flags == b.flags && a.payload == b.payload && a.summary == b.summary
     }
 
     /// Appends raw bytes (a family header), padded to 4 bytes.

@@ -27,6 +27,12 @@ public enum ProxyBenchmark {
         public var resync = Timing()
         public var addOne = Timing()
         public var changeEndpoint = Timing()
+        /// The kernel's floor for any partial sync: a transaction that adds one
+        /// rule to an empty chain nothing jumps to, without and with a jump.
+        /// A jump, goto or NAT makes the kernel validate the whole table at
+        /// commit (`nft_table_validate`), whatever else the transaction holds.
+        public var ruleWithoutJump = Timing()
+        public var ruleWithJump = Timing()
         public var fullSyncChanges = 0
         public var resyncChanges = 0
         public var addOneChanges = 0
@@ -44,6 +50,7 @@ public enum ProxyBenchmark {
                 + timing("resync", resync) + ["resync_changes \(resyncChanges)"]
                 + timing("add_one", addOne) + ["add_one_changes \(addOneChanges)"]
                 + timing("change_endpoint", changeEndpoint)
+                + timing("rule_without_jump", ruleWithoutJump) + timing("rule_with_jump", ruleWithJump)
                 + ["chains \(chains)", "rules \(rules)", "elements \(elements)", "rss_kib \(rssKiB)"]
         }
     }
@@ -88,8 +95,9 @@ public enum ProxyBenchmark {
                                endpoints: (0..<endpoints).map { ProxyEndpoint(address: .v4(base &+ UInt32($0)), port: 8080, nodeName: "bench-node") })
     }
 
-    /// Runs the measurements; `nftText` receives the final table as `nft -f` input.
-    public static func run(services: Int, endpoints: Int, nftText: ((String) throws -> Void)? = nil) throws -> Figures {
+    /// Runs the measurements; `finalRuleset` receives the table as synced
+    /// last (to write it as `nft -f` input).
+    public static func run(services: Int, endpoints: Int, finalRuleset: ((ProxyRuleset) throws -> Void)? = nil) throws -> Figures {
         var f = Figures()
         let configuration = RulesetConfiguration(family: .ipv4, table: "kube-proxy", nodeName: "bench-node", clusterCIDR: CIDR("10.128.0.0/9"))
         var ruleset = ProxyRuleset(configuration)
@@ -123,13 +131,38 @@ public enum ProxyBenchmark {
             ruleset.update(changed.service, ports: [changed])
             try syncer.sync(ruleset, changed: [changed.service], kind: .partial)
         }
+        (f.ruleWithoutJump, f.ruleWithJump) = try validationFloor(syncer.nft, configuration)
         f.chains = ruleset.chainCount
         f.rules = ruleset.ruleCount
         f.elements = ruleset.elementCount
         f.rssKiB = residentKiB()
-        try nftText?(RulesetText.render(ruleset, notation: .programmed))
+        try finalRuleset?(ruleset)
         try syncer.deleteTable()
         return f
+    }
+
+    /// Times a one-rule transaction into a scratch chain nothing jumps to:
+    /// `counter`, then `jump mark-for-masquerade` (the best of three each).
+    static func validationFloor(_ nft: NFTables, _ configuration: RulesetConfiguration) throws -> (Timing, Timing) {
+        let family = configuration.family.nftFamily, scratch = "bench-scratch"
+        var create = NFTBatch(family: family, table: configuration.table)
+        create.addChain(scratch)
+        try nft.apply(create)
+        func best(_ expressions: [NFTExpression]) throws -> Timing {
+            var times: [Timing] = []
+            for _ in 0..<3 {
+                var b = NFTBatch(family: family, table: configuration.table)
+                b.addRule(chain: scratch, expressions)
+                times.append(try measure { try nft.apply(b) })
+            }
+            return times.min { $0.wall < $1.wall } ?? Timing()
+        }
+        let floor = (try best([.counter]), try best([.verdict(.jump, chain: ChainNames.markForMasquerade)]))
+        var remove = NFTBatch(family: family, table: configuration.table)
+        remove.flushChain(scratch)
+        remove.deleteChain(scratch)
+        try nft.apply(remove)
+        return floor
     }
 
     /// VmRSS of this process.
