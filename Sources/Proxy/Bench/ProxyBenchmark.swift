@@ -26,6 +26,9 @@ public enum ProxyBenchmark {
         /// `--full-sync-period` does: every chain flushed and rewritten).
         public var resync = Timing()
         public var addOne = Timing()
+        /// Of adding one Service: building the messages, and the kernel's part.
+        public var addOneBuilding: Duration = .zero
+        public var addOneKernel: Duration = .zero
         public var changeEndpoint = Timing()
         /// The kernel's floor for any partial sync: a transaction that adds one
         /// rule to an empty chain nothing jumps to, without and with a jump.
@@ -48,7 +51,8 @@ public enum ProxyBenchmark {
                 + ["full_sync_changes \(fullSyncChanges)", "full_sync_building_seconds \(fullSyncBuilding.seconds)",
                    "full_sync_kernel_seconds \(fullSyncKernel.seconds)"]
                 + timing("resync", resync) + ["resync_changes \(resyncChanges)"]
-                + timing("add_one", addOne) + ["add_one_changes \(addOneChanges)"]
+                + timing("add_one", addOne)
+                + ["add_one_changes \(addOneChanges)", "add_one_building_seconds \(addOneBuilding.seconds)", "add_one_kernel_seconds \(addOneKernel.seconds)"]
                 + timing("change_endpoint", changeEndpoint)
                 + timing("rule_without_jump", ruleWithoutJump) + timing("rule_with_jump", ruleWithJump)
                 + ["chains \(chains)", "rules \(rules)", "elements \(elements)", "rss_kib \(rssKiB)"]
@@ -124,6 +128,8 @@ public enum ProxyBenchmark {
             report = try syncer.sync(ruleset, changed: [extra.service], kind: .partial)
         }
         f.addOneChanges = report?.changes ?? 0
+        f.addOneBuilding = report?.building ?? .zero
+        f.addOneKernel = report?.kernel ?? .zero
 
         var changed = port(services / 2, endpoints: endpoints)
         changed.endpoints[0].address = .v4(0x0aff_0001)
