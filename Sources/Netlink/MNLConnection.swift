@@ -48,17 +48,21 @@ public final class MNLConnection: NetlinkConnection {
     public func execute(_ messages: [NetlinkMessage]) throws -> [NetlinkReply] {
         let first = sequence &+ 1
         var bytes: [UInt8] = []
-        var waiting: [UInt32: NetlinkMessage] = [:]
+        bytes.reserveCapacity(messages.reduce(0) { $0 + 16 + $1.payload.count })
+        var waiting: Set<UInt32> = []
         var dumps: Set<UInt32> = []
-        var summaries: [UInt32: String] = [:]
         for m in messages {
             sequence &+= 1
-            bytes += m.serialized(sequence: sequence, portID: 0)
-            summaries[sequence] = m.summary
-            if m.flags.contains(.ack) { waiting[sequence] = m }
+            m.serialize(into: &bytes, sequence: sequence, portID: 0)
+            if m.flags.contains(.ack) { waiting.insert(sequence) }
             if m.flags.contains(.dump) && m.flags.contains(.request) { dumps.insert(sequence) }
         }
         let range = first...sequence
+        /// The message a reply answers (sequence numbers wrap around).
+        func summary(_ sequence: UInt32) -> String? {
+            let index = Int(sequence &- first)
+            return index < messages.count ? messages[index].summary : nil
+        }
         // One write is one skb: a large nf_tables batch (a full sync of
         // thousands of Services) needs a send buffer at least as large.
         if bytes.count > Int(sendBufferSize) * 2 - 64, bytes.count < Int(Int32.max / 2) {
@@ -84,10 +88,10 @@ public final class MNLConnection: NetlinkConnection {
                 switch reply.type {
                 case NetlinkReply.error:
                     let code = reply.payload.count >= 4 ? Int32(bitPattern: UInt32(littleEndianBytes: reply.payload, at: 0)) : 0
-                    waiting[reply.sequence] = nil
+                    waiting.remove(reply.sequence)
                     dumps.remove(reply.sequence)
                     if code != 0 {
-                        throw NetlinkError(errno: -code, operation: summaries[reply.sequence] ?? "netlink request",
+                        throw NetlinkError(errno: -code, operation: summary(reply.sequence) ?? "netlink request",
                                            detail: MNLConnection.extendedAckMessage(reply))
                     }
                 case NetlinkReply.done:

@@ -13,60 +13,134 @@ public struct NetlinkMessage: Sendable, Equatable {
     /// The family header and attributes (everything after nlmsghdr).
     public var payload: [UInt8] = []
     /// What this message does, for error messages ("RTM_NEWLINK veth1234").
-    public var summary: String
+    public var summary: String {
+        get { subject.isEmpty ? action : action + subject }
+        set {
+            action = newValue
+            subject = ""
+        }
+    }
+    /// The summary in two parts, joined only when read: a batch of many
+    /// messages shares one `action` string ("add rule ip kube-proxy ") and
+    /// each names its `subject` (a chain) without a string of its own.
+    var action: String
+    var subject: String
 
     public init(type: UInt16, flags: NetlinkFlags, summary: String = "") {
+        self.init(type: type, flags: flags, action: summary, subject: "")
+    }
+
+    /// A message whose summary is `action + subject`; `reserving` bytes of
+    /// payload are allocated at once.
+    public init(type: UInt16, flags: NetlinkFlags, action: String, subject: String, reserving capacity: Int = 0) {
         self.type = type
         self.flags = flags
-        self.summary = summary
+        self.action = action
+        self.subject = subject
+        payload.reserveCapacity(capacity)
+    }
+
+    public static func == (a: NetlinkMessage, b: NetlinkMessage) -> Bool {
+        a.type == b.type && a.flags == b.flags && a.payload == b.payload && a.summary == b.summary
     }
 
     /// Appends raw bytes (a family header), padded to 4 bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        payload += bytes
+        payload.append(contentsOf: bytes)
         pad()
     }
 
     mutating func pad() {
-        while payload.count % 4 != 0 { payload.append(0) }
+        let extra = payload.count & 3
+        if extra != 0 { payload.append(contentsOf: repeatElement(0, count: 4 - extra)) }
+    }
+
+    // The appenders below write straight into `payload`: a full sync of
+    // kube-proxy encodes hundreds of thousands of messages, and temporary
+    // arrays per attribute cost more than the rest of the encoding.
+
+    /// Appends an attribute header (nlattr: length, type).
+    mutating func header(length: Int, type: UInt16) {
+        let l = UInt16(truncatingIfNeeded: length)
+        payload.append(UInt8(truncatingIfNeeded: l))
+        payload.append(UInt8(truncatingIfNeeded: l >> 8))
+        payload.append(UInt8(truncatingIfNeeded: type))
+        payload.append(UInt8(truncatingIfNeeded: type >> 8))
     }
 
     /// Appends an attribute with raw data.
     public mutating func attribute(_ type: UInt16, _ data: [UInt8]) {
-        let length = UInt16(4 + data.count)
-        payload += length.littleEndianBytes + type.littleEndianBytes + data
+        header(length: 4 + data.count, type: type)
+        payload.append(contentsOf: data)
         pad()
     }
 
     public mutating func attribute(_ type: UInt16, string: String) {
-        attribute(type, Array(string.utf8) + [0])
+        let utf8 = string.utf8
+        header(length: 4 + utf8.count + 1, type: type)
+        payload.append(contentsOf: utf8)
+        payload.append(0)
+        pad()
+    }
+
+    /// A NUL-terminated string attribute from a literal (no String to encode).
+    public mutating func attribute(_ type: UInt16, string: StaticString) {
+        header(length: 4 + string.utf8CodeUnitCount + 1, type: type)
+        payload.append(contentsOf: UnsafeBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
+        payload.append(0)
+        pad()
     }
 
     public mutating func attribute(_ type: UInt16, u8: UInt8) { attribute(type, [u8]) }
     public mutating func attribute(_ type: UInt16, u16: UInt16) { attribute(type, u16.littleEndianBytes) }
-    public mutating func attribute(_ type: UInt16, u32: UInt32) { attribute(type, u32.littleEndianBytes) }
+    public mutating func attribute(_ type: UInt16, u32: UInt32) {
+        header(length: 8, type: type)
+        append32(u32.littleEndian)
+    }
     public mutating func attribute(_ type: UInt16, u64: UInt64) { attribute(type, u64.littleEndianBytes) }
     /// Network byte order (nf_tables uses big-endian for most numbers).
-    public mutating func attribute(_ type: UInt16, be32: UInt32) { attribute(type, be32.bigEndianBytes) }
+    public mutating func attribute(_ type: UInt16, be32: UInt32) {
+        header(length: 8, type: type)
+        append32(be32.bigEndian)
+    }
     public mutating func attribute(_ type: UInt16, be64: UInt64) { attribute(type, be64.bigEndianBytes) }
+
+    /// Appends the four bytes of `value` as they lie in memory.
+    mutating func append32(_ value: UInt32) {
+        withUnsafeBytes(of: value) { payload.append(contentsOf: $0) }
+    }
 
     /// Appends a nested attribute whose contents `body` builds. `flagNested`
     /// sets NLA_F_NESTED, which nf_tables requires.
     public mutating func nested(_ type: UInt16, flagNested: Bool = false, _ body: (inout NetlinkMessage) -> Void) {
         let start = payload.count
-        payload += [0, 0, 0, 0]
+        payload.append(contentsOf: repeatElement(0, count: 4))
         body(&self)
-        let length = UInt16(payload.count - start)
+        let length = UInt16(truncatingIfNeeded: payload.count - start)
         let t = flagNested ? type | 0x8000 : type
-        payload.replaceSubrange(start..<(start + 4), with: length.littleEndianBytes + t.littleEndianBytes)
+        payload[start] = UInt8(truncatingIfNeeded: length)
+        payload[start + 1] = UInt8(truncatingIfNeeded: length >> 8)
+        payload[start + 2] = UInt8(truncatingIfNeeded: t)
+        payload[start + 3] = UInt8(truncatingIfNeeded: t >> 8)
         pad()
     }
 
     /// The complete message with its nlmsghdr.
     public func serialized(sequence: UInt32, portID: UInt32 = 0) -> [UInt8] {
-        let length = UInt32(16 + payload.count)
-        return length.littleEndianBytes + type.littleEndianBytes + flags.rawValue.littleEndianBytes
-            + sequence.littleEndianBytes + portID.littleEndianBytes + payload
+        var out: [UInt8] = []
+        serialize(into: &out, sequence: sequence, portID: portID)
+        return out
+    }
+
+    /// Appends the complete message with its nlmsghdr to `out`.
+    public func serialize(into out: inout [UInt8], sequence: UInt32, portID: UInt32 = 0) {
+        out.reserveCapacity(out.count + 16 + payload.count)
+        withUnsafeBytes(of: UInt32(16 + payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: type.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: flags.rawValue.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: portID.littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: payload)
     }
 }
 

@@ -42,6 +42,7 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("benchmark"), help: .hidden) var benchmarkServices: Int?
     @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
     @Option(name: .customLong("benchmark-nft-file"), help: .hidden) var benchmarkNftFile: String?
+    @Option(name: .customLong("benchmark-upstream-nft-file"), help: .hidden) var benchmarkUpstreamNftFile: String?
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -56,8 +57,13 @@ struct KubeProxyCommand: AsyncParsableCommand {
             guard ProxyBenchmark.inNamedNetworkNamespace else {
                 throw ValidationError("--benchmark programs thousands of rules: run it in a throwaway named network namespace with `ip netns exec` (scripts/bench-proxy does)")
             }
-            let figures = try ProxyBenchmark.run(services: services, endpoints: benchmarkEndpoints) { text in
-                if let path = benchmarkNftFile { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+            let figures = try ProxyBenchmark.run(services: services, endpoints: benchmarkEndpoints) { ruleset in
+                if let path = benchmarkNftFile {
+                    try RulesetText.render(ruleset, notation: .programmed).write(toFile: path, atomically: true, encoding: .utf8)
+                }
+                if let path = benchmarkUpstreamNftFile {
+                    try RulesetText.render(ruleset, notation: .upstream).write(toFile: path, atomically: true, encoding: .utf8)
+                }
             }
             figures.lines.forEach { print($0) }
             return

@@ -83,6 +83,54 @@ struct ProxyKernelTests {
         }
     }
 
+    /// `nft -j` output without handles, one string per object, map elements
+    /// sorted: what two tables hold, whatever the order they were built in.
+    static func objects(_ json: String) -> [String] {
+        func canonical(_ value: Any, key: String? = nil) -> Any {
+            if let dict = value as? [String: Any] {
+                return dict.filter { $0.key != "handle" }.mapValues { canonical($0) }.reduce(into: [String: Any]()) { out, pair in
+                    out[pair.key] = pair.key == "elem" ? sortedElements(pair.value) : pair.value
+                }
+            }
+            if let array = value as? [Any] { return array.map { canonical($0) } }
+            return value
+        }
+        func serialized(_ value: Any) -> String {
+            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+        func sortedElements(_ value: Any) -> Any { (value as? [Any]).map { $0.sorted { serialized($0) < serialized($1) } } ?? value }
+        let top = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+        let list = top?["nftables"] as? [[String: Any]] ?? []
+        return list.filter { $0["metainfo"] == nil }.map { serialized(canonical($0)) }.sorted()
+    }
+
+    @Test func programmedTextIsTheSameTable() throws {
+        // scripts/bench-proxy's reference: nft -f of RulesetText(.programmed) loads what a sync programs.
+        try withNamespace { synced in
+            try withNamespace { loaded in
+                let syncer = TableSyncer(nft: try NFTables.open(namespace: "/run/netns/\(synced)"), configuration: F.config())
+                let (services, slices) = RulesetTests.webService(endpoints: ["10.244.1.10", "10.244.1.11", "10.244.1.12"])
+                let udp = F.service("dns", clusterIP: "10.96.0.53", ports: [F.port(53, name: "dns", proto: "UDP")], affinity: 30)
+                let udpSlice = F.slice("dns-1", service: "dns", ports: [("dns", 5353, "UDP")],
+                                       endpoints: [F.endpoint("10.244.1.20"), F.endpoint("10.244.1.21")])
+                let empty = F.service("empty", clusterIP: "10.96.0.99", ports: [F.port(80)])
+                let ruleset = F.ruleset(services + [udp, empty], slices + [udpSlice])
+                try syncer.sync(ruleset, changed: [], kind: .full)
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("swk-programmed-\(UUID().uuidString).nft")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try RulesetText.render(ruleset, notation: .programmed).write(to: file, atomically: true, encoding: .utf8)
+                let load = sh("ip netns exec \(loaded) nft -f \(file.path)")
+                #expect(load.code == 0, "\(load.stderr)")
+                let ours = Self.objects(sh("ip netns exec \(synced) nft -j list table ip kube-proxy").stdout)
+                let nfts = Self.objects(sh("ip netns exec \(loaded) nft -j list table ip kube-proxy").stdout)
+                #expect(!ours.isEmpty)
+                #expect(ours == nfts, "only in ours: \(Set(ours).subtracting(nfts))\nonly in nft's: \(Set(nfts).subtracting(ours))")
+                #expect(try syncer.nft.rules(family: .ipv4, table: "kube-proxy").count == ruleset.ruleCount)
+            }
+        }
+    }
+
     @Test func failedTransactionLeavesThePreviousRuleset() throws {
         try withNamespace { ns in
             let nft = try NFTables.open(namespace: "/run/netns/\(ns)")

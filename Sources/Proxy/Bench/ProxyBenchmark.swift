@@ -7,12 +7,37 @@ import Netlink
 /// a synthetic cluster of `services` Services with `endpoints` endpoints
 /// each, synced into this network namespace's kernel.
 public enum ProxyBenchmark {
+    /// Wall-clock time and this thread's CPU time (user and system: the
+    /// kernel applies a transaction in the sending thread) of one step. On
+    /// a busy machine the wall time includes waiting for a CPU; the CPU time
+    /// does not.
+    public struct Timing: Sendable {
+        public var wall: Duration = .zero
+        public var cpu: Duration = .zero
+    }
+
     public struct Figures: Sendable {
-        public var model: Duration = .zero
-        public var fullSync: Duration = .zero
-        public var addOne: Duration = .zero
-        public var changeEndpoint: Duration = .zero
+        public var model = Timing()
+        public var fullSync = Timing()
+        /// Of the full sync: reading the table and building the messages, and the kernel's part.
+        public var fullSyncBuilding: Duration = .zero
+        public var fullSyncKernel: Duration = .zero
+        /// A second full sync over the table the first one wrote (what every
+        /// `--full-sync-period` does: every chain flushed and rewritten).
+        public var resync = Timing()
+        public var addOne = Timing()
+        /// Of adding one Service: building the messages, and the kernel's part.
+        public var addOneBuilding: Duration = .zero
+        public var addOneKernel: Duration = .zero
+        public var changeEndpoint = Timing()
+        /// The kernel's floor for any partial sync: a transaction that adds one
+        /// rule to an empty chain nothing jumps to, without and with a jump.
+        /// A jump, goto or NAT makes the kernel validate the whole table at
+        /// commit (`nft_table_validate`), whatever else the transaction holds.
+        public var ruleWithoutJump = Timing()
+        public var ruleWithJump = Timing()
         public var fullSyncChanges = 0
+        public var resyncChanges = 0
         public var addOneChanges = 0
         public var chains = 0
         public var rules = 0
@@ -21,10 +46,32 @@ public enum ProxyBenchmark {
 
         /// `name value` lines for the script to read.
         public var lines: [String] {
-            ["model_seconds \(model.seconds)", "full_sync_seconds \(fullSync.seconds)", "full_sync_changes \(fullSyncChanges)",
-             "add_one_seconds \(addOne.seconds)", "add_one_changes \(addOneChanges)", "change_endpoint_seconds \(changeEndpoint.seconds)",
-             "chains \(chains)", "rules \(rules)", "elements \(elements)", "rss_kib \(rssKiB)"]
+            func timing(_ name: String, _ t: Timing) -> [String] { ["\(name)_seconds \(t.wall.seconds)", "\(name)_cpu_seconds \(t.cpu.seconds)"] }
+            return timing("model", model) + timing("full_sync", fullSync)
+                + ["full_sync_changes \(fullSyncChanges)", "full_sync_building_seconds \(fullSyncBuilding.seconds)",
+                   "full_sync_kernel_seconds \(fullSyncKernel.seconds)"]
+                + timing("resync", resync) + ["resync_changes \(resyncChanges)"]
+                + timing("add_one", addOne)
+                + ["add_one_changes \(addOneChanges)", "add_one_building_seconds \(addOneBuilding.seconds)", "add_one_kernel_seconds \(addOneKernel.seconds)"]
+                + timing("change_endpoint", changeEndpoint)
+                + timing("rule_without_jump", ruleWithoutJump) + timing("rule_with_jump", ruleWithJump)
+                + ["chains \(chains)", "rules \(rules)", "elements \(elements)", "rss_kib \(rssKiB)"]
         }
+    }
+
+    /// Runs `body`, measuring it.
+    static func measure(_ body: () throws -> Void) rethrows -> Timing {
+        let clock = ContinuousClock()
+        let cpu = threadCPUTime()
+        let wall = try clock.measure(body)
+        return Timing(wall: wall, cpu: threadCPUTime() - cpu)
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUTime() -> Duration {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
     }
 
     /// Whether this process runs in a named network namespace (`ip netns
@@ -52,13 +99,13 @@ public enum ProxyBenchmark {
                                endpoints: (0..<endpoints).map { ProxyEndpoint(address: .v4(base &+ UInt32($0)), port: 8080, nodeName: "bench-node") })
     }
 
-    /// Runs the measurements; `nftText` receives the final table as `nft -f` input.
-    public static func run(services: Int, endpoints: Int, nftText: ((String) throws -> Void)? = nil) throws -> Figures {
-        let clock = ContinuousClock()
+    /// Runs the measurements; `finalRuleset` receives the table as synced
+    /// last (to write it as `nft -f` input).
+    public static func run(services: Int, endpoints: Int, finalRuleset: ((ProxyRuleset) throws -> Void)? = nil) throws -> Figures {
         var f = Figures()
         let configuration = RulesetConfiguration(family: .ipv4, table: "kube-proxy", nodeName: "bench-node", clusterCIDR: CIDR("10.128.0.0/9"))
         var ruleset = ProxyRuleset(configuration)
-        f.model = try clock.measure {
+        f.model = try measure {
             var ports: [ServiceName: [ServicePortInfo]] = [:]
             for i in 0..<services { ports[ServiceName(namespace: "bench", name: "svc-\(i)")] = [port(i, endpoints: endpoints)] }
             ruleset = ProxyRuleset(configuration, services: ports)
@@ -67,29 +114,61 @@ public enum ProxyBenchmark {
         let syncer = TableSyncer(nft: try NFTables.open(), configuration: configuration)
         _ = try? syncer.deleteTable()
         var report: SyncReport?
-        f.fullSync = try clock.measure { report = try syncer.sync(ruleset, changed: [], kind: .full) }
+        f.fullSync = try measure { report = try syncer.sync(ruleset, changed: [], kind: .full) }
         f.fullSyncChanges = report?.changes ?? 0
+        f.fullSyncBuilding = report?.building ?? .zero
+        f.fullSyncKernel = report?.kernel ?? .zero
+
+        f.resync = try measure { report = try syncer.sync(ruleset, changed: [], kind: .full) }
+        f.resyncChanges = report?.changes ?? 0
 
         let extra = port(services, endpoints: endpoints)
-        f.addOne = try clock.measure {
+        f.addOne = try measure {
             ruleset.update(extra.service, ports: [extra])
             report = try syncer.sync(ruleset, changed: [extra.service], kind: .partial)
         }
         f.addOneChanges = report?.changes ?? 0
+        f.addOneBuilding = report?.building ?? .zero
+        f.addOneKernel = report?.kernel ?? .zero
 
         var changed = port(services / 2, endpoints: endpoints)
         changed.endpoints[0].address = .v4(0x0aff_0001)
-        f.changeEndpoint = try clock.measure {
+        f.changeEndpoint = try measure {
             ruleset.update(changed.service, ports: [changed])
             try syncer.sync(ruleset, changed: [changed.service], kind: .partial)
         }
+        (f.ruleWithoutJump, f.ruleWithJump) = try validationFloor(syncer.nft, configuration)
         f.chains = ruleset.chainCount
         f.rules = ruleset.ruleCount
         f.elements = ruleset.elementCount
         f.rssKiB = residentKiB()
-        try nftText?(RulesetText.render(ruleset))
+        try finalRuleset?(ruleset)
         try syncer.deleteTable()
         return f
+    }
+
+    /// Times a one-rule transaction into a scratch chain nothing jumps to:
+    /// `counter`, then `jump mark-for-masquerade` (the best of three each).
+    static func validationFloor(_ nft: NFTables, _ configuration: RulesetConfiguration) throws -> (Timing, Timing) {
+        let family = configuration.family.nftFamily, scratch = "bench-scratch"
+        var create = NFTBatch(family: family, table: configuration.table)
+        create.addChain(scratch)
+        try nft.apply(create)
+        func best(_ expressions: [NFTExpression]) throws -> Timing {
+            var times: [Timing] = []
+            for _ in 0..<3 {
+                var b = NFTBatch(family: family, table: configuration.table)
+                b.addRule(chain: scratch, expressions)
+                times.append(try measure { try nft.apply(b) })
+            }
+            return times.min { $0.wall < $1.wall } ?? Timing()
+        }
+        let floor = (try best([.counter]), try best([.verdict(.jump, chain: ChainNames.markForMasquerade)]))
+        var remove = NFTBatch(family: family, table: configuration.table)
+        remove.flushChain(scratch)
+        remove.deleteChain(scratch)
+        try nft.apply(remove)
+        return floor
     }
 
     /// VmRSS of this process.

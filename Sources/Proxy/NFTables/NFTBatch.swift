@@ -16,17 +16,26 @@ public struct NFTBatch: Sendable {
     public private(set) var messages: [NetlinkMessage] = []
     var nextSetID: UInt32 = 1
 
+    /// The constant start of the summaries of the most frequent messages,
+    /// shared by all of them (see ``NetlinkMessage/init(type:flags:action:subject:reserving:)``).
+    let addRulePrefix: String
+    let addChainPrefix: String
+    let flushChainPrefix: String
+
     public init(family: NFT.Family, table: String) {
         self.family = family
         self.table = table
+        self.addRulePrefix = "add rule \(family.keyword) \(table) "
+        self.addChainPrefix = "add chain \(family.keyword) \(table) "
+        self.flushChainPrefix = "flush chain \(family.keyword) \(table) "
     }
 
     /// Number of changes (without the begin/end markers).
     public var count: Int { messages.count }
     public var isEmpty: Bool { messages.isEmpty }
 
-    func message(_ type: NFT.Message, _ flags: NetlinkFlags, _ summary: String) -> NetlinkMessage {
-        var m = NetlinkMessage(type: type.type, flags: flags, summary: summary)
+    func message(_ type: NFT.Message, _ flags: NetlinkFlags, _ summary: String, subject: String = "", reserving capacity: Int = 0) -> NetlinkMessage {
+        var m = NetlinkMessage(type: type.type, flags: flags, action: summary, subject: subject, reserving: capacity)
         m.append([family.rawValue, 0, 0, 0]) // nfgenmsg: family, NFNETLINK_V0, res_id 0
         return m
     }
@@ -64,7 +73,7 @@ public struct NFTBatch: Sendable {
 
     /// Creates a chain (a base chain when `base` is given) if missing.
     public mutating func addChain(_ name: String, base: BaseChain? = nil) {
-        var m = message(.newChain, [.request, .create], "add chain \(family.keyword) \(table) \(name)")
+        var m = message(.newChain, [.request, .create], addChainPrefix, subject: name, reserving: 128)
         m.attribute(NFT.ChainAttr.table, string: table)
         m.attribute(NFT.ChainAttr.name, string: name)
         if let base {
@@ -80,7 +89,7 @@ public struct NFTBatch: Sendable {
 
     /// Removes every rule of a chain.
     public mutating func flushChain(_ name: String) {
-        var m = message(.delRule, [.request], "flush chain \(family.keyword) \(table) \(name)")
+        var m = message(.delRule, [.request], flushChainPrefix, subject: name, reserving: 128)
         m.attribute(NFT.RuleAttr.table, string: table)
         m.attribute(NFT.RuleAttr.chain, string: name)
         messages.append(m)
@@ -99,7 +108,8 @@ public struct NFTBatch: Sendable {
     /// Appends a rule to a chain. `comment` becomes the rule's userdata
     /// (shown by `nft list`), which the proxy uses to name services.
     public mutating func addRule(chain: String, _ expressions: [NFTExpression], comment: String? = nil) {
-        var m = message(.newRule, [.request, .create, .append], "add rule \(family.keyword) \(table) \(chain)")
+        // Rules of the proxy's table take 100 to 400 bytes: one allocation, not a growing array.
+        var m = message(.newRule, [.request, .create, .append], addRulePrefix, subject: chain, reserving: 384)
         m.attribute(NFT.RuleAttr.table, string: table)
         m.attribute(NFT.RuleAttr.chain, string: chain)
         m.nested(NFT.RuleAttr.expressions, flagNested: true) { list in
@@ -107,8 +117,11 @@ public struct NFTBatch: Sendable {
         }
         if let comment {
             // nft's userdata TLV: type 0 (NFTNL_UDATA_RULE_COMMENT), length, NUL-terminated text.
-            let text = Array(comment.utf8.prefix(127)) + [0]
-            m.attribute(NFT.RuleAttr.userdata, [0, UInt8(text.count)] + text)
+            var text = [UInt8](repeating: 0, count: 2)
+            text.append(contentsOf: comment.utf8.prefix(127))
+            text.append(0)
+            text[1] = UInt8(text.count - 2)
+            m.attribute(NFT.RuleAttr.userdata, text)
         }
         messages.append(m)
     }

@@ -45,7 +45,7 @@ public enum NFTExpression: Sendable, Equatable {
     case counter
     case reject(RejectType, code: UInt8)
 
-    var name: String {
+    var name: StaticString {
         switch self {
         case .payload: return "payload"
         case .meta, .setMeta: return "meta"

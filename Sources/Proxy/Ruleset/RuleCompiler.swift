@@ -1,7 +1,8 @@
 import Netlink
 
 /// Compiles ``ProxyRule``s to nf_tables expressions for one family and adds
-/// them to a batch (rules with a numgen dispatch also add their anonymous map).
+/// them to a batch (a numgen dispatch becomes one rule per endpoint chain, or
+/// a rule with its anonymous map for large ones: see ``NumgenDispatch``).
 public struct RuleCompiler: Sendable {
     public let family: IPFamily
 
@@ -17,6 +18,15 @@ public struct RuleCompiler: Sendable {
     public func add(_ rule: ProxyRule, chain: String, to batch: inout NFTBatch) {
         let prefix = rule.matches.flatMap(expressions) + rule.statements.flatMap(expressions)
         switch rule.verdict {
+        case .numgen(let chains)? where rule.numgenDispatch == .rules:
+            // One rule per chain (see NumgenDispatch); matches are repeated, each rule tests them again.
+            for (i, target) in chains.enumerated() {
+                var pick: [NFTExpression] = []
+                if let modulus = NumgenDispatch.modulus(index: i, of: chains.count) {
+                    pick = [.numgenRandom(modulus: UInt32(modulus), into: R.r1), .cmp(R.r1, .eq, [0, 0, 0, 0])]
+                }
+                batch.addRule(chain: chain, prefix + pick + [.verdict(.goto, chain: target)], comment: rule.comment)
+            }
         case .numgen(let chains)?:
             batch.addRuleWithAnonymousVerdictMap(
                 chain: chain, prefix: prefix + [.numgenRandom(modulus: UInt32(chains.count), into: R.r1)], register: R.r1,

@@ -39,19 +39,24 @@ public struct RulesetChanges: Sendable {
     /// (nil: the table does not exist).
     public static func full(_ desired: ProxyRuleset, existing: Inventory?) -> NFTBatch {
         var c = RulesetChanges()
-        let builder = desired.builder
-        let chains = desired.allChains
+        let baseChains = desired.builder.baseChains
         let exists = existing?.chains ?? []
-        for name in chains.keys.sorted() {
-            if let base = builder.baseChains[name] {
-                c.createChains.append((name, base))
-                if exists.contains(name) { c.flushChains.append(name) }
-            } else if exists.contains(name) {
-                c.flushChains.append(name)
-            } else {
-                c.createChains.append((name, nil))
+        // The fixed chains, then each Service's, both in name order (sorting
+        // every chain name of a large table at once costs more than this).
+        var wanted = Set<String>()
+        let fragments = [desired.base] + desired.services.keys.sorted().compactMap { desired.services[$0] }
+        for fragment in fragments {
+            for name in fragment.chains.keys.sorted() where existing == nil || wanted.insert(name).inserted {
+                if let base = baseChains[name] {
+                    c.createChains.append((name, base))
+                    if exists.contains(name) { c.flushChains.append(name) }
+                } else if exists.contains(name) {
+                    c.flushChains.append(name)
+                } else {
+                    c.createChains.append((name, nil))
+                }
+                c.rules.append((name, fragment.chains[name] ?? []))
             }
-            c.rules.append((name, chains[name] ?? []))
         }
         for (name, kind) in ChainNames.maps {
             if existing?.sets[name] != nil { c.flushMaps.append(name) } else { c.createMaps.append((name, kind)) }
@@ -65,7 +70,7 @@ public struct RulesetChanges: Sendable {
             }
         }
         if let existing {
-            for name in existing.chains.subtracting(chains.keys).sorted() {
+            for name in existing.chains.subtracting(wanted).sorted() {
                 c.flushChains.append(name)
                 c.deleteChains.append(name)
             }

@@ -14,7 +14,8 @@ public struct RulesetFragment: Hashable, Sendable {
 
     public var isEmpty: Bool { chains.isEmpty && elements.values.allSatisfy(\.isEmpty) && affinitySets.isEmpty }
 
-    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.count } }
+    /// Rules as the kernel holds them (see ``ProxyRule/kernelRuleCount``).
+    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.kernelRuleCount } } }
     public var elementCount: Int { elements.values.reduce(0) { $0 + $1.count } }
 
     mutating func add(_ chain: String, _ rules: [ProxyRule]) { chains[chain] = rules }

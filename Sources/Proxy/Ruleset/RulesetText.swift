@@ -1,9 +1,18 @@
 /// The ruleset as `nft -f` input: for reading, and as the reference load of
 /// `scripts/bench-proxy` (the same table loaded by nft from text).
 public enum RulesetText {
+    /// How random picks of an endpoint (``ProxyRule/Verdict/numgen(_:)``) are written.
+    public enum Notation: Sendable {
+        /// One `numgen random mod N vmap { … }` rule each, as upstream writes them.
+        case upstream
+        /// As the proxy programs them (``NumgenDispatch``), so that the text is
+        /// the same table `nft list` shows and `nft -f` loads the same objects.
+        case programmed
+    }
+
     /// The whole table, preceded by `add table`/`delete table` so loading
     /// it replaces any previous version atomically.
-    public static func render(_ ruleset: ProxyRuleset) -> String {
+    public static func render(_ ruleset: ProxyRuleset, notation: Notation = .upstream) -> String {
         let c = ruleset.configuration
         let family = c.family.keyword
         let builder = ruleset.builder
@@ -26,13 +35,34 @@ public enum RulesetText {
             if let base = builder.baseChains[name] {
                 out += "\t\ttype \(base.type) hook \(hookName(base.hook)) priority \(base.priority); policy accept;\n"
             }
-            for rule in chains[name] ?? [] { out += "\t\t" + render(rule, family: c.family) + "\n" }
+            for rule in chains[name] ?? [] {
+                for line in lines(rule, family: c.family, notation: notation) { out += "\t\t" + line + "\n" }
+            }
             out += "\t}\n"
         }
         return out + "}\n"
     }
 
-    /// One rule in nft syntax.
+    /// One rule in nft syntax: one line, or one per endpoint chain for a pick
+    /// programmed as rules.
+    public static func lines(_ rule: ProxyRule, family: IPFamily, notation: Notation) -> [String] {
+        guard notation == .programmed, rule.numgenDispatch == .rules, case .numgen(let chains)? = rule.verdict else {
+            return [render(rule, family: family)]
+        }
+        var body = rule
+        body.verdict = nil
+        body.comment = nil
+        let prefix = render(body, family: family)
+        return chains.enumerated().map { i, chain in
+            var parts = prefix.isEmpty ? [] : [prefix]
+            if let modulus = NumgenDispatch.modulus(index: i, of: chains.count) { parts.append("numgen random mod \(modulus) == 0") }
+            parts.append("goto \(identifier(chain))")
+            if let comment = rule.comment { parts.append("comment \"\(comment.replacingQuotes())\"") }
+            return parts.joined(separator: " ")
+        }
+    }
+
+    /// One rule in nft syntax (a pick in upstream's notation).
     public static func render(_ rule: ProxyRule, family: IPFamily) -> String {
         let ip = family.keyword
         var parts: [String] = rule.matches.map { m in
@@ -103,8 +133,12 @@ public enum RulesetText {
 
     /// A name as nft reads it: bare when it is a valid identifier, quoted otherwise.
     static func identifier(_ name: String) -> String {
-        let valid = name.first.map { $0.isLetter || $0 == "_" || $0 == "." } == true
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/-_.".contains($0)) }
+        func letter(_ b: UInt8) -> Bool { (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") }
+        let valid = name.utf8.first.map { letter($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") } == true
+            && name.utf8.allSatisfy { b in
+                letter(b) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")
+                    || b == UInt8(ascii: "_") || b == UInt8(ascii: ".")
+            }
         return valid ? name : "\"\(name)\""
     }
 }

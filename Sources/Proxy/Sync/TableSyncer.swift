@@ -18,6 +18,10 @@ public struct SyncReport: Sendable, Equatable {
     public var chains: Int
     public var rules: Int
     public var elements: Int
+    /// Time spent reading the table back and building the messages.
+    public var building: Duration = .zero
+    /// Time from sending the transaction to the kernel's answer.
+    public var kernel: Duration = .zero
 }
 
 /// Keeps one table in the kernel equal to a ``ProxyRuleset``: remembers what
@@ -46,19 +50,24 @@ public final class TableSyncer {
         var kind = kind
         do {
             if kind == .partial, try applied == nil || !nft.tableExists(family: family, configuration.table) { kind = .full }
+            let clock = ContinuousClock()
+            let started = clock.now
             let batch: NFTBatch
             if kind == .full {
                 batch = RulesetChanges.full(desired, existing: try inventory())
             } else {
                 batch = RulesetChanges.partial(from: applied ?? [:], to: desired, services: changed)
             }
+            let built = clock.now
             try nft.apply(batch)
+            let done = clock.now
             if kind == .full {
                 applied = desired.services
             } else {
                 for s in changed { applied?[s] = desired.services[s] }
             }
-            return SyncReport(kind: kind, changes: batch.count, chains: desired.chainCount, rules: desired.ruleCount, elements: desired.elementCount)
+            return SyncReport(kind: kind, changes: batch.count, chains: desired.chainCount, rules: desired.ruleCount, elements: desired.elementCount,
+                              building: built - started, kernel: done - built)
         } catch let error as NetlinkError {
             applied = nil
             throw SyncError(kind: kind, table: "\(family.keyword) \(configuration.table)", underlying: error)
