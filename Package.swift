@@ -275,6 +275,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ControllerTests",
+            dependencies: [
+                "Controllers", "ControllerRuntime", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KubeAPITests",
             dependencies: ["KubeAPI"],
             swiftSettings: swiftSettings
