@@ -86,6 +86,7 @@ extension Registry {
         meta["resourceVersion"] = nil
         meta["managedFields"] = nil
         meta["selfLink"] = nil
+        Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
         if subresource == "status" {
             var merged = old
@@ -152,6 +153,18 @@ extension Registry {
             return WriteResult(object: obj, warnings: warnings)
         } catch {
             throw Self.status(error, info, name)
+        }
+    }
+
+    /// Drops empty `labels`, `annotations`, `ownerReferences` and
+    /// `finalizers`, as Kubernetes' omitempty encoding does: a patch that
+    /// removes the last owner reference leaves no `ownerReferences: []` behind.
+    static func omitEmptyMetadata(_ meta: inout JSONValue) {
+        for k in ["ownerReferences", "finalizers"] where meta[k]?.arrayValue?.isEmpty == true || meta[k]?.isNull == true {
+            meta[k] = nil
+        }
+        for k in ["labels", "annotations"] where meta[k]?.objectValue?.isEmpty == true || meta[k]?.isNull == true {
+            meta[k] = nil
         }
     }
 

@@ -122,6 +122,7 @@ final class Registry: Sendable {
         meta["uid"] = .string(UUID().uuidString.lowercased())
         meta["creationTimestamp"] = .string(Timestamp().description)
         if Self.hasGeneration(info) { meta["generation"] = 1 } else { meta["generation"] = nil }
+        Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
