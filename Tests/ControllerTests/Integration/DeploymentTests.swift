@@ -92,91 +92,91 @@ final class RolloutObserver: @unchecked Sendable {
 struct DeploymentTests {
     static let nodes = [FakeKubelet.NodeSpec("n1"), FakeKubelet.NodeSpec("n2"), FakeKubelet.NodeSpec("n3")]
 
-    func readyPods(_ cp: TestControlPlane, _ selector: String) throws -> Int {
-        let out = try cp.must("get", "pods", "-l", selector, "-o",
+    func readyPods(_ cp: TestControlPlane, _ selector: String) async throws -> Int {
+        let out = try await cp.must("get", "pods", "-l", selector, "-o",
                               "jsonpath={range .items[*]}{.metadata.deletionTimestamp}|{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
         return out.split(separator: "\n").filter { $0 == "|True" }.count
     }
 
     @Test func applyScaleUpAndDown() async throws {
         try await withCluster(nodes: Self.nodes) { cp, _ in
-            try cp.must("apply", "-f", "-", stdin: webDeployment)
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            #expect(try readyPods(cp, "app=web") == 6)
-            #expect(try cp.must("get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.availableReplicas}/{.status.updatedReplicas}") == "6/6/6")
+            try await cp.must("apply", "-f", "-", stdin: webDeployment)
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            #expect(try await readyPods(cp, "app=web") == 6)
+            #expect(try await cp.must("get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.availableReplicas}/{.status.updatedReplicas}") == "6/6/6")
             // Pods spread over the nodes (default spreading by owner).
-            let nodes = try cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " ")
+            let nodes = try await cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " ")
             #expect(Set(nodes).count == 3)
-            try cp.must("scale", "deployment", "web", "--replicas=9")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            #expect(try readyPods(cp, "app=web") == 9)
-            try cp.must("scale", "deployment", "web", "--replicas=2")
+            try await cp.must("scale", "deployment", "web", "--replicas=9")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            #expect(try await readyPods(cp, "app=web") == 9)
+            try await cp.must("scale", "deployment", "web", "--replicas=2")
             let down = try await TestEnv.eventually {
-                try cp.must("get", "pods", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2
+                try await cp.must("get", "pods", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2
             }
             #expect(down)
-            #expect(try cp.must("get", "rs", "-l", "app=web", "-o", "jsonpath={.items[*].status.replicas}") == "2")
+            #expect(try await cp.must("get", "rs", "-l", "app=web", "-o", "jsonpath={.items[*].status.replicas}") == "2")
             // Events users read in kubectl describe.
-            let describe = try cp.must("describe", "deployment", "web")
+            let describe = try await cp.must("describe", "deployment", "web")
             #expect(describe.contains("ScalingReplicaSet") && describe.contains("Scaled up replica set web-"))
-            let rsEvents = try cp.must("get", "events", "--field-selector", "reason=SuccessfulCreate", "-o", "name")
+            let rsEvents = try await cp.must("get", "events", "--field-selector", "reason=SuccessfulCreate", "-o", "name")
             #expect(!rsEvents.isEmpty)
-            let scheduled = try cp.must("get", "events", "--field-selector", "reason=Scheduled", "-o", "jsonpath={.items[0].message}")
+            let scheduled = try await cp.must("get", "events", "--field-selector", "reason=Scheduled", "-o", "jsonpath={.items[0].message}")
             #expect(scheduled.hasPrefix("Successfully assigned default/web-"))
         }
     }
 
     @Test func rollingUpdateRespectsMaxSurgeAndMaxUnavailableAtEveryStep() async throws {
         try await withCluster(nodes: Self.nodes) { cp, _ in
-            try cp.must("apply", "-f", "-", stdin: webDeployment)
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            try await cp.must("apply", "-f", "-", stdin: webDeployment)
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
             let client = try cp.client()
             defer { Task { await client.shutdown() } }
             let observer = RolloutObserver(maxTotal: 6 + 2, minAvailable: 6 - 1)
             let watching = Task { await observer.observe(client, selector: "app=web") }
             // Let the observer's lists land before the rollout starts.
             try await Task.sleep(for: .milliseconds(500))
-            try cp.must("set", "image", "deployment/web", "web=nginx:1.26")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=180s")
+            try await cp.must("set", "image", "deployment/web", "web=nginx:1.26")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=180s")
             watching.cancel()
             let s = observer.state.withLock { $0 }
             #expect(s.violations.isEmpty, "\(s.violations.prefix(5))")
             #expect(s.maxTotal == 8, "the rollout should surge to 8 pods")
             #expect(s.minAvailable >= 5)
-            let images = try cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}")
+            let images = try await cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}")
             #expect(Set(images.split(separator: " ")) == ["nginx:1.26"])
-            #expect(try cp.must("get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2)
-            let status = try cp.must("get", "deploy", "web", "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason} {.status.conditions[?(@.type==\"Available\")].status}")
+            #expect(try await cp.must("get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2)
+            let status = try await cp.must("get", "deploy", "web", "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason} {.status.conditions[?(@.type==\"Available\")].status}")
             #expect(status == "NewReplicaSetAvailable True")
         }
     }
 
     @Test func rollbackWithRolloutUndoAndHistory() async throws {
         try await withCluster(nodes: Self.nodes) { cp, _ in
-            try cp.must("apply", "-f", "-", stdin: webDeployment)
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            try cp.must("set", "image", "deployment/web", "web=nginx:1.26")
-            try cp.must("annotate", "deployment/web", "kubernetes.io/change-cause=second", "--overwrite")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            var history = try cp.must("rollout", "history", "deployment/web")
+            try await cp.must("apply", "-f", "-", stdin: webDeployment)
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            try await cp.must("set", "image", "deployment/web", "web=nginx:1.26")
+            try await cp.must("annotate", "deployment/web", "kubernetes.io/change-cause=second", "--overwrite")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            var history = try await cp.must("rollout", "history", "deployment/web")
             #expect(history.contains("REVISION") && history.contains("1 ") && history.contains("2 "), "\(history)")
-            #expect(try cp.must("get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}") == "2")
-            let undo = try cp.must("rollout", "undo", "deployment/web")
+            #expect(try await cp.must("get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}") == "2")
+            let undo = try await cp.must("rollout", "undo", "deployment/web")
             #expect(undo.contains("rolled back"))
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            let image = try cp.must("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            let image = try await cp.must("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
             #expect(image == "nginx:1.25")
             let podImages = try await TestEnv.eventually {
-                Set(try cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}").split(separator: " ")) == ["nginx:1.25"]
+                Set(try await cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}").split(separator: " ")) == ["nginx:1.25"]
             }
             #expect(podImages)
             // The first ReplicaSet is reused and becomes revision 3; revision 1 is now history.
-            history = try cp.must("rollout", "history", "deployment/web")
+            history = try await cp.must("rollout", "history", "deployment/web")
             #expect(history.contains("2 ") && history.contains("3 ") && !history.contains("\n1 "), "\(history)")
-            #expect(try cp.must("get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2)
-            try cp.must("rollout", "undo", "deployment/web", "--to-revision=2")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
-            #expect(try cp.must("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "nginx:1.26")
+            #expect(try await cp.must("get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 2)
+            try await cp.must("rollout", "undo", "deployment/web", "--to-revision=2")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            #expect(try await cp.must("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "nginx:1.26")
         }
     }
 
@@ -184,8 +184,8 @@ struct DeploymentTests {
         try await withCluster(nodes: Self.nodes) { cp, kubelet in
             let recreate = webDeployment.replacingOccurrences(of: "type: RollingUpdate\n    rollingUpdate: {maxSurge: 2, maxUnavailable: 1}", with: "type: Recreate")
                 .replacingOccurrences(of: "replicas: 6", with: "replicas: 3")
-            try cp.must("apply", "-f", "-", stdin: recreate)
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            try await cp.must("apply", "-f", "-", stdin: recreate)
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
             let client = try cp.client()
             defer { Task { await client.shutdown() } }
             // Recreate: never old and new pods at once.
@@ -201,27 +201,27 @@ struct DeploymentTests {
                 }
             }
             try await Task.sleep(for: .milliseconds(300))
-            try cp.must("set", "image", "deployment/web", "web=nginx:1.26")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            try await cp.must("set", "image", "deployment/web", "web=nginx:1.26")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
             watching.cancel()
             #expect(!mixed.withLock { $0 }, "old and new pods ran at the same time")
 
             // Paused: template changes wait; scaling still applies.
-            try cp.must("rollout", "pause", "deployment/web")
-            try cp.must("set", "image", "deployment/web", "web=nginx:1.27")
-            try cp.must("scale", "deployment", "web", "--replicas=4")
-            let scaled = try await TestEnv.eventually { try readyPods(cp, "app=web") == 4 }
+            try await cp.must("rollout", "pause", "deployment/web")
+            try await cp.must("set", "image", "deployment/web", "web=nginx:1.27")
+            try await cp.must("scale", "deployment", "web", "--replicas=4")
+            let scaled = try await TestEnv.eventually { try await readyPods(cp, "app=web") == 4 }
             #expect(scaled)
-            #expect(try cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}").contains("1.27") == false)
-            #expect(try cp.must("get", "deploy", "web", "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}") == "DeploymentPaused")
-            try cp.must("rollout", "resume", "deployment/web")
-            try cp.must("rollout", "status", "deployment/web", "--timeout=120s")
+            #expect(try await cp.must("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}").contains("1.27") == false)
+            #expect(try await cp.must("get", "deploy", "web", "-o", "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}") == "DeploymentPaused")
+            try await cp.must("rollout", "resume", "deployment/web")
+            try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
 
             // Pods that never become ready: the rollout times out and says so.
-            try cp.must("patch", "deployment", "web", "--type=merge", "-p", #"{"spec":{"progressDeadlineSeconds":3,"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}"#)
+            try await cp.must("patch", "deployment", "web", "--type=merge", "-p", #"{"spec":{"progressDeadlineSeconds":3,"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}"#)
             try await kubeletMarksNewPodsUnready(kubelet, client: client)
-            try cp.must("set", "image", "deployment/web", "web=nginx:1.28")
-            let timedOut = try cp.kubectl("rollout", "status", "deployment/web", "--timeout=120s")
+            try await cp.must("set", "image", "deployment/web", "web=nginx:1.28")
+            let timedOut = try await cp.kubectl("rollout", "status", "deployment/web", "--timeout=120s")
             #expect(timedOut.status != 0 && timedOut.stderr.contains("exceeded its progress deadline"), "\(timedOut.output)")
         }
     }

@@ -92,10 +92,13 @@ final class FakeKubelet: @unchecked Sendable {
     /// Stops the heartbeats and pod handling of a node (a dead kubelet).
     func silence(_ node: String) { _ = state.withLock { $0.silent.insert(node) } }
 
-    /// Resumes them and posts Ready again.
+    /// Resumes them, posts Ready again and catches up with the node's pods.
     func revive(_ node: String) async throws {
         _ = state.withLock { $0.silent.remove(node) }
         try await postStatus(node)
+        for p in try await client.list(Pod.self, namespace: "", options: ListOptions(fieldSelector: "spec.nodeName=\(node)")).items {
+            await handle(p)
+        }
     }
 
     /// Reports a pod not ready (or ready again).

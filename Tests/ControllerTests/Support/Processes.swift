@@ -116,8 +116,12 @@ enum TestEnv {
         return try await probe()
     }
 
-    /// Runs a command with files for its output (no pipes to fill up).
-    static func run(_ path: String, _ args: [String], stdin: String? = nil, env: [String: String], dir: URL) throws -> CommandResult {
+    /// Runs a command with files for its output (no pipes to fill up). It
+    /// waits without holding a thread: a blocking wait would take one of the
+    /// few threads of Swift's cooperative pool (two on a 2-core machine) from
+    /// the fake kubelet and the other tests for as long as `kubectl rollout
+    /// status` runs.
+    static func run(_ path: String, _ args: [String], stdin: String? = nil, env: [String: String], dir: URL) async throws -> CommandResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -139,8 +143,15 @@ enum TestEnv {
         } else {
             p.standardInput = FileHandle.nullDevice
         }
-        try p.run()
-        p.waitUntilExit()
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            p.terminationHandler = { _ in done.resume() }
+            do {
+                try p.run()
+            } catch {
+                p.terminationHandler = nil
+                done.resume(throwing: error)
+            }
+        }
         return CommandResult(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                              stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }

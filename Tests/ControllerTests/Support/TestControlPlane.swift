@@ -52,17 +52,17 @@ final class TestControlPlane: @unchecked Sendable {
 
     var log: String { process?.log ?? "" }
 
-    func kubectl(_ args: [String], stdin: String? = nil) throws -> CommandResult {
+    func kubectl(_ args: [String], stdin: String? = nil) async throws -> CommandResult {
         guard let kubectl = TestEnv.kubectlPath else { throw TestFailure(description: "no kubectl") }
-        return try TestEnv.run(kubectl, args, stdin: stdin, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"], dir: dir)
+        return try await TestEnv.run(kubectl, args, stdin: stdin, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"], dir: dir)
     }
 
-    func kubectl(_ args: String...) throws -> CommandResult { try kubectl(args) }
+    func kubectl(_ args: String...) async throws -> CommandResult { try await kubectl(args) }
 
     /// kubectl that must succeed.
     @discardableResult
-    func must(_ args: String..., stdin: String? = nil) throws -> String {
-        let r = try kubectl(args, stdin: stdin)
+    func must(_ args: String..., stdin: String? = nil) async throws -> String {
+        let r = try await kubectl(args, stdin: stdin)
         guard r.status == 0 else { throw TestFailure(description: "kubectl \(args.joined(separator: " ")) failed: \(r.output)") }
         return r.stdout
     }
