@@ -269,6 +269,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Driver for scripts/bench-scheduler (not run in CI).
+        .executableTarget(
+            name: "scheduler-bench",
+            dependencies: ["KubeAPI"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SchedulerTests",
             dependencies: ["Scheduler", "ControllerRuntime", "KubeAPI"],
