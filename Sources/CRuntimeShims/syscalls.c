@@ -12,6 +12,7 @@
 #include <linux/seccomp.h>
 #include <linux/filter.h>
 #include <linux/bpf.h>
+#include <spawn.h>
 #include "swr_syscalls.h"
 
 int swr_pivot_root(const char *new_root, const char *put_old) {
@@ -114,3 +115,7 @@ pid_t swr_fork_sibling(void) {
 }
 
 int swr_errno(void) { return errno; }
+
+int swr_spawn_closefrom(void *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}

@@ -65,6 +65,10 @@ public final class Kubelet: Sendable {
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger)
         let pods = PodManager(context: context)
         await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
+        // Static pods are known before the first API list, so a restarted
+        // kubelet adopts their containers instead of removing them as orphans.
+        let staticPods = c.staticPodPath.map { StaticPods(directory: $0, nodeName: c.nodeName, client: client, logger: logger) }
+        if let staticPods { await pods.setStaticPods(staticPods.scan()) }
         let certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
@@ -80,8 +84,8 @@ public final class Kubelet: Sendable {
             if let nodeNetwork {
                 group.addTask { await self.followNodeRoutes(nodeNetwork) }
             }
-            if let path = c.staticPodPath {
-                group.addTask { await StaticPods(directory: path, nodeName: c.nodeName, client: self.client, logger: self.logger).run() }
+            if let staticPods {
+                group.addTask { await staticPods.run(pods: pods) }
             }
             await group.next()
             group.cancelAll()

@@ -224,4 +224,106 @@ struct KubeletLifecycleTests {
         let describe = cluster.kubectl(["describe", "pod", "no-image"]).stdout
         #expect(describe.contains("ErrImageNeverPull"), "\(describe)")
     }
+
+    @Test func staticPodsHooksAndExitsWhileTheKubeletIsDown() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let hooks = cluster.dir + "/hooks"
+        try FileIO.makeDirectories(hooks, mode: 0o777)
+
+        // A static pod runs from the manifest directory and is mirrored to the API server.
+        let manifest = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: static-web}
+            spec:
+              containers:
+              - {name: web, image: "busybox:1.35", command: ["sh", "-c", "echo static; sleep 600"]}
+            """
+        try FileIO.writeAtomically(cluster.manifests + "/static-web.yaml", Array(manifest.utf8), mode: 0o644)
+        let staticName = "static-web-\(cluster.nodeName)"
+        #expect(cluster.waitFor(staticName, "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        #expect(!cluster.jsonpath(staticName, "{.metadata.annotations.kubernetes\\.io/config\\.mirror}").isEmpty)
+        let staticContainer = cluster.jsonpath(staticName, "{.status.containerStatuses[0].containerID}")
+        let mirrorUID = cluster.jsonpath(staticName, "{.metadata.uid}")
+        // Deleting the mirror does not stop the static pod; the mirror comes back.
+        #expect(cluster.kubectl(["delete", "pod", staticName, "--wait=false"]).code == 0)
+        #expect(eventually(seconds: 60) {
+            let uid = cluster.jsonpath(staticName, "{.metadata.uid}")
+            return !uid.isEmpty && uid != mirrorUID
+                && cluster.jsonpath(staticName, "{.status.containerStatuses[0].containerID}") == staticContainer
+        }, "\(cluster.kubeletLog)")
+
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hooks}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 5
+              containers:
+              - name: app
+                image: busybox:1.35
+                command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
+                lifecycle:
+                  postStart: {exec: {command: ["sh", "-c", "echo started > /hooks/poststart"]}}
+                  preStop: {exec: {command: ["sh", "-c", "echo stopping > /hooks/prestop"]}}
+                volumeMounts: [{name: hooks, mountPath: /hooks}]
+              volumes: [{name: hooks, hostPath: {path: \(hooks), type: Directory}}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: waiter}
+            spec:
+              nodeName: \(cluster.nodeName)
+              restartPolicy: Never
+              containers:
+              - {name: app, image: "busybox:1.35", command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.2; done; exit 7"]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: counter}
+            spec:
+              nodeName: \(cluster.nodeName)
+              restartPolicy: Never
+              containers:
+              - {name: app, image: "busybox:1.35", command: ["sh", "-c", "echo one; sleep 3; echo two"]}
+            """)
+        for name in ["hooks", "waiter"] {
+            #expect(cluster.waitFor(name, "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        }
+        #expect(FileIO.exists(hooks + "/poststart"))
+        // kubectl logs -f follows until the container ends.
+        #expect(cluster.waitFor("counter", "{.status.phase}", equals: "Running"))
+        #expect(cluster.kubectl(["logs", "-f", "counter"]).stdout == "one\ntwo\n")
+
+        // The kubelet API wants a client certificate the cluster CA signed.
+        let url = "https://\(cluster.nodeIP):10250/pods"
+        #expect(cluster.inNode("curl -sk \(url)").code != 0)
+        let authorized = cluster.inNode("curl -sk --cert \(cluster.dir)/cp/apiserver-kubelet-client.crt --key \(cluster.dir)/cp/apiserver-kubelet-client.key \(url)")
+        #expect(authorized.stdout.contains("\"name\":\"waiter\""), "\(authorized)")
+
+        // SIGTERM stops the kubelet, not the pods. An exit while it is down is not lost.
+        cluster.stopKubelet(signal: SIGTERM)
+        let runtime = ContainerRuntime(root: cluster.dir + "/kubelet/runtime", initExecutable: TestPaths.product("swiftrun") ?? "")
+        let waiterID = "k8s-\(cluster.jsonpath("waiter", "{.metadata.uid}"))-app-0"
+        #expect((try? runtime.state(id: waiterID))?.status == .running, "\(runtime.list().map { "\($0.id) \($0.status)" }) \(cluster.kubectl(["get", "pods", "-o", "wide"]))")
+        let touched = try? TestProcess.run([TestPaths.product("swiftrun")!, "--root", cluster.dir + "/kubelet/runtime", "exec", waiterID, "touch", "/tmp/go"])
+        #expect(touched?.code == 0, "\(String(describing: touched))")
+        #expect(eventually(seconds: 30) { (try? runtime.state(id: waiterID))?.status == .stopped })
+        try cluster.startKubelet()
+        #expect(cluster.waitFor("waiter", "{.status.phase}", equals: "Failed"), "\(cluster.kubeletLog)")
+        #expect(cluster.jsonpath("waiter", "{.status.containerStatuses[0].state.terminated.exitCode}") == "7")
+        // The static pod was adopted, not restarted.
+        #expect(cluster.jsonpath(staticName, "{.status.containerStatuses[0].containerID}") == staticContainer)
+        #expect(cluster.jsonpath(staticName, "{.status.containerStatuses[0].restartCount}") == "0")
+
+        // Deleting runs the preStop hook first.
+        #expect(cluster.kubectl(["delete", "pod", "hooks"]).code == 0)
+        #expect(((try? FileIO.read(hooks + "/prestop")) ?? "") == "stopping\n")
+        // Removing the manifest stops the static pod and deletes its mirror.
+        unlink(cluster.manifests + "/static-web.yaml")
+        #expect(eventually(seconds: 60) { cluster.kubectl(["get", "pod", staticName]).code != 0 })
+        #expect(eventually(seconds: 60) { (try? runtime.state(id: String(staticContainer.split(separator: "/").last ?? ""))) == nil })
+    }
 }

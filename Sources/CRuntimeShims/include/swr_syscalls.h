@@ -34,6 +34,11 @@ int swr_bpf_prog_fd_by_id(uint32_t id);
 int swr_bpf_detach_cgroup_device(int cgroup_fd, int prog_fd);
 /// close_range(2), with glibc's wrapper missing on some builds.
 int swr_close_range(unsigned int first, unsigned int last, unsigned int flags);
+/// posix_spawn_file_actions_addclosefrom_np (glibc 2.34+, declared only
+/// with _GNU_SOURCE): the child closes every descriptor from `from` up, so
+/// descriptors opened without O_CLOEXEC (SwiftNIO's sockets) never leak
+/// into spawned processes. `actions` is a posix_spawn_file_actions_t *.
+int swr_spawn_closefrom(void *actions, int from);
 /// memfd_create(2) (hidden behind _GNU_SOURCE in glibc's headers).
 int swr_memfd_create(const char *name, unsigned int flags);
 /// prlimit(2) on the calling process (glibc declares it only with _GNU_SOURCE).

@@ -14,6 +14,8 @@ public actor PodManager {
     /// Pods admitted (running or about to), for resource accounting.
     var admitted: [String: Pod] = [:]
     var allocatable: ResourceList = [:]
+    /// Pods from `--pod-manifest-path`, by UID: run whatever the API server says.
+    var staticPods: [String: Pod] = [:]
 
     public init(context: KubeletContext) {
         self.context = context
@@ -30,14 +32,16 @@ public actor PodManager {
         while !Task.isCancelled {
             do {
                 let list = try await context.client.list(Pod.self, namespace: "", options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
-                let live = Set(list.items.compactMap { $0.metadata.uid })
-                for pod in list.items { handle(pod) }
+                let apiPods = list.items.filter { !Self.isMirror($0) }
+                let live = Set(apiPods.compactMap { $0.metadata.uid }).union(staticPods.keys)
+                for pod in apiPods { handle(pod) }
                 for (uid, worker) in workers where !live.contains(uid) { await worker.removed() }
                 adoptOrphans(known: live)
                 resourceVersion = list.metadata?.resourceVersion ?? "0"
                 let events = context.client.watchResuming(Pod.self, namespace: "", from: resourceVersion,
                                                           options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
                 for try await event in events {
+                    if let pod = event.object, Self.isMirror(pod) { continue }
                     switch event {
                     case .added(let pod), .modified(let pod): handle(pod)
                     case .deleted(let pod):
@@ -51,6 +55,31 @@ public actor PodManager {
             }
         }
         for task in tasks.values { task.cancel() }
+    }
+
+    /// The current static pods: new ones start, removed or edited ones
+    /// (an edit is a new UID) terminate. Called before `run` with the first
+    /// scan, so a restarted kubelet never mistakes them for orphans.
+    public func setStaticPods(_ pods: [Pod]) async {
+        let current = Dictionary(pods.compactMap { p in p.metadata.uid.map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
+        for uid in staticPods.keys where current[uid] == nil {
+            staticPods[uid] = nil
+            if let worker = workers[uid] { await worker.removed() }
+        }
+        for (uid, pod) in current where staticPods[uid] == nil {
+            staticPods[uid] = pod
+            handle(pod)
+        }
+    }
+
+    /// A static pod has a new mirror on the API server: give it the whole status.
+    public func mirrorCreated(staticUID uid: String) async {
+        await context.status.resend(uid)
+    }
+
+    /// A mirror pod only carries a static pod's status; the kubelet runs the static pod itself.
+    static func isMirror(_ pod: Pod) -> Bool {
+        pod.metadata.annotations?[StaticPods.mirrorAnnotation] != nil
     }
 
     func handle(_ pod: Pod) {

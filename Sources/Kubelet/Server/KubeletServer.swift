@@ -62,10 +62,8 @@ public struct KubeletServer: Sendable {
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: .stream({ writer in
                     try await logs.stream(r) { bytes in try await writer.write(bytes) }
                 }))
-            } catch let error as ContainerLogsError {
-                return .text(error.description + "\n", status: HTTPResponseStatus(statusCode: error.code))
             } catch {
-                return .text("\(error)\n", status: .internalServerError)
+                return .text(error.description + "\n", status: HTTPResponseStatus(statusCode: error.code))
             }
         default:
             return .text("404 page not found\n", status: .notFound)

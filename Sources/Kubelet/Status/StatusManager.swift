@@ -47,6 +47,19 @@ public actor StatusManager {
     /// The last status recorded for a pod.
     public func status(of uid: String) -> PodStatus? { entries[uid]?.status }
 
+    /// Sends the whole status again at the next write (the object on the API
+    /// server was replaced, as a static pod's mirror is when recreated).
+    public func resend(_ uid: String) {
+        guard var e = entries[uid] else { return }
+        version += 1
+        e.sent = nil
+        e.version = version
+        entries[uid] = e
+        guard e.sending == false else { return }
+        entries[uid]?.sending = true
+        Task { await self.send(uid) }
+    }
+
     /// Forgets a pod (deleted).
     public func forget(_ uid: String) { entries[uid] = nil }
 

@@ -48,6 +48,11 @@ public enum Spawn {
             temporaries.append(high)
             posix_spawn_file_actions_adddup2(&actions, high, target)
         }
+        // Nothing else crosses over: many libraries (SwiftNIO among them)
+        // open sockets without O_CLOEXEC, and a child holding a listening
+        // socket keeps its port busy after the parent exits.
+        let closeRC = swr_spawn_closefrom(&actions, floor)
+        guard closeRC == 0 else { throw SystemError(call: "posix_spawn_file_actions_addclosefrom_np", errno: closeRC, context: request.path) }
 
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
         if request.newSession { flags |= 0x80 } // POSIX_SPAWN_SETSID

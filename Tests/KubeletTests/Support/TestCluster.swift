@@ -26,6 +26,8 @@ final class TestCluster: @unchecked Sendable {
     var kubelet: Int32 = 0
     var kubeconfig: String { dir + "/cp/admin.kubeconfig" }
     var netnsPath: String { "/run/netns/\(netns)" }
+    /// The kubelet's --pod-manifest-path (static pods).
+    var manifests: String { dir + "/manifests" }
     let nodeName = "node-1"
     let nodeIP = "192.168.200.10"
 
@@ -43,6 +45,7 @@ final class TestCluster: @unchecked Sendable {
             guard eventually(seconds: 60, { kubectl(["get", "--raw", "/readyz"]).code == 0 }) else {
                 throw RuntimeError.other("controlplane did not become ready: \((try? FileIO.read(dir + "/controlplane.log")) ?? "")")
             }
+            try FileIO.makeDirectories(manifests, mode: 0o755)
             try ImageStore(root: dir + "/kubelet/images").importLayout(at: TestPaths.packageRoot + "/rootfs/out/oci", name: "busybox")
             try startKubelet()
         } catch {
@@ -55,7 +58,7 @@ final class TestCluster: @unchecked Sendable {
         kubelet = try spawn(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.product("kubelet")!,
                              "--apiserver", "https://127.0.0.1:\(port)", "--token-file", dir + "/cp/node-token", "--ca-file", dir + "/cp/ca.crt",
                              "--node-name", nodeName, "--node-ip", nodeIP, "--root-dir", dir + "/kubelet", "--pod-log-dir", dir + "/logs",
-                             "--pod-cidr", podCIDR, "--log-level", "debug"], log: dir + "/kubelet.log")
+                             "--pod-cidr", podCIDR, "--pod-manifest-path", manifests, "--log-level", "debug"], log: dir + "/kubelet.log")
         guard eventually(seconds: 60, { kubectl(["get", "node", nodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]).stdout == "True" }) else {
             throw RuntimeError.other("node did not become Ready: \((try? FileIO.read(dir + "/kubelet.log"))?.suffix(3000) ?? "")")
         }
@@ -87,7 +90,7 @@ final class TestCluster: @unchecked Sendable {
     /// kubectl against the cluster, from inside the namespace.
     @discardableResult
     func kubectl(_ args: [String], stdin: String? = nil, timeout: Double = 60) -> TestProcess.Result {
-        (try? TestProcess.run(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig] + args,
+        (try? TestProcess.run(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache"] + args,
                               stdin: stdin, timeout: timeout))
             ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
     }
@@ -114,7 +117,7 @@ final class TestCluster: @unchecked Sendable {
         kubectl(["get", "pod", name, "-o", "jsonpath=\(path)"]).stdout
     }
 
-    func waitFor(_ name: String, _ path: String, equals value: String, seconds: Double = 60) -> Bool {
+    func waitFor(_ name: String, _ path: String, equals value: String, seconds: Double = 120) -> Bool {
         eventually(seconds: seconds) { jsonpath(name, path) == value }
     }
 
@@ -130,6 +133,7 @@ final class TestCluster: @unchecked Sendable {
 
     func tearDown() {
         if kubelet > 0 {
+            for file in (try? FileIO.listDirectory(manifests)) ?? [] { unlink(manifests + "/" + file) }
             _ = kubectl(["delete", "pods", "--all", "--all-namespaces", "--wait=false"])
             _ = eventually(seconds: 60) { ((try? FileIO.listDirectory(dir + "/kubelet/pods")) ?? []).isEmpty }
             stopKubelet(signal: SIGTERM)

@@ -141,11 +141,11 @@ final class ProxyLab: @unchecked Sendable {
 
     @discardableResult
     func kubectl(_ args: [String]) -> TestProcess.Result {
-        run(in: "node", [TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig] + args, timeout: 60)
+        run(in: "node", [TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache"] + args, timeout: 60)
     }
 
     func apply(_ yaml: String) throws {
-        let r = (try? TestProcess.run(["/usr/bin/nsenter", "--net=/run/netns/\(node)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig,
+        let r = (try? TestProcess.run(["/usr/bin/nsenter", "--net=/run/netns/\(node)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache",
                                        "apply", "-f", "-"], stdin: yaml, timeout: 60))
         guard let r, r.code == 0 else { throw RuntimeError.other("kubectl apply: \(r?.description ?? "did not run")\n\(yaml)") }
     }

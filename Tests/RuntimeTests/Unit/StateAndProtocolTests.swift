@@ -89,3 +89,32 @@ import Glibc
         #expect(plan.has(.network) && !plan.has(.ipc))
     }
 }
+
+@Suite struct SpawnTests {
+    /// A descriptor opened without O_CLOEXEC (as SwiftNIO opens its sockets)
+    /// does not reach the child; the ones asked for do.
+    @Test func childrenInheritOnlyTheDescriptorsTheyAreGiven() throws {
+        let null = open("/dev/null", O_RDONLY)
+        defer { close(null) }
+        let leaked = fcntl(null, F_DUPFD, 60) // no FD_CLOEXEC on purpose; high, so no child's own fd collides
+        #expect(leaked >= 60)
+        defer { close(leaked) }
+        var out: [Int32] = [0, 0]
+        #expect(pipe(&out) == 0)
+        let pid = try Spawn.start(Spawn.Request(path: "/bin/sh", args: ["sh", "-c", "ls /proc/self/fd"], env: [], fds: [(out[1], 1)]))
+        close(out[1])
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(out[0], &buffer, buffer.count)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        close(out[0])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let fds = Set(String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { Int32($0) })
+        #expect(fds.contains(1))
+        #expect(!fds.contains(leaked), "\(fds)")
+    }
+}
