@@ -85,7 +85,12 @@ final class FakeKubelet: @unchecked Sendable {
             lease.spec = spec
             _ = try await client.update(lease)
         } else {
-            _ = try await client.create(Lease(metadata: ObjectMeta(name: node, namespace: "kube-node-lease"), spec: spec))
+            do {
+                _ = try await client.create(Lease(metadata: ObjectMeta(name: node, namespace: "kube-node-lease"), spec: spec))
+            } catch {
+                // The heartbeat loop and register() may race to create it: existing is all we want.
+                guard error.isConflict else { throw error }
+            }
         }
     }
 
