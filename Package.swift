@@ -200,11 +200,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the scheduler and the controllers share: the client protocol,
+        // shared informers, work queues, the event recorder, leader election.
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // kube-scheduler: pure filter and score plugins, the cache with
+        // assumed pods, the scheduling queue and the scheduling loop.
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "KubeAPI", "ControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // kube-controller-manager: ReplicaSet, Deployment, DaemonSet,
+        // EndpointSlice/Endpoints, node lifecycle, garbage collector,
+        // namespace, service account, node IPAM, pod GC.
+        .target(
+            name: "Controllers",
+            dependencies: [
+                "KubeAPI", "ControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The API server, storage backends (SQLite, etcd), auth, certificates, metrics.
         .target(
             name: "MiniControlPlane",
             dependencies: [
-                "KubeAPI", "HTTPServing",
+                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -238,6 +269,25 @@ let package = Package(
                 "KubeAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Driver for scripts/bench-scheduler (not run in CI).
+        .executableTarget(
+            name: "scheduler-bench",
+            dependencies: ["KubeAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SchedulerTests",
+            dependencies: ["Scheduler", "ControllerRuntime", "KubeAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ControllerTests",
+            dependencies: [
+                "Controllers", "ControllerRuntime", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,9 @@
 public import Foundation
 import KubeAPI
 public import Logging
+import ControllerRuntime
+import Scheduler
+import Controllers
 import NIOSSL
 public import HTTPServing
 
@@ -10,11 +13,12 @@ public struct ControlPlaneError: Error, CustomStringConvertible {
 }
 
 /// The control plane process: API server over a store, with certificates,
-/// tokens and kubeconfig in the data directory. (Scheduler and controllers
-/// join in issue 5.)
+/// tokens and kubeconfig in the data directory, plus the scheduler and the
+/// controllers, which run in the one process holding the leader Lease.
 public final class ControlPlane: Sendable {
     public let configuration: ControlPlaneConfiguration
     let logger: Logger
+    let instanceID = String(UUID().uuidString.prefix(8)).lowercased()
 
     public init(configuration: ControlPlaneConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -63,6 +67,12 @@ public final class ControlPlane: Sendable {
     /// Runs until cancelled (SIGTERM/SIGINT through ServiceLifecycle).
     public func run() async throws {
         let c = configuration
+        let enabled: Set<String>
+        do {
+            enabled = try ControllerManager.enabled(c.controllers, known: ControlLoops.knownNames)
+        } catch {
+            throw ControlPlaneError(description: error.description)
+        }
         try FileManager.default.createDirectory(at: c.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let credentials = try Credentials.loadOrCreate(dir: c.dataDir)
@@ -89,11 +99,14 @@ public final class ControlPlane: Sendable {
             defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
                                  unreachableTolerationSeconds: c.defaultUnreachableTolerationSeconds),
             allocator: allocator)
+        let schedulerMetrics = SchedulerMetrics()
+        let tokens = ServiceAccountTokens()
         let advertised = (c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
-                                 bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets,
+                                 bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
+                                 extraMetrics: { schedulerMetrics.render() },
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
@@ -104,6 +117,7 @@ public final class ControlPlane: Sendable {
             while true {
                 do {
                     try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+                    try await tokens.load(store: store)
                     break
                 } catch {
                     logger.warning("waiting for storage: \(error)")
@@ -122,6 +136,12 @@ public final class ControlPlane: Sendable {
                     }
                 }
                 group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
+                if !enabled.isEmpty {
+                    let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
+                                             identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM,
+                                             logger: logger)
+                    group.addTask { await self.runLeading(loops) }
+                }
                 group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
                 _ = try await group.next()
                 group.cancelAll()
@@ -133,6 +153,27 @@ public final class ControlPlane: Sendable {
         }
         await kubelets.shutdown()
         await store.close()
+    }
+
+    /// A name for this process in the leader Lease: host name and a random suffix.
+    var identity: String {
+        "\(ProcessInfo.processInfo.hostName)_\(ProcessInfo.processInfo.processIdentifier)_\(instanceID)"
+    }
+
+    /// Runs the scheduler and controllers; with etcd only while holding the
+    /// leader Lease (several controlplanes may share one etcd).
+    func runLeading(_ loops: ControlLoops) async {
+        let c = configuration
+        guard c.leaderElect, let ds = c.datastore, !ds.isEmpty else {
+            await loops.run()
+            return
+        }
+        var lec = LeaderElectionConfiguration(identity: identity)
+        lec.leaseDuration = c.leaderElectLeaseDuration
+        lec.renewDeadline = c.leaderElectRenewDeadline
+        lec.retryPeriod = c.leaderElectRetryPeriod
+        let elector = LeaderElector(configuration: lec, client: loops.client, logger: logger)
+        await elector.run { await loops.run() }
     }
 
     /// Deletes events whose last occurrence is older than `ttl`, once a minute.

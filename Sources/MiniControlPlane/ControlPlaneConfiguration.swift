@@ -10,8 +10,20 @@ public struct ControlPlaneConfiguration: Sendable {
     public var datastore: String?
     public var serviceCIDR = "10.96.0.0/12"
     public var clusterCIDR = "10.244.0.0/16"
-    /// Used by the node lifecycle controller (issue 5).
+    /// A node silent this long becomes Unknown and tainted unreachable.
     public var nodeMonitorGracePeriod: Duration = .seconds(40)
+    /// How often the node lifecycle controller looks (never less often than a quarter of the grace period).
+    public var nodeMonitorPeriod: Duration = .seconds(5)
+    /// Prefix length of the podCIDR each node gets from clusterCIDR.
+    public var nodeCIDRMaskSize = 24
+    /// `--controllers`: `*` (everything, the scheduler included), `NAME`, `-NAME`.
+    public var controllers: [String] = ["*"]
+    /// Elect one leader among controlplanes sharing etcd (no effect with SQLite,
+    /// whose data directory lock already allows only one process).
+    public var leaderElect = true
+    public var leaderElectLeaseDuration: Duration = .seconds(10)
+    public var leaderElectRenewDeadline: Duration = .seconds(7)
+    public var leaderElectRetryPeriod: Duration = .seconds(2)
     public var defaultNotReadyTolerationSeconds: Int64 = 300
     public var defaultUnreachableTolerationSeconds: Int64 = 300
     /// Extra subject alternative names for the serving certificate.

@@ -4,12 +4,12 @@ import Logging
 import MiniControlPlane
 import ServiceLifecycle
 
-/// `controlplane`: the Kubernetes API server (and, later, scheduler and controllers).
+/// `controlplane`: the Kubernetes API server, scheduler and controllers.
 @main
 struct ControlPlaneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controlplane",
-        abstract: "Kubernetes API server with embedded SQLite or etcd storage.")
+        abstract: "Kubernetes API server, scheduler and controllers, with embedded SQLite or etcd storage.")
 
     @Option(help: "State directory: certificates, tokens, admin.kubeconfig, SQLite database.")
     var dataDir: String
@@ -31,6 +31,27 @@ struct ControlPlaneCommand: AsyncParsableCommand {
 
     @Option(help: "How long a node may go without a heartbeat before it is NotReady (e.g. 40s).")
     var nodeMonitorGracePeriod = "40s"
+
+    @Option(help: "How often node health is checked (e.g. 5s; at least four times per grace period).")
+    var nodeMonitorPeriod = "5s"
+
+    @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
+    var nodeCIDRMaskSize = 24
+
+    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc.")
+    var controllers: [String] = ["*"]
+
+    @Option(help: "Elect one leader for the scheduler and controllers among controlplanes sharing etcd.")
+    var leaderElect = true
+
+    @Option(help: "How long the leader Lease lasts without renewal (e.g. 10s).")
+    var leaderElectLeaseDuration = "10s"
+
+    @Option(help: "How long the leader keeps trying to renew before it stops its controllers (e.g. 7s).")
+    var leaderElectRenewDeadline = "7s"
+
+    @Option(help: "How often candidates try to acquire and the leader renews (e.g. 2s).")
+    var leaderElectRetryPeriod = "2s"
 
     @Option(help: "tolerationSeconds of the default not-ready toleration added to pods.")
     var defaultNotReadyTolerationSeconds: Int64 = 300
@@ -79,6 +100,22 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
+        guard let monitor = ControlPlaneConfiguration.parseDuration(nodeMonitorPeriod), monitor > .zero else {
+            throw ValidationError("invalid --node-monitor-period \(nodeMonitorPeriod)")
+        }
+        config.nodeMonitorPeriod = monitor
+        config.nodeCIDRMaskSize = nodeCIDRMaskSize
+        config.controllers = controllers
+        config.leaderElect = leaderElect
+        guard let lease = ControlPlaneConfiguration.parseDuration(leaderElectLeaseDuration),
+              let renew = ControlPlaneConfiguration.parseDuration(leaderElectRenewDeadline),
+              let retry = ControlPlaneConfiguration.parseDuration(leaderElectRetryPeriod),
+              retry > .zero, renew > retry, lease > renew, lease >= .seconds(1) else {
+            throw ValidationError("invalid leader election timing: need --leader-elect-lease-duration > --leader-elect-renew-deadline > --leader-elect-retry-period > 0 (lease at least 1s)")
+        }
+        config.leaderElectLeaseDuration = lease
+        config.leaderElectRenewDeadline = renew
+        config.leaderElectRetryPeriod = retry
         let service = ControlPlaneService(controlPlane: ControlPlane(configuration: config, logger: logger))
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -64,14 +64,14 @@ public enum ResourceCatalog {
 
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
-        r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status"]),
+        r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
         r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log"]),
         r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
         r("", "Service", "services", short: ["svc"], all: true, sub: ["status"]),
         r("", "Endpoints", "endpoints", short: ["ep"]),
         r("", "ConfigMap", "configmaps", short: ["cm"]),
         r("", "Secret", "secrets"),
-        r("", "ServiceAccount", "serviceaccounts", short: ["sa"]),
+        r("", "ServiceAccount", "serviceaccounts", short: ["sa"], sub: ["token"]),
         r("", "Event", "events", short: ["ev"]),
         r("", "Binding", "bindings"),
         r("apps", "Deployment", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),

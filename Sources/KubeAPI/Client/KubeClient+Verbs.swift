@@ -61,6 +61,11 @@ extension KubeClient {
         try await put(obj, subresource: "status")
     }
 
+    /// Replaces a subresource of an object (`status`, `finalize`), or the object when `subresource` is nil.
+    public func update<T: KubeObject>(_ obj: T, subresource: String?) async throws(KubeClientError) -> T {
+        try await put(obj, subresource: subresource)
+    }
+
     func put<T: KubeObject>(_ obj: T, subresource: String?) async throws(KubeClientError) -> T {
         let data = try await request(.PUT, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, obj.metadata.namespace),
                                                name: obj.name, subresource: subresource, query: Self.writeQuery),

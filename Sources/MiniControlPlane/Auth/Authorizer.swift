@@ -58,6 +58,8 @@ enum Authorizer {
             if a.subresource == nil, a.verb == "delete" || a.verb == "create" { return .podBoundTo(node) }
             return .deny
         case "configmaps", "secrets", "serviceaccounts":
+            // TokenRequest for the service account of a pod bound to the node.
+            if a.subresource == "token" { return a.verb == "create" ? .referencedBy(node) : .deny }
             if a.verb == "get" { return .referencedBy(node) }
             if a.verb == "list" || a.verb == "watch", a.fieldSelector.requiredValue("metadata.name") != nil {
                 return .referencedBy(node)

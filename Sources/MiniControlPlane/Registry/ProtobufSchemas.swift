@@ -122,6 +122,16 @@ enum ProtobufSchemas {
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
         "DeleteOptions": deleteOptions,
+        // kubectl create token (authentication.k8s.io/v1).
+        "TokenRequest": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [
+                    1: f("audiences", .string, repeated: true), 4: f("expirationSeconds", .ptrInt),
+                    3: f("boundObjectRef", msg { PBMessage(fields: [1: f("kind", .string), 2: f("apiVersion", .string), 3: f("name", .string), 4: f("uid", .string)]) }),
+                ])
+            }),
+        ]),
         "SelfSubjectAccessReview": PBMessage(fields: [
             1: f("metadata", meta),
             2: f("spec", msg {

@@ -86,14 +86,22 @@ extension Registry {
         meta["resourceVersion"] = nil
         meta["managedFields"] = nil
         meta["selfLink"] = nil
+        Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
         if subresource == "status" {
             var merged = old
             merged["status"] = obj["status"]
             merged["metadata"] = oldMeta
             obj = merged
+        } else if subresource == "finalize" {
+            // namespaces/NAME/finalize changes spec.finalizers only.
+            var merged = old
+            merged.set(path: ["spec", "finalizers"], to: obj[path: ["spec", "finalizers"]])
+            merged["metadata"] = oldMeta
+            obj = merged
         } else if Self.hasStatusSubresource(info) {
             obj["status"] = old["status"]
+            if info.kind == "Namespace" { obj.set(path: ["spec", "finalizers"], to: old[path: ["spec", "finalizers"]]) }
         }
         if info.kind == "Secret" { foldStringData(&obj) }
         defaulter.apply(kind: info.kind, to: &obj)
@@ -127,7 +135,7 @@ extension Registry {
             out.set(path: ["metadata", "resourceVersion"], to: .string(String(current.modRevision)))
             return WriteResult(object: out, warnings: warnings)
         }
-        if deleting && finalizers.isEmpty && !(info.kind == "Pod" && Self.awaitsKubelet(obj)) {
+        if deleting && finalizers.isEmpty && !(info.kind == "Pod" && Self.awaitsKubelet(obj)) && !Self.hasNamespaceFinalizers(obj) {
             // The last finalizer is gone: the object goes away now.
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
@@ -146,6 +154,23 @@ extension Registry {
         } catch {
             throw Self.status(error, info, name)
         }
+    }
+
+    /// Drops empty `labels`, `annotations`, `ownerReferences` and
+    /// `finalizers`, as Kubernetes' omitempty encoding does: a patch that
+    /// removes the last owner reference leaves no `ownerReferences: []` behind.
+    static func omitEmptyMetadata(_ meta: inout JSONValue) {
+        for k in ["ownerReferences", "finalizers"] where meta[k]?.arrayValue?.isEmpty == true || meta[k]?.isNull == true {
+            meta[k] = nil
+        }
+        for k in ["labels", "annotations"] where meta[k]?.objectValue?.isEmpty == true || meta[k]?.isNull == true {
+            meta[k] = nil
+        }
+    }
+
+    /// A namespace stays until its spec.finalizers are removed (namespaces/NAME/finalize).
+    static func hasNamespaceFinalizers(_ obj: JSONValue) -> Bool {
+        !(obj[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty && obj["kind"]?.stringValue == "Namespace"
     }
 
     /// A pod in graceful deletion stays until its kubelet confirms with grace 0.
@@ -185,8 +210,13 @@ extension Registry {
                 if node.isEmpty || phase == "Succeeded" || phase == "Failed" { grace = 0 }
                 if grace < 0 { grace = 0 }
             }
-            if grace > 0 || !finalizers.isEmpty {
+            let namespaceFinalizers = info.kind == "Namespace" && Self.hasNamespaceFinalizers(obj)
+            if grace > 0 || !finalizers.isEmpty || namespaceFinalizers {
                 // Graceful or blocked deletion: record it and keep the object.
+                if info.kind == "Namespace" {
+                    obj.set(path: ["status", "phase"], to: "Terminating")
+                    namespaceCache.set(name, .terminating)
+                }
                 var newMeta = meta
                 let now = Date()
                 let existing = meta["deletionTimestamp"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
@@ -241,8 +271,9 @@ extension Registry {
         }
     }
 
-    /// Removes every namespaced object of a deleted namespace (the namespace
-    /// controller's job, done inline until the controllers exist).
+    /// Removes whatever is left of a deleted namespace. The namespace
+    /// controller empties namespaces before their finalizer goes; this catches
+    /// namespaces deleted without it (created before it existed, or finalized by hand).
     func deleteNamespaceContents(_ ns: String) async {
         for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" {
             guard let page = try? await store.list(prefix: info.prefix(namespace: ns), startAfter: nil, limit: 0, revision: 0) else { continue }

@@ -77,14 +77,20 @@ final class Registry: Sendable {
 
     /// Whether a namespace exists (cached briefly).
     func namespaceExists(_ ns: String) async throws(Status) -> Bool {
-        if namespaceCache.contains(ns) { return true }
+        try await namespaceState(ns) != .missing
+    }
+
+    /// Whether a namespace exists and whether it is being deleted; cached
+    /// for two seconds (API servers sharing etcd learn of deletions by others).
+    func namespaceState(_ ns: String) async throws(Status) -> NamespaceCache.State {
+        if let s = namespaceCache.state(ns) { return s }
         let nsInfo = ResourceCatalog.info(for: Namespace.self)
         do {
-            if try await store.get(key: nsInfo.key(namespace: nil, name: ns)) != nil {
-                namespaceCache.insert(ns)
-                return true
-            }
-            return false
+            guard let found = try await store.get(key: nsInfo.key(namespace: nil, name: ns)) else { return .missing }
+            let obj = try? JSONParser.parse(found.value)
+            let state: NamespaceCache.State = obj?[path: ["metadata", "deletionTimestamp"]] != nil ? .terminating : .active
+            namespaceCache.set(ns, state)
+            return state
         } catch {
             throw Self.status(error, nsInfo, ns)
         }
@@ -98,8 +104,12 @@ final class Registry: Sendable {
     func create(_ info: ResourceInfo, _ ns: String?, _ body: JSONValue, _ options: WriteOptions) async throws(Status) -> WriteResult {
         var obj = try checkTypeMeta(info, body)
         try checkNamespace(info, ns, &obj)
-        if info.namespaced, let ns, info.plural != "namespaces", !(try await namespaceExists(ns)) {
-            throw APIErrors.notFound(ResourceCatalog.info(for: Namespace.self), ns)
+        if info.namespaced, let ns, info.plural != "namespaces" {
+            switch try await namespaceState(ns) {
+            case .missing: throw APIErrors.notFound(ResourceCatalog.info(for: Namespace.self), ns)
+            case .terminating: throw APIErrors.namespaceTerminating(info, ns)
+            case .active: break
+            }
         }
         var meta = obj["metadata"] ?? .emptyObject
         if (meta["name"]?.stringValue ?? "").isEmpty, let gen = meta["generateName"]?.stringValue, !gen.isEmpty {
@@ -112,10 +122,12 @@ final class Registry: Sendable {
         meta["uid"] = .string(UUID().uuidString.lowercased())
         meta["creationTimestamp"] = .string(Timestamp().description)
         if Self.hasGeneration(info) { meta["generation"] = 1 } else { meta["generation"] = nil }
+        Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
         defaulter.apply(kind: info.kind, to: &obj)
+        if info.kind == "Pod", let ns { await ServiceAccountAdmission.admit(&obj, namespace: ns, registry: self) }
         let warnings = try validate(info, name, obj, old: nil, options)
         if info.kind == "Service" {
             // Fail before reserving anything when the name is taken.
@@ -132,7 +144,7 @@ final class Registry: Sendable {
             if info.kind == "Service" { await allocator.release(obj, store: store) }
             throw Self.status(error, info, name)
         }
-        if info.plural == "namespaces" { namespaceCache.insert(name) }
+        if info.plural == "namespaces" { namespaceCache.set(name, .active) }
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
         return WriteResult(object: obj, warnings: warnings, created: true)
     }
@@ -151,6 +163,8 @@ final class Registry: Sendable {
             obj["status"] = nil
         case "Namespace":
             obj["status"] = ["phase": "Active"]
+            // The namespace controller removes this once the namespace is empty.
+            obj["spec"] = ["finalizers": ["kubernetes"]]
         case "Secret":
             foldStringData(&obj)
         default:
@@ -221,12 +235,22 @@ final class Registry: Sendable {
     }
 }
 
-/// Namespaces known to exist, to spare a read per create.
+/// Namespaces known to exist (and whether they are being deleted), to spare
+/// a read per create. Entries are trusted for two seconds.
 final class NamespaceCache: Sendable {
-    private let names = Mutex<Set<String>>([])
-    func contains(_ n: String) -> Bool { names.withLock { $0.contains(n) } }
-    func insert(_ n: String) { _ = names.withLock { $0.insert(n) } }
-    func remove(_ n: String) { _ = names.withLock { $0.remove(n) } }
+    enum State: Sendable, Equatable { case active, terminating, missing }
+    private let entries = Mutex<[String: (State, ContinuousClock.Instant)]>([:])
+    static let ttl: Duration = .seconds(2)
+
+    func state(_ n: String) -> State? {
+        entries.withLock { m in
+            guard let (s, at) = m[n], ContinuousClock.now - at < Self.ttl else { return nil }
+            return s
+        }
+    }
+
+    func set(_ n: String, _ s: State) { entries.withLock { $0[n] = (s, ContinuousClock.now) } }
+    func remove(_ n: String) { _ = entries.withLock { $0.removeValue(forKey: n) } }
 }
 
 import Synchronization

@@ -36,9 +36,11 @@ actor ServiceAllocator {
     }
 
     /// Creates a reservation key; true when it is now (or already was) ours.
-    func reserve(_ key: String, owner: String, store: any Store) async throws(Status) -> Bool {
+    /// Keys this call created are added to `created`.
+    func reserve(_ key: String, owner: String, store: any Store, created: inout [String]) async throws(Status) -> Bool {
         do {
             _ = try await store.create(key: key, value: Array(owner.utf8))
+            created.append(key)
             return true
         } catch .alreadyExists {
             do {
@@ -52,8 +54,20 @@ actor ServiceAllocator {
     }
 
     /// Fills spec.clusterIP(s) and node ports, reserving every address and
-    /// port the Service holds. `dryRun` checks without reserving.
+    /// port the Service holds. `dryRun` checks without reserving. When one
+    /// allocation fails, what this call reserved before it is released again
+    /// (a refused Service must not keep an address).
     func allocate(_ svc: inout JSONValue, registry: Registry, dryRun: Bool) async throws(Status) {
+        var created: [String] = []
+        do {
+            try await allocate(&svc, registry: registry, dryRun: dryRun, created: &created)
+        } catch {
+            for key in created { _ = try? await registry.store.delete(key: key, expectedRevision: nil) }
+            throw error
+        }
+    }
+
+    func allocate(_ svc: inout JSONValue, registry: Registry, dryRun: Bool, created: inout [String]) async throws(Status) {
         let store = registry.store
         var spec = svc["spec"] ?? .emptyObject
         let owner = Self.owner(svc)
@@ -61,7 +75,7 @@ actor ServiceAllocator {
         let type = spec["type"]?.stringValue ?? "ClusterIP"
         if type != "ExternalName" {
             if let ip = spec["clusterIP"]?.stringValue, !ip.isEmpty {
-                let ok = ip == "None" || dryRun ? true : try await reserve(Self.ipPrefix + ip, owner: owner, store: store)
+                let ok = ip == "None" || dryRun ? true : try await reserve(Self.ipPrefix + ip, owner: owner, store: store, created: &created)
                 if !ok {
                     throw invalidStatus(kind: "Service", group: "", name: name,
                                         errors: [.invalid("spec.clusterIPs", ip, "failed to allocate IP \(ip): provided IP is already allocated")])
@@ -77,7 +91,7 @@ actor ServiceAllocator {
                         chosen = ip
                         break
                     }
-                    if try await reserve(Self.ipPrefix + ip, owner: owner, store: store) {
+                    if try await reserve(Self.ipPrefix + ip, owner: owner, store: store, created: &created) {
                         chosen = ip
                         break
                     }
@@ -91,7 +105,7 @@ actor ServiceAllocator {
             var ports = spec["ports"]?.arrayValue ?? []
             for i in ports.indices {
                 if let n = ports[i]["nodePort"]?.intValue, n != 0 {
-                    let ok = dryRun ? true : try await reserve(Self.portPrefix + String(n), owner: owner, store: store)
+                    let ok = dryRun ? true : try await reserve(Self.portPrefix + String(n), owner: owner, store: store, created: &created)
                     if !ok {
                         throw invalidStatus(kind: "Service", group: "", name: name,
                                             errors: [.invalid("spec.ports[\(i)].nodePort", int: n, "provided port is already allocated")])
@@ -107,7 +121,7 @@ actor ServiceAllocator {
                         chosen = p
                         break
                     }
-                    if try await reserve(Self.portPrefix + String(p), owner: owner, store: store) {
+                    if try await reserve(Self.portPrefix + String(p), owner: owner, store: store, created: &created) {
                         chosen = p
                         break
                     }

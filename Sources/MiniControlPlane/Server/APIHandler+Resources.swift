@@ -90,7 +90,7 @@ extension APIHandler {
             let (body, dups) = try decodeBody(req)
             let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
-        case ("update", let sub) where sub == nil || sub == "status":
+        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize":
             let (body, dups) = try decodeBody(req)
             let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, warnings: r.warnings)

@@ -19,12 +19,19 @@ final class APIHandler: Sendable {
     let kubelets: KubeletProxy?
     /// metrics.k8s.io from the kubelets' summaries.
     let nodeMetrics: NodeMetricsAPI?
+    /// Issues and checks service account tokens (TokenRequest).
+    let tokens: ServiceAccountTokens?
+    /// More Prometheus text for /metrics (the scheduler's).
+    let extraMetrics: @Sendable () -> String
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: Registry, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
-         bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, readiness: @escaping @Sendable () async -> Bool) {
+         bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
+         extraMetrics: @escaping @Sendable () -> String = { "" }, readiness: @escaping @Sendable () async -> Bool) {
         self.bookmarkInterval = bookmarkInterval
+        self.tokens = tokens
+        self.extraMetrics = extraMetrics
         self.kubelets = kubelets
         self.nodeMetrics = kubelets.map { NodeMetricsAPI(kubelets: $0, registry: registry, logger: logger) }
         self.registry = registry
@@ -74,7 +81,7 @@ final class APIHandler: Sendable {
             break
         }
         let user: UserInfo
-        switch authenticator.authenticate(req.headers) {
+        switch await authenticate(req.headers) {
         case .unauthorized: return Self.status(APIErrors.unauthorized)
         case .forbidden(let s): return Self.status(s)
         case .user(let u): user = u
@@ -83,7 +90,7 @@ final class APIHandler: Sendable {
         switch segs.first {
         case "metrics" where segs.count == 1:
             guard user.isAdmin else { return Self.status(APIErrors.forbidden("forbidden: User \"\(user.name)\" cannot get path \"/metrics\"")) }
-            return .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":
             if segs.count == 2, segs[1] == "v3" { return .jsonBytes(JSONWriter.bytes(OpenAPI.index)) }
             if segs.count > 2, segs[1] == "v3", let doc = OpenAPI.document(path: segs[2...].joined(separator: "/")) {
@@ -108,6 +115,11 @@ final class APIHandler: Sendable {
                 return .jsonBytes(JSONWriter.bytes(Discovery.groupList))
             }
             let group = segs[1]
+            if group == SelfSubjectReview.group {
+                resource = "selfsubjectreviews"
+                verb = "create"
+                return SelfSubjectReview.handle(req, segs: segs, user: user)
+            }
             if group == AccessReview.group {
                 resource = "selfsubjectaccessreviews"
                 verb = "create"
@@ -152,9 +164,13 @@ final class APIHandler: Sendable {
             if decision != .allow {
                 try await checkConditional(decision, user: user, attrs: attrs, req: req)
             }
+            if path.subresource == "token" {
+                guard verb == "create" else { throw APIErrors.methodNotAllowed() }
+                return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
+            }
             return try await dispatch(req, path, verb: verb, query: query)
         } catch {
-            return Self.status(error)
+            return Self.status(error as? Status ?? APIErrors.internalError("\(error)"))
         }
     }
 

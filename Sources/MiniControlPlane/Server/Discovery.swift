@@ -20,7 +20,7 @@ enum Discovery {
 
     static var groupList: JSONValue {
         ["kind": "APIGroupList", "apiVersion": "v1",
-         "groups": .array((ResourceCatalog.groups + [AccessReview.group]).map { g in
+         "groups": .array((ResourceCatalog.groups + [AccessReview.group, SelfSubjectReview.group]).map { g in
              ["name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
          } + [NodeMetricsAPI.groupListEntry])]
     }
@@ -34,6 +34,8 @@ enum Discovery {
             case "binding": return (s, "Binding", "", "v1", ["create"])
             case "eviction": return (s, "Eviction", "policy", "v1", ["create"])
             case "log": return (s, "Pod", "", "v1", ["get"])
+            case "token": return (s, "TokenRequest", "authentication.k8s.io", "v1", ["create"])
+            case "finalize": return (s, r.kind, r.group, r.version, ["update"])
             default: return nil
             }
         }
@@ -87,7 +89,7 @@ enum Discovery {
             return ["metadata": ["name": .string(g), "creationTimestamp": .null],
                     "versions": [["version": "v1", "resources": .array(resources), "freshness": "Current"]]]
         }
-        let all = core ? items : items + [AccessReview.aggregatedGroup, NodeMetricsAPI.aggregatedGroup]
+        let all = core ? items : items + [AccessReview.aggregatedGroup, SelfSubjectReview.aggregatedGroup, NodeMetricsAPI.aggregatedGroup]
         return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(all)]
     }
 

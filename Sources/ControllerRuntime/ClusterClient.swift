@@ -1,0 +1,86 @@
+public import KubeAPI
+
+/// A page-free list result: every object and the list's resourceVersion.
+public struct ObjectList<T: KubeObject>: Sendable {
+    public var items: [T]
+    public var resourceVersion: String
+
+    public init(items: [T], resourceVersion: String) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+    }
+}
+
+/// The API operations the scheduler and the controllers need.
+///
+/// Two implementations exist: ``KubeClusterClient`` talks HTTPS to any API
+/// server (tests, out-of-process use), and the control plane's in-process
+/// client calls its registry directly, so the leader does not pay for TLS and
+/// JSON on loopback. Errors are ``KubeClientError`` in both, with the API
+/// server's `Status` (404, 409, 410, 422, ...).
+public protocol ClusterClient: Sendable {
+    /// Reads one object.
+    func get<T: KubeObject>(_ type: T.Type, namespace: String?, name: String) async throws(KubeClientError) -> T
+    /// Lists every object (`namespace` nil or "" for all namespaces) matching the selectors in `options`.
+    func list<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions) async throws(KubeClientError) -> ObjectList<T>
+    /// Changes after `resourceVersion`, resuming across server timeouts. Fails with a
+    /// `KubeClientError` whose `isGone` is true when that history is compacted (list again).
+    func watch<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,
+                              from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error>
+    /// Creates an object in its namespace.
+    func create<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T
+    /// Replaces an object (compare-and-swap on its resourceVersion) or one of its subresources (`status`, `finalize`).
+    func update<T: KubeObject>(_ object: T, subresource: String?) async throws(KubeClientError) -> T
+    /// Patches an object or a subresource.
+    func patch<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, patchType: PatchType, body: JSONValue,
+                              subresource: String?) async throws(KubeClientError) -> T
+    /// Deletes an object.
+    func delete<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError)
+    /// Binds a pod to a node (`pods/NAME/binding`).
+    func bind(pod: String, namespace: String, uid: String?, node: String) async throws(KubeClientError)
+    /// Lists objects of any served resource as JSON (for the namespace controller).
+    func listRaw(_ resource: ResourceInfo, namespace: String?) async throws(KubeClientError) -> [JSONValue]
+    /// Deletes an object of any served resource.
+    func deleteRaw(_ resource: ResourceInfo, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError)
+}
+
+extension ClusterClient {
+    /// Lists everything of a kind.
+    public func list<T: KubeObject>(_ type: T.Type, namespace: String? = nil) async throws(KubeClientError) -> ObjectList<T> {
+        try await list(type, namespace: namespace, options: ListOptions())
+    }
+
+    /// Patches the main resource.
+    public func patch<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, patchType: PatchType,
+                                     body: JSONValue) async throws(KubeClientError) -> T {
+        try await patch(type, namespace: namespace, name: name, patchType: patchType, body: body, subresource: nil)
+    }
+
+    /// Replaces the main resource.
+    public func update<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T {
+        try await update(object, subresource: nil)
+    }
+
+    /// Replaces the status subresource.
+    public func updateStatus<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T {
+        try await update(object, subresource: "status")
+    }
+
+    /// Deletes with default options.
+    public func delete<T: KubeObject>(_ type: T.Type, namespace: String?, name: String) async throws(KubeClientError) {
+        try await delete(type, namespace: namespace, name: name, options: DeleteOptions())
+    }
+}
+
+extension KubeClientError {
+    /// 409 AlreadyExists (as opposed to a resourceVersion conflict).
+    public var isAlreadyExists: Bool {
+        if case .status(let s) = self { return s.code == 409 && s.reason == "AlreadyExists" }
+        return false
+    }
+
+    /// A Status with this HTTP code.
+    public static func status(code: Int, reason: String, message: String) -> KubeClientError {
+        .status(Status(message: message, reason: reason, code: code))
+    }
+}

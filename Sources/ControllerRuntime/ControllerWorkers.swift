@@ -1,0 +1,48 @@
+public import Logging
+public import KubeAPI
+
+/// Runs `workers` tasks taking keys from `queue` and calling `sync` for each,
+/// until the surrounding task is cancelled. A sync that throws is retried with
+/// the key's back-off; a sync that returns a duration is run again after it.
+/// Conflicts (409) are expected under concurrency and logged at debug level.
+public func runWorkers(_ queue: WorkQueue, workers: Int, logger: Logger,
+                       sync: @escaping @Sendable (String) async throws -> Duration?) async {
+    await withTaskCancellationHandler {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await queue.runTimers() }
+            for _ in 0..<max(workers, 1) {
+                group.addTask {
+                    while let key = await queue.get() {
+                        do {
+                            let again = try await sync(key)
+                            queue.forget(key)
+                            if let again { queue.addAfter(key, again) }
+                        } catch {
+                            if let e = error as? KubeClientError, e.isConflict || e.isNotFound {
+                                logger.debug("\(queue.name) \(key): \(e); retrying")
+                            } else if !(error is CancellationError) {
+                                logger.warning("\(queue.name) \(key): \(error); retrying")
+                            }
+                            queue.addRateLimited(key)
+                        }
+                        queue.done(key)
+                    }
+                }
+            }
+        }
+    } onCancel: {
+        queue.shutDown()
+    }
+}
+
+/// The `namespace/name` key of an object (`name` for cluster-scoped ones).
+public func objectKey<T: KubeObject>(_ o: T) -> String {
+    let ns = o.metadata.namespace ?? ""
+    return ns.isEmpty ? (o.metadata.name ?? "") : "\(ns)/\(o.metadata.name ?? "")"
+}
+
+/// Splits a key made by ``objectKey(_:)``.
+public func splitKey(_ key: String) -> (namespace: String?, name: String) {
+    guard let slash = key.firstIndex(of: "/") else { return (nil, key) }
+    return (String(key[..<slash]), String(key[key.index(after: slash)...]))
+}

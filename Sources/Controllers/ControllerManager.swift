@@ -1,0 +1,71 @@
+import ControllerRuntime
+
+/// The controllers by name, and which of them `--controllers` enables.
+public enum ControllerManager {
+    /// Every controller, in start order.
+    public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
+                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc"]
+
+    /// Resolves a `--controllers` value like kube-controller-manager's:
+    /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
+    public static func enabled(_ spec: [String], known: [String]) throws(ControllerSelectionError) -> Set<String> {
+        var out: Set<String> = []
+        for raw in spec.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            let item = raw.trimmingCharacters(in: " ")
+            if item.isEmpty { continue }
+            if item == "*" {
+                out.formUnion(known)
+            } else if item.hasPrefix("-") {
+                let name = String(item.dropFirst())
+                guard known.contains(name) else { throw ControllerSelectionError(name: name, known: known) }
+                out.remove(name)
+            } else {
+                guard known.contains(item) else { throw ControllerSelectionError(name: item, known: known) }
+                out.insert(item)
+            }
+        }
+        return out
+    }
+
+    /// The enabled controllers, built over one context (sharing its informers).
+    public static func make(_ ctx: ControllerContext, enabled: Set<String>) -> [any Controller] {
+        var out: [any Controller] = []
+        for name in names where enabled.contains(name) {
+            switch name {
+            case "replicaset": out.append(ReplicaSetController(ctx))
+            case "deployment": out.append(DeploymentController(ctx))
+            case "daemonset": out.append(DaemonSetController(ctx))
+            case "endpointslice": out.append(EndpointSliceController(ctx))
+            case "endpoints": out.append(EndpointsController(ctx))
+            case "nodelifecycle": out.append(NodeLifecycleController(ctx))
+            case "garbagecollector": out.append(GarbageCollector(ctx))
+            case "namespace": out.append(NamespaceController(ctx))
+            case "serviceaccount": out.append(ServiceAccountController(ctx))
+            case "root-ca-cert-publisher":
+                if let pem = ctx.configuration.rootCAPEM { out.append(RootCAPublisher(ctx, caPEM: pem)) }
+            case "nodeipam": out.append(NodeIPAMController(ctx))
+            case "podgc": out.append(PodGCController(ctx))
+            default: break
+            }
+        }
+        return out
+    }
+}
+
+/// An unknown name in `--controllers`.
+public struct ControllerSelectionError: Error, CustomStringConvertible {
+    public var name: String
+    public var known: [String]
+    public var description: String {
+        "unknown controller \"\(name)\" in --controllers; known: *, \(known.joined(separator: ", "))"
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

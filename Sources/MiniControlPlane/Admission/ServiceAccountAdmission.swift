@@ -1,0 +1,58 @@
+import KubeAPI
+
+/// The ServiceAccount admission plugin: a pod gets a `kube-api-access-XXXXX`
+/// projected volume (a bound service account token, the cluster CA from the
+/// `kube-root-ca.crt` ConfigMap and its namespace) mounted read-only at
+/// /var/run/secrets/kubernetes.io/serviceaccount in every container, unless
+/// the pod or its ServiceAccount sets `automountServiceAccountToken: false`,
+/// a container already mounts that path, or it is a mirror pod.
+/// (`spec.serviceAccountName` is defaulted to `default` by the defaulter.)
+enum ServiceAccountAdmission {
+    static let mountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+    static let volumePrefix = "kube-api-access-"
+    /// Kubernetes' default: an hour plus seven seconds, so kubelets can tell these tokens apart.
+    static let expirationSeconds: Int64 = 3607
+
+    static func admit(_ pod: inout JSONValue, namespace: String, registry: Registry) async {
+        if pod[path: ["metadata", "annotations", "kubernetes.io/config.mirror"]] != nil { return }
+        var spec = pod["spec"] ?? .emptyObject
+        if spec["automountServiceAccountToken"]?.boolValue == false { return }
+        let account = spec["serviceAccountName"]?.stringValue ?? "default"
+        if spec["automountServiceAccountToken"] == nil,
+           let sa = try? await registry.get(ResourceCatalog.info(for: ServiceAccount.self), namespace, account),
+           sa["automountServiceAccountToken"]?.boolValue == false {
+            return
+        }
+        let existing = (spec["volumes"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        var name = ""
+        repeat {
+            name = volumePrefix + String((0..<5).map { _ in Registry.generateNameAlphabet.randomElement() ?? "x" })
+        } while existing.contains(name)
+        var added = false
+        for field in ["initContainers", "containers"] {
+            guard var containers = spec[field]?.arrayValue else { continue }
+            for i in containers.indices {
+                var mounts = containers[i]["volumeMounts"]?.arrayValue ?? []
+                if mounts.contains(where: { $0["mountPath"]?.stringValue == mountPath }) { continue }
+                mounts.append(["name": .string(name), "readOnly": true, "mountPath": .string(mountPath)])
+                containers[i]["volumeMounts"] = .array(mounts)
+                added = true
+            }
+            spec[field] = .array(containers)
+        }
+        guard added else { return }
+        let volume: JSONValue = [
+            "name": .string(name),
+            "projected": [
+                "defaultMode": 420,
+                "sources": [
+                    ["serviceAccountToken": ["expirationSeconds": .int(expirationSeconds), "path": "token"]],
+                    ["configMap": ["name": "kube-root-ca.crt", "items": [["key": "ca.crt", "path": "ca.crt"]]]],
+                    ["downwardAPI": ["items": [["path": "namespace", "fieldRef": ["apiVersion": "v1", "fieldPath": "metadata.namespace"]]]]],
+                ],
+            ],
+        ]
+        spec["volumes"] = .array((spec["volumes"]?.arrayValue ?? []) + [volume])
+        pod["spec"] = spec
+    }
+}

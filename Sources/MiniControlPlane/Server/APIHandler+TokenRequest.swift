@@ -1,0 +1,75 @@
+import Foundation
+import KubeAPI
+import NIOHTTP1
+import HTTPServing
+
+extension APIHandler {
+    /// Authenticates with the static tokens, then as a service account token.
+    func authenticate(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
+        let outcome = authenticator.authenticate(headers)
+        guard case .unauthorized = outcome, let tokens, let auth = headers.first(name: "authorization"),
+              auth.lowercased().hasPrefix("bearer ") else { return outcome }
+        let token = String(auth.dropFirst(7)).trimmingSpaces
+        guard token.split(separator: ".").count == 3, let user = await tokens.authenticate(token, registry: registry) else { return .unauthorized }
+        if let target = headers.first(name: "impersonate-user"), !target.isEmpty {
+            return .forbidden(APIErrors.forbidden(
+                "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+                kind: "users", name: target))
+        }
+        return .user(user)
+    }
+
+    /// `POST serviceaccounts/NAME/token`: a TokenRequest answered with a signed token.
+    func requestToken(_ req: HTTPRequest, namespace: String?, name: String, user: UserInfo) async throws(Status) -> HTTPResponse {
+        guard let tokens else { throw APIErrors.unavailable("token issuing is not configured") }
+        let ns = namespace ?? ""
+        let (body, _) = try decodeBody(req)
+        let spec = body["spec"] ?? .emptyObject
+        let seconds = spec["expirationSeconds"]?.intValue ?? 3600
+        var errs: [FieldError] = []
+        if seconds < 600 { errs.append(.invalid("spec.expirationSeconds", int: seconds, "may not specify a duration less than 10 minutes")) }
+        if seconds > 1 << 32 { errs.append(.invalid("spec.expirationSeconds", int: seconds, "may not specify a duration larger than 2^32 seconds")) }
+        var audiences = (spec["audiences"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if audiences.isEmpty { audiences = [ServiceAccountTokens.audience] }
+        if !errs.isEmpty { throw invalidStatus(kind: "TokenRequest", group: "authentication.k8s.io", name: name, errors: errs) }
+        let sa = try await registry.get(ResourceCatalog.info(for: ServiceAccount.self), ns, name)
+        var subject = ServiceAccountTokens.Subject(namespace: ns, name: name, uid: sa[path: ["metadata", "uid"]]?.stringValue ?? "", pod: nil)
+        var node: String?
+        if let ref = spec["boundObjectRef"], let kind = ref["kind"]?.stringValue {
+            guard kind == "Pod" else {
+                throw invalidStatus(kind: "TokenRequest", group: "authentication.k8s.io", name: name,
+                                    errors: [.notSupported("spec.boundObjectRef.kind", kind, ["Pod"])])
+            }
+            let podName = ref["name"]?.stringValue ?? ""
+            let pod = try await registry.get(ResourceCatalog.info(for: Pod.self), ns, podName)
+            let uid = pod[path: ["metadata", "uid"]]?.stringValue ?? ""
+            if let want = ref["uid"]?.stringValue, !want.isEmpty, want != uid {
+                throw APIErrors.conflict(ResourceCatalog.info(for: Pod.self), podName,
+                                         "the UID in the bound object reference (\(want)) does not match the UID in record. The object might have been deleted and then recreated")
+            }
+            if pod[path: ["spec", "serviceAccountName"]]?.stringValue != name {
+                throw APIErrors.badRequest("pod \(podName) does not use service account \(name)")
+            }
+            node = pod[path: ["spec", "nodeName"]]?.stringValue
+            if let me = user.nodeName, node != me {
+                throw APIErrors.forbidden("serviceaccounts \"\(name)\" is forbidden: node \"\(me)\" can only request tokens for pods bound to it",
+                                          kind: "serviceaccounts", name: name)
+            }
+            subject.pod = (podName, uid)
+        } else if let me = user.nodeName {
+            throw APIErrors.forbidden("serviceaccounts \"\(name)\" is forbidden: node \"\(me)\" may only request tokens bound to its pods",
+                                      kind: "serviceaccounts", name: name)
+        }
+        let (token, expires) = try tokens.issue(subject, audiences: audiences, seconds: seconds, node: node, now: Date())
+        var outSpec = spec
+        outSpec["audiences"] = .array(audiences.map { .string($0) })
+        outSpec["expirationSeconds"] = .int(seconds)
+        let response: JSONValue = [
+            "kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": ["name": .string(name), "namespace": .string(ns), "creationTimestamp": .null],
+            "spec": outSpec,
+            "status": ["token": .string(token), "expirationTimestamp": .string(Timestamp(expires).description)],
+        ]
+        return .jsonBytes(JSONWriter.bytes(response), status: .created)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// A (topology key, value) pair such as (`kubernetes.io/hostname`, `node-1`).
+public struct TopologyPair: Sendable, Hashable {
+    public var key: String
+    public var value: String
+    public init(_ key: String, _ value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// What the filters and scores of one scheduling attempt share: counts
+/// computed once per pod before the nodes are visited (kube-scheduler's
+/// PreFilter and PreScore).
+public struct CycleState: Sendable {
+    /// Pods matching all of the incoming pod's required affinity terms, per topology pair.
+    public var affinityCounts: [TopologyPair: Int] = [:]
+    /// Pods matching one of the incoming pod's required anti-affinity terms, per topology pair.
+    public var antiAffinityCounts: [TopologyPair: Int] = [:]
+    /// Placed pods whose required anti-affinity matches the incoming pod, per topology pair.
+    public var existingAntiAffinityCounts: [TopologyPair: Int] = [:]
+    /// Preferred (anti-)affinity, both directions, as a score per topology pair.
+    public var affinityScores: [String: [String: Int64]] = [:]
+    /// Hard spread constraints: matching pods per domain and the smallest domain count.
+    public var hardSpread: [SpreadCounts] = []
+    /// Soft spread constraints (or the system default by owner).
+    public var softSpread: [SpreadCounts] = []
+    /// Default spreading by controller owner (when the pod declares no constraints).
+    public var defaultSpreadOwner: String?
+    /// Owner's pods per zone, for default spreading across zones.
+    public var defaultSpreadZoneCounts: [String: Int] = [:]
+
+    public init() {}
+
+    /// Counts for one spread constraint.
+    public struct SpreadCounts: Sendable {
+        public var constraint: SpreadConstraint
+        public var counts: [String: Int]
+        public var minCount: Int
+        public var selfMatch: Bool
+        public var weight: Double
+    }
+
+    /// Computes what the plugins need for `pod` over `cache`.
+    public static func prepare(_ pod: PodInfo, _ cache: SchedulerCache) -> CycleState {
+        var s = CycleState()
+        s.prepareInterPodAffinity(pod, cache)
+        s.prepareSpread(pod, cache)
+        return s
+    }
+
+    mutating func prepareInterPodAffinity(_ pod: PodInfo, _ cache: SchedulerCache) {
+        let nsLabels = cache.namespaceLabels
+        // Placed pods' required anti-affinity against the incoming pod.
+        if !cache.terms.isEmpty {
+            for e in cache.terms.entries(.requiredAntiAffinity)
+            where e.term.matches(namespace: pod.namespace, labels: pod.labels, namespaceLabels: nsLabels) {
+                for (v, n) in e.counts { existingAntiAffinityCounts[TopologyPair(e.term.topologyKey, v), default: 0] += n }
+            }
+            // Placed pods' preferred terms (and required affinity, weight 1) towards the incoming pod.
+            for e in cache.terms.entries(.preferredAffinity) + cache.terms.entries(.requiredAffinity)
+            where e.term.matches(namespace: pod.namespace, labels: pod.labels, namespaceLabels: nsLabels) {
+                for (v, n) in e.counts { affinityScores[e.term.topologyKey, default: [:]][v, default: 0] += Int64(e.weight * n) }
+            }
+            for e in cache.terms.entries(.preferredAntiAffinity)
+            where e.term.matches(namespace: pod.namespace, labels: pod.labels, namespaceLabels: nsLabels) {
+                for (v, n) in e.counts { affinityScores[e.term.topologyKey, default: [:]][v, default: 0] -= Int64(e.weight * n) }
+            }
+        }
+        // The incoming pod's required terms against placed pods.
+        if !pod.requiredAffinity.isEmpty, let first = pod.requiredAffinity.first {
+            for (p, labels) in cache.podsMatching(first)
+            where pod.requiredAffinity.dropFirst().allSatisfy({ $0.matches(namespace: p.namespace, labels: p.labels, namespaceLabels: nsLabels) }) {
+                for t in pod.requiredAffinity {
+                    if let v = labels[t.topologyKey] { affinityCounts[TopologyPair(t.topologyKey, v), default: 0] += 1 }
+                }
+            }
+        }
+        for t in pod.requiredAntiAffinity {
+            for (_, labels) in cache.podsMatching(t) {
+                if let v = labels[t.topologyKey] { antiAffinityCounts[TopologyPair(t.topologyKey, v), default: 0] += 1 }
+            }
+        }
+        for w in pod.preferredAffinity {
+            for (_, labels) in cache.podsMatching(w.term) {
+                if let v = labels[w.term.topologyKey] { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] += Int64(w.weight) }
+            }
+        }
+        for w in pod.preferredAntiAffinity {
+            for (_, labels) in cache.podsMatching(w.term) {
+                if let v = labels[w.term.topologyKey] { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] -= Int64(w.weight) }
+            }
+        }
+    }
+
+    mutating func prepareSpread(_ pod: PodInfo, _ cache: SchedulerCache) {
+        if pod.spreadConstraints.isEmpty {
+            guard let owner = pod.ownerUID else { return }
+            defaultSpreadOwner = owner
+            if cache.zonedNodes > 0 {
+                for name in cache.nodeNames {
+                    guard let info = cache.nodes[name], let zone = info.labels[SchedulerCache.zoneLabel] else { continue }
+                    defaultSpreadZoneCounts[zone, default: 0] += info.ownerCounts[owner] ?? 0
+                }
+            }
+            return
+        }
+        for c in pod.spreadConstraints {
+            // Nodes that count: they carry the key and (by policy) match the pod's node affinity and tolerate its taints.
+            var counts: [String: Int] = [:]
+            var eligible: Set<String> = []
+            for name in cache.nodeNames {
+                guard let info = cache.nodes[name], let v = info.labels[c.topologyKey] else { continue }
+                if c.honorNodeAffinity && !NodeSelectorMatching.podMatches(nodeSelector: pod.nodeSelector, affinity: pod.requiredNodeAffinity,
+                                                                           labels: info.labels, nodeName: name) { continue }
+                if c.honorNodeTaints && info.hardTaints.contains(where: { t in !pod.tolerations.contains { $0.tolerates(t) } }) { continue }
+                eligible.insert(name)
+                if counts[v] == nil { counts[v] = 0 }
+            }
+            for (p, node) in cache.podsMatching(namespace: pod.namespace, selector: c.selector) where eligible.contains(node) {
+                guard p.pod.metadata.deletionTimestamp == nil, let v = cache.nodes[node]?.labels[c.topologyKey] else { continue }
+                counts[v, default: 0] += 1
+            }
+            var minCount = counts.values.min() ?? 0
+            if counts.count < c.minDomains { minCount = 0 }
+            let entry = SpreadCounts(constraint: c, counts: counts, minCount: minCount, selfMatch: c.selector.matches(pod.labels),
+                                     weight: log(Double(counts.count + 2)))
+            if c.hard { hardSpread.append(entry) } else { softSpread.append(entry) }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import KubeAPI
+public import Logging
+public import ControllerRuntime
+import Synchronization
+
+/// Settings of the scheduler.
+public struct SchedulerConfiguration: Sendable {
+    /// Pods with this `spec.schedulerName` (or none) are ours.
+    public var schedulerName = "default-scheduler"
+    /// Bindings in flight at once; the scheduling loop waits when this many are pending.
+    public var maxInFlightBindings = 64
+    /// See ``ScheduleAlgorithm/percentageOfNodesToScore``.
+    public var percentageOfNodesToScore: Int?
+    /// How often unschedulable pods are retried even without a cluster change.
+    public var unschedulableRetryInterval: Duration = .seconds(60)
+
+    public init() {}
+}
+
+/// The scheduler: takes pending pods from a priority queue, decides on the
+/// cache (filters and scores), assumes the pod onto the chosen node and binds
+/// through `pods/NAME/binding` in the background while it goes on with the
+/// next pod. A pod that fits nowhere gets `PodScheduled=False`, reason
+/// `Unschedulable`, kube-scheduler's message and a `FailedScheduling` event,
+/// and is retried when nodes or pods change.
+///
+/// Decisions are made one at a time under the cache lock, and every decision
+/// counts the pods assumed by earlier ones whose bindings are still in flight,
+/// so concurrent bindings never overcommit a node.
+public final class Scheduler: Sendable {
+    struct Core: Sendable {
+        var cache = SchedulerCache()
+        var queue = SchedulingQueue()
+        var algorithm: ScheduleAlgorithm
+        var rng = SystemRandomNumberGenerator()
+        var inFlight = 0
+    }
+
+    enum Decision: Sendable {
+        case bind(PodInfo, node: String, started: ContinuousClock.Instant, firstSeen: Double)
+        case unschedulable(Pod, FitError)
+    }
+
+    let core: Mutex<Core>
+    let bell = Doorbell()
+    let slotBell = Doorbell()
+    let client: any ClusterClient
+    let events: EventRecorder
+    public let metrics: SchedulerMetrics
+    let configuration: SchedulerConfiguration
+    let logger: Logger
+    let epoch = ContinuousClock.now
+    let pods: SharedInformer<Pod>
+    let nodes: SharedInformer<Node>
+    let namespaces: SharedInformer<Namespace>
+
+    public init(configuration: SchedulerConfiguration = SchedulerConfiguration(), client: any ClusterClient, informers: InformerFactory,
+                events: EventRecorder, metrics: SchedulerMetrics = SchedulerMetrics(), logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.events = events
+        self.metrics = metrics
+        self.logger = logger
+        core = Mutex(Core(algorithm: ScheduleAlgorithm(percentageOfNodesToScore: configuration.percentageOfNodesToScore)))
+        pods = informers.informer(Pod.self)
+        nodes = informers.informer(Node.self)
+        namespaces = informers.informer(Namespace.self)
+        nodes.addHandler { [self] e in onNode(e) }
+        namespaces.addHandler { [self] e in onNamespace(e) }
+        pods.addHandler { [self] e in onPod(e) }
+    }
+
+    func now() -> Double {
+        let d = ContinuousClock.now - epoch
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    // MARK: informer events
+
+    func onNode(_ e: InformerEvent<Node>) {
+        let t = now()
+        core.withLock { c in
+            switch e {
+            case .added(let n), .updated(_, let n):
+                if c.cache.upsertNode(n) { c.queue.moveAllToActiveOrBackoff(now: t) }
+            case .deleted(let n):
+                c.cache.removeNode(n.metadata.name ?? "")
+            case .synced:
+                break
+            }
+        }
+        bell.ring()
+    }
+
+    func onNamespace(_ e: InformerEvent<Namespace>) {
+        core.withLock { c in
+            switch e {
+            case .added(let n), .updated(_, let n): c.cache.namespaceLabels[n.name] = n.metadata.labels ?? [:]
+            case .deleted(let n): c.cache.namespaceLabels[n.name] = nil
+            case .synced: break
+            }
+        }
+    }
+
+    func isOurs(_ p: Pod) -> Bool {
+        let n = p.spec?.schedulerName ?? ""
+        return n.isEmpty || n == configuration.schedulerName
+    }
+
+    static func isTerminal(_ p: Pod) -> Bool {
+        let phase = p.status?.phase
+        return phase == "Succeeded" || phase == "Failed"
+    }
+
+    func onPod(_ e: InformerEvent<Pod>) {
+        let t = now()
+        switch e {
+        case .added(let p), .updated(_, let p):
+            let key = "\(p.metadata.namespace ?? "")/\(p.metadata.name ?? "")"
+            let assigned = !(p.spec?.nodeName ?? "").isEmpty
+            if assigned {
+                core.withLock { c in
+                    c.queue.remove(key)
+                    if Self.isTerminal(p) {
+                        if c.cache.pod(key) != nil {
+                            c.cache.removePod(key)
+                            c.queue.moveAllToActiveOrBackoff(now: t)
+                        }
+                        return
+                    }
+                    if let existing = c.cache.pod(key), existing.nodeName == p.spec?.nodeName, existing.labels == (p.metadata.labels ?? [:]),
+                       existing.pod.spec == p.spec {
+                        if c.cache.isAssumed(key) {
+                            c.cache.addPod(existing)
+                            if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
+                        }
+                        return
+                    }
+                    c.cache.addPod(PodInfo(p))
+                    if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
+                }
+            } else {
+                core.withLock { c in
+                    if !isOurs(p) || p.metadata.deletionTimestamp != nil || Self.isTerminal(p) || !(p.spec?.schedulingGates ?? []).isEmpty {
+                        c.queue.remove(key)
+                        return
+                    }
+                    if c.cache.isAssumed(key) { return }
+                    c.queue.add(p, now: t)
+                }
+            }
+        case .deleted(let p):
+            let key = "\(p.metadata.namespace ?? "")/\(p.metadata.name ?? "")"
+            core.withLock { c in
+                c.queue.remove(key)
+                if c.cache.pod(key) != nil {
+                    c.cache.removePod(key)
+                    c.queue.moveAllToActiveOrBackoff(now: t)
+                }
+            }
+        case .synced:
+            break
+        }
+        bell.ring()
+    }
+
+    // MARK: the loop
+
+    /// Schedules until cancelled. Call after the informers have synced.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.tick() }
+            var waiter = bell.makeWaiter()
+            var slotWaiter = slotBell.makeWaiter()
+            while !Task.isCancelled {
+                // Wait for a binding slot.
+                let full = core.withLock { $0.inFlight >= configuration.maxInFlightBindings }
+                if full {
+                    guard await slotWaiter.wait() else { break }
+                    continue
+                }
+                guard let decision = scheduleOne() else {
+                    guard await waiter.wait() else { break }
+                    continue
+                }
+                switch decision {
+                case .bind(let info, let node, let started, let firstSeen):
+                    group.addTask { await self.bind(info, node: node, started: started, firstSeen: firstSeen) }
+                case .unschedulable(let pod, let fit):
+                    group.addTask { await self.reportUnschedulable(pod, fit) }
+                }
+            }
+            group.cancelAll()
+            bell.close()
+            slotBell.close()
+        }
+    }
+
+    /// Wakes the loop for back-off expiries and retries unschedulable pods now and then.
+    func tick() async {
+        var last = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let t = now()
+            let retryAll = ContinuousClock.now - last >= configuration.unschedulableRetryInterval
+            if retryAll { last = ContinuousClock.now }
+            core.withLock { c in
+                if retryAll { c.queue.moveAllToActiveOrBackoff(now: t) }
+                metrics.pending(active: c.queue.count - c.queue.backoffCount - c.queue.unschedulableCount - c.inFlight,
+                                backoff: c.queue.backoffCount, unschedulable: c.queue.unschedulableCount)
+            }
+            bell.ring()
+        }
+    }
+
+    /// One decision, made under the cache lock; nil when nothing is ready.
+    func scheduleOne() -> Decision? {
+        let t = now()
+        return core.withLock { c -> Decision? in
+            guard let (_, entry) = c.queue.pop(now: t) else { return nil }
+            let started = ContinuousClock.now
+            let info = PodInfo(entry.pod)
+            switch c.algorithm.schedule(info, cache: c.cache, using: &c.rng) {
+            case .success(let r):
+                logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")
+                c.cache.assume(info, on: r.node)
+                c.inFlight += 1
+                return .bind(info, node: r.node, started: started, firstSeen: entry.firstSeen)
+            case .failure(let fit):
+                c.queue.requeue(info.key, now: t, retryable: false)
+                return .unschedulable(entry.pod, fit)
+            }
+        }
+    }
+
+    func bind(_ info: PodInfo, node: String, started: ContinuousClock.Instant, firstSeen: Double) async {
+        let key = info.key
+        do {
+            try await client.bind(pod: info.name, namespace: info.namespace, uid: info.pod.metadata.uid, node: node)
+            let d = ContinuousClock.now - started
+            let attempt = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            let e2e = now() - firstSeen
+            core.withLock { c in
+                c.queue.done(key)
+                c.inFlight -= 1
+            }
+            metrics.scheduled(attempt: attempt, e2e: e2e)
+            events.record(info.pod, .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
+        } catch {
+            metrics.error()
+            let t = now()
+            let gone = error.isNotFound || (error.isConflict && "\(error)".contains("already assigned"))
+            core.withLock { c in
+                c.cache.forget(key)
+                c.inFlight -= 1
+                if gone { c.queue.remove(key) } else { c.queue.requeue(key, now: t, retryable: true) }
+            }
+            if !gone {
+                logger.warning("binding \(key) to \(node) failed: \(error)")
+                events.record(info.pod, .warning, reason: "FailedScheduling", message: "Binding rejected: \(error)")
+            }
+        }
+        slotBell.ring()
+        bell.ring()
+    }
+
+    func reportUnschedulable(_ pod: Pod, _ fit: FitError) async {
+        metrics.unschedulable()
+        let message = fit.message
+        events.record(pod, .warning, reason: "FailedScheduling", message: message)
+        let current = pod.status?.conditions?.first { $0.type == "PodScheduled" }
+        if current?.status == "False", current?.reason == "Unschedulable", current?.message == message { return }
+        let condition: JSONValue = ["type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": .string(message),
+                                    "lastProbeTime": .null, "lastTransitionTime": .string(Timestamp().description)]
+        do {
+            _ = try await client.patch(Pod.self, namespace: pod.metadata.namespace, name: pod.metadata.name ?? "", patchType: .strategic,
+                                       body: ["status": ["conditions": [condition]]], subresource: "status")
+        } catch {
+            if !error.isNotFound { logger.debug("updating PodScheduled of \(pod.metadata.namespace ?? "")/\(pod.name): \(error)") }
+        }
+    }
+
+    /// Pods waiting (for tests and logs).
+    public var pendingCount: Int { core.withLock { $0.queue.count } }
+}
