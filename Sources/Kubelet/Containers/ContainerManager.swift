@@ -29,6 +29,10 @@ public struct ContainerManager: Sendable {
         "k8s-\(podUID)-\(name)-\(attempt)"
     }
 
+    /// The FIFO a container started with `stdin: true` reads its stdin
+    /// from; `kubectl attach -i` writes to it.
+    public static func stdinFIFO(bundle: String) -> String { bundle + "/stdin" }
+
     public func podLogDirectory(_ pod: Pod) -> String {
         logDirectory + "/\(pod.metadata.namespace ?? "default")_\(pod.metadata.name ?? "")_\(pod.metadata.uid ?? "")"
     }
@@ -91,7 +95,7 @@ public struct ContainerManager: Sendable {
             try FileIO.writeAtomically(dir + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
             let log = logPath(r.pod, container: name, attempt: r.attempt)
             try FileIO.makeDirectories(String(log[..<(log.lastIndex(of: "/") ?? log.endIndex)]), mode: 0o755)
-            _ = try runtime.createMonitored(id: id, bundle: dir, logPath: log)
+            _ = try runtime.createMonitored(id: id, bundle: dir, logPath: log, stdinFIFO: r.container.stdin == true ? Self.stdinFIFO(bundle: dir) : nil)
             return id
         } catch {
             try? runtime.delete(id: id, force: true)
