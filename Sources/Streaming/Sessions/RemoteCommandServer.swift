@@ -52,7 +52,9 @@ public enum RemoteCommandServer {
     }
 
     /// Over SPDY/3.1 with `X-Stream-Protocol-Version: v4.channel.k8s.io`.
-    public static func serveSPDY(_ transport: ByteTransport, options: RemoteCommandOptions, handler: Handler) async {
+    /// `streamTypes` are the streams the client opens (default: those of `options`).
+    public static func serveSPDY(_ transport: ByteTransport, options: RemoteCommandOptions, streamTypes: Set<String>? = nil,
+                                 handler: Handler) async {
         let connection: SPDYConnection
         do {
             connection = try SPDYConnection(transport: transport)
@@ -62,7 +64,7 @@ public enum RemoteCommandServer {
         let reader = Task { await connection.run() }
         // The client opens its streams first; stop waiting if it goes away.
         var byType: [String: SPDYStream] = [:]
-        let wanted = options.spdyStreamTypes
+        let wanted = streamTypes ?? options.spdyStreamTypes
         let collected = await withTaskGroup(of: [String: SPDYStream]?.self) { group in
             group.addTask {
                 var found: [String: SPDYStream] = [:]
@@ -118,3 +120,4 @@ public enum RemoteCommandServer {
         watcher.cancel()
     }
 }
+

@@ -39,10 +39,11 @@ struct WriteChain {
 }
 
 /// A one-shot event several tasks can wait for (a client going away, a
-/// stream ending).
+/// process exiting). Waiting ends early when the waiting task is cancelled.
 public actor Signal {
     private var fired = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
 
     public init() {}
 
@@ -50,16 +51,39 @@ public actor Signal {
     public func fire() {
         guard !fired else { return }
         fired = true
-        for w in waiters { w.resume() }
-        waiters = []
+        for w in waiters.values { w.resume() }
+        waiters = [:]
     }
 
     public var hasFired: Bool { fired }
 
-    /// Returns once the signal has fired.
+    /// Returns once the signal has fired (or the task is cancelled).
     public func wait() async {
         if fired { return }
-        await withCheckedContinuation { waiters.append($0) }
+        let id = nextWaiter
+        nextWaiter += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if fired || Task.isCancelled { return continuation.resume() }
+                waiters[id] = continuation
+            }
+        } onCancel: {
+            Task { await self.release(id) }
+        }
+    }
+
+    private func release(_ id: Int) {
+        waiters.removeValue(forKey: id)?.resume()
+    }
+
+    /// Returns once either signal has fired.
+    public static func first(_ a: Signal, _ b: Signal) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await a.wait() }
+            group.addTask { await b.wait() }
+            await group.next()
+            group.cancelAll()
+        }
     }
 }
 
