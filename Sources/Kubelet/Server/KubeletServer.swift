@@ -14,6 +14,7 @@ public import Logging
 ///     GET /healthz                                  ok
 ///     GET /pods                                     PodList of this node's pods
 ///     GET /containerLogs/NS/POD/CONTAINER?…         the container's log (follow, tailLines, …)
+///     GET|POST /exec, /attach, /portForward/…       streaming (see ``StreamingServer``)
 public struct KubeletServer: Sendable {
     public let port: Int
     let logs: ContainerLogs
@@ -35,7 +36,10 @@ public struct KubeletServer: Sendable {
         self.logs = logs
         self.pods = pods
         self.logger = logger
+        streaming = StreamingServer(containers: logs.containers, pods: pods, logger: logger)
     }
+
+    let streaming: StreamingServer
 
     /// Serves until cancelled.
     public func run(host: String = "0.0.0.0") async throws {
@@ -46,8 +50,9 @@ public struct KubeletServer: Sendable {
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        guard request.method == .GET else { return .text("method not allowed\n", status: .methodNotAllowed) }
         let parts = request.path.split(separator: "/").map(String.init)
+        if let response = await streaming.handle(request, parts: parts) { return response }
+        guard request.method == .GET else { return .text("method not allowed\n", status: .methodNotAllowed) }
         switch parts.first {
         case "healthz":
             return .text("ok")
