@@ -34,6 +34,9 @@ enum Discovery {
             case "binding": return (s, "Binding", "", "v1", ["create"])
             case "eviction": return (s, "Eviction", "policy", "v1", ["create"])
             case "log": return (s, "Pod", "", "v1", ["get"])
+            case "exec": return (s, "PodExecOptions", "", "v1", ["create", "get"])
+            case "attach": return (s, "PodAttachOptions", "", "v1", ["create", "get"])
+            case "portforward": return (s, "PodPortForwardOptions", "", "v1", ["create", "get"])
             default: return nil
             }
         }
