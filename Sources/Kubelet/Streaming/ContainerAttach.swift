@@ -51,6 +51,7 @@ struct ContainerAttach: Sendable {
         var offset = lseek(fd, 0, SEEK_END)
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var finalPass = false
         while !Task.isCancelled {
             let got = pread(fd, &buffer, buffer.count, offset)
             if got > 0 {
@@ -63,7 +64,16 @@ struct ContainerAttach: Sendable {
                 pending.removeSubrange(...last)
                 continue
             }
-            if (try? runtime.state(id: containerID).status) != .running { return }
+            if (try? runtime.state(id: containerID).status) != .running {
+                if finalPass { return }
+                // The monitor may still be writing the last output; it records
+                // the exit only after the log is flushed. Then read once more.
+                for _ in 0..<20 where runtime.exitStatus(id: containerID) == nil {
+                    try? await Task.sleep(for: Self.pollInterval)
+                }
+                finalPass = true
+                continue
+            }
             try? await Task.sleep(for: Self.pollInterval)
         }
     }

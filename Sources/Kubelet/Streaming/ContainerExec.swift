@@ -18,6 +18,8 @@ struct ContainerExec: Sendable {
     /// How long output may keep coming after the process exits (children it
     /// left in the background can hold the pipes open).
     static let drainTimeout: Duration = .seconds(2)
+    /// How long a terminal waits for the client's first size before starting.
+    static let initialSizeTimeout: Duration = .seconds(1)
 
     func run(containerID: String, command: [String], streams: RemoteCommandStreams) async -> RemoteCommandResult {
         let options = streams.options
@@ -25,13 +27,17 @@ struct ContainerExec: Sendable {
         let pid: Int32
         do {
             io = try ExecIO(options: options)
-            let process = try processSpec(containerID: containerID, command: command, tty: options.tty)
+            var process = try processSpec(containerID: containerID, command: command, tty: options.tty)
+            if options.tty, let size = await streams.initialTerminalSize(within: Self.initialSizeTimeout) {
+                process.consoleSize = Spec.ConsoleSize(height: size.height, width: size.width)
+            }
+            let spec = process
             let stdio = io.childStdio
             let console = io.consoleSocket
             let runtime = self.runtime
             do {
                 pid = try await Blocking.run {
-                    try runtime.exec(id: containerID, process: process,
+                    try runtime.exec(id: containerID, process: spec,
                                      options: ExecOptions(console: console.map { .socketFD($0) } ?? .none, stdio: stdio))
                 }
             } catch {

@@ -45,7 +45,7 @@ struct KubeletStreamDialer: Sendable {
                     return try Channel(wrappingChannelSynchronously: channel)
                 }
             }
-        let exchange = KubeletStreamExchange()
+        let exchange = KubeletStreamExchange(upstream: channel.channel)
         let answer = try await withCheckedThrowingContinuation { continuation in
             Task { await exchange.run(channel, request: request, answer: continuation) }
         }
@@ -57,14 +57,25 @@ struct KubeletStreamDialer: Sendable {
 final class KubeletStreamExchange: Sendable {
     private let handoff = Handoff()
     private let finished = SpliceDone()
+    /// The connection to the kubelet, closed if the API server shuts down mid-stream.
+    private let upstream: any NIOCore.Channel
+
+    init(upstream: any NIOCore.Channel) {
+        self.upstream = upstream
+    }
 
     /// How long the exchange waits for the client side after a 101.
     static let handoffTimeout: Duration = .seconds(30)
 
     /// Copies bytes between `client` and the kubelet until the kubelet closes.
     func splice(_ client: UpgradedConnection) async {
-        await handoff.give(client)
-        await finished.wait()
+        let upstream = self.upstream
+        await withTaskCancellationHandler {
+            await handoff.give(client)
+            await finished.wait()
+        } onCancel: {
+            upstream.close(promise: nil)
+        }
     }
 
     /// Ends an exchange that will not be spliced.

@@ -16,6 +16,16 @@ public enum PortForwardServer {
     public static func serveSPDY(_ transport: ByteTransport, forward: @escaping Forward) async {
         guard let connection = try? SPDYConnection(transport: transport) else { return }
         let reader = Task { await connection.run() }
+        // A server shutting down (this task cancelled) ends the connection.
+        await withTaskCancellationHandler {
+            await serve(connection, forward: forward)
+        } onCancel: {
+            reader.cancel()
+        }
+        reader.cancel()
+    }
+
+    static func serve(_ connection: SPDYConnection, forward: @escaping Forward) async {
         await withTaskGroup(of: Void.self) { group in
             var pending: [String: (error: SPDYStream?, data: SPDYStream?)] = [:]
             for await stream in connection.incoming {
@@ -41,7 +51,6 @@ public enum PortForwardServer {
                 await pair.data?.close()
             }
         }
-        reader.cancel()
     }
 
     static func serve(error: SPDYStream, data: SPDYStream, forward: Forward) async {

@@ -31,7 +31,10 @@ public enum RemoteCommandServer {
                     if let stdin, !data.isEmpty { await stdin.write(data) }
                 case RemoteChannel.resize.rawValue:
                     resizeBuffer += data
-                    for size in TerminalSize.drain(&resizeBuffer) { resizeSink.yield(size) }
+                    for size in TerminalSize.drain(&resizeBuffer) {
+                        await streams.firstSize.offer(size)
+                        resizeSink.yield(size)
+                    }
                 case RemoteChannel.closeSignal where protocolName == StreamProtocol.v5:
                     if data.first == RemoteChannel.stdin.rawValue { await stdin?.finish() }
                 default:
@@ -42,13 +45,24 @@ public enum RemoteCommandServer {
             resizeSink.finish()
             if !(await finished.hasFired) { await streams.clientGone.fire() }
         }
-        let result = await handler(streams)
+        let result = await run(handler, streams, cancel: reader)
         await finished.fire()
         try? await socket.send([RemoteChannel.error.rawValue] + result.statusJSON)
         await socket.close()
         await stdin?.cancel()
         await withTimeout(lingerTimeout) { _ = await reader.value }
         reader.cancel()
+    }
+
+    /// Runs the handler; if the server shuts down meanwhile (this task is
+    /// cancelled), the client counts as gone, so the command is ended.
+    static func run<T>(_ handler: Handler, _ streams: RemoteCommandStreams, cancel reader: Task<T, Never>) async -> RemoteCommandResult {
+        await withTaskCancellationHandler {
+            await handler(streams)
+        } onCancel: {
+            reader.cancel()
+            Task { await streams.clientGone.fire() }
+        }
     }
 
     /// Over SPDY/3.1 with `X-Stream-Protocol-Version: v4.channel.k8s.io`.
@@ -90,26 +104,29 @@ public enum RemoteCommandServer {
         byType = collected
         let stdinStream = byType["stdin"], stdoutStream = byType["stdout"], stderrStream = byType["stderr"]
         let (resizes, resizeSink) = AsyncStream.makeStream(of: TerminalSize.self)
+        let streams = RemoteCommandStreams(
+            options: options, stdin: stdinStream?.inbound, resizes: resizes,
+            stdout: { try await (stdoutStream ?? errorStream).write($0) },
+            stderr: { try await (stderrStream ?? stdoutStream ?? errorStream).write($0) })
         let resizeReader = Task {
             guard let resize = byType["resize"] else { return resizeSink.finish() }
             var buffer: [UInt8] = []
             while let data = await resize.inbound.read() {
                 buffer += data
-                for size in TerminalSize.drain(&buffer) { resizeSink.yield(size) }
+                for size in TerminalSize.drain(&buffer) {
+                    await streams.firstSize.offer(size)
+                    resizeSink.yield(size)
+                }
             }
             resizeSink.finish()
         }
-        let streams = RemoteCommandStreams(
-            options: options, stdin: stdinStream?.inbound, resizes: resizes,
-            stdout: { try await (stdoutStream ?? errorStream).write($0) },
-            stderr: { try await (stderrStream ?? stdoutStream ?? errorStream).write($0) })
         let finished = Signal()
         let watcher = Task {
             // The reader ends when the client closes the connection or says GOAWAY.
             _ = await reader.value
             if !(await finished.hasFired) { await streams.clientGone.fire() }
         }
-        let result = await handler(streams)
+        let result = await run(handler, streams, cancel: reader)
         await finished.fire()
         try? await errorStream.write(result.statusJSON)
         for stream in [errorStream, stdoutStream, stderrStream].compactMap({ $0 }) { await stream.close() }
