@@ -50,7 +50,19 @@ public enum RemoteCommandServer {
         try? await socket.send([RemoteChannel.error.rawValue] + result.statusJSON)
         await socket.close()
         await stdin?.cancel()
-        await withTimeout(lingerTimeout) { _ = await reader.value }
+        await linger(reader)
+        reader.cancel()
+    }
+
+    /// Waits (at most ``lingerTimeout``) for the client to close, then stops reading.
+    static func linger<T>(_ reader: Task<T, Never>) async {
+        await withTimeout(lingerTimeout) {
+            await withTaskCancellationHandler {
+                _ = await reader.value
+            } onCancel: {
+                reader.cancel()
+            }
+        }
         reader.cancel()
     }
 
@@ -131,7 +143,7 @@ public enum RemoteCommandServer {
         try? await errorStream.write(result.statusJSON)
         for stream in [errorStream, stdoutStream, stderrStream].compactMap({ $0 }) { await stream.close() }
         await stdinStream?.inbound.cancel()
-        await withTimeout(lingerTimeout) { _ = await reader.value }
+        await linger(reader)
         reader.cancel()
         resizeReader.cancel()
         watcher.cancel()

@@ -34,7 +34,8 @@ public actor BytePipe {
         return !readerGone
     }
 
-    /// The next chunk, or nil at the end (writer finished or pipe cancelled).
+    /// The next chunk, or nil at the end (writer finished, pipe cancelled,
+    /// or the reading task cancelled).
     public func read() async -> [UInt8]? {
         if head < chunks.count {
             let chunk = chunks[head]
@@ -47,8 +48,21 @@ public actor BytePipe {
             if buffered <= capacity { wakeWriters() }
             return chunk
         }
-        if finished || readerGone { return nil }
-        return await withCheckedContinuation { reader = $0 }
+        if finished || readerGone || Task.isCancelled { return nil }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled { return continuation.resume(returning: nil) }
+                reader = continuation
+            }
+        } onCancel: {
+            Task { await self.abandonRead() }
+        }
+    }
+
+    /// The waiting reader's task was cancelled.
+    private func abandonRead() {
+        reader?.resume(returning: nil)
+        reader = nil
     }
 
     /// The writer's end of data: the reader gets what is queued, then nil.
