@@ -101,11 +101,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // exec, attach and port-forward on the wire: websocket and SPDY/3.1
+        // framing, the k8s channel protocols, and their server sessions.
+        .target(
+            name: "Streaming",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StreamingTests",
+            dependencies: ["Streaming", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
         // The node agent: pod workers, networking, probes, status, logs.
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "HTTPServing",
+                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "HTTPServing", "Streaming",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -160,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "TestSupport"],
+            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "TestSupport", "Streaming"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

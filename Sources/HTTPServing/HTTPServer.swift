@@ -11,7 +11,8 @@ public import NIOSSL
 /// An HTTPS/1.1 server on SwiftNIO that hands each request to an async
 /// handler (the API server's and the kubelet's). Request bodies above `maxBodyBytes` are refused with 413 before
 /// they are read. Streaming responses run until the producer returns or the
-/// client goes away, then the connection closes.
+/// client goes away, then the connection closes. An upgrade response (101)
+/// hands the raw connection to the route (see ``UpgradeBridge``).
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
@@ -46,6 +47,7 @@ public final class HTTPServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(UpgradeBridge())
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
@@ -124,6 +126,11 @@ public final class HTTPServer: Sendable {
                     }
                     let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
                     let response = await handler(request)
+                    if case .upgrade(let run) = response.body {
+                        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: response.headers)))
+                        try await run(UpgradedConnection(iterator: parts, outbound: outbound))
+                        return
+                    }
                     let keepOpen = try await write(response, head: head, to: outbound, connection: connection)
                     if !keepOpen { return }
                 }
@@ -155,6 +162,9 @@ public final class HTTPServer: Sendable {
             }
             try await outbound.write(.end(nil))
             return keepAlive
+        case .upgrade:
+            // Served by `serve`, which hands the connection over.
+            return false
         case .stream(let produce):
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
             headers.replaceOrAdd(name: "Connection", value: "close")

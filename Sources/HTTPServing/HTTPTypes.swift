@@ -65,13 +65,17 @@ public protocol ResponseStreamWriter: Sendable {
     func write(_ bytes: [UInt8]) async throws
 }
 
-/// An HTTP response: a complete body, or a stream produced by a closure
-/// (watches). A later `upgrade` case will let a route take over the
-/// connection (exec/attach/port-forward).
+/// An HTTP response: a complete body, a stream produced by a closure
+/// (watches), or an upgrade that takes the connection over
+/// (exec/attach/port-forward).
 public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
         case stream(@Sendable (any ResponseStreamWriter) async throws -> Void)
+        /// Sent with status 101 and the headers of the new protocol; the
+        /// closure then speaks it over the raw connection, which closes when
+        /// the closure returns.
+        case upgrade(@Sendable (UpgradedConnection) async throws -> Void)
     }
 
     public var status: HTTPResponseStatus
@@ -92,6 +96,12 @@ public struct HTTPResponse: Sendable {
     /// A response with JSON bytes.
     public static func jsonBytes(_ bytes: [UInt8], status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> HTTPResponse {
         HTTPResponse(status: status, headers: ["Content-Type": contentType], body: .bytes(bytes))
+    }
+
+    /// `101 Switching Protocols` with `headers` (Upgrade, Connection, the
+    /// protocol's own), after which `handler` owns the connection.
+    public static func upgrade(headers: HTTPHeaders, _ handler: @escaping @Sendable (UpgradedConnection) async throws -> Void) -> HTTPResponse {
+        HTTPResponse(status: .switchingProtocols, headers: headers, body: .upgrade(handler))
     }
 
     /// A plain text response.

@@ -35,6 +35,10 @@ public struct ContainerManager: Sendable {
         "k8s-\(podUID)-\(name)-\(attempt)"
     }
 
+    /// The FIFO a container started with `stdin: true` reads its stdin
+    /// from; `kubectl attach -i` writes to it.
+    public static func stdinFIFO(bundle: String) -> String { bundle + "/stdin" }
+
     public func podLogDirectory(_ pod: Pod) -> String {
         logDirectory + "/\(pod.metadata.namespace ?? "default")_\(pod.metadata.name ?? "")_\(pod.metadata.uid ?? "")"
     }
@@ -98,7 +102,9 @@ public struct ContainerManager: Sendable {
             encoder.outputFormatting = [.sortedKeys]
             try FileIO.writeAtomically(dir + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
             try FileIO.makeDirectories(String(log[..<(log.lastIndex(of: "/") ?? log.endIndex)]), mode: 0o755)
-            _ = try timed("create_container") { try runtime.createMonitored(id: id, bundle: dir, logPath: log) }
+            _ = try timed("create_container") {
+                try runtime.createMonitored(id: id, bundle: dir, logPath: log, stdinFIFO: r.container.stdin == true ? Self.stdinFIFO(bundle: dir) : nil)
+            }
             return id
         } catch {
             try? runtime.delete(id: id, force: true)

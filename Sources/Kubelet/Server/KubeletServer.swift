@@ -17,6 +17,7 @@ public import Logging
 ///     GET /stats/summary                            node, pod and container usage (stats/v1alpha1)
 ///     GET /metrics/resource                         the same as Prometheus samples
 ///     GET /metrics                                  the kubelet's own metrics
+///     GET|POST /exec, /attach, /portForward/…       streaming (see ``StreamingServer``)
 public struct KubeletServer: Sendable {
     public let port: Int
     let logs: ContainerLogs
@@ -43,7 +44,10 @@ public struct KubeletServer: Sendable {
         self.stats = stats
         self.metrics = metrics
         self.logger = logger
+        streaming = StreamingServer(containers: logs.containers, pods: pods, logger: logger)
     }
+
+    let streaming: StreamingServer
 
     /// Serves until cancelled.
     public func run(host: String = "0.0.0.0") async throws {
@@ -63,8 +67,9 @@ public struct KubeletServer: Sendable {
     }
 
     func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        guard request.method == .GET else { return .text("method not allowed\n", status: .methodNotAllowed) }
         let parts = request.path.split(separator: "/").map(String.init)
+        if let response = await streaming.handle(request, parts: parts) { return response }
+        guard request.method == .GET else { return .text("method not allowed\n", status: .methodNotAllowed) }
         switch parts.first {
         case "healthz":
             return .text("ok")

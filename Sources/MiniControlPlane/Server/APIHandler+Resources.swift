@@ -122,6 +122,9 @@ extension APIHandler {
         case ("get", "log"):
             guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
             return try await kubelets.logs(registry, namespace: ns, name: name, request: req)
+        case ("get", let sub?), ("create", let sub?) where ["exec", "attach", "portforward"].contains(sub):
+            guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
+            return try await kubelets.stream(registry, namespace: ns, name: name, subresource: sub, request: req)
         case ("get", "scale"):
             return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, name)))
         case ("update", "scale"):

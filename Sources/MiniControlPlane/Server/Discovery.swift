@@ -36,6 +36,9 @@ enum Discovery {
             case "log": return (s, "Pod", "", "v1", ["get"])
             case "token": return (s, "TokenRequest", "authentication.k8s.io", "v1", ["create"])
             case "finalize": return (s, r.kind, r.group, r.version, ["update"])
+            case "exec": return (s, "PodExecOptions", "", "v1", ["create", "get"])
+            case "attach": return (s, "PodAttachOptions", "", "v1", ["create", "get"])
+            case "portforward": return (s, "PodPortForwardOptions", "", "v1", ["create", "get"])
             default: return nil
             }
         }

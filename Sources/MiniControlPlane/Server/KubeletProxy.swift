@@ -14,6 +14,8 @@ import HTTPServing
 /// serving certificate.
 final class KubeletProxy: Sendable {
     let client: HTTPClient
+    /// Upgrades (exec, attach, port-forward) go over their own connections.
+    let streams: KubeletStreamDialer
 
     init(clientCertificatePEM: String, clientKeyPEM: String) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -24,6 +26,7 @@ final class KubeletProxy: Sendable {
         c.timeout = .init(connect: .seconds(10), read: nil)
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 10_000)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        streams = try KubeletStreamDialer(clientCertificatePEM: clientCertificatePEM, clientKeyPEM: clientKeyPEM)
     }
 
     func shutdown() async { try? await client.shutdown() }

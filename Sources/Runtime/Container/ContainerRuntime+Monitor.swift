@@ -8,8 +8,14 @@ extension ContainerRuntime {
     /// stdout/stderr to `logPath` in the CRI format and records its exit in
     /// ``exitStatus(id:)``. Start it with ``start(id:)`` as usual. The
     /// container and its monitor survive the caller.
+    ///
+    /// With `stdinFIFO`, the monitor makes a FIFO at that path and gives it
+    /// to the container as stdin, holding it open read-write for the
+    /// container's life: whoever opens the FIFO for writing (the kubelet's
+    /// attach) feeds the container, which never sees EOF in between.
     @discardableResult
-    public func createMonitored(id: String, bundle: String, logPath: String, options: CreateOptions = CreateOptions()) throws -> OCIState {
+    public func createMonitored(id: String, bundle: String, logPath: String, stdinFIFO: String? = nil,
+                                options: CreateOptions = CreateOptions()) throws -> OCIState {
         if options.console != .none || options.preserveFDs != 0 {
             throw RuntimeError.unsupported("a monitored container takes no console or preserved descriptors; its output goes to \(logPath)")
         }
@@ -25,7 +31,8 @@ extension ContainerRuntime {
         _ = try? waitForExit(pid)
         let request = ContainerMonitor.Request(
             root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
-            pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring)
+            pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring,
+            stdinFIFO: try stdinFIFO.map { try absolutePath($0) })
         let channel = InitChannel(fd: ours)
         try channel.send(value: request)
         let reply: ContainerMonitor.Reply

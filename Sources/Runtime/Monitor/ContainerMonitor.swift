@@ -24,6 +24,10 @@ enum ContainerMonitor {
         var pidFile: String?
         var noPivot: Bool
         var noNewKeyring: Bool
+        /// A FIFO made here and held open read-write as the container's
+        /// stdin, so an attach can write to it and the container never
+        /// sees EOF (Kubernetes' `stdin: true`); nil: /dev/null.
+        var stdinFIFO: String?
     }
 
     /// The monitor's answer once the container is created (or not).
@@ -59,14 +63,25 @@ enum ContainerMonitor {
         let signals = signalfd(-1, &all, Int32(SFD_CLOEXEC))
         _ = swr_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
-        // The container's stdio: /dev/null in, pipes out.
+        // The container's stdio: /dev/null (or the stdin FIFO) in, pipes out.
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         guard signals >= 0, null >= 0, swr_pipe_cloexec(&outPipe) == 0, swr_pipe_cloexec(&errPipe) == 0 else {
             reply(reportFD, .failed(.system(SystemError(call: "monitor setup", errno: errno))))
             _exit(1)
         }
-        dup2(null, 0)
+        if let fifo = request.stdinFIFO {
+            unlink(fifo)
+            let input = mkfifo(fifo, 0o600) == 0 ? open(fifo, O_RDWR | O_CLOEXEC) : -1
+            guard input >= 0 else {
+                reply(reportFD, .failed(.system(SystemError(call: "mkfifo", errno: errno, context: fifo))))
+                _exit(1)
+            }
+            dup2(input, 0)
+            close(input)
+        } else {
+            dup2(null, 0)
+        }
         dup2(outPipe[1], 1)
         dup2(errPipe[1], 2)
 

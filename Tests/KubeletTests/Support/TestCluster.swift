@@ -89,9 +89,9 @@ final class TestCluster: @unchecked Sendable {
 
     /// kubectl against the cluster, from inside the namespace.
     @discardableResult
-    func kubectl(_ args: [String], stdin: String? = nil, timeout: Double = 60) -> TestProcess.Result {
+    func kubectl(_ args: [String], stdin: String? = nil, env: [String] = [], timeout: Double = 60) -> TestProcess.Result {
         (try? TestProcess.run(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache"] + args,
-                              stdin: stdin, timeout: timeout))
+                              env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"] + env, stdin: stdin, timeout: timeout))
             ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
     }
 
