@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "kubelet", targets: ["kubelet"]),
         .executable(name: "nodectl", targets: ["nodectl"]),
         .executable(name: "kube-proxy", targets: ["kube-proxy"]),
+        .executable(name: "cluster-dns", targets: ["cluster-dns"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .executable(name: "controlplane", targets: ["controlplane"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
@@ -116,6 +117,29 @@ let package = Package(
             dependencies: ["Streaming", "CZlib"],
             swiftSettings: swiftSettings
         ),
+        // Cluster DNS: the DNS message codec, the record table built from
+        // Services and EndpointSlices, the resolver, the UDP/TCP server.
+        .target(
+            name: "ClusterDNS",
+            dependencies: [
+                "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The cluster-dns executable: flags → ClusterDNSConfiguration → ClusterDNSServer.run().
+        .executableTarget(
+            name: "cluster-dns",
+            dependencies: [
+                "ClusterDNS", "KubeAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The node agent: pod workers, networking, probes, status, logs.
         .target(
             name: "Kubelet",
@@ -181,6 +205,14 @@ let package = Package(
         .testTarget(
             name: "ProxyTests",
             dependencies: ["Proxy", "Netlink", "KubeAPI", "Runtime", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClusterDNSTests",
+            dependencies: [
+                "ClusterDNS", "KubeAPI", "Runtime", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
