@@ -61,6 +61,7 @@ public final class ControlPlane: Sendable {
         if let host = ProcessInfo.processInfo.hostName.split(separator: ".").first { sans.append(String(host)) }
         sans.append(ProcessInfo.processInfo.hostName)
         if configuration.bindAddress != "0.0.0.0" && configuration.bindAddress != "::" { sans.append(configuration.bindAddress) }
+        if let advertised = configuration.advertiseAddress { sans.append(advertised) }
         return sans + configuration.tlsSANs
     }
 
@@ -101,7 +102,7 @@ public final class ControlPlane: Sendable {
             allocator: allocator)
         let schedulerMetrics = SchedulerMetrics()
         let tokens = ServiceAccountTokens()
-        let advertised = (c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress
+        let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",

@@ -5,6 +5,10 @@ public struct ControlPlaneConfiguration: Sendable {
     /// State directory: certificates, tokens, kubeconfig, SQLite database.
     public var dataDir: URL
     public var bindAddress = "127.0.0.1"
+    /// The address other hosts and pods reach the API server at (the
+    /// `kubernetes` Service's endpoint, the kubeconfigs' server); defaults to
+    /// the bind address, or 127.0.0.1 when binding every address.
+    public var advertiseAddress: String?
     public var securePort = 6443
     /// `etcd://host:2379[,host:2379]`, or nil for embedded SQLite.
     public var datastore: String?

@@ -17,6 +17,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Address to serve HTTPS on.")
     var bindAddress = "127.0.0.1"
 
+    @Option(help: "Address other hosts and pods reach the API server at (default: the bind address; 127.0.0.1 when binding 0.0.0.0).")
+    var advertiseAddress: String?
+
     @Option(help: "HTTPS port.")
     var securePort = 6443
 
@@ -92,6 +95,7 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         }
         config.eventTTL = ttl
         config.bindAddress = bindAddress
+        config.advertiseAddress = advertiseAddress
         config.securePort = securePort
         config.datastore = datastore
         config.serviceCIDR = serviceCIDR

@@ -32,7 +32,8 @@ struct DNSServerTests {
 
     func ask(_ port: Int, _ name: String, _ type: RecordType, over transport: DNSTransport = .udp, id: UInt16 = 7) async throws -> DNSMessage {
         let query = try Fixtures.query(name, type, id: id)
-        let bytes = try await DNSExchange.exchange(query.encode(), with: HostPort(host: "127.0.0.1", port: port), over: transport)
+        // A generous bound: under a loaded full test run the server's tasks can wait long for a thread.
+        let bytes = try await DNSExchange.exchange(query.encode(), with: HostPort(host: "127.0.0.1", port: port), over: transport, timeout: .seconds(30))
         return try DNSMessage(decoding: bytes)
     }
 
@@ -93,7 +94,7 @@ struct DNSServerTests {
         // A port nothing listens on: UDP gets no reply (or ICMP refusal), so the forwarder times out.
         try await withServer(upstream: HostPort(host: "127.0.0.1", port: 9), table: fill) { port in
             let bytes = try await DNSExchange.exchange(try Fixtures.query("example.com", .a).encode(),
-                                                       with: HostPort(host: "127.0.0.1", port: port), over: .udp, timeout: .seconds(5))
+                                                       with: HostPort(host: "127.0.0.1", port: port), over: .udp, timeout: .seconds(30))
             #expect(try DNSMessage(decoding: bytes).responseCode == .serverFailure)
         }
     }

@@ -36,14 +36,19 @@ public actor PodWorker {
     var podFailure: (reason: String, message: String)?
     var sandboxBackOffUntil = 0.0
     let wake: AsyncStream<Void>.Continuation
-    let wakes: AsyncStream<Void>
+    /// The one consumer of the wake stream, kept for the worker's life: a
+    /// cancelled iterator would finish the stream and every later wait would
+    /// return at once (a busy loop).
+    var wakes: AsyncStream<Void>.AsyncIterator
 
     public init(pod: Pod, context: KubeletContext, orphan: Bool = false) {
         uid = pod.metadata.uid ?? ""
         self.pod = pod
         self.context = context
         removedFromAPI = orphan
-        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        wake = continuation
+        wakes = stream.makeAsyncIterator()
         sandbox = context.sandboxes.load(uid: uid)
     }
 
@@ -84,17 +89,18 @@ public actor PodWorker {
         wake.finish()
     }
 
+    /// Waits for an update or the resync interval, whichever comes first.
+    /// The timer rings the same bell, so nothing is ever cancelled mid-wait.
     func waitForWake() async {
         let interval = context.resyncInterval
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wakes] in
-                var it = wakes.makeAsyncIterator()
-                _ = await it.next()
-            }
-            group.addTask { try? await Task.sleep(for: interval) }
-            await group.next()
-            group.cancelAll()
+        let timer = Task { [wake] in
+            try? await Task.sleep(for: interval)
+            if !Task.isCancelled { wake.yield() }
         }
+        var iterator = wakes
+        _ = await iterator.next()
+        wakes = iterator
+        timer.cancel()
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
