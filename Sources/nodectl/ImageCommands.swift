@@ -53,7 +53,8 @@ struct ImagesCommand: ParsableCommand {
         for image in images {
             for name in image.names {
                 guard let ref = try? ImageReference(parsing: name) else { continue }
-                let repo = ref.familiar.split(separator: ":").first.map(String.init) ?? ref.familiar
+                var repo = ref.registry == "docker.io" ? ref.repository : "\(ref.registry)/\(ref.repository)"
+                if ref.registry == "docker.io", repo.hasPrefix("library/") { repo.removeFirst(8) }
                 rows.append([repo, ref.tag ?? "<none>"] + (digests ? [image.manifestDigest.description] : [])
                             + [image.id.short, Self.size(image.size)])
             }

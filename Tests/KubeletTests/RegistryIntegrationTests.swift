@@ -118,8 +118,11 @@ struct RegistryIntegrationTests {
         #expect(cluster.waitFor("without-secret", "{.status.containerStatuses[0].state.waiting.reason}", equals: "ImagePullBackOff", seconds: 30))
 
         // The node lists the image with its digest.
-        let images = cluster.kubectl(["get", "node", cluster.nodeName, "-o", "jsonpath={.status.images[*].names}"]).stdout
-        #expect(images.contains("\(registry.host)/team/busybox@sha256:") && images.contains(image), "\(images)")
+        var images = ""
+        #expect(eventually(seconds: 60) {
+            images = cluster.kubectl(["get", "node", cluster.nodeName, "-o", "jsonpath={.status.images[*].names}"]).stdout
+            return images.contains("\(registry.host)/team/busybox@sha256:") && images.contains(image)
+        }, "\(images)")
         _ = cluster.kubectl(["delete", "pod", "with-secret", "without-secret", "--grace-period=1"])
     }
 }

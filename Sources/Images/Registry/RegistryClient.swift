@@ -23,6 +23,9 @@ public final class RegistryClient: Sendable {
         c.timeout = .init(connect: .milliseconds(Int64(configuration.requestTimeout * 1000)),
                           read: .milliseconds(Int64(configuration.readTimeout * 1000)))
         c.decompression = .disabled
+        // Our own retries (with back-off, and a message per try) replace the
+        // pool's, which would wait out the whole timeout on a refused connection.
+        c.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 
@@ -39,7 +42,10 @@ struct RegistrySession: Sendable {
     let reference: ImageReference
     let credentials: RegistryCredentials?
     var image: String { reference.familiar }
-    var authKey: String { reference.registry + "/" + reference.repository }
+    /// Cached authorizations belong to one repository and one set of
+    /// credentials: a pod without imagePullSecrets must not ride on a
+    /// token another pod's secret earned.
+    var authKey: String { reference.registry + "/" + reference.repository + "|" + (credentials?.basicAuthorization ?? "anonymous") }
 
     func url(_ kind: String, _ identifier: String) -> String {
         client.configuration.baseURL(for: reference.registry) + "/v2/\(reference.repository)/\(kind)/\(identifier)"

@@ -72,17 +72,19 @@ import Glibc
         let store = ImageStore(root: dir)
         let good = Array("the right content".utf8)
         let descriptor = Descriptor(mediaType: MediaType.ociLayerTar, digest: Digest.of(good), size: Int64(good.count))
-        let writer = try BlobWriter(store: store, digest: descriptor.digest)
-        try writer.write(Array("the wrong content".utf8))
-        #expect {
-            try writer.commit(descriptor, what: "layer x of test:1")
-        } throws: { error in
-            guard case ImageError.digestMismatch(let what, let expected, _)? = error as? ImageError else { return false }
-            return what == "layer x of test:1" && expected == descriptor.digest
+        do {
+            let writer = try BlobWriter(store: store, digest: descriptor.digest)
+            try writer.write(Array("the wrong content".utf8))
+            #expect {
+                try writer.commit(descriptor, what: "layer x of test:1")
+            } throws: { error in
+                guard case ImageError.digestMismatch(let what, let expected, _)? = error as? ImageError else { return false }
+                return what == "layer x of test:1" && expected == descriptor.digest
+            }
+            let short = try BlobWriter(store: store, digest: descriptor.digest)
+            try short.write(Array(good.prefix(5)))
+            #expect(throws: ImageError.sizeMismatch(what: "w", expected: Int64(good.count), actual: 5)) { try short.commit(descriptor, what: "w") }
         }
-        let short = try BlobWriter(store: store, digest: descriptor.digest)
-        try short.write(Array(good.prefix(5)))
-        #expect(throws: ImageError.sizeMismatch(what: "w", expected: Int64(good.count), actual: 5)) { try short.commit(descriptor, what: "w") }
         #expect(try FileIO.listDirectory(dir + "/blobs/sha256").isEmpty)
         try store.storeBlob(bytes: good, descriptor, what: "ok")
         #expect(try FileIO.readBytes(store.blobPath(descriptor.digest)) == good)

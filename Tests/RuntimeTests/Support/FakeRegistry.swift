@@ -20,7 +20,8 @@ final class FakeRegistry {
     var host: String { "127.0.0.1:\(port)" }
 
     init(layout: String, mode: Mode) throws {
-        dir = TestPaths.temporaryDirectory("swk-fakereg")
+        let dir = TestPaths.temporaryDirectory("swk-fakereg")
+        self.dir = dir
         try FileIO.writeAtomically(dir + "/server.py", Array(Self.script.utf8), mode: 0o644)
         let log = open(dir + "/log", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -34,8 +35,9 @@ final class FakeRegistry {
         }
         port = found
         if port == 0 {
+            let log = (try? FileIO.read(dir + "/log")) ?? ""
             stop()
-            throw RuntimeError.other("the fake registry did not start: \((try? FileIO.read(dir + "/log")) ?? "")")
+            throw RuntimeError.other("the fake registry did not start: \(log)")
         }
     }
 
