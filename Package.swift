@@ -67,14 +67,19 @@ let package = Package(
         ),
         // zlib (Debian zlib1g-dev), for gzip layers.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // OCI images: references, the content-addressed store, layer
-        // unpacking (whiteouts, ownership, no path escapes), overlayfs roots.
+        // OCI images: references, the content-addressed store, pulls from
+        // registries (OCI distribution API), layer unpacking (whiteouts,
+        // ownership, no path escapes), overlayfs roots.
         .target(
             name: "Images",
             dependencies: [
                 "Runtime", "CRuntimeShims", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

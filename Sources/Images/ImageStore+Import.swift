@@ -6,7 +6,8 @@ import Runtime
 import CRuntimeShims
 
 extension ImageStore {
-    /// Imports images from an OCI image layout (a directory, or a tar of one).
+    /// Imports images from an OCI image layout or a `docker save` archive
+    /// (a directory, or a tar of one).
     ///
     /// `tag` picks the manifest whose `org.opencontainers.image.ref.name` is
     /// `tag` (every manifest when nil). `name` is how the images are known: a
@@ -25,7 +26,10 @@ extension ImageStore {
             layout = extracted!
         }
         guard let indexBytes = try? FileIO.readBytes(layout + "/index.json") else {
-            throw ImageError.invalidLayout(path: path, reason: "index.json is missing")
+            if FileIO.exists(layout + "/manifest.json") {
+                return try importDockerArchive(at: layout, source: path, tag: tag, name: name)
+            }
+            throw ImageError.invalidLayout(path: path, reason: "neither index.json (OCI layout) nor manifest.json (docker save) is in it")
         }
         let index: ImageIndex
         do {

@@ -121,11 +121,20 @@ public final class ImageStore: Sendable {
             image.diffIDs.forEach { layers.insert($0.hex) }
         }
         for name in (try? FileIO.listDirectory(blobsDirectory)) ?? [] where !blobs.contains(name) {
+            // A temporary file younger than an hour belongs to a pull in progress.
+            if name.contains(".tmp-"), Self.age(blobsDirectory + "/" + name) < 3600 { continue }
             unlink(blobsDirectory + "/" + name)
         }
         for name in (try? FileIO.listDirectory(layersDirectory)) ?? [] where !layers.contains(name) && !name.contains(".tmp-") {
             try? FileIO.removeTree(layersDirectory + "/" + name)
         }
+    }
+
+    /// Seconds since `path` was modified (infinity when it is gone).
+    static func age(_ path: String) -> Double {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .infinity }
+        return Double(time(nil) - st.st_mtim.tv_sec)
     }
 
     // MARK: - Blobs and layers
@@ -209,12 +218,30 @@ enum LayerStream: ByteReader {
     case plain(FileByteReader)
     case gzip(GzipReader<FileByteReader>)
 
+    case zstd(ZstdReader<FileByteReader>)
+
+    static let zstdTypes = [MediaType.ociLayerZstd, "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"]
+
+    /// Whether layers of `mediaType` can be unpacked here (zstd only with libzstd).
+    static func supports(_ mediaType: String) -> Bool {
+        switch mediaType {
+        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+             "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", MediaType.ociLayerTar, "application/vnd.docker.image.rootfs.diff.tar":
+            return true
+        default:
+            return zstdTypes.contains(mediaType) && ZstdLibrary.shared != nil
+        }
+    }
+
     static func open(fd: Int32, mediaType: String, image: String) throws -> LayerStream {
         switch mediaType {
-        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip":
+        case MediaType.ociLayerGzip, MediaType.dockerLayerGzip, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+             "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
             return .gzip(try GzipReader(FileByteReader(fd: fd)))
         case MediaType.ociLayerTar, "application/vnd.docker.image.rootfs.diff.tar":
             return .plain(FileByteReader(fd: fd))
+        case let type where zstdTypes.contains(type) && ZstdLibrary.shared != nil:
+            return .zstd(try ZstdReader(FileByteReader(fd: fd)))
         default:
             throw ImageError.unsupportedMediaType(mediaType, image: image)
         }
@@ -227,6 +254,9 @@ enum LayerStream: ByteReader {
             return try r.read(max: max)
         case .gzip(var r):
             defer { self = .gzip(r) }
+            return try r.read(max: max)
+        case .zstd(var r):
+            defer { self = .zstd(r) }
             return try r.read(max: max)
         }
     }

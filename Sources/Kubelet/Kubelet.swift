@@ -57,6 +57,8 @@ public final class Kubelet: Sendable {
         tls.certificateVerification = .none
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
         let events = EventRecorder(client: client, node: c.nodeName, logger: logger)
+        let puller = ImagePuller(store: images, configuration: RegistryConfiguration(insecureRegistries: c.insecureRegistries), logger: logger)
+        let imageGC = ImageGarbageCollector(store: images, runtime: runtime, policy: c.imageGC, logger: logger)
         let status = StatusManager(client: client, logger: logger)
         let context = KubeletContext(
             nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: NodeInfo.memory, pidsLimit: c.podPidsLimit, client: client,
@@ -64,7 +66,7 @@ public final class Kubelet: Sendable {
                                       dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf), logger: logger),
             containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
-            metrics: metrics)
+            metrics: metrics, puller: puller)
         let pods = PodManager(context: context)
         await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
         // Static pods are known before the first API list, so a restarted
@@ -85,6 +87,7 @@ public final class Kubelet: Sendable {
             group.addTask { await node.run() }
             group.addTask { await pods.run() }
             group.addTask { await stats.run() }
+            group.addTask { await imageGC.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }
             }
@@ -104,6 +107,7 @@ public final class Kubelet: Sendable {
         }
         events.stop()
         try? await http.shutdown()
+        await puller.shutdown()
         logger.info("kubelet stopped; pods keep running")
     }
 

@@ -1,4 +1,5 @@
 public import Netlink
+public import Images
 
 /// Everything the kubelet is told on its command line.
 public struct KubeletConfiguration: Sendable {
@@ -21,6 +22,10 @@ public struct KubeletConfiguration: Sendable {
     public var resolvConf: String
     /// CA whose client certificates the kubelet API accepts (the cluster CA); nil: no client verification.
     public var clientCAPEM: String?
+    /// Registries pulled from over plain HTTP (`--insecure-registry HOST:PORT`).
+    public var insecureRegistries: [String] = []
+    /// Image GC thresholds (`--image-gc-high-threshold`, `--image-gc-low-threshold`).
+    public var imageGC = ImageGCPolicy()
 
     public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",
                 podCIDR: CIDR? = nil, clusterCIDR: CIDR = CIDR("10.244.0.0/16")!, clusterDNS: [String] = [], clusterDomain: String = "cluster.local",

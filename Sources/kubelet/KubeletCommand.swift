@@ -41,6 +41,15 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
     @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("insecure-registry"), help: "HOST:PORT of a registry pulled from over plain HTTP (repeatable).") var insecureRegistries: [String] = []
+    @Option(name: .customLong("image-gc-high-threshold"), help: "Disk usage percent of the image filesystem that starts image GC.") var imageGCHigh = 85
+    @Option(name: .customLong("image-gc-low-threshold"), help: "Disk usage percent image GC frees down to.") var imageGCLow = 80
+
+    func validate() throws {
+        guard (0...100).contains(imageGCHigh), (0...100).contains(imageGCLow), imageGCLow <= imageGCHigh else {
+            throw ValidationError("--image-gc-low-threshold (\(imageGCLow)) must be at most --image-gc-high-threshold (\(imageGCHigh)), both 0-100")
+        }
+    }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -75,11 +84,13 @@ struct KubeletCommand: AsyncParsableCommand {
             let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
             labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         }
-        let configuration = KubeletConfiguration(
+        var configuration = KubeletConfiguration(
             nodeName: name, nodeIP: ip, rootDirectory: rootDir, podLogDirectory: podLogDir, podCIDR: podRange, clusterCIDR: cluster,
             clusterDNS: clusterDNS, clusterDomain: clusterDomain, bridge: bridge, maxPods: maxPods,
             podPidsLimit: podMaxPids > 0 ? podMaxPids : nil, staticPodPath: podManifestPath, port: port, nodeLabels: labels,
             resolvConf: resolvConf, clientCAPEM: try clientCAFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? config.caPEM)
+        configuration.insecureRegistries = insecureRegistries
+        configuration.imageGC = ImageGCPolicy(highPercent: imageGCHigh, lowPercent: imageGCLow)
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
         let logger = Logger(label: "kubelet")

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Images
+import Kubelet
 import Runtime
 import Foundation
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import images from an OCI image layout directory (or a tar of one) into the node's store.",
-        discussion: "LAYOUT[:TAG] picks the manifest tagged TAG (org.opencontainers.image.ref.name); --name sets the image name.")
+        abstract: "Import images from an OCI image layout or a docker-archive (`docker save`), a directory or a tar of one, into the node's store.",
+        discussion: "LAYOUT[:TAG] picks the manifest tagged TAG (org.opencontainers.image.ref.name, or a RepoTag of a docker archive); --name sets the image name.")
     @OptionGroup var node: NodeOptions
-    @Argument(help: "OCI layout directory or tarball, optionally :TAG.") var layout: String
+    @Argument(help: "OCI layout or docker-archive, directory or tarball, optionally :TAG.") var layout: String
     @Option(help: "Image reference to store it as (e.g. busybox:1.35, or busybox to take each tag from the layout).") var name: String?
 
     func run() throws {
@@ -52,7 +53,8 @@ struct ImagesCommand: ParsableCommand {
         for image in images {
             for name in image.names {
                 guard let ref = try? ImageReference(parsing: name) else { continue }
-                let repo = ref.familiar.split(separator: ":").first.map(String.init) ?? ref.familiar
+                var repo = ref.registry == "docker.io" ? ref.repository : "\(ref.registry)/\(ref.repository)"
+                if ref.registry == "docker.io", repo.hasPrefix("library/") { repo.removeFirst(8) }
                 rows.append([repo, ref.tag ?? "<none>"] + (digests ? [image.manifestDigest.description] : [])
                             + [image.id.short, Self.size(image.size)])
             }
@@ -72,14 +74,30 @@ struct ImagesCommand: ParsableCommand {
 }
 
 struct RmiCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rmi", abstract: "Remove images.")
+    static let configuration = CommandConfiguration(
+        commandName: "rmi", abstract: "Remove images.",
+        discussion: "Images used by a container on this node (running or not) are kept. --prune removes every other image.")
     @OptionGroup var node: NodeOptions
-    @Argument(help: "Image references or ids.") var images: [String]
+    @Flag(help: "Remove every image no container uses.") var prune = false
+    @Argument(help: "Image references or ids.") var images: [String] = []
+
+    func validate() throws {
+        if prune != images.isEmpty { throw ValidationError(prune ? "--prune takes no image names" : "name the images to remove (or --prune)") }
+    }
 
     func run() throws {
+        let inUse = ImagesInUse.ids(node.inventory.runtime)
+        if prune {
+            for image in try node.images.list() where !inUse.contains(image.id) {
+                let name = image.names.first.flatMap { try? ImageReference(parsing: $0).familiar } ?? image.id.description
+                try reporting { try node.images.remove(image.id.description, inUse: inUse) }
+                print("Deleted: \(name)")
+            }
+            return
+        }
         for ref in images {
             do {
-                try node.images.remove(ref)
+                try node.images.remove(ref, inUse: inUse)
                 print("Deleted: \(ref)")
             } catch let error as ImageError {
                 throw ValidationError(error.description)

@@ -17,7 +17,7 @@ struct NodectlCommand: AsyncParsableCommand {
             PodsCommand.self, PsCommand.self, InspectCommand.self, InspectPodCommand.self, LogsCommand.self,
             ExecCommand.self, AttachCommand.self, PortForwardCommand.self, StatsCommand.self, PodStatsCommand.self,
             StopCommand.self, StopPodCommand.self, RmCommand.self, RmPodCommand.self,
-            ImagesCommand.self, ImportCommand.self, RmiCommand.self, InfoCommand.self, VersionCommand.self, DoctorCommand.self,
+            ImagesCommand.self, PullCommand.self, ImportCommand.self, RmiCommand.self, InfoCommand.self, VersionCommand.self, DoctorCommand.self,
         ])
 }
 

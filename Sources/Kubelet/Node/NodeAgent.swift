@@ -140,8 +140,15 @@ public actor NodeAgent {
         ]
         if let images {
             status.images = ((try? images.list()) ?? []).compactMap { image in
-                try? KubeCodec.decode(ContainerImage.self, from: .object([
-                    "names": .array((image.names + [image.id.description]).map { .string($0) }), "sizeBytes": .int(image.size),
+                // As upstream lists them: repo@digest first, then the tags.
+                var digests: [String] = []
+                for name in image.names {
+                    guard let ref = try? ImageReference(parsing: name) else { continue }
+                    let pinned = "\(ref.registry)/\(ref.repository)@\(image.manifestDigest)"
+                    if !digests.contains(pinned) { digests.append(pinned) }
+                }
+                return try? KubeCodec.decode(ContainerImage.self, from: .object([
+                    "names": .array((digests + image.names.filter { !$0.contains("@") }).map { .string($0) }), "sizeBytes": .int(image.size),
                 ]))
             }
         }

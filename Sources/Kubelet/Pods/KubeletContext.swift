@@ -16,6 +16,8 @@ public struct KubeletContext: Sendable {
     public var status: StatusManager
     public var events: EventRecorder
     public var images: ImageStore
+    /// Registry pulls; nil: images only from the store (nodectl import).
+    public var puller: ImagePuller?
     public var logger: Logger
     /// The kubelet's Prometheus metrics.
     public var metrics: KubeletMetrics
@@ -27,7 +29,9 @@ public struct KubeletContext: Sendable {
     public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
                 sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
                 status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
-                metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30) {
+                metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30,
+                puller: ImagePuller? = nil) {
+        self.puller = puller
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity

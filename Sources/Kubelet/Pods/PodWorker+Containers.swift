@@ -51,18 +51,7 @@ extension PodWorker {
         let name = c.name ?? ""
         guard let sandbox else { return }
         let image = c.image ?? ""
-        // Images come from the node's store (nodectl import); registry pulls come later.
-        if (try? context.images.resolve(image)) == nil {
-            if c.imagePullPolicy == "Never" {
-                setWaiting(name, "ErrImageNeverPull", "Container image \"\(image)\" is not present with pull policy of Never", event: "ErrImageNeverPull")
-            } else {
-                setWaiting(name, "ErrImagePull", "image \"\(image)\" is not in this node's image store and registry pulls are not available; import it with `nodectl import`", event: "Failed")
-            }
-            return
-        }
-        if attempt == 0 || waiting[name]?.reason == "ErrImagePull" {
-            context.events.record(pod, container: name, reason: "Pulled", "Container image \"\(image)\" already present on machine")
-        }
+        guard await ensureImage(c, attempt: attempt) else { return }
         let environment: [String]
         do {
             environment = try await resolveEnvironment(c, sandbox: sandbox)
@@ -111,6 +100,56 @@ extension PodWorker {
                 context.events.record(pod, container: name, type: "Warning", reason: "FailedPostStartHook", "PostStartHook failed: \(message)")
                 await context.containers.stop(id, grace: Double(terminationGrace()))
             }
+        }
+    }
+
+    /// Makes the container's image present as its pull policy says: pulls
+    /// (with the pod's imagePullSecrets) when needed, ErrImagePull then
+    /// ImagePullBackOff with back-off when that fails. True when it is there.
+    func ensureImage(_ c: Container, attempt: Int) async -> Bool {
+        let name = c.name ?? "", image = c.image ?? ""
+        let present = (try? context.images.resolve(image)) != nil
+        let policy = ImagePullPolicy.effective(c.imagePullPolicy, image: image)
+        switch policy.action(present: present) {
+        case .refuse:
+            setWaiting(name, "ErrImageNeverPull", "Container image \"\(image)\" is not present with pull policy of Never", event: "ErrImageNeverPull")
+            return false
+        case .use:
+            if attempt == 0 || waiting[name]?.reason == "ErrImagePull" || waiting[name]?.reason == "ImagePullBackOff" {
+                context.events.record(pod, container: name, reason: "Pulled", "Container image \"\(image)\" already present on machine")
+            }
+            return true
+        case .pull:
+            break
+        }
+        guard let puller = context.puller else {
+            if present { return true }
+            setWaiting(name, "ErrImagePull", "image \"\(image)\" is not in this node's image store and registry pulls are not configured; import it with `nodectl import`", event: "Failed")
+            return false
+        }
+        let now = Self.now()
+        if imagePullBackOff.isBackingOff(image, at: now) {
+            setWaiting(name, "ImagePullBackOff", "Back-off pulling image \"\(image)\": \(lastPullError[image] ?? "")", event: "BackOff",
+                       message: "Back-off pulling image \"\(image)\"")
+            return false
+        }
+        context.events.record(pod, container: name, reason: "Pulling", "Pulling image \"\(image)\"")
+        let namespace = pod.metadata.namespace ?? "default"
+        let credentials = await ImagePuller.credentials(for: pod, fetch: { [context] secret in
+            try await APIVolumeSources(client: context.client).secret(namespace: namespace, name: secret)
+        }, logger: logger)
+        do {
+            let pulled = try await puller.pull(image, credentials: credentials)
+            imagePullBackOff.forget(image)
+            lastPullError[image] = nil
+            context.events.record(pod, container: name, reason: "Pulled",
+                                  "Successfully pulled image \"\(image)\" in \(String(format: "%.3f", pulled.seconds))s. Image size: \(pulled.image.size) bytes.")
+            return true
+        } catch {
+            _ = imagePullBackOff.failed(image, at: Self.now())
+            lastPullError[image] = "\(error)"
+            setWaiting(name, "ErrImagePull", "\(error)", event: "Failed", message: "Failed to pull image \"\(image)\": \(error)")
+            return false
         }
     }
 

@@ -27,6 +27,9 @@ public actor PodWorker {
     var lastVolumeSync = -Double.infinity
     var waiting: [String: PodStatusBuilder.Waiting] = [:]
     var backOff = BackOff()
+    /// Image pull back-off by image (ImagePullBackOff), with the last pull error.
+    var imagePullBackOff = BackOff(initial: 10, maximum: 300)
+    var lastPullError: [String: String] = [:]
     var probes: [String: [ProbeState.Kind: ProbeState]] = [:]
     var probeAttempt: [String: Int] = [:]
     var ready: [String: Bool] = [:]

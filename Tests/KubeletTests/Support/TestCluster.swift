@@ -31,7 +31,11 @@ final class TestCluster: @unchecked Sendable {
     let nodeName = "node-1"
     let nodeIP = "192.168.200.10"
 
-    init() throws {
+    /// Extra kubelet flags (e.g. --insecure-registry).
+    let kubeletArguments: [String]
+
+    init(kubeletArguments: [String] = []) throws {
+        self.kubeletArguments = kubeletArguments
         let tag = UInt16.random(in: 1...UInt16.max)
         netns = "swk-kt-\(tag)"
         dir = TestPaths.temporaryDirectory("swiftkube-cluster")
@@ -58,7 +62,7 @@ final class TestCluster: @unchecked Sendable {
         kubelet = try spawn(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.product("kubelet")!,
                              "--apiserver", "https://127.0.0.1:\(port)", "--token-file", dir + "/cp/node-token", "--ca-file", dir + "/cp/ca.crt",
                              "--node-name", nodeName, "--node-ip", nodeIP, "--root-dir", dir + "/kubelet", "--pod-log-dir", dir + "/logs",
-                             "--pod-cidr", podCIDR, "--pod-manifest-path", manifests, "--log-level", "debug"], log: dir + "/kubelet.log")
+                             "--pod-cidr", podCIDR, "--pod-manifest-path", manifests, "--log-level", "debug"] + kubeletArguments, log: dir + "/kubelet.log")
         guard eventually(seconds: 60, { kubectl(["get", "node", nodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]).stdout == "True" }) else {
             throw RuntimeError.other("node did not become Ready: \((try? FileIO.read(dir + "/kubelet.log"))?.suffix(3000) ?? "")")
         }
