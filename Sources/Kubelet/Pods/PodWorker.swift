@@ -101,7 +101,7 @@ public actor PodWorker {
             if !Task.isCancelled { wake.yield() }
         }
         var iterator = wakes
-        _ = await iterator.next()
+        _ = await iterator.next(isolation: self)
         wakes = iterator
         timer.cancel()
     }
