@@ -1,0 +1,42 @@
+# Shared by the node benchmarks (bench-kubelet, bench-exec): a release
+# build, and a controlplane plus one kubelet ("bench", 192.168.201.10) in a
+# throwaway network namespace; everything is removed on exit. Sets $N (the
+# nsenter prefix), $bin, $dir, $kubelet_pid, KUBECONFIG.
+# Source it from a script that has done `cd` to the package root.
+[ "$(id -u)" = 0 ] || { echo "$(basename "$0"): run as root" >&2; exit 1; }
+[ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
+[ -d rootfs/out/oci ] || rootfs/build >/dev/null
+swift build -c release --product controlplane >/dev/null
+swift build -c release --product kubelet >/dev/null
+swift build -c release --product nodectl >/dev/null
+bin=$(swift build -c release --show-bin-path)
+
+ns=swk-bench-$$
+dir=$(mktemp -d /tmp/bench-kubelet.XXXXXX)
+chmod 755 "$dir"
+cleanup() {
+    set +e
+    [ -n "${kubelet_pid:-}" ] && { KUBECONFIG=$dir/cp/admin.kubeconfig nsenter --net=/run/netns/$ns kubectl delete pods --all --grace-period=0 --wait=false >/dev/null 2>&1; sleep 8; kill $kubelet_pid; wait $kubelet_pid; }
+    [ -n "${cp_pid:-}" ] && { kill $cp_pid; wait $cp_pid; }
+    for c in $(ls $dir/kubelet/runtime 2>/dev/null); do $bin/../release/swiftrun --root $dir/kubelet/runtime delete --force $c 2>/dev/null; done
+    grep -o "$dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l
+    ip netns del $ns
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+swift build -c release --product swiftrun >/dev/null
+
+ip netns add $ns
+ip netns exec $ns sh -c 'ip link set lo up; ip link add eth0 type veth peer name eth0p; ip addr add 192.168.201.10/24 dev eth0; ip link set eth0 up; ip link set eth0p up'
+N="nsenter --net=/run/netns/$ns"
+$N $bin/controlplane --data-dir $dir/cp --secure-port 16443 --log-level warning >$dir/cp.log 2>&1 &
+cp_pid=$!
+export KUBECONFIG=$dir/cp/admin.kubeconfig
+until $N kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.2; done
+$bin/nodectl import --root-dir $dir/kubelet rootfs/out/oci --name busybox >/dev/null
+$N $bin/kubelet --apiserver https://127.0.0.1:16443 --token-file $dir/cp/node-token --ca-file $dir/cp/ca.crt --node-name bench \
+    --node-ip 192.168.201.10 --root-dir $dir/kubelet --pod-log-dir $dir/logs --pod-cidr 10.244.200.0/24 --max-pods 250 \
+    --log-level warning >$dir/kubelet.log 2>&1 &
+kubelet_pid=$!
+until [ "$($N kubectl get node bench -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; do sleep 0.2; done
+
