@@ -53,17 +53,7 @@ public final class HTTPServer: Sendable {
             }
         onBound(server.channel.localAddress?.port ?? port)
         logger.info("serving HTTPS on \(host):\(server.channel.localAddress?.port ?? port)")
-        try await withTaskCancellationHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onCancel: {
-            server.channel.close(promise: nil)
-        }
+        try await accept(server)
     }
 
     /// Serves plain HTTP (no TLS) on a Unix socket at `path`, created with
@@ -81,6 +71,11 @@ public final class HTTPServer: Sendable {
         chmod(path, 0o600)
         defer { unlink(path) }
         logger.info("serving HTTP on unix:\(path)")
+        try await accept(server)
+    }
+
+    /// Serves each accepted connection in its own task until cancelled.
+    private func accept(_ server: NIOAsyncChannel<Connection, Never>) async throws {
         try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in

@@ -111,6 +111,13 @@ struct NodeDebugTests {
         #expect(nodectl(["exec", "httpd", "--", "cat"], stdin: "ignored\n").stdout.isEmpty)
         let missing = nodectl(["exec", "httpd", "--", "no-such-command"])
         #expect(missing.code == 127 && missing.stderr.contains("executable file not found"), "\(missing)")
+        // Every pod gets a bound service account token (ServiceAccount admission, a projected
+        // volume the kubelet fills through TokenRequest) that the API server accepts.
+        let token = nodectl(["exec", "httpd", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"]).stdout
+        #expect(token.split(separator: ".").count == 3, "not a JWT: \(token)")
+        #expect(nodectl(["exec", "httpd", "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"]).stdout == "default")
+        let asPod = cluster.inNode("curl -sk -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer \(token)' https://127.0.0.1:\(cluster.port)/api")
+        #expect(asPod.stdout == "200", "\(asPod)")
         let nobody = nodectl(["exec", "no-such-container", "--", "true"])
         #expect(nobody.code != 0 && nobody.stderr.contains("no container matches"), "\(nobody)")
 
