@@ -374,6 +374,8 @@ struct ClientIntegrationTests {
         try await withCluster(.sqlite) { c in
             let admin = try c.client()
             defer { Task { await admin.shutdown() } }
+            // n2 exists, or the pod garbage collector would delete the pod bound to it.
+            _ = try await admin.create(Node(metadata: ObjectMeta(name: "n2")))
             _ = try await admin.create(Self.pod("mine", node: "n1"))
             _ = try await admin.create(Self.pod("theirs", node: "n2"))
             _ = try await admin.create(Secret(metadata: ObjectMeta(name: "s", namespace: "default"), data: ["k": "dg=="]))
