@@ -23,14 +23,18 @@ public enum PinnedNamespaces {
         try FileIO.makeDirectories(directory, mode: 0o755)
         var fds: [Int32] = [0, 0]
         try sys("socketpair", "namespace pinning") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
-        defer { close(fds[0]) }
         let flags = kinds.reduce(Int32(0)) { $0 | $1.cloneFlag }
         let pid: Int32
         do {
             defer { close(fds[1]) }
             pid = try Spawn.start(Spawn.Request(path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "pin-namespaces", String(flags), hostname ?? ""],
                                                 env: ["\(variable)=3"], fds: [(fds[1], 3)]))
+        } catch {
+            close(fds[0])
+            throw error
         }
+        // Our end is closed exactly once, here: a second close could hit a
+        // descriptor another thread has opened since (NIO's sockets did).
         defer {
             close(fds[0])
             _ = try? waitForExit(pid)

@@ -73,15 +73,21 @@ public enum FileIO {
     /// fsync so the content also survives a power loss (state under /run,
     /// a tmpfs, does not need it).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: UInt32 = 0o600, durable: Bool = false) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode)) }
+        // A name of its own per call: two threads writing the same file must
+        // not share (and rename away) one temporary file.
+        let tmp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode)) }
         do {
+            defer { close(fd) }  // exactly once, whatever happens
             try writeAll(fd: fd, bytes, context: tmp)
             if durable { try sys("fsync", tmp) { fsync(fd) } }
-            close(fd)
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        do {
             try sys("rename", "\(tmp) → \(path)") { rename(tmp, path) }
         } catch {
-            close(fd)
             unlink(tmp)
             throw error
         }
