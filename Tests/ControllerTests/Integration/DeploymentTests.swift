@@ -100,6 +100,13 @@ struct DeploymentTests {
 
     @Test func applyScaleUpAndDown() async throws {
         try await withCluster(nodes: Self.nodes) { cp, _ in
+            // Every node Ready first, so the scheduler has seen all three (under a loaded
+            // test run its watch can lag the node registrations).
+            let allReady = try await TestEnv.eventually {
+                try await cp.must("get", "nodes", "-o", "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}")
+                    .split(separator: " ").filter { $0 == "True" }.count == 3
+            }
+            #expect(allReady)
             try await cp.must("apply", "-f", "-", stdin: webDeployment)
             try await cp.must("rollout", "status", "deployment/web", "--timeout=120s")
             #expect(try await readyPods(cp, "app=web") == 6)
