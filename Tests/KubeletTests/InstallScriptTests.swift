@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import Runtime
+import TestSupport
+
+/// `scripts/install` writes systemd units that `systemd-analyze verify` accepts.
+@Suite(.enabled(if: TestPaths.which("systemd-analyze") != nil && TestPaths.product("kubelet") != nil,
+                "requires systemd-analyze (Debian's systemd) and a built kubelet (swift build)"))
+struct InstallScriptTests {
+    @Test func unitFilesVerify() throws {
+        let dir = TestPaths.temporaryDirectory("install-units")
+        defer { try? FileIO.removeTree(dir) }
+        // The units point at PREFIX/bin; verify checks those executables exist.
+        try FileIO.makeDirectories(dir + "/prefix/bin", mode: 0o755)
+        for product in ["controlplane", "kubelet", "kube-proxy"] {
+            guard let path = TestPaths.product(product) else { continue }
+            symlink(path, dir + "/prefix/bin/" + product)
+        }
+        let write = try TestProcess.run([TestPaths.packageRoot + "/scripts/install", "--units", dir + "/units", "--prefix", dir + "/prefix"])
+        #expect(write.code == 0, "\(write)")
+        let units = try FileIO.listDirectory(dir + "/units").sorted()
+        #expect(units == ["swiftkube-controlplane.service", "swiftkube-kube-proxy.service", "swiftkube-kubelet.service"])
+        let verify = try TestProcess.run([TestPaths.which("systemd-analyze")!, "verify"] + units.map { dir + "/units/" + $0 })
+        #expect(verify.code == 0, "\(verify)")
+    }
+}
