@@ -21,15 +21,34 @@ enum LabEnvironment {
 @Suite(.enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)))
 struct LabTests {
 
-    /// What a lab could leave behind on the host.
+    /// What a lab could leave behind on the host (only its own names: other
+    /// tests running beside this one make namespaces and cgroups of their own).
     static func snapshot() -> [String] {
         func run(_ command: String) -> String { (try? TestProcess.run(["/bin/sh", "-c", command]))?.stdout ?? "" }
         return [
-            run("ip netns list | awk '{print $1}' | sort"),
-            run("ip -o link | awk -F': ' '{print $2}' | sort"),
+            run("ip netns list | awk '{print $1}' | grep '^swk-lab-' | sort"),
+            run("ip -o link | awk -F': ' '{print $2}' | grep -E '^(lab-|swk-lab)' | sort"),
             run("nft list tables | sort"),
-            run("awk '$3 ~ /^cgroup/ {print $2}' /proc/self/mounts | while read m; do ls -d $m/kubepods 2>/dev/null; done"),
         ]
+    }
+
+    /// Pod cgroup directories left for these pod UIDs, in any hierarchy.
+    static func podCgroups(_ uids: [String]) -> [String] {
+        let text = (try? FileIO.read("/proc/self/mounts")) ?? ""
+        var mounts: [String] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count > 2 && fields[2].hasPrefix("cgroup") { mounts.append(String(fields[1])) }
+        }
+        var left: [String] = []
+        for m in mounts {
+            for uid in uids {
+                for qos in ["", "burstable/", "besteffort/"] where FileIO.exists("\(m)/kubepods/\(qos)pod\(uid)") {
+                    left.append("\(m)/kubepods/\(qos)pod\(uid)")
+                }
+            }
+        }
+        return left
     }
 
     @Test func twoNodesServeADeploymentThroughItsServiceAndLeaveNoTrace() throws {
@@ -98,8 +117,11 @@ struct LabTests {
                 #expect(r.stdout.contains("served-by-web-"), "\(client) → \(target): \(r)")
             }
         }
+        let uids = kubectl(["get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}"]).stdout.split(separator: " ").map(String.init)
+        #expect(!uids.isEmpty)
         let down = try TestProcess.run([lab, "down"], env: env, timeout: 300)
         #expect(down.code == 0, "\(down)")
         #expect(Self.snapshot() == before)
+        #expect(Self.podCgroups(uids).isEmpty, "left: \(Self.podCgroups(uids))")
     }
 }
