@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,7 @@ struct PodNetworkTests {
         var template = Array("/tmp/swiftkube-podnet-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         defer {
-            for ns in [podA, podB, node] { _ = sh("ip netns del \(ns)") }
+            TestNamespaces.delete([podA, podB, node])
             try? FileIO.removeTree(dir)
         }
         let config = NodeNetwork.Configuration(bridge: "swk0", podCIDR: CIDR("10.244.7.0/24")!, clusterCIDR: CIDR("10.244.0.0/16")!, mtu: 1450)

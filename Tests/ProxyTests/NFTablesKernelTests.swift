@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +23,7 @@ struct NFTablesKernelTests {
     @Test func appliesAtomicallyAndReportsTheFailingChange() throws {
         let ns = "swk-nft-\(UInt16.random(in: 0...UInt16.max))"
         #expect(sh("ip netns add \(ns)").0 == 0)
-        defer { _ = sh("ip netns del \(ns)") }
+        defer { TestNamespaces.delete([ns]) }
         let nft = try NFTables.open(namespace: "/run/netns/\(ns)")
         #expect(try nft.tableExists(family: .ipv4, "swk-test") == false)
         try nft.apply(NFTEncoderTests.ruleset())

@@ -19,7 +19,7 @@ struct ProxyKernelTests {
     func withNamespace(_ body: (String) throws -> Void) throws {
         let ns = "swk-pxk-\(UInt16.random(in: 1...UInt16.max))"
         #expect(sh("ip netns add \(ns)").code == 0)
-        defer { _ = sh("ip netns del \(ns)") }
+        defer { TestNamespaces.delete([ns]) }
         try body(ns)
     }
 

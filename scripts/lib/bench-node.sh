@@ -4,6 +4,7 @@
 # nsenter prefix), $bin, $dir, $kubelet_pid, KUBECONFIG.
 # Source it from a script that has done `cd` to the package root.
 [ "$(id -u)" = 0 ] || { echo "$(basename "$0"): run as root" >&2; exit 1; }
+. scripts/lib/netns.sh
 [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
 [ -d rootfs/out/oci ] || rootfs/build >/dev/null
 swift build -c release --product controlplane >/dev/null
@@ -20,7 +21,7 @@ cleanup() {
     [ -n "${cp_pid:-}" ] && { kill $cp_pid; wait $cp_pid; }
     for c in $(ls $dir/kubelet/runtime 2>/dev/null); do $bin/../release/swiftrun --root $dir/kubelet/runtime delete --force $c 2>/dev/null; done
     grep -o "$dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l
-    ip netns del $ns
+    netns_delete $ns
     rm -rf "$dir"
 }
 trap cleanup EXIT

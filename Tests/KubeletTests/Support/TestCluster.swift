@@ -167,7 +167,7 @@ final class TestCluster: @unchecked Sendable {
         for mountpoint in ((try? CgroupHost.detect())?.v1.map(\.mountpoint) ?? []) + ["/sys/fs/cgroup/unified"] {
             for dir in ["kubepods/burstable", "kubepods/besteffort", "kubepods"] { rmdir("\(mountpoint)/\(dir)") }
         }
-        _ = try? TestProcess.run(["/bin/sh", "-c", "ip netns del \(netns)"])
+        TestNamespaces.delete([netns])
         try? FileIO.removeTree(dir)
     }
 }

@@ -163,7 +163,7 @@ final class ProxyLab: @unchecked Sendable {
             }
         }
         processes = []
-        for n in namespaces.reversed() { _ = try? TestProcess.run(["/usr/sbin/ip", "netns", "del", n]) }
+        TestNamespaces.delete(namespaces.reversed())
         namespaces = []
         _ = try? FileManager.default.removeItem(atPath: dir)
     }
