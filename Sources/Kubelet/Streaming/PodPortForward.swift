@@ -61,35 +61,9 @@ struct PodPortForward: Sendable {
     static func dial(netns: String?, port: UInt16) async throws -> Int32 {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try connectInNamespace(netns: netns, port: port) })
+                continuation.resume(with: Result { try PodDialer.connect(netns: netns, port: port, timeoutSeconds: connectTimeout) })
             }
             thread.start()
         }
-    }
-
-    /// Runs on its own thread: setns(2) moves only the calling thread, and
-    /// the thread ends right after, so no other work runs in the pod's namespace.
-    static func connectInNamespace(netns: String?, port: UInt16) throws -> Int32 {
-        if let netns {
-            let nsFD = try sys("open", netns) { open(netns, O_RDONLY | O_CLOEXEC) }
-            defer { close(nsFD) }
-            try sys("setns(CLONE_NEWNET)", netns) { swr_setns(nsFD, NamespaceKind.network.cloneFlag) }
-        }
-        let fd = try sys("socket", "AF_INET") { socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        var timeout = timeval(tv_sec: connectTimeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        let rc = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            let code = errno
-            close(fd)
-            throw SystemError(call: "connect", errno: code, context: "127.0.0.1:\(port)")
-        }
-        return fd
     }
 }
