@@ -99,12 +99,12 @@ struct LogsCommand: AsyncParsableCommand {
         if previous {
             let earlier = inventory.containers().filter { $0.podID == entry.podID && $0.name == entry.name && $0.attempt < entry.attempt }
             guard let last = earlier.max(by: { $0.attempt < $1.attempt }) else {
-                throw ValidationError("container \(entry.name) of \(entry.podNamespace)/\(entry.podName) has no previous attempt")
+                throw NodectlError("container \(entry.name) of \(entry.podNamespace)/\(entry.podName) has no previous attempt")
             }
             entry = last
         }
         guard let path = entry.logPath else {
-            throw ValidationError("container \(entry.id) records no log path (made by an older kubelet); look under \(node.podLogDir)")
+            throw NodectlError("container \(entry.id) records no log path (made by an older kubelet); look under \(node.podLogDir)")
         }
         var options = CRILogReader.Options(tailLines: tail, timestamps: timestamps)
         if let since {

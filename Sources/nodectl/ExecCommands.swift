@@ -28,20 +28,20 @@ struct ExecCommand: ParsableCommand {
         let inventory = node.inventory
         let entry = try reporting { try inventory.container(container) }
         guard entry.state == "Running" else {
-            throw ValidationError("container \(entry.name) (\(Output.short(entry.id))) is \(entry.state.lowercased()), not running")
+            throw NodectlError("container \(entry.name) (\(Output.short(entry.id))) is \(entry.state.lowercased()), not running")
         }
         let code: Int32
         do {
             code = try run(entry, inventory)
         } catch let error as RuntimeError {
             // A command that cannot start exits as a shell's would (127, 126).
-            guard let status = error.commandExitCode else { throw ValidationError(error.description) }
+            guard let status = error.commandExitCode else { throw NodectlError(error.description) }
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             throw ExitCode(status)
         } catch let error as ExitCode {
             throw error
         } catch {
-            throw ValidationError("\(error)")
+            throw NodectlError("\(error)")
         }
         if code != 0 { throw ExitCode(code) }
     }
@@ -82,7 +82,7 @@ struct AttachCommand: AsyncParsableCommand {
         let inventory = node.inventory
         let entry = try reporting { try inventory.container(container) }
         guard entry.state == "Running", let path = entry.logPath else {
-            throw ValidationError("container \(entry.name) (\(Output.short(entry.id))) is \(entry.state.lowercased()), not running")
+            throw NodectlError("container \(entry.name) (\(Output.short(entry.id))) is \(entry.state.lowercased()), not running")
         }
         let runtime = inventory.runtime
         let id = entry.id
@@ -121,7 +121,7 @@ struct PortForwardCommand: ParsableCommand {
     func run() throws {
         let inventory = node.inventory
         let entry = try reporting { try inventory.pod(pod) }
-        guard let sandbox = inventory.sandboxes.load(uid: entry.id) else { throw ValidationError("pod \(pod) has no sandbox record") }
+        guard let sandbox = inventory.sandboxes.load(uid: entry.id) else { throw NodectlError("pod \(pod) has no sandbox record") }
         var listeners: [(fd: Int32, remote: UInt16)] = []
         for mapping in try ports.map(PortForwardCommand.parse) {
             let (fd, bound) = try reporting { try TCPListener.listen(address: address, port: mapping.local) }
@@ -132,7 +132,7 @@ struct PortForwardCommand: ParsableCommand {
         while true {
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
-                throw ValidationError("poll: \(String(cString: strerror(errno)))")
+                throw NodectlError("poll: \(String(cString: strerror(errno)))")
             }
             for (i, p) in fds.enumerated() where p.revents & Int16(POLLIN) != 0 {
                 let client = accept(p.fd, nil, nil)

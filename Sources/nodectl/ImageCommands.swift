@@ -25,7 +25,7 @@ struct ImportCommand: ParsableCommand {
                 print("imported \(image.names.map { (try? ImageReference(parsing: $0).familiar) ?? $0 }.joined(separator: ", ")) \(image.id.short)")
             }
         } catch let error as ImageError {
-            throw ValidationError(error.description)
+            throw NodectlError(error.description)
         }
     }
 }
@@ -100,7 +100,7 @@ struct RmiCommand: ParsableCommand {
                 try node.images.remove(ref, inUse: inUse)
                 print("Deleted: \(ref)")
             } catch let error as ImageError {
-                throw ValidationError(error.description)
+                throw NodectlError(error.description)
             }
         }
     }

@@ -41,7 +41,14 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Turns library errors into ArgumentParser's, which print "Error: …" and exit 1.
+/// A failure of the node's state or of the runtime (not of the command
+/// line): printed as "Error: …" without the usage text, exit status 1.
+struct NodectlError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns library errors into ``NodectlError``; command-line errors and exit codes pass through.
 func reporting<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
@@ -49,7 +56,9 @@ func reporting<T>(_ body: () throws -> T) throws -> T {
         throw error
     } catch let error as ExitCode {
         throw error
+    } catch let error as NodectlError {
+        throw error
     } catch {
-        throw ValidationError("\(error)")
+        throw NodectlError("\(error)")
     }
 }

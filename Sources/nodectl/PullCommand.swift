@@ -52,7 +52,7 @@ struct PullCommand: AsyncParsableCommand {
         } catch {
             bar.finish()
             await client.shutdown()
-            throw ValidationError("\(error)")
+            throw NodectlError("\(error)")
         }
     }
 }
