@@ -3,125 +3,194 @@ import Glibc
 #endif
 import Foundation
 import Testing
-import Runtime
 import TestSupport
 
-/// Whether the lab can run here.
-enum LabEnvironment {
-    static var available: Bool {
-        TestCluster.available && ["kube-proxy", "nodectl", "cluster-dns"].allSatisfy { TestPaths.product($0) != nil }
-            && !FileIO.exists("/sys/class/net/swk-lab0")
-    }
-    static let skipReason = "requires root, built controlplane/kubelet/kube-proxy/nodectl/cluster-dns, kubectl, and no lab already up (swk-lab0)"
-}
-
 /// End to end in `scripts/lab`: a control plane and two nodes in network
-/// namespaces, a Deployment behind a Service reached by ClusterIP and DNS
-/// name from pods on both nodes, and `down` leaving the host as it was.
+/// namespaces. One lab goes through the scenarios in turn (bringing a lab up
+/// and down per scenario would triple the test's time):
+///
+/// 1. a Deployment of 3 replicas spread over both nodes, behind a NodePort
+///    Service reached by ClusterIP, NodePort and DNS name from pods on both
+///    nodes, from the node hosts, and by NodePort from the host itself;
+/// 2. rolling updates while a prober pod sends requests through the Service:
+///    not one fails;
+/// 3. kill -9 of the controlplane, a kubelet and a kube-proxy during a
+///    rollout: it converges, no object is lost or doubled, no container leaks;
+/// 4. node failure: node-2's kubelet is killed and its link cut; its pods are
+///    evicted and the Deployment's replaced on node-1 after the lab's grace
+///    and eviction times, and the Service answers once the node is marked
+///    unreachable; healed, node-2 removes what it ran;
+/// 5. `down` leaves the host as it was.
 @Suite(.enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)))
 struct LabTests {
+    static let workload = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              terminationGracePeriodSeconds: 10
+              containers:
+              - name: httpd
+                image: busybox:1.35
+                command: ["sh", "-c", "echo served-by-$(hostname) > /srv/www/index.html && exec httpd -f -p 8080 -h /srv/www"]
+                readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+                # Time for every kube-proxy to drop the endpoint before httpd stops.
+                lifecycle: {preStop: {exec: {command: ["sleep", "3"]}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          type: NodePort
+          selector: {app: web}
+          ports: [{port: 80, targetPort: 8080}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client-1}
+        spec:
+          nodeName: node-1
+          containers: [{name: sh, image: "busybox:1.35", command: ["sleep", "3600"]}]
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client-2}
+        spec:
+          nodeName: node-2
+          containers: [{name: sh, image: "busybox:1.35", command: ["sleep", "3600"]}]
+        """
 
-    /// What a lab could leave behind on the host (only its own names: other
-    /// tests running beside this one make namespaces and cgroups of their own).
-    static func snapshot() -> [String] {
-        func run(_ command: String) -> String { (try? TestProcess.run(["/bin/sh", "-c", command]))?.stdout ?? "" }
-        return [
-            run("ip netns list | awk '{print $1}' | grep '^swk-lab-' | sort"),
-            run("ip -o link | awk -F': ' '{print $2}' | grep -E '^(lab-|swk-lab)' | sort"),
-            run("nft list tables | sort"),
-        ]
+    /// A pod on `node` that requests `target` port 80 every
+    /// 50 ms and logs `EPOCH ok` or `EPOCH fail`.
+    static func prober(_ name: String, node: String, target: String) -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name)}
+        spec:
+          nodeName: \(node)
+          containers:
+          - name: sh
+            image: busybox:1.35
+            command: ["sh", "-c", "while :; do r=$(printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 3 \(target) 80 2>/dev/null); case $r in *served-by*) echo \\"$(date +%s) ok\\";; *) echo \\"$(date +%s) fail\\";; esac; sleep 0.05; done"]
+        """
     }
 
-    /// Pod cgroup directories left for these pod UIDs, in any hierarchy.
-    static func podCgroups(_ uids: [String]) -> [String] {
-        let text = (try? FileIO.read("/proc/self/mounts")) ?? ""
-        var mounts: [String] = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count > 2 && fields[2].hasPrefix("cgroup") { mounts.append(String(fields[1])) }
-        }
-        var left: [String] = []
-        for m in mounts {
-            for uid in uids {
-                for qos in ["", "burstable/", "besteffort/"] where FileIO.exists("\(m)/kubepods/\(qos)pod\(uid)") {
-                    left.append("\(m)/kubepods/\(qos)pod\(uid)")
-                }
-            }
-        }
-        return left
-    }
-
-    @Test func twoNodesServeADeploymentThroughItsServiceAndLeaveNoTrace() throws {
-        let before = Self.snapshot()
-        let labDir = TestPaths.temporaryDirectory("lab")
-        let env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LAB_DIR=\(labDir)/state", "LAB_BIN=\((TestPaths.product("kubelet")! as NSString).deletingLastPathComponent)"]
-        let lab = TestPaths.packageRoot + "/scripts/lab"
-        defer {
-            _ = try? TestProcess.run([lab, "down"], env: env, timeout: 300)
-            try? FileIO.removeTree(labDir)
-        }
-        let up = try TestProcess.run([lab, "up", "--nodes", "2"], env: env, timeout: 300)
+    @Test func aTwoNodeLabServesSurvivesRolloutsCrashesAndNodeLossAndLeavesNoTrace() throws {
+        let s = LabSession()
+        let before = s.snapshot()
+        defer { s.tearDown() }
+        let up = s.lab("up", "--nodes", "2")
         try #require(up.code == 0, "\(up)")
-        func kubectl(_ args: [String], stdin: String? = nil) -> TestProcess.Result {
-            (try? TestProcess.run([TestPaths.which("kubectl")!, "--kubeconfig", "\(labDir)/state/kubeconfig", "--cache-dir", "\(labDir)/cache"] + args,
-                                  stdin: stdin, timeout: 180))
-                ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
-        }
-        let apply = kubectl(["apply", "-f", "-"], stdin: """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web}
-            spec:
-              replicas: 3
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
-                spec:
-                  containers:
-                  - name: httpd
-                    image: busybox:1.35
-                    command: ["sh", "-c", "echo served-by-$(hostname) > /srv/www/index.html && exec httpd -f -p 8080 -h /srv/www"]
-                    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: web}
-            spec:
-              selector: {app: web}
-              ports: [{port: 80, targetPort: 8080}]
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: client-1}
-            spec:
-              nodeName: node-1
-              containers: [{name: sh, image: "busybox:1.35", command: ["sleep", "3600"]}]
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata: {name: client-2}
-            spec:
-              nodeName: node-2
-              containers: [{name: sh, image: "busybox:1.35", command: ["sleep", "3600"]}]
-            """)
+
+        // 1. Reachability.
+        let apply = s.kubectl(["apply", "-f", "-"], stdin: Self.workload)
         try #require(apply.code == 0, "\(apply)")
-        let rollout = kubectl(["rollout", "status", "deployment/web", "--timeout=150s"])
-        #expect(rollout.code == 0, "\(rollout) \(kubectl(["get", "pods", "-o", "wide"]))")
-        #expect(kubectl(["wait", "--for=condition=Ready", "pod/client-1", "pod/client-2", "--timeout=120s"]).code == 0)
-        let nodes = Set(kubectl(["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}"]).stdout.split(separator: " "))
+        let rollout = s.kubectl(["rollout", "status", "deployment/web", "--timeout=150s"])
+        try #require(rollout.code == 0, "\(rollout) \(s.kubectl(["get", "pods", "-o", "wide"]))")
+        #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/client-1", "pod/client-2", "--timeout=120s"]).code == 0)
+        let nodes = Set(s.get("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " "))
         #expect(nodes.count == 2, "replicas on \(nodes)")
-        let vip = kubectl(["get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"]).stdout
+        let vip = s.get("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+        let nodePort = s.get("get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}")
         for client in ["client-1", "client-2"] {
             for target in [vip, "web", "web.default.svc.cluster.local"] {
-                let r = kubectl(["exec", client, "--", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 \(target) 80"])
+                let r = s.kubectl(["exec", client, "--", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 \(target) 80"])
                 #expect(r.stdout.contains("served-by-web-"), "\(client) → \(target): \(r)")
             }
+            let byNodePort = s.kubectl(["exec", client, "--", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 10.99.0.11 \(nodePort)"])
+            #expect(byNodePort.stdout.contains("served-by-web-"), "\(client) → node-1:\(nodePort): \(byNodePort)")
         }
-        let uids = kubectl(["get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}"]).stdout.split(separator: " ").map(String.init)
+        // The node hosts (ClusterIP and NodePort) and the host itself, on the lab bridge (NodePort).
+        for host in ["node-1", "node-2"] {
+            for url in ["http://\(vip)/", "http://10.99.0.11:\(nodePort)/", "http://10.99.0.12:\(nodePort)/"] {
+                let r = s.lab("exec", host, "curl", "-sS", "-m", "5", url)
+                #expect(r.stdout.contains("served-by-web-"), "\(host) → \(url): \(r)")
+            }
+        }
+        for nodeIP in ["10.99.0.11", "10.99.0.12"] {
+            let r = try TestProcess.run([TestPaths.which("curl")!, "-sS", "-m", "5", "http://\(nodeIP):\(nodePort)/"], timeout: 30)
+            #expect(r.stdout.contains("served-by-web-"), "host → \(nodeIP):\(nodePort): \(r)")
+        }
+
+        // 2. Rolling updates under load: zero failed requests.
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.prober("prober-2", node: "node-2", target: vip)).code == 0)
+        #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/prober-2", "--timeout=120s"]).code == 0)
+        for revision in 2...3 {
+            #expect(s.kubectl(["set", "env", "deployment/web", "REVISION=\(revision)"]).code == 0)
+            #expect(s.kubectl(["rollout", "status", "deployment/web", "--timeout=150s"]).code == 0)
+            #expect(s.eventually(seconds: 90) { s.converged("web", replicas: 3, label: "app=web") })
+        }
+        let rolling = s.probeResults("prober-2")
+        #expect(rolling.count > 50 && rolling.allSatisfy(\.ok),
+                "\(rolling.filter { !$0.ok }.count) of \(rolling.count) requests failed during the rolling updates")
+        print("lab: \(rolling.count) requests during two rolling updates, \(rolling.filter { !$0.ok }.count) failed")
+
+        // 3. kill -9 of each component during a rollout.
+        let uidsBefore = s.get("get", "deployment,service,pods", "-l", "app!=web", "-o", "jsonpath={.items[*].metadata.uid}")
+        #expect(s.kubectl(["set", "env", "deployment/web", "REVISION=4"]).code == 0)
+        for component in ["controlplane", "kubelet-node-1", "kube-proxy-node-2"] {
+            #expect(s.lab("kill", component).code == 0, "kill -9 \(component)")
+            usleep(500_000)
+            let restart = s.lab("restart", component)
+            #expect(restart.code == 0, "\(restart)")
+            if component == "controlplane" {
+                #expect(s.eventually(seconds: 60) { s.kubectl(["get", "--raw", "/readyz"]).code == 0 })
+            }
+        }
+        #expect(s.kubectl(["rollout", "status", "deployment/web", "--timeout=180s"]).code == 0)
+        #expect(s.eventually(seconds: 120) { s.converged("web", replicas: 3, label: "app=web") },
+                "\(s.kubectl(["get", "deploy,rs,pods", "-o", "wide"]))")
+        #expect(s.get("get", "deployment,service,pods", "-l", "app!=web", "-o", "jsonpath={.items[*].metadata.uid}") == uidsBefore,
+                "objects lost or replaced across the restarts")
+        #expect(s.get("get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 4, "one ReplicaSet per revision")
+        for node in ["node-1", "node-2"] {
+            #expect(s.eventually(seconds: 60) { s.containerPods(on: node) == s.apiPods(on: node) },
+                    "\(node): containers of pods \(s.containerPods(on: node)), API pods \(s.apiPods(on: node))")
+        }
+
+        // 4. Node failure: node-2's kubelet dies and its link is cut.
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.prober("prober-1", node: "node-1", target: vip)).code == 0)
+        #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/prober-1", "--timeout=120s"]).code == 0)
+        let cut = Date()
+        #expect(s.lab("kill", "kubelet-node-2").code == 0)
+        #expect(s.lab("cut", "node-2").code == 0)
+        #expect(s.eventually(seconds: 90) { s.nodeReady("node-2") != "True" })
+        let unreachable = Date()
+        let replaced = s.eventually(seconds: 150) {
+            s.get("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}") == "3"
+                && s.get("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node-1",
+                         "-o", "name").split(separator: "\n").count == 3
+        }
+        #expect(replaced, "\(s.kubectl(["get", "pods", "-o", "wide"]))")
+        print(String(format: "lab: node-2 unreachable %.1f s and its pods replaced %.1f s after the cut (grace 20 s, tolerations 30 s)",
+                     unreachable.timeIntervalSince(cut), Date().timeIntervalSince(cut)))
+        usleep(3_000_000)
+        // Once the node is known to be gone (and its endpoints with it), every request succeeds.
+        let settled = Int(unreachable.timeIntervalSince1970) + 5
+        let afterLoss = s.probeResults("prober-1").filter { $0.time > settled }
+        #expect(afterLoss.count > 10 && afterLoss.allSatisfy(\.ok),
+                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable")
+        // Healed, node-2 comes back and removes what it ran.
+        #expect(s.lab("heal", "node-2").code == 0)
+        #expect(s.lab("restart", "kubelet-node-2").code == 0)
+        #expect(s.eventually(seconds: 90) { s.nodeReady("node-2") == "True" })
+        // Every pod it had was evicted (the bare ones too, as in Kubernetes).
+        #expect(s.eventually(seconds: 120) { s.apiPods(on: "node-2").isEmpty }, "\(s.kubectl(["get", "pods", "-o", "wide"]))")
+        #expect(s.eventually(seconds: 60) { s.containerPods(on: "node-2") == s.apiPods(on: "node-2") },
+                "node-2: containers of pods \(s.containerPods(on: "node-2")), API pods \(s.apiPods(on: "node-2"))")
+
+        // 5. down leaves the host as it was.
+        let uids = s.get("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}").split(separator: " ").map(String.init)
         #expect(!uids.isEmpty)
-        let down = try TestProcess.run([lab, "down"], env: env, timeout: 300)
+        let down = s.lab("down")
         #expect(down.code == 0, "\(down)")
-        #expect(Self.snapshot() == before)
-        #expect(Self.podCgroups(uids).isEmpty, "left: \(Self.podCgroups(uids))")
+        #expect(s.snapshot() == before)
+        #expect(LabSession.podCgroups(uids).isEmpty, "left: \(LabSession.podCgroups(uids))")
     }
 }

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import Runtime
+import TestSupport
+
+/// Whether the lab can run here.
+enum LabEnvironment {
+    static var available: Bool {
+        TestCluster.available && ["kube-proxy", "nodectl", "cluster-dns"].allSatisfy { TestPaths.product($0) != nil }
+            && TestPaths.which("curl") != nil && !FileIO.exists("/sys/class/net/swk-lab0")
+    }
+    static let skipReason = "requires root, built controlplane/kubelet/kube-proxy/nodectl/cluster-dns, kubectl, curl, and no lab already up (swk-lab0)"
+}
+
+/// One `scripts/lab` brought up for a test: runs the script's commands,
+/// kubectl against the lab, and commands in the lab's hosts.
+final class LabSession {
+    let dir = TestPaths.temporaryDirectory("lab")
+    let script = TestPaths.packageRoot + "/scripts/lab"
+    var env: [String] {
+        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LAB_DIR=\(dir)/state",
+         "LAB_BIN=\((TestPaths.product("kubelet")! as NSString).deletingLastPathComponent)"]
+    }
+
+    /// `scripts/lab ARGS…`.
+    @discardableResult
+    func lab(_ args: String..., timeout: Double = 300) -> TestProcess.Result {
+        (try? TestProcess.run([script] + args, env: env, timeout: timeout))
+            ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "scripts/lab did not run")
+    }
+
+    /// kubectl with the lab's kubeconfig.
+    @discardableResult
+    func kubectl(_ args: [String], stdin: String? = nil, timeout: Double = 180) -> TestProcess.Result {
+        (try? TestProcess.run([TestPaths.which("kubectl")!, "--kubeconfig", "\(dir)/state/kubeconfig", "--cache-dir", "\(dir)/cache"] + args,
+                              stdin: stdin, timeout: timeout))
+            ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
+    }
+
+    /// kubectl's stdout, trimmed.
+    func get(_ args: String...) -> String {
+        kubectl(args).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Polls `condition` every half second for up to `seconds`.
+    func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(500_000)
+        }
+        return condition()
+    }
+
+    /// The status of a node's Ready condition.
+    func nodeReady(_ node: String) -> String {
+        get("get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")
+    }
+
+    /// Whether the Deployment's current template runs `replicas` ready pods
+    /// and nothing else (old pods gone, terminating ones included).
+    func converged(_ deployment: String, replicas: Int, label: String) -> Bool {
+        let status = get("get", "deployment", deployment, "-o",
+                         "jsonpath={.metadata.generation} {.status.observedGeneration} {.status.updatedReplicas} {.status.readyReplicas} {.status.replicas}")
+        let f = status.split(separator: " ")
+        guard f.count == 5, f[0] == f[1], f[2...].allSatisfy({ $0 == Substring(String(replicas)) }) else { return false }
+        return get("get", "pods", "-l", label, "-o", "name").split(separator: "\n").count == replicas
+    }
+
+    /// A pod's lines of the form `EPOCH ok|fail` (written by the prober).
+    func probeResults(_ pod: String) -> [(time: Int, ok: Bool)] {
+        kubectl(["logs", pod]).stdout.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count == 2, let t = Int(f[0]), f[1] == "ok" || f[1] == "fail" else { return nil }
+            return (t, f[1] == "ok")
+        }
+    }
+
+    /// Pod UIDs of the containers a node's runtime holds (`nodectl ps -a`).
+    func containerPods(on node: String) -> Set<String> {
+        let out = lab("nodectl", node, "ps", "-a", "-o", "json").stdout
+        guard let data = out.data(using: .utf8),
+              let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return ["unreadable: \(out)"] }
+        return Set(list.compactMap { $0["podID"] as? String })
+    }
+
+    /// UIDs of the API's pods bound to `node`.
+    func apiPods(on node: String) -> Set<String> {
+        Set(get("get", "pods", "-A", "--field-selector", "spec.nodeName=\(node)", "-o", "jsonpath={.items[*].metadata.uid}")
+            .split(separator: " ").map(String.init))
+    }
+
+    /// What a lab could leave behind on the host (only its own names: other
+    /// tests running beside this one make namespaces and cgroups of their own).
+    func snapshot() -> [String] {
+        func run(_ command: String) -> String { (try? TestProcess.run(["/bin/sh", "-c", command]))?.stdout ?? "" }
+        return [
+            run("ip netns list | awk '{print $1}' | grep '^swk-lab-' | sort"),
+            run("ip -o link | awk -F': ' '{print $2}' | grep -E '^(lab-|swk-lab)' | sort"),
+            run("nft list tables | sort"),
+            run("grep -c ' \(dir)' /proc/self/mountinfo || true"),
+        ]
+    }
+
+    /// Pod cgroup directories left for these pod UIDs, in any hierarchy.
+    static func podCgroups(_ uids: [String]) -> [String] {
+        let text = (try? FileIO.read("/proc/self/mounts")) ?? ""
+        var mounts: [String] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count > 2 && fields[2].hasPrefix("cgroup") { mounts.append(String(fields[1])) }
+        }
+        var left: [String] = []
+        for m in mounts {
+            for uid in uids {
+                for qos in ["", "burstable/", "besteffort/"] where FileIO.exists("\(m)/kubepods/\(qos)pod\(uid)") {
+                    left.append("\(m)/kubepods/\(qos)pod\(uid)")
+                }
+            }
+        }
+        return left
+    }
+
+    /// Brings the lab down (again) and removes its directory.
+    func tearDown() {
+        lab("down")
+        try? FileIO.removeTree(dir)
+    }
+}
