@@ -20,7 +20,7 @@ struct KubeletCommand: AsyncParsableCommand {
             or with a kubeconfig (--kubeconfig FILE).
             """)
 
-    @Option(help: "API server URL (https://HOST:6443).") var apiserver: String?
+    @Option(help: "API server URL (https://HOST:6443); several, comma-separated, for an HA control plane: the next is used when one cannot be reached.") var apiserver: String?
     @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
     @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
     @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?

@@ -15,6 +15,35 @@ struct ClientIntegrationTests {
         return Pod(metadata: ObjectMeta(name: name, namespace: "default", labels: labels), spec: spec)
     }
 
+    /// An HA control plane without a load balancer: a client given several
+    /// servers goes to the next when one refuses connections, and stays there.
+    @Test func clientFailsOverToTheNextServer() async throws {
+        try await withCluster(.sqlite) { c in
+            let real = try KubeConfig.load(path: c.kubeconfig.path)
+            // A loopback port nobody listens on (bound, then closed).
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            close(fd)
+            let dead = "https://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
+            var cfg = KubeConfig(server: "\(dead), \(real.server)", token: real.token, caPEM: real.caPEM)
+            #expect(cfg.servers == [dead, real.server])
+            let client = try KubeClient(config: cfg)
+            defer { Task { await client.shutdown() } }
+            #expect(client.server == dead)
+            _ = try await client.create(Self.pod("failover"))
+            #expect(client.server == real.server)
+            #expect(try await client.get(Pod.self, name: "failover").name == "failover")
+            // A single unreachable server is an error naming it.
+            cfg = KubeConfig(server: dead, token: real.token, caPEM: real.caPEM)
+            let alone = try KubeClient(config: cfg)
+            defer { Task { await alone.shutdown() } }
+            await #expect(throws: KubeClientError.self) { _ = try await alone.get(Pod.self, name: "failover") }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func typedClientVerbs(_ backend: Backend) async throws {
         try await withCluster(backend) { c in

@@ -3,6 +3,8 @@ import Foundation
 public import NIOCore
 public import NIOHTTP1
 import NIOSSL
+import NIOPosix
+import Synchronization
 
 /// Why a client call failed.
 public enum KubeClientError: Error, Sendable, CustomStringConvertible {
@@ -70,6 +72,15 @@ public struct ListOptions: Sendable {
 public final class KubeClient: Sendable {
     public let config: KubeConfig
     let http: HTTPClient
+    /// Index into `config.servers` of the server requests go to; moves on
+    /// when that one cannot be reached.
+    let active = Mutex(0)
+
+    /// The API server requests go to now.
+    public var server: String {
+        let servers = config.servers
+        return servers[active.withLock { $0 } % servers.count]
+    }
 
     /// Creates a client; call ``shutdown()`` when done.
     public init(config: KubeConfig) throws(KubeClientError) {
@@ -107,7 +118,7 @@ public final class KubeClient: Sendable {
     /// The URL of a collection or object.
     public func url(apiVersion: String, resource: String, namespace: String?, name: String? = nil, subresource: String? = nil,
                     query: [(String, String)] = []) -> String {
-        var u = config.server + (apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)")
+        var u = server + (apiVersion.contains("/") ? "/apis/\(apiVersion)" : "/api/\(apiVersion)")
         if let namespace, !namespace.isEmpty { u += "/namespaces/\(namespace)" }
         u += "/\(resource)"
         if let name { u += "/\(name)" }
@@ -149,6 +160,43 @@ public final class KubeClient: Sendable {
     }
 
     func send(_ method: HTTPMethod, _ url: String, body: [UInt8]?, contentType: String, timeout: TimeAmount) async throws(KubeClientError) -> HTTPClientResponse {
+        let servers = config.servers
+        guard servers.count > 1, let base = servers.first(where: { url.hasPrefix($0 + "/") }) else {
+            switch await sendOnce(method, url, body: body, contentType: contentType, timeout: timeout) {
+            case .success(let response): return response
+            case .failure(let failure): throw failure.error
+            }
+        }
+        // Several API servers: when one cannot be reached try the others in
+        // turn, and keep the one that answered for the requests that follow.
+        let start = active.withLock { $0 }
+        var firstError: KubeClientError?
+        for step in 0..<servers.count {
+            let index = (start + step) % servers.count
+            let target = servers[index] + url.dropFirst(base.count)
+            let outcome = await sendOnce(method, target, body: body, contentType: contentType, timeout: timeout)
+            switch outcome {
+            case .success(let response):
+                if step > 0 { active.withLock { $0 = index } }
+                return response
+            case .failure(let failure) where failure.neverConnected:
+                if firstError == nil { firstError = failure.error }
+            case .failure(let failure):
+                throw failure.error
+            }
+        }
+        throw firstError ?? .transport("\(method) \(url): no API server answered")
+    }
+
+    /// Why one request failed, and whether it reached a server at all.
+    struct SendFailure: Error {
+        var error: KubeClientError
+        /// No connection was made, so the request was certainly not
+        /// processed and may go to another server.
+        var neverConnected: Bool
+    }
+
+    func sendOnce(_ method: HTTPMethod, _ url: String, body: [UInt8]?, contentType: String, timeout: TimeAmount) async -> Result<HTTPClientResponse, SendFailure> {
         var req = HTTPClientRequest(url: url)
         req.method = method
         req.headers.add(name: "Accept", value: "application/json")
@@ -160,10 +208,19 @@ public final class KubeClient: Sendable {
             req.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            return try await http.execute(req, timeout: timeout)
+            return .success(try await http.execute(req, timeout: timeout))
         } catch {
-            throw .transport("\(method) \(url): \(error)")
+            return .failure(SendFailure(error: .transport("\(method) \(url): \(error)"), neverConnected: Self.neverConnected(error)))
         }
+    }
+
+    /// Whether `error` means no connection was made (refused, unreachable,
+    /// connect timeout), so the request was certainly not processed.
+    static func neverConnected(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let e = error as? HTTPClientError, e == .connectTimeout { return true }
+        if let e = error as? IOError, [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(e.errnoCode) { return true }
+        return false
     }
 
     static func statusError(_ data: [UInt8], code: Int) -> KubeClientError {

@@ -10,6 +10,11 @@ public struct KubeConfigError: Error, Sendable, CustomStringConvertible {
 public struct KubeConfig: Sendable {
     /// `https://host:port`.
     public var server: String
+    /// Further API servers of the same cluster, tried in turn when `server`
+    /// cannot be reached (an HA control plane without a load balancer).
+    public var fallbackServers: [String] = []
+    /// `server` then `fallbackServers`.
+    public var servers: [String] { [server] + fallbackServers }
     /// Bearer token.
     public var token: String?
     /// PEM of the CA that signed the server certificate; nil uses the system roots.
@@ -23,8 +28,16 @@ public struct KubeConfig: Sendable {
     /// Sent as `User-Agent`.
     public var userAgent = "swiftkube-client/0.1"
 
+    /// `server` may list several URLs separated by commas
+    /// (`https://a:6443,https://b:6443`): the first is used, the others are
+    /// fallbacks.
     public init(server: String, token: String? = nil, caPEM: String? = nil) {
-        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        let urls = server.split(separator: ",").map { url in
+            let u = url.trimmingCharacters(in: .whitespaces)
+            return u.hasSuffix("/") ? String(u.dropLast()) : u
+        }
+        self.server = urls.first ?? ""
+        self.fallbackServers = Array(urls.dropFirst())
         self.token = token
         self.caPEM = caPEM
     }
