@@ -95,10 +95,17 @@ public final class KubeClient: Sendable {
                 throw .transport("invalid CA certificate: \(error)")
             }
         }
+        // How long closing a connection waits for the server's close_notify
+        // (NIOSSL's default of 5 s held every process's shutdown up, since
+        // open watch streams do not answer it).
+        tls.shutdownTimeout = .milliseconds(500)
         var c = HTTPClient.Configuration(tlsConfiguration: tls)
         c.timeout = .init(connect: .seconds(10), read: nil)
         // Every open watch holds a connection, so the pool must not cap them.
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 10_000)
+        // With fallback servers, a refused connection moves on to the next at
+        // once instead of being retried until the connect timeout.
+        c.connectionPool.retryConnectionEstablishment = config.fallbackServers.isEmpty
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 

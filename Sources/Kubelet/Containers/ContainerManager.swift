@@ -171,12 +171,19 @@ public struct ContainerManager: Sendable {
 
     /// Stops a container: `signal` (SIGTERM), then SIGKILL after `grace` seconds.
     public func stop(_ id: String, grace: Double, signal: Int32 = 15) async {
+        let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
+        await stop(id, deadline: { deadline }, signal: signal)
+    }
+
+    /// Stops a container: `signal`, then SIGKILL at `deadline()`, which is
+    /// asked again while waiting (a pod deleted again with a shorter grace
+    /// period moves it closer).
+    public func stop(_ id: String, deadline: @Sendable () async -> ContinuousClock.Instant, signal: Int32 = 15) async {
         guard let state = try? runtime.state(id: id), state.status == .running || state.status == .paused || state.status == .created else { return }
         let start = Monotonic.now()
         defer { metrics?.runtimeOperation("stop_container", seconds: Monotonic.now() - start, failed: false) }
         try? runtime.kill(id: id, signal: signal, all: false)
-        let deadline = ContinuousClock.now + .milliseconds(Int(grace * 1000))
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < (await deadline()) {
             if (try? runtime.state(id: id).status) == .stopped { break }
             try? await Task.sleep(for: .milliseconds(100))
         }

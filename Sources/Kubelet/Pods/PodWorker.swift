@@ -38,6 +38,8 @@ public actor PodWorker {
     var countedExits: Set<String> = []
     var podFailure: (reason: String, message: String)?
     var sandboxBackOffUntil = 0.0
+    /// While terminating: when the containers still running get SIGKILL.
+    var killDeadline: ContinuousClock.Instant?
     let wake: AsyncStream<Void>.Continuation
     /// The one consumer of the wake stream, kept for the worker's life: a
     /// cancelled iterator would finish the stream and every later wait would
@@ -60,6 +62,7 @@ public actor PodWorker {
 
     /// A newer version of the pod from the API server.
     public func update(_ newer: Pod) {
+        shortenKillDeadline(for: newer)
         pod = newer
         wake.yield()
     }

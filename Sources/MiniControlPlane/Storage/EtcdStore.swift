@@ -23,9 +23,13 @@ public final class EtcdStore: Store {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(5), read: nil)
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // With several members, a refused connection moves on to the next at
+        // once instead of being retried until the connect timeout.
+        config.connectionPool.retryConnectionEstablishment = endpoints.count < 2
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         var watchConfig = config
         watchConfig.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 100_000)
+        watchConfig.connectionPool.retryConnectionEstablishment = endpoints.count < 2
         self.watchClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: watchConfig)
     }
 
