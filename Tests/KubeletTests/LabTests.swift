@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import Runtime
 import TestSupport
 
 /// End to end in `scripts/lab`: a control plane and two nodes in network
@@ -21,7 +22,7 @@ import TestSupport
 ///    and eviction times, and the Service answers once the node is marked
 ///    unreachable; healed, node-2 removes what it ran;
 /// 5. `down` leaves the host as it was.
-@Suite(.enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)))
+@Suite(.enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)), .serialized)
 struct LabTests {
     static let workload = """
         apiVersion: apps/v1
@@ -162,20 +163,32 @@ struct LabTests {
         #expect(s.lab("cut", "node-2").code == 0)
         #expect(s.eventually(seconds: 90) { s.nodeReady("node-2") != "True" })
         let unreachable = Date()
+        // Its pods are marked not ready, so the Service's slices stop offering them.
+        #expect(s.eventually(seconds: 60) {
+            !s.get("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",
+                   "jsonpath={range .items[*].endpoints[*]}{.nodeName}={.conditions.ready}{\"\\n\"}{end}")
+                .split(separator: "\n").contains("node-2=true")
+        })
+        let withdrawn = Date()
         let replaced = s.eventually(seconds: 150) {
             s.get("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}") == "3"
                 && s.get("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node-1",
                          "-o", "name").split(separator: "\n").count == 3
         }
         #expect(replaced, "\(s.kubectl(["get", "pods", "-o", "wide"]))")
-        print(String(format: "lab: node-2 unreachable %.1f s and its pods replaced %.1f s after the cut (grace 20 s, tolerations 30 s)",
-                     unreachable.timeIntervalSince(cut), Date().timeIntervalSince(cut)))
+        print(String(format: "lab: node-2 unreachable %.1f s, its endpoints withdrawn %.1f s and its pods replaced %.1f s after the cut (grace 20 s, tolerations 30 s)",
+                     unreachable.timeIntervalSince(cut), withdrawn.timeIntervalSince(cut), Date().timeIntervalSince(cut)))
         usleep(3_000_000)
         // Once the node is known to be gone (and its endpoints with it), every request succeeds.
-        let settled = Int(unreachable.timeIntervalSince1970) + 5
-        let afterLoss = s.probeResults("prober-1").filter { $0.time > settled }
+        // Once the endpoints are withdrawn (and every kube-proxy has had a
+        // moment to drop them), every request succeeds. A request is logged
+        // when it ends, up to nc's 3 s timeout after it began.
+        let settled = Int(withdrawn.timeIntervalSince1970) + 5
+        let probes = s.probeResults("prober-1")
+        let afterLoss = probes.filter { $0.time > settled }
+        let cutAt = Int(cut.timeIntervalSince1970)
         #expect(afterLoss.count > 10 && afterLoss.allSatisfy(\.ok),
-                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable")
+                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s")
         // Healed, node-2 comes back and removes what it ran.
         #expect(s.lab("heal", "node-2").code == 0)
         #expect(s.lab("restart", "kubelet-node-2").code == 0)
@@ -188,6 +201,51 @@ struct LabTests {
         // 5. down leaves the host as it was.
         let uids = s.get("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}").split(separator: " ").map(String.init)
         #expect(!uids.isEmpty)
+        let down = s.lab("down")
+        #expect(down.code == 0, "\(down)")
+        #expect(s.snapshot() == before)
+        #expect(LabSession.podCgroups(uids).isEmpty, "left: \(LabSession.podCgroups(uids))")
+    }
+
+    /// The HA lab: three etcd members and two control planes. Killing the
+    /// leading control plane hands the scheduler and controllers to the other,
+    /// and the node's kubelet and kube-proxy move to its API server; killing
+    /// an etcd member leaves a quorum that keeps working.
+    @Test(.enabled(if: TestPaths.which("etcd") != nil, "requires etcd (apt-get install etcd-server)"))
+    func anHALabSurvivesTheLossOfItsLeaderAndAnEtcdMember() throws {
+        let s = LabSession()
+        let before = s.snapshot()
+        defer { s.tearDown() }
+        let up = s.lab("up", "--nodes", "1", "--datastore", "etcd")
+        try #require(up.code == 0, "\(up)")
+        let second = "--server=https://10.99.0.3:6443"
+        #expect(s.get(second, "get", "node", "node-1", "-o", "name") == "node/node-1", "the second API server serves the same cluster")
+        #expect(s.kubectl(["create", "deployment", "web", "--image=busybox:1.35", "--replicas=2", "--", "sleep", "3600"]).code == 0)
+        #expect(s.kubectl(["rollout", "status", "deployment/web", "--timeout=120s"]).code == 0)
+
+        // Kill whichever control plane holds the Lease.
+        let holder = s.get("-n", "kube-system", "get", "lease", "swiftkube-controlplane", "-o", "jsonpath={.spec.holderIdentity}")
+        let pid = { (name: String) in (try? FileIO.read("\(s.dir)/state/pids/\(name)"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?" }
+        let leader = holder.contains("_\(pid("controlplane"))_") ? "controlplane" : "controlplane-2"
+        let survivor = leader == "controlplane" ? second : "--server=https://10.99.0.2:6443"
+        #expect(holder.contains("_\(pid(leader))_"), "lease holder \(holder)")
+        let killed = Date()
+        #expect(s.lab("kill", leader).code == 0)
+        #expect(s.kubectl([survivor, "scale", "deployment", "web", "--replicas=3"]).code == 0)
+        let scaled = s.kubectl([survivor, "rollout", "status", "deployment/web", "--timeout=120s"])
+        #expect(scaled.code == 0, "\(scaled) \(s.kubectl([survivor, "get", "pods", "-o", "wide"]))")
+        print(String(format: "lab: %@ killed; the other control plane scaled the Deployment and the node ran the new pod within %.1f s",
+                     leader, Date().timeIntervalSince(killed)))
+        let newHolder = s.get(survivor, "-n", "kube-system", "get", "lease", "swiftkube-controlplane", "-o", "jsonpath={.spec.holderIdentity}")
+        #expect(!newHolder.contains("_\(pid(leader))_"), "lease holder \(newHolder)")
+
+        // One etcd member down: two of three still make a quorum.
+        #expect(s.lab("kill", "etcd-1").code == 0)
+        #expect(s.kubectl([survivor, "scale", "deployment", "web", "--replicas=4"]).code == 0)
+        #expect(s.kubectl([survivor, "rollout", "status", "deployment/web", "--timeout=120s"]).code == 0)
+        #expect(s.get(survivor, "get", "rs", "-l", "app=web", "-o", "name").split(separator: "\n").count == 1)
+
+        let uids = s.get(survivor, "get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}").split(separator: " ").map(String.init)
         let down = s.lab("down")
         #expect(down.code == 0, "\(down)")
         #expect(s.snapshot() == before)
