@@ -33,7 +33,7 @@ public final class Scheduler: Sendable {
         var cache = SchedulerCache()
         var queue = SchedulingQueue()
         var algorithm: ScheduleAlgorithm
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64()
         var inFlight = 0
     }
 
