@@ -152,6 +152,7 @@ public final class Scheduler: Sendable {
             guard let (_, entry) = c.queue.pop(now: t) else { return nil }
             let started = ContinuousClock.now
             let info = PodInfo(entry.pod)
+            c.cache.trackMatches(of: info)
             switch c.algorithm.schedule(info, cache: c.cache, using: &c.rng) {
             case .success(let r):
                 logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")

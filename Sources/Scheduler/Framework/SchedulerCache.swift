@@ -18,7 +18,11 @@ public struct SchedulerCache: Sendable {
     /// Placed pods' (anti-)affinity terms.
     public private(set) var terms = AffinityTermIndex()
     /// Labels of namespaces, for namespaceSelector in affinity terms.
-    public var namespaceLabels: [String: [String: String]] = [:]
+    public var namespaceLabels: [String: [String: String]] = [:] {
+        didSet { termMatches.clear() }
+    }
+    /// Remembered counts of placed pods matching incoming pods' terms.
+    var termMatches = TermMatchCounts()
     /// Nodes carrying the zone label (default spreading by zone is skipped without any).
     public private(set) var zonedNodes = 0
 
@@ -39,6 +43,7 @@ public struct SchedulerCache: Sendable {
         if old?.metadata.labels?[Self.zoneLabel] != nil { zonedNodes -= 1 }
         if n.metadata.labels?[Self.zoneLabel] != nil { zonedNodes += 1 }
         info.setNode(n)
+        if !hadNode || oldLabels != info.labels { termMatches.clear() }
         if hadNode && oldLabels != info.labels {
             for p in info.pods.values where p.hasAffinityTerms {
                 terms.update(p, nodeLabels: oldLabels, sign: -1)
@@ -63,6 +68,7 @@ public struct SchedulerCache: Sendable {
         if info.labels[Self.zoneLabel] != nil { zonedNodes -= 1 }
         for p in info.pods.values where p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
         info.clearNode()
+        termMatches.clear()
         if info.podCount > 0 { nodes[name] = info }
         if let slot = nodeSlot.removeValue(forKey: name) {
             let last = nodeNames.removeLast()
@@ -104,6 +110,7 @@ public struct SchedulerCache: Sendable {
         if info.hasNode || info.podCount > 0 { nodes[node] = info }
         guard let p = removed else { return }
         if info.hasNode, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
+        if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: -1) }
         for (k, v) in p.labels {
             labelIndex[k]?[v]?.remove(key)
             if labelIndex[k]?[v]?.isEmpty == true { labelIndex[k]?[v] = nil }
@@ -131,6 +138,7 @@ public struct SchedulerCache: Sendable {
         var info = nodes.removeValue(forKey: node) ?? NodeInfo(name: node)
         info.add(p)
         if info.hasNode, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: 1) }
+        if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: 1) }
         nodes[node] = info
         podNodes[p.key] = node
         for (k, v) in p.labels { labelIndex[k, default: [:]][v, default: []].insert(p.key) }
