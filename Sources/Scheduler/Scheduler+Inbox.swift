@@ -29,13 +29,18 @@ extension Scheduler {
     }
 
     /// Runs `body` on the core with every posted change applied first.
+    ///
+    /// The inbox and the core's spare buffer are swapped, never copied: a
+    /// change carries whole Pods, so a buffer of a few thousand is megabytes,
+    /// and reallocating it on every drain showed up as mmap/munmap churn.
     func withCore<R>(_ body: (inout Core) -> R) -> R {
         core.withLock { c in
-            let changes = inbox.withLock { pending -> [SchedulerChange] in
-                defer { pending.removeAll(keepingCapacity: true) }
-                return pending
-            }
+            var changes = c.spareInbox
+            c.spareInbox = []
+            inbox.withLock { swap(&changes, &$0) }
             for change in changes { apply(change, to: &c) }
+            changes.removeAll(keepingCapacity: true)
+            c.spareInbox = changes
             return body(&c)
         }
     }

@@ -35,6 +35,8 @@ public final class Scheduler: Sendable {
         var algorithm: ScheduleAlgorithm
         var rng = SplitMix64()
         var inFlight = 0
+        /// An empty buffer with capacity, swapped with the inbox on each drain.
+        var spareInbox: [SchedulerChange] = []
     }
 
     enum Decision: Sendable {
