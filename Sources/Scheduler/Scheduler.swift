@@ -33,8 +33,10 @@ public final class Scheduler: Sendable {
         var cache = SchedulerCache()
         var queue = SchedulingQueue()
         var algorithm: ScheduleAlgorithm
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64()
         var inFlight = 0
+        /// An empty buffer with capacity, swapped with the inbox on each drain.
+        var spareInbox: [SchedulerChange] = []
     }
 
     enum Decision: Sendable {
@@ -43,6 +45,8 @@ public final class Scheduler: Sendable {
     }
 
     let core: Mutex<Core>
+    /// Changes not yet applied to the core (see ``SchedulerChange``).
+    let inbox = Mutex<[SchedulerChange]>([])
     let bell = Doorbell()
     let slotBell = Doorbell()
     let client: any ClusterClient
@@ -78,30 +82,11 @@ public final class Scheduler: Sendable {
 
     // MARK: informer events
 
-    func onNode(_ e: InformerEvent<Node>) {
-        let t = now()
-        core.withLock { c in
-            switch e {
-            case .added(let n), .updated(_, let n):
-                if c.cache.upsertNode(n) { c.queue.moveAllToActiveOrBackoff(now: t) }
-            case .deleted(let n):
-                c.cache.removeNode(n.metadata.name ?? "")
-            case .synced:
-                break
-            }
-        }
-        bell.ring()
-    }
-
-    func onNamespace(_ e: InformerEvent<Namespace>) {
-        core.withLock { c in
-            switch e {
-            case .added(let n), .updated(_, let n): c.cache.namespaceLabels[n.name] = n.metadata.labels ?? [:]
-            case .deleted(let n): c.cache.namespaceLabels[n.name] = nil
-            case .synced: break
-            }
-        }
-    }
+    // Handlers only note the change (see Scheduler+Inbox.swift): the
+    // informer's thread never waits for a decision in progress.
+    func onNode(_ e: InformerEvent<Node>) { post(.node(e, at: now())) }
+    func onNamespace(_ e: InformerEvent<Namespace>) { post(.namespace(e)) }
+    func onPod(_ e: InformerEvent<Pod>) { post(.pod(e, at: now())) }
 
     func isOurs(_ p: Pod) -> Bool {
         let n = p.spec?.schedulerName ?? ""
@@ -111,58 +96,6 @@ public final class Scheduler: Sendable {
     static func isTerminal(_ p: Pod) -> Bool {
         let phase = p.status?.phase
         return phase == "Succeeded" || phase == "Failed"
-    }
-
-    func onPod(_ e: InformerEvent<Pod>) {
-        let t = now()
-        switch e {
-        case .added(let p), .updated(_, let p):
-            let key = "\(p.metadata.namespace ?? "")/\(p.metadata.name ?? "")"
-            let assigned = !(p.spec?.nodeName ?? "").isEmpty
-            if assigned {
-                core.withLock { c in
-                    c.queue.remove(key)
-                    if Self.isTerminal(p) {
-                        if c.cache.pod(key) != nil {
-                            c.cache.removePod(key)
-                            c.queue.moveAllToActiveOrBackoff(now: t)
-                        }
-                        return
-                    }
-                    if let existing = c.cache.pod(key), existing.nodeName == p.spec?.nodeName, existing.labels == (p.metadata.labels ?? [:]),
-                       existing.pod.spec == p.spec {
-                        if c.cache.isAssumed(key) {
-                            c.cache.addPod(existing)
-                            if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
-                        }
-                        return
-                    }
-                    c.cache.addPod(PodInfo(p))
-                    if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
-                }
-            } else {
-                core.withLock { c in
-                    if !isOurs(p) || p.metadata.deletionTimestamp != nil || Self.isTerminal(p) || !(p.spec?.schedulingGates ?? []).isEmpty {
-                        c.queue.remove(key)
-                        return
-                    }
-                    if c.cache.isAssumed(key) { return }
-                    c.queue.add(p, now: t)
-                }
-            }
-        case .deleted(let p):
-            let key = "\(p.metadata.namespace ?? "")/\(p.metadata.name ?? "")"
-            core.withLock { c in
-                c.queue.remove(key)
-                if c.cache.pod(key) != nil {
-                    c.cache.removePod(key)
-                    c.queue.moveAllToActiveOrBackoff(now: t)
-                }
-            }
-        case .synced:
-            break
-        }
-        bell.ring()
     }
 
     // MARK: the loop
@@ -175,7 +108,7 @@ public final class Scheduler: Sendable {
             var slotWaiter = slotBell.makeWaiter()
             while !Task.isCancelled {
                 // Wait for a binding slot.
-                let full = core.withLock { $0.inFlight >= configuration.maxInFlightBindings }
+                let full = withCore { $0.inFlight >= configuration.maxInFlightBindings }
                 if full {
                     guard await slotWaiter.wait() else { break }
                     continue
@@ -205,7 +138,7 @@ public final class Scheduler: Sendable {
             let t = now()
             let retryAll = ContinuousClock.now - last >= configuration.unschedulableRetryInterval
             if retryAll { last = ContinuousClock.now }
-            core.withLock { c in
+            withCore { c in
                 if retryAll { c.queue.moveAllToActiveOrBackoff(now: t) }
                 metrics.pending(active: c.queue.count - c.queue.backoffCount - c.queue.unschedulableCount - c.inFlight,
                                 backoff: c.queue.backoffCount, unschedulable: c.queue.unschedulableCount)
@@ -217,10 +150,11 @@ public final class Scheduler: Sendable {
     /// One decision, made under the cache lock; nil when nothing is ready.
     func scheduleOne() -> Decision? {
         let t = now()
-        return core.withLock { c -> Decision? in
+        return withCore { c -> Decision? in
             guard let (_, entry) = c.queue.pop(now: t) else { return nil }
             let started = ContinuousClock.now
             let info = PodInfo(entry.pod)
+            c.cache.trackMatches(of: info)
             switch c.algorithm.schedule(info, cache: c.cache, using: &c.rng) {
             case .success(let r):
                 logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")
@@ -241,21 +175,14 @@ public final class Scheduler: Sendable {
             let d = ContinuousClock.now - started
             let attempt = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             let e2e = now() - firstSeen
-            core.withLock { c in
-                c.queue.done(key)
-                c.inFlight -= 1
-            }
+            post(.bound(key: key))
             metrics.scheduled(attempt: attempt, e2e: e2e)
             events.record(info.pod, .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
         } catch {
             metrics.error()
             let t = now()
             let gone = error.isNotFound || (error.isConflict && "\(error)".contains("already assigned"))
-            core.withLock { c in
-                c.cache.forget(key)
-                c.inFlight -= 1
-                if gone { c.queue.remove(key) } else { c.queue.requeue(key, now: t, retryable: true) }
-            }
+            post(.bindingFailed(key: key, gone: gone, at: t))
             if !gone {
                 logger.warning("binding \(key) to \(node) failed: \(error)")
                 events.record(info.pod, .warning, reason: "FailedScheduling", message: "Binding rejected: \(error)")
@@ -282,5 +209,5 @@ public final class Scheduler: Sendable {
     }
 
     /// Pods waiting (for tests and logs).
-    public var pendingCount: Int { core.withLock { $0.queue.count } }
+    public var pendingCount: Int { withCore { $0.queue.count } }
 }

@@ -164,6 +164,33 @@ enum StoreContract {
         }
     }
 
+    /// Concurrent writes share transactions (group commit), yet each keeps
+    /// its own outcome: one compare-and-swap wins, the others conflict, and
+    /// every committed write is one event in revision order.
+    @Test func concurrentWritesKeepTheirOwnOutcomes() async throws {
+        let dir = try TestSupport.tempDir("sqlite-group")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
+        let base = try await store.create(key: "/registry/pods/ns/shared", value: Array("v0".utf8))
+        let stream = try await store.watch(prefix: "/registry/pods/", afterRevision: base)
+        let outcomes = await withTaskGroup(of: Int64?.self) { group in
+            for i in 0..<20 {
+                group.addTask { try? await store.update(key: "/registry/pods/ns/shared", value: Array("v\(i)".utf8), expectedRevision: base) }
+                group.addTask { try? await store.create(key: "/registry/pods/ns/p\(i)", value: Array("p".utf8)) }
+            }
+            var out: [Int64?] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        let committed = outcomes.compactMap { $0 }
+        #expect(committed.count == 21)
+        #expect(Set(committed).count == 21)
+        let events = try await StoreContract.collect(stream, count: 21)
+        #expect(events.map(\.revision) == committed.sorted())
+        #expect(events.filter { $0.key == "/registry/pods/ns/shared" }.count == 1)
+        await store.close()
+    }
+
     @Test func closeEndsOpenWatches() async throws {
         let dir = try TestSupport.tempDir("sqlite-close")
         defer { try? FileManager.default.removeItem(at: dir) }

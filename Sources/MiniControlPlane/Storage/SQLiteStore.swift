@@ -3,10 +3,12 @@ import GRDB
 
 /// The embedded store: SQLite in WAL mode with one append-only log table whose
 /// row id is the revision (the kine layout). The newest row of a key is its
-/// current value; a row with `deleted = 1` is a tombstone.
+/// current value; a row with `deleted = 1` is a tombstone. Concurrent writes
+/// share transactions (``SQLiteGroupCommit``).
 public final class SQLiteStore: Store {
     private let pool: DatabasePool
     private let broadcaster: WatchBroadcaster
+    private let groupCommit: SQLiteGroupCommit
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String) throws(StoreError) {
@@ -40,7 +42,9 @@ public final class SQLiteStore: Store {
                 try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'kine'") ?? 0
             }
             self.pool = pool
-            self.broadcaster = WatchBroadcaster(lastPublished: current)
+            let broadcaster = WatchBroadcaster(lastPublished: current)
+            self.broadcaster = broadcaster
+            groupCommit = SQLiteGroupCommit(pool: pool, broadcaster: broadcaster)
         } catch {
             throw .unavailable("cannot open SQLite database \(path): \(error)")
         }
@@ -71,22 +75,11 @@ public final class SQLiteStore: Store {
                       value: (row["value"] as Data?) ?? Data())
     }
 
-    /// Runs a write transaction and publishes its event while still holding
-    /// the writer, so watchers see events in revision order.
+    /// Runs a write in a transaction (shared with concurrent writes, see
+    /// ``SQLiteGroupCommit``) and publishes its event while still holding the
+    /// writer, so watchers see events in revision order.
     private func write(_ body: @Sendable @escaping (Database) throws -> StoreEvent) async throws(StoreError) -> StoreEvent {
-        let broadcaster = self.broadcaster
-        return try await Self.wrap {
-            try await pool.writeWithoutTransaction { db in
-                var event: StoreEvent?
-                try db.inTransaction {
-                    event = try body(db)
-                    return .commit
-                }
-                guard let event else { throw StoreError.unavailable("write produced no event") }
-                broadcaster.publish(event)
-                return event
-            }
-        }
+        try await Self.wrap { try await groupCommit.write(body) }
     }
 
     public func create(key: String, value: [UInt8]) async throws(StoreError) -> Int64 {

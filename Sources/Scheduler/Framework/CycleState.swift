@@ -16,10 +16,13 @@ public struct TopologyPair: Sendable, Hashable {
 public struct CycleState: Sendable {
     /// Pods matching all of the incoming pod's required affinity terms, per topology pair.
     public var affinityCounts: [TopologyPair: Int] = [:]
-    /// Pods matching one of the incoming pod's required anti-affinity terms, per topology pair.
-    public var antiAffinityCounts: [TopologyPair: Int] = [:]
-    /// Placed pods whose required anti-affinity matches the incoming pod, per topology pair.
-    public var existingAntiAffinityCounts: [TopologyPair: Int] = [:]
+    /// Pods matching each of the incoming pod's required anti-affinity terms
+    /// (in the pod's order), per value of the term's topology key.
+    public var antiAffinity: [TopologyCounts] = []
+    /// Placed pods whose required anti-affinity matches the incoming pod: one
+    /// entry per distinct term, its pods per value of its topology key (shared
+    /// with the cache's term index, not copied).
+    public var existingAntiAffinity: [TopologyCounts] = []
     /// Preferred (anti-)affinity, both directions, as a score per topology pair.
     public var affinityScores: [String: [String: Int64]] = [:]
     /// Hard spread constraints: matching pods per domain and the smallest domain count.
@@ -32,6 +35,12 @@ public struct CycleState: Sendable {
     public var defaultSpreadZoneCounts: [String: Int] = [:]
 
     public init() {}
+
+    /// Pods per value of one topology key.
+    public struct TopologyCounts: Sendable {
+        public var key: String
+        public var counts: [String: Int]
+    }
 
     /// Counts for one spread constraint.
     public struct SpreadCounts: Sendable {
@@ -56,7 +65,7 @@ public struct CycleState: Sendable {
         if !cache.terms.isEmpty {
             for e in cache.terms.entries(.requiredAntiAffinity)
             where e.term.matches(namespace: pod.namespace, labels: pod.labels, namespaceLabels: nsLabels) {
-                for (v, n) in e.counts { existingAntiAffinityCounts[TopologyPair(e.term.topologyKey, v), default: 0] += n }
+                existingAntiAffinity.append(TopologyCounts(key: e.term.topologyKey, counts: e.counts))
             }
             // Placed pods' preferred terms (and required affinity, weight 1) towards the incoming pod.
             for e in cache.terms.entries(.preferredAffinity) + cache.terms.entries(.requiredAffinity)
@@ -78,19 +87,13 @@ public struct CycleState: Sendable {
             }
         }
         for t in pod.requiredAntiAffinity {
-            for (_, labels) in cache.podsMatching(t) {
-                if let v = labels[t.topologyKey] { antiAffinityCounts[TopologyPair(t.topologyKey, v), default: 0] += 1 }
-            }
+            antiAffinity.append(TopologyCounts(key: t.topologyKey, counts: cache.matchCounts(t)))
         }
         for w in pod.preferredAffinity {
-            for (_, labels) in cache.podsMatching(w.term) {
-                if let v = labels[w.term.topologyKey] { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] += Int64(w.weight) }
-            }
+            for (v, n) in cache.matchCounts(w.term) { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] += Int64(w.weight * n) }
         }
         for w in pod.preferredAntiAffinity {
-            for (_, labels) in cache.podsMatching(w.term) {
-                if let v = labels[w.term.topologyKey] { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] -= Int64(w.weight) }
-            }
+            for (v, n) in cache.matchCounts(w.term) { affinityScores[w.term.topologyKey, default: [:]][v, default: 0] -= Int64(w.weight * n) }
         }
     }
 

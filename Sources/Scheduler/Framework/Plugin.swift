@@ -12,6 +12,13 @@ public protocol FilterPlugin: Sendable {
     var name: String { get }
     /// Nil when the node fits.
     func filter(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> FilterFailure?
+    /// True when the filter passes every node for this pod, so a scheduling
+    /// attempt need not call it (kube-scheduler's PreFilter returning Skip).
+    func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool
+}
+
+extension FilterPlugin {
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool { false }
 }
 
 /// A score: how good is this node for this pod? Raw scores are turned into
@@ -21,10 +28,15 @@ public protocol ScorePlugin: Sendable {
     var weight: Int { get }
     func score(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> Int64
     func normalize(_ scores: inout [Int64])
+    /// True when the normalized score is the same on every node for this pod,
+    /// so it cannot change the ranking and need not be computed
+    /// (kube-scheduler's PreScore returning Skip).
+    func skipsScore(_ pod: PodInfo, _ state: CycleState) -> Bool
 }
 
 extension ScorePlugin {
     public func normalize(_ scores: inout [Int64]) {}
+    public func skipsScore(_ pod: PodInfo, _ state: CycleState) -> Bool { false }
 }
 
 /// Highest node score.

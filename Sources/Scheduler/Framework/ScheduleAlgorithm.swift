@@ -47,6 +47,10 @@ public struct ScheduleAlgorithm: Sendable {
 
     /// The first failure of a node, or nil when it fits.
     public func runFilters(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> FilterFailure? {
+        Self.firstFailure(filters, pod, node, state)
+    }
+
+    static func firstFailure(_ filters: [any FilterPlugin], _ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> FilterFailure? {
         for f in filters {
             if let failure = f.filter(pod, node, state) { return failure }
         }
@@ -60,6 +64,9 @@ public struct ScheduleAlgorithm: Sendable {
         if let problem = pod.invalid { return .failure(FitError(numAllNodes: names.count, reasons: [:], podProblem: problem)) }
         guard !names.isEmpty else { return .failure(FitError(numAllNodes: 0, reasons: [:])) }
         let state = CycleState.prepare(pod, cache)
+        // Plugins that pass every node, or score every node alike, for this pod are left out.
+        let filters = self.filters.filter { !$0.skipsFilter(pod, state) }
+        let scorers = self.scorers.filter { !$0.skipsScore(pod, state) }
         let want = feasibleNodesToFind(names.count)
         var feasible: [NodeInfo] = []
         feasible.reserveCapacity(want)
@@ -69,8 +76,8 @@ public struct ScheduleAlgorithm: Sendable {
         while visited < names.count && feasible.count < want {
             let name = names[(start + visited) % names.count]
             visited += 1
-            guard let node = cache.nodes[name], node.node != nil else { continue }
-            if let failure = runFilters(pod, node, state) {
+            guard let node = cache.nodes[name], node.hasNode else { continue }
+            if let failure = Self.firstFailure(filters, pod, node, state) {
                 for r in failure.reasons { reasons[r, default: 0] += 1 }
             } else {
                 feasible.append(node)

@@ -18,7 +18,11 @@ public struct SchedulerCache: Sendable {
     /// Placed pods' (anti-)affinity terms.
     public private(set) var terms = AffinityTermIndex()
     /// Labels of namespaces, for namespaceSelector in affinity terms.
-    public var namespaceLabels: [String: [String: String]] = [:]
+    public var namespaceLabels: [String: [String: String]] = [:] {
+        didSet { termMatches.clear() }
+    }
+    /// Remembered counts of placed pods matching incoming pods' terms.
+    var termMatches = TermMatchCounts()
     /// Nodes carrying the zone label (default spreading by zone is skipped without any).
     public private(set) var zonedNodes = 0
 
@@ -32,13 +36,14 @@ public struct SchedulerCache: Sendable {
     @discardableResult
     public mutating func upsertNode(_ n: Node) -> Bool {
         let name = n.metadata.name ?? ""
-        var info = nodes[name] ?? NodeInfo(name: name)
-        let hadNode = info.node != nil
+        var info = nodes.removeValue(forKey: name) ?? NodeInfo(name: name)
+        let hadNode = info.hasNode
         let oldLabels = info.labels
         let old = info.node
         if old?.metadata.labels?[Self.zoneLabel] != nil { zonedNodes -= 1 }
         if n.metadata.labels?[Self.zoneLabel] != nil { zonedNodes += 1 }
         info.setNode(n)
+        if !hadNode || oldLabels != info.labels { termMatches.clear() }
         if hadNode && oldLabels != info.labels {
             for p in info.pods.values where p.hasAffinityTerms {
                 terms.update(p, nodeLabels: oldLabels, sign: -1)
@@ -59,11 +64,12 @@ public struct SchedulerCache: Sendable {
 
     /// Removes a node (its pods stay counted until they are deleted).
     public mutating func removeNode(_ name: String) {
-        guard var info = nodes[name], info.node != nil else { return }
+        guard nodes[name]?.hasNode == true, var info = nodes.removeValue(forKey: name) else { return }
         if info.labels[Self.zoneLabel] != nil { zonedNodes -= 1 }
         for p in info.pods.values where p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
         info.clearNode()
-        if info.pods.isEmpty { nodes[name] = nil } else { nodes[name] = info }
+        termMatches.clear()
+        if info.podCount > 0 { nodes[name] = info }
         if let slot = nodeSlot.removeValue(forKey: name) {
             let last = nodeNames.removeLast()
             if last != name {
@@ -78,14 +84,14 @@ public struct SchedulerCache: Sendable {
     /// A bound or assumed pod.
     public func pod(_ key: String) -> PodInfo? {
         guard let n = podNodes[key] else { return nil }
-        return nodes[n]?.pods[key]
+        return nodes[n]?.pod(key)
     }
 
     /// Adds or updates a bound pod (`spec.nodeName` set). An assumed pod is confirmed.
     public mutating func addPod(_ p: PodInfo) {
         let node = p.nodeName
         if let current = podNodes[p.key] {
-            if current == node, assumed.contains(p.key), let existing = nodes[node]?.pods[p.key],
+            if current == node, assumed.contains(p.key), let existing = nodes[node]?.pod(p.key),
                existing.labels == p.labels, existing.pod.spec == p.pod.spec {
                 // The binding we made, seen: keep the computed info.
                 assumed.remove(p.key)
@@ -99,9 +105,12 @@ public struct SchedulerCache: Sendable {
     /// Removes a pod (deleted, finished, or a failed assumption).
     public mutating func removePod(_ key: String) {
         assumed.remove(key)
-        guard let node = podNodes.removeValue(forKey: key), var info = nodes[node], let p = info.remove(key: key) else { return }
-        if info.node != nil, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
-        if info.node == nil && info.pods.isEmpty { nodes[node] = nil } else { nodes[node] = info }
+        guard let node = podNodes.removeValue(forKey: key), var info = nodes.removeValue(forKey: node) else { return }
+        let removed = info.remove(key: key)
+        if info.hasNode || info.podCount > 0 { nodes[node] = info }
+        guard let p = removed else { return }
+        if info.hasNode, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
+        if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: -1) }
         for (k, v) in p.labels {
             labelIndex[k]?[v]?.remove(key)
             if labelIndex[k]?[v]?.isEmpty == true { labelIndex[k]?[v] = nil }
@@ -126,9 +135,10 @@ public struct SchedulerCache: Sendable {
     public func isAssumed(_ key: String) -> Bool { assumed.contains(key) }
 
     private mutating func place(_ p: PodInfo, on node: String) {
-        var info = nodes[node] ?? NodeInfo(name: node)
+        var info = nodes.removeValue(forKey: node) ?? NodeInfo(name: node)
         info.add(p)
-        if info.node != nil, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: 1) }
+        if info.hasNode, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: 1) }
+        if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: 1) }
         nodes[node] = info
         podNodes[p.key] = node
         for (k, v) in p.labels { labelIndex[k, default: [:]][v, default: []].insert(p.key) }
@@ -141,7 +151,7 @@ public struct SchedulerCache: Sendable {
     public func podsMatching(_ term: AffinityTerm) -> [(pod: PodInfo, nodeLabels: [String: String])] {
         var out: [(PodInfo, [String: String])] = []
         func consider(_ key: String) {
-            guard let n = podNodes[key], let info = nodes[n], info.node != nil, let p = info.pods[key] else { return }
+            guard let n = podNodes[key], let info = nodes[n], info.hasNode, let p = info.pod(key) else { return }
             if term.matches(namespace: p.namespace, labels: p.labels, namespaceLabels: namespaceLabels) { out.append((p, info.labels)) }
         }
         if let hint = term.indexHint {
@@ -157,7 +167,7 @@ public struct SchedulerCache: Sendable {
         let term = AffinityTerm(namespaces: [namespace], namespaceSelector: nil, selector: selector, topologyKey: "")
         var out: [(PodInfo, String)] = []
         func consider(_ key: String) {
-            guard let n = podNodes[key], let p = nodes[n]?.pods[key] else { return }
+            guard let n = podNodes[key], let p = nodes[n]?.pod(key) else { return }
             if term.matches(namespace: p.namespace, labels: p.labels, namespaceLabels: [:]) { out.append((p, n)) }
         }
         if let hint = term.indexHint {

@@ -10,13 +10,14 @@ public struct InterPodAffinityPlugin: FilterPlugin, ScorePlugin {
     public init(weight: Int = 2) { self.weight = weight }
 
     public func filter(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> FilterFailure? {
-        for (pair, n) in state.existingAntiAffinityCounts where n > 0 && node.labels[pair.key] == pair.value {
-            return FilterFailure(Self.existingAntiAffinityReason)
-        }
-        for t in pod.requiredAntiAffinity {
-            if let v = node.labels[t.topologyKey], (state.antiAffinityCounts[TopologyPair(t.topologyKey, v)] ?? 0) > 0 {
-                return FilterFailure(Self.antiAffinityReason)
+        if !state.existingAntiAffinity.isEmpty {
+            let labels = node.labels
+            for e in state.existingAntiAffinity {
+                if let v = labels[e.key], (e.counts[v] ?? 0) > 0 { return FilterFailure(Self.existingAntiAffinityReason) }
             }
+        }
+        for e in state.antiAffinity {
+            if let v = node.labels[e.key], (e.counts[v] ?? 0) > 0 { return FilterFailure(Self.antiAffinityReason) }
         }
         if !pod.requiredAffinity.isEmpty {
             var podsExist = true
@@ -32,6 +33,13 @@ public struct InterPodAffinityPlugin: FilterPlugin, ScorePlugin {
         }
         return nil
     }
+
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool {
+        state.existingAntiAffinity.isEmpty && pod.requiredAntiAffinity.isEmpty && pod.requiredAffinity.isEmpty
+    }
+
+    /// Without preferred terms in either direction every node scores 0.
+    public func skipsScore(_ pod: PodInfo, _ state: CycleState) -> Bool { state.affinityScores.isEmpty }
 
     public func score(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> Int64 {
         guard !state.affinityScores.isEmpty else { return 0 }

@@ -22,4 +22,9 @@ public struct NodeAffinityPlugin: FilterPlugin, ScorePlugin {
     }
 
     public func normalize(_ scores: inout [Int64]) { normalizeToMax(&scores, reverse: false) }
+
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool { pod.nodeSelector.isEmpty && pod.requiredNodeAffinity == nil }
+
+    /// Without preferred terms every node scores 0.
+    public func skipsScore(_ pod: PodInfo, _ state: CycleState) -> Bool { !pod.preferredNodeAffinity.contains { $0.weight != 0 } }
 }

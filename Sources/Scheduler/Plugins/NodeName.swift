@@ -8,4 +8,6 @@ public struct NodeNamePlugin: FilterPlugin {
         let wanted = pod.pod.spec?.nodeName ?? ""
         return wanted.isEmpty || wanted == node.name ? nil : FilterFailure(Self.reason)
     }
+
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool { (pod.pod.spec?.nodeName ?? "").isEmpty }
 }

@@ -9,4 +9,6 @@ public struct NodePortsPlugin: FilterPlugin {
         for hp in pod.hostPorts where node.portInUse(hp) { return FilterFailure(Self.reason) }
         return nil
     }
+
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool { pod.hostPorts.isEmpty }
 }

@@ -34,4 +34,9 @@ public struct PodTopologySpreadPlugin: FilterPlugin, ScorePlugin {
     }
 
     public func normalize(_ scores: inout [Int64]) { normalizeRange(&scores, reverse: true) }
+
+    public func skipsFilter(_ pod: PodInfo, _ state: CycleState) -> Bool { state.hardSpread.isEmpty }
+
+    /// Without soft constraints or an owner every node scores the same.
+    public func skipsScore(_ pod: PodInfo, _ state: CycleState) -> Bool { state.softSpread.isEmpty && state.defaultSpreadOwner == nil }
 }

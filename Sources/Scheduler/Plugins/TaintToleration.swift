@@ -18,6 +18,7 @@ public struct TaintTolerationPlugin: FilterPlugin, ScorePlugin {
     }
 
     public func score(_ pod: PodInfo, _ node: NodeInfo, _ state: CycleState) -> Int64 {
+        guard !node.softTaints.isEmpty else { return 0 }
         let relevant = pod.tolerations.filter { ($0.effect ?? "").isEmpty || $0.effect == "PreferNoSchedule" }
         return Int64(node.softTaints.filter { t in !relevant.contains { $0.tolerates(t) } }.count)
     }
