@@ -63,7 +63,8 @@ public final class Kubelet: Sendable {
         let context = KubeletContext(
             nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: NodeInfo.memory, pidsLimit: c.podPidsLimit, client: client,
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
-                                      dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf), logger: logger),
+                                      dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf),
+                                      cgroupRoot: c.cgroupRoot, logger: logger),
             containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
             metrics: metrics, puller: puller)

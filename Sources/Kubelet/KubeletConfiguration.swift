@@ -26,6 +26,9 @@ public struct KubeletConfiguration: Sendable {
     public var insecureRegistries: [String] = []
     /// Image GC thresholds (`--image-gc-high-threshold`, `--image-gc-low-threshold`).
     public var imageGC = ImageGCPolicy()
+    /// The cgroup the pod hierarchy (`kubepods/…`) lives under (`--cgroup-root`):
+    /// "" for the hierarchy's root, or an absolute path such as `/lab/node-1`.
+    public var cgroupRoot = ""
 
     public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",
                 podCIDR: CIDR? = nil, clusterCIDR: CIDR = CIDR("10.244.0.0/16")!, clusterDNS: [String] = [], clusterDomain: String = "cluster.local",

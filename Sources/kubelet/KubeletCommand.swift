@@ -41,11 +41,15 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
     @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("cgroup-root"), help: "cgroup to put the pods' kubepods hierarchy under (e.g. /lab/node-1; default: the root).") var cgroupRoot = ""
     @Option(name: .customLong("insecure-registry"), help: "HOST:PORT of a registry pulled from over plain HTTP (repeatable).") var insecureRegistries: [String] = []
     @Option(name: .customLong("image-gc-high-threshold"), help: "Disk usage percent of the image filesystem that starts image GC.") var imageGCHigh = 85
     @Option(name: .customLong("image-gc-low-threshold"), help: "Disk usage percent image GC frees down to.") var imageGCLow = 80
 
     func validate() throws {
+        if !cgroupRoot.isEmpty && (!cgroupRoot.hasPrefix("/") || cgroupRoot.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })) {
+            throw ValidationError("--cgroup-root must be an absolute cgroup path such as /lab/node-1, not \"\(cgroupRoot)\"")
+        }
         guard (0...100).contains(imageGCHigh), (0...100).contains(imageGCLow), imageGCLow <= imageGCHigh else {
             throw ValidationError("--image-gc-low-threshold (\(imageGCLow)) must be at most --image-gc-high-threshold (\(imageGCHigh)), both 0-100")
         }
@@ -90,6 +94,7 @@ struct KubeletCommand: AsyncParsableCommand {
             podPidsLimit: podMaxPids > 0 ? podMaxPids : nil, staticPodPath: podManifestPath, port: port, nodeLabels: labels,
             resolvConf: resolvConf, clientCAPEM: try clientCAFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? config.caPEM)
         configuration.insecureRegistries = insecureRegistries
+        configuration.cgroupRoot = cgroupRoot == "/" ? "" : cgroupRoot
         configuration.imageGC = ImageGCPolicy(highPercent: imageGCHigh, lowPercent: imageGCLow)
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)

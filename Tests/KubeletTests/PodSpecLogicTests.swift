@@ -44,6 +44,8 @@ func pod(_ containers: [Container], name: String = "web", namespace: String = "d
     @Test func cgroupValues() {
         #expect(PodCgroups.podPath(uid: "u1", qos: .burstable) == "/kubepods/burstable/podu1")
         #expect(PodCgroups.podPath(uid: "u1", qos: .guaranteed) == "/kubepods/podu1")
+        #expect(PodCgroups.podPath(uid: "u1", qos: .bestEffort, root: "/lab/node-1") == "/lab/node-1/kubepods/besteffort/podu1")
+        #expect(PodCgroups.podPath(uid: "u1", qos: .guaranteed, root: "/lab/") == "/lab/kubepods/podu1")
         let r = PodCgroups.containerResources(container("a", cpu: ("250m", "500m"), memory: ("64Mi", "128Mi")), pidsLimit: 1024)
         #expect(r.cpu?.shares == 256 && r.cpu?.quota == 50_000 && r.cpu?.period == 100_000)
         #expect(r.memory?.limit == 128 << 20 && r.pids?.limit == 1024)
@@ -131,6 +133,11 @@ func pod(_ containers: [Container], name: String = "web", namespace: String = "d
         #expect(spec.mounts?.contains { $0.destination == "/etc/resolv.conf" && $0.source == "/var/lib/kubelet/pods/uid1/resolv.conf" } == true)
         #expect(spec.mounts?.contains { $0.destination == "/dev/termination-log" } == true)
         #expect(spec.process?.oomScoreAdj == 1000)
+        // Guaranteed: -997, unless this host withholds CAP_SYS_RESOURCE (then the kubelet's own value).
+        let guaranteed = container("app", cpu: ("100m", "100m"), memory: ("32Mi", "32Mi"))
+        let floor = ContainerSpecBuilder.oomScoreFloor
+        #expect(floor == -1000 || floor >= -1000 && floor <= 1000)
+        #expect(try ContainerSpecBuilder().build(input(guaranteed)).process?.oomScoreAdj == max(-997, floor))
         #expect(spec.linux?.seccomp == nil)
         #expect(spec.annotations?["io.kubernetes.container.name"] == "app")
         c.command = ["sh"]

@@ -256,7 +256,28 @@ public struct ContainerSpecBuilder: Sendable {
         return nil
     }
 
+    /// The lowest oom_score_adj a container can be given: lowering it needs
+    /// CAP_SYS_RESOURCE, which some hosts withhold even from root (sandboxed
+    /// VMs, rootless setups); there nothing goes below the kubelet's own value
+    /// (Kubernetes clamps the same way in user namespaces).
+    static let oomScoreFloor: Int = {
+        let status = (try? FileIO.read("/proc/self/status")) ?? ""
+        let capSysResource: UInt64 = 1 << 24
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            if let caps = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16),
+               caps & capSysResource != 0 {
+                return -1000
+            }
+        }
+        let own = (try? FileIO.read("/proc/self/oom_score_adj")).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return own ?? 0
+    }()
+
     func oomScoreAdjust(_ input: Input) -> Int {
+        max(Self.oomScoreAdjustForQoS(input), Self.oomScoreFloor)
+    }
+
+    static func oomScoreAdjustForQoS(_ input: Input) -> Int {
         guard let spec = input.pod.spec else { return 0 }
         switch QoSClass(spec) {
         case .guaranteed: return -997

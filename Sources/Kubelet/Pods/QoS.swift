@@ -32,11 +32,13 @@ public enum QoSClass: String, Sendable {
 public enum PodCgroups {
     /// The pod's cgroup: `/kubepods/pod<UID>` (Guaranteed),
     /// `/kubepods/burstable/pod<UID>`, `/kubepods/besteffort/pod<UID>`.
-    public static func podPath(uid: String, qos: QoSClass) -> String {
+    /// Under `root` (`--cgroup-root`) when one is given.
+    public static func podPath(uid: String, qos: QoSClass, root: String = "") -> String {
+        let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         switch qos {
-        case .guaranteed: return "/kubepods/pod\(uid)"
-        case .burstable: return "/kubepods/burstable/pod\(uid)"
-        case .bestEffort: return "/kubepods/besteffort/pod\(uid)"
+        case .guaranteed: return base + "/kubepods/pod\(uid)"
+        case .burstable: return base + "/kubepods/burstable/pod\(uid)"
+        case .bestEffort: return base + "/kubepods/besteffort/pod\(uid)"
         }
     }
 

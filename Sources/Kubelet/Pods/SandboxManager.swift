@@ -31,11 +31,14 @@ public struct SandboxManager: Sendable {
     public let dns: DNS
     /// The executable that hosts namespace pinning (this program).
     public let executable: String
+    /// The cgroup pods' `kubepods/…` hierarchy lives under ("" for the root).
+    public let cgroupRoot: String
     let logger: Logger
 
     public init(rootDirectory: String, network: PodNetwork?, nodeIP: String, dns: DNS, executable: String = "/proc/self/exe",
-                logger: Logger = Logger(label: "kubelet.sandbox")) {
+                cgroupRoot: String = "", logger: Logger = Logger(label: "kubelet.sandbox")) {
         self.rootDirectory = rootDirectory
+        self.cgroupRoot = cgroupRoot
         self.network = network
         self.nodeIP = nodeIP
         self.dns = dns
@@ -67,7 +70,7 @@ public struct SandboxManager: Sendable {
         let hostname = String((spec.hostname ?? pod.metadata.name ?? "pod").prefix(63))
         var sandbox = Sandbox(podUID: uid, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "default",
                               directory: dir, pinned: [:], hostNetwork: hostNetwork, hostIPC: hostIPC, hostPID: hostPID, ip: nil,
-                              cgroupParent: PodCgroups.podPath(uid: uid, qos: qos), hostname: hostname,
+                              cgroupParent: PodCgroups.podPath(uid: uid, qos: qos, root: cgroupRoot), hostname: hostname,
                               created: Date().formatted(Date.ISO8601FormatStyle()))
         sandbox.labels = pod.metadata.labels
         do {

@@ -105,7 +105,8 @@ final class LabSession {
         ]
     }
 
-    /// Pod cgroup directories left for these pod UIDs, in any hierarchy.
+    /// Pod cgroup directories left for these pod UIDs, and the lab's own
+    /// cgroup subtree (`/swk-lab`), in any hierarchy.
     static func podCgroups(_ uids: [String]) -> [String] {
         let text = (try? FileIO.read("/proc/self/mounts")) ?? ""
         var mounts: [String] = []
@@ -115,6 +116,7 @@ final class LabSession {
         }
         var left: [String] = []
         for m in mounts {
+            if FileIO.exists("\(m)/swk-lab") { left.append("\(m)/swk-lab") }
             for uid in uids {
                 for qos in ["", "burstable/", "besteffort/"] where FileIO.exists("\(m)/kubepods/\(qos)pod\(uid)") {
                     left.append("\(m)/kubepods/\(qos)pod\(uid)")
