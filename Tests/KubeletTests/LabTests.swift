@@ -198,12 +198,15 @@ struct LabTests {
         #expect(s.eventually(seconds: 60) { s.containerPods(on: "node-2") == s.apiPods(on: "node-2") },
                 "node-2: containers of pods \(s.containerPods(on: "node-2")), API pods \(s.apiPods(on: "node-2"))")
 
-        // 5. down leaves the host as it was.
+        // 5. down leaves the host as it was, and no process in the nodes' mount namespaces.
         let uids = s.get("get", "pods", "-A", "-o", "jsonpath={.items[*].metadata.uid}").split(separator: " ").map(String.init)
         #expect(!uids.isEmpty)
+        let mountNamespaces = s.nodeMountNamespaces()
+        #expect(mountNamespaces.count == 2, "\(mountNamespaces)")
         let down = s.lab("down")
         #expect(down.code == 0, "\(down)")
         #expect(s.snapshot() == before)
+        #expect(LabSession.processes(in: mountNamespaces).isEmpty, "left: \(LabSession.processes(in: mountNamespaces))")
         #expect(LabSession.podCgroups(uids).isEmpty, "left: \(LabSession.podCgroups(uids))")
     }
 

@@ -105,6 +105,18 @@ final class LabSession {
         ]
     }
 
+    /// The nodes' mount namespaces (`mnt:[INODE]`, as /proc/PID/ns/mnt names them).
+    func nodeMountNamespaces() -> Set<String> {
+        let out = (try? TestProcess.run(["/bin/sh", "-c", "for f in \(dir)/state/mnt/node-*; do stat -L -c 'mnt:[%i]' $f; done"]))?.stdout ?? ""
+        return Set(out.split(separator: "\n").map(String.init))
+    }
+
+    /// Processes in any of `namespaces`.
+    static func processes(in namespaces: Set<String>) -> [String] {
+        let out = (try? TestProcess.run(["/bin/sh", "-c", "for p in /proc/[0-9]*; do echo \"$(readlink $p/ns/mnt) ${p#/proc/} $(cat $p/comm 2>/dev/null)\"; done"]))?.stdout ?? ""
+        return out.split(separator: "\n").filter { line in namespaces.contains(where: { line.hasPrefix($0 + " ") }) }.map(String.init)
+    }
+
     /// Pod cgroup directories left for these pod UIDs, and the lab's own
     /// cgroup subtree (`/swk-lab`), in any hierarchy.
     static func podCgroups(_ uids: [String]) -> [String] {
