@@ -173,6 +173,25 @@ struct KubeletLifecycleTests {
         #expect(cluster.kubectl(["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"color":"green"}}"#]).code == 0)
         #expect(eventually(seconds: 60) { exec("cat /etc/cfg/color") == "green" })
 
+        // A pod that ignores SIGTERM, deleted with a 300 s grace period and then
+        // again with 1 s: the shorter one applies to the termination under way.
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: stubborn}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 300
+              containers:
+              - {name: app, image: "busybox:1.35", command: ["sh", "-c", "trap '' TERM; while true; do sleep 0.2; done"]}
+            """)
+        #expect(cluster.waitFor("stubborn", "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        #expect(cluster.kubectl(["delete", "pod", "stubborn", "--wait=false"]).code == 0)
+        #expect(eventually(seconds: 30) { cluster.kubeletLog.contains("Stopping container app") || cluster.jsonpath("stubborn", "{.metadata.deletionTimestamp}") != "" })
+        usleep(1_000_000)
+        #expect(cluster.kubectl(["delete", "pod", "stubborn", "--grace-period=1", "--wait=false"]).code == 0)
+        #expect(eventually(seconds: 60) { cluster.kubectl(["get", "pod", "stubborn"]).code != 0 }, "still there long before its first grace period ended")
+
         // Termination: SIGTERM reaches the process, which exits within the grace period.
         #expect(cluster.kubectl(["delete", "pod", "configured"], timeout: 60).code == 0)
         let log = cluster.inNode("cat \(cluster.dir)/logs/default_configured_*/app/0.log 2>/dev/null; true").stdout
