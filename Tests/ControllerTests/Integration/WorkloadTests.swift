@@ -25,8 +25,11 @@ struct WorkloadTests {
             func placement() async throws -> [String] {
                 try await cp.must("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " ").map(String.init).sorted()
             }
-            #expect(try await placement() == ["n1", "n2"])
-            #expect(try await cp.must("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}") == "2/2")
+            let first = try await placement()
+            let pods = (try? await cp.must("get", "pods", "-o", "wide")) ?? ""
+            #expect(first == ["n1", "n2"], "\(first)\n\(pods)\n\(cp.log.suffix(3000))")
+            let status = try await cp.must("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}")
+            #expect(status == "2/2", "\(status)")
             // A new eligible node gets a pod; labelling a node in or out moves pods.
             try await kubelet.register([FakeKubelet.NodeSpec("n5", labels: ["role": "edge"])])
             try await cp.must("label", "node", "n3", "role=edge")
