@@ -25,18 +25,23 @@ struct WorkloadTests {
             func placement() async throws -> [String] {
                 try await cp.must("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " ").map(String.init).sorted()
             }
-            let first = try await placement()
+            // (rollout status can pass before the controller has seen the nodes,
+            // with nothing desired yet, as in Kubernetes: wait for the placement.)
+            let placedOnEdges = try await TestEnv.eventually { try await placement() == ["n1", "n2"] }
+            let placed = (try? await placement()) ?? []
             let pods = (try? await cp.must("get", "pods", "-o", "wide")) ?? ""
-            #expect(first == ["n1", "n2"], "\(first)\n\(pods)\n\(cp.log.suffix(3000))")
-            let status = try await cp.must("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}")
-            #expect(status == "2/2", "\(status)")
+            #expect(placedOnEdges, "\(placed)\n\(pods)\n\(cp.log.suffix(3000))")
+            let status = { try await cp.must("get", "ds", "agent", "-o", "jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}") }
+            let counted = try await TestEnv.eventually { try await status() == "2/2" }
+            let last = (try? await status()) ?? ""
+            #expect(counted, "\(last)")
             // A new eligible node gets a pod; labelling a node in or out moves pods.
             try await kubelet.register([FakeKubelet.NodeSpec("n5", labels: ["role": "edge"])])
             try await cp.must("label", "node", "n3", "role=edge")
             try await cp.must("label", "node", "n1", "role-")
             let moved = try await TestEnv.eventually { try await placement() == ["n2", "n3", "n5"] }
-            let placed = (try? await placement()) ?? []
-            #expect(moved, "\(placed)")
+            let afterMove = (try? await placement()) ?? []
+            #expect(moved, "\(afterMove)")
             // Rolling update, one node at a time.
             try await cp.must("set", "image", "daemonset/agent", "agent=agent:2.0")
             try await cp.must("rollout", "status", "daemonset/agent", "--timeout=120s")
