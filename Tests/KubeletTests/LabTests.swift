@@ -158,6 +158,8 @@ struct LabTests {
         // 4. Node failure: node-2's kubelet dies and its link is cut.
         #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.prober("prober-1", node: "node-1", target: vip)).code == 0)
         #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/prober-1", "--timeout=120s"]).code == 0)
+        let lostEndpoints = s.get("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node-2",
+                                  "-o", "jsonpath={.items[*].status.podIP}").split(separator: " ").map { "\($0):8080" }
         let cut = Date()
         #expect(s.lab("kill", "kubelet-node-2").code == 0)
         #expect(s.lab("cut", "node-2").code == 0)
@@ -170,6 +172,12 @@ struct LabTests {
                 .split(separator: "\n").contains("node-2=true")
         })
         let withdrawn = Date()
+        // And node-1's kube-proxy (the prober's) has taken them out of the kernel's table.
+        #expect(s.eventually(seconds: 60) {
+            let table = s.lab("exec", "node-1", "nft", "list", "table", "ip", "kube-proxy").stdout
+            return !table.isEmpty && !lostEndpoints.contains { table.contains("to \($0)") }
+        }, "node-2's endpoints \(lostEndpoints) still programmed on node-1")
+        let programmed = Date()
         let replaced = s.eventually(seconds: 150) {
             s.get("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}") == "3"
                 && s.get("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node-1",
@@ -180,15 +188,15 @@ struct LabTests {
                      unreachable.timeIntervalSince(cut), withdrawn.timeIntervalSince(cut), Date().timeIntervalSince(cut)))
         usleep(3_000_000)
         // Once the node is known to be gone (and its endpoints with it), every request succeeds.
-        // Once the endpoints are withdrawn (and every kube-proxy has had a
-        // moment to drop them), every request succeeds. A request is logged
-        // when it ends, up to nc's 3 s timeout after it began.
-        let settled = Int(withdrawn.timeIntervalSince1970) + 5
+        // Once node-1's table no longer has them, every request succeeds. A
+        // request is logged when it ends, up to nc's 3 s timeout after it
+        // began (and the log has whole seconds).
+        let settled = Int(programmed.timeIntervalSince1970) + 4
         let probes = s.probeResults("prober-1")
         let afterLoss = probes.filter { $0.time > settled }
         let cutAt = Int(cut.timeIntervalSince1970)
         #expect(afterLoss.count > 10 && afterLoss.allSatisfy(\.ok),
-                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s")
+                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s, out of node-1's table at \(Int(programmed.timeIntervalSince(cut))) s")
         // Healed, node-2 comes back and removes what it ran.
         #expect(s.lab("heal", "node-2").code == 0)
         #expect(s.lab("restart", "kubelet-node-2").code == 0)
