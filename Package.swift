@@ -339,7 +339,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controllers", "ControllerRuntime", "KubeAPI",
+                "Controllers", "ControllerRuntime", "KubeAPI", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import Testing
 
@@ -116,44 +117,19 @@ enum TestEnv {
         return try await probe()
     }
 
-    /// Runs a command with files for its output (no pipes to fill up). It
-    /// waits without holding a thread: a blocking wait would take one of the
-    /// few threads of Swift's cooperative pool (two on a 2-core machine) from
-    /// the fake kubelet and the other tests for as long as `kubectl rollout
-    /// status` runs.
+    /// Runs a command through TestSupport's `TestProcess` (the project's own
+    /// spawn, with memfd output: no pipes to fill up) on a thread of its
+    /// own, so the await holds no thread of Swift's cooperative pool (two on
+    /// a 2-core machine) for as long as `kubectl rollout status` runs.
+    /// (Foundation's `Process.run` crashed in this role under full CI load.)
     static func run(_ path: String, _ args: [String], stdin: String? = nil, env: [String: String], dir: URL) async throws -> CommandResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.environment = env
-        let id = UUID().uuidString.prefix(8)
-        let out = dir.appendingPathComponent("out-\(id)"), err = dir.appendingPathComponent("err-\(id)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        if let stdin {
-            let inURL = dir.appendingPathComponent("in-\(id)")
-            try stdin.write(to: inURL, atomically: true, encoding: .utf8)
-            p.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            p.standardInput = FileHandle.nullDevice
-        }
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            p.terminationHandler = { _ in done.resume() }
-            do {
-                try p.run()
-            } catch {
-                p.terminationHandler = nil
-                done.resume(throwing: error)
+        let environment = env.map { "\($0.key)=\($0.value)" }
+        let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<TestProcess.Result, any Error>) in
+            Thread.detachNewThread {
+                done.resume(with: Result { try TestProcess.run([path] + args, env: environment, stdin: stdin, timeout: 900) })
             }
         }
-        return CommandResult(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return CommandResult(status: result.code, stdout: result.stdout, stderr: result.stderr)
     }
 }
 
