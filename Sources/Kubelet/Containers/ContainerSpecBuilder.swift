@@ -261,16 +261,8 @@ public struct ContainerSpecBuilder: Sendable {
     /// VMs, rootless setups); there nothing goes below the kubelet's own value
     /// (Kubernetes clamps the same way in user namespaces).
     static let oomScoreFloor: Int = {
-        let status = (try? FileIO.read("/proc/self/status")) ?? ""
-        let capSysResource: UInt64 = 1 << 24
-        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            if let caps = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16),
-               caps & capSysResource != 0 {
-                return -1000
-            }
-        }
-        let own = (try? FileIO.read("/proc/self/oom_score_adj")).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return own ?? 0
+        if let caps = ProcFS.effectiveCapabilities(), CapabilitySets.names(caps).contains("CAP_SYS_RESOURCE") { return -1000 }
+        return ProcFS.oomScoreAdj() ?? 0
     }()
 
     func oomScoreAdjust(_ input: Input) -> Int {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// Facts about a process read from /proc.
 public enum ProcFS {
@@ -20,6 +21,21 @@ public enum ProcFS {
         guard pid > 0, let text = try? FileIO.read("/proc/\(pid)/stat"),
               let close = text.lastIndex(of: ")") else { return nil }
         return text[text.index(after: close)...].split(separator: " ")
+    }
+
+    /// The effective capability set of `pid` (`self` when nil), as the bit
+    /// mask /proc/PID/status shows in `CapEff` (bit N is capability N).
+    public static func effectiveCapabilities(of pid: Int32? = nil) -> UInt64? {
+        guard let text = try? FileIO.read("/proc/\(pid.map(String.init) ?? "self")/status") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            return UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        }
+        return nil
+    }
+
+    /// The oom_score_adj of `pid` (`self` when nil).
+    public static func oomScoreAdj(of pid: Int32? = nil) -> Int? {
+        (try? FileIO.read("/proc/\(pid.map(String.init) ?? "self")/oom_score_adj")).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// Whether `pid` is alive, started at `startTime`, and not a zombie.
