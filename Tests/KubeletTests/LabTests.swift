@@ -93,7 +93,7 @@ struct LabTests {
         let apply = s.kubectl(["apply", "-f", "-"], stdin: Self.workload)
         try #require(apply.code == 0, "\(apply)")
         let rollout = s.kubectl(["rollout", "status", "deployment/web", "--timeout=150s"])
-        try #require(rollout.code == 0, "\(rollout) \(s.kubectl(["get", "pods", "-o", "wide"]))")
+        try #require(rollout.code == 0, "\(rollout) \(s.kubectl(["get", "pods", "-o", "wide"])) \(s.kubectl(["get", "events", "--field-selector", "type=Warning"]))")
         #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/client-1", "pod/client-2", "--timeout=120s"]).code == 0)
         let nodes = Set(s.get("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}").split(separator: " "))
         #expect(nodes.count == 2, "replicas on \(nodes)")
