@@ -4,7 +4,7 @@ import Runtime
 import TestSupport
 
 /// `scripts/install` writes systemd units that `systemd-analyze verify` accepts.
-@Suite(.enabled(if: TestPaths.which("systemd-analyze") != nil && TestPaths.product("kubelet") != nil,
+@Suite(.ownThread, .enabled(if: TestPaths.which("systemd-analyze") != nil && TestPaths.product("kubelet") != nil,
                 "requires systemd-analyze (Debian's systemd) and a built kubelet (swift build)"))
 struct InstallScriptTests {
     @Test func unitFilesVerify() throws {

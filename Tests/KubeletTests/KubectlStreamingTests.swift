@@ -12,7 +12,7 @@ import TestSupport
 /// KUBECTL_PORT_FORWARD_WEBSOCKETS for port-forward, SPDY tunnelled in a
 /// websocket) and SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false; the
 /// default for port-forward).
-@Suite(.enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+@Suite(.ownThread, .enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
 struct KubectlStreamingTests {
     static let spdy = ["KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false"]
     static let websocket: [String] = []

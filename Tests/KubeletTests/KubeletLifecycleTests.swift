@@ -8,7 +8,7 @@ import TestSupport
 
 /// Restarts, probes, OOM kills, termination and configuration, each checked
 /// through the API as a user would (kubectl get/describe).
-@Suite(.enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+@Suite(.ownThread, .enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
 struct KubeletLifecycleTests {
     @Test func probesRestartsBackOffAndOOM() throws {
         let cluster = try TestCluster()

@@ -22,7 +22,7 @@ import TestSupport
 ///    and eviction times, and the Service answers once the node is marked
 ///    unreachable; healed, node-2 removes what it ran;
 /// 5. `down` leaves the host as it was.
-@Suite(.enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)), .serialized)
+@Suite(.ownThread, .enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)), .serialized)
 struct LabTests {
     static let workload = """
         apiVersion: apps/v1

@@ -9,7 +9,7 @@ import TestSupport
 /// Node metrics (`/stats/summary`, `/metrics`, `/metrics/resource`,
 /// `kubectl top`) and every nodectl verb against real pods, also with the
 /// kubelet and the API server stopped.
-@Suite(.enabled(if: TestCluster.available && TestPaths.product("nodectl") != nil,
+@Suite(.ownThread, .enabled(if: TestCluster.available && TestPaths.product("nodectl") != nil,
                 Comment(rawValue: TestCluster.skipReason + " and nodectl")))
 struct NodeDebugTests {
     @Test func metricsTopAndNodectl() throws {

@@ -9,7 +9,7 @@ import Runtime
 
 /// Node and pod networking inside namespaces the test creates: a "node"
 /// namespace holding the bridge, two "pod" namespaces, traffic between pods.
-@Suite(.enabled(if: geteuid() == 0 && access("/usr/sbin/ip", X_OK) == 0 && access("/usr/bin/ping", X_OK) == 0 && access("/usr/sbin/nft", X_OK) == 0,
+@Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/ip", X_OK) == 0 && access("/usr/bin/ping", X_OK) == 0 && access("/usr/sbin/nft", X_OK) == 0,
                 "requires root, ip, ping and nft"))
 struct PodNetworkTests {
     func sh(_ command: String) -> (Int32, String) {

@@ -10,7 +10,7 @@ import TestSupport
 /// Pulls from Debian's docker-registry: nodectl on the host's loopback
 /// (no auth), and a kubelet inside its test network namespace from a
 /// registry with htpasswd auth, with and without imagePullSecrets.
-@Suite(.serialized, .enabled(if: TestPaths.isRoot && TestRegistry.available && TestPaths.product("nodectl") != nil,
+@Suite(.ownThread, .serialized, .enabled(if: TestPaths.isRoot && TestRegistry.available && TestPaths.product("nodectl") != nil,
                              Comment(rawValue: "requires root, a built nodectl and: " + TestRegistry.skipReason)))
 struct RegistryIntegrationTests {
     func nodectl(_ root: String, _ args: [String], netns: String? = nil) -> TestProcess.Result {

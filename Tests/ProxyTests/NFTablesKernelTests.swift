@@ -8,7 +8,7 @@ import Netlink
 
 /// The encoder against the real kernel, inside a network namespace the test
 /// creates; `nft` only observes.
-@Suite(.enabled(if: geteuid() == 0 && access("/usr/sbin/nft", X_OK) == 0 && access("/usr/sbin/ip", X_OK) == 0,
+@Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/nft", X_OK) == 0 && access("/usr/sbin/ip", X_OK) == 0,
                 "requires root, nft and ip (apt-get install nftables iproute2)"))
 struct NFTablesKernelTests {
     func sh(_ command: String) -> (Int32, String) {

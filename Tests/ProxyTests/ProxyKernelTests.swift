@@ -7,7 +7,7 @@ import TestSupport
 
 /// The ruleset applied to the real kernel in a network namespace the test
 /// creates; `nft` only observes.
-@Suite(.enabled(if: TestPaths.isRoot && TestPaths.which("nft") != nil && TestPaths.which("ip") != nil,
+@Suite(.ownThread, .enabled(if: TestPaths.isRoot && TestPaths.which("nft") != nil && TestPaths.which("ip") != nil,
                 "requires root, nft and ip (apt-get install nftables iproute2)"))
 struct ProxyKernelTests {
     typealias F = Fixtures

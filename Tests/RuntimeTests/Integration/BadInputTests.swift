@@ -1,11 +1,12 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 @testable import Runtime
 
 /// Every refusal names what is wrong and leaves nothing behind.
-@Suite(.enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
 struct BadInputTests {
     func expectRefused(_ b: TestBundle, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let r = try b.create()

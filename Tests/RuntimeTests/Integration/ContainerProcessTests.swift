@@ -1,11 +1,12 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 @testable import Runtime
 
 /// Real containers from the busybox rootfs, checked from inside.
-@Suite(.enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
 struct ContainerProcessTests {
     @Test func identityNamespacesAndExitCode() throws {
         let b = try TestBundle()

@@ -1,11 +1,12 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 @testable import Runtime
 
 /// containerd's own shim drives swiftrun as its runc: `ctr run --runc-binary`.
-@Suite(.enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("containerd") != nil && TestEnvironment.which("ctr") != nil
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("containerd") != nil && TestEnvironment.which("ctr") != nil
                 && FileIO.exists(TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar"),
                 "requires root, containerd and ctr (apt-get install containerd) and rootfs/out/busybox-oci.tar"))
 struct ContainerdTests {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,7 @@ import Glibc
 
 /// The cgroup v2 device program, loaded into the real kernel and attached to
 /// a cgroup in the v2 tree (present on unified and hybrid hosts alike).
-@Suite(.enabled(if: TestEnvironment.isRoot && (try? CgroupHost.detect().unifiedMountpoint) != nil, "requires root and a cgroup v2 tree"))
+@Suite(.ownThread, .enabled(if: TestEnvironment.isRoot && (try? CgroupHost.detect().unifiedMountpoint) != nil, "requires root and a cgroup v2 tree"))
 struct DeviceFilterTests {
     @Test func deniedDevicesCannotBeOpened() throws {
         let mount = try #require(try CgroupHost.detect().unifiedMountpoint)

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -6,7 +7,7 @@ import Glibc
 @testable import Runtime
 
 /// create → start → exec/pause/kill → delete, with the state checked at each step.
-@Suite(.enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
 struct LifecycleTests {
     @Test func createStartExecPauseKillDelete() throws {
         let b = try TestBundle()

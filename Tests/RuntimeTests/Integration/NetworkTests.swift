@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Netlink
 
 /// rtnetlink and pinned namespaces against the real kernel, entirely inside
 /// network namespaces the test creates (no traffic on the host's interfaces).
-@Suite(.enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("nsenter") != nil && TestEnvironment.which("ping") != nil,
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("nsenter") != nil && TestEnvironment.which("ping") != nil,
                 "requires root, nsenter and ping, and the swiftrun binary"))
 struct NetworkTests {
     @Test func bridgeVethAddressesAndRoutesBetweenTwoNamespaces() throws {

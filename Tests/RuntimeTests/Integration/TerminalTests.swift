@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,7 @@ import CRuntimeShims
 @testable import Runtime
 
 /// `--console-socket`: the pty master arrives over SCM_RIGHTS and carries the container's terminal.
-@Suite(.enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
 struct TerminalTests {
     @Test func consoleSocketReceivesAWorkingPty() throws {
         let b = try TestBundle()
