@@ -13,6 +13,7 @@
 #include <linux/filter.h>
 #include <linux/bpf.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include "swr_syscalls.h"
 
 int swr_pivot_root(const char *new_root, const char *put_old) {
@@ -118,4 +119,14 @@ int swr_errno(void) { return errno; }
 
 int swr_spawn_closefrom(void *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}
+
+int swr_is_mount_root(const char *path) {
+    struct statx stx;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &stx) != 0) return -1;
+    if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }

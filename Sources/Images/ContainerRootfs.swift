@@ -40,11 +40,5 @@ public enum ContainerRootfs {
     }
 
     /// Whether `path` is a mount point.
-    public static func isMounted(_ path: String) -> Bool {
-        guard let text = try? FileIO.read("/proc/self/mountinfo") else { return false }
-        return text.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
-        }
-    }
+    public static func isMounted(_ path: String) -> Bool { MountPoint.isMountPoint(path) }
 }

@@ -89,6 +89,7 @@ public final class Kubelet: Sendable {
             group.addTask { await pods.run() }
             group.addTask { await stats.run() }
             group.addTask { await imageGC.run() }
+            group.addTask { await HeapTrimmer.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }
             }

@@ -1,3 +1,4 @@
+import Kubelet
 import Runtime
 
 @main
@@ -6,6 +7,7 @@ enum KubeletMain {
         // The runtime's helpers (container init, monitor, namespace pinning) are
         // this same executable re-run; they take over before anything else.
         ContainerInit.runIfRequested()
+        HeapTrimmer.configure()
         await KubeletCommand.main()
     }
 }

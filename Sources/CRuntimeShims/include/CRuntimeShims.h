@@ -37,5 +37,6 @@
 #include "swr_tty.h"
 #include "swr_seccomp.h"
 #include "swr_signals.h"
+#include "swr_malloc.h"
 
 #endif

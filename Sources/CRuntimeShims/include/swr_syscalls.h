@@ -51,6 +51,10 @@ int swr_setns(int fd, int nstype);
 int swr_unshare(int flags);
 int swr_setresuid(uid_t r, uid_t e, uid_t s);
 int swr_setresgid(gid_t r, gid_t e, gid_t s);
+/// statx(2) (_GNU_SOURCE-only): 1 if `path` is the root of a mount, 0 if
+/// not; -1 with errno on failure, EOPNOTSUPP when the kernel does not report
+/// STATX_ATTR_MOUNT_ROOT (before Linux 5.8). Does not follow a final symlink.
+int swr_is_mount_root(const char *path);
 /// pipe2(2) with O_CLOEXEC (also _GNU_SOURCE-only): no window where a concurrent spawn inherits it.
 int swr_pipe_cloexec(int fds[2]);
 /// clone(CLONE_PARENT | SIGCHLD): fork, but the child becomes a child of our

@@ -11,7 +11,7 @@ extension PodWorker {
         guard now >= sandboxBackOffUntil else { return false }
         do {
             let pod = self.pod
-            sandbox = try await Blocking.run { [context] in try context.sandboxes.create(pod) }
+            sandbox = try await StartupQueue.shared.run(order: startOrder) { [context] in try context.sandboxes.create(pod) }
             return true
         } catch {
             sandboxBackOffUntil = now + 5
@@ -75,7 +75,7 @@ extension PodWorker {
                                                memoryCapacity: context.memoryCapacity, pidsLimit: context.pidsLimit)
         let id: String
         do {
-            id = try await Blocking.run { [context] in try context.containers.create(request) }
+            id = try await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.create(request) }
         } catch let error as ContainerSpecBuilder.ConfigError {
             setWaiting(name, "CreateContainerConfigError", error.description, event: "Failed", message: "Error: \(error.description)")
             return
@@ -85,7 +85,7 @@ extension PodWorker {
         }
         context.events.record(pod, container: name, reason: "Created", "Created container \(name)")
         do {
-            try await Blocking.run { [context] in try context.containers.start(id) }
+            try await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.start(id) }
         } catch {
             setWaiting(name, "RunContainerError", "\(error)", event: "Failed", message: "Error: \(error)")
             try? await Blocking.run { [context] in try context.containers.remove(id) }

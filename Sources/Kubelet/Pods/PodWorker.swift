@@ -45,6 +45,8 @@ public actor PodWorker {
     /// cancelled iterator would finish the stream and every later wait would
     /// return at once (a busy loop).
     var wakes: AsyncStream<Void>.AsyncIterator
+    /// The pod's place in line for ``StartupQueue``: older pods start first.
+    let startOrder = StartupQueue.shared.ticket()
 
     public init(pod: Pod, context: KubeletContext, orphan: Bool = false) {
         uid = pod.metadata.uid ?? ""
@@ -149,7 +151,7 @@ public actor PodWorker {
                 await restart(c, after: latest, isInit: true, observed: observed)
                 break
             }
-            if latest.state == .created { try? await Blocking.run { [context] in try context.containers.start(latest.id) } }
+            if latest.state == .created { try? await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.start(latest.id) } }
             initialized = false
             break
         }
@@ -168,7 +170,7 @@ public actor PodWorker {
                     waiting[name] = nil
                     await runProbes(c, container: latest)
                 case .created:
-                    try? await Blocking.run { [context] in try context.containers.start(latest.id) }
+                    try? await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.start(latest.id) }
                 case .exited, .unknown:
                     // A container that vanished without a recorded exit counts as failed (255).
                     let code = latest.exitCode ?? 255

@@ -196,10 +196,7 @@ public struct VolumeManager: Sendable {
     func isMountPoint(_ path: String) -> Bool { ContainerRootfsMounts.isMountPoint(path) }
 }
 
-/// mountinfo lookups.
+/// Mount point lookups.
 enum ContainerRootfsMounts {
-    static func isMountPoint(_ path: String) -> Bool {
-        guard let text = try? FileIO.read("/proc/self/mountinfo") else { return false }
-        return text.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
-    }
+    static func isMountPoint(_ path: String) -> Bool { MountPoint.isMountPoint(path) }
 }

@@ -147,3 +147,24 @@ import Testing
         #expect(fs.calls == ["move_root /r"])
     }
 }
+
+@Suite struct MountPointTests {
+    @Test func rootsOfMountsAndOrdinaryDirectories() throws {
+        #expect(MountPoint.isMountPoint("/"))
+        #expect(MountPoint.isMountPoint("/proc"))
+        #expect(!MountPoint.isMountPoint("/proc/self/fd"))
+        #expect(!MountPoint.isMountPoint("/nonexistent/path"))
+    }
+
+    @Test func mountinfoFallbackMatchesWholeEscapedPaths() {
+        let mountinfo = """
+        22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+        40 22 0:35 / /var/lib/kubelet/pods/a\\040b/rootfs rw - overlay overlay rw,lowerdir=/x
+        41 22 0:36 / /run/netns/pod rw - nsfs nsfs rw
+        """
+        #expect(MountPoint.listed("/var/lib/kubelet/pods/a b/rootfs", in: mountinfo))
+        #expect(MountPoint.listed("/run/netns/pod", in: mountinfo))
+        #expect(!MountPoint.listed("/run/netns", in: mountinfo))
+        #expect(!MountPoint.listed("/var/lib/kubelet/pods/a\\040b/rootfs", in: mountinfo))
+    }
+}
