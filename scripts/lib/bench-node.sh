@@ -1,5 +1,6 @@
 # Shared by the node benchmarks (bench-kubelet, bench-exec): a release
-# build, and a controlplane plus one kubelet ("bench", 192.168.201.10) in a
+# build (the Swift runtime linked in, as scripts/install does; set
+# SWIFT_BUILD_FLAGS= to measure dynamically linked binaries), and a controlplane plus one kubelet ("bench", 192.168.201.10) in a
 # throwaway network namespace; everything is removed on exit. Sets $N (the
 # nsenter prefix), $bin, $dir, $kubelet_pid, KUBECONFIG.
 # Source it from a script that has done `cd` to the package root.
@@ -7,10 +8,10 @@
 . scripts/lib/netns.sh
 [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH
 [ -d rootfs/out/oci ] || rootfs/build >/dev/null
-swift build -c release --product controlplane >/dev/null
-swift build -c release --product kubelet >/dev/null
-swift build -c release --product nodectl >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product controlplane >/dev/null
+swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product kubelet >/dev/null
+swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product nodectl >/dev/null
+bin=$(swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --show-bin-path)
 
 ns=swk-bench-$$
 dir=$(mktemp -d /tmp/bench-kubelet.XXXXXX)
@@ -25,7 +26,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-swift build -c release --product swiftrun >/dev/null
+swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product swiftrun >/dev/null
 
 ip netns add $ns
 ip netns exec $ns sh -c 'ip link set lo up; ip link add eth0 type veth peer name eth0p; ip addr add 192.168.201.10/24 dev eth0; ip link set eth0 up; ip link set eth0p up'

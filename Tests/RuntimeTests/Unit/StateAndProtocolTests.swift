@@ -35,6 +35,28 @@ import Glibc
         try store.remove("c1")
         #expect(store.ids().isEmpty)
     }
+
+    /// Loads are answered from decoded records while the file is unchanged,
+    /// and every new write (even of the same size) is read again.
+    @Test func loadsFollowEveryWrite() throws {
+        let store = StateStore(root: tempRoot())
+        defer { try? FileIO.removeTree(store.root) }
+        try store.reserve("c1")
+        var record = ContainerRecord(id: "c1", bundle: "/b", rootfs: "/b/rootfs", created: "2026-01-01T00:00:00Z", phase: .creating,
+                                     pid: 1, pidStartTime: 0, cgroupHost: Hosts.hybrid, cgroupPaths: [:],
+                                     spec: Spec.defaultConfig(), createdNamespaces: [])
+        try store.save(record)
+        #expect(try store.load("c1").pid == 1)
+        #expect(try store.load("c1").pid == 1)
+        record.pid = 2
+        try store.save(record)
+        #expect(try store.load("c1").pid == 2)
+        record.phase = .created
+        try store.save(record)
+        #expect(try store.load("c1") == record)
+        try store.remove("c1")
+        #expect(throws: RuntimeError.containerNotFound("c1")) { try store.load("c1") }
+    }
 }
 
 @Suite struct InitChannelTests {
