@@ -188,17 +188,22 @@ public struct CgroupManager: Sendable {
         let mountpoint = key.isEmpty ? (host.unifiedMountpoint ?? "") : (host.v1.first { $0.key == key }?.mountpoint ?? "")
         var created: [String] = []
         var current = mountpoint
+        let cpuset = key.split(separator: ",").contains("cpuset")
         for component in path.dropFirst(mountpoint.count).split(separator: "/") {
             let parent = current
             current += "/" + component
             if !fs.exists(current) {
                 try fs.makeDirectory(current)
                 created.append(current)
-                if key.split(separator: ",").contains("cpuset") {
-                    // A new v1 cpuset starts empty and refuses tasks; inherit the parent's.
-                    for file in ["cpuset.cpus", "cpuset.mems"] where ((try? fs.read(current + "/" + file)) ?? "").isEmpty {
-                        try fs.write(current + "/" + file, (try? fs.read(parent + "/" + file)) ?? "")
-                    }
+            }
+            if cpuset {
+                // A new v1 cpuset starts empty and refuses tasks; it inherits
+                // the parent's. Directories that already exist are checked
+                // too: another process may have made one a moment ago and not
+                // filled it yet (two kubelets sharing kubepods), and a cpuset
+                // made empty that way would refuse every pod below it.
+                for file in ["cpuset.cpus", "cpuset.mems"] where ((try? fs.read(current + "/" + file)) ?? "").isEmpty {
+                    try fs.write(current + "/" + file, (try? fs.read(parent + "/" + file)) ?? "")
                 }
             }
         }

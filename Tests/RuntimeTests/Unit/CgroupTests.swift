@@ -181,6 +181,24 @@ enum Hosts {
         #expect(fs.values["/sys/fs/cgroup/systemd/c1/cgroup.procs"] == "42")
     }
 
+    /// Another process made `kubepods` a moment ago and has not filled its
+    /// cpuset yet: the container's create fills it rather than inheriting
+    /// the emptiness (which would refuse every task below with ENOSPC).
+    @Test func v1CpusetLeftEmptyByARacingCreatorIsFilled() throws {
+        let fs = FakeCgroupFS(directories: Set(Hosts.hybrid.v1.map(\.mountpoint) + ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/cpuset/kubepods"]))
+        fs.values["/sys/fs/cgroup/cpuset/cpuset.cpus"] = "0-1"
+        fs.values["/sys/fs/cgroup/cpuset/cpuset.mems"] = "0"
+        fs.values["/sys/fs/cgroup/cpuset/kubepods/cpuset.cpus"] = ""
+        fs.values["/sys/fs/cgroup/cpuset/kubepods/cpuset.mems"] = ""
+        let paths = try CgroupManager.paths(for: "/kubepods/c1", host: Hosts.hybrid, own: [:])
+        let m = CgroupManager(host: Hosts.hybrid, paths: paths, fs: fs)
+        try m.create(resources: nil, deviceRules: nil)
+        #expect(fs.values["/sys/fs/cgroup/cpuset/kubepods/cpuset.cpus"] == "0-1")
+        #expect(fs.values["/sys/fs/cgroup/cpuset/kubepods/c1/cpuset.cpus"] == "0-1")
+        #expect(fs.values["/sys/fs/cgroup/cpuset/kubepods/c1/cpuset.mems"] == "0")
+        #expect(!fs.writes.contains("mkdir /sys/fs/cgroup/cpuset/kubepods"))
+    }
+
     @Test func failedCreateRemovesWhatItMade() throws {
         let fs = FakeCgroupFS(directories: ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"])
         let host = CgroupHost.parse(mountinfo: """
