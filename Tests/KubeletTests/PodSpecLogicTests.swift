@@ -103,6 +103,22 @@ func pod(_ containers: [Container], name: String = "web", namespace: String = "d
 }
 
 @Suite struct ContainerSpecBuilderTests {
+    /// Without CAP_SYS_RESOURCE a container cannot go below the kubelet's own score.
+    @Test func oomScoreFloorFollowsCapSysResource() {
+        let sysResource: UInt64 = 1 << 24
+        #expect(ContainerSpecBuilder.lowestOOMScore(capabilities: 0x1ff_ffff_ffff, ownScore: 0) == -1000)
+        #expect(ContainerSpecBuilder.lowestOOMScore(capabilities: 0x1ff_ffff_ffff & ~sysResource, ownScore: -500) == -500)
+        #expect(ContainerSpecBuilder.lowestOOMScore(capabilities: 0, ownScore: nil) == 0)
+        #expect(ContainerSpecBuilder.lowestOOMScore(capabilities: nil, ownScore: 200) == 200)
+    }
+
+    @Test func effectiveCapabilitiesAreReadFromProcStatus() {
+        let status = "Name:\tkubelet\nCapInh:\t0000000000000000\nCapEff:\t000001fffeffffff\nCapBnd:\t000001ffffffffff\n"
+        #expect(ProcFS.effectiveCapabilities(status: status) == 0x1fffeffffff)
+        #expect(ProcFS.effectiveCapabilities(status: "Name:\tx\n") == nil)
+        #expect(ProcFS.effectiveCapabilities(status: "CapEff:\tzz\n") == nil)
+    }
+
     func input(_ c: Container, pod p: Pod? = nil, user: String? = nil) -> ContainerSpecBuilder.Input {
         let digest = Digest("sha256:" + String(repeating: "a", count: 64))!
         var config = ImageConfigFile(rootfs: .init(type: "layers", diff_ids: []))

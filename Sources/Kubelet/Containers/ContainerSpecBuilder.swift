@@ -260,10 +260,13 @@ public struct ContainerSpecBuilder: Sendable {
     /// CAP_SYS_RESOURCE, which some hosts withhold even from root (sandboxed
     /// VMs, rootless setups); there nothing goes below the kubelet's own value
     /// (Kubernetes clamps the same way in user namespaces).
-    static let oomScoreFloor: Int = {
-        if let caps = ProcFS.effectiveCapabilities(), CapabilitySets.names(caps).contains("CAP_SYS_RESOURCE") { return -1000 }
-        return ProcFS.oomScoreAdj() ?? 0
-    }()
+    static let oomScoreFloor = lowestOOMScore(capabilities: ProcFS.effectiveCapabilities(), ownScore: ProcFS.oomScoreAdj())
+
+    /// -1000 for a process holding CAP_SYS_RESOURCE, else its own score (0 if unknown).
+    static func lowestOOMScore(capabilities: UInt64?, ownScore: Int?) -> Int {
+        if let capabilities, CapabilitySets.names(capabilities).contains("CAP_SYS_RESOURCE") { return -1000 }
+        return ownScore ?? 0
+    }
 
     func oomScoreAdjust(_ input: Input) -> Int {
         max(Self.oomScoreAdjustForQoS(input), Self.oomScoreFloor)

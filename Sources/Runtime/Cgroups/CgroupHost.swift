@@ -71,7 +71,7 @@ public struct CgroupHost: Codable, Sendable, Equatable {
         // (container roots, pinned namespaces), so lines are picked out by
         // their bytes before any of them is split.
         let marker = Array(" - cgroup".utf8)
-        for bytes in mountinfo.utf8.split(separator: UInt8(ascii: "\n")) where bytes.containsSequence(marker) {
+        for bytes in mountinfo.utf8.split(separator: UInt8(ascii: "\n")) where bytes.contains(marker) {
             let line = Substring(bytes)
             let halves = line.split(separator: " - ", maxSplits: 1)
             guard halves.count == 2 else { continue }
@@ -151,17 +151,4 @@ func unescapeMountinfo(_ s: String) -> String {
         }
     }
     return String(decoding: out, as: UTF8.self)
-}
-
-extension Collection where Element == UInt8 {
-    /// Whether `needle` occurs in the bytes (a plain scan; needles here are short).
-    func containsSequence(_ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, count >= needle.count else { return false }
-        var i = startIndex
-        while let hit = self[i...].firstIndex(of: first) {
-            if self[hit...].starts(with: needle) { return true }
-            i = index(after: hit)
-        }
-        return false
-    }
 }

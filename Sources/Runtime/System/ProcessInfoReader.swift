@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Facts about a process read from /proc.
 public enum ProcFS {
@@ -26,16 +25,20 @@ public enum ProcFS {
     /// The effective capability set of `pid` (`self` when nil), as the bit
     /// mask /proc/PID/status shows in `CapEff` (bit N is capability N).
     public static func effectiveCapabilities(of pid: Int32? = nil) -> UInt64? {
-        guard let text = try? FileIO.read("/proc/\(pid.map(String.init) ?? "self")/status") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            return UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        (try? FileIO.read("/proc/\(pid.map(String.init) ?? "self")/status")).flatMap(effectiveCapabilities(status:))
+    }
+
+    /// The `CapEff` mask in the text of a /proc/PID/status file.
+    static func effectiveCapabilities(status: String) -> UInt64? {
+        for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            return UInt64(String(line.dropFirst("CapEff:".count)).trimmingWhitespace(), radix: 16)
         }
         return nil
     }
 
     /// The oom_score_adj of `pid` (`self` when nil).
     public static func oomScoreAdj(of pid: Int32? = nil) -> Int? {
-        (try? FileIO.read("/proc/\(pid.map(String.init) ?? "self")/oom_score_adj")).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        (try? FileIO.readTrimmed("/proc/\(pid.map(String.init) ?? "self")/oom_score_adj")).flatMap { Int($0) }
     }
 
     /// Whether `pid` is alive, started at `startTime`, and not a zombie.
