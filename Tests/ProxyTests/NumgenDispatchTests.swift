@@ -60,7 +60,7 @@ import Netlink
 
     @Test func rulesetCountsAndTextFollowTheKernel() throws {
         let (services, slices) = RulesetTests.webService(endpoints: ["10.244.1.10", "10.244.1.11", "10.244.1.12"])
-        let r = Fixtures.ruleset(services, slices)
+        let r = Fixtures.ruleset(services, slices, endpointMaps: false)
         let port = ServiceModel.ports(of: services[0], slices: slices, family: .ipv4).ports[0]
         let serviceChain = ChainNames.service(port)
         #expect(r.allChains[serviceChain]?.count == 2)

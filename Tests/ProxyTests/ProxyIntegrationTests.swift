@@ -96,6 +96,10 @@ struct ProxyIntegrationTests {
         let moved = eventually(seconds: 30) { reached(lab, from: "client", "10.96.100.10", count: 10) == ["s2": 10] }
         #expect(moved, "\(reached(lab, from: "client", "10.96.100.10", count: 10))\n\(lab.proxyLog)")
         #expect(lab.dump().contains("10.244.1.12:8080"))
+        // Hairpin: the endpoint reaches its own Service and gets its own answer (bridged back by the
+        // port's hairpin mode, as the kubelet sets it, and masqueraded so the reply returns through the node).
+        let hairpin = lab.fetch(from: "s2", "10.96.100.10", 80)
+        #expect(hairpin.body == "s2", "\(hairpin.error)")
 
         // nft shows what the program says it wrote: the rule count of /metrics equals nft's.
         let json = lab.run(in: "node", ["/usr/sbin/nft", "-j", "list", "table", "ip", "kube-proxy"])
@@ -106,7 +110,9 @@ struct ProxyIntegrationTests {
         let metrics = lab.fetch(from: "node", "127.0.0.1", 10256, path: "/metrics").body ?? ""
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("kubeproxy_sync_proxy_rules_nftables_rules ") }
         #expect(line.map { String($0.split(separator: " ")[1]) } == String(nftRules), "metrics: \(line ?? "none"), nft: \(nftRules)")
-        #expect(nftChains.contains { $0.hasPrefix("service-") && $0.hasSuffix("default/web/tcp/http") })
+        // web's endpoints are elements of an endpoint map, picked by the rules of the shared chain.
+        #expect(nftChains.contains(ChainNames.dnatServiceIPs))
+        #expect(objects.contains { (($0["map"] as? [String: Any])?["name"] as? String)?.hasPrefix("service-ip-endpoints-") == true })
         let healthz = lab.fetch(from: "node", "127.0.0.1", 10256, path: "/healthz")
         #expect(healthz.body?.contains("lastUpdated") == true, "\(healthz)")
 

@@ -49,8 +49,11 @@ struct ProxyKernelTests {
             let json = sh("ip netns exec \(ns) nft -j list table ip kube-proxy")
             #expect(json.code == 0)
             let listing = sh("ip netns exec \(ns) nft list table ip kube-proxy").stdout
-            for expected in ["ip daddr . meta l4proto . th dport vmap @service-ips", "10.96.0.10 . tcp . 80 : goto service-",
-                             "dnat to 10.244.1.10:8080", "update @affinity-", "flags dynamic,timeout", "timeout 30s",
+            for expected in ["ip daddr . meta l4proto . th dport vmap @service-ips", "10.96.0.53 . udp . 53 : goto service-",
+                             "goto dnat-service-ips", "10.96.0.10 . tcp . 80 . 0x00000001 : 10.244.1.11 . 8080",
+                             "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @service-ip-endpoints-2",
+                             "ct original ip daddr . ip saddr . ip daddr @hairpin masquerade fully-random",
+                             "dnat to 10.244.1.20:5353", "update @affinity-", "flags dynamic,timeout", "timeout 30s",
                              "reject with tcp reset", "fib daddr type local", "masquerade fully-random"] {
                 #expect(listing.contains(expected), "missing \(expected) in:\n\(listing)")
             }
@@ -122,7 +125,10 @@ struct ProxyKernelTests {
                 try RulesetText.render(ruleset, notation: .programmed).write(to: file, atomically: true, encoding: .utf8)
                 let load = sh("ip netns exec \(loaded) nft -f \(file.path)")
                 #expect(load.code == 0, "\(load.stderr)")
+                // The one difference: nft names the index of an endpoint map's key after the set's
+                // declared type, `mark` for ours (a type) and `integer` for the text's (a typeof).
                 let ours = Self.objects(sh("ip netns exec \(synced) nft -j list table ip kube-proxy").stdout)
+                    .map { $0.replacingOccurrences(of: "\"inet_service\",\"mark\"]", with: "\"inet_service\",\"integer\"]") }
                 let nfts = Self.objects(sh("ip netns exec \(loaded) nft -j list table ip kube-proxy").stdout)
                 #expect(!ours.isEmpty)
                 #expect(ours == nfts, "only in ours: \(Set(ours).subtracting(nfts))\nonly in nft's: \(Set(nfts).subtracting(ours))")
@@ -144,7 +150,7 @@ struct ProxyKernelTests {
             let name = ServiceName(namespace: "default", name: "broken")
             bad.update(name, ports: [ServicePortInfo(service: name, port: 81, clusterIP: F.ip("10.96.0.81"),
                                                      endpoints: [ProxyEndpoint(address: F.ip("10.244.9.9"), port: 81)])])
-            var batch = RulesetChanges.partial(from: ruleset.services, to: bad, services: [name])
+            var batch = RulesetChanges.partial(from: ruleset.services, base: ruleset.base, to: bad, services: [name])
             batch.addRule(chain: ChainNames.services, [.verdict(.jump, chain: "no-such-chain")])
             #expect {
                 try nft.apply(batch)
@@ -153,6 +159,26 @@ struct ProxyKernelTests {
             }
             #expect(sh("ip netns exec \(ns) nft list table ip kube-proxy").stdout == before)
             _ = try syncer.deleteTable()
+        }
+    }
+
+    @Test func ipv6EndpointMapsSyncAndReadBack() throws {
+        try withNamespace { ns in
+            let nft = try NFTables.open(namespace: "/run/netns/\(ns)")
+            let syncer = TableSyncer(nft: nft, configuration: F.config(.ipv6))
+            let svc = F.service("web6", clusterIP: "fd00:96::10", type: "NodePort", ports: [F.port(80, nodePort: 30081)])
+            let slice = F.slice("web6-1", service: "web6", addressType: "IPv6", endpoints: [F.endpoint("fd00:244::10"), F.endpoint("fd00:244::11")])
+            try syncer.sync(F.ruleset([svc], [slice], family: .ipv6), changed: [], kind: .full)
+            let dump = try ServiceDump.read(nft, family: .ipv6)
+            #expect(dump.map(\.service) == ["default/web6"])
+            #expect(dump.first?.addresses == ["[fd00:96::10]:80"] && dump.first?.nodePorts == [30081])
+            #expect(dump.first?.endpoints == ["[fd00:244::10]:8080", "[fd00:244::11]:8080"])
+            let listing = sh("ip netns exec \(ns) nft list table ip6 kube-proxy").stdout
+            for expected in ["dnat ip6 to ip6 daddr . meta l4proto . th dport . numgen random mod 2 map @service-ip-endpoints-2",
+                             "fd00:96::10 . tcp . 80 . 0x00000001 : fd00:244::11 . 8080",
+                             "ct original ip6 daddr . ip6 saddr . ip6 daddr @hairpin masquerade fully-random"] {
+                #expect(listing.contains(expected), "missing \(expected) in:\n\(listing)")
+            }
         }
     }
 

@@ -15,7 +15,7 @@ import Netlink
 
     @Test func serviceBecomesMapElementsAndChains() throws {
         let (services, slices) = Self.webService()
-        let r = F.ruleset(services, slices)
+        let r = F.ruleset(services, slices, endpointMaps: false)
         let port = try #require(Fixtures.ruleset(services, slices).services[Self.web].map { _ in
             ServiceModel.ports(of: services[0], slices: slices, family: .ipv4).ports[0] })
         let serviceChain = ChainNames.service(port)
@@ -77,8 +77,8 @@ import Netlink
             services.append(F.service("s\(i)", clusterIP: "10.96.1.\(i)", ports: [F.port(80)]))
             slices.append(F.slice("s\(i)-1", service: "s\(i)", endpoints: [F.endpoint("10.244.1.\(i)")]))
         }
-        let big = F.ruleset(services, slices)
-        let small = F.ruleset([], [])
+        let big = F.ruleset(services, slices, endpointMaps: false)
+        let small = F.ruleset([], [], endpointMaps: false)
         let extra = F.service("new", clusterIP: "10.96.2.1", ports: [F.port(80)])
         let extraSlice = F.slice("new-1", service: "new", endpoints: [F.endpoint("10.244.2.1"), F.endpoint("10.244.2.2")])
         let name = ServiceName(namespace: "default", name: "new")
@@ -86,8 +86,8 @@ import Netlink
         var bigAfter = big, smallAfter = small
         bigAfter.update(name, ports: ports)
         smallAfter.update(name, ports: ports)
-        let bigBatch = RulesetChanges.partial(from: big.services, to: bigAfter, services: [name])
-        let smallBatch = RulesetChanges.partial(from: small.services, to: smallAfter, services: [name])
+        let bigBatch = RulesetChanges.partial(from: big.services, base: big.base, to: bigAfter, services: [name])
+        let smallBatch = RulesetChanges.partial(from: small.services, base: small.base, to: smallAfter, services: [name])
         #expect(bigBatch.count == smallBatch.count)
         #expect(bigBatch.messages.map(\.payload) == smallBatch.messages.map(\.payload))
         // 3 chains, 1 anonymous map + its elements, 7 rules, 1 element message.
@@ -97,13 +97,13 @@ import Netlink
         // Removing one endpoint: the service chain is rewritten, the stale endpoint chain deleted.
         var fewer = bigAfter
         fewer.update(name, ports: ServiceModel.ports(of: extra, slices: [F.slice("new-1", service: "new", endpoints: [F.endpoint("10.244.2.1")])], family: .ipv4).ports)
-        let change = RulesetChanges.partial(from: bigAfter.services, to: fewer, services: [name])
+        let change = RulesetChanges.partial(from: bigAfter.services, base: bigAfter.base, to: fewer, services: [name])
         let summaries = change.messages.map(\.summary)
         #expect(summaries.filter { $0.hasPrefix("flush chain") }.count == 2)
         #expect(summaries.filter { $0.hasPrefix("delete chain") }.count == 1)
         #expect(summaries.last?.hasPrefix("delete chain") == true)
         // Nothing changed: nothing sent.
-        #expect(RulesetChanges.partial(from: fewer.services, to: fewer, services: [name]).isEmpty)
+        #expect(RulesetChanges.partial(from: fewer.services, base: fewer.base, to: fewer, services: [name]).isEmpty)
     }
 
     @Test func fullSyncRemovesStaleObjects() {

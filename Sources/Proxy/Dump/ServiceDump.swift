@@ -1,8 +1,9 @@
 import Netlink
 
 /// Services as programmed in the kernel, read back over netlink (not from
-/// the proxy's memory): the maps give each VIP, port and NodePort, the rules
-/// of the service chains give the endpoints they DNAT to. Used by
+/// the proxy's memory): the maps give each VIP, port and NodePort, the
+/// endpoint maps or the rules of the service chains give the endpoints they
+/// DNAT to. Used by
 /// `kube-proxy --dump` and `nodectl services`.
 ///
 /// ```swift
@@ -71,6 +72,20 @@ public enum ServiceDump {
             return out
         }
 
+        // Services whose endpoints are map elements: key → endpoints, from every endpoint map.
+        var mapped: [MapKey: Set<String>] = [:]
+        let addressLength = family == .ipv4 ? 4 : 16
+        for set in try nft.sets(family: f, table: table) {
+            guard let path = EndpointMap.path(ofMap: set.name) else { continue }
+            let kind = MapKeyKind.indexed(EndpointMap(path: path, modulus: 1).serviceKey)
+            for element in try nft.elements(family: f, table: table, set: set.name) {
+                guard let key = MapKey(bytes: element.key, kind: kind), let data = element.data, data.count >= addressLength + 2,
+                      let address = IPAddress(bytes: data[0..<addressLength]) else { continue }
+                let port = UInt16(bigEndianBytes: data[...], at: addressLength)
+                mapped[key.service, default: []].insert(ProxyEndpoint(address: address, port: port).description)
+            }
+        }
+
         var entries: [String: Entry] = [:]
         func entry(_ service: String, _ proto: L4Protocol) -> String {
             let id = "\(service)|\(proto.rawValue)"
@@ -89,10 +104,15 @@ public enum ServiceDump {
                 case .protocolPort(let p, let port):
                     proto = p
                     nodePort = port
+                case .indexed, .hairpin:
+                    continue
                 }
                 let service: String
                 var reached = Set<String>()
-                if let chain = element.chain, let name = serviceName(chain) {
+                if let chain = element.chain, [ChainNames.dnatServiceIPs, ChainNames.dnatExternalIPs, ChainNames.dnatNodePorts].contains(chain) {
+                    service = element.comment ?? "?"
+                    reached = mapped[key] ?? []
+                } else if let chain = element.chain, let name = serviceName(chain) {
                     service = name
                     reached = try endpoints(from: chain)
                 } else {

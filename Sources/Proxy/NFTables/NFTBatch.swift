@@ -168,14 +168,18 @@ public struct NFTBatch: Sendable {
         public var keyTypes: [NFT.DataType]
         /// A verdict map when true, a plain set when false.
         public var verdictMap: Bool
+        /// The data of a map from keys to values (`: ipv4_addr . inet_service`); empty for sets and verdict maps.
+        public var dataTypes: [NFT.DataType]
         public var timeoutMilliseconds: UInt64?
         /// `flags dynamic`: rules may add elements (`update @set { … }`).
         public var dynamic: Bool
 
-        public init(name: String, keyTypes: [NFT.DataType], verdictMap: Bool, timeoutMilliseconds: UInt64? = nil, dynamic: Bool = false) {
+        public init(name: String, keyTypes: [NFT.DataType], verdictMap: Bool, dataTypes: [NFT.DataType] = [],
+                    timeoutMilliseconds: UInt64? = nil, dynamic: Bool = false) {
             self.name = name
             self.keyTypes = keyTypes
             self.verdictMap = verdictMap
+            self.dataTypes = dataTypes
             self.timeoutMilliseconds = timeoutMilliseconds
             self.dynamic = dynamic
         }
@@ -187,10 +191,10 @@ public struct NFTBatch: Sendable {
     /// batch, for lookups added in the same batch.
     @discardableResult
     public mutating func addSet(_ spec: SetSpec) -> UInt32 {
-        var m = message(.newSet, [.request, .create], "add \(spec.verdictMap ? "map" : "set") \(family.keyword) \(table) \(spec.name)")
+        var m = message(.newSet, [.request, .create], "add \(spec.verdictMap || !spec.dataTypes.isEmpty ? "map" : "set") \(family.keyword) \(table) \(spec.name)")
         m.attribute(NFT.SetAttr.table, string: table)
         m.attribute(NFT.SetAttr.name, string: spec.name)
-        var flags: NFT.SetFlags = spec.verdictMap ? .map : []
+        var flags: NFT.SetFlags = spec.verdictMap || !spec.dataTypes.isEmpty ? .map : []
         if spec.timeoutMilliseconds != nil { flags.insert(.timeout) }
         if spec.dynamic { flags.insert(.dynamic) }
         m.attribute(NFT.SetAttr.flags, be32: flags.rawValue)
@@ -199,6 +203,9 @@ public struct NFTBatch: Sendable {
         if spec.verdictMap {
             m.attribute(NFT.SetAttr.dataType, be32: NFT.verdictDataType)
             m.attribute(NFT.SetAttr.dataLength, be32: 0)
+        } else if !spec.dataTypes.isEmpty {
+            m.attribute(NFT.SetAttr.dataType, be32: NFT.DataType.concatenation(spec.dataTypes))
+            m.attribute(NFT.SetAttr.dataLength, be32: spec.dataTypes.reduce(0) { $0 + $1.registerLength })
         }
         let id = nextSetID
         m.attribute(NFT.SetAttr.id, be32: id)
@@ -233,26 +240,30 @@ public struct NFTBatch: Sendable {
     /// A map element: key bytes (fields each padded to 4 bytes) → verdict.
     public struct MapElement: Sendable, Equatable, Hashable {
         public var key: [UInt8]
-        public var verdict: NFT.VerdictCode
+        /// The verdict of a verdict map's element (nil for sets and data maps).
+        public var verdict: NFT.VerdictCode?
         public var chain: String?
+        /// The value of a data map's element (nil for sets and verdict maps).
+        public var data: [UInt8]?
         /// Shown by `nft list`; stored as element userdata.
         public var comment: String?
-        public init(key: [UInt8], verdict: NFT.VerdictCode, chain: String?, comment: String? = nil) {
+        public init(key: [UInt8], verdict: NFT.VerdictCode?, chain: String?, data: [UInt8]? = nil, comment: String? = nil) {
             self.key = key
             self.verdict = verdict
             self.chain = chain
+            self.data = data
             self.comment = comment
         }
     }
 
-    /// Adds elements to a verdict map (at most a few hundred per message).
+    /// Adds elements to a set or map (at most a few hundred per message).
     public mutating func addElements(_ set: String, _ elements: [MapElement]) {
         for chunk in stride(from: 0, to: elements.count, by: 256).map({ Array(elements[$0..<min($0 + 256, elements.count)]) }) {
             var m = message(.newSetElem, [.request, .create], "add \(chunk.count) element(s) to \(family.keyword) \(table) \(set)")
             m.attribute(NFT.SetElemListAttr.table, string: table)
             m.attribute(NFT.SetElemListAttr.set, string: set)
             m.nested(NFT.SetElemListAttr.elements, flagNested: true) { list in
-                for (i, e) in chunk.enumerated() { NFTBatch.element(index: i, key: e.key, verdict: e.verdict, chain: e.chain, comment: e.comment, into: &list) }
+                for (i, e) in chunk.enumerated() { NFTBatch.element(index: i, key: e.key, verdict: e.verdict, chain: e.chain, data: e.data, comment: e.comment, into: &list) }
             }
             messages.append(m)
         }
@@ -276,11 +287,16 @@ public struct NFTBatch: Sendable {
     }
 
     /// One element; like nft, the n-th element of a list has attribute type n.
-    static func element(index: Int, key: [UInt8], verdict: NFT.VerdictCode, chain: String?, comment: String? = nil, into list: inout NetlinkMessage) {
+    static func element(index: Int, key: [UInt8], verdict: NFT.VerdictCode?, chain: String?, data value: [UInt8]? = nil, comment: String? = nil,
+                        into list: inout NetlinkMessage) {
         list.nested(UInt16(index + 1), flagNested: true) { e in
             e.nested(NFT.SetElemAttr.key, flagNested: true) { $0.attribute(NFT.DataAttr.value, key) }
-            e.nested(NFT.SetElemAttr.data, flagNested: true) { data in
-                NFTExpression.encodeVerdict(verdict, chain: chain, into: &data)
+            if let verdict {
+                e.nested(NFT.SetElemAttr.data, flagNested: true) { data in
+                    NFTExpression.encodeVerdict(verdict, chain: chain, into: &data)
+                }
+            } else if let value {
+                e.nested(NFT.SetElemAttr.data, flagNested: true) { $0.attribute(NFT.DataAttr.value, value) }
             }
             if let comment {
                 // nft's userdata TLV: type 0 (NFTNL_UDATA_SET_ELEM_COMMENT), length, NUL-terminated text.

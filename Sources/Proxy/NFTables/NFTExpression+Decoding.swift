@@ -37,6 +37,7 @@ extension NFTExpression {
             return .bitwise(source: source, destination: destination, length: length, mask: data(4), xor: data(5))
         case "lookup":
             guard let set = d[1]?.string, let register = u32(2) else { return nil }
+            if let destination = u32(3), destination != NFT.Register.verdict { return .mapLookup(set: set, from: register, into: destination) }
             return .lookup(set: set, setID: nil, from: register, verdict: u32(3) == NFT.Register.verdict && d[3] != nil,
                            invert: (u32(5) ?? 0) & 1 != 0)
         case "immediate":
@@ -56,8 +57,13 @@ extension NFTExpression {
             guard let register = u32(1), let modulus = u32(2) else { return nil }
             return .numgenRandom(modulus: modulus, into: register)
         case "ct":
-            guard u32(2) == 0, let register = u32(1) else { return nil }
-            return .ctState(into: register)
+            guard let register = u32(1) else { return nil }
+            switch u32(2) {
+            case 0: return .ctState(into: register)
+            case 20 where d[3]?.u8 == 0: return .ctOriginalDestination(ipv6: false, into: register)
+            case 22 where d[3]?.u8 == 0: return .ctOriginalDestination(ipv6: true, into: register)
+            default: return nil
+            }
         case "fib":
             guard let register = u32(1), u32(2) == 3 else { return nil }
             return (u32(3) ?? 0) & 0x1 != 0 ? .fibSourceAddressType(into: register) : .fibDestinationAddressType(into: register)

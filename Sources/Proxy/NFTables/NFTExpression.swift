@@ -23,6 +23,8 @@ public enum NFTExpression: Sendable, Equatable {
     /// Look the key in `register` up in a set (by name, or by id within the batch);
     /// with `verdict`, the result goes to the verdict register (a vmap).
     case lookup(set: String, setID: UInt32?, from: UInt32, verdict: Bool, invert: Bool)
+    /// Look the key in `from` up in a data map and load the element's value into `into`.
+    case mapLookup(set: String, from: UInt32, into: UInt32)
     /// Load data into a register.
     case immediate(UInt32, [UInt8])
     /// A verdict (accept, drop, jump/goto CHAIN, return).
@@ -35,6 +37,9 @@ public enum NFTExpression: Sendable, Equatable {
     case numgenRandom(modulus: UInt32, into: UInt32)
     /// conntrack state bits into a register.
     case ctState(into: UInt32)
+    /// The original direction's destination address of the connection
+    /// (`ct original ip daddr`, `ct original ip6 daddr`) into a register.
+    case ctOriginalDestination(ipv6: Bool, into: UInt32)
     /// `fib daddr type` into a register (compare with RTN_LOCAL = 2).
     case fibDestinationAddressType(into: UInt32)
     /// `fib saddr type` into a register (compare with RTN_LOCAL = 2).
@@ -51,12 +56,12 @@ public enum NFTExpression: Sendable, Equatable {
         case .meta, .setMeta: return "meta"
         case .cmp: return "cmp"
         case .bitwise: return "bitwise"
-        case .lookup: return "lookup"
+        case .lookup, .mapLookup: return "lookup"
         case .immediate, .verdict: return "immediate"
         case .nat: return "nat"
         case .masquerade: return "masq"
         case .numgenRandom: return "numgen"
-        case .ctState: return "ct"
+        case .ctState, .ctOriginalDestination: return "ct"
         case .fibDestinationAddressType, .fibSourceAddressType: return "fib"
         case .dynsetUpdate: return "dynset"
         case .counter: return "counter"
@@ -106,6 +111,10 @@ public enum NFTExpression: Sendable, Equatable {
             d.attribute(1, string: set)         // NFTA_LOOKUP_SET
             if let setID { d.attribute(4, be32: setID) } // NFTA_LOOKUP_SET_ID
             if invert { d.attribute(5, be32: 1) }        // NFTA_LOOKUP_FLAGS: NFT_LOOKUP_F_INV
+        case .mapLookup(let set, let register, let destination):
+            d.attribute(2, be32: register)      // NFTA_LOOKUP_SREG
+            d.attribute(3, be32: destination)   // NFTA_LOOKUP_DREG
+            d.attribute(1, string: set)         // NFTA_LOOKUP_SET
         case .immediate(let register, let data):
             d.attribute(1, be32: register)      // NFTA_IMMEDIATE_DREG
             NFTExpression.data(data, into: &d, 2)
@@ -132,6 +141,10 @@ public enum NFTExpression: Sendable, Equatable {
         case .ctState(let register):
             d.attribute(2, be32: 0)             // NFTA_CT_KEY: NFT_CT_STATE
             d.attribute(1, be32: register)      // NFTA_CT_DREG
+        case .ctOriginalDestination(let ipv6, let register):
+            d.attribute(2, be32: ipv6 ? 22 : 20) // NFTA_CT_KEY: NFT_CT_DST_IP6 / NFT_CT_DST_IP
+            d.attribute(1, be32: register)      // NFTA_CT_DREG
+            d.attribute(3, u8: 0)               // NFTA_CT_DIRECTION: IP_CT_DIR_ORIGINAL
         case .fibDestinationAddressType(let register):
             d.attribute(3, be32: 0x2)           // NFTA_FIB_FLAGS: NFTA_FIB_F_DADDR
             d.attribute(2, be32: 3)             // NFTA_FIB_RESULT: NFT_FIB_RESULT_ADDRTYPE

@@ -39,6 +39,8 @@ extension NFTables {
         public var key: [UInt8]
         public var verdict: NFT.VerdictCode?
         public var chain: String?
+        /// The value of a data map's element.
+        public var data: [UInt8]?
         public var comment: String?
     }
 
@@ -100,10 +102,12 @@ extension NFTables {
             for element in a[NFT.SetElemListAttr.elements]?.nested ?? NetlinkAttributes([]) {
                 let e = element.nested
                 let key = e[NFT.SetElemAttr.key]?.nested[NFT.DataAttr.value].map { Array($0.data) } ?? []
-                let verdict = e[NFT.SetElemAttr.data]?.nested[NFT.DataAttr.verdict]?.nested
+                let value = e[NFT.SetElemAttr.data]?.nested
+                let verdict = value?[NFT.DataAttr.verdict]?.nested
                 out.append(ElementInfo(key: key,
                                        verdict: verdict?[NFT.VerdictAttr.code].flatMap { NFT.VerdictCode(rawValue: Int32(bitPattern: $0.be32)) },
                                        chain: verdict?[NFT.VerdictAttr.chain]?.string,
+                                       data: value?[NFT.DataAttr.value].map { Array($0.data) },
                                        comment: e[NFT.SetElemAttr.userdata].flatMap(NFTables.comment)))
             }
         }

@@ -25,7 +25,16 @@ public enum ChainNames {
     /// `proto . port : verdict` for NodePorts that cannot take traffic.
     public static let noEndpointNodePortsMap = "no-endpoint-nodeports"
 
-    /// The maps and their key layouts.
+    /// Shared chains of the Services whose endpoints are map elements
+    /// (``EndpointMap``): ClusterIPs, external IPs, NodePorts.
+    public static let dnatServiceIPs = "dnat-service-ips"
+    public static let dnatExternalIPs = "dnat-external-ips"
+    public static let dnatNodePorts = "dnat-nodeports"
+    /// `ct original ip daddr . ip saddr . ip daddr` of connections DNATed back
+    /// to their client, masqueraded so the reply comes back through the node.
+    public static let hairpinSet = "hairpin"
+
+    /// The verdict maps every table has, and their key layouts.
     public static let maps: [(name: String, kind: MapKeyKind)] = [
         (serviceIPsMap, .addressProtocolPort), (serviceNodePortsMap, .protocolPort),
         (noEndpointServicesMap, .addressProtocolPort), (noEndpointNodePortsMap, .protocolPort),

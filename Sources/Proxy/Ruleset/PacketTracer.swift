@@ -39,7 +39,7 @@ public struct PacketTracer: Sendable {
         public var verdict: Verdict
         /// The endpoint it was DNATed to, if any.
         public var destination: ProxyEndpoint?
-        /// The endpoint chain that DNATed it.
+        /// The endpoint chain (or endpoint map) that DNATed it.
         public var endpointChain: String?
         public var masqueraded: Bool
         /// Affinity sets the connection's source is added to.
@@ -55,11 +55,13 @@ public struct PacketTracer: Sendable {
     public init(_ ruleset: ProxyRuleset, localAddresses: Set<IPAddress>) {
         self.localAddresses = localAddresses
         chains = ruleset.allChains
-        maps = Dictionary(uniqueKeysWithValues: ChainNames.maps.map { ($0.name, ruleset.elements($0.name)) })
+        maps = Dictionary(uniqueKeysWithValues: ruleset.maps.keys.map { ($0, ruleset.elements($0)) })
     }
 
     struct State: Hashable {
         var packet: Packet
+        /// The destination before any DNAT (conntrack's original direction).
+        var originalDestination: IPAddress
         var mark: UInt32 = 0
         var dnat: ProxyEndpoint?
         var endpointChain: String?
@@ -70,7 +72,7 @@ public struct PacketTracer: Sendable {
 
     /// Every possible outcome for `packet`.
     public func trace(_ packet: Packet, from origin: Origin) -> Set<Outcome> {
-        var states = [State(packet: packet)]
+        var states = [State(packet: packet, originalDestination: packet.destination)]
         if origin == .thisNode {
             states = hook(ChainNames.filterOutput, states)
             states = hook(ChainNames.natOutput, states)
@@ -120,6 +122,11 @@ public struct PacketTracer: Sendable {
                     finished.append(t)
                     continue
                 }
+                if let picks = picks(rule.statements, t) {
+                    // No element for the key: the rule does not match.
+                    if picks.isEmpty { next.append(t) } else { finished += picks }
+                    continue
+                }
                 switch rule.verdict {
                 case nil:
                     next.append(t)
@@ -140,10 +147,10 @@ public struct PacketTracer: Sendable {
                         ? .addressProtocolPort(t.packet.destination, t.packet.proto, t.packet.port)
                         : .protocolPort(t.packet.proto, t.packet.port)
                     switch maps[map]?[key] {
-                    case nil: next.append(t)
+                    case nil, .endpoint?, .member?: next.append(t)
                     case .drop?: t.verdict = .drop; finished.append(t)
                     case .reject?: finished += run(ChainNames.rejectChain, t, depth: depth + 1)
-                    case .goto(let target)?: finished += run(target, t, depth: depth + 1)
+                    case .goto(let target)?, .gotoShared(let target, _)?: finished += run(target, t, depth: depth + 1)
                     }
                 }
             }
@@ -166,6 +173,9 @@ public struct PacketTracer: Sendable {
             case .sourceLocal: return localAddresses.contains(s.packet.source)
             case .markBitsClear(let bits): return s.mark & bits == 0
             case .sourceInSet(let set): return affinity[set]?.contains(s.packet.source) == true
+            case .hairpinInSet(let set):
+                return s.packet.source == s.packet.destination
+                    && maps[set]?[.hairpin(service: s.originalDestination, endpoint: s.packet.source)] != nil
             }
         }
     }
@@ -188,8 +198,32 @@ public struct PacketTracer: Sendable {
                 s.packet.port = port
                 s.verdict = .accept
                 return true
+            case .dnatPick:
+                break // see picks(_:_:)
             }
         }
         return false
+    }
+
+    /// Every endpoint a `dnatPick` statement may choose, each as a finished
+    /// state (nil: the statements hold no pick).
+    func picks(_ statements: [ProxyRule.Statement], _ s: State) -> [State]? {
+        for statement in statements {
+            guard case .dnatPick(let map, let kind, let modulus) = statement else { continue }
+            let key: MapKey = kind == .addressProtocolPort
+                ? .addressProtocolPort(s.packet.destination, s.packet.proto, s.packet.port)
+                : .protocolPort(s.packet.proto, s.packet.port)
+            return (0..<modulus).compactMap { i -> State? in
+                guard case .endpoint(let e)? = maps[map]?[.indexed(key, UInt32(i))] else { return nil }
+                var t = s
+                t.dnat = ProxyEndpoint(address: e.address, port: e.port)
+                t.endpointChain = map
+                t.packet.destination = e.address
+                t.packet.port = e.port
+                t.verdict = .accept
+                return t
+            }
+        }
+        return nil
     }
 }

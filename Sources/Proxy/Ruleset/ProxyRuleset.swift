@@ -22,6 +22,12 @@ public struct ProxyRuleset: Sendable, Equatable {
     var denied: [MapKey: Set<ServiceName>] = [:]
     /// Problems found while building (conflicting keys), cleared by ``takeWarnings()``.
     public private(set) var warnings: [String] = []
+    /// How many Services have elements in each endpoint map; the fixed
+    /// fragment has a map and a rule for each map in use.
+    var endpointMapUse: [EndpointMap: Int] = [:]
+    /// Chains, rules and elements of all Services, kept up to date by
+    /// ``update(_:ports:)`` (a sync reports them; summing 10,000 fragments each time would cost milliseconds).
+    var serviceTotals = (chains: 0, rules: 0, elements: 0)
 
     public init(_ configuration: RulesetConfiguration) {
         self.configuration = configuration
@@ -35,6 +41,14 @@ public struct ProxyRuleset: Sendable, Equatable {
     /// were denied is now free.
     @discardableResult
     public mutating func update(_ service: ServiceName, ports: [ServicePortInfo]?) -> Set<ServiceName> {
+        let old = services[service]
+        defer {
+            let new = services[service]
+            serviceTotals.chains += (new?.chains.count ?? 0) - (old?.chains.count ?? 0)
+            serviceTotals.rules += (new?.ruleCount ?? 0) - (old?.ruleCount ?? 0)
+            serviceTotals.elements += (new?.elementCount ?? 0) - (old?.elementCount ?? 0)
+            countEndpointMaps(removed: old?.endpointMaps ?? [], added: new?.endpointMaps ?? [])
+        }
         let freed = ownedKeys.removeValue(forKey: service) ?? []
         for key in freed { owners[key] = nil }
         if !denied.isEmpty {
@@ -67,6 +81,24 @@ public struct ProxyRuleset: Sendable, Equatable {
         return Set(freed.filter { owners[$0] == nil }.flatMap { denied[$0] ?? [] })
     }
 
+    /// Keeps the fixed fragment's endpoint maps and their rules equal to the maps in use.
+    mutating func countEndpointMaps(removed: Set<EndpointMap>, added: Set<EndpointMap>) {
+        guard removed != added else { return }
+        var changed = false
+        for map in removed.subtracting(added) {
+            endpointMapUse[map, default: 0] -= 1
+            if endpointMapUse[map] == 0 {
+                endpointMapUse[map] = nil
+                changed = true
+            }
+        }
+        for map in added.subtracting(removed) {
+            endpointMapUse[map, default: 0] += 1
+            if endpointMapUse[map] == 1 { changed = true }
+        }
+        if changed { base = builder.baseFragment(endpointMaps: Set(endpointMapUse.keys)) }
+    }
+
     /// Returns and clears the warnings.
     public mutating func takeWarnings() -> [String] {
         defer { warnings = [] }
@@ -93,14 +125,23 @@ public struct ProxyRuleset: Sendable, Equatable {
         return out
     }
 
+    /// Every map and set besides affinity sets, with its key layout: the
+    /// fixed verdict maps and those the fragments declare.
+    public var maps: [String: MapKeyKind] {
+        var out = Dictionary(uniqueKeysWithValues: ChainNames.maps.map { ($0.name, $0.kind) })
+        out.merge(base.sets) { a, _ in a }
+        for f in services.values where !f.sets.isEmpty { out.merge(f.sets) { a, _ in a } }
+        return out
+    }
+
     /// Every affinity set and its timeout.
     public var affinitySets: [String: Int] {
         services.values.reduce(into: [:]) { $0.merge($1.affinitySets) { a, _ in a } }
     }
 
-    public var chainCount: Int { base.chains.count + services.values.reduce(0) { $0 + $1.chains.count } }
-    public var ruleCount: Int { base.ruleCount + services.values.reduce(0) { $0 + $1.ruleCount } }
-    public var elementCount: Int { base.elementCount + services.values.reduce(0) { $0 + $1.elementCount } }
+    public var chainCount: Int { base.chains.count + serviceTotals.chains }
+    public var ruleCount: Int { base.ruleCount + serviceTotals.rules }
+    public var elementCount: Int { base.elementCount + serviceTotals.elements }
 
     public static func == (a: ProxyRuleset, b: ProxyRuleset) -> Bool {
         a.configuration == b.configuration && a.base == b.base && a.services == b.services

@@ -80,6 +80,8 @@ public struct RuleCompiler: Sendable {
         case .sourceInSet(let set):
             return [.payload(base: .network, offset: sourceOffset, length: addressLength, into: R.r1),
                     .lookup(set: set, setID: nil, from: R.r1, verdict: false, invert: false)]
+        case .hairpinInSet(let set):
+            return keyExpressions(.hairpin) + [.lookup(set: set, setID: nil, from: R.r1, verdict: false, invert: false)]
         }
     }
 
@@ -94,6 +96,12 @@ public struct RuleCompiler: Sendable {
         case .dnat(let address, let port):
             return [.immediate(R.r1, address.bytes), .immediate(R.r2, port.bigEndianBytes),
                     .nat(.dnat, family: family.nftFamily, addressRegister: R.r1, portRegister: R.r2)]
+        case .dnatPick(let map, let key, let modulus):
+            // As nft lays it out: the key from NFT_REG_1 on, the index in the
+            // next 32-bit register; the value (address, then port) back from NFT_REG_1.
+            return keyExpressions(.indexed(key)) + [.numgenRandom(modulus: UInt32(modulus), into: R.r32(keyLength(key) / 4)),
+                                                    .mapLookup(set: map, from: R.r1, into: R.r1),
+                                                    .nat(.dnat, family: family.nftFamily, addressRegister: R.r1, portRegister: R.r32(addressLength / 4))]
         }
     }
 
@@ -123,14 +131,39 @@ public struct RuleCompiler: Sendable {
                     .payload(base: .transport, offset: 2, length: 2, into: R.r32(words + 1))]
         case .protocolPort:
             return NFTMatch.protocolAndDestinationPort()
+        case .indexed(let base):
+            return keyExpressions(base) // the index is loaded by the numgen that follows
+        case .hairpin:
+            return [.ctOriginalDestination(ipv6: family == .ipv6, into: R.r1),
+                    .payload(base: .network, offset: sourceOffset, length: addressLength, into: R.r32(words)),
+                    .payload(base: .network, offset: destinationOffset, length: addressLength, into: R.r32(2 * words))]
+        }
+    }
+
+    /// Bytes of a key of `kind` in the registers.
+    func keyLength(_ kind: MapKeyKind) -> UInt32 { keyTypes(kind).reduce(0) { $0 + $1.registerLength } }
+
+    /// The kernel set behind a map or set of the proxy's table.
+    public func setSpec(_ name: String, _ kind: MapKeyKind) -> NFTBatch.SetSpec {
+        switch kind {
+        case .addressProtocolPort, .protocolPort:
+            return .init(name: name, keyTypes: keyTypes(kind), verdictMap: true)
+        case .indexed:
+            return .init(name: name, keyTypes: keyTypes(kind), verdictMap: false, dataTypes: [address, .inetService])
+        case .hairpin:
+            return .init(name: name, keyTypes: keyTypes(kind), verdictMap: false)
         }
     }
 
     /// The data types of a map's key.
     func keyTypes(_ kind: MapKeyKind) -> [NFT.DataType] {
         switch kind {
-        case .addressProtocolPort: return [family == .ipv4 ? .ipv4Address : .ipv6Address, .inetProtocol, .inetService]
+        case .addressProtocolPort: return [address, .inetProtocol, .inetService]
         case .protocolPort: return [.inetProtocol, .inetService]
+        case .indexed(let base): return keyTypes(base) + [.mark] // nft shows a numgen key as a mark (host order)
+        case .hairpin: return [address, address, address]
         }
     }
+
+    var address: NFT.DataType { family == .ipv4 ? .ipv4Address : .ipv6Address }
 }

@@ -9,17 +9,25 @@ public struct RulesetConfiguration: Sendable, Hashable {
     public var nodeName: String
     /// Pods' range: ClusterIP traffic from outside it is masqueraded. Nil: none is.
     public var clusterCIDR: CIDR?
+    /// Services that keep no state per client (no sessionAffinity, no
+    /// externalTrafficPolicy Local) get their endpoints as elements of
+    /// shared maps (``EndpointMap``) instead of chains of their own. False:
+    /// every Service gets upstream's chains.
+    public var endpointMaps: Bool
 
-    public init(family: IPFamily = .ipv4, table: String = "kube-proxy", nodeName: String, clusterCIDR: CIDR?) {
+    public init(family: IPFamily = .ipv4, table: String = "kube-proxy", nodeName: String, clusterCIDR: CIDR?, endpointMaps: Bool = true) {
         self.family = family
         self.table = table
         self.nodeName = nodeName
         self.clusterCIDR = clusterCIDR
+        self.endpointMaps = endpointMaps
     }
 }
 
 /// Builds the table's fragments: the fixed chains, and each Service's chains
-/// and map elements, laid out like kube-proxy's nftables mode.
+/// and map elements, laid out like kube-proxy's nftables mode, except that
+/// Services without per-client state put their endpoints in shared maps
+/// (``EndpointMap``) rather than in chains of their own.
 public struct RulesetBuilder: Sendable {
     public let configuration: RulesetConfiguration
 
@@ -37,8 +45,9 @@ public struct RulesetBuilder: Sendable {
         ]
     }
 
-    /// The chains every table has, whatever the Services.
-    public func baseFragment() -> RulesetFragment {
+    /// The chains every table has, and the rules and maps of the endpoint
+    /// maps in use.
+    public func baseFragment(endpointMaps: Set<EndpointMap> = []) -> RulesetFragment {
         let mark = ChainNames.masqueradeMark
         let loopback = configuration.family.loopback
         var f = RulesetFragment()
@@ -50,8 +59,24 @@ public struct RulesetBuilder: Sendable {
         f.add(ChainNames.filterForward, [ProxyRule([.ctStateNew], [], .jump(ChainNames.serviceEndpointsCheck))])
         f.add(ChainNames.filterOutput, [ProxyRule([.ctStateNew], [], .jump(ChainNames.serviceEndpointsCheck))])
         f.add(ChainNames.markForMasquerade, [ProxyRule([], [.setMarkBits(mark)])])
-        f.add(ChainNames.masquerading, [ProxyRule([.markBitsClear(mark)], [], .return),
-                                        ProxyRule([], [.toggleMarkBits(mark), .masquerade])])
+        let masquerade = [ProxyRule([.markBitsClear(mark)], [], .return), ProxyRule([], [.toggleMarkBits(mark), .masquerade])]
+        if configuration.endpointMaps {
+            f.add(ChainNames.masquerading, [ProxyRule([.hairpinInSet(ChainNames.hairpinSet)], [.masquerade], comment: "hairpin")] + masquerade)
+            f.sets[ChainNames.hairpinSet] = .hairpin
+            let maps = endpointMaps.sorted()
+            for map in maps { f.sets[map.name] = .indexed(map.serviceKey) }
+            var serviceIPs: [ProxyRule] = []
+            if let cidr = configuration.clusterCIDR {
+                serviceIPs.append(ProxyRule([.sourceNotIn(cidr)], [], .jump(ChainNames.markForMasquerade), comment: "cluster IP from outside the cluster"))
+            }
+            f.add(ChainNames.dnatServiceIPs, serviceIPs + maps.filter { $0.path == .serviceIP }.map(\.rule))
+            f.add(ChainNames.dnatExternalIPs, [ProxyRule([], [], .jump(ChainNames.markForMasquerade), comment: "masquerade traffic from outside"),
+                                               ProxyRule([], [], .goto(ChainNames.dnatServiceIPs))])
+            f.add(ChainNames.dnatNodePorts, [ProxyRule([], [], .jump(ChainNames.markForMasquerade), comment: "masquerade traffic from outside")]
+                + maps.filter { $0.path == .nodePort }.map(\.rule))
+        } else {
+            f.add(ChainNames.masquerading, masquerade)
+        }
         f.add(ChainNames.services, [
             ProxyRule([], [], .vmap(ChainNames.serviceIPsMap, .addressProtocolPort)),
             ProxyRule([.destinationLocal, .destinationNotIn(loopback)], [], .vmap(ChainNames.serviceNodePortsMap, .protocolPort)),
@@ -72,6 +97,9 @@ public struct RulesetBuilder: Sendable {
     }
 
     func add(_ port: ServicePortInfo, to f: inout RulesetFragment, claim: (MapKey) -> Bool) {
+        if configuration.endpointMaps && port.affinitySeconds == nil && !port.externalPolicyLocal {
+            return addMapped(port, to: &f, claim: claim)
+        }
         let node = configuration.nodeName
         let clusterEndpoints = port.clusterEndpoints(node: node)
         let localEndpoints = ServicePortInfo.usable(port.endpoints.filter { $0.nodeName == node })
@@ -138,6 +166,51 @@ public struct RulesetBuilder: Sendable {
 
         if usesClusterChain { addDispatchChain(ChainNames.service(port), port, allEndpoints, to: &f) }
         if usesLocalChain { addDispatchChain(ChainNames.local(port), port, localEndpoints, to: &f) }
+    }
+
+    /// A Service port whose endpoints are elements of the shared endpoint maps.
+    func addMapped(_ port: ServicePortInfo, to f: inout RulesetFragment, claim: (MapKey) -> Bool) {
+        let service = port.displayName
+        let reject = MapTarget.reject(service: service)
+        let allEndpoints = ServicePortInfo.usable(port.endpoints)
+        if let vip = port.clusterIP {
+            let key = MapKey.addressProtocolPort(vip, port.proto, port.port)
+            let endpoints = port.clusterEndpoints(node: configuration.nodeName)
+            if claim(key) {
+                if !port.hasEndpoints {
+                    f.add(ChainNames.noEndpointServicesMap, key, reject)
+                } else if endpoints.isEmpty {
+                    f.add(ChainNames.noEndpointServicesMap, key, .drop(service: service))
+                } else {
+                    f.add(ChainNames.serviceIPsMap, key, .gotoShared(ChainNames.dnatServiceIPs, service: service))
+                    addEndpoints(key, endpoints, .serviceIP, to: &f)
+                    for e in endpoints { f.add(ChainNames.hairpinSet, .hairpin(service: vip, endpoint: e.address), .member) }
+                }
+            }
+        }
+        var external: [(map: String, key: MapKey, noEndpoints: String, chain: String, path: EndpointMap.Path)] = []
+        if let n = port.nodePort {
+            external.append((ChainNames.serviceNodePortsMap, .protocolPort(port.proto, n), ChainNames.noEndpointNodePortsMap, ChainNames.dnatNodePorts, .nodePort))
+        }
+        for ip in port.externalIPs {
+            external.append((ChainNames.serviceIPsMap, .addressProtocolPort(ip, port.proto, port.port), ChainNames.noEndpointServicesMap,
+                             ChainNames.dnatExternalIPs, .serviceIP))
+        }
+        for entry in external where claim(entry.key) {
+            if allEndpoints.isEmpty {
+                f.add(entry.noEndpoints, entry.key, reject)
+            } else {
+                f.add(entry.map, entry.key, .gotoShared(entry.chain, service: service))
+                addEndpoints(entry.key, allEndpoints, entry.path, to: &f)
+            }
+        }
+    }
+
+    /// `key . 0 : endpoint 0`, … in the endpoint map for this many endpoints.
+    func addEndpoints(_ key: MapKey, _ endpoints: [ProxyEndpoint], _ path: EndpointMap.Path, to f: inout RulesetFragment) {
+        let map = EndpointMap(path: path, modulus: endpoints.count)
+        f.endpointMaps.insert(map)
+        for (i, e) in endpoints.enumerated() { f.add(map.name, .indexed(key, UInt32(i)), .endpoint(ProxyEndpoint(address: e.address, port: e.port))) }
     }
 
     /// A chain that picks one of `endpoints` (sticky with affinity) and the

@@ -58,9 +58,18 @@ public struct RulesetChanges: Sendable {
                 c.rules.append((name, fragment.chains[name] ?? []))
             }
         }
-        for (name, kind) in ChainNames.maps {
+        let maps = desired.maps
+        for (name, kind) in maps.sorted(by: { $0.key < $1.key }) {
             if existing?.sets[name] != nil { c.flushMaps.append(name) } else { c.createMaps.append((name, kind)) }
-            c.addElements[name] = desired.elements(name).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            c.addElements[name] = []
+        }
+        // Elements by fragment, in the same order (merging and sorting all
+        // of a map's elements at once costs more than this).
+        for fragment in fragments {
+            for (map, elements) in fragment.elements where !elements.isEmpty {
+                let sorted = elements.count == 1 ? Array(elements) : elements.sorted { $0.key < $1.key }
+                c.addElements[map, default: []].append(contentsOf: sorted.lazy.map { ($0.key, $0.value) })
+            }
         }
         for (name, timeout) in desired.affinitySets.sorted(by: { $0.key < $1.key }) {
             switch existing?.sets[name] {
@@ -74,7 +83,7 @@ public struct RulesetChanges: Sendable {
                 c.flushChains.append(name)
                 c.deleteChains.append(name)
             }
-            let wantedSets = Set(ChainNames.maps.map(\.name)).union(desired.affinitySets.keys)
+            let wantedSets = Set(maps.keys).union(desired.affinitySets.keys)
             c.deleteSets = existing.sets.keys.filter { !wantedSets.contains($0) }.sorted()
         }
         return c.batch(desired.configuration, createTable: true)
@@ -82,9 +91,13 @@ public struct RulesetChanges: Sendable {
 
     // MARK: - Partial sync
 
-    /// The changes that take `applied` to `desired` for `services` only.
-    public static func partial(from applied: [ServiceName: RulesetFragment], to desired: ProxyRuleset, services: Set<ServiceName>) -> NFTBatch {
+    /// The changes that take `applied` to `desired` for `services` only, and
+    /// for the fixed fragment when it differs from `appliedBase` (an endpoint
+    /// map came into use or went out of it).
+    public static func partial(from applied: [ServiceName: RulesetFragment], base appliedBase: RulesetFragment,
+                               to desired: ProxyRuleset, services: Set<ServiceName>) -> NFTBatch {
         var c = RulesetChanges()
+        if appliedBase != desired.base { c.diff(appliedBase, desired.base) }
         for service in services.sorted() {
             c.diff(applied[service] ?? RulesetFragment(), desired.services[service] ?? RulesetFragment())
         }
@@ -103,6 +116,8 @@ public struct RulesetChanges: Sendable {
             }
         }
         for name in old.affinitySets.keys.sorted() where new.affinitySets[name] == nil { deleteSets.append(name) }
+        for (name, kind) in new.sets.sorted(by: { $0.key < $1.key }) where old.sets[name] == nil { createMaps.append((name, kind)) }
+        for name in old.sets.keys.sorted() where new.sets[name] == nil { deleteSets.append(name) }
 
         for name in new.chains.keys.sorted() {
             let rules = new.chains[name] ?? []
@@ -138,7 +153,7 @@ public struct RulesetChanges: Sendable {
         var b = NFTBatch(family: configuration.family.nftFamily, table: configuration.table)
         if createTable { b.addTable() }
         for (name, base) in createChains { b.addChain(name, base: base) }
-        for (name, kind) in createMaps { b.addSet(.init(name: name, keyTypes: compiler.keyTypes(kind), verdictMap: true)) }
+        for (name, kind) in createMaps { b.addSet(compiler.setSpec(name, kind)) }
         for (name, timeout) in createSets { b.addSet(Self.affinitySet(name, timeout, configuration.family)) }
         for name in flushChains { b.flushChain(name) }
         for name in flushMaps { b.flushSet(name) }
@@ -154,6 +169,9 @@ public struct RulesetChanges: Sendable {
                 case .goto(let chain): return NFTBatch.MapElement(key: key.bytes, verdict: .goto, chain: chain)
                 case .reject(let service): return NFTBatch.MapElement(key: key.bytes, verdict: .goto, chain: ChainNames.rejectChain, comment: service)
                 case .drop(let service): return NFTBatch.MapElement(key: key.bytes, verdict: .drop, chain: nil, comment: service)
+                case .gotoShared(let chain, let service): return NFTBatch.MapElement(key: key.bytes, verdict: .goto, chain: chain, comment: service)
+                case .endpoint(let e): return NFTBatch.MapElement(key: key.bytes, verdict: nil, chain: nil, data: e.address.bytes + e.port.bigEndianBytes + [0, 0])
+                case .member: return NFTBatch.MapElement(key: key.bytes, verdict: nil, chain: nil)
                 }
             })
         }

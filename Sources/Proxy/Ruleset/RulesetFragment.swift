@@ -9,10 +9,15 @@ public struct RulesetFragment: Hashable, Sendable {
     public var elements: [String: [MapKey: MapTarget]] = [:]
     /// Affinity set name → timeout in seconds.
     public var affinitySets: [String: Int] = [:]
+    /// Sets and maps this fragment declares besides the fixed verdict maps
+    /// (the endpoint maps in use and the hairpin set, in the fixed fragment).
+    public var sets: [String: MapKeyKind] = [:]
+    /// The endpoint maps this fragment has elements in.
+    public var endpointMaps: Set<EndpointMap> = []
 
     public init() {}
 
-    public var isEmpty: Bool { chains.isEmpty && elements.values.allSatisfy(\.isEmpty) && affinitySets.isEmpty }
+    public var isEmpty: Bool { chains.isEmpty && elements.values.allSatisfy(\.isEmpty) && affinitySets.isEmpty && sets.isEmpty }
 
     /// Rules as the kernel holds them (see ``ProxyRule/kernelRuleCount``).
     public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.kernelRuleCount } } }

@@ -17,12 +17,14 @@ public enum RulesetText {
         let family = c.family.keyword
         let builder = ruleset.builder
         var out = "add table \(family) \(c.table)\ndelete table \(family) \(c.table)\ntable \(family) \(c.table) {\n"
-        for (name, kind) in ChainNames.maps {
-            let type = kind == .addressProtocolPort ? "\(c.family == .ipv4 ? "ipv4_addr" : "ipv6_addr") . inet_proto . inet_service" : "inet_proto . inet_service"
-            out += "\tmap \(name) {\n\t\ttype \(type) : verdict\n"
+        for (name, kind) in ruleset.maps.sorted(by: { $0.key < $1.key }) {
+            out += "\t\(kind == .hairpin ? "set" : "map") \(name) {\n\t\t\(declaration(name, kind, family: c.family))\n"
             let elements = ruleset.elements(name).sorted { $0.key < $1.key }
             if !elements.isEmpty {
-                out += "\t\telements = { " + elements.map { "\($0.key)\($0.value.comment.map { " comment \"\($0.replacingQuotes())\"" } ?? "") : \(target($0.value))" }.joined(separator: ",\n\t\t\t     ") + " }\n"
+                out += "\t\telements = { " + elements.map { key, value in
+                    let comment = value.comment.map { " comment \"\($0.replacingQuotes())\"" } ?? ""
+                    return "\(key)\(comment)" + (value == .member ? "" : " : \(target(value))")
+                }.joined(separator: ",\n\t\t\t     ") + " }\n"
             }
             out += "\t}\n"
         }
@@ -41,6 +43,31 @@ public enum RulesetText {
             out += "\t}\n"
         }
         return out + "}\n"
+    }
+
+    /// The `type`/`typeof` line of a map or set.
+    static func declaration(_ name: String, _ kind: MapKeyKind, family: IPFamily) -> String {
+        let ip = family.keyword
+        switch kind {
+        case .addressProtocolPort, .protocolPort:
+            let address = family == .ipv4 ? "ipv4_addr" : "ipv6_addr"
+            return "type " + (kind == .addressProtocolPort ? "\(address) . inet_proto . inet_service" : "inet_proto . inet_service") + " : verdict"
+        case .indexed(let base):
+            let modulus = name.split(separator: "-").last.map(String.init) ?? "1"
+            return "typeof \(keyText(base, family: family)) . numgen random mod \(modulus) : \(ip) daddr . th dport"
+        case .hairpin:
+            return "typeof ct original \(ip) daddr . \(ip) saddr . \(ip) daddr"
+        }
+    }
+
+    /// A map key's expressions in nft syntax.
+    static func keyText(_ kind: MapKeyKind, family: IPFamily) -> String {
+        switch kind {
+        case .addressProtocolPort: return "\(family.keyword) daddr . meta l4proto . th dport"
+        case .protocolPort: return "meta l4proto . th dport"
+        case .indexed(let base): return keyText(base, family: family) + " . numgen"
+        case .hairpin: return "ct original \(family.keyword) daddr . \(family.keyword) saddr . \(family.keyword) daddr"
+        }
     }
 
     /// One rule in nft syntax: one line, or one per endpoint chain for a pick
@@ -78,6 +105,7 @@ public enum RulesetText {
             case .sourceLocal: return "fib saddr type local"
             case .markBitsClear(let b): return "meta mark & \(hex(b)) == 0x00000000"
             case .sourceInSet(let s): return "\(ip) saddr @\(identifier(s))"
+            case .hairpinInSet(let s): return "\(keyText(.hairpin, family: family)) @\(identifier(s))"
             }
         }
         parts += rule.statements.map { s in
@@ -87,6 +115,8 @@ public enum RulesetText {
             case .updateSourceInSet(let set): return "update @\(identifier(set)) { \(ip) saddr }"
             case .masquerade: return "masquerade fully-random"
             case .dnat(let a, let p): return a.isV4 ? "dnat to \(a):\(p)" : "dnat to [\(a)]:\(p)"
+            case .dnatPick(let map, let key, let modulus):
+                return "dnat \(ip) to \(keyText(key, family: family)) . numgen random mod \(modulus) map @\(identifier(map))"
             }
         }
         if let v = rule.verdict {
@@ -98,7 +128,7 @@ public enum RulesetText {
             case .goto(let c): parts.append("goto \(identifier(c))")
             case .reject(let reset): parts.append(reset ? "reject with tcp reset" : "reject")
             case .vmap(let map, let kind):
-                parts.append((kind == .addressProtocolPort ? "\(ip) daddr . meta l4proto . th dport" : "meta l4proto . th dport") + " vmap @\(map)")
+                parts.append(keyText(kind, family: family) + " vmap @\(map)")
             case .numgen(let chains):
                 let entries = chains.enumerated().map { "\($0.offset) : goto \(identifier($0.element))" }.joined(separator: ", ")
                 parts.append("numgen random mod \(chains.count) vmap { \(entries) }")
@@ -110,9 +140,11 @@ public enum RulesetText {
 
     static func target(_ t: MapTarget) -> String {
         switch t {
-        case .goto(let c): return "goto \(identifier(c))"
+        case .goto(let c), .gotoShared(let c, _): return "goto \(identifier(c))"
         case .reject: return "goto \(ChainNames.rejectChain)"
         case .drop: return "drop"
+        case .endpoint(let e): return "\(e.address) . \(e.port)"
+        case .member: return ""
         }
     }
 

@@ -48,17 +48,18 @@ enum Fixtures {
                       ports: ports.map { EndpointSlicePort(name: $0.0, port: $0.1, protocol: $0.2) })
     }
 
-    static func config(_ family: IPFamily = .ipv4) -> RulesetConfiguration {
-        RulesetConfiguration(family: family, table: "kube-proxy", nodeName: node, clusterCIDR: family == .ipv4 ? clusterCIDR : nil)
+    static func config(_ family: IPFamily = .ipv4, endpointMaps: Bool = true) -> RulesetConfiguration {
+        RulesetConfiguration(family: family, table: "kube-proxy", nodeName: node, clusterCIDR: family == .ipv4 ? clusterCIDR : nil,
+                             endpointMaps: endpointMaps)
     }
 
     /// The ruleset for Services and slices, through the tracker as kube-proxy builds it.
-    static func ruleset(_ services: [Service], _ slices: [EndpointSlice], family: IPFamily = .ipv4) -> ProxyRuleset {
+    static func ruleset(_ services: [Service], _ slices: [EndpointSlice], family: IPFamily = .ipv4, endpointMaps: Bool = true) -> ProxyRuleset {
         var tracker = ServiceTracker()
         services.forEach { tracker.update($0) }
         slices.forEach { tracker.update($0) }
         var ports: [ServiceName: [ServicePortInfo]] = [:]
         for name in tracker.services.keys { ports[name] = tracker.model(name, family: family)?.ports }
-        return ProxyRuleset(config(family), services: ports)
+        return ProxyRuleset(config(family, endpointMaps: endpointMaps), services: ports)
     }
 }

@@ -68,6 +68,7 @@ final class ProxyLab: @unchecked Sendable {
             try sh("""
                 ip -n \(node) link add v-\(role) type veth peer name eth0 netns \(ns(role))
                 ip -n \(node) link set v-\(role) master br0 up
+                ip -n \(node) link set v-\(role) type bridge_slave hairpin on
                 ip -n \(ns(role)) addr add \(ip)/24 dev eth0 && ip -n \(ns(role)) link set eth0 up
                 ip -n \(ns(role)) route add default via 10.244.1.1
                 """)
