@@ -175,7 +175,10 @@ struct LabTests {
         // And node-1's kube-proxy (the prober's) has taken them out of the kernel's table.
         #expect(s.eventually(seconds: 60) {
             let table = s.lab("exec", "node-1", "nft", "list", "table", "ip", "kube-proxy").stdout
-            return !table.isEmpty && !lostEndpoints.contains { table.contains("to \($0)") }
+            // An endpoint is an element's value (`: 10.244.2.5 . 8080`), or a `dnat to` of Services on chains.
+            return !table.isEmpty && !lostEndpoints.contains {
+                table.contains(": " + $0.replacingOccurrences(of: ":", with: " . ")) || table.contains("to \($0)")
+            }
         }, "node-2's endpoints \(lostEndpoints) still programmed on node-1")
         let programmed = Date()
         let replaced = s.eventually(seconds: 150) {
