@@ -27,7 +27,7 @@ public final class Kubelet: Sendable {
         let c = configuration
         try FileIO.makeDirectories(c.rootDirectory, mode: 0o750)
         try FileIO.makeDirectories(c.podLogDirectory, mode: 0o755)
-        let host = try CgroupHost.detect()
+        let host = try CgroupHost.current()
         logger.info("cgroup layout: \(host.summary)")
 
         let images = ImageStore(root: c.imageRoot)

@@ -74,7 +74,7 @@ public struct SandboxManager: Sendable {
                               created: Date().formatted(Date.ISO8601FormatStyle()))
         sandbox.labels = pod.metadata.labels
         do {
-            let host = try CgroupHost.detect()
+            let host = try CgroupHost.current()
             let paths = try CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:])
             try CgroupManager(host: host, paths: paths).create(resources: PodCgroups.podResources(spec, qos: qos), deviceRules: nil)
 
@@ -113,7 +113,7 @@ public struct SandboxManager: Sendable {
         if ContainerRootfsMounts.isMountPoint(sandbox.shm) { try? LinuxMountSyscalls().unmount(sandbox.shm, detach: true) }
         try? network?.disconnect(podUID: sandbox.podUID)
         PinnedNamespaces.remove(Array(sandbox.pinned.values))
-        if let host = try? CgroupHost.detect(), let paths = try? CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:]) {
+        if let host = try? CgroupHost.current(), let paths = try? CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:]) {
             try CgroupManager(host: host, paths: paths).destroy()
         }
         try FileIO.removeTree(sandbox.directory)

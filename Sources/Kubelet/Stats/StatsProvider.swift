@@ -24,7 +24,7 @@ public actor StatsProvider {
     var cached: (summary: StatsSummary, at: Double)?
 
     public init(nodeName: String, rootDirectory: String, logDirectory: String, containers: ContainerManager, sandboxes: SandboxManager,
-                host: CgroupHost? = try? CgroupHost.detect(), diskInterval: Double = 30,
+                host: CgroupHost? = try? CgroupHost.current(), diskInterval: Double = 30,
                 clock: (@Sendable () -> Double)? = nil) {
         self.nodeName = nodeName
         self.rootDirectory = rootDirectory

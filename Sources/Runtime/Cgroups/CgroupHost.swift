@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
 /// The cgroup layout of this host: which hierarchies are mounted where, and
 /// which controllers each offers.
 ///
@@ -50,6 +55,24 @@ public struct CgroupHost: Codable, Sendable, Equatable {
         self.v1 = v1
     }
 
+    /// The running host's layout, read from mountinfo once per process (or
+    /// given by the parent, see ``remember(_:)``): cgroup mounts do not change
+    /// while a node runs, and mountinfo grows with every container, so
+    /// reading it for each pod costs more with each pod.
+    public static func current() throws -> CgroupHost {
+        if let known = remembered.withLock({ $0 }) { return known }
+        let host = try detect()
+        remember(host)
+        return host
+    }
+
+    /// Makes ``current()`` return `host` (a monitor takes the layout its kubelet found).
+    public static func remember(_ host: CgroupHost) {
+        remembered.withLock { $0 = host }
+    }
+
+    static let remembered = Mutex<CgroupHost?>(nil)
+
     /// Reads the running host's layout from /proc/self/mountinfo.
     public static func detect() throws -> CgroupHost {
         let mountinfo = try FileIO.read("/proc/self/mountinfo")
@@ -61,6 +84,31 @@ public struct CgroupHost: Codable, Sendable, Equatable {
         return host
     }
 
+    /// The lines of mountinfo whose filesystem type starts with `cgroup`,
+    /// found by a scan over the bytes (the generic `contains` of a
+    /// collection took 8% of the kubelet's CPU when 100 pods started at once).
+    static func cgroupLines(_ mountinfo: String) -> [Substring] {
+        var text = mountinfo
+        return text.withUTF8 { bytes -> [Substring] in
+            let marker = Array(" - cgroup".utf8)
+            var lines: [Substring] = []
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var found = false
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") {
+                    if !found && bytes[end] == marker[0] && end + marker.count <= bytes.count {
+                        found = (1..<marker.count).allSatisfy { bytes[end + $0] == marker[$0] }
+                    }
+                    end += 1
+                }
+                if found { lines.append(Substring(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))) }
+                start = end + 1
+            }
+            return lines
+        }
+    }
+
     /// Builds the layout from mountinfo text; `readFile` reads the v2 root's
     /// cgroup.controllers.
     public static func parse(mountinfo: String, readFile: (String) -> String?) -> CgroupHost {
@@ -70,9 +118,7 @@ public struct CgroupHost: Codable, Sendable, Equatable {
         // Only cgroup mounts matter; a busy node has hundreds of others
         // (container roots, pinned namespaces), so lines are picked out by
         // their bytes before any of them is split.
-        let marker = Array(" - cgroup".utf8)
-        for bytes in mountinfo.utf8.split(separator: UInt8(ascii: "\n")) where bytes.contains(marker) {
-            let line = Substring(bytes)
+        for line in cgroupLines(mountinfo) {
             let halves = line.split(separator: " - ", maxSplits: 1)
             guard halves.count == 2 else { continue }
             let left = halves[0].split(separator: " ")

@@ -54,7 +54,7 @@ extension ContainerRuntime {
         if !terminal && options.console != .none {
             throw RuntimeError.invalidConfig(field: "process.terminal", reason: "--console-socket was given but process.terminal is false")
         }
-        let host = try CgroupHost.detect()
+        let host = try CgroupHost.current()
         let own = CgroupManager.ownCgroups((try? FileIO.read("/proc/self/cgroup")) ?? "")
         let paths = try CgroupManager.paths(for: plan.cgroupsPath, host: host, own: own)
         let cgroup = CgroupManager(host: host, paths: paths)

@@ -32,7 +32,7 @@ extension ContainerRuntime {
         let request = ContainerMonitor.Request(
             root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
             pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring,
-            stdinFIFO: try stdinFIFO.map { try absolutePath($0) })
+            stdinFIFO: try stdinFIFO.map { try absolutePath($0) }, cgroupHost: try? CgroupHost.current())
         let channel = InitChannel(fd: ours)
         try channel.send(value: request)
         let reply: ContainerMonitor.Reply

@@ -28,6 +28,9 @@ enum ContainerMonitor {
         /// stdin, so an attach can write to it and the container never
         /// sees EOF (Kubernetes' `stdin: true`); nil: /dev/null.
         var stdinFIFO: String?
+        /// The cgroup layout the caller found, so the monitor need not read
+        /// mountinfo again (nil: it reads it).
+        var cgroupHost: CgroupHost?
     }
 
     /// The monitor's answer once the container is created (or not).
@@ -85,6 +88,7 @@ enum ContainerMonitor {
         dup2(outPipe[1], 1)
         dup2(errPipe[1], 2)
 
+        if let host = request.cgroupHost { CgroupHost.remember(host) }
         let runtime = ContainerRuntime(root: request.root)
         let state: OCIState
         do {

@@ -211,6 +211,18 @@ enum Hosts {
         #expect(fs.directories == ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids"])
     }
 
+    @Test func cgroupLinesArePickedOutOfABusyMountinfo() {
+        let overlay = "812 30 0:50 / /var/lib/kubelet/containers/c1/rootfs rw,relatime - overlay overlay rw,lowerdir=/a:/b,upperdir=/u"
+        let memory = "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory"
+        let unified = "36 31 0:33 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw"
+        let text = Array(repeating: overlay, count: 300).joined(separator: "\n") + "\n\(memory)\n\(overlay)\n\(unified)"
+        #expect(CgroupHost.cgroupLines(text) == [Substring(memory), Substring(unified)])
+        #expect(CgroupHost.cgroupLines(memory + "\n") == [Substring(memory)])
+        #expect(CgroupHost.cgroupLines("").isEmpty && CgroupHost.cgroupLines(" - cgrou").isEmpty)
+        let host = CgroupHost.parse(mountinfo: text) { _ in "" }
+        #expect(host.layout == .hybrid && host.unifiedMountpoint == "/sys/fs/cgroup/unified" && host.v1.map(\.mountpoint) == ["/sys/fs/cgroup/memory"])
+    }
+
     @Test func missingControllerFileIsAClearError() throws {
         let fs = FakeCgroupFS(directories: ["/sys/fs/cgroup/memory"])
         let host = CgroupHost.parse(mountinfo: "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory") { _ in nil }
