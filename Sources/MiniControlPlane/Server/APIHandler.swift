@@ -19,6 +19,8 @@ final class APIHandler: Sendable {
     let kubelets: KubeletProxy?
     /// metrics.k8s.io from the kubelets' summaries.
     let nodeMetrics: NodeMetricsAPI?
+    /// Recent "referenced by a pod on this node" grants.
+    let nodeGrants = NodeGrantCache()
     /// Issues and checks service account tokens (TokenRequest).
     let tokens: ServiceAccountTokens?
     /// More Prometheus text for /metrics (the scheduler's).
@@ -217,6 +219,8 @@ final class APIHandler: Sendable {
             if body[path: ["metadata", "name"]]?.stringValue == name { return }
         case .referencedBy(let node):
             let target = attrs.name ?? attrs.fieldSelector.requiredValue("metadata.name") ?? ""
+            let key = NodeGrantCache.Key(node: node, resource: attrs.info.plural, namespace: attrs.namespace ?? "", name: target)
+            if nodeGrants.allows(key) { return }
             var q = ListQuery()
             q.fields = FieldSelector(terms: [.init(field: "spec.nodeName", value: node, negated: false)])
             let pods = try await registry.list(podInfo, attrs.namespace, q)
@@ -224,7 +228,10 @@ final class APIHandler: Sendable {
                 guard let pod = try? JSONParser.parse(p.value) else { continue }
                 let refs = Authorizer.references(of: pod)
                 let set = attrs.info.plural == "secrets" ? refs.secrets : attrs.info.plural == "configmaps" ? refs.configMaps : refs.serviceAccounts
-                if set.contains(target) { return }
+                if set.contains(target) {
+                    nodeGrants.grant(key)
+                    return
+                }
             }
         default:
             return
