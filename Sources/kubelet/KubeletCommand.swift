@@ -41,6 +41,9 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
     @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("runtime-helper"),
+            help: "Executable that runs container monitors and inits: the kubelet itself by default, or swiftrun from the same build, which starts faster.")
+    var runtimeHelper: String?
     @Option(name: .customLong("cgroup-root"), help: "cgroup to put the pods' kubepods hierarchy under (e.g. /lab/node-1; default: the root).") var cgroupRoot = ""
     @Option(name: .customLong("insecure-registry"), help: "HOST:PORT of a registry pulled from over plain HTTP (repeatable).") var insecureRegistries: [String] = []
     @Option(name: .customLong("image-gc-high-threshold"), help: "Disk usage percent of the image filesystem that starts image GC.") var imageGCHigh = 85
@@ -95,6 +98,7 @@ struct KubeletCommand: AsyncParsableCommand {
             resolvConf: resolvConf, clientCAPEM: try clientCAFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? config.caPEM)
         configuration.insecureRegistries = insecureRegistries
         configuration.cgroupRoot = cgroupRoot == "/" ? "" : cgroupRoot
+        if let runtimeHelper { configuration.runtimeHelper = try RuntimeHelper.validated(runtimeHelper) }
         configuration.imageGC = ImageGCPolicy(highPercent: imageGCHigh, lowPercent: imageGCLow)
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)

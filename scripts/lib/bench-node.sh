@@ -1,6 +1,7 @@
 # Shared by the node benchmarks (bench-kubelet, bench-exec): a release
 # build (the Swift runtime linked in, as scripts/install does; set
-# SWIFT_BUILD_FLAGS= to measure dynamically linked binaries), and a controlplane plus one kubelet ("bench", 192.168.201.10) in a
+# SWIFT_BUILD_FLAGS= to measure dynamically linked binaries), and a controlplane plus one kubelet ("bench", 192.168.201.10,
+# monitors and inits run by swiftrun: set RUNTIME_HELPER= to use the kubelet's own binary, its cgroups under /swk-bench-PID) in a
 # throwaway network namespace; everything is removed on exit. Sets $N (the
 # nsenter prefix), $bin, $dir, $kubelet_pid, KUBECONFIG.
 # Source it from a script that has done `cd` to the package root.
@@ -23,6 +24,7 @@ cleanup() {
     for c in $(ls $dir/kubelet/runtime 2>/dev/null); do $bin/../release/swiftrun --root $dir/kubelet/runtime delete --force $c 2>/dev/null; done
     grep -o "$dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l
     netns_delete $ns
+    for h in /sys/fs/cgroup/*/; do [ -d "$h$ns" ] && find "$h$ns" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -38,6 +40,7 @@ until $N kubectl get --raw /readyz >/dev/null 2>&1; do sleep 0.2; done
 $bin/nodectl import --root-dir $dir/kubelet rootfs/out/oci --name busybox >/dev/null
 $N $bin/kubelet --apiserver https://127.0.0.1:16443 --token-file $dir/cp/node-token --ca-file $dir/cp/ca.crt --node-name bench \
     --node-ip 192.168.201.10 --root-dir $dir/kubelet --pod-log-dir $dir/logs --pod-cidr 10.244.200.0/24 --max-pods 250 \
+    ${RUNTIME_HELPER-"--runtime-helper=$bin/swiftrun"} --cgroup-root /$ns \
     --log-level warning >$dir/kubelet.log 2>&1 &
 kubelet_pid=$!
 until [ "$($N kubectl get node bench -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; do sleep 0.2; done
