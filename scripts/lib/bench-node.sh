@@ -29,6 +29,14 @@ cleanup() {
 }
 trap cleanup EXIT
 swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product swiftrun >/dev/null
+# A binary just written by the linker is wholly in the page cache, and the
+# kernel maps cached pages around every page a process touches (fault-around),
+# so the kubelet's RSS would depend on the last build: start from a cold cache
+# for the binaries, as after a reboot (a freshly built or installed binary adds ~4 MiB).
+python3 -c 'import os, sys
+for p in sys.argv[1:]:
+    fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' \
+    $bin/controlplane $bin/kubelet $bin/swiftrun $bin/nodectl
 
 ip netns add $ns
 ip netns exec $ns sh -c 'ip link set lo up; ip link add eth0 type veth peer name eth0p; ip addr add 192.168.201.10/24 dev eth0; ip link set eth0 up; ip link set eth0p up'

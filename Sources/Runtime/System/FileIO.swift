@@ -106,17 +106,26 @@ public enum FileIO {
     }
 
     /// `mkdir -p`.
+    ///
+    /// The directory itself is tried first and its parents only when that
+    /// fails with ENOENT, so the usual case (the parent exists) is one
+    /// mkdir(2), not a stat and a mkdir, each walking the path from the root,
+    /// per component: a kubelet makes a dozen directories for every pod.
     public static func makeDirectories(_ path: String, mode: UInt32 = 0o755) throws {
-        if isDirectory(path) { return }
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, mode_t(mode)) != 0 {
-                let code = errno
-                if code == EEXIST, isDirectory(current) { continue }
-                throw SystemError(call: "mkdir", errno: code, context: current)
-            }
-        }
+        if mkdir(path, mode_t(mode)) == 0 { return }
+        let code = errno
+        if code == EEXIST, isDirectory(path) { return }
+        guard code == ENOENT else { throw SystemError(call: "mkdir", errno: code, context: path) }
+        var parent = Substring(path)
+        while parent.count > 1, parent.hasSuffix("/") { parent = parent.dropLast() }
+        guard let slash = parent.lastIndex(of: "/") else { throw SystemError(call: "mkdir", errno: code, context: path) }
+        let above = slash == parent.startIndex ? "/" : String(parent[..<slash])
+        guard above != path else { throw SystemError(call: "mkdir", errno: code, context: path) }
+        try makeDirectories(above, mode: mode)
+        if mkdir(path, mode_t(mode)) == 0 { return }
+        let again = errno
+        if again == EEXIST, isDirectory(path) { return }
+        throw SystemError(call: "mkdir", errno: again, context: path)
     }
 
     /// `rm -rf` of a directory tree that contains no mounts.
