@@ -11,7 +11,7 @@ extension ImageStore {
     public func mountRootfs(for image: ImageRecord, in directory: String) throws -> String {
         let upper = directory + "/upper", work = directory + "/work", merged = directory + "/rootfs"
         for dir in [upper, work, merged] { try FileIO.makeDirectories(dir, mode: 0o755) }
-        if ContainerRootfs.isMounted(merged) { return merged }
+        if MountPoint.isMountPoint(merged) { return merged }
         let lowers = image.diffIDs.reversed().map { layerPath($0) }
         for lower in lowers where !FileIO.isDirectory(lower) {
             throw ImageError.io("layer \(lower) of \(image.names.first ?? image.id.description) is missing from the store; import the image again")
@@ -31,14 +31,11 @@ public enum ContainerRootfs {
     /// directories. Safe to call twice.
     public static func remove(in directory: String) throws {
         let merged = directory + "/rootfs"
-        if isMounted(merged) {
+        if MountPoint.isMountPoint(merged) {
             try LinuxMountSyscalls().unmount(merged, detach: true)
         }
         for name in ["rootfs", "upper", "work"] {
             try FileIO.removeTree(directory + "/" + name)
         }
     }
-
-    /// Whether `path` is a mount point.
-    public static func isMounted(_ path: String) -> Bool { MountPoint.isMountPoint(path) }
 }

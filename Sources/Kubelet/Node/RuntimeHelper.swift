@@ -12,18 +12,17 @@ import Runtime
 public enum RuntimeHelper {
     /// `path` made absolute, once it names an executable file.
     public static func validated(_ path: String, workingDirectory: String? = nil) throws -> String {
-        var absolute = path
-        if !path.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let cwd = workingDirectory ?? (getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/")
-            absolute = (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
-        }
+        let absolute = try FileIO.absolutePath(path, relativeTo: workingDirectory)
         var info = stat()
         guard stat(absolute, &info) == 0 else {
-            throw RuntimeError.invalidConfig(field: "--runtime-helper", reason: "\(absolute) does not exist (\(String(cString: strerror(errno)))); give the swiftrun built with this kubelet, or leave the flag out")
+            let code = errno
+            let problem = code == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(code))))"
+            throw RuntimeError.invalidConfig(field: "--runtime-helper",
+                                             reason: "\(absolute) \(problem); give the swiftrun built with this kubelet, or leave the flag out")
         }
         guard info.st_mode & S_IFMT == S_IFREG, access(absolute, X_OK) == 0 else {
-            throw RuntimeError.invalidConfig(field: "--runtime-helper", reason: "\(absolute) is not an executable file")
+            throw RuntimeError.invalidConfig(field: "--runtime-helper",
+                                             reason: "\(absolute) is not an executable file; give the swiftrun built with this kubelet, or leave the flag out")
         }
         return absolute
     }

@@ -110,7 +110,7 @@ public struct SandboxManager: Sendable {
 
     /// Removes everything the sandbox holds. Safe to repeat.
     public func remove(_ sandbox: Sandbox) throws {
-        if ContainerRootfsMounts.isMountPoint(sandbox.shm) { try? LinuxMountSyscalls().unmount(sandbox.shm, detach: true) }
+        if MountPoint.isMountPoint(sandbox.shm) { try? LinuxMountSyscalls().unmount(sandbox.shm, detach: true) }
         try? network?.disconnect(podUID: sandbox.podUID)
         PinnedNamespaces.remove(Array(sandbox.pinned.values))
         if let host = try? CgroupHost.current(), let paths = try? CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:]) {

@@ -187,16 +187,11 @@ public struct VolumeManager: Sendable {
     /// Unmounts and removes a sandbox's volumes (needs no API access).
     public static func tearDown(_ sandbox: Sandbox) throws {
         let base = sandbox.volumesDirectory
-        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where ContainerRootfsMounts.isMountPoint(dir) {
+        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where MountPoint.isMountPoint(dir) {
             try LinuxMountSyscalls().unmount(dir, detach: true)
         }
         try FileIO.removeTree(base)
     }
 
-    func isMountPoint(_ path: String) -> Bool { ContainerRootfsMounts.isMountPoint(path) }
-}
-
-/// Mount point lookups.
-enum ContainerRootfsMounts {
-    static func isMountPoint(_ path: String) -> Bool { MountPoint.isMountPoint(path) }
+    func isMountPoint(_ path: String) -> Bool { MountPoint.isMountPoint(path) }
 }

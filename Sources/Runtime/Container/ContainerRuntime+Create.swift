@@ -148,12 +148,7 @@ extension ContainerRuntime {
         return fd
     }
 
-    func absolutePath(_ path: String) throws -> String {
-        if path.hasPrefix("/") { return MountEntry.clean(path) }
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
-        _ = try sysPointer("getcwd") { getcwd(&buf, buf.count) }
-        return MountEntry.clean(String(cString: buf) + "/" + path)
-    }
+    func absolutePath(_ path: String) throws -> String { try FileIO.absolutePath(path) }
 }
 
 /// Unix domain socket helpers.

@@ -105,6 +105,16 @@ public enum FileIO {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// `path` made absolute against `directory` (default: the working
+    /// directory) and cleaned of `.`, `..` and repeated slashes.
+    public static func absolutePath(_ path: String, relativeTo directory: String? = nil) throws -> String {
+        if path.hasPrefix("/") { return MountEntry.clean(path) }
+        if let directory { return MountEntry.clean(directory + "/" + path) }
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
+        _ = try sysPointer("getcwd") { getcwd(&buf, buf.count) }
+        return MountEntry.clean(String(cString: buf) + "/" + path)
+    }
+
     /// `mkdir -p`.
     ///
     /// The directory itself is tried first and its parents only when that

@@ -52,7 +52,7 @@ final class ImageStoreTests {
         #expect(!FileIO.exists(store.layerPath(image.diffIDs[0]) + "/etc/hostname"))
         #expect(FileIO.exists(b.dir + "/upper/etc/hostname"))
         try ContainerRootfs.remove(in: b.dir)
-        #expect(!ContainerRootfs.isMounted(rootfs) && !FileIO.exists(b.dir + "/upper"))
+        #expect(!MountPoint.isMountPoint(rootfs) && !FileIO.exists(b.dir + "/upper"))
 
         // Removing by one name keeps the image; by the last name removes content too.
         try store.remove("mirror/busybox:v1")
