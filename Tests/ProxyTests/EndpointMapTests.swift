@@ -38,9 +38,17 @@ import Netlink
 
     @Test func affinityAndLocalExternalPolicyKeepChains() {
         let sticky = F.service("sticky", clusterIP: "10.96.0.11", ports: [F.port(80)], affinity: 60)
-        let slice = F.slice("sticky-1", service: "sticky", endpoints: [F.endpoint("10.244.1.10")])
-        let r = F.ruleset([sticky], [slice])
-        #expect(r.services[ServiceName(namespace: "default", name: "sticky")]?.chains.isEmpty == false)
+        let local = F.service("local", clusterIP: "10.96.0.12", type: "NodePort", ports: [F.port(80, nodePort: 30081)], externalLocal: true)
+        let slices = [F.slice("sticky-1", service: "sticky", endpoints: [F.endpoint("10.244.1.10")]),
+                      F.slice("local-1", service: "local", endpoints: [F.endpoint("10.244.1.11", node: F.node)])]
+        let r = F.ruleset([sticky, local], slices)
+        for name in ["sticky", "local"] {
+            let fragment = r.services[ServiceName(namespace: "default", name: name)]
+            #expect(fragment?.chains.isEmpty == false, "\(name) has no chains of its own")
+            #expect(fragment?.endpointMaps.isEmpty == true, "\(name) has endpoint map elements")
+        }
+        #expect(r.elements(ChainNames.serviceNodePortsMap)[.protocolPort(.tcp, 30081)] == .goto(ChainNames.external(
+            ServiceModel.ports(of: local, slices: slices, family: .ipv4).ports[0])))
         #expect(r.base.sets.keys.sorted() == [ChainNames.hairpinSet])
     }
 
@@ -113,6 +121,16 @@ import Netlink
         // An endpoint map: key ipv4_addr . inet_proto . inet_service . mark (16 bytes), value ipv4_addr . inet_service (8 bytes).
         let spec = compiler.setSpec("service-ip-endpoints-3", .indexed(.addressProtocolPort))
         #expect(spec.keyTypes == [.ipv4Address, .inetProtocol, .inetService, .mark] && spec.dataTypes == [.ipv4Address, .inetService])
+    }
+
+    @Test func mapNamesAndValuesRoundTrip() {
+        #expect(EndpointMap(name: "service-ip-endpoints-3") == EndpointMap(path: .serviceIP, modulus: 3))
+        #expect(EndpointMap(name: "nodeport-endpoints-12") == EndpointMap(path: .nodePort, modulus: 12))
+        #expect(EndpointMap(name: "service-ips") == nil && EndpointMap(name: "nodeport-endpoints-") == nil && EndpointMap(name: "hairpin") == nil)
+        for e in [ProxyEndpoint(address: F.ip("10.244.1.10"), port: 8080), ProxyEndpoint(address: F.ip("fd00:244::5"), port: 53)] {
+            #expect(ProxyEndpoint(mapValue: e.mapValue) == e)
+        }
+        #expect(ProxyEndpoint(mapValue: [1, 2, 3]) == nil)
     }
 
     @Test func keysRoundTripThroughBytes() {

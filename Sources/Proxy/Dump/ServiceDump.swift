@@ -74,15 +74,12 @@ public enum ServiceDump {
 
         // Services whose endpoints are map elements: key → endpoints, from every endpoint map.
         var mapped: [MapKey: Set<String>] = [:]
-        let addressLength = family == .ipv4 ? 4 : 16
         for set in try nft.sets(family: f, table: table) {
-            guard let path = EndpointMap.path(ofMap: set.name) else { continue }
-            let kind = MapKeyKind.indexed(EndpointMap(path: path, modulus: 1).serviceKey)
+            guard let map = EndpointMap(name: set.name) else { continue }
             for element in try nft.elements(family: f, table: table, set: set.name) {
-                guard let key = MapKey(bytes: element.key, kind: kind), let data = element.data, data.count >= addressLength + 2,
-                      let address = IPAddress(bytes: data[0..<addressLength]) else { continue }
-                let port = UInt16(bigEndianBytes: data[...], at: addressLength)
-                mapped[key.service, default: []].insert(ProxyEndpoint(address: address, port: port).description)
+                guard let key = MapKey(bytes: element.key, kind: .indexed(map.serviceKey)),
+                      let endpoint = element.data.flatMap(ProxyEndpoint.init(mapValue:)) else { continue }
+                mapped[key.service, default: []].insert(endpoint.description)
             }
         }
 
@@ -109,7 +106,7 @@ public enum ServiceDump {
                 }
                 let service: String
                 var reached = Set<String>()
-                if let chain = element.chain, [ChainNames.dnatServiceIPs, ChainNames.dnatExternalIPs, ChainNames.dnatNodePorts].contains(chain) {
+                if let chain = element.chain, ChainNames.dnatChains.contains(chain) {
                     service = element.comment ?? "?"
                     reached = mapped[key] ?? []
                 } else if let chain = element.chain, let name = serviceName(chain) {

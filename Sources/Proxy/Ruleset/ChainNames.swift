@@ -30,6 +30,7 @@ public enum ChainNames {
     public static let dnatServiceIPs = "dnat-service-ips"
     public static let dnatExternalIPs = "dnat-external-ips"
     public static let dnatNodePorts = "dnat-nodeports"
+    public static let dnatChains: Set<String> = [dnatServiceIPs, dnatExternalIPs, dnatNodePorts]
     /// `ct original ip daddr . ip saddr . ip daddr` of connections DNATed back
     /// to their client, masqueraded so the reply comes back through the node.
     public static let hairpinSet = "hairpin"

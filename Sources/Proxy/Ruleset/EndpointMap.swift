@@ -1,3 +1,5 @@
+import Netlink
+
 /// A map from a Service's key and a random index below `modulus` to one of
 /// its endpoints: `service-ip-endpoints-3` holds
 /// `10.96.0.10 . tcp . 80 . 0 : 10.244.1.5 . 8080` and its siblings 1 and 2,
@@ -16,6 +18,9 @@ public struct EndpointMap: Hashable, Sendable, Comparable {
         /// NodePorts: `meta l4proto . th dport` (to a local address).
         case nodePort = "nodeport"
 
+        /// The layout of a Service's key, without the index.
+        public var serviceKey: MapKeyKind { self == .serviceIP ? .addressProtocolPort : .protocolPort }
+
         public static func < (a: Path, b: Path) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -28,22 +33,34 @@ public struct EndpointMap: Hashable, Sendable, Comparable {
         self.modulus = modulus
     }
 
+    /// The map named `name` (`service-ip-endpoints-3`), if it is an endpoint map.
+    public init?(name: String) {
+        guard let path = Path.allCases.first(where: { name.hasPrefix($0.rawValue + "-endpoints-") }),
+              let modulus = Int(name.dropFirst(path.rawValue.count + "-endpoints-".count)), modulus > 0 else { return nil }
+        self.init(path: path, modulus: modulus)
+    }
+
     /// `service-ip-endpoints-3`.
     public var name: String { "\(path.rawValue)-endpoints-\(modulus)" }
     /// The layout of a Service's key, without the index.
-    public var serviceKey: MapKeyKind { path == .serviceIP ? .addressProtocolPort : .protocolPort }
-    /// The chain whose rules pick from maps of this path.
-    public var chain: String { path == .serviceIP ? ChainNames.dnatServiceIPs : ChainNames.dnatNodePorts }
+    public var serviceKey: MapKeyKind { path.serviceKey }
 
     /// The rule that picks one endpoint from this map.
     public var rule: ProxyRule { ProxyRule([], [.dnatPick(map: name, key: serviceKey, modulus: modulus)]) }
-
-    /// Whether `name` is the name of an endpoint map, and which path's.
-    public static func path(ofMap name: String) -> Path? {
-        Path.allCases.first { name.hasPrefix($0.rawValue + "-endpoints-") }
-    }
 
     public static func < (a: EndpointMap, b: EndpointMap) -> Bool { (a.path, a.modulus) < (b.path, b.modulus) }
 }
 
 extension EndpointMap.Path: CaseIterable {}
+
+extension ProxyEndpoint {
+    /// The endpoint as an endpoint map's value holds it: `ipv4_addr . inet_service`
+    /// (or `ipv6_addr . inet_service`), the port padded to four bytes.
+    public var mapValue: [UInt8] { address.bytes + port.bigEndianBytes + [0, 0] }
+
+    /// The endpoint in an endpoint map's value read back from the kernel.
+    public init?(mapValue bytes: [UInt8]) {
+        guard bytes.count == 8 || bytes.count == 20, let address = IPAddress(bytes: bytes[0..<(bytes.count - 4)]) else { return nil }
+        self.init(address: address, port: UInt16(bigEndianBytes: bytes[...], at: bytes.count - 4))
+    }
+}

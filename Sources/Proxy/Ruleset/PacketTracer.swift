@@ -143,10 +143,7 @@ public struct PacketTracer: Sendable {
                 case .numgen(let targets)?:
                     for target in targets { finished += run(target, t, depth: depth + 1) }
                 case .vmap(let map, let kind)?:
-                    let key: MapKey = kind == .addressProtocolPort
-                        ? .addressProtocolPort(t.packet.destination, t.packet.proto, t.packet.port)
-                        : .protocolPort(t.packet.proto, t.packet.port)
-                    switch maps[map]?[key] {
+                    switch maps[map]?[Self.key(kind, of: t.packet)] {
                     case nil, .endpoint?, .member?: next.append(t)
                     case .drop?: t.verdict = .drop; finished.append(t)
                     case .reject?: finished += run(ChainNames.rejectChain, t, depth: depth + 1)
@@ -205,18 +202,21 @@ public struct PacketTracer: Sendable {
         return false
     }
 
+    /// The key `packet` looks up in a map of a Service key layout.
+    static func key(_ kind: MapKeyKind, of packet: Packet) -> MapKey {
+        kind == .addressProtocolPort ? .addressProtocolPort(packet.destination, packet.proto, packet.port) : .protocolPort(packet.proto, packet.port)
+    }
+
     /// Every endpoint a `dnatPick` statement may choose, each as a finished
     /// state (nil: the statements hold no pick).
     func picks(_ statements: [ProxyRule.Statement], _ s: State) -> [State]? {
         for statement in statements {
             guard case .dnatPick(let map, let kind, let modulus) = statement else { continue }
-            let key: MapKey = kind == .addressProtocolPort
-                ? .addressProtocolPort(s.packet.destination, s.packet.proto, s.packet.port)
-                : .protocolPort(s.packet.proto, s.packet.port)
+            let key = Self.key(kind, of: s.packet)
             return (0..<modulus).compactMap { i -> State? in
                 guard case .endpoint(let e)? = maps[map]?[.indexed(key, UInt32(i))] else { return nil }
                 var t = s
-                t.dnat = ProxyEndpoint(address: e.address, port: e.port)
+                t.dnat = e
                 t.endpointChain = map
                 t.packet.destination = e.address
                 t.packet.port = e.port

@@ -170,7 +170,7 @@ public struct RulesetChanges: Sendable {
                 case .reject(let service): return NFTBatch.MapElement(key: key.bytes, verdict: .goto, chain: ChainNames.rejectChain, comment: service)
                 case .drop(let service): return NFTBatch.MapElement(key: key.bytes, verdict: .drop, chain: nil, comment: service)
                 case .gotoShared(let chain, let service): return NFTBatch.MapElement(key: key.bytes, verdict: .goto, chain: chain, comment: service)
-                case .endpoint(let e): return NFTBatch.MapElement(key: key.bytes, verdict: nil, chain: nil, data: e.address.bytes + e.port.bigEndianBytes + [0, 0])
+                case .endpoint(let e): return NFTBatch.MapElement(key: key.bytes, verdict: nil, chain: nil, data: e.mapValue)
                 case .member: return NFTBatch.MapElement(key: key.bytes, verdict: nil, chain: nil)
                 }
             })

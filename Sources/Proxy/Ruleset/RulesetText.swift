@@ -53,7 +53,7 @@ public enum RulesetText {
             let address = family == .ipv4 ? "ipv4_addr" : "ipv6_addr"
             return "type " + (kind == .addressProtocolPort ? "\(address) . inet_proto . inet_service" : "inet_proto . inet_service") + " : verdict"
         case .indexed(let base):
-            let modulus = name.split(separator: "-").last.map(String.init) ?? "1"
+            let modulus = EndpointMap(name: name)?.modulus ?? 1
             return "typeof \(keyText(base, family: family)) . numgen random mod \(modulus) : \(ip) daddr . th dport"
         case .hairpin:
             return "typeof ct original \(ip) daddr . \(ip) saddr . \(ip) daddr"

@@ -32,10 +32,15 @@ public struct SyncReport: Sendable, Equatable {
 public final class TableSyncer {
     public let nft: NFTables
     public let configuration: RulesetConfiguration
-    /// Fragments in the kernel, per Service (nil: unknown, next sync is full).
-    public private(set) var applied: [ServiceName: RulesetFragment]?
-    /// The fixed fragment in the kernel (it changes when endpoint maps come into use).
-    var appliedBase: RulesetFragment?
+    /// What the kernel holds: the fixed fragment (it changes when endpoint
+    /// maps come into use) and each Service's.
+    public struct Applied: Sendable {
+        public var base: RulesetFragment
+        public var services: [ServiceName: RulesetFragment]
+    }
+
+    /// What the last sync left in the kernel (nil: unknown, the next sync is full).
+    public private(set) var applied: Applied?
 
     public init(nft: NFTables, configuration: RulesetConfiguration) {
         self.nft = nft
@@ -51,31 +56,30 @@ public final class TableSyncer {
     public func sync(_ desired: ProxyRuleset, changed: Set<ServiceName>, kind: SyncRunner.Kind) throws(SyncError) -> SyncReport {
         var kind = kind
         do {
-            if kind == .partial, try applied == nil || appliedBase == nil || !nft.tableExists(family: family, configuration.table) { kind = .full }
             let clock = ContinuousClock()
             let started = clock.now
             let batch: NFTBatch
-            if kind == .full {
-                batch = RulesetChanges.full(desired, existing: try inventory())
+            if kind == .partial, let previous = applied, try nft.tableExists(family: family, configuration.table) {
+                batch = RulesetChanges.partial(from: previous.services, base: previous.base, to: desired, services: changed)
             } else {
-                batch = RulesetChanges.partial(from: applied ?? [:], base: appliedBase ?? desired.base, to: desired, services: changed)
+                kind = .full
+                batch = RulesetChanges.full(desired, existing: try inventory())
             }
             let built = clock.now
             try nft.apply(batch)
             let done = clock.now
-            if kind == .full {
+            if kind == .partial {
+                applied?.base = desired.base
+                for s in changed { applied?.services[s] = desired.services[s] }
+            } else {
                 // A copy of its own: sharing storage with the caller's ruleset
                 // would make the next update copy all fragments there, inside a partial sync.
-                applied = Dictionary(uniqueKeysWithValues: desired.services.map { ($0.key, $0.value) })
-            } else {
-                for s in changed { applied?[s] = desired.services[s] }
+                applied = Applied(base: desired.base, services: Dictionary(uniqueKeysWithValues: desired.services.map { ($0.key, $0.value) }))
             }
-            appliedBase = desired.base
             return SyncReport(kind: kind, changes: batch.count, chains: desired.chainCount, rules: desired.ruleCount, elements: desired.elementCount,
                               building: built - started, kernel: done - built)
         } catch let error as NetlinkError {
             applied = nil
-            appliedBase = nil
             throw SyncError(kind: kind, table: "\(family.keyword) \(configuration.table)", underlying: error)
         } catch {
             applied = nil
