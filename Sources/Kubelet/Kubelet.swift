@@ -50,7 +50,10 @@ public final class Kubelet: Sendable {
             logger.warning("no podCIDR: pods with their own network get only loopback")
         }
 
-        let runtime = ContainerRuntime(root: c.runtimeRoot, initExecutable: c.runtimeHelper, logger: logger)
+        // One resident helper forks every container's monitor and every
+        // sandbox's namespace pinner (see ForkServer).
+        let forkServer = ForkServer(executable: c.runtimeHelper)
+        let runtime = ContainerRuntime(root: c.runtimeRoot, initExecutable: c.runtimeHelper, forkServer: forkServer, logger: logger)
         let metrics = KubeletMetrics()
         let containers = ContainerManager(runtime: runtime, images: images, logDirectory: c.podLogDirectory, metrics: metrics, logger: logger)
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -64,7 +67,7 @@ public final class Kubelet: Sendable {
             nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: NodeInfo.memory, pidsLimit: c.podPidsLimit, client: client,
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
                                       dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf),
-                                      executable: c.runtimeHelper, cgroupRoot: c.cgroupRoot, logger: logger),
+                                      executable: c.runtimeHelper, forkServer: forkServer, cgroupRoot: c.cgroupRoot, logger: logger),
             containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
             metrics: metrics, puller: puller)

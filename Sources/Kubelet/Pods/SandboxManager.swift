@@ -31,18 +31,21 @@ public struct SandboxManager: Sendable {
     public let dns: DNS
     /// The executable that hosts namespace pinning (this program).
     public let executable: String
+    /// Forks the pinning helpers when set, instead of starting `executable`.
+    public let forkServer: ForkServer?
     /// The cgroup pods' `kubepods/…` hierarchy lives under ("" for the root).
     public let cgroupRoot: String
     let logger: Logger
 
     public init(rootDirectory: String, network: PodNetwork?, nodeIP: String, dns: DNS, executable: String = "/proc/self/exe",
-                cgroupRoot: String = "", logger: Logger = Logger(label: "kubelet.sandbox")) {
+                forkServer: ForkServer? = nil, cgroupRoot: String = "", logger: Logger = Logger(label: "kubelet.sandbox")) {
         self.rootDirectory = rootDirectory
         self.cgroupRoot = cgroupRoot
         self.network = network
         self.nodeIP = nodeIP
         self.dns = dns
         self.executable = executable
+        self.forkServer = forkServer
         self.logger = logger
     }
 
@@ -82,7 +85,8 @@ public struct SandboxManager: Sendable {
             if !hostNetwork { kinds += [.network, .uts] }
             if !hostIPC { kinds.append(.ipc) }
             if !kinds.isEmpty {
-                sandbox.pinned = try PinnedNamespaces.create(kinds, in: dir + "/ns", hostname: hostNetwork ? nil : hostname, executable: executable)
+                sandbox.pinned = try PinnedNamespaces.create(kinds, in: dir + "/ns", hostname: hostNetwork ? nil : hostname,
+                                                               executable: executable, forkServer: forkServer)
             }
             if hostNetwork {
                 sandbox.ip = nodeIP

@@ -21,14 +21,18 @@ extension ContainerRuntime {
         }
         let (ours, theirs) = try UnixSocket.pair()
         defer { close(ours) }
-        let pid: Int32
         do {
             defer { close(theirs) }
-            pid = try Spawn.start(Spawn.Request(
-                path: initExecutable, args: [CommandLine.arguments.first ?? "swiftrun", "monitor"],
-                env: ["\(ContainerMonitor.channelVariable)=3"], fds: [(theirs, 3)], newSession: true))
+            if let forkServer {
+                try forkServer.request(.monitor, passing: theirs)
+            } else {
+                // The first process exits as soon as it has forked the monitor.
+                let pid = try Spawn.start(Spawn.Request(
+                    path: initExecutable, args: [CommandLine.arguments.first ?? "swiftrun", "monitor"],
+                    env: ["\(ContainerMonitor.channelVariable)=3"], fds: [(theirs, 3)], newSession: true))
+                _ = try? waitForExit(pid)
+            }
         }
-        _ = try? waitForExit(pid)
         let request = ContainerMonitor.Request(
             root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
             pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring,

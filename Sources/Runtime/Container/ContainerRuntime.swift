@@ -19,11 +19,16 @@ public struct ContainerRuntime: Sendable {
     public let store: StateStore
     /// The executable started as the container init (`<exe> init`).
     public let initExecutable: String
+    /// Forks container monitors when set (a long-lived caller such as the
+    /// kubelet); otherwise each monitor is `initExecutable` started anew.
+    public let forkServer: ForkServer?
     public let logger: Logger
 
-    public init(root: String = "/run/swiftrun", initExecutable: String = "/proc/self/exe", logger: Logger = Logger(label: "swiftrun")) {
+    public init(root: String = "/run/swiftrun", initExecutable: String = "/proc/self/exe", forkServer: ForkServer? = nil,
+                logger: Logger = Logger(label: "swiftrun")) {
         self.store = StateStore(root: root)
         self.initExecutable = initExecutable
+        self.forkServer = forkServer
         self.logger = logger
     }
 

@@ -18,8 +18,10 @@ public enum ContainerInit {
     /// Call first thing in `main` of every executable that uses the runtime.
     /// Returns normally when this process is not a container init.
     /// It also runs the runtime's other helper modes: the container monitor
-    /// (`<exe> monitor`) and the namespace pinner (`<exe> pin-namespaces`).
+    /// (`<exe> monitor`), the namespace pinner (`<exe> pin-namespaces`) and
+    /// the server that forks both (`<exe> fork-server`).
     public static func runIfRequested() {
+        ForkServer.runIfRequested()
         ContainerMonitor.runIfRequested()
         PinnedNamespaces.runIfRequested()
         let args = CommandLine.arguments

@@ -12,11 +12,12 @@ public enum PinnedNamespaces {
 
     /// Creates new namespaces of `kinds` and pins each at `directory/<procName>`
     /// (e.g. `net`, `ipc`, `uts`). `hostname` is set in a new UTS namespace.
-    /// `executable` is re-run to host the namespaces for a moment (it must
-    /// call ``ContainerInit/runIfRequested()`` first in `main`).
+    /// A helper process hosts the namespaces for a moment: forked by
+    /// `forkServer` when given, else `executable` re-run (it must call
+    /// ``ContainerInit/runIfRequested()`` first in `main`).
     @discardableResult
     public static func create(_ kinds: [NamespaceKind], in directory: String, hostname: String? = nil,
-                              executable: String = "/proc/self/exe") throws -> [NamespaceKind: String] {
+                              executable: String = "/proc/self/exe", forkServer: ForkServer? = nil) throws -> [NamespaceKind: String] {
         guard !kinds.contains(.user), !kinds.contains(.mount), !kinds.contains(.pid) else {
             throw RuntimeError.unsupported("pinning user, mount or pid namespaces")
         }
@@ -24,25 +25,35 @@ public enum PinnedNamespaces {
         var fds: [Int32] = [0, 0]
         try sys("socketpair", "namespace pinning") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
         let flags = kinds.reduce(Int32(0)) { $0 | $1.cloneFlag }
-        let pid: Int32
+        var spawned: Int32?
         do {
             defer { close(fds[1]) }
-            pid = try Spawn.start(Spawn.Request(path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "pin-namespaces", String(flags), hostname ?? ""],
-                                                env: ["\(variable)=3"], fds: [(fds[1], 3)]))
+            if let forkServer {
+                let payload = (0..<4).map { UInt8(truncatingIfNeeded: flags >> ($0 * 8)) } + Array((hostname ?? "").utf8)
+                try forkServer.request(.pinNamespaces, payload: payload, passing: fds[1])
+            } else {
+                spawned = try Spawn.start(Spawn.Request(path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "pin-namespaces", String(flags), hostname ?? ""],
+                                                        env: ["\(variable)=3"], fds: [(fds[1], 3)]))
+            }
         } catch {
             close(fds[0])
             throw error
         }
         // Our end is closed exactly once, here: a second close could hit a
         // descriptor another thread has opened since (NIO's sockets did).
+        // Closing it lets the helper exit; a forked one is reaped by its server.
         defer {
             close(fds[0])
-            _ = try? waitForExit(pid)
+            if let spawned { _ = try? waitForExit(spawned) }
         }
-        var status: UInt8 = 1
-        guard read(fds[0], &status, 1) == 1, status == 0 else {
-            throw RuntimeError.other("the helper that creates namespaces \(kinds.map(\.rawValue)) failed (errno \(status))")
+        // The helper reports a status byte (0 or errno) and its pid.
+        var report = [UInt8](repeating: 0, count: 5)
+        let got = report.withUnsafeMutableBytes { recv(fds[0], $0.baseAddress, 5, Int32(MSG_WAITALL)) }
+        guard got == 5, report[0] == 0 else {
+            let reason = got == 5 ? "errno \(report[0])" : "it exited without reporting"
+            throw RuntimeError.other("the helper that creates namespaces \(kinds.map(\.rawValue)) failed (\(reason))")
         }
+        let pid = report[1...].reversed().reduce(Int32(0)) { $0 << 8 | Int32($1) }
         var pinned: [NamespaceKind: String] = [:]
         do {
             for kind in kinds {
@@ -73,19 +84,26 @@ public enum PinnedNamespaces {
         return statfs(path, &st) == 0 && UInt(st.f_type) == 0x6e73_6673 // NSFS_MAGIC
     }
 
-    /// The helper process: unshare, report, and wait until the runtime has
-    /// bind-mounted the namespaces (it closes the socket).
+    /// The helper process started as `<exe> pin-namespaces FLAGS HOSTNAME`.
     static func runIfRequested() {
         let args = CommandLine.arguments
         guard args.count >= 4, args[1] == "pin-namespaces", let value = getenv(variable),
               let fd = Int32(String(cString: value)), let flags = Int32(args[2]) else { return }
+        host(flags: flags, hostname: args[3], reportFD: fd)
+    }
+
+    /// The helper: unshare, report the status and our pid, and wait until
+    /// the runtime has bind-mounted the namespaces (it closes the socket).
+    static func host(flags: Int32, hostname: String, reportFD fd: Int32) -> Never {
         var status: UInt8 = 0
         if swr_unshare(flags) != 0 {
             status = UInt8(truncatingIfNeeded: errno)
-        } else if !args[3].isEmpty, flags & NamespaceKind.uts.cloneFlag != 0, sethostname(args[3], args[3].utf8.count) != 0 {
+        } else if !hostname.isEmpty, flags & NamespaceKind.uts.cloneFlag != 0, sethostname(hostname, hostname.utf8.count) != 0 {
             status = UInt8(truncatingIfNeeded: errno)
         }
-        _ = write(fd, &status, 1)
+        let pid = getpid()
+        let report = [status] + (0..<4).map { UInt8(truncatingIfNeeded: pid >> ($0 * 8)) }
+        _ = report.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var byte: UInt8 = 0
         _ = read(fd, &byte, 1)
         _exit(status == 0 ? 0 : 1)

@@ -1,0 +1,89 @@
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Runtime
+
+/// The resident helper that forks monitors and namespace pinners, against
+/// the real swiftrun binary and kernel.
+@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+struct ForkServerTests {
+    /// The parent pid and the command line of a process.
+    func parentAndCommandLine(_ pid: Int32) throws -> (Int32, [String]) {
+        let stat = try FileIO.read("/proc/\(pid)/stat")
+        let parent = stat.split(separator: ")").last.flatMap { Int32($0.split(separator: " ")[1]) } ?? 0
+        let cmdline = try FileIO.readBytes("/proc/\(pid)/cmdline").split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return (parent, cmdline)
+    }
+
+    @Test func monitorsAreForkedDetachedAndOutliveTheServer() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.shell("echo from-a-forked-monitor; exec sleep 300")
+        try b.writeConfig()
+        var forking: ContainerRuntime? = ContainerRuntime(root: b.stateRoot, initExecutable: TestEnvironment.swiftrun ?? "",
+                                                           forkServer: ForkServer(executable: try #require(TestEnvironment.swiftrun)))
+        let state = try #require(forking).createMonitored(id: b.id, bundle: b.dir, logPath: b.dir + "/c.log")
+        #expect(state.status == .created)
+        let serverPid = try #require(forking?.forkServer?.pid)
+        let runtime = ContainerRuntime(root: b.stateRoot)
+        try runtime.start(id: b.id)
+        try waitFor { (try? FileIO.read(b.dir + "/c.log"))?.contains("stdout F from-a-forked-monitor") == true }
+
+        let monitor = try #require(try runtime.record(id: b.id).monitor)
+        let (parent, cmdline) = try parentAndCommandLine(monitor.pid)
+        // Detached: neither the server nor this process is its parent, and ps shows it as a monitor.
+        #expect(parent != serverPid && parent != getpid())
+        #expect(cmdline.first { !$0.isEmpty && $0 != cmdline[0] } == "monitor", "\(cmdline)")
+        #expect(try parentAndCommandLine(serverPid).1.contains("fork-server"))
+
+        // Dropping the last handle ends the server; the container and its monitor stay.
+        forking = nil
+        #expect(kill(serverPid, 0) != 0)
+        #expect(kill(monitor.pid, 0) == 0)
+        #expect(try runtime.state(id: b.id).status == .running)
+        try runtime.kill(id: b.id, signal: SIGKILL)
+        try waitFor { runtime.exitStatus(id: b.id) != nil }
+        #expect(runtime.exitStatus(id: b.id)?.signal == SIGKILL)
+        try runtime.delete(id: b.id)
+        #expect(b.leftovers.isEmpty, "\(b.leftovers)")
+    }
+
+    @Test func aDeadServerIsReplacedOnTheNextRequest() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.shell("exit 7")
+        try b.writeConfig()
+        let server = ForkServer(executable: try #require(TestEnvironment.swiftrun))
+        let runtime = ContainerRuntime(root: b.stateRoot, initExecutable: TestEnvironment.swiftrun ?? "", forkServer: server)
+
+        var template = Array("/tmp/swiftrun-fs-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        var pinned: [String] = []
+        defer {
+            PinnedNamespaces.remove(pinned)
+            try? FileIO.removeTree(dir)
+        }
+        let first = try PinnedNamespaces.create([.uts, .ipc], in: dir + "/first", hostname: "pinned-by-fork", forkServer: server)
+        pinned += first.values
+        #expect(PinnedNamespaces.isPinned(try #require(first[.uts])))
+        let hostname = try TestProcess.run(["/usr/bin/nsenter", "--uts=" + (first[.uts] ?? ""), "hostname"])
+        #expect(hostname.stdout.trimmingWhitespace() == "pinned-by-fork")
+
+        let old = try #require(server.pid)
+        kill(old, SIGKILL)
+        try waitFor { (try? FileIO.read("/proc/\(old)/stat"))?.contains(") Z ") ?? true }
+        let second = try PinnedNamespaces.create([.network], in: dir + "/second", forkServer: server)
+        pinned += second.values
+        #expect(PinnedNamespaces.isPinned(try #require(second[.network])))
+        #expect(server.pid != old)
+
+        _ = try runtime.createMonitored(id: b.id, bundle: b.dir, logPath: b.dir + "/c.log")
+        try runtime.start(id: b.id)
+        try waitFor { runtime.exitStatus(id: b.id) != nil }
+        #expect(runtime.exitStatus(id: b.id)?.exitCode == 7)
+        try runtime.delete(id: b.id)
+        #expect(b.leftovers.isEmpty, "\(b.leftovers)")
+    }
+}
