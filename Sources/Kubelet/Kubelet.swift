@@ -59,7 +59,7 @@ public final class Kubelet: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
-        let events = EventRecorder(client: client, node: c.nodeName, logger: logger)
+        let events = EventRecorder(client: client, node: c.nodeName, qps: c.eventQPS, burst: c.eventBurst, logger: logger)
         let puller = ImagePuller(store: images, configuration: RegistryConfiguration(insecureRegistries: c.insecureRegistries), logger: logger)
         let imageGC = ImageGarbageCollector(store: images, runtime: runtime, policy: c.imageGC, logger: logger)
         let status = StatusManager(client: client, logger: logger)
@@ -68,9 +68,11 @@ public final class Kubelet: Sendable {
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
                                       dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf),
                                       executable: c.runtimeHelper, forkServer: forkServer, cgroupRoot: c.cgroupRoot, logger: logger),
-            containers: containers, volumes: VolumeManager(sources: APIVolumeSources(client: client)),
+            containers: containers,
+            volumes: VolumeManager(sources: APIVolumeSources(client: client, configMaps: WatchedObjects(ConfigMap.self, client: client),
+                                                             secrets: WatchedObjects(Secret.self, client: client))),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
-            metrics: metrics, puller: puller)
+            metrics: metrics, puller: puller, services: ServiceLister(client: client))
         let pods = PodManager(context: context)
         await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
         // Static pods are known before the first API list, so a restarted
@@ -90,6 +92,7 @@ public final class Kubelet: Sendable {
             group.addTask { await events.run() }
             group.addTask { await node.run() }
             group.addTask { await pods.run() }
+            if let services = context.services { group.addTask { await services.run() } }
             group.addTask { await stats.run() }
             group.addTask { await imageGC.run() }
             group.addTask { await HeapTrimmer.run() }

@@ -33,6 +33,9 @@ public struct KubeletConfiguration: Sendable {
     /// namespace pinning (`--runtime-helper`): the kubelet itself, or
     /// `swiftrun` from the same build, which starts faster (a sixth of the size).
     public var runtimeHelper = "/proc/self/exe"
+    /// Events sent per second after a burst of `eventBurst` (`--event-qps`; 0: unlimited).
+    public var eventQPS: Double = 50
+    public var eventBurst = 100
 
     public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",
                 podCIDR: CIDR? = nil, clusterCIDR: CIDR = CIDR("10.244.0.0/16")!, clusterDNS: [String] = [], clusterDomain: String = "cluster.local",

@@ -48,10 +48,15 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("insecure-registry"), help: "HOST:PORT of a registry pulled from over plain HTTP (repeatable).") var insecureRegistries: [String] = []
     @Option(name: .customLong("image-gc-high-threshold"), help: "Disk usage percent of the image filesystem that starts image GC.") var imageGCHigh = 85
     @Option(name: .customLong("image-gc-low-threshold"), help: "Disk usage percent image GC frees down to.") var imageGCLow = 80
+    @Option(name: .customLong("event-qps"), help: "Events sent per second once --event-burst is used up (0: unlimited).") var eventQPS: Double = 50
+    @Option(name: .customLong("event-burst"), help: "Events sent at once before --event-qps applies.") var eventBurst = 100
 
     func validate() throws {
         if !cgroupRoot.isEmpty && (!cgroupRoot.hasPrefix("/") || cgroupRoot.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })) {
             throw ValidationError("--cgroup-root must be an absolute cgroup path such as /lab/node-1, not \"\(cgroupRoot)\"")
+        }
+        guard eventQPS >= 0, eventBurst >= 1 else {
+            throw ValidationError("--event-qps (\(eventQPS)) must be 0 or more and --event-burst (\(eventBurst)) at least 1")
         }
         guard (0...100).contains(imageGCHigh), (0...100).contains(imageGCLow), imageGCLow <= imageGCHigh else {
             throw ValidationError("--image-gc-low-threshold (\(imageGCLow)) must be at most --image-gc-high-threshold (\(imageGCHigh)), both 0-100")
@@ -100,6 +105,8 @@ struct KubeletCommand: AsyncParsableCommand {
         configuration.cgroupRoot = cgroupRoot == "/" ? "" : cgroupRoot
         if let runtimeHelper { configuration.runtimeHelper = try RuntimeHelper.validated(runtimeHelper) }
         configuration.imageGC = ImageGCPolicy(highPercent: imageGCHigh, lowPercent: imageGCLow)
+        configuration.eventQPS = eventQPS
+        configuration.eventBurst = eventBurst
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
         let logger = Logger(label: "kubelet")

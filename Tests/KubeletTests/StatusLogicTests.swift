@@ -74,3 +74,22 @@ import KubeAPI
         }
     }
 }
+
+@Suite struct TokenBucketTests {
+    @Test func burstThenRate() {
+        var bucket = TokenBucket(rate: 50, burst: 3)
+        // Three at once, then each waits its 20 ms turn.
+        #expect((0..<3).map { _ in bucket.take(now: 10) } == [0, 0, 0])
+        #expect(abs(bucket.take(now: 10) - 0.02) < 1e-9)
+        #expect(abs(bucket.take(now: 10) - 0.04) < 1e-9)
+        // Time refills what was owed, then the bucket again, up to the burst.
+        #expect(bucket.take(now: 10.06) == 0)
+        #expect((0..<3).map { _ in bucket.take(now: 100) } == [0, 0, 0])
+        #expect(bucket.take(now: 100) > 0)
+    }
+
+    @Test func zeroRateIsUnlimited() {
+        var bucket = TokenBucket(rate: 0, burst: 1)
+        #expect((0..<1000).allSatisfy { _ in bucket.take(now: 0) == 0 })
+    }
+}

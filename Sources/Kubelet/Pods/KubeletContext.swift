@@ -25,13 +25,16 @@ public struct KubeletContext: Sendable {
     public var resyncInterval: Duration
     /// configMap/secret volumes are refreshed this often.
     public var volumeRefreshSeconds: Double
+    /// Services for the service environment variables (nil: a LIST per container).
+    public var services: ServiceLister?
 
     public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
                 sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
                 status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
                 metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30,
-                puller: ImagePuller? = nil) {
+                puller: ImagePuller? = nil, services: ServiceLister? = nil) {
         self.puller = puller
+        self.services = services
         self.nodeName = nodeName
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
@@ -51,21 +54,36 @@ public struct KubeletContext: Sendable {
     }
 }
 
-/// VolumeSources and env lookups through the API server.
+/// VolumeSources and env lookups through the API server; configMaps and
+/// secrets from their watches when `configMaps` and `secrets` are given.
 public struct APIVolumeSources: VolumeSources {
     let client: KubeClient
+    let configMaps: WatchedObjects<ConfigMap>?
+    let secrets: WatchedObjects<Secret>?
 
-    public init(client: KubeClient) { self.client = client }
+    public init(client: KubeClient, configMaps: WatchedObjects<ConfigMap>? = nil, secrets: WatchedObjects<Secret>? = nil) {
+        self.client = client
+        self.configMaps = configMaps
+        self.secrets = secrets
+    }
 
     public func configMap(namespace: String, name: String) async throws -> ConfigMap? {
-        do { return try await client.get(ConfigMap.self, name: name, namespace: namespace) } catch {
-            if error.isNotFound { return nil }
-            throw error
+        guard let configMaps else { return try await fetch(ConfigMap.self, namespace: namespace, name: name) }
+        return try await configMaps.get(namespace: namespace, name: name) { [client] in
+            try await APIVolumeSources(client: client).fetch(ConfigMap.self, namespace: namespace, name: name)
         }
     }
 
     public func secret(namespace: String, name: String) async throws -> Secret? {
-        do { return try await client.get(Secret.self, name: name, namespace: namespace) } catch {
+        guard let secrets else { return try await fetch(Secret.self, namespace: namespace, name: name) }
+        return try await secrets.get(namespace: namespace, name: name) { [client] in
+            try await APIVolumeSources(client: client).fetch(Secret.self, namespace: namespace, name: name)
+        }
+    }
+
+    /// A GET; nil when the object does not exist.
+    func fetch<T: KubeObject>(_ type: T.Type, namespace: String, name: String) async throws -> T? {
+        do { return try await client.get(T.self, name: name, namespace: namespace) } catch {
             if error.isNotFound { return nil }
             throw error
         }

@@ -174,15 +174,19 @@ extension PodWorker {
             if let n = e.configMapRef?.name { configMapNames.insert(n) }
             if let n = e.secretRef?.name { secretNames.insert(n) }
         }
-        let sources = APIVolumeSources(client: context.client)
+        let sources = context.volumes.sources
         var configMaps: [String: ConfigMap] = [:]
         var secrets: [String: Secret] = [:]
         for n in configMapNames { configMaps[n] = try await sources.configMap(namespace: ns, name: n) }
         for n in secretNames { secrets[n] = try await sources.secret(namespace: ns, name: n) }
         var services: [Service] = []
-        if let list = try? await context.client.list(Service.self, namespace: ns) { services = list.items }
-        if ns != "default", let k = try? await context.client.get(Service.self, name: "kubernetes", namespace: "default") {
-            services.append(k)
+        if let known = await context.services?.services(for: ns) {
+            services = known
+        } else {
+            if let list = try? await context.client.list(Service.self, namespace: ns) { services = list.items }
+            if ns != "default", let k = try? await context.client.get(Service.self, name: "kubernetes", namespace: "default") {
+                services.append(k)
+            }
         }
         let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
         return try EnvResolver(fields: fields, configMaps: configMaps, secrets: secrets,

@@ -4,18 +4,23 @@ public import Logging
 
 /// Posts the events users read in `kubectl describe pod`: Pulled, Created,
 /// Started, Killing, Unhealthy, BackOff, Failed… Sends happen in order on
-/// one background task and never block a pod's sync.
+/// one background task and never block a pod's sync. They are rate-limited
+/// like the upstream kubelet's (`--event-qps` 50, `--event-burst` 100), so a
+/// burst of pod starts does not spend the CPU its status updates need on
+/// three POSTs per pod at once; up to 1,000 waiting events are kept.
 public final class EventRecorder: Sendable {
     let continuation: AsyncStream<Event>.Continuation
     let stream: AsyncStream<Event>
     let client: KubeClient
     let node: String
+    let limit: TokenBucket
     let logger: Logger
 
-    public init(client: KubeClient, node: String, logger: Logger = Logger(label: "kubelet.events")) {
+    public init(client: KubeClient, node: String, qps: Double = 50, burst: Int = 100, logger: Logger = Logger(label: "kubelet.events")) {
         (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1000))
         self.client = client
         self.node = node
+        self.limit = TokenBucket(rate: qps, burst: burst)
         self.logger = logger
     }
 
@@ -43,7 +48,12 @@ public final class EventRecorder: Sendable {
 
     /// Sends events until cancelled.
     public func run() async {
+        var bucket = limit
+        let clock = ContinuousClock()
+        let start = clock.now
         for await event in stream {
+            let wait = bucket.take(now: (clock.now - start) / .seconds(1))
+            if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
             do {
                 _ = try await client.create(event, namespace: event.metadata.namespace)
             } catch {

@@ -22,7 +22,8 @@ public struct VolumeError: Error, CustomStringConvertible, Sendable {
 /// Prepares a pod's volumes on the host under `<pod dir>/volumes` and tears
 /// them down: emptyDir (disk or a size-limited tmpfs), hostPath with its
 /// type checks, and configMap, secret, downwardAPI and projected volumes
-/// written atomically (and rewritten when their sources change).
+/// written atomically (and rewritten when their sources change); secret and
+/// projected volumes on tmpfs.
 public struct VolumeManager: Sendable {
     public let sources: any VolumeSources
 
@@ -65,6 +66,7 @@ public struct VolumeManager: Sendable {
                 paths[name] = dir
             } else if let s = volume.secret {
                 let dir = base + "/secret/" + name
+                try mountMemory(dir)
                 let object = try await sources.secret(namespace: ns, name: s.secretName ?? "")
                 guard let object else {
                     if s.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); paths[name] = dir; continue }
@@ -79,6 +81,7 @@ public struct VolumeManager: Sendable {
                 paths[name] = dir
             } else if let projected = volume.projected {
                 let dir = base + "/projected/" + name
+                try mountMemory(dir)
                 var all: [AtomicWriter.File] = []
                 for source in projected.sources ?? [] {
                     if let ref = source.configMap {
@@ -179,7 +182,18 @@ public struct VolumeManager: Sendable {
         }
     }
 
-    /// Unmounts memory-backed emptyDirs and removes the pod's volume directories.
+    /// Secret and projected volumes live in memory, as upstream's do: their
+    /// contents (secrets, service-account tokens) never reach the disk.
+    func mountMemory(_ dir: String) throws {
+        try FileIO.makeDirectories(dir, mode: 0o755)
+        guard !isMountPoint(dir) else { return }
+        try LinuxMountSyscalls().mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: "mode=0755")
+    }
+
+    /// The volume kinds that may be tmpfs mounts.
+    static let memoryBacked = ["empty-dir", "secret", "projected"]
+
+    /// Unmounts memory-backed volumes and removes the pod's volume directories.
     public func tearDown(_ sandbox: Sandbox) throws {
         try Self.tearDown(sandbox)
     }
@@ -187,8 +201,10 @@ public struct VolumeManager: Sendable {
     /// Unmounts and removes a sandbox's volumes (needs no API access).
     public static func tearDown(_ sandbox: Sandbox) throws {
         let base = sandbox.volumesDirectory
-        for dir in ((try? FileIO.listDirectory(base + "/empty-dir")) ?? []).map({ base + "/empty-dir/" + $0 }) where MountPoint.isMountPoint(dir) {
-            try LinuxMountSyscalls().unmount(dir, detach: true)
+        for kind in memoryBacked {
+            for dir in ((try? FileIO.listDirectory(base + "/" + kind)) ?? []).map({ base + "/" + kind + "/" + $0 }) where MountPoint.isMountPoint(dir) {
+                try LinuxMountSyscalls().unmount(dir, detach: true)
+            }
         }
         try FileIO.removeTree(base)
     }

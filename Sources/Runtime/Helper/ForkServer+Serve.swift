@@ -72,7 +72,7 @@ extension ForkServer {
         switch kind {
         case .monitor:
             retitle("monitor")
-            ContainerMonitor.run(reportFD: fd)
+            ContainerMonitor.run(reportFD: fd, detach: false)
         case .pinNamespaces:
             retitle("pin-ns")
             guard payload.count >= 4 else { _exit(1) }

@@ -47,11 +47,15 @@ enum ContainerMonitor {
         run(reportFD: fd)
     }
 
-    static func run(reportFD: Int32) -> Never {
-        // Detach: the caller reaps this first process at once; the grandchild
-        // lives on in its own session.
-        let child = fork()
-        if child != 0 { _exit(child > 0 ? 0 : 1) }
+    /// Runs the monitor. Started by its caller (`detach`), it first forks
+    /// and lets the caller reap the first process at once, so the monitor
+    /// lives on as nobody's child; forked by a ``ForkServer`` it is already
+    /// in its own session, and the server reaps it.
+    static func run(reportFD: Int32, detach: Bool = true) -> Never {
+        if detach {
+            let child = fork()
+            if child != 0 { _exit(child > 0 ? 0 : 1) }
+        }
 
         let channel = InitChannel(fd: reportFD)
         let request: Request
