@@ -68,12 +68,13 @@ extension ContainerRuntime {
             id: id, bundle: bundle, rootfs: plan.rootfs, created: ContainerRuntime.timestamp(), phase: .creating,
             pid: 0, pidStartTime: 0, cgroupHost: host, cgroupPaths: paths, spec: spec,
             createdNamespaces: plan.namespaces.create.sorted(), monitor: monitor)
+        let specJSON = try StateStore.encode(spec: spec)
         var session: InitSession?
         var cgroupCreated = false
         var fds: [Int32] = []
         defer { fds.forEach { close($0) } }
         do {
-            try store.save(record)
+            try store.save(record, spec: specJSON)
             let fifo = store.execFifo(id)
             try sys("mkfifo", fifo) { mkfifo(fifo, 0o622) }
             // mkfifo honours the umask; the container's user (any uid) must be able to write.
@@ -93,7 +94,7 @@ extension ContainerRuntime {
             handlers.forked = { pid in
                 record.pid = pid
                 record.pidStartTime = ProcFS.startTime(of: pid) ?? 0
-                try store.save(record)
+                try store.save(record, spec: specJSON)
             }
             handlers.mountsReady = { _ in
                 let state = hookState(record, status: .creating)
@@ -104,7 +105,7 @@ extension ContainerRuntime {
             try session?.run(config: plan.initConfig, uidMappings: plan.uidMappings, gidMappings: plan.gidMappings, handlers: handlers)
             session?.channel.close()
             record.phase = .created
-            try store.save(record)
+            try store.save(record, spec: specJSON)
             if let pidFile = options.pidFile {
                 try FileIO.writeAtomically(try absolutePath(pidFile), Array("\(record.pid)".utf8), mode: 0o644)
             }

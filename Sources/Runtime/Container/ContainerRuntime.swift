@@ -48,7 +48,7 @@ public struct ContainerRuntime: Sendable {
     /// The state of the containers whose id starts with `prefix` (only
     /// their records are read).
     public func list(idPrefix prefix: String) -> [OCIState] {
-        store.ids().filter { $0.hasPrefix(prefix) }.compactMap { try? state(id: $0) }
+        store.ids(prefix: prefix).compactMap { try? state(id: $0) }
     }
 
     /// The record as persisted (for the kubelet and nodectl).

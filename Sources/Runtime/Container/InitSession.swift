@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The runtime's side of one container init: spawns it, walks it through
+/// The runtime's side of one container init: spawns (or forks) it, walks it through
 /// the message sequence of ``InitMessage``, and reports what happened.
 struct InitSession {
     /// Callbacks for the steps where the runtime acts.
@@ -29,11 +29,13 @@ struct InitSession {
         if let stdio { fds += [(stdio.0, 0), (stdio.1, 1), (stdio.2, 2)] }
         let argv0 = CommandLine.arguments.first ?? "swiftrun"
         let pid: Int32
+        let forked = Spawn.isSingleThreaded && executable == "/proc/self/exe"
         do {
-            if Spawn.isSingleThreaded && executable == "/proc/self/exe" {
-                // A single-threaded runtime (the swiftrun CLI) is already the
-                // program the init would exec: fork it instead.
-                pid = try Spawn.fork(fds: fds) { ContainerInit.run(channel: InitChannel(fd: base)) }
+            if forked {
+                // A single-threaded runtime (the swiftrun CLI, a monitor) is
+                // already the program the init would exec: fork it instead,
+                // configuration and all.
+                pid = try Spawn.fork(fds: fds) { ContainerInit.run(channel: InitChannel(fd: base), known: config) }
             } else {
                 pid = try Spawn.start(Spawn.Request(path: executable, args: [argv0, "init"], env: ["\(ContainerInit.channelVariable)=\(base)"], fds: fds))
             }
@@ -44,7 +46,7 @@ struct InitSession {
         let session = InitSession(channel: parentEnd, intermediatePid: pid)
         do {
             try cgroup?.addProcess(pid)
-            try parentEnd.send(.bootstrap(config))
+            try parentEnd.send(forked ? .proceed : .bootstrap(config))
         } catch {
             session.abort()
             throw error

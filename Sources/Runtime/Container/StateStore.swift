@@ -38,10 +38,39 @@ public struct StateStore: Sendable {
         }
     }
 
-    public func save(_ record: ContainerRecord) throws {
+    /// Writes the record. `spec` is `record.spec` already encoded by
+    /// ``encode(spec:)``: `create` saves a record three times, and the spec
+    /// is most of its bytes and of the time encoding it.
+    public func save(_ record: ContainerRecord, spec: [UInt8]? = nil) throws {
+        try FileIO.writeAtomically(stateFile(record.id), try StateStore.encode(record, spec: spec))
+    }
+
+    /// A spec as the state file holds it.
+    static func encode(spec: Spec) throws -> [UInt8] {
+        Array(try encoder.encode(spec))
+    }
+
+    /// The state file's bytes: the record with sorted keys, the same whether
+    /// or not its spec comes already encoded.
+    static func encode(_ record: ContainerRecord, spec: [UInt8]? = nil) throws -> [UInt8] {
+        guard let spec else { return Array(try encoder.encode(record)) }
+        // "spec" sorts after every other key, so a stand-in spec ends the
+        // object and the real one takes its place.
+        var stub = record
+        stub.spec = Spec(ociVersion: "")
+        var bytes = Array(try encoder.encode(stub))
+        let standIn = Array(#"{"ociVersion":""}}"#.utf8)
+        guard bytes.count > standIn.count, bytes.suffix(standIn.count).elementsEqual(standIn) else {
+            return Array(try encoder.encode(record))
+        }
+        bytes.removeLast(standIn.count)
+        return bytes + spec + [UInt8(ascii: "}")]
+    }
+
+    private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try FileIO.writeAtomically(stateFile(record.id), Array(try encoder.encode(record)))
+        return encoder
     }
 
     public func load(_ id: String) throws -> ContainerRecord {
@@ -77,7 +106,14 @@ public struct StateStore: Sendable {
 
     /// The ids of all containers, sorted.
     public func ids() -> [String] {
-        ((try? FileIO.listDirectory(root)) ?? []).filter { FileIO.isDirectory(directory($0)) && !$0.hasPrefix(".") }.sorted()
+        ids(prefix: "")
+    }
+
+    /// The ids that start with `prefix`: only those are checked to be
+    /// container directories (a kubelet asks for one pod's among hundreds).
+    public func ids(prefix: String) -> [String] {
+        ((try? FileIO.listDirectory(root)) ?? [])
+            .filter { $0.hasPrefix(prefix) && !$0.hasPrefix(".") && FileIO.isDirectory(directory($0)) }.sorted()
     }
 
     /// Removes the container's directory and everything in it.

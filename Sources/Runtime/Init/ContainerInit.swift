@@ -31,7 +31,10 @@ public enum ContainerInit {
         run(channel: InitChannel(fd: fd))
     }
 
-    static func run(channel: InitChannel) -> Never {
+    /// Runs the init. Started anew, it receives its configuration as the
+    /// first message; forked by the runtime, it has it already (`known`) and
+    /// waits for `proceed`, sent once it is in the container's cgroup.
+    static func run(channel: InitChannel, known: InitConfig? = nil) -> Never {
         var stage = "bootstrap"
         do {
             // setns/unshare of user namespaces and fork need a single thread.
@@ -39,8 +42,11 @@ public enum ContainerInit {
             guard threads == 1 else {
                 throw RuntimeError.other("the init process has \(threads) threads; ContainerInit.runIfRequested() must run first in main")
             }
-            guard case .bootstrap(let config) = try channel.receive() else {
-                throw RuntimeError.other("expected the bootstrap message")
+            let config: InitConfig
+            switch (known, try channel.receive()) {
+            case (let known?, .proceed): config = known
+            case (nil, .bootstrap(let received)): config = received
+            default: throw RuntimeError.other("expected the bootstrap message")
             }
             stage = "namespaces"
             try enterNamespaces(config, channel: channel)

@@ -7,7 +7,8 @@ import CRuntimeShims
 /// The messages the runtime and the container init exchange while a container
 /// is created or a process is exec'd. The sequence, in order:
 ///
-///     runtime → init      bootstrap(config)
+///     runtime → init      bootstrap(config)        (proceed instead when the init was
+///                                                   forked with its config; it is in its cgroup)
 ///     init → runtime      requestIDMaps            (new user namespace only)
 ///     runtime → init      idMapsWritten
 ///     init → runtime      forked(pid)              (the intermediate then exits)

@@ -57,6 +57,19 @@ import Glibc
         try store.remove("c1")
         #expect(throws: RuntimeError.containerNotFound("c1")) { try store.load("c1") }
     }
+
+    /// A record saved with its spec already encoded is byte for byte the
+    /// record encoded whole, with or without a monitor.
+    @Test func preEncodedSpecGivesTheSameFile() throws {
+        var record = ContainerRecord(id: "c1", bundle: "/b", rootfs: "/b/rootfs", created: "2026-01-01T00:00:00Z", phase: .created,
+                                     pid: 7, pidStartTime: 9, cgroupHost: Hosts.hybrid, cgroupPaths: ["memory": "/x"],
+                                     spec: Spec.defaultConfig(), createdNamespaces: [.pid])
+        let spec = try StateStore.encode(spec: record.spec)
+        #expect(try StateStore.encode(record, spec: spec) == StateStore.encode(record))
+        record.monitor = MonitorRecord(logPath: "/l", pid: 3)
+        record.spec.annotations = ["z": "last"]
+        #expect(try StateStore.encode(record, spec: StateStore.encode(spec: record.spec)) == StateStore.encode(record))
+    }
 }
 
 @Suite struct InitChannelTests {
