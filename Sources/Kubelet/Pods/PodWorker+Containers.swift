@@ -94,6 +94,7 @@ extension PodWorker {
         waiting[name] = nil
         context.events.record(pod, container: name, reason: "Started", "Started container \(name)")
         resetProbes(c, at: Self.now())
+        noteNextProbe(name)
         if let hook = c.lifecycle?.postStart {
             let result = await runHandler(hook, container: c, containerID: id)
             if case .failure(let message) = result {

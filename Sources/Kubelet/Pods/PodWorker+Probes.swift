@@ -62,5 +62,14 @@ extension PodWorker {
                 break
             }
         }
+        noteNextProbe(name)
+    }
+
+    /// Folds the next due probe of container `name` (the startup probe until
+    /// it has passed, then liveness and readiness) into ``probeWake``.
+    func noteNextProbe(_ name: String) {
+        let kinds: [ProbeState.Kind] = started[name] == false ? [.startup] : [.liveness, .readiness]
+        guard let due = kinds.compactMap({ probes[name]?[$0]?.nextRun }).min() else { return }
+        probeWake = min(probeWake ?? due, due)
     }
 }

@@ -34,6 +34,10 @@ public actor PodWorker {
     var probeAttempt: [String: Int] = [:]
     var ready: [String: Bool] = [:]
     var started: [String: Bool] = [:]
+    /// When the next probe of a running container falls due (``now()``
+    /// seconds): the worker wakes for it rather than at the next resync, so a
+    /// container is probed as soon as it starts, as upstream's probe workers do.
+    var probeWake: Double?
     /// Exits already counted for back-off, by container id.
     var countedExits: Set<String> = []
     var podFailure: (reason: String, message: String)?
@@ -100,7 +104,10 @@ public actor PodWorker {
     /// Waits for an update or the resync interval, whichever comes first.
     /// The timer rings the same bell, so nothing is ever cancelled mid-wait.
     func waitForWake() async {
-        let interval = context.resyncInterval
+        var interval = context.resyncInterval
+        if let due = probeWake {
+            interval = min(interval, .milliseconds(Int64(max(0, due - Self.now()) * 1000)))
+        }
         let timer = Task { [wake] in
             try? await Task.sleep(for: interval)
             if !Task.isCancelled { wake.yield() }
@@ -115,6 +122,7 @@ public actor PodWorker {
 
     /// One step towards the desired state.
     func sync() async throws {
+        probeWake = nil
         if removedFromAPI || pod.metadata.deletionTimestamp != nil {
             phase = .terminating
             try await terminate()
