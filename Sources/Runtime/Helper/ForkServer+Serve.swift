@@ -11,6 +11,8 @@ extension ForkServer {
         guard args.count >= 2, args[1] == "fork-server", let value = getenv(socketVariable),
               let fd = Int32(String(cString: value)) else { return }
         unsetenv(socketVariable)
+        // Bound already; the containers' processes must not inherit it.
+        unsetenv("LD_BIND_NOW")
         serve(socket: fd)
     }
 

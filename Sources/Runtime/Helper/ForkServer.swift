@@ -91,7 +91,8 @@ public final class ForkServer: Sendable {
         do {
             let pid = try Spawn.start(Spawn.Request(
                 path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "fork-server"],
-                env: ["\(ForkServer.socketVariable)=3"], fds: [(fds[1], 3)], newSession: true))
+                // LD_BIND_NOW: symbols are bound once here, not in every child.
+                env: ["\(ForkServer.socketVariable)=3", "LD_BIND_NOW=1"], fds: [(fds[1], 3)], newSession: true))
             return Connection(socket: fds[0], pid: pid)
         } catch {
             close(fds[0])
