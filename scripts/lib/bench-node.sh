@@ -32,10 +32,11 @@ swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product swif
 # A binary just written by the linker is wholly in the page cache, and the
 # kernel maps cached pages around every page a process touches (fault-around),
 # so the kubelet's RSS would depend on the last build: start from a cold cache
-# for the binaries, as after a reboot (a freshly built or installed binary adds ~4 MiB).
+# for the binaries, as after a reboot (a freshly built or installed binary adds ~4 MiB). A page
+# still dirty from the linker cannot be dropped, so each binary is written back first.
 python3 -c 'import os, sys
 for p in sys.argv[1:]:
-    fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' \
+    fd = os.open(p, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' \
     $bin/controlplane $bin/kubelet $bin/swiftrun $bin/nodectl
 
 ip netns add $ns

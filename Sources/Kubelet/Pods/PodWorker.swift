@@ -106,7 +106,9 @@ public actor PodWorker {
     func waitForWake() async {
         var interval = context.resyncInterval
         if let due = probeWake {
-            interval = min(interval, .milliseconds(Int64(max(0, due - Self.now()) * 1000)))
+            // Rounded up, and a millisecond late rather than early: waking
+            // before the probe is due would sync the pod for nothing.
+            interval = min(interval, .milliseconds(Int64((max(0, due - Self.now()) * 1000).rounded(.up)) + 1))
         }
         let timer = Task { [wake] in
             try? await Task.sleep(for: interval)
