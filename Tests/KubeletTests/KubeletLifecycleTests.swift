@@ -168,6 +168,8 @@ struct KubeletLifecycleTests {
         // defaultMode 0400 plus group read for the fsGroup.
         #expect(exec("stat -c '%a %g' /etc/sec/..data/password") == "440 2000\n")
         #expect(exec("df -k /scratch | tail -1 | awk '{print $2}'") == "8192\n")
+        // Secrets (and the service-account token's projected volume) are kept in memory, as upstream's.
+        #expect(exec("awk '$2 == \"/etc/sec\" {print $3}' /proc/mounts") == "tmpfs\n")
 
         // A configMap change reaches the volume.
         #expect(cluster.kubectl(["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"color":"green"}}"#]).code == 0)

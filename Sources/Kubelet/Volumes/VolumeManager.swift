@@ -183,10 +183,13 @@ public struct VolumeManager: Sendable {
     }
 
     /// Secret and projected volumes live in memory, as upstream's do: their
-    /// contents (secrets, service-account tokens) never reach the disk.
+    /// contents (secrets, service-account tokens) never reach the disk. A
+    /// volume already written to disk (by a kubelet before this one) stays
+    /// there: its containers have it mounted, and would not see updates
+    /// written to a tmpfs laid over it.
     func mountMemory(_ dir: String) throws {
         try FileIO.makeDirectories(dir, mode: 0o755)
-        guard !isMountPoint(dir) else { return }
+        guard !isMountPoint(dir), (try FileIO.listDirectory(dir)).isEmpty else { return }
         try LinuxMountSyscalls().mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: "mode=0755")
     }
 
