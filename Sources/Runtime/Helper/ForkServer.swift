@@ -16,9 +16,10 @@ import Synchronization
 /// the descriptor the child will talk on, so a request and its conversation
 /// never mix with another's.
 ///
-/// The server exits when its caller closes the socket (the caller exited);
-/// the monitors it forked are detached and live on, exactly as when they are
-/// started directly. If the server dies, the next request starts another.
+/// The server reaps its children. It exits when its caller closes the socket
+/// (the caller exited); the monitors it forked, each in its own session, are
+/// reparented and live on, as monitors started directly do. If the server
+/// dies, the next request starts another.
 public final class ForkServer: Sendable {
     /// The helper executable (it must call ``ContainerInit/runIfRequested()``
     /// first in `main`, which also serves `fork-server`).
