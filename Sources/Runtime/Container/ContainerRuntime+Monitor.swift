@@ -38,11 +38,14 @@ extension ContainerRuntime {
             pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring,
             stdinFIFO: try stdinFIFO.map { try absolutePath($0) }, cgroupHost: try? CgroupHost.current())
         let channel = InitChannel(fd: ours)
-        try channel.send(value: request)
         let reply: ContainerMonitor.Reply
         do {
+            try channel.send(value: request)
             reply = try channel.receive(ContainerMonitor.Reply.self)
-        } catch is InitChannel.Closed {
+        } catch let error where InitChannel.isPeerGone(error) {
+            if let forkServer {
+                throw RuntimeError.other("no monitor reported from \(forkServer.executable) fork-server: \(ForkServer.sameBuildHint)")
+            }
             throw RuntimeError.other("the container monitor exited before reporting (is ContainerInit.runIfRequested() called first in main?)")
         }
         switch reply {

@@ -42,6 +42,10 @@ public final class ForkServer: Sendable {
 
     static let socketVariable = "_SWIFTRUN_FORKSERVERFD"
 
+    /// What to check when a server or its child vanishes without a word:
+    /// a helper from another build does not speak this protocol.
+    static let sameBuildHint = "the runtime helper must be this program or the swiftrun built with it (--runtime-helper)"
+
     public init(executable: String) {
         self.executable = executable
     }
@@ -75,9 +79,10 @@ public final class ForkServer: Sendable {
                 current = nil
                 stop(server)
                 let gone = code == EPIPE || code == ECONNRESET || code == ENOTCONN
-                if !gone || attempt == 1 {
-                    throw SystemError(call: "sendmsg", errno: code, context: "fork server \(executable)")
+                if gone && attempt == 1 {
+                    throw RuntimeError.other("\(executable) fork-server exited at once, twice: \(ForkServer.sameBuildHint)")
                 }
+                if !gone { throw SystemError(call: "sendmsg", errno: code, context: "fork server \(executable)") }
             }
         }
     }

@@ -41,6 +41,14 @@ struct InitChannel {
     /// Thrown when the peer closed the channel.
     struct Closed: Error {}
 
+    /// Whether `error` means the other end is gone: closed, or closed
+    /// with our message unread (reset), or before we wrote (broken pipe).
+    static func isPeerGone(_ error: any Error) -> Bool {
+        if error is Closed { return true }
+        guard let error = error as? SystemError else { return false }
+        return error.errno == ECONNRESET || error.errno == EPIPE
+    }
+
     /// A connected pair: (runtime end, init end), both close-on-exec.
     static func pair() throws -> (InitChannel, InitChannel) {
         var fds: [Int32] = [0, 0]
@@ -61,7 +69,15 @@ struct InitChannel {
         let body = Array(try JSONEncoder().encode(value))
         let n = UInt32(body.count)
         let header: [UInt8] = [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
-        try FileIO.writeAll(fd: fd, header + body, context: "init channel")
+        // send(2) with MSG_NOSIGNAL: a peer that is gone is an error to
+        // report (EPIPE), not a SIGPIPE that kills the runtime.
+        let frame = header + body
+        var offset = 0
+        while offset < frame.count {
+            offset += try frame.withUnsafeBytes { buf in
+                try sys("send", "init channel") { Glibc.send(fd, buf.baseAddress! + offset, buf.count - offset, Int32(MSG_NOSIGNAL)) }
+            }
+        }
     }
 
     /// Receives one frame as a `T`.

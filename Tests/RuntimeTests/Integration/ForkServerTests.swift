@@ -86,4 +86,28 @@ struct ForkServerTests {
         try runtime.delete(id: b.id)
         #expect(b.leftovers.isEmpty, "\(b.leftovers)")
     }
+
+    /// A helper that does not serve `fork-server` (another build, or another
+    /// program) gives an error that says what to check, and leaves nothing.
+    @Test func aHelperThatIsNoForkServerIsNamed() throws {
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        b.shell("true")
+        try b.writeConfig()
+        let server = ForkServer(executable: "/bin/true")
+        let runtime = ContainerRuntime(root: b.stateRoot, initExecutable: "/bin/true", forkServer: server)
+        do {
+            _ = try runtime.createMonitored(id: b.id, bundle: b.dir, logPath: b.dir + "/c.log")
+            Issue.record("created a container with /bin/true as the fork server")
+        } catch {
+            #expect("\(error)".contains("swiftrun built with it"), "\(error)")
+        }
+        do {
+            _ = try PinnedNamespaces.create([.uts], in: b.dir + "/ns", forkServer: server)
+            Issue.record("pinned namespaces with /bin/true as the fork server")
+        } catch {
+            #expect("\(error)".contains("swiftrun built with it"), "\(error)")
+        }
+        #expect(b.leftovers.isEmpty, "\(b.leftovers)")
+    }
 }
