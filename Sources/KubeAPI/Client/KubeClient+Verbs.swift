@@ -45,10 +45,19 @@ extension KubeClient {
 
     /// Creates an object in its namespace (or `namespace`).
     public func create<T: KubeObject>(_ obj: T, namespace: String? = nil) async throws(KubeClientError) -> T {
+        try decodeObject(T.self, try await postCreate(obj, namespace: namespace))
+    }
+
+    /// ``create(_:namespace:)`` for a caller that does not read the object
+    /// back (the kubelet's events): the answer is checked, not decoded.
+    public func createDiscardingResult<T: KubeObject>(_ obj: T, namespace: String? = nil) async throws(KubeClientError) {
+        _ = try await postCreate(obj, namespace: namespace)
+    }
+
+    func postCreate<T: KubeObject>(_ obj: T, namespace: String?) async throws(KubeClientError) -> [UInt8] {
         let ns = namespaceFor(T.self, namespace ?? obj.metadata.namespace)
-        let data = try await request(.POST, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.writeQuery),
-                                     body: JSONWriter.bytes(KubeCodec.encodeObject(obj)))
-        return try decodeObject(T.self, data)
+        return try await request(.POST, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.writeQuery),
+                                 body: JSONWriter.bytes(KubeCodec.encodeObject(obj)))
     }
 
     /// Replaces an object; its resourceVersion makes this a compare-and-swap (409 when stale).
@@ -76,10 +85,22 @@ extension KubeClient {
     /// Patches an object (or its `status`) with a JSON, merge or strategic merge patch.
     public func patch<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil, type patchType: PatchType,
                                      _ patch: JSONValue, subresource: String? = nil) async throws(KubeClientError) -> T {
-        let data = try await request(.PATCH, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, namespace),
-                                                 name: name, subresource: subresource, query: Self.writeQuery),
-                                     body: JSONWriter.bytes(patch), contentType: patchType.rawValue)
-        return try decodeObject(T.self, data)
+        try decodeObject(T.self, try await sendPatch(T.self, name: name, namespace: namespace, type: patchType, patch, subresource: subresource))
+    }
+
+    /// ``patch(_:name:namespace:type:_:subresource:)`` for a caller that does
+    /// not read the object back (the kubelet's status updates): the answer is
+    /// checked, not decoded.
+    public func patchDiscardingResult<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil, type patchType: PatchType,
+                                                     _ patch: JSONValue, subresource: String? = nil) async throws(KubeClientError) {
+        _ = try await sendPatch(T.self, name: name, namespace: namespace, type: patchType, patch, subresource: subresource)
+    }
+
+    func sendPatch<T: KubeObject>(_ type: T.Type, name: String, namespace: String?, type patchType: PatchType,
+                                  _ patch: JSONValue, subresource: String?) async throws(KubeClientError) -> [UInt8] {
+        try await request(.PATCH, url(apiVersion: T.apiVersion, resource: T.resource, namespace: namespaceFor(T.self, namespace),
+                                      name: name, subresource: subresource, query: Self.writeQuery),
+                          body: JSONWriter.bytes(patch), contentType: patchType.rawValue)
     }
 
     /// Deletes an object. Returns the object when it still exists (graceful

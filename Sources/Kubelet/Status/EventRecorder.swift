@@ -55,7 +55,7 @@ public final class EventRecorder: Sendable {
             let wait = bucket.take(now: (clock.now - start) / .seconds(1))
             if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
             do {
-                _ = try await client.create(event, namespace: event.metadata.namespace)
+                try await client.createDiscardingResult(event, namespace: event.metadata.namespace)
             } catch {
                 logger.debug("event \(event.reason ?? ""): \(error)")
             }

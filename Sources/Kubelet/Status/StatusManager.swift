@@ -73,8 +73,8 @@ public actor StatusManager {
                 continue
             }
             do {
-                _ = try await client.patch(Pod.self, name: e.pod.metadata.name ?? "", namespace: e.pod.metadata.namespace,
-                                           type: .merge, .object(["status": .object(patch)]), subresource: "status")
+                try await client.patchDiscardingResult(Pod.self, name: e.pod.metadata.name ?? "", namespace: e.pod.metadata.namespace,
+                                                       type: .merge, .object(["status": .object(patch)]), subresource: "status")
                 entries[uid]?.sentVersion = e.version
                 entries[uid]?.sent = encoded
                 failures = 0

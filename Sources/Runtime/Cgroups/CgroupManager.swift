@@ -189,6 +189,15 @@ public struct CgroupManager: Sendable {
         var created: [String] = []
         var current = mountpoint
         let cpuset = key.split(separator: ",").contains("cpuset")
+        // Usually only the leaf is new (a pod's cgroup under kubepods, a
+        // container's under its pod): when its parent exists, skip the walk
+        // from the mountpoint, a stat per level in each of up to ten hierarchies.
+        if !cpuset, let slash = path.lastIndex(of: "/"), path.distance(from: path.startIndex, to: slash) > mountpoint.count,
+           fs.exists(String(path[..<slash])) {
+            if fs.exists(path) { return [] }
+            try fs.makeDirectory(path)
+            return [path]
+        }
         for component in path.dropFirst(mountpoint.count).split(separator: "/") {
             let parent = current
             current += "/" + component
