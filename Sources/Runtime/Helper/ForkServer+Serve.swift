@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import Netlink
 
 extension ForkServer {
     /// Serves requests when this process was started as `<exe> fork-server`
@@ -78,7 +79,7 @@ extension ForkServer {
         case .pinNamespaces:
             retitle("pin-ns")
             guard payload.count >= 4 else { _exit(1) }
-            let flags = payload[0..<4].reversed().reduce(Int32(0)) { $0 << 8 | Int32($1) }
+            let flags = Int32(littleEndianBytes: payload[...], at: 0)
             PinnedNamespaces.host(flags: flags, hostname: String(decoding: payload[4...], as: UTF8.self), reportFD: fd)
         }
     }

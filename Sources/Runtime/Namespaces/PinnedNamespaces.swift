@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import Netlink
 
 /// Namespaces that exist without any process in them: each is bind-mounted
 /// onto a file, the way `ip netns add` keeps a network namespace. The kubelet
@@ -29,7 +30,7 @@ public enum PinnedNamespaces {
         do {
             defer { close(fds[1]) }
             if let forkServer {
-                let payload = (0..<4).map { UInt8(truncatingIfNeeded: flags >> ($0 * 8)) } + Array((hostname ?? "").utf8)
+                let payload = flags.littleEndianBytes + Array((hostname ?? "").utf8)
                 try forkServer.request(.pinNamespaces, payload: payload, passing: fds[1])
             } else {
                 spawned = try Spawn.start(Spawn.Request(path: executable, args: [CommandLine.arguments.first ?? "swiftrun", "pin-namespaces", String(flags), hostname ?? ""],
@@ -54,7 +55,7 @@ public enum PinnedNamespaces {
                 : forkServer == nil ? "it exited without reporting" : "none was forked: \(ForkServer.sameBuildHint)"
             throw RuntimeError.other("the helper that creates namespaces \(kinds.map(\.rawValue)) failed (\(reason))")
         }
-        let pid = report[1...].reversed().reduce(Int32(0)) { $0 << 8 | Int32($1) }
+        let pid = Int32(littleEndianBytes: report[...], at: 1)
         var pinned: [NamespaceKind: String] = [:]
         do {
             for kind in kinds {
@@ -103,7 +104,7 @@ public enum PinnedNamespaces {
             status = UInt8(truncatingIfNeeded: errno)
         }
         let pid = getpid()
-        let report = [status] + (0..<4).map { UInt8(truncatingIfNeeded: pid >> ($0 * 8)) }
+        let report = [status] + pid.littleEndianBytes
         _ = report.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var byte: UInt8 = 0
         _ = read(fd, &byte, 1)
