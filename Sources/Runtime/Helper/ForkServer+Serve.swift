@@ -50,7 +50,10 @@ extension ForkServer {
                 _exit(0)
             }
             if got >= 1, let kind = Kind(rawValue: buffer[0]) {
-                forkChild(kind, payload: Array(buffer[1..<got]), fd: fd, closing: [socket, signals])
+                let payload = Array(buffer[1..<got])
+                // The child starts with the request's descriptor at 3 and no
+                // other beyond stdio, signals unblocked and at their defaults.
+                _ = try? Spawn.fork(fds: [(fd, 3)]) { becomeHelper(kind, payload: payload, fd: 3) }
             }
             // The child has its copy; if the fork failed, closing ours tells
             // the caller (its read sees the end of the channel).
@@ -63,14 +66,8 @@ extension ForkServer {
         while waitpid(-1, &status, WNOHANG) > 0 {}
     }
 
-    /// In the child: leave the server's descriptors, signal mask and session
-    /// behind, and become the helper asked for.
-    private static func forkChild(_ kind: Kind, payload: [UInt8], fd: Int32, closing serverFDs: [Int32]) {
-        guard Glibc.fork() == 0 else { return }
-        serverFDs.forEach { close($0) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        sigprocmask(SIG_SETMASK, &empty, nil)
+    /// In the child: a session of its own, then the helper asked for.
+    private static func becomeHelper(_ kind: Kind, payload: [UInt8], fd: Int32) -> Never {
         setsid()
         switch kind {
         case .monitor:
