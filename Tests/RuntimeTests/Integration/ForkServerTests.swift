@@ -16,13 +16,19 @@ struct ForkServerTests {
         return (fields.count > 3 ? Int32(fields[1]) ?? 0 : 0, fields.count > 3 ? Int32(fields[3]) ?? 0 : 0, cmdline)
     }
 
+    /// Makes `b` run `script` and returns a runtime whose monitors the fork
+    /// server of `helper` (default: the swiftrun under test) forks.
+    func forkingRuntime(_ b: TestBundle, running script: String, helper: String? = TestEnvironment.swiftrun) throws -> ContainerRuntime {
+        b.shell(script)
+        try b.writeConfig()
+        let helper = try #require(helper)
+        return ContainerRuntime(root: b.stateRoot, initExecutable: helper, forkServer: ForkServer(executable: helper))
+    }
+
     @Test func monitorsAreForkedDetachedAndOutliveTheServer() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }
-        b.shell("echo from-a-forked-monitor; exec sleep 300")
-        try b.writeConfig()
-        var forking: ContainerRuntime? = ContainerRuntime(root: b.stateRoot, initExecutable: TestEnvironment.swiftrun ?? "",
-                                                           forkServer: ForkServer(executable: try #require(TestEnvironment.swiftrun)))
+        var forking: ContainerRuntime? = try forkingRuntime(b, running: "echo from-a-forked-monitor; exec sleep 300")
         let state = try #require(forking).createMonitored(id: b.id, bundle: b.dir, logPath: b.dir + "/c.log")
         #expect(state.status == .created)
         let serverPid = try #require(forking?.forkServer?.pid)
@@ -53,10 +59,8 @@ struct ForkServerTests {
     @Test func aDeadServerIsReplacedOnTheNextRequest() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }
-        b.shell("exit 7")
-        try b.writeConfig()
-        let server = ForkServer(executable: try #require(TestEnvironment.swiftrun))
-        let runtime = ContainerRuntime(root: b.stateRoot, initExecutable: TestEnvironment.swiftrun ?? "", forkServer: server)
+        let runtime = try forkingRuntime(b, running: "exit 7")
+        let server = try #require(runtime.forkServer)
 
         var template = Array("/tmp/swiftrun-fs-XXXXXX".utf8CString)
         let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
@@ -92,10 +96,8 @@ struct ForkServerTests {
     @Test func aHelperThatIsNoForkServerIsNamed() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }
-        b.shell("true")
-        try b.writeConfig()
-        let server = ForkServer(executable: "/bin/true")
-        let runtime = ContainerRuntime(root: b.stateRoot, initExecutable: "/bin/true", forkServer: server)
+        let runtime = try forkingRuntime(b, running: "true", helper: "/bin/true")
+        let server = try #require(runtime.forkServer)
         do {
             _ = try runtime.createMonitored(id: b.id, bundle: b.dir, logPath: b.dir + "/c.log")
             Issue.record("created a container with /bin/true as the fork server")
