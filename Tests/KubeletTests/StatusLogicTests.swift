@@ -62,6 +62,52 @@ import KubeAPI
     }
 }
 
+@Suite struct PodUpdateTests {
+    @Test func ownStatusEchoDoesNotWakeTheWorker() {
+        let old = pod([container("a")])
+        var echo = old
+        echo.metadata.resourceVersion = "42"
+        echo.status = PodStatus()
+        echo.status?.phase = "Running"
+        #expect(!PodWorker.needsSync(from: old, to: echo))
+        var edited = echo
+        edited.spec?.containers[0].image = "busybox:1.36"
+        #expect(PodWorker.needsSync(from: echo, to: edited))
+        var deleted = echo
+        deleted.metadata.deletionTimestamp = Timestamp()
+        #expect(PodWorker.needsSync(from: echo, to: deleted))
+        var labelled = echo
+        labelled.metadata.labels = ["tier": "web"]
+        #expect(PodWorker.needsSync(from: echo, to: labelled))
+    }
+
+    @Test func readinessGateConditionWakesTheWorkerAndGatesReady() {
+        var gated = pod([container("a")])
+        gated.spec?.readinessGates = [PodReadinessGate(conditionType: "example.com/lb")]
+        var opened = gated
+        opened.status = PodStatus()
+        opened.status?.conditions = [Condition(type: "example.com/lb", status: "True")]
+        #expect(PodWorker.needsSync(from: gated, to: opened))
+        var other = gated
+        other.status = PodStatus()
+        other.status?.conditions = [Condition(type: "Ready", status: "True")]
+        #expect(!PodWorker.needsSync(from: gated, to: other))
+
+        // The gate is read from the API server's copy, where its controller
+        // sets it, even though the kubelet's last status did not have it.
+        let running = [ObservedContainer(id: "k8s-u-a-0", podUID: "u", name: "a", attempt: 0, isInit: false, state: .running,
+                                         createdAt: "2026-01-01T00:00:00Z", startedAt: "2026-01-01T00:00:01Z", imageID: "sha256:abc",
+                                         image: "busybox:1.35", pid: 10, terminationMessage: nil)]
+        func ready(_ p: Pod) -> String? {
+            PodStatusBuilder().build(.init(pod: p, previous: PodStatus(), sandboxReady: true, podIP: "10.244.1.2", hostIP: "192.168.1.10",
+                                           startTime: Timestamp(), containers: running, waiting: [:], ready: [:]))
+                .conditions?.first { $0.type == "Ready" }?.status
+        }
+        #expect(ready(gated) == "False")
+        #expect(ready(opened) == "True")
+    }
+}
+
 @Suite struct ContainerLogsRequestTests {
     @Test func parsesKubectlParameters() throws {
         let r = try ContainerLogs.Request(namespace: "ns", pod: "p", container: "c",

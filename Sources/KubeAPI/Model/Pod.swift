@@ -88,6 +88,8 @@ public struct PodDNSConfigOption: Sendable, Hashable, Codable {
 /// An extra condition the pod's readiness waits for.
 public struct PodReadinessGate: Sendable, Hashable, Codable {
     public var conditionType: String
+
+    public init(conditionType: String) { self.conditionType = conditionType }
 }
 
 /// What the kubelet reports about a pod.

@@ -66,11 +66,34 @@ public actor PodWorker {
     var name: String { "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")" }
     var logger: Logger { context.logger }
 
-    /// A newer version of the pod from the API server.
+    /// A newer version of the pod from the API server. It wakes the worker
+    /// only when it changes something a sync acts on: most updates are the
+    /// echo of the kubelet's own status write, and syncing again for each
+    /// would double the work of a burst (upstream reconciles those too,
+    /// without a sync).
     public func update(_ newer: Pod) {
         shortenKillDeadline(for: newer)
+        let needsSync = Self.needsSync(from: pod, to: newer)
         pod = newer
-        wake.yield()
+        if needsSync { wake.yield() }
+    }
+
+    /// Whether going from `old` to `new` changes what a sync does: the
+    /// spec, deletion, labels and annotations (the downward API), or a
+    /// condition a readiness gate names. Status otherwise is the kubelet's own.
+    static func needsSync(from old: Pod, to new: Pod) -> Bool {
+        if old.spec != new.spec || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
+            || old.metadata.deletionGracePeriodSeconds != new.metadata.deletionGracePeriodSeconds
+            || old.metadata.labels != new.metadata.labels || old.metadata.annotations != new.metadata.annotations {
+            return true
+        }
+        let gates = Set((new.spec?.readinessGates ?? []).map(\.conditionType))
+        guard !gates.isEmpty else { return false }
+        func gateConditions(_ pod: Pod) -> [String: String] {
+            Dictionary((pod.status?.conditions ?? []).filter { gates.contains($0.type) }.map { ($0.type, $0.status) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        return gateConditions(old) != gateConditions(new)
     }
 
     /// The pod was deleted from the API server.

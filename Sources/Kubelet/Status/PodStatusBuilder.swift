@@ -71,9 +71,11 @@ public struct PodStatusBuilder: Sendable {
 
         let initialized = inits.allSatisfy { $0.state?.terminated?.exitCode == 0 }
         let containersReady = initialized && !regular.isEmpty && regular.allSatisfy(\.ready)
-        let gates = (spec.readinessGates ?? []).allSatisfy { gate in
-            input.previous?.conditions?.first { $0.type == gate.conditionType }?.status == "True"
+        // Readiness gates are set by others on the API server's copy.
+        func gateCondition(_ type: String) -> Condition? {
+            input.pod.status?.conditions?.first { $0.type == type } ?? input.previous?.conditions?.first { $0.type == type }
         }
+        let gates = (spec.readinessGates ?? []).allSatisfy { gateCondition($0.conditionType)?.status == "True" }
         status.phase = phase(spec, inits: inits, regular: regular, sandboxReady: input.sandboxReady)
         if let failure = input.podFailure {
             status.phase = "Failed"
@@ -101,7 +103,7 @@ public struct PodStatusBuilder: Sendable {
             add("PodScheduled", true)
         }
         for gate in spec.readinessGates ?? [] {
-            if let c = input.previous?.conditions?.first(where: { $0.type == gate.conditionType }) { conditions.append(c) }
+            if let c = gateCondition(gate.conditionType) { conditions.append(c) }
         }
         status.conditions = conditions
         return status
