@@ -4,14 +4,23 @@ import FoundationEssentials
 /// that name the field (`process.args[1]: expected a string`).
 public enum BundleLoader {
     public static func load(bundle: String) throws -> Spec {
+        try loadWithJSON(bundle: bundle).spec
+    }
+
+    /// The spec and the JSON it was read from, which stands for it in the
+    /// state file (one encoding fewer per container).
+    static func loadWithJSON(bundle: String) throws -> (spec: Spec, json: [UInt8]) {
         let path = bundle + "/config.json"
-        let bytes: [UInt8]
+        var bytes: [UInt8]
         do {
             bytes = try FileIO.readBytes(path)
         } catch let error as SystemError {
             throw RuntimeError.invalidConfig(field: "config.json", reason: "cannot read \(path): \(error.reason)")
         }
-        return try decode(Spec.self, from: bytes, what: "config.json")
+        let spec = try decode(Spec.self, from: bytes, what: "config.json")
+        // A byte order mark is no JSON inside another document.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        return (spec, bytes)
     }
 
     /// Decodes JSON, phrasing errors with the JSON path of the bad field.

@@ -45,7 +45,7 @@ extension ContainerRuntime {
     func create(id: String, bundle: String, options: CreateOptions, monitor: MonitorRecord?) throws -> OCIState {
         try StateStore.validate(id: id)
         let bundle = try absolutePath(bundle)
-        let spec = try BundleLoader.load(bundle: bundle)
+        let (spec, specJSON) = try BundleLoader.loadWithJSON(bundle: bundle)
         var plan = try ContainerPlan(id: id, bundle: bundle, spec: spec, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring)
         let terminal = plan.initConfig.process.terminal
         if terminal && options.console == .none {
@@ -68,7 +68,6 @@ extension ContainerRuntime {
             id: id, bundle: bundle, rootfs: plan.rootfs, created: ContainerRuntime.timestamp(), phase: .creating,
             pid: 0, pidStartTime: 0, cgroupHost: host, cgroupPaths: paths, spec: spec,
             createdNamespaces: plan.namespaces.create.sorted(), monitor: monitor)
-        let specJSON = try StateStore.encode(spec: spec)
         var session: InitSession?
         var cgroupCreated = false
         var fds: [Int32] = []
@@ -97,6 +96,9 @@ extension ContainerRuntime {
                 try store.save(record, spec: specJSON)
             }
             handlers.mountsReady = { _ in
+                // Most containers have no hooks: skip encoding a state nobody reads.
+                guard spec.hooks?.prestart?.isEmpty == false || spec.hooks?.createRuntime?.isEmpty == false
+                    || spec.hooks?.createContainer?.isEmpty == false else { return "" }
                 let state = hookState(record, status: .creating)
                 try HookRunner.run(spec.hooks?.prestart ?? [], kind: "prestart", state: state)
                 try HookRunner.run(spec.hooks?.createRuntime ?? [], kind: "createRuntime", state: state)

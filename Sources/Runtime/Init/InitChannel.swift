@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import CRuntimeShims
+import Netlink
 
 /// The messages the runtime and the container init exchange while a container
 /// is created or a process is exec'd. The sequence, in order:
@@ -20,7 +21,12 @@ import CRuntimeShims
 ///
 /// Either side may send `failed` instead of the expected message; the init
 /// sends it before exiting, so the runtime always learns the stage and cause.
-enum InitMessage: Codable, Equatable {
+///
+/// On the wire a message is a tag byte and its payload: the configuration
+/// as JSON, a pid as four little-endian bytes, text as UTF-8 (`failed`: the
+/// stage's length first). Every container exchanges half a dozen of these
+/// between three processes, so they do without an encoder.
+enum InitMessage: Equatable {
     case bootstrap(InitConfig)
     case requestIDMaps
     case idMapsWritten
@@ -31,10 +37,50 @@ enum InitMessage: Codable, Equatable {
     case ready
     case execFailed(message: String)
     case failed(stage: String, message: String)
+
+    var bytes: [UInt8] {
+        get throws {
+            switch self {
+            case .bootstrap(let config): return [0] + Array(try JSONEncoder().encode(config))
+            case .requestIDMaps: return [1]
+            case .idMapsWritten: return [2]
+            case .forked(let pid): return [3] + pid.littleEndianBytes
+            case .proceed: return [4]
+            case .mountsReady: return [5]
+            case .hooksDone(let state): return [6] + Array(state.utf8)
+            case .ready: return [7]
+            case .execFailed(let message): return [8] + Array(message.utf8)
+            case .failed(let stage, let message):
+                return [9] + UInt32(stage.utf8.count).littleEndianBytes + Array(stage.utf8) + Array(message.utf8)
+            }
+        }
+    }
+
+    init(bytes: [UInt8]) throws {
+        let payload = bytes.dropFirst()
+        func text(_ slice: ArraySlice<UInt8>) -> String { String(decoding: slice, as: UTF8.self) }
+        switch bytes.first {
+        case 0: self = .bootstrap(try JSONDecoder().decode(InitConfig.self, from: Data(payload)))
+        case 1: self = .requestIDMaps
+        case 2: self = .idMapsWritten
+        case 3 where payload.count == 4: self = .forked(pid: Int32(littleEndianBytes: payload, at: 0))
+        case 4: self = .proceed
+        case 5: self = .mountsReady
+        case 6: self = .hooksDone(state: text(payload))
+        case 7: self = .ready
+        case 8: self = .execFailed(message: text(payload))
+        case 9 where payload.count >= 4 && Int(UInt32(littleEndianBytes: payload, at: 0)) <= payload.count - 4:
+            let stageEnd = payload.startIndex + 4 + Int(UInt32(littleEndianBytes: payload, at: 0))
+            self = .failed(stage: text(payload[(payload.startIndex + 4)..<stageEnd]), message: text(payload[stageEnd...]))
+        default:
+            throw RuntimeError.other("init channel: malformed message (tag \(bytes.first.map(String.init) ?? "none"), \(bytes.count) bytes)")
+        }
+    }
 }
 
-/// A length-prefixed JSON message stream over one end of a socketpair: the
-/// init protocol's transport, also used between the runtime and a monitor.
+/// A length-prefixed message stream over one end of a socketpair: the
+/// init protocol's transport, also used (with JSON frames) between the
+/// runtime and a monitor.
 struct InitChannel {
     let fd: Int32
 
@@ -57,18 +103,25 @@ struct InitChannel {
     }
 
     func send(_ message: InitMessage) throws {
-        try send(value: message)
+        try send(frame: try message.bytes)
     }
 
     func receive() throws -> InitMessage {
-        try receive(InitMessage.self)
+        try InitMessage(bytes: try receiveFrame())
     }
 
-    /// Sends any value as one frame.
+    /// Sends any value as one frame of JSON.
     func send<T: Encodable>(value: T) throws {
-        let body = Array(try JSONEncoder().encode(value))
-        let n = UInt32(body.count)
-        let header: [UInt8] = [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
+        try send(frame: Array(try JSONEncoder().encode(value)))
+    }
+
+    /// Receives one frame of JSON as a `T`.
+    func receive<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(try receiveFrame()))
+    }
+
+    private func send(frame body: [UInt8]) throws {
+        let header = UInt32(body.count).littleEndianBytes
         // send(2) with MSG_NOSIGNAL: a peer that is gone is an error to
         // report (EPIPE), not a SIGPIPE that kills the runtime.
         let frame = header + body
@@ -80,13 +133,10 @@ struct InitChannel {
         }
     }
 
-    /// Receives one frame as a `T`.
-    func receive<T: Decodable>(_ type: T.Type) throws -> T {
-        let header = try readExactly(4)
-        let n = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+    private func receiveFrame() throws -> [UInt8] {
+        let n = Int(UInt32(littleEndianBytes: try readExactly(4)[...], at: 0))
         guard n < 64 << 20 else { throw RuntimeError.other("init channel: message of \(n) bytes is too large") }
-        let body = try readExactly(n)
-        return try JSONDecoder().decode(T.self, from: Data(body))
+        return try readExactly(n)
     }
 
     private func readExactly(_ count: Int) throws -> [UInt8] {

@@ -88,13 +88,19 @@ extension Spawn {
     /// container's life.
     public static func fork(fds: [(source: Int32, target: Int32)], _ child: () -> Never) throws -> Int32 {
         precondition(isSingleThreaded, "Spawn.fork needs a single-threaded process")
+        // Worked out before the fork, with plain loops after it: generic
+        // code a parent never ran would be set up again in every child.
+        var floor: Int32 = 3
+        for fd in fds where fd.target >= floor { floor = fd.target + 1 }
+        var high = [Int32](repeating: -1, count: fds.count)
         let pid = Glibc.fork()
         guard pid >= 0 else { throw SystemError(call: "fork", errno: errno) }
         if pid > 0 { return pid }
-        let floor = (fds.map(\.target).max() ?? 2) + 1
-        let high = fds.map { fcntl($0.source, F_DUPFD_CLOEXEC, floor + 64) }
-        if high.contains(where: { $0 < 0 }) { _exit(126) }
-        for (i, fd) in high.enumerated() where dup2(fd, fds[i].target) < 0 { _exit(126) }
+        for i in 0..<fds.count {
+            high[i] = fcntl(fds[i].source, F_DUPFD_CLOEXEC, floor + 64)
+            if high[i] < 0 { _exit(126) }
+        }
+        for i in 0..<fds.count where dup2(high[i], fds[i].target) < 0 { _exit(126) }
         _ = swr_close_range(UInt32(floor), UInt32.max, 0)
         var empty = sigset_t()
         sigemptyset(&empty)

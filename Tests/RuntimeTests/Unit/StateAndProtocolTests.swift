@@ -70,15 +70,58 @@ import Glibc
         record.spec.annotations = ["z": "last"]
         #expect(try StateStore.encode(record, spec: StateStore.encode(spec: record.spec)) == StateStore.encode(record))
     }
+
+    /// `create` saves the bundle's config.json as it was read, in whatever
+    /// layout (indented, a byte order mark, a final newline), and the
+    /// record reads back the same.
+    @Test func bundleJSONStandsForTheSpec() throws {
+        let bundle = tempRoot()
+        defer { try? FileIO.removeTree(bundle) }
+        try FileIO.makeDirectories(bundle)
+        var spec = Spec.defaultConfig()
+        spec.annotations = ["note": "kept"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        try FileIO.writeAtomically(bundle + "/config.json", [0xEF, 0xBB, 0xBF] + Array(try encoder.encode(spec)) + [0x0A])
+        let (loaded, json) = try BundleLoader.loadWithJSON(bundle: bundle)
+        #expect(loaded == spec)
+
+        let store = StateStore(root: tempRoot())
+        defer { try? FileIO.removeTree(store.root) }
+        try store.reserve("c1")
+        let record = ContainerRecord(id: "c1", bundle: bundle, rootfs: bundle + "/rootfs", created: "2026-01-01T00:00:00Z", phase: .created,
+                                     pid: 7, pidStartTime: 9, cgroupHost: Hosts.hybrid, cgroupPaths: ["memory": "/x"],
+                                     spec: loaded, createdNamespaces: [.pid])
+        try store.save(record, spec: json)
+        #expect(try store.load("c1") == record)
+    }
 }
 
 @Suite struct InitChannelTests {
     @Test func messagesRoundTripOverASocketPair() throws {
         let (a, b) = try InitChannel.pair()
         defer { a.close(); b.close() }
-        let messages: [InitMessage] = [.requestIDMaps, .forked(pid: 42), .hooksDone(state: "{}"), .failed(stage: "rootfs", message: "mount: EPERM")]
+        var spec = Spec.defaultConfig(terminal: false, args: ["true"])
+        spec.root = Spec.Root(path: "/", readonly: true)
+        let config = try ContainerPlan(id: "c", bundle: "/", spec: spec, noPivot: false, noNewKeyring: false).initConfig
+        let messages: [InitMessage] = [.bootstrap(config), .requestIDMaps, .idMapsWritten, .forked(pid: 42), .forked(pid: -1), .proceed,
+                                       .mountsReady, .hooksDone(state: "{\"id\":\"c\"}"), .ready, .execFailed(message: "no such file: ✗"),
+                                       .failed(stage: "rootfs", message: "mount: EPERM"), .failed(stage: "", message: "")]
         for m in messages { try a.send(m) }
         for m in messages { #expect(try b.receive() == m) }
+    }
+
+    /// The fork server's warm-up decodes a spec with the parts a kubelet's
+    /// has; if the model stopped reading it, the warm-up would quietly skip them.
+    @Test func warmUpSpecDecodes() throws {
+        let spec = try JSONDecoder().decode(Spec.self, from: Data(RuntimeWarmUp.kubeletLikeSpec.utf8))
+        #expect(spec.linux?.resources?.cpu?.quota == 1 && spec.linux?.seccomp?.syscalls?.count == 1)
+    }
+
+    @Test func malformedMessagesAreErrorsNotCrashes() {
+        for bytes: [UInt8] in [[], [3, 1, 2], [9, 200, 0, 0, 0, 65], [42], [0, 123]] {
+            #expect(throws: (any Error).self) { try InitMessage(bytes: bytes) }
+        }
     }
 
     @Test func closedPeerIsReported() throws {
