@@ -16,6 +16,9 @@ import CRuntimeShims
 /// crash mid-import leaves no partial blob, layer or record.
 public final class ImageStore: Sendable {
     public let root: String
+    /// The index as last read: the kubelet resolves every container's image
+    /// here, and nodectl may rewrite the index at any time.
+    let index = DecodedFileCache<[ImageRecord]>(limit: 1)
 
     public init(root: String) {
         self.root = root
@@ -37,11 +40,13 @@ public final class ImageStore: Sendable {
 
     /// Every image, sorted by first name.
     public func list() throws -> [ImageRecord] {
-        guard let bytes = try? FileIO.readBytes(indexFile) else { return [] }
-        do {
-            return try JSONDecoder().decode([ImageRecord].self, from: Data(bytes))
-        } catch {
-            throw ImageError.io("the image index \(indexFile) is unreadable: \(error)")
+        try index.value(at: indexFile) {
+            guard let bytes = try? FileIO.readBytes(indexFile) else { return [] }
+            do {
+                return try JSONDecoder().decode([ImageRecord].self, from: Data(bytes))
+            } catch {
+                throw ImageError.io("the image index \(indexFile) is unreadable: \(error)")
+            }
         }
     }
 

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import FoundationEssentials
-import Synchronization
 
 /// The on-disk state of all containers under a root directory
 /// (`--root`, default /run/swiftrun): one directory per container holding
@@ -38,9 +37,10 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// Writes the record. `spec` is `record.spec` already encoded by
-    /// ``encode(spec:)``: `create` saves a record three times, and the spec
-    /// is most of its bytes and of the time encoding it.
+    /// Writes the record. `spec` is `record.spec` already as JSON (the
+    /// bundle's config.json as read, or ``encode(spec:)``): `create` saves a
+    /// record three times, and the spec is most of its bytes and of the time
+    /// encoding it.
     public func save(_ record: ContainerRecord, spec: [UInt8]? = nil) throws {
         try FileIO.writeAtomically(stateFile(record.id), try StateStore.encode(record, spec: spec))
     }
@@ -76,31 +76,21 @@ public struct StateStore: Sendable {
     public func load(_ id: String) throws -> ContainerRecord {
         try StateStore.validate(id: id)
         let path = stateFile(id)
-        var info = stat()
-        let version = stat(path, &info) == 0 ? StateFileVersion(info) : nil
-        if let version, let record = StateStore.decoded.withLock({ $0[path] })?.record(if: version) {
-            return record
-        }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileIO.readBytes(path)
-        } catch let error as SystemError where error.errno == ENOENT {
-            if FileIO.isDirectory(directory(id)) {
-                throw RuntimeError.other("container \"\(id)\" has a state directory without state.json (a create was interrupted before it began); remove \(directory(id))")
-            }
-            throw RuntimeError.containerNotFound(id)
-        }
-        do {
-            let record = try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
-            if let version {
-                StateStore.decoded.withLock { cache in
-                    if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
-                    cache[path] = DecodedState(version: version, record: record)
+        return try StateStore.decoded.value(at: path) {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileIO.readBytes(path)
+            } catch let error as SystemError where error.errno == ENOENT {
+                if FileIO.isDirectory(directory(id)) {
+                    throw RuntimeError.other("container \"\(id)\" has a state directory without state.json (a create was interrupted before it began); remove \(directory(id))")
                 }
+                throw RuntimeError.containerNotFound(id)
             }
-            return record
-        } catch {
-            throw RuntimeError.other("state of container \"\(id)\" at \(stateFile(id)) is unreadable: \(error)")
+            do {
+                return try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            } catch {
+                throw RuntimeError.other("state of container \"\(id)\" at \(path) is unreadable: \(error)")
+            }
         }
     }
 
@@ -118,7 +108,7 @@ public struct StateStore: Sendable {
 
     /// Removes the container's directory and everything in it.
     public func remove(_ id: String) throws {
-        _ = StateStore.decoded.withLock { $0.removeValue(forKey: stateFile(id)) }
+        StateStore.decoded.forget(stateFile(id))
         try FileIO.removeTree(directory(id))
     }
 
@@ -140,28 +130,6 @@ extension StateStore {
     /// Records already decoded, by state file: a kubelet reads every pod's
     /// records each second, and decoding a record (it holds the whole OCI
     /// spec) costs far more than the stat(2) that shows it has not changed.
-    static let decoded = Mutex<[String: DecodedState]>([:])
+    static let decoded = DecodedFileCache<ContainerRecord>()
 }
 
-/// Which write of a state file a decoded record came from. Records are
-/// replaced by rename, so a new write is a new inode.
-struct StateFileVersion: Equatable {
-    var inode: UInt64
-    var size: Int64
-    var modified: Int
-    var modifiedNanoseconds: Int
-
-    init(_ info: stat) {
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = info.st_mtim.tv_sec
-        modifiedNanoseconds = info.st_mtim.tv_nsec
-    }
-}
-
-struct DecodedState {
-    var version: StateFileVersion
-    var record: ContainerRecord
-
-    func record(if current: StateFileVersion) -> ContainerRecord? { version == current ? record : nil }
-}

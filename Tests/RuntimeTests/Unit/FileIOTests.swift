@@ -29,3 +29,31 @@ import TestSupport
         } throws: { ($0 as? SystemError)?.errno == EEXIST }
     }
 }
+
+/// A decoded file is read again only when the file is written again.
+@Suite struct DecodedFileCacheTests {
+    @Test func keepsTheValueUntilTheFileIsReplaced() throws {
+        let dir = TestPaths.temporaryDirectory("filecache")
+        defer { try? FileIO.removeTree(dir) }
+        let path = dir + "/value"
+        let cache = DecodedFileCache<String>()
+        var reads = 0
+        func read() throws -> String {
+            try cache.value(at: path) {
+                reads += 1
+                return String(decoding: (try? FileIO.readBytes(path)) ?? [], as: UTF8.self)
+            }
+        }
+        #expect(try read() == "" && read() == "")
+        #expect(reads == 2) // no file: nothing kept
+        try FileIO.writeAtomically(path, Array("one".utf8))
+        #expect(try read() == "one" && read() == "one")
+        #expect(reads == 3)
+        try FileIO.writeAtomically(path, Array("two".utf8)) // same size, new inode
+        #expect(try read() == "two")
+        #expect(reads == 4)
+        cache.forget(path)
+        #expect(try read() == "two")
+        #expect(reads == 5)
+    }
+}
