@@ -29,6 +29,22 @@ import Testing
         #expect(pod.metadata.preservedUnknownFields?.paths == ["futureTopLevel", "spec.containers[0].futureField", "spec.futureSpecField"])
     }
 
+    /// A watch whose objects are never written back whole can skip the
+    /// unknown-field pass; the known fields come out the same.
+    @Test func watchEventsKeepUnknownFieldsOnlyWhenAsked() throws {
+        let line = Array(#"{"type":"MODIFIED","object":"#.utf8) + Array(Fixtures.podJSON.utf8) + Array("}".utf8)
+        guard case .modified(let kept)? = try KubeClient.decodeWatchLine(Pod.self, line),
+              case .modified(let plain)? = try KubeClient.decodeWatchLine(Pod.self, line, keepUnknownFields: false) else {
+            Issue.record("expected MODIFIED events")
+            return
+        }
+        #expect(kept.metadata.preservedUnknownFields?.paths.isEmpty == false)
+        #expect(plain.metadata.preservedUnknownFields == nil)
+        var stripped = kept
+        stripped.metadata.preservedUnknownFields = nil
+        #expect(plain == stripped)
+    }
+
     @Test func directCodecMatchesFoundation() throws {
         let raw = try JSONParser.parse(Fixtures.podJSON)
         let viaTree = try JSONValueDecoder.decode(Pod.self, from: raw)

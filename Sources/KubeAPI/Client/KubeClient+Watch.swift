@@ -32,7 +32,12 @@ extension KubeClient {
     /// (timeout); it fails with a `.status` error on an ERROR event, e.g. 410
     /// Gone when `resourceVersion` is too old (list again, then watch from the
     /// list's resourceVersion).
-    public func watch<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+    ///
+    /// `keepUnknownFields: false` skips remembering fields the model does not
+    /// know (a second pass over every object): for callers that never write
+    /// the objects back whole, as the kubelet's pod watch (it patches status).
+    public func watch<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
+                                     keepUnknownFields: Bool = true) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let ns = namespace == "" ? nil : namespaceFor(T.self, namespace)
         let u = url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.query(options, watch: true))
@@ -50,10 +55,10 @@ extension KubeClient {
                         let line = Array(buffer[..<nl])
                         buffer.removeSubrange(...nl)
                         if line.isEmpty { continue }
-                        if let e = try Self.decodeWatchLine(T.self, line) { continuation.yield(e) }
+                        if let e = try Self.decodeWatchLine(T.self, line, keepUnknownFields: keepUnknownFields) { continuation.yield(e) }
                     }
                 }
-                if !buffer.isEmpty, let e = try Self.decodeWatchLine(T.self, buffer) { continuation.yield(e) }
+                if !buffer.isEmpty, let e = try Self.decodeWatchLine(T.self, buffer, keepUnknownFields: keepUnknownFields) { continuation.yield(e) }
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
@@ -63,7 +68,7 @@ extension KubeClient {
         return stream
     }
 
-    static func decodeWatchLine<T: KubeObject>(_ t: T.Type, _ line: [UInt8]) throws(KubeClientError) -> WatchEvent<T>? {
+    static func decodeWatchLine<T: KubeObject>(_ t: T.Type, _ line: [UInt8], keepUnknownFields: Bool = true) throws(KubeClientError) -> WatchEvent<T>? {
         let v: JSONValue
         do { v = try JSONParser.parse(line) } catch { throw .decoding("watch event: \(error.description)") }
         guard let type = v["type"]?.stringValue, let obj = v["object"] else { throw .decoding("watch event without type or object") }
@@ -75,7 +80,11 @@ extension KubeClient {
             return .bookmark(resourceVersion: obj[path: ["metadata", "resourceVersion"]]?.stringValue ?? "")
         default:
             let o: T
-            do { o = try KubeCodec.decodeObject(T.self, from: obj) } catch { throw .decoding(error.message) }
+            do {
+                o = keepUnknownFields ? try KubeCodec.decodeObject(T.self, from: obj) : try KubeCodec.decode(T.self, from: obj)
+            } catch {
+                throw .decoding(error.message)
+            }
             switch type {
             case "ADDED": return .added(o)
             case "MODIFIED": return .modified(o)
@@ -90,7 +99,8 @@ extension KubeClient {
     /// `.status` error whose `isGone` is true when that resourceVersion has
     /// been compacted; the caller then lists again.
     public func watchResuming<T: KubeObject>(_ type: T.Type, namespace: String? = nil, from resourceVersion: String,
-                                             options: ListOptions = ListOptions()) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+                                             options: ListOptions = ListOptions(),
+                                             keepUnknownFields: Bool = true) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let task = Task {
             var rv = resourceVersion
@@ -100,7 +110,7 @@ extension KubeClient {
                 o.resourceVersion = rv
                 o.allowWatchBookmarks = true
                 do {
-                    for try await e in self.watch(T.self, namespace: namespace, options: o) {
+                    for try await e in self.watch(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields) {
                         failures = 0
                         if let r = e.resourceVersion, !r.isEmpty { rv = r }
                         continuation.yield(e)

@@ -38,8 +38,10 @@ public actor PodManager {
                 for (uid, worker) in workers where !live.contains(uid) { await worker.removed() }
                 adoptOrphans(known: live)
                 resourceVersion = list.metadata?.resourceVersion ?? "0"
+                // Pods are only read and status-patched here, never written back whole.
                 let events = context.client.watchResuming(Pod.self, namespace: "", from: resourceVersion,
-                                                          options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
+                                                          options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"),
+                                                          keepUnknownFields: false)
                 for try await event in events {
                     if let pod = event.object, Self.isMirror(pod) { continue }
                     switch event {
@@ -140,15 +142,23 @@ public actor PodManager {
     /// Resources fit and host ports are free, or why not (Kubernetes' reasons).
     func admit(_ pod: Pod) -> (reason: String, message: String)? {
         guard let spec = pod.spec else { return nil }
-        let others = admitted.filter { $0.key != pod.metadata.uid && $0.value.metadata.deletionTimestamp == nil }
-            .values.filter { $0.status?.phase != "Succeeded" && $0.status?.phase != "Failed" }
+        // One pass over the pods already admitted, without copying them out:
+        // a burst of pods admits each against all the others.
         let want = PodCgroups.requests(spec)
-        var usedCPU: Int64 = 0, usedMemory: Int64 = 0
-        for p in others {
+        var usedCPU: Int64 = 0, usedMemory: Int64 = 0, running = 0
+        var taken: Set<String> = []
+        for (uid, p) in admitted where uid != pod.metadata.uid && p.metadata.deletionTimestamp == nil
+            && p.status?.phase != "Succeeded" && p.status?.phase != "Failed" {
+            running += 1
             guard let s = p.spec else { continue }
             let r = PodCgroups.requests(s)
             usedCPU += r.milliCPU
             usedMemory += r.memory
+            for c in s.containers {
+                for port in c.ports ?? [] where (port.hostPort ?? 0) > 0 {
+                    taken.insert("\(port.protocol ?? "TCP")/\(port.hostPort ?? 0)")
+                }
+            }
         }
         if let cpu = allocatable["cpu"]?.milliValue, want.milliCPU > 0, usedCPU + want.milliCPU > cpu {
             return ("OutOfcpu", "Pod was rejected: Node didn't have enough resource: cpu, requested: \(want.milliCPU), used: \(usedCPU), capacity: \(cpu)")
@@ -156,16 +166,8 @@ public actor PodManager {
         if let memory = allocatable["memory"]?.value, want.memory > 0, usedMemory + want.memory > memory {
             return ("OutOfmemory", "Pod was rejected: Node didn't have enough resource: memory, requested: \(want.memory), used: \(usedMemory), capacity: \(memory)")
         }
-        if let maxPods = allocatable["pods"]?.value, Int64(others.count + 1) > maxPods {
-            return ("OutOfpods", "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: \(others.count), capacity: \(maxPods)")
-        }
-        var taken: Set<String> = []
-        for p in others {
-            for c in p.spec?.containers ?? [] {
-                for port in c.ports ?? [] where (port.hostPort ?? 0) > 0 {
-                    taken.insert("\(port.protocol ?? "TCP")/\(port.hostPort ?? 0)")
-                }
-            }
+        if let maxPods = allocatable["pods"]?.value, Int64(running + 1) > maxPods {
+            return ("OutOfpods", "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: \(running), capacity: \(maxPods)")
         }
         for c in spec.containers {
             for port in c.ports ?? [] where (port.hostPort ?? 0) > 0 && taken.contains("\(port.protocol ?? "TCP")/\(port.hostPort ?? 0)") {
