@@ -89,10 +89,16 @@ public final class IPAM: Sendable {
         }
     }
 
+    /// Replaces the file by rename, so a kubelet killed at any point leaves
+    /// the old or the new allocations, and its restart reads them from the
+    /// page cache. There is no fsync: it would make every allocation (under
+    /// the lock) wait for the disk, and what it protects against, a power
+    /// loss, also ends every pod that held an address, so none can be handed
+    /// out twice.
     func persist(_ allocations: [String: String]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try FileIO.writeAtomically(file, Array(try encoder.encode(Persisted(cidr: cidr.description, allocations: allocations))), mode: 0o600, durable: true)
+        try FileIO.writeAtomically(file, Array(try encoder.encode(Persisted(cidr: cidr.description, allocations: allocations))), mode: 0o600)
     }
 }
 

@@ -104,7 +104,9 @@ public struct SandboxManager: Sendable {
             try writeEtcFiles(pod, sandbox)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try FileIO.writeAtomically(dir + "/sandbox.json", Array(try encoder.encode(sandbox)), mode: 0o600, durable: true)
+            // Atomic, not durable (as the IPAM file): the record outlives a
+            // kubelet, not a reboot, which ends the sandbox with it.
+            try FileIO.writeAtomically(dir + "/sandbox.json", Array(try encoder.encode(sandbox)), mode: 0o600)
             return sandbox
         } catch {
             try? remove(sandbox)
