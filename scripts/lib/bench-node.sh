@@ -4,6 +4,10 @@
 # monitors and inits run by swiftrun: set RUNTIME_HELPER= to use the kubelet's own binary, its cgroups under /swk-bench-PID) in a
 # throwaway network namespace; everything is removed on exit. Sets $N (the
 # nsenter prefix), $bin, $dir, $kubelet_pid, KUBECONFIG.
+# BENCH_FS=journaled puts the node's directories on a fresh journaled ext4
+# image: on ext4 without a journal (this project's CI machines) the kernel
+# skips every inode freed in the last minute or more when it allocates one,
+# so a run soon after many deletions (the previous run's pods) is slower.
 # Source it from a script that has done `cd` to the package root.
 [ "$(id -u)" = 0 ] || { echo "$(basename "$0"): run as root" >&2; exit 1; }
 . scripts/lib/netns.sh
@@ -25,9 +29,17 @@ cleanup() {
     grep -o "$dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l
     netns_delete $ns
     for h in /sys/fs/cgroup/*/; do [ -d "$h$ns" ] && find "$h$ns" -depth -type d -exec rmdir {} \; 2>/dev/null; done
-    rm -rf "$dir"
+    rm -rf "$dir" "$dir.img"
 }
 trap cleanup EXIT
+if [ "${BENCH_FS:-}" = journaled ]; then
+    truncate -s 8G "$dir.img" && mkfs.ext4 -q -F "$dir.img" && mount -o loop "$dir.img" "$dir" && chmod 755 "$dir"
+else
+    dev=$(df --output=source "$dir" | tail -1)
+    if [ "$(stat -f -c %T "$dir")" = ext2/ext3 ] && ! ls /proc/fs/jbd2 | grep -q "^$(basename "$dev")-"; then
+        echo "note: $dir is on ext4 without a journal, where runs soon after many deletions are slower; BENCH_FS=journaled uses a fresh journaled image" >&2
+    fi
+fi
 swift build -c release ${SWIFT_BUILD_FLAGS---static-swift-stdlib} --product swiftrun >/dev/null
 # A binary just written by the linker is wholly in the page cache, and the
 # kernel maps cached pages around every page a process touches (fault-around),
