@@ -17,6 +17,20 @@ import Testing
         }
     }
 
+    /// A cache-only informer keeps the cache current and emits nothing:
+    /// its change stream is over from the start, so nothing piles up in it.
+    @Test func cacheOnlyInformerKeepsTheCacheWithoutEvents() async throws {
+        let client = try KubeClient(config: KubeConfig(server: "https://127.0.0.1:1"))
+        defer { Task { await client.shutdown() } }
+        let informer = Informer(Pod.self, client: client, emitsEvents: false)
+        await informer.replace(with: [pod("a", rv: "1")])
+        await informer.apply(.added(pod("b", rv: "2")))
+        #expect(await informer.list().map(\.name).sorted() == ["a", "b"])
+        var seen = 0
+        for await _ in informer.events { seen += 1 }
+        #expect(seen == 0)
+    }
+
     @Test func relistEmitsDifferencesAndWatchEventsUpdateTheCache() async throws {
         let client = try KubeClient(config: KubeConfig(server: "https://127.0.0.1:1"))
         defer { Task { await client.shutdown() } }

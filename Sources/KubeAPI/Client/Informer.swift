@@ -33,8 +33,12 @@ public actor Informer<T: KubeObject> {
     public private(set) var hasSynced = false
 
     /// Watches `T` in `namespace` ("" or nil: all namespaces) with selectors from `options`.
-    public init(_ type: T.Type, client: KubeClient, namespace: String? = "", options: ListOptions = ListOptions()) {
+    /// `emitsEvents: false` keeps only the cache, for callers that read it
+    /// and never the change stream (``events`` then finishes at once).
+    public init(_ type: T.Type, client: KubeClient, namespace: String? = "", options: ListOptions = ListOptions(),
+                emitsEvents: Bool = true) {
         (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        if !emitsEvents { continuation.finish() }
         self.client = client
         self.namespace = namespace
         self.options = options

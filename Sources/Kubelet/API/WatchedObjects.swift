@@ -53,14 +53,9 @@ public actor WatchedObjects<T: KubeObject> {
             entries[key] = entry
             if await entry.informer.hasSynced { return await entry.informer.get(namespace: namespace, name: name) }
         } else if entries.count < limit {
-            let informer = Informer(T.self, client: client, namespace: namespace, options: ListOptions(fieldSelector: "metadata.name=\(name)"))
-            let task = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await informer.run() }
-                    // Nobody reads the change stream: drain it.
-                    group.addTask { for await _ in informer.events {} }
-                }
-            }
+            let informer = Informer(T.self, client: client, namespace: namespace, options: ListOptions(fieldSelector: "metadata.name=\(name)"),
+                                    emitsEvents: false)
+            let task = Task { await informer.run() }
             entries[key] = Entry(informer: informer, task: task, lastUsed: time)
         }
         return try await fetch()
