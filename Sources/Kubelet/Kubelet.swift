@@ -92,7 +92,7 @@ public final class Kubelet: Sendable {
             group.addTask { await events.run() }
             group.addTask { await node.run() }
             group.addTask { await pods.run() }
-            if let services = context.services { group.addTask { await services.run() } }
+            group.addTask { await context.services.run() }
             group.addTask { await stats.run() }
             group.addTask { await imageGC.run() }
             group.addTask { await HeapTrimmer.run() }

@@ -1,26 +1,32 @@
 public import KubeAPI
 
 /// Every Service, from one list and watch (the upstream kubelet's service
-/// lister), for the service environment variables of each container.
+/// lister), for the service environment variables of each container. Until
+/// the first list has arrived, it asks the API server.
 public final class ServiceLister: Sendable {
+    private let client: KubeClient
     private let informer: Informer<Service>
 
     public init(client: KubeClient) {
-        informer = Informer(Service.self, client: client)
+        self.client = client
+        informer = Informer(Service.self, client: client, emitsEvents: false)
     }
 
     /// Lists and watches until cancelled.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.informer.run() }
-            group.addTask { for await _ in self.informer.events {} }
-        }
+        await informer.run()
     }
 
     /// The Services a container in `namespace` sees: that namespace's and
-    /// `default/kubernetes`; nil until the first list has arrived.
-    public func services(for namespace: String) async -> [Service]? {
-        guard await informer.hasSynced else { return nil }
+    /// `default/kubernetes` (none that the API server could not be asked for).
+    public func services(for namespace: String) async -> [Service] {
+        guard await informer.hasSynced else {
+            var services = (try? await client.list(Service.self, namespace: namespace))?.items ?? []
+            if namespace != "default", let api = try? await client.get(Service.self, name: "kubernetes", namespace: "default") {
+                services.append(api)
+            }
+            return services
+        }
         var services = await informer.list().filter { ($0.metadata.namespace ?? "default") == namespace }
         if namespace != "default", let api = await informer.get(namespace: "default", name: "kubernetes") { services.append(api) }
         return services

@@ -25,14 +25,14 @@ public struct KubeletContext: Sendable {
     public var resyncInterval: Duration
     /// configMap/secret volumes are refreshed this often.
     public var volumeRefreshSeconds: Double
-    /// Services for the service environment variables (nil: a LIST per container).
-    public var services: ServiceLister?
+    /// Services for the service environment variables.
+    public var services: ServiceLister
 
     public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
                 sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
                 status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
                 metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30,
-                puller: ImagePuller? = nil, services: ServiceLister? = nil) {
+                puller: ImagePuller? = nil, services: ServiceLister) {
         self.puller = puller
         self.services = services
         self.nodeName = nodeName
@@ -68,16 +68,18 @@ public struct APIVolumeSources: VolumeSources {
     }
 
     public func configMap(namespace: String, name: String) async throws -> ConfigMap? {
-        guard let configMaps else { return try await fetch(ConfigMap.self, namespace: namespace, name: name) }
-        return try await configMaps.get(namespace: namespace, name: name) { [client] in
-            try await APIVolumeSources(client: client).fetch(ConfigMap.self, namespace: namespace, name: name)
-        }
+        try await read(configMaps, namespace: namespace, name: name)
     }
 
     public func secret(namespace: String, name: String) async throws -> Secret? {
-        guard let secrets else { return try await fetch(Secret.self, namespace: namespace, name: name) }
-        return try await secrets.get(namespace: namespace, name: name) { [client] in
-            try await APIVolumeSources(client: client).fetch(Secret.self, namespace: namespace, name: name)
+        try await read(secrets, namespace: namespace, name: name)
+    }
+
+    /// From the object's watch when there is one, else a GET.
+    func read<T: KubeObject>(_ watched: WatchedObjects<T>?, namespace: String, name: String) async throws -> T? {
+        guard let watched else { return try await fetch(T.self, namespace: namespace, name: name) }
+        return try await watched.get(namespace: namespace, name: name) { [self] in
+            try await fetch(T.self, namespace: namespace, name: name)
         }
     }
 

@@ -180,15 +180,7 @@ extension PodWorker {
         var secrets: [String: Secret] = [:]
         for n in configMapNames { configMaps[n] = try await sources.configMap(namespace: ns, name: n) }
         for n in secretNames { secrets[n] = try await sources.secret(namespace: ns, name: n) }
-        var services: [Service] = []
-        if let known = await context.services?.services(for: ns) {
-            services = known
-        } else {
-            if let list = try? await context.client.list(Service.self, namespace: ns) { services = list.items }
-            if ns != "default", let k = try? await context.client.get(Service.self, name: "kubernetes", namespace: "default") {
-                services.append(k)
-            }
-        }
+        let services = await context.services.services(for: ns)
         let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
         return try EnvResolver(fields: fields, configMaps: configMaps, secrets: secrets,
                                serviceVariables: EnvResolver.serviceVariables(services)).environment(for: c)
