@@ -51,7 +51,8 @@ public enum PinnedNamespaces {
         var report = [UInt8](repeating: 0, count: 5)
         let got = report.withUnsafeMutableBytes { recv(fds[0], $0.baseAddress, 5, Int32(MSG_WAITALL)) }
         guard got == 5, report[0] == 0 else {
-            let reason = got == 5 ? "errno \(report[0])"
+            let reason = got == 5
+                ? "unshare or sethostname: \(SystemError(call: "unshare", errno: Int32(report[0])).reason); creating namespaces needs root (CAP_SYS_ADMIN)"
                 : forkServer == nil ? "it exited without reporting" : "none was forked: \(ForkServer.sameBuildHint)"
             throw RuntimeError.other("the helper that creates namespaces \(kinds.map(\.rawValue)) failed (\(reason))")
         }
