@@ -141,6 +141,12 @@ public actor PodManager {
 
     /// Resources fit and host ports are free, or why not (Kubernetes' reasons).
     func admit(_ pod: Pod) -> (reason: String, message: String)? {
+        Self.admit(pod, among: admitted, allocatable: allocatable)
+    }
+
+    /// ``admit(_:)`` against the pods already `admitted` (by uid); those
+    /// deleted or finished no longer count.
+    static func admit(_ pod: Pod, among admitted: [String: Pod], allocatable: ResourceList) -> (reason: String, message: String)? {
         guard let spec = pod.spec else { return nil }
         // One pass over the pods already admitted, without copying them out:
         // a burst of pods admits each against all the others.
