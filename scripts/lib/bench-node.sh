@@ -27,7 +27,7 @@ cleanup() {
     [ -n "${cp_pid:-}" ] && { kill $cp_pid; wait $cp_pid; }
     for c in $(ls $dir/kubelet/runtime 2>/dev/null); do $bin/../release/swiftrun --root $dir/kubelet/runtime delete --force $c 2>/dev/null; done
     grep -o "$dir[^ ]*" /proc/self/mounts | sort -r | xargs -r umount -l
-    netns_delete $ns
+    netns_delete "$dir" $ns
     for h in /sys/fs/cgroup/*/; do [ -d "$h$ns" ] && find "$h$ns" -depth -type d -exec rmdir {} \; 2>/dev/null; done
     rm -rf "$dir" "$dir.img"
 }
@@ -51,7 +51,7 @@ for p in sys.argv[1:]:
     fd = os.open(p, os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' \
     $bin/controlplane $bin/kubelet $bin/swiftrun $bin/nodectl
 
-ip netns add $ns
+netns_add "$dir" $ns
 ip netns exec $ns sh -c 'ip link set lo up; ip link add eth0 type veth peer name eth0p; ip addr add 192.168.201.10/24 dev eth0; ip link set eth0 up; ip link set eth0p up'
 N="nsenter --net=/run/netns/$ns"
 $N $bin/controlplane --data-dir $dir/cp --secure-port 16443 --log-level warning >$dir/cp.log 2>&1 &
