@@ -189,7 +189,10 @@ struct ClientIntegrationTests {
             try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<count {
                     group.addTask {
-                        for try await e in client.watch(ConfigMap.self, options: ListOptions(resourceVersion: rv)) {
+                        // By name: the root-CA publisher writes kube-root-ca.crt into the
+                        // namespaces too, and a watcher must not take that for the test's own.
+                        let options = ListOptions(fieldSelector: "metadata.name=hello", resourceVersion: rv)
+                        for try await e in client.watch(ConfigMap.self, namespace: "default", options: options) {
                             if case .added(let cm) = e { return cm.name }
                         }
                         return ""
