@@ -1,7 +1,7 @@
 import KubeAPI
 public import Logging
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -35,25 +35,56 @@ public final class HTTPServer: Sendable {
 
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
+    /// A listening socket that accepts nothing yet: binding before anything
+    /// else lets a server fail on a taken port before it has done any work.
+    public struct Listener: Sendable {
+        let channel: NIOAsyncChannel<Connection, Never>
+        /// The port bound (the one the kernel chose, with port 0).
+        public let port: Int
+
+        /// Closes the socket of a listener that will not be served.
+        public func close() async {
+            try? await channel.channel.close()
+        }
+    }
+
+    /// Binds the HTTPS port. Throws ``BindError`` (with the errno, e.g.
+    /// EADDRINUSE) when the address cannot be had.
+    public func bind() async throws(BindError) -> Listener {
+        let tls = self.tls
+        do {
+            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 512)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(UpgradeBridge())
+                        return try Connection(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return Listener(channel: server, port: server.channel.localAddress?.port ?? port)
+        } catch let error as IOError {
+            throw BindError(host: host, port: port, errno: error.errnoCode, reason: "\(error)")
+        } catch {
+            throw BindError(host: host, port: port, errno: 0, reason: "\(error)")
+        }
+    }
+
+    /// Serves a bound listener until the task is cancelled.
+    public func serve(_ listener: Listener) async throws {
+        logger.info("serving HTTPS on \(host):\(listener.port)")
+        try await accept(listener.channel)
+    }
+
     /// Binds and serves until the task is cancelled.
     /// `onBound` receives the actual port (useful with port 0).
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
-        let tls = self.tls
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 512)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(UpgradeBridge())
-                    return try Connection(wrappingChannelSynchronously: channel)
-                }
-            }
-        onBound(server.channel.localAddress?.port ?? port)
-        logger.info("serving HTTPS on \(host):\(server.channel.localAddress?.port ?? port)")
-        try await accept(server)
+        let listener = try await bind()
+        onBound(listener.port)
+        try await serve(listener)
     }
 
     /// Serves plain HTTP (no TLS) on a Unix socket at `path`, created with

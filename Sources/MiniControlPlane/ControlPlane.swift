@@ -1,11 +1,11 @@
-public import Foundation
+import Foundation
 import KubeAPI
 public import Logging
 import ControllerRuntime
 import Scheduler
 import Controllers
 import NIOSSL
-public import HTTPServing
+import HTTPServing
 
 /// Why the control plane could not start.
 public struct ControlPlaneError: Error, CustomStringConvertible {
@@ -111,6 +111,17 @@ public final class ControlPlane: Sendable {
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
+        // The port first: a taken one fails the start before any object is written.
+        let listener: HTTPServer.Listener
+        do {
+            listener = try await server.bind()
+        } catch {
+            await kubelets.shutdown()
+            await store.close()
+            throw ControlPlaneError(description: error.addressInUse
+                ? "port \(c.securePort) on \(c.bindAddress) is already in use (another controlplane or API server?): stop that process, or serve on another port with --secure-port (or another address with --bind-address)"
+                : "\(error); check --bind-address and --secure-port")
+        }
         defer { logger.info("control plane stopped") }
         do {
             // Storage may come up after us (etcd restarting): retry with back-off.
@@ -128,13 +139,12 @@ public final class ControlPlane: Sendable {
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await server.run { port in
-                        do {
-                            try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(port)", caPEM: ca.caCertificatePEM)
-                        } catch {
-                            logger.error("cannot write admin.kubeconfig: \(error)")
-                        }
+                    do {
+                        try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", caPEM: ca.caCertificatePEM)
+                    } catch {
+                        logger.error("cannot write admin.kubeconfig: \(error)")
                     }
+                    try await server.serve(listener)
                 }
                 group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
                 if !enabled.isEmpty {
@@ -148,10 +158,12 @@ public final class ControlPlane: Sendable {
                 group.cancelAll()
             }
         } catch {
+            await listener.close()
             await kubelets.shutdown()
             await store.close()
             throw error
         }
+        await listener.close()
         await kubelets.shutdown()
         await store.close()
     }
