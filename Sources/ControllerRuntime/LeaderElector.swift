@@ -1,5 +1,5 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 public import Logging
 import Synchronization
 

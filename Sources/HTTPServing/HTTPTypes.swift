@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 public import NIOHTTP1
 
 /// A fully read HTTP request.
@@ -110,7 +110,7 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-public import KubeAPI
+import KubeAPI
 import Foundation
 
 /// Encodes Encodable values as compact JSON.

@@ -1,5 +1,5 @@
-public import NIOCore
-public import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 
 /// A connection after `101 Switching Protocols`: raw bytes both ways, for the
 /// protocol the route upgraded to (websocket, SPDY). The route's handler

@@ -1,5 +1,5 @@
 public import Netlink
-public import Images
+import Images
 
 /// Everything the kubelet is told on its command line.
 public struct KubeletConfiguration: Sendable {

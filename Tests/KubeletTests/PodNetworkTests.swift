@@ -12,13 +12,7 @@ import Runtime
 @Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/ip", X_OK) == 0 && access("/usr/bin/ping", X_OK) == 0 && access("/usr/sbin/nft", X_OK) == 0,
                 "requires root, ip, ping and nft"))
 struct PodNetworkTests {
-    func sh(_ command: String) -> (Int32, String) {
-        let pipe = popen(command + " 2>&1", "r")
-        var out = ""
-        var buf = [CChar](repeating: 0, count: 4096)
-        while let pipe, fgets(&buf, Int32(buf.count), pipe) != nil { out += String(cString: buf) }
-        return (pipe.map { pclose($0) } ?? -1, out)
-    }
+    func sh(_ command: String) -> (Int32, String) { shell(command) }
 
     @Test func podsOnOneNodeReachEachOtherAndTheGateway() throws {
         let tag = String(UInt16.random(in: 0...UInt16.max), radix: 16)

@@ -7,16 +7,16 @@ import Netlink
 @Suite struct ServiceModelTests {
     typealias F = Fixtures
 
-    @Test func namedTargetPortsResolvePerEndpoint() {
+    @Test func namedTargetPortsResolvePerEndpoint() throws {
         let svc = F.service("web", ports: [F.port(80, name: "http", target: .string("web"))])
         // Two slices: the pods of each name their port differently.
         let a = F.slice("web-a", service: "web", ports: [("http", 8080, "TCP")], endpoints: [F.endpoint("10.244.1.10")])
         let b = F.slice("web-b", service: "web", ports: [("http", 9090, "TCP")], endpoints: [F.endpoint("10.244.2.10")])
         let result = ServiceModel.ports(of: svc, slices: [a, b], family: .ipv4)
         #expect(result.warnings.isEmpty)
-        let port = try? #require(result.ports.first)
-        #expect(port?.endpoints.map(\.description) == ["10.244.1.10:8080", "10.244.2.10:9090"])
-        #expect(port?.displayName == "default/web:http")
+        let port = try #require(result.ports.first)
+        #expect(port.endpoints.map(\.description) == ["10.244.1.10:8080", "10.244.2.10:9090"])
+        #expect(port.displayName == "default/web:http")
     }
 
     @Test func readyServingTerminating() {

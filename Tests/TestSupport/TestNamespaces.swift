@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Runtime
+import Runtime
 
 /// Named network namespaces (`ip netns add`) made by tests.
 public enum TestNamespaces {

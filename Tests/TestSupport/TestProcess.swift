@@ -46,3 +46,10 @@ public struct TestProcess {
         return Result(status: status, stdout: contents(out), stderr: contents(err))
     }
 }
+
+/// Runs `command` with `/bin/sh -c`, standard error merged into standard
+/// output: the exit code (-1 when it could not run) and the output.
+public func shell(_ command: String, timeout: Double = 60) -> (Int32, String) {
+    guard let result = try? TestProcess.run(["/bin/sh", "-c", command + " 2>&1"], timeout: timeout) else { return (-1, "") }
+    return (result.code, result.stdout)
+}

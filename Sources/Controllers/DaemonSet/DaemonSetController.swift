@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Runs one pod of a DaemonSet on every eligible node (node selector, node
 /// affinity, taints the daemon pods do not tolerate), created with node

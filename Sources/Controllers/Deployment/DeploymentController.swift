@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Rolls Deployments out through ReplicaSets, as kube's deployment
 /// controller: one ReplicaSet per pod template (named with its

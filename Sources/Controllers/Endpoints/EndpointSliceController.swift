@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Publishes EndpointSlices for Services with a selector: one or more
 /// slices per Service labelled `kubernetes.io/service-name` and

@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Keeps the legacy core/v1 Endpoints object of each Service with a selector
 /// (same name as the Service): ready pods as addresses, unready ones as

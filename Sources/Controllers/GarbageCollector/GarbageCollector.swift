@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Deletes objects whose owners are gone, as kube's garbage collector:
 /// - background: once every owner of a dependent is gone, the dependent is

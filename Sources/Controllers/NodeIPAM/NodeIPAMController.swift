@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 import Synchronization
 
 /// Gives every node without one a `spec.podCIDR` (and `podCIDRs`) from

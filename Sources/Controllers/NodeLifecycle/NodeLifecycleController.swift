@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 import Synchronization
 
 /// Watches node heartbeats (the Ready condition and the node's Lease in

@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 import Synchronization
 
 /// Force-deletes pods nobody will finish: pods bound to a node that no

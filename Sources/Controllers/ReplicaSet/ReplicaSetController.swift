@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Keeps `spec.replicas` pods of a ReplicaSet's template running: adopts
 /// matching orphans, releases pods that no longer match, creates missing pods

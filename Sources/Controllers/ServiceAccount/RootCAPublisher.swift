@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Publishes the cluster CA as ConfigMap `kube-root-ca.crt` (key `ca.crt`)
 /// in every active namespace, for the projected service account volumes of pods.

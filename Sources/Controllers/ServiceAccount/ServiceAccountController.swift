@@ -1,7 +1,7 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Logging
-public import ControllerRuntime
+import ControllerRuntime
 
 /// Gives every active namespace a `default` ServiceAccount, and recreates it when deleted.
 public final class ServiceAccountController: Controller {

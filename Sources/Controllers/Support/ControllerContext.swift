@@ -1,5 +1,5 @@
 public import Foundation
-public import KubeAPI
+import KubeAPI
 public import Logging
 public import ControllerRuntime
 

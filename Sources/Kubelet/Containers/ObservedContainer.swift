@@ -1,4 +1,4 @@
-public import Runtime
+import Runtime
 
 /// What the runtime says about one of a pod's containers right now.
 public struct ObservedContainer: Sendable, Equatable {

@@ -1,4 +1,4 @@
-public import Runtime
+import Runtime
 
 /// The versions this node reports: the Kubernetes API level the kubelet
 /// implements, and the runtime's name and version (as in `crictl version`).

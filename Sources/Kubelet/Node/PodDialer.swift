@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Netlink
-public import Runtime
+import Runtime
 
 /// Opens TCP connections to a port on a pod's loopback, from inside its
 /// network namespace, as port-forwarding does (a server listening only on

@@ -1,4 +1,4 @@
-public import Runtime
+import Runtime
 import Foundation
 import Images
 

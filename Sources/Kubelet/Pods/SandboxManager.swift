@@ -141,7 +141,7 @@ public struct SandboxManager: Sendable {
         if s.hostNetwork, let host = try? FileIO.read("/etc/hosts") { hosts = host }
         try FileIO.writeAtomically(s.hostsFile, Array(hosts.utf8), mode: 0o644)
         try FileIO.writeAtomically(s.resolvConf, Array(resolvConf(pod, namespace: s.namespace).utf8), mode: 0o644)
-        try FileIO.writeAtomically(s.hostnameFile, Array((s.hostNetwork ? hostName() : s.hostname).utf8) + [10], mode: 0o644)
+        try FileIO.writeAtomically(s.hostnameFile, Array((s.hostNetwork ? currentHostName() : s.hostname).utf8) + [10], mode: 0o644)
     }
 
     /// resolv.conf by dnsPolicy: ClusterFirst (cluster DNS and search path),
@@ -193,11 +193,5 @@ public struct SandboxManager: Sendable {
         for ns in nameservers.prefix(3) { out += "nameserver \(ns)\n" }
         if !options.isEmpty { out += "options " + options.joined(separator: " ") + "\n" }
         return out
-    }
-
-    func hostName() -> String {
-        var buf = [CChar](repeating: 0, count: 256)
-        gethostname(&buf, buf.count)
-        return String(cString: buf)
     }
 }

@@ -110,7 +110,7 @@ public struct CertificateAuthority: Sendable {
     }
 
     static func writePrivate(_ text: String, to url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        try writePrivateFile(Data(text.utf8), to: url)
     }
 
     /// The bytes of an IPv4 or IPv6 literal, or nil for a DNS name.

@@ -22,9 +22,8 @@ public struct Credentials: Codable, Sendable, Equatable {
         }
         let c = Credentials(adminToken: randomToken(), nodeToken: randomToken())
         let data = try JSONEncoder().encode(c)
-        FileManager.default.createFile(atPath: url.path, contents: data, attributes: [.posixPermissions: 0o600])
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("node-token").path,
-                                       contents: Data((c.nodeToken + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try writePrivateFile(data, to: url)
+        try writePrivateFile(Data((c.nodeToken + "\n").utf8), to: dir.appendingPathComponent("node-token"))
         return c
     }
 
@@ -57,6 +56,6 @@ public struct Credentials: Codable, Sendable, Equatable {
 
             """
         let url = dir.appendingPathComponent("admin.kubeconfig")
-        FileManager.default.createFile(atPath: url.path, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        try writePrivateFile(Data(yaml.utf8), to: url)
     }
 }

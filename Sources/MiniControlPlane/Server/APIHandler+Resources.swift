@@ -122,7 +122,7 @@ extension APIHandler {
         case ("get", "log"):
             guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
             return try await kubelets.logs(registry, namespace: ns, name: name, request: req)
-        case ("get", let sub?), ("create", let sub?) where ["exec", "attach", "portforward"].contains(sub):
+        case ("get", let sub?) where ["exec", "attach", "portforward"].contains(sub), ("create", let sub?) where ["exec", "attach", "portforward"].contains(sub):
             guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
             return try await kubelets.stream(registry, namespace: ns, name: name, subresource: sub, request: req)
         case ("get", "scale"):

@@ -15,7 +15,7 @@ public enum DeviceFilterLoader {
         }
         guard progFD >= 0 else {
             let code = errno
-            let verifier = String(cString: log)
+            let verifier = String(nulTerminated: log)
             throw SystemError(call: "bpf(BPF_PROG_LOAD)", errno: code, context: "device program for \(path)" + (verifier.isEmpty ? "" : " (verifier: \(verifier))"))
         }
         defer { close(progFD) }

@@ -20,7 +20,7 @@ enum Console {
         }
         let name = (try? LinuxMountSyscalls().readLink("/proc/self/fd/\(slave)")) ?? "/dev/pts/?"
         let payload = Array(name.utf8)
-        try payload.withUnsafeBytes { buf in
+        _ = try payload.withUnsafeBytes { buf in
             try sys("sendmsg(SCM_RIGHTS)", "console socket") { swr_send_fd(socket, master, buf.baseAddress, buf.count) }
         }
         close(master)

@@ -137,7 +137,7 @@ public enum SeccompCompiler {
 
     /// Loads a compiled program into the calling process.
     static func load(_ program: SeccompProgram) throws {
-        try program.instructions.withUnsafeBytes { buf in
+        _ = try program.instructions.withUnsafeBytes { buf in
             try sys("seccomp(SECCOMP_SET_MODE_FILTER)", "\(program.count) instructions") {
                 swr_seccomp_load_filter(program.flags, buf.baseAddress, program.count)
             }

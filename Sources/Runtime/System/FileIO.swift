@@ -112,7 +112,7 @@ public enum FileIO {
         if let directory { return MountEntry.clean(directory + "/" + path) }
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
         _ = try sysPointer("getcwd") { getcwd(&buf, buf.count) }
-        return MountEntry.clean(String(cString: buf) + "/" + path)
+        return MountEntry.clean(String(nulTerminated: buf) + "/" + path)
     }
 
     /// `mkdir -p`.

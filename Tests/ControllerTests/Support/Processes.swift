@@ -19,7 +19,7 @@ final class ChildProcess: @unchecked Sendable {
     init(_ path: String, _ args: [String], log: URL, env: [String: String]? = nil) throws {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = args
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil) // FileHandle(forWritingTo:) below says why if not
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle

@@ -135,8 +135,8 @@ final class ClusterFixture: @unchecked Sendable {
         let id = UUID().uuidString.prefix(8)
         let out = dir.appendingPathComponent("out-\(id)")
         let err = dir.appendingPathComponent("err-\(id)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil) // FileHandle(forWritingTo:) below says why if not
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil) // FileHandle(forWritingTo:) below says why if not
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
         if let stdin {

@@ -51,7 +51,7 @@ struct TerminalTests {
         withUnsafeMutableBytes(of: &addr.sun_path) { buf in
             for (i, b) in path.utf8.enumerated() { buf[i] = b }
         }
-        try withUnsafePointer(to: &addr) { ptr in
+        _ = try withUnsafePointer(to: &addr) { ptr in
             try ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
                 try sys("bind", path) { bind(fd, p, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }

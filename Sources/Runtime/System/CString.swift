@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension String {
+    /// The text of a C buffer up to its first NUL (all of it when there is
+    /// none), as UTF-8 with invalid bytes repaired: what the kernel and libc
+    /// write into `char` arrays (`gethostname`, `getcwd`, the BPF verifier log).
+    public init(nulTerminated buffer: [CChar]) {
+        self = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// This host's name (`gethostname`), as the kernel's UTS namespace has it.
+public func currentHostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+    return String(nulTerminated: buffer)
+}
