@@ -47,11 +47,29 @@ let package = Package(
                 .linkedLibrary("mnl"),
             ]
         ),
-        // Netlink messages built in Swift, sent through libmnl; shared by
-        // rtnetlink (Runtime) and nf_tables (Proxy).
+        // Netlink messages built in Swift, sent through libmnl, and rtnetlink
+        // (links, addresses, routes: what `ip` does); nf_tables builds on it.
         .target(
             name: "Netlink",
             dependencies: ["CRuntimeShims"],
+            swiftSettings: swiftSettings
+        ),
+        // The generic nf_tables encoder: batches, expressions, constants,
+        // tables/chains/sets/maps/rules, and reading them back. Shared by
+        // kube-proxy (Services), the kubelet (masquerade) and NetworkPolicy.
+        .target(
+            name: "Netfilter",
+            dependencies: ["Netlink"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NetlinkTests",
+            dependencies: ["Netlink"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NetfilterTests",
+            dependencies: ["Netfilter", "Netlink", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         // The OCI runtime: spec model, namespaces, rootfs, cgroups, seccomp,
@@ -83,12 +101,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // kube-proxy's library: the nf_tables netlink encoder, the service
-        // model and ruleset, the sync loop, conntrack cleanup, health/metrics.
+        // kube-proxy's library: the service model and ruleset (its chain
+        // names and map keys), the sync loop, conntrack cleanup, health/metrics.
         .target(
             name: "Proxy",
             dependencies: [
-                "Netlink", "KubeAPI",
+                "Netfilter", "Netlink", "KubeAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,15 +114,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The kube-proxy executable: flags → ProxyConfiguration → KubeProxy.run().
-        .executableTarget(
-            name: "kube-proxy",
+        // What the long-running executables share: the API server connection
+        // flags, logging set-up, and running under ServiceLifecycle until SIGTERM.
+        .target(
+            name: "CommandSupport",
             dependencies: [
-                "Proxy", "KubeAPI", "Netlink",
+                "KubeAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The kube-proxy executable: flags → ProxyConfiguration → KubeProxy.run().
+        .executableTarget(
+            name: "kube-proxy",
+            dependencies: [
+                "Proxy", "Netfilter", "KubeAPI", "Netlink", "CommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Commands/kube-proxy",
             swiftSettings: swiftSettings
         ),
         // exec, attach and port-forward on the wire: websocket and SPDY/3.1
@@ -138,18 +168,18 @@ let package = Package(
         .executableTarget(
             name: "cluster-dns",
             dependencies: [
-                "ClusterDNS", "KubeAPI",
+                "ClusterDNS", "KubeAPI", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            path: "Sources/Commands/cluster-dns",
             swiftSettings: swiftSettings
         ),
         // The node agent: pod workers, networking, probes, status, logs.
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "HTTPServing", "Streaming",
+                "Runtime", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -169,11 +199,11 @@ let package = Package(
         .executableTarget(
             name: "kubelet",
             dependencies: [
-                "Kubelet", "KubeAPI", "Runtime", "Netlink",
+                "Kubelet", "KubeAPI", "Runtime", "Netlink", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            path: "Sources/Commands/kubelet",
             swiftSettings: swiftSettings
         ),
         // crictl-style node debugging.
@@ -184,6 +214,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            path: "Sources/Commands/nodectl",
             swiftSettings: swiftSettings
         ),
         // runc-compatible command line over the Runtime library.
@@ -193,6 +224,7 @@ let package = Package(
                 "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Sources/Commands/swiftrun",
             swiftSettings: swiftSettings
         ),
         // Helpers the test targets share: running commands, finding built products.
@@ -204,12 +236,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "Proxy", "KubeAPI", "TestSupport", "Streaming"],
+            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Netlink", "KubeAPI", "Runtime", "TestSupport"],
+            dependencies: ["Proxy", "Netfilter", "Netlink", "KubeAPI", "Runtime", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -223,6 +255,11 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "CRuntimeShims", "Netlink", "Images", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ImagesTests",
+            dependencies: ["Images", "Runtime", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         // Kubernetes object model, quantities, selectors, defaulting,
@@ -308,11 +345,11 @@ let package = Package(
         .executableTarget(
             name: "controlplane",
             dependencies: [
-                "MiniControlPlane",
+                "MiniControlPlane", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            path: "Sources/Commands/controlplane",
             swiftSettings: swiftSettings
         ),
         // Load generator for scripts/bench-apiserver (not run in CI).
@@ -323,12 +360,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            path: "Sources/Commands/apiserver-bench",
             swiftSettings: swiftSettings
         ),
         // Driver for scripts/bench-scheduler (not run in CI).
         .executableTarget(
             name: "scheduler-bench",
             dependencies: ["KubeAPI"],
+            path: "Sources/Commands/scheduler-bench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Testing
+import Netfilter
 import Netlink
 @testable import Proxy
 

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import KubeAPI
+import Netfilter
 import Netlink
 import TestSupport
 @testable import Proxy

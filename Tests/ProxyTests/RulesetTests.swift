@@ -1,5 +1,6 @@
 import Testing
 import KubeAPI
+import Netfilter
 import Netlink
 @testable import Proxy
 

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Netfilter
 public import Netlink
-import Proxy
 import Runtime
 
 /// The node side of pod networking, built in (no CNI plugins): a bridge

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Netfilter
 import Netlink
 
 /// `scripts/bench-proxy`'s measurements (through `kube-proxy --benchmark`):

@@ -1,3 +1,4 @@
+import Netfilter
 public import Netlink
 
 /// One conntrack entry: the original direction and the reply direction

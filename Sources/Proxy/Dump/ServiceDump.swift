@@ -1,3 +1,4 @@
+public import Netfilter
 import Netlink
 
 /// Services as programmed in the kernel, read back over netlink (not from

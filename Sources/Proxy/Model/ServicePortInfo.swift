@@ -1,3 +1,4 @@
+public import Netfilter
 public import Netlink
 
 /// A Service by namespace and name.

@@ -1,3 +1,4 @@
+public import Netfilter
 import Netlink
 
 /// Compiles ``ProxyRule``s to nf_tables expressions for one family and adds

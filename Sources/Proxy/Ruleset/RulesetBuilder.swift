@@ -1,3 +1,4 @@
+public import Netfilter
 public import Netlink
 
 /// What the ruleset depends on besides Services: the node and the cluster.

@@ -1,3 +1,4 @@
+public import Netfilter
 import Netlink
 
 /// Turns rulesets into one nf_tables transaction: a full sync (rewrite every

@@ -1,3 +1,5 @@
+import Netfilter
+
 /// The ruleset as `nft -f` input: for reading, and as the reference load of
 /// `scripts/bench-proxy` (the same table loaded by nft from text).
 public enum RulesetText {

@@ -1,6 +1,7 @@
 import Foundation
 public import KubeAPI
 public import Logging
+import Netfilter
 import Netlink
 
 /// kube-proxy: watches Services and EndpointSlices, and keeps one nftables

@@ -1,3 +1,4 @@
+public import Netfilter
 public import Netlink
 
 /// Why a sync failed: the change the kernel refused (or the read that

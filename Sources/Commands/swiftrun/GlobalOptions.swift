@@ -51,6 +51,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Runs `body`, logging a failure to --log (where containerd reads it) before rethrowing.
+    @discardableResult
     func perform<T>(_ body: (ContainerRuntime) throws -> T) throws -> T {
         do {
             let runtime = try runtime()

@@ -1,8 +1,8 @@
 import ArgumentParser
+import CommandSupport
 import ClusterDNS
 import KubeAPI
 import Logging
-import UnixSignals
 
 /// `cluster-dns`: the cluster's DNS server, answering for Services and pods
 /// from the API server and forwarding other names upstream.
@@ -18,10 +18,7 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             or with a kubeconfig (--kubeconfig FILE). Without --upstream, names outside the cluster domain get SERVFAIL.
             """)
 
-    @Option(help: "API server URL (https://HOST:6443); several, comma-separated, for an HA control plane: the next is used when one cannot be reached.") var apiserver: String?
-    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
-    @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
-    @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(help: "IP:PORT to serve DNS on, UDP and TCP (port 0 picks a free one).") var listen = "0.0.0.0:53"
     @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain.") var clusterDomain = "cluster.local"
     @Option(help: "TTL of the records served, in seconds (also the negative-answer TTL).") var ttl = 5
@@ -31,12 +28,7 @@ struct ClusterDNSCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level")) var logLevel = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        bootstrapLogging(level: logLevel)
         guard let address = HostPort(parsing: listen, defaultPort: 53) else {
             throw ValidationError("--listen \(listen) is not IP:PORT")
         }
@@ -50,12 +42,7 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             upstreams.append(hp)
         }
         guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
-        var config: KubeConfig
-        do {
-            config = try KubeConfig.fromFlags(kubeconfig: kubeconfig, apiserver: apiserver, tokenFile: tokenFile, caFile: caFile)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        var config = try connection.kubeConfig()
         config.userAgent = "cluster-dns/v1.32.0 (swiftkube)"
         let client = try KubeClient(config: config)
         let logger = Logger(label: "cluster-dns")
@@ -65,17 +52,7 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             client: client, logger: logger)
         logger.info("cluster-dns for \(zone) from \(config.server); upstreams: \(upstreams.isEmpty ? "none (SERVFAIL)" : upstreams.map(\.description).joined(separator: ", "))")
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await dns.run() }
-                group.addTask {
-                    for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                        logger.info("received \(signal); stopping")
-                        return
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            try await runUntilSignalled(logger: logger) { try await dns.run() }
         } catch {
             await client.shutdown()
             throw error

@@ -1,12 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import KubeAPI
 import Kubelet
 import Logging
 import Netlink
 import Runtime
-import ServiceLifecycle
-import UnixSignals
 
 /// `kubelet`: joins a cluster as a node and runs the pods bound to it.
 @available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
@@ -20,10 +19,7 @@ struct KubeletCommand: AsyncParsableCommand {
             or with a kubeconfig (--kubeconfig FILE).
             """)
 
-    @Option(help: "API server URL (https://HOST:6443); several, comma-separated, for an HA control plane: the next is used when one cannot be reached.") var apiserver: String?
-    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
-    @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
-    @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(name: .customLong("node-name"), help: "Node name (default: the host name).") var nodeName: String?
     @Option(name: .customLong("node-ip"), help: "The node's address (InternalIP).") var nodeIP: String?
     @Option(name: .customLong("root-dir"), help: "Node state: pods, runtime, images.") var rootDir = "/var/lib/kubelet"
@@ -64,23 +60,9 @@ struct KubeletCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        bootstrapLogging(level: logLevel)
         let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
-        var config: KubeConfig
-        if let kubeconfig {
-            config = try KubeConfig.load(path: kubeconfig)
-        } else {
-            guard let apiserver, let tokenFile else {
-                throw ValidationError("pass --apiserver, --token-file and --ca-file (or --kubeconfig)")
-            }
-            config = try KubeConfig(server: apiserver, tokenFile: tokenFile, caFile: caFile)
-            config.impersonateUser = "system:node:\(name)"
-        }
+        var config = try connection.kubeConfig(actingForNode: name)
         config.userAgent = "kubelet/v1.32.0 (swiftkube)"
         guard let ip = nodeIP ?? Self.defaultAddress() else {
             throw ValidationError("cannot tell this node's address; pass --node-ip")
@@ -110,16 +92,11 @@ struct KubeletCommand: AsyncParsableCommand {
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
         let logger = Logger(label: "kubelet")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await kubelet.run() }
-            group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                    logger.info("received \(signal); stopping (pods keep running)")
-                    return
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        do {
+            try await runUntilSignalled(logger: logger, stopping: "pods keep running") { try await kubelet.run() }
+        } catch {
+            await client.shutdown()
+            throw error
         }
         await client.shutdown()
     }

@@ -1,7 +1,7 @@
 /// nf_tables netlink constants (linux/netfilter/nf_tables.h, nfnetlink.h).
 public enum NFT {
     /// NFNL_SUBSYS_NFTABLES
-    static let subsystem: UInt16 = 10
+    public static let subsystem: UInt16 = 10
 
     public enum Message: UInt16 {
         case newTable = 0, getTable = 1, delTable = 2
@@ -12,14 +12,14 @@ public enum NFT {
         case newGen = 15, getGen = 16
 
         /// The nlmsg type: subsystem in the high byte.
-        var type: UInt16 { NFT.subsystem << 8 | rawValue }
+        public var type: UInt16 { NFT.subsystem << 8 | rawValue }
     }
 
     /// NFNL_SUBSYS_CTNETLINK
-    static let conntrackSubsystem: UInt16 = 1
+    public static let conntrackSubsystem: UInt16 = 1
 
-    static let batchBegin: UInt16 = 0x10
-    static let batchEnd: UInt16 = 0x11
+    public static let batchBegin: UInt16 = 0x10
+    public static let batchEnd: UInt16 = 0x11
 
     public enum Family: UInt8, Sendable {
         case inet = 1, ipv4 = 2, arp = 3, netdev = 5, bridge = 7, ipv6 = 10
@@ -57,22 +57,22 @@ public enum NFT {
     }
 
     /// Table attributes.
-    enum TableAttr { static let name: UInt16 = 1, flags: UInt16 = 2, handle: UInt16 = 4 }
-    enum ChainAttr { static let table: UInt16 = 1, handle: UInt16 = 2, name: UInt16 = 3, hook: UInt16 = 4, policy: UInt16 = 5, type: UInt16 = 7 }
-    enum HookAttr { static let number: UInt16 = 1, priority: UInt16 = 2 }
-    enum RuleAttr { static let table: UInt16 = 1, chain: UInt16 = 2, handle: UInt16 = 3, expressions: UInt16 = 4, position: UInt16 = 6, userdata: UInt16 = 7 }
-    enum ListAttr { static let element: UInt16 = 1 }
-    enum ExprAttr { static let name: UInt16 = 1, data: UInt16 = 2 }
-    enum DataAttr { static let value: UInt16 = 1, verdict: UInt16 = 2 }
-    enum VerdictAttr { static let code: UInt16 = 1, chain: UInt16 = 2 }
-    enum SetAttr {
-        static let table: UInt16 = 1, name: UInt16 = 2, flags: UInt16 = 3, keyType: UInt16 = 4, keyLength: UInt16 = 5
-        static let dataType: UInt16 = 6, dataLength: UInt16 = 7, desc: UInt16 = 9, id: UInt16 = 10, timeout: UInt16 = 11, userdata: UInt16 = 13
-        static let descSize: UInt16 = 1, descConcat: UInt16 = 2, fieldLength: UInt16 = 1
+    public enum TableAttr { public static let name: UInt16 = 1, flags: UInt16 = 2, handle: UInt16 = 4 }
+    public enum ChainAttr { public static let table: UInt16 = 1, handle: UInt16 = 2, name: UInt16 = 3, hook: UInt16 = 4, policy: UInt16 = 5, type: UInt16 = 7 }
+    public enum HookAttr { public static let number: UInt16 = 1, priority: UInt16 = 2 }
+    public enum RuleAttr { public static let table: UInt16 = 1, chain: UInt16 = 2, handle: UInt16 = 3, expressions: UInt16 = 4, position: UInt16 = 6, userdata: UInt16 = 7 }
+    public enum ListAttr { public static let element: UInt16 = 1 }
+    public enum ExprAttr { public static let name: UInt16 = 1, data: UInt16 = 2 }
+    public enum DataAttr { public static let value: UInt16 = 1, verdict: UInt16 = 2 }
+    public enum VerdictAttr { public static let code: UInt16 = 1, chain: UInt16 = 2 }
+    public enum SetAttr {
+        public static let table: UInt16 = 1, name: UInt16 = 2, flags: UInt16 = 3, keyType: UInt16 = 4, keyLength: UInt16 = 5
+        public static let dataType: UInt16 = 6, dataLength: UInt16 = 7, desc: UInt16 = 9, id: UInt16 = 10, timeout: UInt16 = 11, userdata: UInt16 = 13
+        public static let descSize: UInt16 = 1, descConcat: UInt16 = 2, fieldLength: UInt16 = 1
     }
-    enum SetElemListAttr { static let table: UInt16 = 1, set: UInt16 = 2, elements: UInt16 = 3, setID: UInt16 = 4 }
-    enum SetElemAttr { static let key: UInt16 = 1, data: UInt16 = 2, flags: UInt16 = 3, timeout: UInt16 = 4, expiration: UInt16 = 5, userdata: UInt16 = 6 }
-    enum DynsetAttr { static let setName: UInt16 = 1, setID: UInt16 = 2, op: UInt16 = 3, keyRegister: UInt16 = 4, timeout: UInt16 = 6, flags: UInt16 = 9 }
+    public enum SetElemListAttr { public static let table: UInt16 = 1, set: UInt16 = 2, elements: UInt16 = 3, setID: UInt16 = 4 }
+    public enum SetElemAttr { public static let key: UInt16 = 1, data: UInt16 = 2, flags: UInt16 = 3, timeout: UInt16 = 4, expiration: UInt16 = 5, userdata: UInt16 = 6 }
+    public enum DynsetAttr { public static let setName: UInt16 = 1, setID: UInt16 = 2, op: UInt16 = 3, keyRegister: UInt16 = 4, timeout: UInt16 = 6, flags: UInt16 = 9 }
 
     /// Set flags.
     public struct SetFlags: OptionSet, Sendable {
@@ -94,7 +94,7 @@ public enum NFT {
         case integer = 4, ipv4Address = 7, ipv6Address = 8, inetProtocol = 12, inetService = 13, mark = 19
 
         /// Bytes a field of this type takes in a key (registers are 4-byte aligned).
-        var registerLength: UInt32 {
+        public var registerLength: UInt32 {
             switch self {
             case .ipv6Address: return 16
             default: return 4
@@ -102,11 +102,11 @@ public enum NFT {
         }
 
         /// Combined id of a concatenation.
-        static func concatenation(_ types: [DataType]) -> UInt32 {
+        public static func concatenation(_ types: [DataType]) -> UInt32 {
             types.reduce(0) { $0 << 6 | $1.rawValue }
         }
     }
 
     /// NFT_DATA_VERDICT as a set's data type.
-    static let verdictDataType: UInt32 = 0xffff_ff00
+    public static let verdictDataType: UInt32 = 0xffff_ff00
 }

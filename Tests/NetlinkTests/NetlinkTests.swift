@@ -1,6 +1,5 @@
 import Testing
 @testable import Netlink
-@testable import Runtime
 
 @Suite struct NetlinkMessageTests {
     func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format2($0)) }.joined(separator: " ") }

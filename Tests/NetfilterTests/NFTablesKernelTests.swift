@@ -4,21 +4,14 @@ import TestSupport
 import Glibc
 #endif
 import Netlink
-@testable import Proxy
+@testable import Netfilter
 
 /// The encoder against the real kernel, inside a network namespace the test
 /// creates; `nft` only observes.
 @Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/nft", X_OK) == 0 && access("/usr/sbin/ip", X_OK) == 0,
                 "requires root, nft and ip (apt-get install nftables iproute2)"))
 struct NFTablesKernelTests {
-    func sh(_ command: String) -> (Int32, String) {
-        let pipe = popen(command + " 2>&1", "r")
-        var out = ""
-        var buf = [CChar](repeating: 0, count: 4096)
-        while let pipe, fgets(&buf, Int32(buf.count), pipe) != nil { out += String(cString: buf) }
-        let status = pipe.map { pclose($0) } ?? -1
-        return (status, out)
-    }
+    func sh(_ command: String) -> (Int32, String) { shell(command) }
 
     @Test func appliesAtomicallyAndReportsTheFailingChange() throws {
         let ns = "swk-nft-\(UInt16.random(in: 0...UInt16.max))"
@@ -40,7 +33,7 @@ struct NFTablesKernelTests {
         // A batch whose third change is impossible changes nothing.
         var bad = NFTBatch(family: .ipv4, table: "swk-test")
         bad.addChain("new-chain")
-        bad.addElements("service-ips", [.init(key: NFTKey.addressProtocolPort(IPAddress("10.96.0.10")!, 6, 80), verdict: .goto, chain: "svc1")])
+        bad.addElements("service-ips", [.init(key: [10, 96, 0, 10, 6, 0, 0, 0, 0, 80, 0, 0] /* 10.96.0.10 . tcp . 80 */, verdict: .goto, chain: "svc1")])
         bad.addRule(chain: "new-chain", [.verdict(.jump, chain: "no-such-chain")])
         #expect {
             try nft.apply(bad)

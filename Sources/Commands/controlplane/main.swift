@@ -1,8 +1,8 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import Logging
 import MiniControlPlane
-import ServiceLifecycle
 
 /// `controlplane`: the Kubernetes API server, scheduler and controllers.
 @main
@@ -75,12 +75,7 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        bootstrapLogging(level: logLevel)
         let logger = Logger(label: "controlplane")
         guard let grace = ControlPlaneConfiguration.parseDuration(nodeMonitorGracePeriod) else {
             throw ValidationError("invalid --node-monitor-grace-period \(nodeMonitorGracePeriod)")
@@ -120,20 +115,7 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.leaderElectLeaseDuration = lease
         config.leaderElectRenewDeadline = renew
         config.leaderElectRetryPeriod = retry
-        let service = ControlPlaneService(controlPlane: ControlPlane(configuration: config, logger: logger))
-        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-}
-
-/// Runs the control plane until a shutdown signal arrives.
-struct ControlPlaneService: Service {
-    let controlPlane: ControlPlane
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await controlPlane.run() }
-        } catch is CancellationError {
-            // A shutdown signal during start-up (waiting for storage) is a clean stop.
-        }
+        let controlPlane = ControlPlane(configuration: config, logger: logger)
+        try await runUntilSignalled(logger: logger) { try await controlPlane.run() }
     }
 }

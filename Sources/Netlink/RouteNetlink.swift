@@ -1,5 +1,3 @@
-public import Netlink
-
 /// Interfaces, addresses and routes through rtnetlink: what `ip link`,
 /// `ip addr` and `ip route` do, without shelling out. One value per network
 /// namespace (its connection was opened there).

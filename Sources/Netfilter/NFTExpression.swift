@@ -70,7 +70,7 @@ public enum NFTExpression: Sendable, Equatable {
     }
 
     /// Appends NFTA_LIST_ELEM { NFTA_EXPR_NAME, NFTA_EXPR_DATA { … } }.
-    func encode(into m: inout NetlinkMessage) {
+    public func encode(into m: inout NetlinkMessage) {
         m.nested(NFT.ListAttr.element, flagNested: true) { e in
             e.attribute(NFT.ExprAttr.name, string: name)
             e.nested(NFT.ExprAttr.data, flagNested: true) { d in encodeData(into: &d) }

@@ -1,11 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import KubeAPI
 import Logging
+import Netfilter
 import Netlink
 import Proxy
-import ServiceLifecycle
-import UnixSignals
 
 /// `kube-proxy`: programs Service VIPs and NodePorts for this node in nftables.
 @main
@@ -22,10 +22,7 @@ struct KubeProxyCommand: AsyncParsableCommand {
               sudo kube-proxy --cleanup   removes the proxy's tables
             """)
 
-    @Option(help: "API server URL (https://HOST:6443); several, comma-separated, for an HA control plane: the next is used when one cannot be reached.") var apiserver: String?
-    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).") var tokenFile: String?
-    @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.") var caFile: String?
-    @Option(help: "kubeconfig instead of --apiserver/--token-file/--ca-file.") var kubeconfig: String?
+    @OptionGroup var connection: ConnectionOptions
     @Option(name: .customLong("node-name"), help: "This node's name (default: the host name).") var nodeName: String?
     @Option(name: .customLong("cluster-cidr"), help: "Pods' range; ClusterIP traffic from outside it is masqueraded (\"\" for none).")
     var clusterCIDR = "10.244.0.0/16"
@@ -45,12 +42,7 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("benchmark-upstream-nft-file"), help: .hidden) var benchmarkUpstreamNftFile: String?
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        bootstrapLogging(level: logLevel)
         let table = "kube-proxy"
         if let services = benchmarkServices {
             // scripts/bench-proxy: only in a throwaway network namespace.
@@ -81,16 +73,7 @@ struct KubeProxyCommand: AsyncParsableCommand {
             return
         }
         let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
-        var config: KubeConfig
-        if let kubeconfig {
-            config = try KubeConfig.load(path: kubeconfig)
-        } else {
-            guard let apiserver, let tokenFile else {
-                throw ValidationError("pass --apiserver, --token-file and --ca-file (or --kubeconfig)")
-            }
-            config = try KubeConfig(server: apiserver, tokenFile: tokenFile, caFile: caFile)
-            config.impersonateUser = "system:node:\(name)"
-        }
+        var config = try connection.kubeConfig(actingForNode: name)
         config.userAgent = "kube-proxy/v1.32.0 (swiftkube)"
         var cidr: CIDR?
         if !clusterCIDR.isEmpty {
@@ -116,16 +99,11 @@ struct KubeProxyCommand: AsyncParsableCommand {
             throw error
         }
         logger.info("kube-proxy for node \(name) (cluster CIDR \(cidr?.description ?? "none")), table ip \(table)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await proxy.run() }
-            group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                    logger.info("received \(signal); stopping (the rules stay in place)")
-                    return
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        do {
+            try await runUntilSignalled(logger: logger, stopping: "the rules stay in place") { try await proxy.run() }
+        } catch {
+            await client.shutdown()
+            throw error
         }
         await client.shutdown()
     }

@@ -1,5 +1,3 @@
-public import Netlink
-
 /// rtnetlink message types and attributes (linux/rtnetlink.h, if_link.h, if_addr.h).
 public enum RTM {
     public static let newLink: UInt16 = 16, delLink: UInt16 = 17, getLink: UInt16 = 18, setLink: UInt16 = 19
@@ -58,6 +56,12 @@ public struct AddressInfo: Sendable, Equatable {
     public var index: Int32
     public var address: IPAddress
     public var prefix: Int
+
+    public init(index: Int32, address: IPAddress, prefix: Int) {
+        self.index = index
+        self.address = address
+        self.prefix = prefix
+    }
 }
 
 /// A route in the main table.

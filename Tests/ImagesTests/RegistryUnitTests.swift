@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import FoundationEssentials
 import Synchronization
 #if canImport(Glibc)

@@ -147,7 +147,7 @@ struct StatsSampler {
             return s
         }
         let inventory = node.inventory
-        let provider = StatsProvider(nodeName: hostName(), rootDirectory: node.rootDir, logDirectory: node.podLogDir,
+        let provider = StatsProvider(nodeName: currentHostName(), rootDirectory: node.rootDir, logDirectory: node.podLogDir,
                                      containers: inventory.manager, sandboxes: inventory.sandboxes)
         _ = await provider.summary()
         try await Task.sleep(for: .milliseconds(1100))
@@ -157,12 +157,6 @@ struct StatsSampler {
     static func percent(_ nanoCores: UInt64?) -> String {
         guard let nanoCores else { return "" }
         return String(format: "%.2f", Double(nanoCores) / 1e7)
-    }
-
-    func hostName() -> String {
-        var buf = [CChar](repeating: 0, count: 256)
-        gethostname(&buf, buf.count)
-        return String(cString: buf)
     }
 }
 

@@ -1,0 +1,67 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Images
+@testable import Runtime
+
+/// A container run from an imported image: the image store and overlayfs
+/// roots together with the runtime (root, the busybox OCI layout).
+@Suite(.enabled(if: TestEnvironment.integrationReady && FileIO.isDirectory(TestEnvironment.packageRoot + "/rootfs/out/oci"),
+                Comment(rawValue: TestEnvironment.integrationSkipReason.isEmpty ? "rootfs/out/oci missing: run rootfs/build" : TestEnvironment.integrationSkipReason)))
+final class ContainerFromImageTests {
+    let dir: String
+    let store: ImageStore
+
+    init() {
+        var template = Array("/tmp/swiftrun-images-XXXXXX".utf8CString)
+        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        store = ImageStore(root: dir + "/store")
+    }
+
+    deinit {
+        for line in ((try? FileIO.read("/proc/self/mountinfo")) ?? "").split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), 2) }
+        }
+        try? FileIO.removeTree(dir)
+    }
+
+    @Test func importsTheBusyboxLayoutAndRunsAContainerFromIt() throws {
+        let images = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/oci", name: "busybox")
+        #expect(images.map { $0.names }.flatMap { $0 }.contains("docker.io/library/busybox:1.35"))
+        let image = try store.resolve("busybox:1.35")
+        #expect(try store.resolve("docker.io/library/busybox:latest").id == image.id)
+        #expect(try store.resolve(String(image.id.hex.prefix(8))).id == image.id)
+        #expect(image.config.config?.Cmd == ["sh"])
+        // The tarball form imports the same content.
+        let again = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar", tag: "1.35", name: "mirror/busybox:v1")
+        #expect(again.first?.id == image.id)
+        #expect(try store.list().count == 1)
+
+        // A container root from the image, writable without touching the layer.
+        let b = try TestBundle()
+        defer { b.cleanUp() }
+        unlink(b.dir + "/rootfs")
+        let rootfs = try store.mountRootfs(for: image, in: b.dir)
+        defer { try? ContainerRootfs.remove(in: b.dir) }
+        #expect(rootfs == b.dir + "/rootfs")
+        b.spec.root = Spec.Root(path: "rootfs", readonly: false)
+        b.shell("echo changed > /etc/hostname && cat /etc/hostname && ls /bin/busybox")
+        let r = try b.run()
+        #expect(r.stdout == "changed\n/bin/busybox\n", "\(r)")
+        #expect(!FileIO.exists(store.layerPath(image.diffIDs[0]) + "/etc/hostname"))
+        #expect(FileIO.exists(b.dir + "/upper/etc/hostname"))
+        try ContainerRootfs.remove(in: b.dir)
+        #expect(!MountPoint.isMountPoint(rootfs) && !FileIO.exists(b.dir + "/upper"))
+
+        // Removing by one name keeps the image; by the last name removes content too.
+        try store.remove("mirror/busybox:v1")
+        #expect(try store.list().count == 1)
+        try store.remove("busybox:1.35")
+        try store.remove("busybox:latest")
+        #expect(try store.list().isEmpty)
+        #expect(try FileIO.listDirectory(dir + "/store/blobs/sha256").isEmpty)
+        #expect(try FileIO.listDirectory(dir + "/store/layers").isEmpty)
+    }
+}
