@@ -38,20 +38,25 @@ let package = Package(
     ],
     targets: [
         // Thin C shims over what Swift cannot call directly (variadic syscalls,
-        // macros, SCM_RIGHTS) plus the libseccomp, libcap and libmnl headers.
+        // macros, SCM_RIGHTS) plus the libseccomp and libcap headers.
         .target(
             name: "CRuntimeShims",
             linkerSettings: [
                 .linkedLibrary("seccomp"),
                 .linkedLibrary("cap"),
-                .linkedLibrary("mnl"),
             ]
+        ),
+        // libmnl's header and setns(2), for Netlink alone: kube-proxy links
+        // libmnl but not libseccomp or libcap.
+        .target(
+            name: "CNetlinkShims",
+            linkerSettings: [.linkedLibrary("mnl")]
         ),
         // Netlink messages built in Swift, sent through libmnl, and rtnetlink
         // (links, addresses, routes: what `ip` does); nf_tables builds on it.
         .target(
             name: "Netlink",
-            dependencies: ["CRuntimeShims"],
+            dependencies: ["CNetlinkShims"],
             swiftSettings: swiftSettings
         ),
         // The generic nf_tables encoder: batches, expressions, constants,
@@ -72,12 +77,20 @@ let package = Package(
             dependencies: ["Netfilter", "Netlink", "TestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The Linux toolkit: typed Swift over the shims and libc (files,
+        // mounts, spawning, descriptors, errno-carrying errors) for every
+        // part of the node; only it and Runtime import CRuntimeShims.
+        .target(
+            name: "LinuxSystem",
+            dependencies: ["CRuntimeShims"],
+            swiftSettings: swiftSettings
+        ),
         // The OCI runtime: spec model, namespaces, rootfs, cgroups, seccomp,
         // capabilities, container lifecycle and state, the container monitor.
         .target(
             name: "Runtime",
             dependencies: [
-                "CRuntimeShims",
+                "CRuntimeShims", "LinuxSystem",
                 "Netlink",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,7 +104,7 @@ let package = Package(
         .target(
             name: "Images",
             dependencies: [
-                "Runtime", "CRuntimeShims", "CZlib",
+                "LinuxSystem", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -179,7 +192,7 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming",
+                "Runtime", "LinuxSystem", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -199,7 +212,7 @@ let package = Package(
         .executableTarget(
             name: "kubelet",
             dependencies: [
-                "Kubelet", "KubeAPI", "Runtime", "Netlink", "CommandSupport",
+                "Kubelet", "KubeAPI", "Runtime", "LinuxSystem", "Netlink", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -210,7 +223,7 @@ let package = Package(
         .executableTarget(
             name: "nodectl",
             dependencies: [
-                "Images", "Runtime", "Kubelet", "KubeAPI", "Netlink",
+                "Images", "Runtime", "LinuxSystem", "Kubelet", "KubeAPI", "Netlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -221,7 +234,7 @@ let package = Package(
         .executableTarget(
             name: "swiftrun",
             dependencies: [
-                "Runtime",
+                "Runtime", "LinuxSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Commands/swiftrun",
@@ -230,36 +243,41 @@ let package = Package(
         // Helpers the test targets share: running commands, finding built products.
         .target(
             name: "TestSupport",
-            dependencies: ["Runtime", "CRuntimeShims"],
+            dependencies: ["Runtime", "LinuxSystem"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming"],
+            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ProxyTests",
-            dependencies: ["Proxy", "Netfilter", "Netlink", "KubeAPI", "Runtime", "TestSupport"],
+            dependencies: ["Proxy", "Netfilter", "Netlink", "KubeAPI", "LinuxSystem", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ClusterDNSTests",
             dependencies: [
-                "ClusterDNS", "KubeAPI", "Runtime", "TestSupport",
+                "ClusterDNS", "KubeAPI", "LinuxSystem", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "CRuntimeShims", "Netlink", "Images", "TestSupport"],
+            dependencies: ["Runtime", "LinuxSystem", "CRuntimeShims", "Netlink", "Images", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LinuxSystemTests",
+            dependencies: ["LinuxSystem", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ImagesTests",
-            dependencies: ["Images", "Runtime", "TestSupport"],
+            dependencies: ["Images", "LinuxSystem", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         // Kubernetes object model, quantities, selectors, defaulting,

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CZlib
-import Runtime
 
 /// A pull-based byte stream: a file, or gzip inflated on the fly.
 protocol ByteReader {

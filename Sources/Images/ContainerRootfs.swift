@@ -1,8 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Runtime
-import CRuntimeShims
+import LinuxSystem
 
 extension ImageStore {
     /// Mounts a container's root: an overlay of the image's layers with the
@@ -20,7 +19,7 @@ extension ImageStore {
         guard options.utf8.count < 4000 else {
             throw ImageError.io("image \(image.names.first ?? image.id.description) has too many layers (\(lowers.count)) for one overlay mount")
         }
-        try LinuxMountSyscalls().mount(source: "overlay", target: merged, type: "overlay", flags: [], data: options)
+        try Mounts.mount(source: "overlay", target: merged, type: "overlay", flags: [], data: options)
         return merged
     }
 }
@@ -32,7 +31,7 @@ public enum ContainerRootfs {
     public static func remove(in directory: String) throws {
         let merged = directory + "/rootfs"
         if MountPoint.isMountPoint(merged) {
-            try LinuxMountSyscalls().unmount(merged, detach: true)
+            try Mounts.unmount(merged, detach: true)
         }
         for name in ["rootfs", "upper", "work"] {
             try FileIO.removeTree(directory + "/" + name)

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
-import Runtime
+import LinuxSystem
 
 extension ImageStore {
     /// One image of a `docker save` archive's manifest.json.

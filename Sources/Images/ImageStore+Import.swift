@@ -2,8 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
-import Runtime
-import CRuntimeShims
+import LinuxSystem
 
 extension ImageStore {
     /// Imports images from an OCI image layout or a `docker save` archive

@@ -3,8 +3,8 @@ import Glibc
 #endif
 import Dispatch
 import FoundationEssentials
-import Runtime
 import Synchronization
+import LinuxSystem
 
 extension ImageStore {
     /// Pulls `reference` (`nginx:1.27`, `registry.example:5000/team/app@sha256:…`)

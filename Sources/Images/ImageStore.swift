@@ -2,8 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
-import Runtime
-import CRuntimeShims
+import LinuxSystem
 
 /// The node's content-addressed image store, shared by the kubelet and
 /// nodectl:

@@ -1,8 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
-import Runtime
+import LinuxSystem
 
 /// Unpacks one layer (a tar stream) into its own directory, in the form
 /// overlayfs reads as a lower layer: OCI whiteouts become overlay whiteouts
@@ -14,7 +13,6 @@ import Runtime
 struct LayerUnpacker {
     let root: String
     let layer: String
-    let ops = LinuxMountSyscalls()
 
     /// Unpacks every entry of `tar`.
     func unpack<S: ByteReader>(_ tar: inout TarReader<S>) throws {
@@ -25,7 +23,7 @@ struct LayerUnpacker {
             let parentRelative = relative.split(separator: "/").dropLast().joined(separator: "/")
             let parent = try resolveDirectory(parentRelative)
             if name == ".wh..wh..opq" {
-                try sys("lsetxattr", "\(parent) trusted.overlay.opaque") { lsetxattr(parent, "trusted.overlay.opaque", "y", 1, 0) }
+                try FileIO.setExtendedAttribute(parent, name: "trusted.overlay.opaque", value: Array("y".utf8))
                 continue
             }
             if name.hasPrefix(".wh..wh.") { continue }
@@ -38,7 +36,7 @@ struct LayerUnpacker {
             let path = parent + "/" + name
             switch entry.kind {
             case .directory:
-                if !FileIO.isDirectory(path) || ops.kind(of: path) == .symlink {
+                if !FileIO.isDirectory(path) || FileIO.kind(of: path) == .symlink {
                     try removeExisting(path)
                     try sys("mkdir", path) { mkdir(path, 0o700) }
                 }
@@ -57,7 +55,7 @@ struct LayerUnpacker {
                 }
                 let targetParent = try resolveDirectory(targetRelative.split(separator: "/").dropLast().joined(separator: "/"))
                 let target = targetParent + "/" + (targetRelative.split(separator: "/").last.map(String.init) ?? "")
-                guard ops.kind(of: target) != nil, ops.kind(of: target) != .directory else {
+                guard FileIO.kind(of: target) != nil, FileIO.kind(of: target) != .directory else {
                     throw ImageError.unsafeLayer(layer: layer, entry: entry.path, reason: "hard link target \(entry.linkName) is not a file of this layer")
                 }
                 try removeExisting(path)
@@ -66,7 +64,7 @@ struct LayerUnpacker {
             case .charDevice, .blockDevice, .fifo:
                 try removeExisting(path)
                 let type: mode_t = entry.kind == .charDevice ? S_IFCHR : entry.kind == .blockDevice ? S_IFBLK : S_IFIFO
-                try sys("mknod", path) { mknod(path, type | 0o600, gnu_dev_makedev(entry.deviceMajor, entry.deviceMinor)) }
+                try sys("mknod", path) { mknod(path, type | 0o600, dev_t(FileIO.deviceNumber(major: entry.deviceMajor, minor: entry.deviceMinor))) }
             }
             try applyMetadata(entry, path)
         }
@@ -83,7 +81,7 @@ struct LayerUnpacker {
             try sys("chmod", path) { chmod(path, mode_t(entry.mode)) }
         }
         for (key, value) in entry.xattrs {
-            _ = value.withUnsafeBytes { lsetxattr(path, key, $0.baseAddress, $0.count, 0) }
+            try? FileIO.setExtendedAttribute(path, name: key, value: value)
         }
         if entry.kind != .directory {
             var times = [timespec(tv_sec: Int(entry.mtime), tv_nsec: 0), timespec(tv_sec: Int(entry.mtime), tv_nsec: 0)]
@@ -113,16 +111,16 @@ struct LayerUnpacker {
     /// following symlinks only within the root.
     func resolveDirectory(_ relative: String) throws -> String {
         if relative.isEmpty { return root }
-        let path = try secureJoin(root: root, relative, using: ops)
+        let path = try secureJoin(root: root, relative)
         if !FileIO.isDirectory(path) {
-            if ops.kind(of: path) != nil { try removeExisting(path) }
+            if FileIO.kind(of: path) != nil { try removeExisting(path) }
             try FileIO.makeDirectories(path, mode: 0o755)
         }
         return path
     }
 
     func removeExisting(_ path: String) throws {
-        switch ops.kind(of: path) {
+        switch FileIO.kind(of: path) {
         case nil: return
         case .directory?: try FileIO.removeTree(path)
         default: try sys("unlink", path) { unlink(path) }

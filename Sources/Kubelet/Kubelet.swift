@@ -7,6 +7,7 @@ import Netlink
 import AsyncHTTPClient
 import NIOSSL
 import NIOPosix
+import LinuxSystem
 
 /// The node agent: joins the cluster as a Node and runs the pods bound to
 /// it. Components run as child tasks until the surrounding task is

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
+import CNetlinkShims
 
 /// A netlink socket opened with libmnl, bound to the network namespace of the
 /// thread that opened it (see ``NetworkNamespace/run(_:_:)`` to open one in
@@ -29,7 +29,7 @@ public final class MNLConnection: NetlinkConnection {
         guard let s = mnl_socket_open(bus.rawValue) else {
             let code = errno
             throw NetlinkError(errno: code, operation: "opening a netlink socket (\(bus))",
-                               detail: code == 93 ? "the kernel has no netlink family \(bus)" : nil)
+                               detail: code == EPROTONOSUPPORT ? "the kernel has no netlink family \(bus)" : nil)
         }
         guard mnl_socket_bind(s, 0, pid_t(0)) == 0 else {
             let code = errno

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
+import CNetlinkShims
 
 /// Runs work inside another network namespace on the calling thread only.
 ///
@@ -19,12 +19,12 @@ public enum NetworkNamespace {
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         guard original >= 0 else { throw NetlinkError(errno: errno, operation: "opening this thread's network namespace") }
         defer { close(original) }
-        guard swr_setns(target, 0x4000_0000) == 0 else {
+        guard swr_netlink_setns(target, 0x4000_0000) == 0 else {
             throw NetlinkError(errno: errno, operation: "entering network namespace \(path)")
         }
         defer {
             // Failing to return would leave a thread of the caller in the pod's namespace.
-            if swr_setns(original, 0x4000_0000) != 0 { fatalError("cannot return to the original network namespace: errno \(errno)") }
+            if swr_netlink_setns(original, 0x4000_0000) != 0 { fatalError("cannot return to the original network namespace: errno \(errno)") }
         }
         return try body()
     }

@@ -1,3 +1,4 @@
+public import LinuxSystem
 /// Everything the runtime can refuse or fail at, each case carrying what a
 /// user needs to fix it.
 public enum RuntimeError: Error, CustomStringConvertible, Sendable, Equatable, Codable {

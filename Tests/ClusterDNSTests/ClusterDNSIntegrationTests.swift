@@ -3,9 +3,9 @@ import Testing
 import Glibc
 #endif
 import Foundation
-import Runtime
 import TestSupport
 import struct Testing.Comment
+import LinuxSystem
 
 /// cluster-dns end to end: a real controlplane on loopback, Services and
 /// EndpointSlices created with kubectl, the built `cluster-dns` on
@@ -120,7 +120,7 @@ final class DNSLab: @unchecked Sendable {
             controlplane = try spawn([TestPaths.product("controlplane") ?? "", "--data-dir", dir + "/cp", "--bind-address", "127.0.0.1",
                                       "--secure-port", String(apiPort), "--log-level", "warning"], log: dir + "/controlplane.log")
             guard eventually(seconds: 60, { kubectl(["get", "--raw", "/readyz"]).code == 0 }) else {
-                throw RuntimeError.other("controlplane did not become ready: \((try? FileIO.read(dir + "/controlplane.log")) ?? "")")
+                throw TestError("controlplane did not become ready: \((try? FileIO.read(dir + "/controlplane.log")) ?? "")")
             }
         } catch {
             tearDown()
@@ -139,12 +139,12 @@ final class DNSLab: @unchecked Sendable {
             port = Int(line[range.upperBound...].prefix { $0.isNumber })
             return port != nil
         }
-        guard let port else { throw RuntimeError.other("cluster-dns did not start: \(dnsLog)") }
+        guard let port else { throw TestError("cluster-dns did not start: \(dnsLog)") }
         return port
     }
 
     /// SIGTERM to cluster-dns; its exit status (nil if it had to be killed).
-    func stopDNS() -> Runtime.ExitStatus? {
+    func stopDNS() -> LinuxSystem.ExitStatus? {
         guard dns > 0 else { return nil }
         kill(dns, SIGTERM)
         let status = try? waitForExit(dns, timeout: 15)
@@ -168,18 +168,18 @@ final class DNSLab: @unchecked Sendable {
     func kubectl(_ args: [String], stdin: String? = nil) -> TestProcess.Result {
         (try? TestProcess.run([TestPaths.which("kubectl") ?? "kubectl", "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache"] + args,
                               stdin: stdin, timeout: 60))
-            ?? TestProcess.Result(status: Runtime.ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
+            ?? TestProcess.Result(status: LinuxSystem.ExitStatus(code: 255), stdout: "", stderr: "kubectl did not run")
     }
 
     func apply(_ yaml: String) throws {
         let r = kubectl(["apply", "-f", "-"], stdin: yaml)
-        guard r.code == 0 else { throw RuntimeError.other("kubectl apply: \(r)") }
+        guard r.code == 0 else { throw TestError("kubectl apply: \(r)") }
     }
 
     /// `dig @127.0.0.1 -p PORT ARGS…`, one try, two seconds.
     func dig(_ port: Int, _ args: String...) -> TestProcess.Result {
         (try? TestProcess.run([TestPaths.which("dig") ?? "dig", "@127.0.0.1", "-p", String(port), "+tries=1", "+time=2"] + args, timeout: 20))
-            ?? TestProcess.Result(status: Runtime.ExitStatus(code: 255), stdout: "", stderr: "dig did not run")
+            ?? TestProcess.Result(status: LinuxSystem.ExitStatus(code: 255), stdout: "", stderr: "dig did not run")
     }
 
     func tearDown() {

@@ -3,7 +3,7 @@ import Testing
 import Glibc
 #endif
 @testable import Images
-@testable import Runtime
+import LinuxSystem
 
 /// The store against the real filesystem and overlayfs (root: ownership, whiteout devices, mounts).
 @Suite(.enabled(if: geteuid() == 0, "requires root (layer ownership, whiteout devices, overlay mounts)"))

@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 @testable import Images
-@testable import Runtime
+import LinuxSystem
 
 /// Pulls against a fake registry on loopback: the bearer flow, basic
 /// credentials for the token, digest mismatches and truncated downloads.

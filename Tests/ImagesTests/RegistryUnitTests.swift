@@ -5,7 +5,7 @@ import FoundationEssentials
 import Glibc
 #endif
 @testable import Images
-@testable import Runtime
+import LinuxSystem
 
 @Suite struct AuthChallengeTests {
     @Test func parsesBearerChallenges() throws {

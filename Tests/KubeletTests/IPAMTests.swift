@@ -5,6 +5,7 @@ import Glibc
 import Netlink
 import Runtime
 @testable import Kubelet
+import LinuxSystem
 
 @Suite final class IPAMTests {
     let dir: String

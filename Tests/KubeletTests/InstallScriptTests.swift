@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// `scripts/install` writes systemd units that `systemd-analyze verify` accepts.
 @Suite(.ownThread, .enabled(if: TestPaths.which("systemd-analyze") != nil && TestPaths.product("kubelet") != nil,

@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// `kubectl exec`, `attach`, `cp` and `port-forward` against the real
 /// control plane and kubelet, over both protocols kubectl 1.32 speaks:

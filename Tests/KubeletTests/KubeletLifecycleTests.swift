@@ -5,6 +5,7 @@ import Glibc
 import Foundation
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// Restarts, probes, OOM kills, termination and configuration, each checked
 /// through the API as a user would (kubectl get/describe).

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// End to end in `scripts/lab`: a control plane and two nodes in network
 /// namespaces. One lab goes through the scenarios in turn (bringing a lab up

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// Node metrics (`/stats/summary`, `/metrics`, `/metrics/resource`,
 /// `kubectl top`) and every nodectl verb against real pods, also with the

@@ -3,6 +3,7 @@ import Testing
 @testable import Kubelet
 import Runtime
 import TestSupport
+import LinuxSystem
 
 @Suite struct NodeStatsTests {
     @Test func procStatCountsBusyTimeOnly() {

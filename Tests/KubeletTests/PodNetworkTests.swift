@@ -6,6 +6,7 @@ import Glibc
 import Netlink
 import Runtime
 @testable import Kubelet
+import LinuxSystem
 
 /// Node and pod networking inside namespaces the test creates: a "node"
 /// namespace holding the bridge, two "pod" namespaces, traffic between pods.

@@ -4,6 +4,7 @@ import KubeAPI
 @testable import Runtime
 @testable import Images
 @testable import Kubelet
+import LinuxSystem
 
 func container(_ name: String, cpu: (String?, String?) = (nil, nil), memory: (String?, String?) = (nil, nil)) -> Container {
     var c = Container()

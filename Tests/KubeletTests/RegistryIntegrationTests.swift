@@ -6,6 +6,7 @@ import Foundation
 import Runtime
 import Images
 import TestSupport
+import LinuxSystem
 
 /// Pulls from Debian's docker-registry: nodectl on the host's loopback
 /// (no auth), and a kubelet inside its test network namespace from a

@@ -3,6 +3,7 @@ import Testing
 import Runtime
 import TestSupport
 @testable import Kubelet
+import LinuxSystem
 
 /// `--runtime-helper`: an executable file, made absolute, or a clear error.
 @Suite struct RuntimeHelperTests {

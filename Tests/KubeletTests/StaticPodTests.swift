@@ -5,6 +5,7 @@ import KubeAPI
 import Runtime
 import TestSupport
 @testable import Kubelet
+import LinuxSystem
 
 /// Loading static pod manifests: names, stable UIDs, mirrors, bad files.
 struct StaticPodTests {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// Named network namespaces (`ip netns add`) made by tests.
 public enum TestNamespaces {

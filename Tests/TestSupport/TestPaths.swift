@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// Where the tests find the package and the executables it built.
 public enum TestPaths {

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
-public import Runtime
+public import LinuxSystem
+import Runtime
 
 /// Runs a command to completion, capturing stdout and stderr, killing it
 /// after `timeout` seconds so a hung test fails instead of hanging CI.
@@ -28,10 +28,12 @@ public struct TestProcess {
     /// Runs `args` (args[0] is an absolute path). `extraFDs` are placed at 3, 4, …
     public static func run(_ args: [String], env: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stdin: String? = nil,
                     extraFDs: [Int32] = [], timeout: Double = 60) throws -> Result {
-        let out = swr_memfd_create("stdout", 1), err = swr_memfd_create("stderr", 1)
-        var inPipe: [Int32] = [0, 0]
-        guard out >= 0, err >= 0, swr_pipe_cloexec(&inPipe) == 0 else { throw SystemError(call: "memfd/pipe", errno: errno) }
-        defer { close(out); close(err) }
+        let out = try Descriptors.memoryFile("stdout")
+        defer { close(out) }
+        let err = try Descriptors.memoryFile("stderr")
+        defer { close(err) }
+        let (inRead, inWrite) = try Descriptors.pipe("test stdin")
+        let inPipe = [inRead, inWrite]
         var fds: [(source: Int32, target: Int32)] = [(inPipe[0], 0), (out, 1), (err, 2)]
         for (i, fd) in extraFDs.enumerated() { fds.append((fd, Int32(3 + i))) }
         let pid = try Spawn.start(Spawn.Request(path: args[0], args: args, env: env, fds: fds))
@@ -52,4 +54,10 @@ public struct TestProcess {
 public func shell(_ command: String, timeout: Double = 60) -> (Int32, String) {
     guard let result = try? TestProcess.run(["/bin/sh", "-c", command + " 2>&1"], timeout: timeout) else { return (-1, "") }
     return (result.code, result.stdout)
+}
+
+/// A test helper's failure, already phrased for the reader of the test log.
+public struct TestError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -29,7 +29,6 @@
 #include <sys/xattr.h>
 #include <seccomp.h>
 #include <sys/capability.h>
-#include <libmnl/libmnl.h>
 
 #include "swr_syscalls.h"
 #include "swr_prctl.h"

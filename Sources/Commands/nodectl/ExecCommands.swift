@@ -5,6 +5,7 @@ import Runtime
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

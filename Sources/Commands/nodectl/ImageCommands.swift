@@ -3,6 +3,7 @@ import Images
 import Kubelet
 import Runtime
 import Foundation
+import LinuxSystem
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

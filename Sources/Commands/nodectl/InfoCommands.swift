@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kubelet
 import Runtime
+import LinuxSystem
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the node's runtime and API versions.")

@@ -3,6 +3,7 @@ import Runtime
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// A tiny HTTP/1.1 client for the kubelet's root-only Unix socket: one GET,
 /// `Connection: close`, body read to the end (chunked or not).

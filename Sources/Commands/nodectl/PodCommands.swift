@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import Kubelet
 import Runtime
+import LinuxSystem
 
 /// Pod phases the kubelet reports, by pod uid (empty when it is down).
 func kubeletPhases(_ node: NodeOptions) -> [String: String] {

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Images
 import Runtime
+import LinuxSystem
 
 /// `nodectl pull IMAGE`: fetches an image from its registry into the node's store.
 struct PullCommand: AsyncParsableCommand {

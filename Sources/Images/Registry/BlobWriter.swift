@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Runtime
+import LinuxSystem
 
 /// Writes one blob into the store as it arrives: to a temporary file next to
 /// its final name, hashing every byte; ``commit(_:what:)`` checks size and

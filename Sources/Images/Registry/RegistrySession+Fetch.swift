@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import FoundationEssentials
 import NIOCore
-import Runtime
+import LinuxSystem
 
 /// A manifest or index as the registry sent it.
 struct FetchedManifest: Sendable {

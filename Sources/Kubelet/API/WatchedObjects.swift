@@ -1,5 +1,6 @@
 public import KubeAPI
 import Runtime
+import LinuxSystem
 
 /// ConfigMaps or Secrets that pods on this node use, each kept current by a
 /// watch of that one object, as the upstream kubelet's default "Watch"

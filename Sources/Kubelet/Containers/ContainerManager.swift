@@ -6,6 +6,7 @@ public import KubeAPI
 public import Runtime
 public import Images
 public import Logging
+import LinuxSystem
 
 /// The kubelet's use of the runtime: creates containers for a pod (image
 /// root as an overlay, OCI spec, a monitor writing the CRI log), starts,
@@ -89,7 +90,7 @@ public struct ContainerManager: Sendable {
         do {
             let rootfs = try images.mountRootfs(for: image, in: dir)
             let terminationLog = dir + "/termination-log"
-            try LinuxMountSyscalls().createFile(terminationLog, mode: 0o666)
+            try FileIO.createFile(terminationLog, mode: 0o666)
             chmod(terminationLog, 0o666)
             var spec = try ContainerSpecBuilder().build(ContainerSpecBuilder.Input(
                 pod: r.pod, container: r.container, containerID: id, attempt: r.attempt, isInit: r.isInit, image: image,

@@ -2,6 +2,7 @@ public import KubeAPI
 public import Runtime
 public import Images
 import Foundation
+import LinuxSystem
 
 /// A volume mounted into a container.
 public struct ResolvedMount: Sendable, Equatable {

@@ -5,6 +5,7 @@ import FoundationEssentials
 public import Images
 public import Logging
 public import Runtime
+import LinuxSystem
 
 /// Image garbage collection as the kubelet does it: when the filesystem
 /// holding the image store is more than `highPercent` full, unused images

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// Reads container logs written in the CRI format
 /// (`TIMESTAMP STREAM P|F TEXT`), with the options of `kubectl logs`:

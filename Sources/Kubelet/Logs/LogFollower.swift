@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// Renders a CRI log file and, when following, what is appended to it
 /// until `isRunning` turns false, the task is cancelled, or `limitBytes` is

@@ -1,6 +1,7 @@
 import Foundation
 import Runtime
 public import Prometheus
+import LinuxSystem
 
 /// The kubelet's own Prometheus metrics (`/metrics`), named as the
 /// Kubernetes kubelet names them so existing dashboards and alerts apply:

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Synchronization
 public import Netlink
 import Runtime
+import LinuxSystem
 
 /// Hands out pod addresses from the node's podCIDR, persisted on disk (and
 /// fsynced) before an address is returned, so a kubelet restart never hands

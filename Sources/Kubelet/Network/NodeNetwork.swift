@@ -4,6 +4,7 @@ import Glibc
 import Netfilter
 public import Netlink
 import Runtime
+import LinuxSystem
 
 /// The node side of pod networking, built in (no CNI plugins): a bridge
 /// holding the gateway address of the node's podCIDR, routes to other

@@ -3,6 +3,7 @@ import Glibc
 #endif
 public import KubeAPI
 import Runtime
+import LinuxSystem
 
 /// Facts about this machine for the Node object: capacity, system info.
 public enum NodeInfo {

@@ -1,6 +1,7 @@
 import Foundation
 public import Runtime
 import Images
+import LinuxSystem
 
 /// What runs on this node, read straight from the kubelet's on-disk state
 /// under `--root-dir` (the sandboxes' `sandbox.json` and the runtime's

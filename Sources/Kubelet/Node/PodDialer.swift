@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Netlink
 import Runtime
+import LinuxSystem
 
 /// Opens TCP connections to a port on a pod's loopback, from inside its
 /// network namespace, as port-forwarding does (a server listening only on

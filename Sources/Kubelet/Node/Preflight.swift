@@ -1,6 +1,7 @@
 import Runtime
 import Foundation
 import Images
+import LinuxSystem
 
 /// `nodectl doctor`: checks that this host can run the node (cgroups,
 /// kernel features, sysctls, limits, binaries) and says for each problem

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// The executable given with `--runtime-helper`, which runs each
 /// container's monitor and init and pins pod namespaces. Each container

@@ -2,6 +2,7 @@ import Foundation
 public import KubeAPI
 import Runtime
 import Images
+import LinuxSystem
 
 extension PodWorker {
     /// Creates the sandbox once; failures wait with ContainerCreating and are retried with back-off.

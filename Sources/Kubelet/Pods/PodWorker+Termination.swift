@@ -1,6 +1,7 @@
 import Foundation
 public import KubeAPI
 import Runtime
+import LinuxSystem
 
 extension PodWorker {
     /// Graceful termination: preStop hooks and SIGTERM, SIGKILL after the

@@ -2,6 +2,7 @@ import Foundation
 public import KubeAPI
 import Runtime
 import Logging
+import LinuxSystem
 
 /// One pod's worker: drives the pod through sync → terminating →
 /// terminated. Each sync compares the pod's spec with what the runtime has

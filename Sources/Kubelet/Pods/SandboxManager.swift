@@ -6,6 +6,7 @@ public import KubeAPI
 public import Runtime
 import Netlink
 public import Logging
+import LinuxSystem
 
 /// Creates and removes pod sandboxes: the pod directory, the pod cgroup,
 /// pinned network/IPC/UTS namespaces (no pause process), the pod's network
@@ -99,7 +100,7 @@ public struct SandboxManager: Sendable {
             }
             if !hostIPC {
                 try FileIO.makeDirectories(sandbox.shm, mode: 0o1777)
-                try LinuxMountSyscalls().mount(source: "shm", target: sandbox.shm, type: "tmpfs", flags: [.noSUID, .noDev, .noExec], data: "mode=1777,size=65536k")
+                try Mounts.mount(source: "shm", target: sandbox.shm, type: "tmpfs", flags: [.noSUID, .noDev, .noExec], data: "mode=1777,size=65536k")
             }
             try writeEtcFiles(pod, sandbox)
             let encoder = JSONEncoder()
@@ -116,7 +117,7 @@ public struct SandboxManager: Sendable {
 
     /// Removes everything the sandbox holds. Safe to repeat.
     public func remove(_ sandbox: Sandbox) throws {
-        if MountPoint.isMountPoint(sandbox.shm) { try? LinuxMountSyscalls().unmount(sandbox.shm, detach: true) }
+        if MountPoint.isMountPoint(sandbox.shm) { try? Mounts.unmount(sandbox.shm, detach: true) }
         try? network?.disconnect(podUID: sandbox.podUID)
         PinnedNamespaces.remove(Array(sandbox.pinned.values))
         if let host = try? CgroupHost.current(), let paths = try? CgroupManager.paths(for: sandbox.cgroupParent, host: host, own: [:]) {

@@ -4,6 +4,7 @@ public import Logging
 import Crypto
 import Runtime
 import Yams
+import LinuxSystem
 
 /// Static pods: manifests in a directory (`--pod-manifest-path`) that this
 /// kubelet runs on its own authority, whether or not the API server is

@@ -4,11 +4,11 @@ import Glibc
 import FoundationEssentials
 public import KubeAPI
 import Runtime
-import CRuntimeShims
 public import AsyncHTTPClient
 import NIOCore
 import NIOPosix
 import NIOHTTP1
+import LinuxSystem
 
 /// Runs one probe or lifecycle handler against a container: exec in the
 /// container, an HTTP GET, a TCP connect, or a gRPC health check. The
@@ -63,7 +63,7 @@ public struct Prober: Sendable {
                 var process = record.spec.process ?? Spec.Process()
                 process.args = command
                 process.terminal = false
-                let output = swr_memfd_create("probe", 1)
+                let output = try Descriptors.memoryFile("probe")
                 let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
                 defer { close(output); close(null) }
                 let pid = try containers.runtime.exec(id: containerID, process: process, options: ExecOptions(stdio: (null, output, output)))

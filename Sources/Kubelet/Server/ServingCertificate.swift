@@ -4,6 +4,7 @@ import SwiftASN1
 import X509
 import Runtime
 import Netlink
+import LinuxSystem
 
 /// The kubelet's self-signed serving certificate (as the kubelet makes one
 /// when no certificate is configured): kept in `<root-dir>/pki` and reused

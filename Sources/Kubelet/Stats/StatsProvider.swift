@@ -1,5 +1,6 @@
 import Foundation
 public import Runtime
+import LinuxSystem
 
 /// Collects the node's, pods' and containers' resource usage for
 /// `/stats/summary` and `/metrics/resource`: CPU and memory from the pod and

@@ -1,10 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
 import NIOCore
 import Runtime
 import Streaming
+import LinuxSystem
 
 /// `kubectl exec`: runs a command in a running container through the
 /// runtime (all its namespaces, its cgroup, seccomp, user, capabilities,
@@ -112,7 +112,7 @@ struct ContainerExec: Sendable {
                 let resizeFD = dup(master)
                 group.addTask {
                     for await size in streams.resizes where resizeFD >= 0 {
-                        _ = swr_tty_set_winsize(resizeFD, size.height, size.width)
+                        try? Terminal.setWindowSize(resizeFD, rows: size.height, columns: size.width)
                     }
                     if resizeFD >= 0 { close(resizeFD) }
                     return .auxiliaryDone

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
 import Runtime
 import Streaming
+import LinuxSystem
 
 /// The descriptors of one exec: pipes for the streams the client asked for
 /// (/dev/null for the rest), or a console socket on which the container
@@ -23,11 +23,7 @@ struct ExecIO: Sendable {
     init(options: RemoteCommandOptions) throws {
         var ours: [Int32] = []
         var theirs: [Int32] = []
-        func pipe() throws -> (read: Int32, write: Int32) {
-            var fds: [Int32] = [0, 0]
-            try sys("pipe2", "exec stdio") { swr_pipe_cloexec(&fds) }
-            return (fds[0], fds[1])
-        }
+        func pipe() throws -> (read: Int32, write: Int32) { try Descriptors.pipe("exec stdio") }
         do {
             if options.tty {
                 var fds: [Int32] = [0, 0]
@@ -98,6 +94,6 @@ struct ExecIO: Sendable {
     func receiveMaster() throws -> Int32? {
         guard let consoleOurs else { return nil }
         defer { close(consoleOurs) }
-        return try sys("recvmsg(SCM_RIGHTS)", "exec console") { swr_recv_fd(consoleOurs, nil, 0, nil) }
+        return try Descriptors.receive(from: consoleOurs, "exec console")
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CRuntimeShims
 import Foundation
 import NIOCore
 import Runtime

@@ -1,4 +1,4 @@
-import CRuntimeShims
+import LinuxSystem
 
 /// Keeps the kubelet's heap from holding memory it no longer uses.
 ///
@@ -14,14 +14,14 @@ import CRuntimeShims
 public enum HeapTrimmer {
     /// Tunes glibc's allocator. Call before the first threads start.
     public static func configure() {
-        _ = swr_malloc_tune(1, 64 << 10, 256 << 10)
+        Heap.tune(arenas: 1, mmapThreshold: 64 << 10, trimThreshold: 256 << 10)
     }
 
     /// Returns free heap pages to the kernel every `interval` until cancelled.
     public static func run(every interval: Duration = .seconds(5)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            _ = swr_malloc_trim()
+            Heap.trim()
         }
     }
 }

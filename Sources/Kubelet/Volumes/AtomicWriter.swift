@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Runtime
+import LinuxSystem
 
 /// Writes a set of files into a volume directory so containers always see a
 /// complete, consistent version: files go into a fresh hidden directory, the
@@ -58,7 +59,7 @@ public struct AtomicWriter: Sendable {
             if let group { _ = lchown(path, UInt32.max, group) }
         }
         if let group { _ = chown(version, UInt32.max, group) }
-        let previous = try? LinuxMountSyscalls().readLink(directory + "/..data")
+        let previous = try? FileIO.readLink(directory + "/..data")
         let tmpLink = directory + "/..data_tmp"
         unlink(tmpLink)
         try sys("symlink", tmpLink) { symlink(versionName, tmpLink) }
@@ -68,7 +69,7 @@ public struct AtomicWriter: Sendable {
         let top = Set(files.map { String($0.path.split(separator: "/")[0]) })
         for name in top {
             let link = directory + "/" + name
-            if (try? LinuxMountSyscalls().readLink(link)) != "..data/" + name {
+            if (try? FileIO.readLink(link)) != "..data/" + name {
                 unlink(link)
                 try sys("symlink", link) { symlink("..data/" + name, link) }
             }
@@ -82,7 +83,7 @@ public struct AtomicWriter: Sendable {
 
     /// The files currently visible, sorted by path.
     func current() throws -> [File] {
-        guard let data = try? LinuxMountSyscalls().readLink(directory + "/..data") else { return [] }
+        guard let data = try? FileIO.readLink(directory + "/..data") else { return [] }
         let root = directory + "/" + data
         var out: [File] = []
         func walk(_ relative: String) throws {

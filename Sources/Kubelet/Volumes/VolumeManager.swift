@@ -4,6 +4,7 @@ import Glibc
 public import KubeAPI
 import Runtime
 import Foundation
+import LinuxSystem
 
 /// Where volume contents come from (the API server, or fakes in tests).
 public protocol VolumeSources: Sendable {
@@ -46,7 +47,7 @@ public struct VolumeManager: Sendable {
                 if emptyDir.medium == "Memory", !isMountPoint(dir) {
                     var options = "mode=1777"
                     if let size = emptyDir.sizeLimit?.value, size > 0 { options += ",size=\(size)" }
-                    try LinuxMountSyscalls().mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: options)
+                    try Mounts.mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: options)
                 }
                 if let fsGroup { _ = chown(dir, UInt32.max, fsGroup) }
                 paths[name] = dir
@@ -167,7 +168,7 @@ public struct VolumeManager: Sendable {
         case "FileOrCreate":
             if !exists {
                 if let slash = path.lastIndex(of: "/") { try FileIO.makeDirectories(String(path[..<slash])) }
-                try LinuxMountSyscalls().createFile(path, mode: 0o644)
+                try FileIO.createFile(path, mode: 0o644)
             } else if kind != S_IFREG { throw fail("a file") }
         case "File":
             guard exists && kind == S_IFREG else { throw fail("a file") }
@@ -190,7 +191,7 @@ public struct VolumeManager: Sendable {
     func mountMemory(_ dir: String) throws {
         try FileIO.makeDirectories(dir, mode: 0o755)
         guard !isMountPoint(dir), (try FileIO.listDirectory(dir)).isEmpty else { return }
-        try LinuxMountSyscalls().mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: "mode=0755")
+        try Mounts.mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: "mode=0755")
     }
 
     /// The volume kinds that may be tmpfs mounts.
@@ -206,7 +207,7 @@ public struct VolumeManager: Sendable {
         let base = sandbox.volumesDirectory
         for kind in memoryBacked {
             for dir in ((try? FileIO.listDirectory(base + "/" + kind)) ?? []).map({ base + "/" + kind + "/" + $0 }) where MountPoint.isMountPoint(dir) {
-                try LinuxMountSyscalls().unmount(dir, detach: true)
+                try Mounts.unmount(dir, detach: true)
             }
         }
         try FileIO.removeTree(base)

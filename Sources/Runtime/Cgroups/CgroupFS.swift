@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// The file operations cgroup management needs, behind a protocol so the
 /// values written for each layout are checked by unit tests with a fake.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// One container's (or pod's) cgroup on every hierarchy of the host: creates
 /// it, moves processes in, applies limits, freezes, kills, reads stats and
@@ -28,13 +29,13 @@ public struct CgroupManager: Sendable {
         if cgroupsPath.contains(":") {
             throw RuntimeError.invalidConfig(field: "linux.cgroupsPath", reason: "\"\(cgroupsPath)\" looks like a systemd slice:prefix:name path; this runtime manages cgroupfs paths only (no --systemd-cgroup)")
         }
-        let cleaned = MountEntry.clean(cgroupsPath)
+        let cleaned = FileIO.cleanPath(cgroupsPath)
         guard cleaned != "/" else {
             throw RuntimeError.invalidConfig(field: "linux.cgroupsPath", reason: "\"\(cgroupsPath)\" names the root cgroup; a container needs a cgroup of its own")
         }
         let relative = !cgroupsPath.hasPrefix("/")
         func place(_ mountpoint: String, _ key: String) -> String {
-            let base = relative ? MountEntry.clean(own[key] ?? "/") : "/"
+            let base = relative ? FileIO.cleanPath(own[key] ?? "/") : "/"
             return mountpoint + (base == "/" ? "" : base) + cleaned
         }
         var out: [String: String] = [:]

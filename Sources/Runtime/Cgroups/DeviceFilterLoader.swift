@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// Loads a device program and attaches it to a cgroup v2 directory.
 public enum DeviceFilterLoader {

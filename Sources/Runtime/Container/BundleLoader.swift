@@ -1,4 +1,5 @@
 import FoundationEssentials
+import LinuxSystem
 
 /// Reads `config.json` from a bundle, turning decoding failures into errors
 /// that name the field (`process.args[1]: expected a string`).

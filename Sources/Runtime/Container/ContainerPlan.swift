@@ -1,3 +1,4 @@
+import LinuxSystem
 /// A validated container: config.json checked field by field and turned into
 /// the init's configuration, the cgroup settings and the id maps. Building a
 /// plan touches nothing on the host, so every refusal happens before

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// Where the container's terminal master goes.
 public enum ConsoleTarget: Sendable, Equatable {

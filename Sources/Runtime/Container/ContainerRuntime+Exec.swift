@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// Options of `exec`.
 public struct ExecOptions: Sendable {

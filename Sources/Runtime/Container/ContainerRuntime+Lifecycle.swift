@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 extension ContainerRuntime {
     /// Starts the user process of a created container.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
+import LinuxSystem
 
 extension ContainerRuntime {
     /// Creates a container owned by a detached monitor process that writes its

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 public import Logging
+import LinuxSystem
 
 /// The OCI runtime as a library: the same operations as `swiftrun`'s
 /// commands, on containers whose state lives under ``root``.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+public import LinuxSystem
 
 /// Runs a container process in the foreground of the calling terminal, as
 /// `runc run` and `runc exec` do: signals sent to us go to the process, a

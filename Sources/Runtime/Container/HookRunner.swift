@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// Runs OCI hooks: each hook's path with its args and env, the container
 /// state JSON on stdin, its output captured for the error message, and its

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// The runtime's side of one container init: spawns (or forks) it, walks it through
 /// the message sequence of ``InitMessage``, and reports what happened.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
+import LinuxSystem
 
 /// The on-disk state of all containers under a root directory
 /// (`--root`, default /run/swiftrun): one directory per container holding

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRuntimeShims
 import Netlink
+import LinuxSystem
 
 extension ForkServer {
     /// Serves requests when this process was started as `<exe> fork-server`

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRuntimeShims
 import Synchronization
+import LinuxSystem
 
 /// A resident helper that forks the runtime's short-lived helper processes
 /// (container monitors, namespace pinners) instead of starting each anew.

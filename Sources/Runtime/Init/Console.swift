@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// The container's terminal: a pty opened from the container's own devpts,
 /// its master sent to whoever listens on the console socket (containerd, or

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRuntimeShims
 import FoundationEssentials
+import LinuxSystem
 
 /// The container init: the runtime's own executable started as
 /// `<exe> init` with the channel descriptor in `_SWIFTRUN_INITFD`.

@@ -4,6 +4,7 @@ import Glibc
 import FoundationEssentials
 import CRuntimeShims
 import Netlink
+import LinuxSystem
 
 /// The messages the runtime and the container init exchange while a container
 /// is created or a process is exec'd. The sequence, in order:

@@ -1,3 +1,4 @@
+import LinuxSystem
 /// Everything the container init needs, resolved and validated by the
 /// runtime: the init never parses config.json and never decides anything a
 /// unit test could not see.

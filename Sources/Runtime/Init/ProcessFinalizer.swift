@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// The last steps before the user process: limits, privileges, identity,
 /// working directory, seccomp, then execve. Order matters and follows runc:

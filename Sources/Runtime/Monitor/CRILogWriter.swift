@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// Writes container output in the CRI log format the kubelet and
 /// `kubectl logs` read: one record per line,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRuntimeShims
 import FoundationEssentials
+import LinuxSystem
 
 /// The per-container monitor: a small process, detached from whoever asked
 /// for the container, that creates it as its child subreaper, holds its

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// A Linux namespace type, with its OCI name, its /proc/PID/ns name and clone flag.
 public enum NamespaceKind: String, Codable, Sendable, CaseIterable, Comparable {

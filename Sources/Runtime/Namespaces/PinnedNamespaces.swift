@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRuntimeShims
 import Netlink
+import LinuxSystem
 
 /// Namespaces that exist without any process in them: each is bind-mounted
 /// onto a file, the way `ip netns add` keeps a network namespace. The kubelet

@@ -1,3 +1,4 @@
+import LinuxSystem
 /// A device node in the container's /dev.
 public struct DeviceNode: Codable, Sendable, Equatable {
     public enum NodeType: String, Codable, Sendable {
@@ -55,10 +56,10 @@ public struct DeviceNode: Codable, Sendable, Equatable {
             guard let major = device.major, let minor = device.minor, major >= 0, minor >= 0 else {
                 throw RuntimeError.invalidConfig(field: field, reason: "character and block devices need major and minor numbers")
             }
-            self.init(path: MountEntry.clean(device.path), type: type, major: major, minor: minor,
+            self.init(path: FileIO.cleanPath(device.path), type: type, major: major, minor: minor,
                       mode: device.fileMode ?? 0o666, uid: device.uid ?? 0, gid: device.gid ?? 0)
         } else {
-            self.init(path: MountEntry.clean(device.path), type: type, major: 0, minor: 0,
+            self.init(path: FileIO.cleanPath(device.path), type: type, major: 0, minor: 0,
                       mode: device.fileMode ?? 0o666, uid: device.uid ?? 0, gid: device.gid ?? 0)
         }
     }

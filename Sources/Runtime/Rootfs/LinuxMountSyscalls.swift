@@ -2,20 +2,18 @@
 import Glibc
 #endif
 import CRuntimeShims
+public import LinuxSystem
 
 /// ``MountSyscalls`` on the real kernel.
 public struct LinuxMountSyscalls: MountSyscalls {
     public init() {}
 
     public func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws {
-        let what = "\(source ?? "none") on \(target)" + (type.map { " (type \($0))" } ?? "")
-        try sys("mount", what) {
-            Glibc.mount(source, target, type, flags.rawValue, data)
-        }
+        try Mounts.mount(source: source, target: target, type: type, flags: flags, data: data)
     }
 
     public func unmount(_ target: String, detach: Bool) throws {
-        try sys("umount2", target) { umount2(target, detach ? Int32(MNT_DETACH) : 0) }
+        try Mounts.unmount(target, detach: detach)
     }
 
     public func makeDirectories(_ path: String, mode: UInt32) throws {
@@ -23,11 +21,7 @@ public struct LinuxMountSyscalls: MountSyscalls {
     }
 
     public func createFile(_ path: String, mode: UInt32) throws {
-        if FileIO.exists(path) { return }
-        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !parent.isEmpty { try FileIO.makeDirectories(parent) }
-        let fd = try sys("open", path) { open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode_t(mode)) }
-        close(fd)
+        try FileIO.createFile(path, mode: mode)
     }
 
     public func makeNode(_ path: String, type: DeviceNode.NodeType, major: Int64, minor: Int64, mode: UInt32, uid: UInt32, gid: UInt32) throws {
@@ -56,20 +50,11 @@ public struct LinuxMountSyscalls: MountSyscalls {
     }
 
     public func kind(of path: String) -> FileKind? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: return .directory
-        case S_IFREG: return .regular
-        case S_IFLNK: return .symlink
-        default: return .other
-        }
+        FileIO.kind(of: path)
     }
 
     public func readLink(_ path: String) throws -> String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = try sys("readlink", path) { readlink(path, &buf, buf.count - 1) }
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try FileIO.readLink(path)
     }
 
     public func pivotRoot(_ newRoot: String) throws {

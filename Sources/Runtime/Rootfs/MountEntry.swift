@@ -1,3 +1,4 @@
+import LinuxSystem
 /// One mount as the container init performs it: the config.json entry with
 /// its source resolved against the bundle and its options parsed.
 public struct MountEntry: Codable, Sendable, Equatable {
@@ -58,17 +59,6 @@ public struct MountEntry: Codable, Sendable, Equatable {
             }
             if source.isEmpty { source = type }
         }
-        self.init(kind: kind, source: source, destination: MountEntry.clean(mount.destination), type: type, options: options)
-    }
-
-    /// Lexically cleans an absolute path: no `.`, `..` or repeated slashes.
-    static func clean(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/") {
-            if part == "." || part.isEmpty { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(part)
-        }
-        return "/" + parts.joined(separator: "/")
+        self.init(kind: kind, source: source, destination: FileIO.cleanPath(mount.destination), type: type, options: options)
     }
 }

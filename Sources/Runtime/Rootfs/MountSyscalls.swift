@@ -1,13 +1,10 @@
-/// What a path is, as lstat(2) sees it.
-public enum FileKind: Sendable, Equatable {
-    case directory, regular, symlink, other
-}
+public import LinuxSystem
 
 /// The kernel calls that set up a container's root filesystem, behind a
 /// protocol so the order and arguments of every mount can be checked by unit
 /// tests with ``RecordingMountSyscalls``-style fakes; ``LinuxMountSyscalls``
 /// performs them.
-public protocol MountSyscalls {
+public protocol MountSyscalls: PathLookup {
     func mount(source: String?, target: String, type: String?, flags: MountFlags, data: String?) throws
     func unmount(_ target: String, detach: Bool) throws
     /// `mkdir -p` with `mode` for the directories it creates.
@@ -18,9 +15,6 @@ public protocol MountSyscalls {
     func symlink(_ target: String, at path: String) throws
     /// unlink(2): removes a stale file so a device node or symlink can take its place.
     func removeFile(_ path: String) throws
-    /// lstat(2) of `path`; nil when nothing is there.
-    func kind(of path: String) -> FileKind?
-    func readLink(_ path: String) throws -> String
     /// Makes `newRoot` the root with pivot_root(2) and detaches the old root.
     func pivotRoot(_ newRoot: String) throws
     /// For roots on ramfs, where pivot_root is impossible: move the mount onto / and chroot.

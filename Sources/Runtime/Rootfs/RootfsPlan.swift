@@ -1,3 +1,4 @@
+public import LinuxSystem
 /// Everything the container init needs to build the container's root
 /// filesystem, resolved and validated by the runtime before the init starts.
 public struct RootfsPlan: Codable, Sendable, Equatable {

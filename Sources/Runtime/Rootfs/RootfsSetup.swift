@@ -1,3 +1,4 @@
+import LinuxSystem
 /// Builds a container's root filesystem inside its new mount namespace:
 /// propagation, the rootfs bind, every configured mount, /dev, then
 /// pivot_root, then read-only root, masked and read-only paths.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// The five capability sets of a process as bit masks, parsed from OCI names.
 public struct CapabilitySets: Codable, Sendable, Equatable {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// A resource limit resolved to its number.
 public struct ResolvedRlimit: Codable, Sendable, Equatable {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntimeShims
+import LinuxSystem
 
 /// A compiled seccomp filter: classic BPF instructions ready for seccomp(2),
 /// and the SECCOMP_FILTER_FLAG_* flags to load it with.

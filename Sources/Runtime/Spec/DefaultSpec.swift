@@ -1,3 +1,4 @@
+import LinuxSystem
 extension Spec {
     /// The configuration `swiftrun spec` writes: runc's default, a shell in
     /// `rootfs/` with its own pid, network, ipc, uts, mount and cgroup

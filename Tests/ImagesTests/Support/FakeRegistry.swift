@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Runtime
 import TestSupport
+import LinuxSystem
 
 /// A small registry (python3's http.server) serving an OCI layout on a
 /// loopback port, with the faults real registries have: a bearer-token
@@ -37,7 +37,7 @@ final class FakeRegistry {
         if port == 0 {
             let log = (try? FileIO.read(dir + "/log")) ?? ""
             stop()
-            throw RuntimeError.other("the fake registry did not start: \(log)")
+            throw TestError("the fake registry did not start: \(log)")
         }
     }
 

@@ -3,7 +3,7 @@ import FoundationEssentials
 import Glibc
 #endif
 @testable import Images
-@testable import Runtime
+import LinuxSystem
 
 /// Builds tar layers and OCI image layouts for tests, including ones no sane
 /// tool would write (path escapes, bad digests).

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// Whether the lab can run here.
 enum LabEnvironment {

@@ -5,6 +5,7 @@ import Foundation
 import Runtime
 import Images
 import TestSupport
+import LinuxSystem
 
 /// A control plane and one kubelet running inside a network namespace the
 /// test creates (its own loopback, a veth for the node IP, the pod bridge).

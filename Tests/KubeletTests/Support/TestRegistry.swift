@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Runtime
 import TestSupport
+import LinuxSystem
 
 /// Debian's docker-registry (distribution 2.8) started by a test on a
 /// loopback port, optionally inside a network namespace and with htpasswd

@@ -2,9 +2,9 @@
 import Glibc
 #endif
 import Foundation
-import Runtime
 import TestSupport
 import struct Testing.Comment
+import LinuxSystem
 
 /// A node, its pods and an outside host, each in a network namespace the
 /// test creates, plus a real controlplane and kube-proxy (the built
@@ -84,7 +84,7 @@ final class ProxyLab: @unchecked Sendable {
         processes.append(try spawn(["/usr/bin/nsenter", "--net=/run/netns/\(node)", TestPaths.product("controlplane")!,
                                     "--data-dir", dir + "/cp", "--secure-port", String(port), "--log-level", "warning"], log: dir + "/controlplane.log"))
         guard eventually(seconds: 60, { kubectl(["get", "--raw", "/readyz"]).code == 0 }) else {
-            throw RuntimeError.other("controlplane did not become ready: \((try? String(contentsOfFile: dir + "/controlplane.log", encoding: .utf8)) ?? "")")
+            throw TestError("controlplane did not become ready: \((try? String(contentsOfFile: dir + "/controlplane.log", encoding: .utf8)) ?? "")")
         }
     }
 
@@ -98,7 +98,7 @@ final class ProxyLab: @unchecked Sendable {
 
     /// Stops kube-proxy with `signal`; returns its exit status.
     @discardableResult
-    func stopProxy(signal: Int32 = SIGTERM) -> Runtime.ExitStatus? {
+    func stopProxy(signal: Int32 = SIGTERM) -> ExitStatus? {
         guard proxy > 0 else { return nil }
         kill(proxy, signal)
         let status = try? waitForExit(proxy, timeout: 30)
@@ -119,14 +119,14 @@ final class ProxyLab: @unchecked Sendable {
     @discardableResult
     func sh(_ command: String) throws -> TestProcess.Result {
         let r = try TestProcess.run(["/bin/sh", "-ec", command], timeout: 60)
-        guard r.code == 0 else { throw RuntimeError.other("\(command): \(r)") }
+        guard r.code == 0 else { throw TestError("\(command): \(r)") }
         return r
     }
 
     /// A command in one of the namespaces.
     func run(in role: String, _ args: [String], timeout: Double = 30) -> TestProcess.Result {
         (try? TestProcess.run(["/usr/bin/nsenter", "--net=/run/netns/\(ns(role))"] + args, timeout: timeout))
-            ?? TestProcess.Result(status: Runtime.ExitStatus(code: 255), stdout: "", stderr: "did not run")
+            ?? TestProcess.Result(status: ExitStatus(code: 255), stdout: "", stderr: "did not run")
     }
 
     /// An HTTP GET from a namespace with busybox nc (busybox's wget crashes
@@ -148,7 +148,7 @@ final class ProxyLab: @unchecked Sendable {
     func apply(_ yaml: String) throws {
         let r = (try? TestProcess.run(["/usr/bin/nsenter", "--net=/run/netns/\(node)", TestPaths.which("kubectl")!, "--kubeconfig", kubeconfig, "--cache-dir", dir + "/kubectl-cache",
                                        "apply", "-f", "-"], stdin: yaml, timeout: 60))
-        guard let r, r.code == 0 else { throw RuntimeError.other("kubectl apply: \(r?.description ?? "did not run")\n\(yaml)") }
+        guard let r, r.code == 0 else { throw TestError("kubectl apply: \(r?.description ?? "did not run")\n\(yaml)") }
     }
 
     /// kube-proxy --dump in the node's namespace.

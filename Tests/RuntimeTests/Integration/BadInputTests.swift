@@ -4,6 +4,7 @@ import TestSupport
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// Every refusal names what is wrong and leaves nothing behind.
 @Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))

@@ -4,6 +4,7 @@ import Glibc
 #endif
 @testable import Images
 @testable import Runtime
+import LinuxSystem
 
 /// A container run from an imported image: the image store and overlayfs
 /// roots together with the runtime (root, the busybox OCI layout).

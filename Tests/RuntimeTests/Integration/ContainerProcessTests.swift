@@ -4,6 +4,7 @@ import TestSupport
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// Real containers from the busybox rootfs, checked from inside.
 @Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))

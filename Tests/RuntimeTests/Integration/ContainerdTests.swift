@@ -4,6 +4,7 @@ import TestSupport
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// containerd's own shim drives swiftrun as its runc: `ctr run --runc-binary`.
 @Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("containerd") != nil && TestEnvironment.which("ctr") != nil

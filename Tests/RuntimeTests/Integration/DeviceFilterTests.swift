@@ -4,6 +4,7 @@ import TestSupport
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// The cgroup v2 device program, loaded into the real kernel and attached to
 /// a cgroup in the v2 tree (present on unified and hybrid hosts alike).

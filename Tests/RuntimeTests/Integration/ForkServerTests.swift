@@ -4,6 +4,7 @@ import TestSupport
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// The resident helper that forks monitors and namespace pinners, against
 /// the real swiftrun binary and kernel.

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// create → start → exec/pause/kill → delete, with the state checked at each step.
 @Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))

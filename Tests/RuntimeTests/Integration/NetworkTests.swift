@@ -5,6 +5,7 @@ import Glibc
 #endif
 import Netlink
 @testable import Runtime
+import LinuxSystem
 
 /// rtnetlink and pinned namespaces against the real kernel, entirely inside
 /// network namespaces the test creates (no traffic on the host's interfaces).

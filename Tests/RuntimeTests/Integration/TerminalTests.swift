@@ -5,6 +5,7 @@ import Glibc
 #endif
 import CRuntimeShims
 @testable import Runtime
+import LinuxSystem
 
 /// `--console-socket`: the pty master arrives over SCM_RIGHTS and carries the container's terminal.
 @Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))

@@ -1,4 +1,5 @@
 @testable import Runtime
+import LinuxSystem
 
 /// A MountSyscalls fake: a simulated file tree plus a log of every call.
 final class RecordingMountSyscalls: MountSyscalls {

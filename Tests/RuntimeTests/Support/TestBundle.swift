@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 @testable import Runtime
+import LinuxSystem
 
 /// One container under test: a bundle in a temporary directory whose rootfs
 /// is the shared busybox tree (mounted read-only), a private state root,

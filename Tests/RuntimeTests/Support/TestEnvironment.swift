@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Runtime
 @_exported import TestSupport
+import LinuxSystem
 
 /// Facts about the machine the tests run on, and the paths they need.
 enum TestEnvironment {

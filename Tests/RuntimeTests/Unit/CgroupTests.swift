@@ -1,5 +1,6 @@
 import Testing
 @testable import Runtime
+import LinuxSystem
 
 enum Hosts {
     static let hybridMountinfo = """

@@ -3,6 +3,7 @@ import Testing
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 /// Validation happens before anything touches the host: each bad field is
 /// refused with its name.

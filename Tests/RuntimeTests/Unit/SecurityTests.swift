@@ -1,5 +1,6 @@
 import Testing
 @testable import Runtime
+import LinuxSystem
 
 @Suite struct SeccompCompilerTests {
     @Test func compilesAProfileWithArgumentsAndArchitectures() throws {

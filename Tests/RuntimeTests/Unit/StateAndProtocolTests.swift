@@ -4,6 +4,7 @@ import FoundationEssentials
 import Glibc
 #endif
 @testable import Runtime
+import LinuxSystem
 
 @Suite struct StateStoreTests {
     func tempRoot() -> String {

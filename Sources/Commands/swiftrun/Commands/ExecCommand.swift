@@ -4,6 +4,7 @@ import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

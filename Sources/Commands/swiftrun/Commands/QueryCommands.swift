@@ -1,6 +1,7 @@
 import ArgumentParser
 import Runtime
 import FoundationEssentials
+import LinuxSystem
 
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "state", abstract: "Print the OCI state of a container as JSON.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Runtime
 import FoundationEssentials
+import LinuxSystem
 
 struct SpecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json into the bundle.")

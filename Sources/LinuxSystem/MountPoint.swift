@@ -24,3 +24,22 @@ public enum MountPoint {
         }
     }
 }
+
+/// mountinfo escapes space, tab, newline and backslash as octal.
+public func unescapeMountinfo(_ s: String) -> String {
+    guard s.contains("\\") else { return s }
+    var out: [UInt8] = []
+    let bytes = Array(s.utf8)
+    var i = 0
+    while i < bytes.count {
+        if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.count,
+           let v = UInt8(String(decoding: bytes[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+            out.append(v)
+            i += 4
+        } else {
+            out.append(bytes[i])
+            i += 1
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}

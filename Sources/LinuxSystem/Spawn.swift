@@ -113,7 +113,7 @@ extension Spawn {
 }
 
 /// Calls `body` with a NULL-terminated C array of C strings.
-func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) throws -> R) rethrows -> R {
+public func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) throws -> R) rethrows -> R {
     let pointers = strings.map { strdup($0) }
     defer { pointers.forEach { free($0) } }
     return try body(pointers + [nil])

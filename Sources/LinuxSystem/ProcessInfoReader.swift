@@ -29,7 +29,7 @@ public enum ProcFS {
     }
 
     /// The `CapEff` mask in the text of a /proc/PID/status file.
-    static func effectiveCapabilities(status: String) -> UInt64? {
+    public static func effectiveCapabilities(status: String) -> UInt64? {
         for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
             return UInt64(String(line.dropFirst("CapEff:".count)).trimmingWhitespace(), radix: 16)
         }

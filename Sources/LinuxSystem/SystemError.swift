@@ -58,4 +58,4 @@ public func sysPointer<T>(_ call: String, _ context: @autoclosure () -> String =
 
 /// O_PATH (fcntl.h hides it without _GNU_SOURCE): a descriptor that names a
 /// file without opening it for I/O.
-let oPath: Int32 = 0o10000000
+public let oPath: Int32 = 0o10000000

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRuntimeShims
 import FoundationEssentials
 
 /// Small, allocation-light file helpers built directly on the system calls.
@@ -105,14 +106,65 @@ public enum FileIO {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Lexically cleans an absolute path: no `.`, `..` or repeated slashes.
+    public static func cleanPath(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
     /// `path` made absolute against `directory` (default: the working
     /// directory) and cleaned of `.`, `..` and repeated slashes.
     public static func absolutePath(_ path: String, relativeTo directory: String? = nil) throws -> String {
-        if path.hasPrefix("/") { return MountEntry.clean(path) }
-        if let directory { return MountEntry.clean(directory + "/" + path) }
+        if path.hasPrefix("/") { return FileIO.cleanPath(path) }
+        if let directory { return FileIO.cleanPath(directory + "/" + path) }
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
         _ = try sysPointer("getcwd") { getcwd(&buf, buf.count) }
-        return MountEntry.clean(String(nulTerminated: buf) + "/" + path)
+        return FileIO.cleanPath(String(nulTerminated: buf) + "/" + path)
+    }
+
+    /// The target of the symbolic link at `path`.
+    public static func readLink(_ path: String) throws -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = try sys("readlink", path) { readlink(path, &buf, buf.count - 1) }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Creates an empty file at `path` (and its parent directories) unless
+    /// something is there already: a mount point for a file bind mount.
+    public static func createFile(_ path: String, mode: UInt32) throws {
+        if exists(path) { return }
+        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !parent.isEmpty { try makeDirectories(parent) }
+        let fd = try sys("open", path) { open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode_t(mode)) }
+        close(fd)
+    }
+
+    /// What is at `path` (not following a final symlink), or nil when nothing is.
+    public static func kind(of path: String) -> FileKind? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .regular
+        case S_IFLNK: return .symlink
+        default: return .other
+        }
+    }
+
+    /// Sets the extended attribute `name` of `path` itself (lsetxattr(2):
+    /// a symlink's own, not its target's).
+    public static func setExtendedAttribute(_ path: String, name: String, value: [UInt8]) throws {
+        try sys("lsetxattr", "\(path) \(name)") { value.withUnsafeBytes { lsetxattr(path, name, $0.baseAddress, $0.count, 0) } }
+    }
+
+    /// A device number from its major and minor (makedev(3)).
+    public static func deviceNumber(major: UInt32, minor: UInt32) -> UInt64 {
+        UInt64(gnu_dev_makedev(major, minor))
     }
 
     /// `mkdir -p`.
@@ -172,7 +224,7 @@ public enum FileIO {
 
 extension String {
     /// The string without leading and trailing spaces, tabs and newlines.
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         var scalars = Substring(self)
         while let first = scalars.first, first == " " || first == "\n" || first == "\t" || first == "\r" {
             scalars.removeFirst()
@@ -182,4 +234,9 @@ extension String {
         }
         return String(scalars)
     }
+}
+
+/// What a path is, as lstat(2) sees it.
+public enum FileKind: Sendable, Equatable {
+    case directory, regular, symlink, other
 }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Testing
 import TestSupport
-@testable import Runtime
+@testable import LinuxSystem
 
 /// `mkdir -p` from the bottom up.
 @Suite struct FileIOTests {
