@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import Netlink
 
 /// Applies nf_tables batches over a netfilter netlink connection.
@@ -16,7 +19,7 @@ public struct NFTables {
             let t = NFTables(connection: c)
             _ = try t.tableExists(family: .ipv4, "swiftkube-probe-nonexistent")
             return t
-        } catch let error as NetlinkError where error.errno == 93 || error.errno == 2 || error.errno == 97 {
+        } catch let error as NetlinkError where [EPROTONOSUPPORT, ENOENT, EAFNOSUPPORT].contains(error.errno) {
             throw NetlinkError(errno: error.errno, operation: "talking to nf_tables",
                                detail: "this kernel has no nf_tables support (CONFIG_NF_TABLES, module nf_tables); load it with `modprobe nf_tables`")
         }
@@ -41,7 +44,7 @@ public struct NFTables {
         do {
             try connection.execute(m)
             return true
-        } catch let error as NetlinkError where error.errno == 2 {
+        } catch let error as NetlinkError where error.errno == ENOENT {
             return false
         }
     }

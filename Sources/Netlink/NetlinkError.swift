@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The kernel refused a netlink message: its errno, the message that failed
 /// and, when the kernel said more (extended ack), its explanation.
 public struct NetlinkError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -19,14 +23,14 @@ public struct NetlinkError: Error, CustomStringConvertible, Sendable, Equatable 
 
     static func describe(_ code: Int32) -> String {
         switch code {
-        case 1: return "operation not permitted"
-        case 2: return "no such object"
-        case 16: return "busy"
-        case 17: return "already exists"
-        case 19: return "no such device"
-        case 22: return "invalid argument"
-        case 93: return "protocol not supported (is the kernel module loaded?)"
-        case 95: return "operation not supported"
+        case EPERM: return "operation not permitted"
+        case ENOENT: return "no such object"
+        case EBUSY: return "busy"
+        case EEXIST: return "already exists"
+        case ENODEV: return "no such device"
+        case EINVAL: return "invalid argument"
+        case EPROTONOSUPPORT: return "protocol not supported (is the kernel module loaded?)"
+        case EOPNOTSUPP: return "operation not supported"
         default: return "errno \(code)"
         }
     }

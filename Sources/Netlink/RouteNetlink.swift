@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Interfaces, addresses and routes through rtnetlink: what `ip link`,
 /// `ip addr` and `ip route` do, without shelling out. One value per network
 /// namespace (its connection was opened there).
@@ -96,7 +99,7 @@ public struct RouteNetlink {
         m.flags.insert(.ack)
         do {
             return try connection.execute(m).compactMap(RouteNetlink.parseLink).first
-        } catch let error as NetlinkError where error.errno == 19 || error.errno == 2 {
+        } catch let error as NetlinkError where error.errno == ENODEV || error.errno == ENOENT {
             return nil
         }
     }

@@ -110,7 +110,7 @@ public enum ProxyBenchmark {
             var ports: [ServiceName: [ServicePortInfo]] = [:]
             for i in 0..<services { ports[ServiceName(namespace: "bench", name: "svc-\(i)")] = [port(i, endpoints: endpoints)] }
             ruleset = ProxyRuleset(configuration, services: ports)
-            if ruleset.services.count != services { throw NetlinkError(errno: 0, operation: "building the benchmark model") }
+            if ruleset.services.count != services { throw BenchmarkError(description: "the benchmark model has \(ruleset.services.count) Services, not \(services)") }
         }
         let syncer = TableSyncer(nft: try NFTables.open(), configuration: configuration)
         _ = try? syncer.deleteTable()
@@ -183,4 +183,9 @@ public enum ProxyBenchmark {
         }
         return 0
     }
+}
+
+/// The benchmark could not set itself up.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
 }

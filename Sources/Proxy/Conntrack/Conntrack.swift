@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Netfilter
 public import Netlink
 
@@ -107,7 +110,7 @@ public struct Conntrack {
             do {
                 try connection.execute(Conntrack.deleteRequest(e))
                 deleted += 1
-            } catch let error as NetlinkError where error.errno == 2 {
+            } catch let error as NetlinkError where error.errno == ENOENT {
                 continue
             }
         }

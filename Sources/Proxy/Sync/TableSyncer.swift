@@ -1,12 +1,14 @@
 public import Netfilter
-public import Netlink
+import Netlink
 
 /// Why a sync failed: the change the kernel refused (or the read that
 /// failed), and whether it was a full or partial sync.
 public struct SyncError: Error, CustomStringConvertible, Sendable {
     public var kind: SyncRunner.Kind
     public var table: String
-    public var underlying: NetlinkError
+    /// What failed: a ``NetlinkError`` with the kernel's errno for a refused
+    /// change, or the error of reading the table back.
+    public var underlying: any Error
 
     public var description: String { "\(kind.rawValue) sync of table \(table) failed at \(underlying)" }
 }
@@ -79,12 +81,9 @@ public final class TableSyncer {
             }
             return SyncReport(kind: kind, changes: batch.count, chains: desired.chainCount, rules: desired.ruleCount, elements: desired.elementCount,
                               building: built - started, kernel: done - built)
-        } catch let error as NetlinkError {
-            applied = nil
-            throw SyncError(kind: kind, table: "\(family.keyword) \(configuration.table)", underlying: error)
         } catch {
             applied = nil
-            throw SyncError(kind: kind, table: configuration.table, underlying: NetlinkError(errno: 0, operation: "\(error)"))
+            throw SyncError(kind: kind, table: "\(family.keyword) \(configuration.table)", underlying: error)
         }
     }
 
