@@ -444,6 +444,25 @@ func sidecar(_ name: String) -> Container {
         #expect(h.terminated && h.runtime.observe(podUID: "u").isEmpty)
     }
 
+    @Test func sidecarsStopAfterTheOthersInReverseOrder() async {
+        var h = PlannerHarness(pod: plannerPod([container("app")], initContainers: [sidecar("proxy"), sidecar("logs")]))
+        _ = await h.sync()
+        h.now += 1
+        _ = await h.sync()
+        h.now += 1
+        #expect(await h.sync().starts == ["app#0"])
+        h.pod = deleted(h.pod, grace: 20)
+        h.now += 1
+        let actions = await h.sync()
+        let stopOrder = actions.compactMap { action -> [String]? in
+            guard case .stopContainers(let stops) = action else { return nil }
+            return stops.map(\.name)
+        }
+        #expect(stopOrder == [["app"], ["logs"], ["proxy"]])
+        #expect(actions.stops.allSatisfy { $0.deadline == .podKillDeadline })
+        #expect(actions.first == .beginTermination(gracePeriod: 20) && actions.last == .finishTermination)
+    }
+
     @Test func gracePeriodFromSpecThenDefault() {
         var planner = PodPlanner()
         var p = deleted(plannerPod([container("app")]))
