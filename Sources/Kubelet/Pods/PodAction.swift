@@ -46,8 +46,11 @@ public enum PodAction: Sendable, Equatable {
 
 /// One attempt of a container to create and start.
 public struct ContainerStart: Sendable, Equatable {
+    /// The container's spec.
     public var container: Container
+    /// 0 for the first run, one more for each restart.
     public var attempt: Int
+    /// An init container (sidecars included).
     public var isInit: Bool
     /// The pid namespace to join (`shareProcessNamespace`): the first running container's.
     public var sharedPIDNamespace: String?
@@ -73,12 +76,15 @@ public struct ContainerStop: Sendable, Equatable {
         case podKillDeadline
     }
 
+    /// The runtime's container id.
     public var id: String
+    /// The container's name in the pod.
     public var name: String
     /// The container's spec, when the pod still names it.
     public var container: Container?
     /// Run first, raced against the deadline (termination of a running container).
     public var preStop: LifecycleHandler?
+    /// The stop signal (the container's `lifecycle.stopSignal`, SIGTERM by default).
     public var signal: Int32
     public var deadline: Deadline
     /// The Killing event recorded as the stop begins.
@@ -98,9 +104,12 @@ public struct ContainerStop: Sendable, Equatable {
 
 /// One run of one probe of a running container.
 public struct ProbeRun: Sendable, Equatable {
+    /// The container's spec.
     public var container: Container
+    /// The runtime's id of the running attempt.
     public var containerID: String
     public var kind: ProbeState.Kind
+    /// The probe of `kind` in the container's spec.
     public var probe: Probe
 
     public init(container: Container, containerID: String, kind: ProbeState.Kind, probe: Probe) {

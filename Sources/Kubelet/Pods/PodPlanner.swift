@@ -16,8 +16,8 @@ public import KubeAPI
 ///
 /// ```swift
 /// var planner = PodPlanner()
-/// let actions = planner.plan(.init(pod: pod, containers: observed, hasSandbox: true, hasVolumes: true), now: 100)
-/// // [.startContainer(app, attempt 0), .reportStatus]
+/// let actions = planner.plan(.init(pod: pod, containers: [], hasSandbox: false, hasVolumes: false), now: 100)
+/// // [.makeSandbox, .setUpVolumes, .startContainer(app, attempt 0), .reportStatus]
 /// ```
 public struct PodPlanner: Sendable {
     /// Why the pod failed before it ran (admission), shown in its status.
@@ -124,8 +124,11 @@ public struct PodPlanner: Sendable {
     /// What one pass looks at, computed once.
     struct PassContext {
         var pod: Pod
+        /// The pod's spec (a pass only runs for a pod that has one).
         var spec: PodSpec
+        /// Every attempt of every container, as observed when the pass began.
         var observed: [ObservedContainer]
+        /// The time of the pass.
         var now: Double
 
         /// Attempts of container `name`, oldest first.
@@ -139,6 +142,7 @@ public struct PodPlanner: Sendable {
             return "/proc/\(first.pid)/ns/pid"
         }
 
+        /// The action that starts attempt `attempt` of `c`.
         func start(_ c: Container, attempt: Int, isInit: Bool) -> PodAction {
             .startContainer(ContainerStart(container: c, attempt: attempt, isInit: isInit, sharedPIDNamespace: sharedPIDNamespace))
         }
@@ -176,53 +180,6 @@ public struct PodPlanner: Sendable {
         }
         return (actions, true)
     }
-
-    /// A sidecar (an init container with `restartPolicy: Always`): started,
-    /// probed, and restarted with back-off whenever it stops, whatever the
-    /// pod's restartPolicy, until the regular containers are done. Returns
-    /// the actions and whether it counts as started (running, its startup
-    /// probe passed), which lets the next container start.
-    mutating func sidecar(_ c: Container, _ p: PassContext) -> ([PodAction], Bool) {
-        let name = c.name ?? ""
-        guard let latest = p.attempts(name).last else {
-            return ([p.start(c, attempt: 0, isInit: true)], false)
-        }
-        switch latest.state {
-        case .running:
-            waiting[name] = nil
-            if regularContainersDone(p) {
-                let grace = Double(max(Self.terminationGrace(of: p.pod), 0))
-                return ([.stopContainers([stop(latest, spec: c, p.pod, deadline: .grace(grace))])], true)
-            }
-            let actions = probeActions(c, container: latest, now: p.now)
-            return (actions, started[name] != false)
-        case .created:
-            return ([.startCreated(id: latest.id, name: name)], false)
-        case .exited, .unknown:
-            ready[name] = false
-            if regularContainersDone(p) {
-                waiting[name] = nil
-                return ([], true)
-            }
-            return (restart(c, after: latest, isInit: true, p), false)
-        }
-    }
-
-    /// Whether every regular container has finished for good (restartPolicy
-    /// Never, or OnFailure after a success): then sidecars are stopped, as
-    /// upstream stops them when the pod completes.
-    func regularContainersDone(_ p: PassContext) -> Bool {
-        let policy = p.spec.restartPolicy ?? "Always"
-        guard policy != "Always", !p.spec.containers.isEmpty else { return false }
-        return p.spec.containers.allSatisfy { c in
-            guard let latest = p.attempts(c.name ?? "").last, !latest.isRunning, latest.state != .created else { return false }
-            let code = latest.exitCode ?? 255
-            return policy == "Never" || code == 0
-        }
-    }
-
-    /// Whether `c` is a sidecar: an init container that restarts always.
-    static func isSidecar(_ c: Container) -> Bool { c.restartPolicy == "Always" }
 
     /// The regular containers, each on its own: start, probe, restart per the
     /// pod's restartPolicy.
