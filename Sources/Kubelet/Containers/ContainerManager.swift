@@ -30,7 +30,7 @@ public struct ContainerManager: Sendable {
     }
 
     /// The annotation holding a container's CRI log file (for nodectl logs).
-    public static let logPathAnnotation = "io.kubernetes.container.logpath"
+    public static let logPathAnnotation = ContainerAnnotations.logPath
 
     public static func containerID(podUID: String, name: String, attempt: Int) -> String {
         "k8s-\(podUID)-\(name)-\(attempt)"
@@ -126,7 +126,7 @@ public struct ContainerManager: Sendable {
     /// The pod's containers as the runtime knows them.
     public func observe(podUID: String) -> [ObservedContainer] {
         runtime.list(idPrefix: "k8s-\(podUID)-").compactMap { state -> ObservedContainer? in
-            guard let a = state.annotations, a["io.kubernetes.pod.uid"] == podUID else { return nil }
+            guard let a = state.annotations, a[ContainerAnnotations.podUID] == podUID else { return nil }
             return observed(state)
         }
     }
@@ -136,28 +136,9 @@ public struct ContainerManager: Sendable {
         Dictionary(grouping: runtime.list().compactMap(observed), by: \.podUID)
     }
 
+    /// A kubelet-made container as the runtime shows it (nil: not one of ours).
     func observed(_ state: OCIState) -> ObservedContainer? {
-        guard let a = state.annotations, let uid = a["io.kubernetes.pod.uid"], let name = a["io.kubernetes.container.name"] else { return nil }
-        let startedAt = (try? FileIO.read(state.bundle + "/started")).flatMap { $0.isEmpty ? nil : $0 }
-        var result: ObservedContainer.State
-        switch state.status {
-        case .creating, .created: result = .created
-        case .running, .paused: result = .running
-        case .stopped:
-            if let exit = runtime.exitStatus(id: state.id) {
-                result = .exited(code: exit.exitCode, signal: exit.signal, finishedAt: exit.finishedAt, oomKilled: exit.oomKilled)
-            } else {
-                result = .unknown
-            }
-        }
-        var message: String?
-        if case .exited = result {
-            message = (try? FileIO.read(state.bundle + "/termination-log")).map { String($0.prefix(4096)) }
-        }
-        return ObservedContainer(id: state.id, podUID: uid, name: name, attempt: Int(a["io.kubernetes.container.attempt"] ?? "0") ?? 0,
-                                 isInit: a["io.kubernetes.container.type"] == "init", state: result, createdAt: state.created,
-                                 startedAt: startedAt, imageID: a["io.kubernetes.container.imageID"] ?? "",
-                                 image: a["io.kubernetes.container.image"] ?? "", pid: state.pid, terminationMessage: message)
+        ObservedContainer.parse(state, exitStatus: runtime.exitStatus(id:), readFile: { try? FileIO.read($0) })
     }
 
     func timed<T>(_ operation: String, _ body: () throws -> T) rethrows -> T {

@@ -160,14 +160,14 @@ public struct ContainerSpecBuilder: Sendable {
         spec.hostname = nil
         spec.root = Spec.Root(path: input.rootfs, readonly: sc?.readOnlyRootFilesystem ?? false)
         spec.annotations = [
-            "io.kubernetes.pod.name": input.pod.metadata.name ?? "",
-            "io.kubernetes.pod.namespace": input.pod.metadata.namespace ?? "",
-            "io.kubernetes.pod.uid": input.sandbox.podUID,
-            "io.kubernetes.container.name": c.name ?? "",
-            "io.kubernetes.container.attempt": String(input.attempt),
-            "io.kubernetes.container.type": input.isInit ? "init" : "regular",
-            "io.kubernetes.container.image": c.image ?? "",
-            "io.kubernetes.container.imageID": input.image.id.description,
+            ContainerAnnotations.podName: input.pod.metadata.name ?? "",
+            ContainerAnnotations.podNamespace: input.pod.metadata.namespace ?? "",
+            ContainerAnnotations.podUID: input.sandbox.podUID,
+            ContainerAnnotations.containerName: c.name ?? "",
+            ContainerAnnotations.attempt: String(input.attempt),
+            ContainerAnnotations.containerType: input.isInit ? "init" : "regular",
+            ContainerAnnotations.image: c.image ?? "",
+            ContainerAnnotations.imageID: input.image.id.description,
         ]
         spec.mounts = mounts(input, privileged: privileged)
 

@@ -107,24 +107,23 @@ public struct NodeInventory: Sendable {
         return only
     }
 
+    /// A kubelet-made container as nodectl lists it (nil: not one of the kubelet's).
     func entry(_ state: OCIState) -> ContainerEntry? {
-        guard let a = state.annotations, let uid = a["io.kubernetes.pod.uid"], let name = a["io.kubernetes.container.name"] else { return nil }
+        guard let c = ObservedContainer.parse(state, exitStatus: runtime.exitStatus(id:), readFile: { try? FileIO.read($0) }) else { return nil }
         var e = ContainerEntry(
-            id: state.id, name: name, attempt: Int(a["io.kubernetes.container.attempt"] ?? "0") ?? 0, podID: uid,
-            podName: a["io.kubernetes.pod.name"] ?? "", podNamespace: a["io.kubernetes.pod.namespace"] ?? "", state: "Unknown",
-            image: a["io.kubernetes.container.image"] ?? "", imageID: a["io.kubernetes.container.imageID"] ?? "", createdAt: state.created,
-            startedAt: (try? FileIO.read(state.bundle + "/started")).flatMap { $0.isEmpty ? nil : $0 },
-            pid: state.pid, logPath: a[ContainerManager.logPathAnnotation], isInit: a["io.kubernetes.container.type"] == "init")
-        switch state.status {
-        case .creating, .created: e.state = "Created"
-        case .running, .paused: e.state = "Running"
-        case .stopped:
-            if let exit = runtime.exitStatus(id: state.id) {
-                e.state = "Exited"
-                e.exitCode = exit.exitCode
-                e.finishedAt = exit.finishedAt
-                e.reason = exit.oomKilled ? "OOMKilled" : exit.exitCode == 0 ? "Completed" : "Error"
-            }
+            id: c.id, name: c.name, attempt: c.attempt, podID: c.podUID, podName: c.podName, podNamespace: c.podNamespace,
+            state: "Unknown", image: c.image, imageID: c.imageID, createdAt: c.createdAt, startedAt: c.startedAt,
+            pid: c.pid, logPath: c.logPath, isInit: c.isInit)
+        switch c.state {
+        case .created: e.state = "Created"
+        case .running: e.state = "Running"
+        case .exited(let code, _, let finishedAt, let oomKilled):
+            e.state = "Exited"
+            e.exitCode = code
+            e.finishedAt = finishedAt
+            e.reason = oomKilled ? "OOMKilled" : code == 0 ? "Completed" : "Error"
+        case .unknown:
+            break
         }
         return e
     }

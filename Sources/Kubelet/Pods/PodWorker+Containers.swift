@@ -1,57 +1,15 @@
 import Foundation
-public import KubeAPI
+import KubeAPI
 import Runtime
 import Images
 import LinuxSystem
 
 extension PodWorker {
-    /// Creates the sandbox once; failures wait with ContainerCreating and are retried with back-off.
-    func ensureSandbox() async throws -> Bool {
-        if sandbox != nil { return true }
-        let now = Self.now()
-        guard now >= sandboxBackOffUntil else { return false }
-        do {
-            let pod = self.pod
-            sandbox = try await StartupQueue.shared.run(order: startOrder) { [context] in try context.sandboxes.create(pod) }
-            return true
-        } catch {
-            sandboxBackOffUntil = now + 5
-            let message = "Failed to create pod sandbox: \(error)"
-            for c in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) {
-                waiting[c.name ?? ""] = .init("ContainerCreating", message)
-            }
-            context.events.record(pod, type: "Warning", reason: "FailedCreatePodSandBox", message)
-            return false
-        }
-    }
-
-    /// Sets up (and periodically refreshes) volumes.
-    func ensureVolumes() async -> Bool {
-        guard let sandbox else { return false }
-        let now = Self.now()
-        if volumePaths != nil && now - lastVolumeSync < context.volumeRefreshSeconds { return true }
-        let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
-        do {
-            volumePaths = try await context.volumes.setUp(pod, sandbox: sandbox, fields: fields)
-            lastVolumeSync = now
-            return true
-        } catch {
-            if volumePaths != nil { return true } // keep running with the last good contents
-            let message = "MountVolume.SetUp failed: \(error)"
-            for c in (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? []) where waiting[c.name ?? ""] == nil {
-                waiting[c.name ?? ""] = .init("ContainerCreating", message)
-            }
-            context.events.record(pod, type: "Warning", reason: "FailedMount", message)
-            lastVolumeSync = now - context.volumeRefreshSeconds + 5
-            return false
-        }
-    }
-
     /// Creates and starts one attempt of a container, recording why it cannot.
-    func startContainer(_ c: Container, attempt: Int, isInit: Bool, observed: [ObservedContainer]) async {
+    func startContainer(_ start: ContainerStart) async {
+        let c = start.container, attempt = start.attempt
         let name = c.name ?? ""
         guard let sandbox else { return }
-        let image = c.image ?? ""
         guard await ensureImage(c, attempt: attempt) else { return }
         let environment: [String]
         do {
@@ -67,16 +25,12 @@ extension PodWorker {
             setWaiting(name, "CreateContainerConfigError", "\(error)", event: "Failed", message: "Error: \(error)")
             return
         }
-        var sharedPID: String?
-        if pod.spec?.shareProcessNamespace == true, let first = observed.first(where: \.isRunning), first.pid > 0 {
-            sharedPID = "/proc/\(first.pid)/ns/pid"
-        }
-        let request = ContainerManager.Request(pod: pod, container: c, attempt: attempt, isInit: isInit, sandbox: sandbox,
-                                               environment: environment, mounts: mounts, sharedPIDNamespace: sharedPID,
+        let request = ContainerManager.Request(pod: pod, container: c, attempt: attempt, isInit: start.isInit, sandbox: sandbox,
+                                               environment: environment, mounts: mounts, sharedPIDNamespace: start.sharedPIDNamespace,
                                                memoryCapacity: context.memoryCapacity, pidsLimit: context.pidsLimit)
         let id: String
         do {
-            id = try await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.create(request) }
+            id = try await StartupQueue.shared.run(order: startOrder) { [runtime] in try runtime.createContainer(request) }
         } catch let error as ContainerSpecBuilder.ConfigError {
             setWaiting(name, "CreateContainerConfigError", error.description, event: "Failed", message: "Error: \(error.description)")
             return
@@ -86,21 +40,19 @@ extension PodWorker {
         }
         context.events.record(pod, container: name, reason: "Created", "Created container \(name)")
         do {
-            try await StartupQueue.shared.run(order: startOrder) { [context] in try context.containers.start(id) }
+            try await StartupQueue.shared.run(order: startOrder) { [runtime] in try runtime.startContainer(id) }
         } catch {
             setWaiting(name, "RunContainerError", "\(error)", event: "Failed", message: "Error: \(error)")
-            try? await Blocking.run { [context] in try context.containers.remove(id) }
+            try? await Blocking.run { [runtime] in try runtime.removeContainer(id) }
             return
         }
-        waiting[name] = nil
         context.events.record(pod, container: name, reason: "Started", "Started container \(name)")
-        resetProbes(c, at: Self.now())
-        noteNextProbe(name)
+        planner.containerStarted(c, at: Self.now())
         if let hook = c.lifecycle?.postStart {
             let result = await runHandler(hook, container: c, containerID: id)
             if case .failure(let message) = result {
                 context.events.record(pod, container: name, type: "Warning", reason: "FailedPostStartHook", "PostStartHook failed: \(message)")
-                await context.containers.stop(id, grace: Double(terminationGrace()))
+                await runtime.stopContainer(id, grace: Double(PodPlanner.terminationGrace(of: pod)))
             }
         }
     }
@@ -117,7 +69,7 @@ extension PodWorker {
             setWaiting(name, "ErrImageNeverPull", "Container image \"\(image)\" is not present with pull policy of Never", event: "ErrImageNeverPull")
             return false
         case .use:
-            if attempt == 0 || waiting[name]?.reason == "ErrImagePull" || waiting[name]?.reason == "ImagePullBackOff" {
+            if attempt == 0 || planner.waiting[name]?.reason == "ErrImagePull" || planner.waiting[name]?.reason == "ImagePullBackOff" {
                 context.events.record(pod, container: name, reason: "Pulled", "Container image \"\(image)\" already present on machine")
             }
             return true
@@ -155,10 +107,9 @@ extension PodWorker {
         }
     }
 
+    /// Container `name` waits for `reason`; the event goes out when that is news.
     func setWaiting(_ name: String, _ reason: String, _ detail: String, event: String, message: String? = nil) {
-        let changed = waiting[name] != .init(reason, detail)
-        waiting[name] = .init(reason, detail)
-        if changed {
+        if planner.setWaiting(name, .init(reason, detail)) {
             context.events.record(pod, container: name, type: "Warning", reason: event, message ?? detail)
         }
     }
@@ -205,11 +156,6 @@ extension PodWorker {
         }
     }
 
-    /// The pod's termination grace period in seconds.
-    func terminationGrace() -> Int64 {
-        pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
-    }
-
     /// Runs a lifecycle handler (postStart/preStop).
     func runHandler(_ handler: LifecycleHandler, container c: Container, containerID: String) async -> ProbeState.Result {
         if let sleep = handler.sleep {
@@ -220,7 +166,7 @@ extension PodWorker {
         probe.exec = handler.exec
         probe.httpGet = handler.httpGet
         probe.tcpSocket = handler.tcpSocket
-        probe.timeoutSeconds = Int(terminationGrace())
+        probe.timeoutSeconds = Int(PodPlanner.terminationGrace(of: pod))
         return await context.prober.run(probe, container: c, containerID: containerID, podIP: sandbox?.ip)
     }
 }
