@@ -48,6 +48,29 @@ import KubeAPI
         #expect(s.containerStatuses?[0].lastState?.terminated?.exitCode == 1)
     }
 
+    /// Sidecars (init containers with restartPolicy Always, KEP-753): started
+    /// counts as initialized, their readiness counts for the pod's, and they
+    /// neither fail a pod nor keep a finished one running.
+    @Test func sidecarsInitializeOnceStartedAndDoNotDecideThePhase() {
+        var p = pod([container("main")])
+        var sidecar = container("proxy")
+        sidecar.restartPolicy = "Always"
+        p.spec?.initContainers = [sidecar]
+        p.spec?.restartPolicy = "Never"
+        let starting = build(p, [])
+        #expect(starting.phase == "Pending" && condition(starting, "Initialized") == "False")
+        let running = build(p, [observed("proxy", attempt: 0, .running, isInit: true), observed("main", attempt: 0, .running)])
+        #expect(running.phase == "Running")
+        #expect(condition(running, "Initialized") == "True" && condition(running, "Ready") == "True")
+        #expect(running.initContainerStatuses?[0].started == true && running.initContainerStatuses?[0].ready == true)
+        let sidecarUnready = build(p, [observed("proxy", attempt: 0, .running, isInit: true), observed("main", attempt: 0, .running)],
+                                   ready: ["proxy": false])
+        #expect(condition(sidecarUnready, "ContainersReady") == "False")
+        let exited0 = ObservedContainer.State.exited(code: 0, signal: nil, finishedAt: "2026-01-01T00:01:00Z", oomKilled: false)
+        let done = build(p, [observed("proxy", attempt: 0, .running, isInit: true), observed("main", attempt: 0, exited0)])
+        #expect(done.phase == "Succeeded")
+    }
+
     @Test func initContainersGatePhase() {
         var p = pod([container("main")])
         p.spec?.initContainers = [container("init")]

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import LinuxSystem
 import Runtime
 
 extension PodWorker {

@@ -69,14 +69,17 @@ public struct PodStatusBuilder: Sendable {
         if !inits.isEmpty { status.initContainerStatuses = inits }
         status.containerStatuses = regular
 
-        let initialized = inits.allSatisfy { $0.state?.terminated?.exitCode == 0 }
+        let sidecars = Set((spec.initContainers ?? []).filter(PodPlanner.isSidecar).map { $0.name ?? "" })
+        // Initialized: every init container succeeded, and every sidecar has started (upstream's KEP-753).
+        let initialized = inits.allSatisfy { sidecars.contains($0.name) ? $0.started == true : $0.state?.terminated?.exitCode == 0 }
         let containersReady = initialized && !regular.isEmpty && regular.allSatisfy(\.ready)
+            && inits.filter({ sidecars.contains($0.name) }).allSatisfy(\.ready)
         // Readiness gates are set by others on the API server's copy.
         func gateCondition(_ type: String) -> Condition? {
             input.pod.status?.conditions?.first { $0.type == type } ?? input.previous?.conditions?.first { $0.type == type }
         }
         let gates = (spec.readinessGates ?? []).allSatisfy { gateCondition($0.conditionType)?.status == "True" }
-        status.phase = phase(spec, inits: inits, regular: regular, sandboxReady: input.sandboxReady)
+        status.phase = phase(spec, inits: inits, regular: regular, sandboxReady: input.sandboxReady, sidecars: sidecars)
         if let failure = input.podFailure {
             status.phase = "Failed"
             status.reason = failure.reason
@@ -143,9 +146,12 @@ public struct PodStatusBuilder: Sendable {
         }
         s.state = state
         let running = state.running != nil
-        s.started = isInit ? nil : running && (input.started[name] ?? true)
+        // A sidecar (an init container with restartPolicy Always) reports as a
+        // regular container does: started, and ready by its probes.
+        let reportsAsRegular = !isInit || PodPlanner.isSidecar(c)
+        s.started = reportsAsRegular ? running && (input.started[name] ?? true) : nil
         s.ready = running && (input.ready[name] ?? true) && (input.started[name] ?? true)
-        if isInit { s.ready = state.terminated?.exitCode == 0 }
+        if !reportsAsRegular { s.ready = state.terminated?.exitCode == 0 }
         return s
     }
 
@@ -162,11 +168,16 @@ public struct PodStatusBuilder: Sendable {
         return state
     }
 
-    func phase(_ spec: PodSpec, inits: [ContainerStatus], regular: [ContainerStatus], sandboxReady: Bool) -> String {
+    /// The pod's phase from its containers'. Sidecars (names in `sidecars`)
+    /// neither fail the pod nor keep it running: once started they count as
+    /// done initializing, and the regular containers alone decide the rest.
+    func phase(_ spec: PodSpec, inits: [ContainerStatus], regular: [ContainerStatus], sandboxReady: Bool, sidecars: Set<String> = []) -> String {
         let policy = spec.restartPolicy ?? "Always"
+        let ordinaryInits = inits.filter { !sidecars.contains($0.name) }
         // A failed init container with restartPolicy Never fails the pod.
-        if policy == "Never", inits.contains(where: { ($0.state?.terminated?.exitCode ?? 0) != 0 }) { return "Failed" }
-        guard sandboxReady, inits.allSatisfy({ $0.state?.terminated?.exitCode == 0 }) else { return "Pending" }
+        if policy == "Never", ordinaryInits.contains(where: { ($0.state?.terminated?.exitCode ?? 0) != 0 }) { return "Failed" }
+        let sidecarsStarted = inits.filter { sidecars.contains($0.name) }.allSatisfy { $0.started == true || $0.lastState?.terminated != nil }
+        guard sandboxReady, ordinaryInits.allSatisfy({ $0.state?.terminated?.exitCode == 0 }), sidecarsStarted else { return "Pending" }
         let running = regular.filter { $0.state?.running != nil }
         let terminated = regular.filter { $0.state?.terminated != nil }
         if !running.isEmpty { return "Running" }
