@@ -22,13 +22,12 @@ import Testing
         #expect(e.message == "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu.")
     }
 
-    @Test func badSelectorIsReportedNotCrashed() {
+    @Test func badSelectorIsReportedNotCrashed() throws {
         var algo = ScheduleAlgorithm()
         var rng = SeededGenerator(state: 1)
-        let pod = PodInfo(Fixtures.pod("p") { spec in
-            spec.affinity = try? KubeCodec.decode(Affinity.self, from: ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": [
-                "nodeSelectorTerms": [["matchExpressions": [["key": "k", "operator": "Near", "values": ["x"]]]]]]]])
-        })
+        let affinity = try KubeCodec.decode(Affinity.self, from: ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": [
+            "nodeSelectorTerms": [["matchExpressions": [["key": "k", "operator": "Near", "values": ["x"]]]]]]]])
+        let pod = PodInfo(Fixtures.pod("p") { $0.affinity = affinity })
         guard case .failure(let e) = algo.schedule(pod, cache: Fixtures.cache([Fixtures.node("a")]), using: &rng) else {
             Issue.record("expected a fit error")
             return

@@ -64,7 +64,9 @@ import Testing
             ["matchExpressions": [["key": "gen", "operator": "Gt", "values": ["4"]]]],
             ["matchFields": [["key": "metadata.name", "operator": "In", "values": ["b"]]]],
         ]]]]
-        let byAffinity = PodInfo(Fixtures.pod("q") { $0.affinity = try? KubeCodec.decode(Affinity.self, from: affinity) })
+        let decoded = try KubeCodec.decode(Affinity.self, from: affinity)
+        #expect(decoded.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms.count == 2)
+        let byAffinity = PodInfo(Fixtures.pod("q") { $0.affinity = decoded })
         #expect(plugin.filter(byAffinity, ssd, state) == nil)
         #expect(plugin.filter(byAffinity, hdd, state) == nil)
         #expect(plugin.filter(byAffinity, Fixtures.nodeInfo(Fixtures.node("c", labels: ["gen": "2"])), state) != nil)

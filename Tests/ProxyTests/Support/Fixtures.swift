@@ -1,3 +1,4 @@
+import Testing
 import KubeAPI
 import Netlink
 @testable import Proxy
@@ -21,7 +22,11 @@ enum Fixtures {
         if let affinity {
             spec.sessionAffinity = "ClientIP"
             // The model's memberwise initializers are internal to KubeAPI; decode instead.
-            spec.sessionAffinityConfig = try? KubeCodec.decode(SessionAffinityConfig.self, from: ["clientIP": ["timeoutSeconds": .int(Int64(affinity))]])
+            do {
+                spec.sessionAffinityConfig = try KubeCodec.decode(SessionAffinityConfig.self, from: ["clientIP": ["timeoutSeconds": .int(Int64(affinity))]])
+            } catch {
+                Issue.record("fixture: SessionAffinityConfig no longer decodes: \(error)")
+            }
         }
         if externalLocal { spec.externalTrafficPolicy = "Local" }
         if internalLocal { spec.internalTrafficPolicy = "Local" }
