@@ -409,7 +409,7 @@ let package = Package(
         .testTarget(
             name: "MiniControlPlaneTests",
             dependencies: [
-                "HTTPServing",
+                "HTTPServing", "TestSupport",
                 "MiniControlPlane",
                 "KubeAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -60,12 +60,12 @@ public final class Kubelet: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow))
-        let events = EventRecorder(client: client, node: c.nodeName, qps: c.eventQPS, burst: c.eventBurst, logger: logger)
+        let events = PodEventRecorder(client: client, node: c.nodeName, qps: c.eventQPS, burst: c.eventBurst, logger: logger)
         let puller = ImagePuller(store: images, configuration: RegistryConfiguration(insecureRegistries: c.insecureRegistries), logger: logger)
         let imageGC = ImageGarbageCollector(store: images, runtime: runtime, policy: c.imageGC, logger: logger)
         let status = StatusManager(client: client, logger: logger)
         let context = KubeletContext(
-            nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: NodeInfo.memory, pidsLimit: c.podPidsLimit, client: client,
+            nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: MachineInfo.memory, pidsLimit: c.podPidsLimit, client: client,
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
                                       dns: .init(clusterDNS: c.clusterDNS, clusterDomain: c.clusterDomain, hostResolvConf: c.resolvConf),
                                       executable: c.runtimeHelper, forkServer: forkServer, cgroupRoot: c.cgroupRoot, logger: logger),
@@ -75,7 +75,7 @@ public final class Kubelet: Sendable {
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
             metrics: metrics, puller: puller, services: ServiceLister(client: client))
         let pods = PodManager(context: context)
-        await pods.setAllocatable(NodeInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
+        await pods.setAllocatable(MachineInfo.capacity(rootDirectory: c.rootDirectory, maxPods: c.maxPods))
         // Static pods are known before the first API list, so a restarted
         // kubelet adopts their containers instead of removing them as orphans.
         let staticPods = c.staticPodPath.map { StaticPods(directory: $0, nodeName: c.nodeName, client: client, logger: logger) }

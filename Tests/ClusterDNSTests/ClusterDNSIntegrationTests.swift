@@ -11,7 +11,7 @@ import LinuxSystem
 /// EndpointSlices created with kubectl, the built `cluster-dns` on
 /// 127.0.0.1 with a free port, and Debian's `dig` as the client. No query
 /// leaves the machine: there is no upstream, so other names get SERVFAIL.
-@Suite(.serialized, .enabled(if: DNSLab.available, DNSLab.skipReason))
+@Suite(.serialized, .requires(DNSLab.requirements))
 struct ClusterDNSIntegrationTests {
     static let manifests = """
         apiVersion: v1
@@ -100,11 +100,9 @@ struct ClusterDNSIntegrationTests {
 /// A controlplane and cluster-dns on loopback, in a temporary directory;
 /// `tearDown` stops both, also after a failure.
 final class DNSLab: @unchecked Sendable {
-    static var available: Bool {
-        TestPaths.product("controlplane") != nil && TestPaths.product("cluster-dns") != nil
-            && TestPaths.which("kubectl") != nil && TestPaths.which("dig") != nil
-    }
-    static let skipReason: Comment = "requires a built controlplane and cluster-dns (swift build), kubectl, and dig (Debian bind9-dnsutils)"
+    static let requirements: [TestRequirement] = [
+        .product("controlplane"), .product("cluster-dns"), .tool("kubectl"), .tool("dig", package: "bind9-dnsutils"),
+    ]
 
     let dir: String
     let apiPort: Int

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,7 @@ import Glibc
 import LinuxSystem
 
 /// The store against the real filesystem and overlayfs (root: ownership, whiteout devices, mounts).
-@Suite(.enabled(if: geteuid() == 0, "requires root (layer ownership, whiteout devices, overlay mounts)"))
+@Suite(.requires(.root))
 final class ImageStoreTests {
     let dir: String
     let store: ImageStore

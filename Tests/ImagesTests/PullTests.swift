@@ -10,7 +10,7 @@ import LinuxSystem
 
 /// Pulls against a fake registry on loopback: the bearer flow, basic
 /// credentials for the token, digest mismatches and truncated downloads.
-@Suite(.serialized, .enabled(if: FakeRegistry.available, "python3 is needed for the fake registry"))
+@Suite(.serialized, .requires(.tool("python3", package: "python3")))
 final class PullTests {
     let dir = TestPaths.temporaryDirectory("swk-pull")
     let store: ImageStore
@@ -30,7 +30,7 @@ final class PullTests {
         RegistryClient(configuration: RegistryConfiguration(insecureRegistries: [registry.host], attempts: 2, initialBackOff: 0.05))
     }
 
-    @Test(.enabled(if: TestPaths.isRoot, "unpacking layers with their ownership needs root"))
+    @Test(.requires(.root))
     func bearerTokenFlowWithBasicCredentialsForTheRealm() async throws {
         let registry = try FakeRegistry(layout: layout, mode: .bearer)
         defer { registry.stop() }

@@ -5,8 +5,7 @@ import TestSupport
 import LinuxSystem
 
 /// `scripts/install` writes systemd units that `systemd-analyze verify` accepts.
-@Suite(.ownThread, .enabled(if: TestPaths.which("systemd-analyze") != nil && TestPaths.product("kubelet") != nil,
-                "requires systemd-analyze (Debian's systemd) and a built kubelet (swift build)"))
+@Suite(.ownThread, .requires(.tool("systemd-analyze", package: "systemd"), .product("kubelet")))
 struct InstallScriptTests {
     @Test func unitFilesVerify() throws {
         let dir = TestPaths.temporaryDirectory("install-units")

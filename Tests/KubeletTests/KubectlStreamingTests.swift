@@ -13,7 +13,7 @@ import LinuxSystem
 /// KUBECTL_PORT_FORWARD_WEBSOCKETS for port-forward, SPDY tunnelled in a
 /// websocket) and SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false; the
 /// default for port-forward).
-@Suite(.ownThread, .enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+@Suite(.ownThread, .requires(TestCluster.requirements))
 struct KubectlStreamingTests {
     static let spdy = ["KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false"]
     static let websocket: [String] = []

@@ -7,7 +7,7 @@ import Runtime
 import TestSupport
 
 /// controlplane + kubelet in a test network namespace, driven with kubectl.
-@Suite(.ownThread, .enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+@Suite(.ownThread, .requires(TestCluster.requirements))
 struct KubeletIntegrationTests {
     @Test func podsRunReachEachOtherSurviveAKubeletCrashAndLeaveNothing() throws {
         let cluster = try TestCluster()

@@ -9,7 +9,7 @@ import LinuxSystem
 
 /// Restarts, probes, OOM kills, termination and configuration, each checked
 /// through the API as a user would (kubectl get/describe).
-@Suite(.ownThread, .enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+@Suite(.ownThread, .requires(TestCluster.requirements))
 struct KubeletLifecycleTests {
     @Test func probesRestartsBackOffAndOOM() throws {
         let cluster = try TestCluster()

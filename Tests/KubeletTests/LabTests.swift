@@ -23,7 +23,7 @@ import LinuxSystem
 ///    and eviction times, and the Service answers once the node is marked
 ///    unreachable; healed, node-2 removes what it ran;
 /// 5. `down` leaves the host as it was.
-@Suite(.ownThread, .enabled(if: LabEnvironment.available, Comment(rawValue: LabEnvironment.skipReason)), .serialized)
+@Suite(.ownThread, .requires(LabEnvironment.requirements), .serialized)
 struct LabTests {
     static let workload = """
         apiVersion: apps/v1
@@ -226,7 +226,7 @@ struct LabTests {
     /// leading control plane hands the scheduler and controllers to the other,
     /// and the node's kubelet and kube-proxy move to its API server; killing
     /// an etcd member leaves a quorum that keeps working.
-    @Test(.enabled(if: TestPaths.which("etcd") != nil, "requires etcd (apt-get install etcd-server)"))
+    @Test(.requires(.etcd))
     func anHALabSurvivesTheLossOfItsLeaderAndAnEtcdMember() throws {
         let s = LabSession()
         let before = s.snapshot()

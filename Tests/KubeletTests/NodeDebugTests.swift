@@ -10,8 +10,7 @@ import LinuxSystem
 /// Node metrics (`/stats/summary`, `/metrics`, `/metrics/resource`,
 /// `kubectl top`) and every nodectl verb against real pods, also with the
 /// kubelet and the API server stopped.
-@Suite(.ownThread, .enabled(if: TestCluster.available && TestPaths.product("nodectl") != nil,
-                Comment(rawValue: TestCluster.skipReason + " and nodectl")))
+@Suite(.ownThread, .requires(TestCluster.requirements, .product("nodectl")))
 struct NodeDebugTests {
     @Test func metricsTopAndNodectl() throws {
         let cluster = try TestCluster()

@@ -10,8 +10,7 @@ import LinuxSystem
 
 /// Node and pod networking inside namespaces the test creates: a "node"
 /// namespace holding the bridge, two "pod" namespaces, traffic between pods.
-@Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/ip", X_OK) == 0 && access("/usr/bin/ping", X_OK) == 0 && access("/usr/sbin/nft", X_OK) == 0,
-                "requires root, ip, ping and nft"))
+@Suite(.ownThread, .requires(.root, .tool("ip", package: "iproute2"), .tool("ping", package: "iputils-ping"), .tool("nft", package: "nftables")))
 struct PodNetworkTests {
     func sh(_ command: String) -> (Int32, String) { shell(command) }
 

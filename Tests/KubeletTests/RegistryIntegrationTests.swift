@@ -11,8 +11,7 @@ import LinuxSystem
 /// Pulls from Debian's docker-registry: nodectl on the host's loopback
 /// (no auth), and a kubelet inside its test network namespace from a
 /// registry with htpasswd auth, with and without imagePullSecrets.
-@Suite(.ownThread, .serialized, .enabled(if: TestPaths.isRoot && TestRegistry.available && TestPaths.product("nodectl") != nil,
-                             Comment(rawValue: "requires root, a built nodectl and: " + TestRegistry.skipReason)))
+@Suite(.ownThread, .serialized, .requires([.root, .product("nodectl")] + TestRegistry.requirements))
 struct RegistryIntegrationTests {
     func nodectl(_ root: String, _ args: [String], netns: String? = nil) -> TestProcess.Result {
         let command = (netns.map { ["/usr/bin/nsenter", "--net=/run/netns/\($0)"] } ?? []) + [TestPaths.product("nodectl")!, "--root-dir", root] + args
@@ -65,7 +64,7 @@ struct RegistryIntegrationTests {
         #expect(blobs.isEmpty && layers.isEmpty, "\(blobs) \(layers)")
     }
 
-    @Test(.enabled(if: TestCluster.available, Comment(rawValue: TestCluster.skipReason)))
+    @Test(.requires(TestCluster.requirements))
     func kubeletPullsWithImagePullSecretsAndBacksOffWithout() throws {
         let port = TestRegistry.randomPort()
         let cluster = try TestCluster(kubeletArguments: ["--insecure-registry", "127.0.0.1:\(port)"])

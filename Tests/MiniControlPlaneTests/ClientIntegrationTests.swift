@@ -2,10 +2,11 @@ import Foundation
 import KubeAPI
 import NIOHTTP1
 import Testing
+import TestSupport
 import Glibc
 import Synchronization
 
-@Suite(.enabled(if: ClusterFixture.canRun, "controlplane binary missing (swift build first)"))
+@Suite(.requires(.product("controlplane")))
 struct ClientIntegrationTests {
     /// A pod; `schedulerName` names a scheduler nobody runs, so that only the test changes it.
     static func pod(_ name: String, node: String? = nil, labels: [String: String] = [:], schedulerName: String? = nil) -> Pod {
@@ -229,7 +230,7 @@ struct ClientIntegrationTests {
             let watching = Task {
                 for try await _ in client.watch(Pod.self, options: ListOptions(resourceVersion: rv)) {}
             }
-            let opened = await TestSupport.waitUntil {
+            let opened = await Harness.waitUntil {
                 let m = (try? await client.request(.GET, c.kubeconfigServer + "/metrics")).map { String(decoding: $0, as: UTF8.self) } ?? ""
                 return m.contains("apiserver_longrunning_requests{verb=\"WATCH\"} 1")
             }
@@ -344,7 +345,7 @@ struct ClientIntegrationTests {
                     }
                 }
             }
-            _ = await TestSupport.waitUntil(attempts: 600) { acked.withLock { $0.count } >= 300 }
+            _ = await Harness.waitUntil(attempts: 600) { acked.withLock { $0.count } >= 300 }
             c.process?.stop(signal: SIGKILL)
             await writers.value
             await client.shutdown()
@@ -362,30 +363,30 @@ struct ClientIntegrationTests {
     @Test func secondProcessOnOneSQLiteDirectoryIsRefused() async throws {
         try await withCluster(.sqlite) { c in
             guard let bin = ClusterFixture.binary else { return }
-            let second = try ChildProcess(bin, ["--data-dir", c.dataDir.path, "--secure-port", String(TestSupport.freePort())],
+            let second = try ChildProcess(bin, ["--data-dir", c.dataDir.path, "--secure-port", String(Harness.freePort())],
                                           log: c.dir.appendingPathComponent("second.log"))
-            let exited = await TestSupport.waitUntil { !second.isRunning }
+            let exited = await Harness.waitUntil { !second.isRunning }
             second.stop()
             #expect(exited)
             #expect(second.log.contains("another controlplane is using"), "\(second.log)")
         }
     }
 
-    @Test(.enabled(if: TestSupport.hasEtcd, "etcd not installed (apt-get install etcd-server)"))
+    @Test(.requires(.etcd))
     func waitsForEtcdToComeUp() async throws {
         guard let bin = ClusterFixture.binary else { return }
-        let dir = try TestSupport.tempDir("late-etcd")
+        let dir = try Harness.tempDir("late-etcd")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let clientPort = TestSupport.freePort()
-        let port = TestSupport.freePort()
+        let clientPort = Harness.freePort()
+        let port = Harness.freePort()
         let cp = try ChildProcess(bin, ["--data-dir", dir.appendingPathComponent("data").path, "--secure-port", String(port),
                                         "--datastore", "etcd://127.0.0.1:\(clientPort)"], log: dir.appendingPathComponent("cp.log"))
         defer { cp.stop() }
         // Nothing listens until etcd starts.
-        _ = await TestSupport.waitUntil(attempts: 10) { cp.log.contains("waiting for storage") }
+        _ = await Harness.waitUntil(attempts: 10) { cp.log.contains("waiting for storage") }
         #expect(cp.isRunning)
-        guard let etcdPath = TestSupport.etcdPath else { return }
-        let peer = TestSupport.freePort()
+        guard let etcdPath = Harness.etcdPath else { return }
+        let peer = Harness.freePort()
         let etcd = try ChildProcess(etcdPath, [
             "--name", "late", "--data-dir", dir.appendingPathComponent("etcd").path,
             "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
@@ -393,8 +394,8 @@ struct ClientIntegrationTests {
             "--initial-cluster", "late=http://127.0.0.1:\(peer)", "--log-level", "error",
         ], log: dir.appendingPathComponent("etcd.log"))
         defer { etcd.stop() }
-        let ready = await TestSupport.waitUntil(attempts: 600) {
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/admin.kubeconfig").path) && TestSupport.canConnect(port: port)
+        let ready = await Harness.waitUntil(attempts: 600) {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent("data/admin.kubeconfig").path) && Harness.canConnect(port: port)
         }
         #expect(ready, "\(cp.log)")
         let client = try KubeClient(config: KubeConfig.load(path: dir.appendingPathComponent("data/admin.kubeconfig").path))

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
 let manifests = """
     apiVersion: apps/v1
@@ -50,7 +51,7 @@ let manifests = """
 
     """
 
-@Suite(.enabled(if: ClusterFixture.canRun && TestSupport.hasKubectl, "controlplane binary missing (swift build first) or no kubectl >= 1.27 at /usr/bin/kubectl"))
+@Suite(.requires(.product("controlplane"), .kubectl))
 struct KubectlIntegrationTests {
     @Test(arguments: Backend.available)
     func everydayKubectl(_ backend: Backend) async throws {
@@ -181,11 +182,11 @@ struct KubectlIntegrationTests {
             let watcher = try c.kubectlBackground(["get", "pods", "-w", "--output-watch-events", "-o", "custom-columns=EVENT:type,NAME:object.metadata.name,TIER:object.metadata.labels.tier"], output: out)
             defer { watcher.stop() }
             // Wait until kubectl's watch is open (its header is printed once the list returned).
-            _ = await TestSupport.waitUntil { ((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains("EVENT") }
+            _ = await Harness.waitUntil { ((try? String(contentsOf: out, encoding: .utf8)) ?? "").contains("EVENT") }
             #expect(try c.kubectl("run", "w1", "--image=busybox:1.36").status == 0)
             #expect(try c.kubectl("label", "pod", "w1", "tier=front").status == 0)
             #expect(try c.kubectl("delete", "pod", "w1").status == 0)
-            let seen = await TestSupport.waitUntil {
+            let seen = await Harness.waitUntil {
                 let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
                 return text.contains("DELETED")
             }

@@ -3,6 +3,7 @@ import KubeAPI
 import Logging
 import NIOSSL
 import Testing
+import TestSupport
 @testable import MiniControlPlane
 import HTTPServing
 
@@ -17,7 +18,7 @@ final class FakeKubelet: Sendable {
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem))))
-        let port = TestSupport.freePort()
+        let port = Harness.freePort()
         self.port = port
         let server = HTTPServer(host: "127.0.0.1", port: port, tls: tls, logger: Logger(label: "fake-kubelet")) { req in
             guard req.path.hasPrefix("/containerLogs/") else { return .text("not found", status: .notFound) }
@@ -30,13 +31,13 @@ final class FakeKubelet: Sendable {
             }))
         }
         task = Task { try await server.run() }
-        _ = await TestSupport.waitUntil { TestSupport.canConnect(port: port) }
+        _ = await Harness.waitUntil { Harness.canConnect(port: port) }
     }
 
     func stop() { task.cancel() }
 }
 
-@Suite(.enabled(if: ClusterFixture.canRun && TestSupport.hasKubectl, "controlplane binary or kubectl >= 1.27 missing"))
+@Suite(.requires(.product("controlplane"), .kubectl))
 struct KubeletLogsTests {
     @Test func kubectlLogsIsProxiedToTheKubelet() async throws {
         try await withCluster(.sqlite) { c in

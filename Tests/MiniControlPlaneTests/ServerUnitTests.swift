@@ -140,7 +140,7 @@ import Testing
     }
 
     @Test func certificatesAndKubeconfig() throws {
-        let dir = try TestSupport.tempDir("certs")
+        let dir = try Harness.tempDir("certs")
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = try CertificateAuthority.prepare(dir: dir, sans: ["127.0.0.1", "localhost", "example.test"])
         let b = try CertificateAuthority.prepare(dir: dir, sans: ["127.0.0.1"])

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 @testable import MiniControlPlane
 
 /// Two API servers (two registries and allocators) sharing one store never
@@ -49,12 +50,12 @@ import Testing
     }
 
     @Test func sqlite() async throws {
-        let dir = try TestSupport.tempDir("alloc")
+        let dir = try Harness.tempDir("alloc")
         defer { try? FileManager.default.removeItem(at: dir) }
         try await Self.exercise { try SQLiteStore(path: dir.appendingPathComponent("db").path) }
     }
 
-    @Test(.enabled(if: TestSupport.hasEtcd, "etcd not installed (apt-get install etcd-server)"))
+    @Test(.requires(.etcd))
     func etcd() async throws {
         try await withEtcd { etcd in
             try await Self.exercise { EtcdStore(endpoints: [etcd.endpoint]) }
@@ -64,7 +65,7 @@ import Testing
 
 @Suite struct EventExpiryTests {
     @Test func oldEventsAreDeleted() async throws {
-        let dir = try TestSupport.tempDir("events")
+        let dir = try Harness.tempDir("events")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
         let info = ResourceCatalog.find(group: "", plural: "events")!

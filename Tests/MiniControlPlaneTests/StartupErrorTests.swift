@@ -1,13 +1,14 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What a second controlplane says when the port is taken, and that it
 /// stops before writing anything a user would have to clean up.
-@Suite(.enabled(if: ClusterFixture.canRun, "controlplane binary missing (swift build first)"))
+@Suite(.requires(.product("controlplane")))
 struct StartupErrorTests {
     @Test func aTakenPortNamesThePortAndTheFlag() async throws {
         try await withCluster(.sqlite) { c in
-            let second = try TestSupport.tempDir("second")
+            let second = try Harness.tempDir("second")
             defer { try? FileManager.default.removeItem(at: second) }
             let bin = try #require(ClusterFixture.binary)
             let r = try c.run(bin, ["--data-dir", second.appendingPathComponent("data").path, "--secure-port", String(c.port)],

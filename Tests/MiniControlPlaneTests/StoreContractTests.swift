@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import MiniControlPlane
 
 /// The same contract, run against every backend.
@@ -155,7 +156,7 @@ enum StoreContract {
 
 @Suite struct SQLiteStoreTests {
     @Test func contract() async throws {
-        let dir = try TestSupport.tempDir("sqlite")
+        let dir = try Harness.tempDir("sqlite")
         defer { try? FileManager.default.removeItem(at: dir) }
         var n = 0
         try await StoreContract.all {
@@ -168,7 +169,7 @@ enum StoreContract {
     /// its own outcome: one compare-and-swap wins, the others conflict, and
     /// every committed write is one event in revision order.
     @Test func concurrentWritesKeepTheirOwnOutcomes() async throws {
-        let dir = try TestSupport.tempDir("sqlite-group")
+        let dir = try Harness.tempDir("sqlite-group")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
         let base = try await store.create(key: "/registry/pods/ns/shared", value: Array("v0".utf8))
@@ -192,7 +193,7 @@ enum StoreContract {
     }
 
     @Test func closeEndsOpenWatches() async throws {
-        let dir = try TestSupport.tempDir("sqlite-close")
+        let dir = try Harness.tempDir("sqlite-close")
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteStore(path: dir.appendingPathComponent("db").path)
         let stream = try await store.watch(prefix: "/registry/", afterRevision: try await store.currentRevision())
@@ -203,7 +204,7 @@ enum StoreContract {
     }
 
     @Test func survivesReopen() async throws {
-        let dir = try TestSupport.tempDir("sqlite-reopen")
+        let dir = try Harness.tempDir("sqlite-reopen")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("state.db").path
         var store: SQLiteStore? = try SQLiteStore(path: path)
@@ -219,7 +220,7 @@ enum StoreContract {
     }
 }
 
-@Suite(.enabled(if: TestSupport.hasEtcd, "etcd not installed (apt-get install etcd-server)"))
+@Suite(.requires(.etcd))
 struct EtcdStoreTests {
     @Test func contract() async throws {
         try await withEtcd { etcd in

@@ -8,8 +8,7 @@ import Netlink
 
 /// The encoder against the real kernel, inside a network namespace the test
 /// creates; `nft` only observes.
-@Suite(.ownThread, .enabled(if: geteuid() == 0 && access("/usr/sbin/nft", X_OK) == 0 && access("/usr/sbin/ip", X_OK) == 0,
-                "requires root, nft and ip (apt-get install nftables iproute2)"))
+@Suite(.ownThread, .requires(.root, .tool("nft", package: "nftables"), .tool("ip", package: "iproute2")))
 struct NFTablesKernelTests {
     func sh(_ command: String) -> (Int32, String) { shell(command) }
 

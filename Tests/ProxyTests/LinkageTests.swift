@@ -3,7 +3,7 @@ import TestSupport
 
 /// kube-proxy talks netlink and nothing else of the runtime: it links
 /// libmnl, not libseccomp or libcap (those are the container runtime's).
-@Suite(.enabled(if: TestPaths.product("kube-proxy") != nil && TestPaths.which("ldd") != nil, "kube-proxy not built (swift build first) or no ldd"))
+@Suite(.requires(.product("kube-proxy"), .tool("ldd")))
 struct LinkageTests {
     @Test func kubeProxyLinksNoRuntimeLibraries() throws {
         let binary = try #require(TestPaths.product("kube-proxy"))

@@ -10,7 +10,7 @@ import TestSupport
 /// kube-proxy end to end: a real controlplane, Services and EndpointSlices
 /// created with kubectl, kube-proxy programming the node's namespace, and
 /// traffic from a pod and from an outside host (see ``ProxyLab``).
-@Suite(.ownThread, .serialized, .enabled(if: ProxyLab.available, ProxyLab.skipReason))
+@Suite(.ownThread, .serialized, .requires(ProxyLab.requirements))
 struct ProxyIntegrationTests {
     static func service(_ name: String, ip: String, nodePort: Int? = nil, affinity: Bool = false) -> String {
         """

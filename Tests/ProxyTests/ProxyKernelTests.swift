@@ -8,8 +8,7 @@ import TestSupport
 
 /// The ruleset applied to the real kernel in a network namespace the test
 /// creates; `nft` only observes.
-@Suite(.ownThread, .enabled(if: TestPaths.isRoot && TestPaths.which("nft") != nil && TestPaths.which("ip") != nil,
-                "requires root, nft and ip (apt-get install nftables iproute2)"))
+@Suite(.ownThread, .requires(.root, .tool("nft", package: "nftables"), .tool("ip", package: "iproute2")))
 struct ProxyKernelTests {
     typealias F = Fixtures
 

@@ -38,6 +38,13 @@ public enum TestPaths {
         return nil
     }
 
+    /// Whether kubectl is on the PATH at 1.27 or newer (the flags the tests use).
+    public static let kubectlIsRecent: Bool = {
+        guard let kubectl = which("kubectl"), let r = try? TestProcess.run([kubectl, "version", "--client", "-o", "yaml"], timeout: 30),
+              r.code == 0, let line = r.stdout.split(separator: "\n").first(where: { $0.contains("minor:") }) else { return false }
+        return (Int(line.filter(\.isNumber)) ?? 0) >= 27
+    }()
+
     /// A fresh temporary directory.
     public static func temporaryDirectory(_ prefix: String) -> String {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)

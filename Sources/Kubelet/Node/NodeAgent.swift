@@ -111,15 +111,15 @@ public actor NodeAgent {
     /// Writes the node status (heartbeat included).
     public func updateStatus() async throws {
         let now = Timestamp()
-        let capacity = NodeInfo.capacity(rootDirectory: config.rootDirectory, maxPods: config.maxPods)
+        let capacity = MachineInfo.capacity(rootDirectory: config.rootDirectory, maxPods: config.maxPods)
         var status = NodeStatus()
         status.capacity = capacity
         status.allocatable = capacity
         status.addresses = [NodeAddress(type: "InternalIP", address: config.nodeIP), NodeAddress(type: "Hostname", address: config.nodeName)]
-        status.nodeInfo = try NodeInfo.systemInfo()
+        status.nodeInfo = try MachineInfo.systemInfo()
         let endpoint = try KubeCodec.decode(NodeDaemonEndpoints.self, from: .object(["kubeletEndpoint": .object(["Port": .int(Int64(config.kubeletPort))])]))
         status.daemonEndpoints = endpoint
-        let disk = NodeInfo.disk(config.rootDirectory)
+        let disk = MachineInfo.disk(config.rootDirectory)
         let memoryAvailable = Self.memoryAvailable()
         func condition(_ type: String, _ value: Bool, _ reason: String, _ message: String) -> Condition {
             var c = Condition(type: type, status: value ? "True" : "False", reason: reason, message: message)

@@ -14,7 +14,7 @@ public struct KubeletContext: Sendable {
     public var volumes: VolumeManager
     public var prober: Prober
     public var status: StatusManager
-    public var events: EventRecorder
+    public var events: PodEventRecorder
     public var images: ImageStore
     /// Registry pulls; nil: images only from the store (nodectl import).
     public var puller: ImagePuller?
@@ -30,7 +30,7 @@ public struct KubeletContext: Sendable {
 
     public init(nodeName: String, nodeIP: String, memoryCapacity: Int64, pidsLimit: Int64?, client: KubeClient,
                 sandboxes: SandboxManager, containers: ContainerManager, volumes: VolumeManager, prober: Prober,
-                status: StatusManager, events: EventRecorder, images: ImageStore, logger: Logger,
+                status: StatusManager, events: PodEventRecorder, images: ImageStore, logger: Logger,
                 metrics: KubeletMetrics = KubeletMetrics(), resyncInterval: Duration = .seconds(1), volumeRefreshSeconds: Double = 30,
                 puller: ImagePuller? = nil, services: ServiceLister) {
         self.puller = puller

@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Synchronization
 import Testing
+import TestSupport
 
 let webDeployment = """
     apiVersion: apps/v1
@@ -88,7 +89,7 @@ final class RolloutObserver: @unchecked Sendable {
     }
 }
 
-@Suite(.enabled(if: TestEnv.canRunCluster, TestEnv.clusterSkipReason), .serialized)
+@Suite(.requires(.product("controlplane"), .tool("kubectl")), .serialized)
 struct DeploymentTests {
     static let nodes = [FakeKubelet.NodeSpec("n1"), FakeKubelet.NodeSpec("n2"), FakeKubelet.NodeSpec("n3")]
 

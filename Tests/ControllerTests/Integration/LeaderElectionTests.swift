@@ -2,11 +2,12 @@ import Foundation
 import Glibc
 import KubeAPI
 import Testing
+import TestSupport
 
 /// Two `controlplane` processes on one real etcd: both serve the API, one
 /// runs the scheduler and controllers, and the other takes over when the
 /// leader dies, with the default election timing (10s lease, 2s retry).
-@Suite(.enabled(if: TestEnv.canRunEtcd, TestEnv.etcdSkipReason), .serialized)
+@Suite(.requires(.product("controlplane"), .tool("kubectl"), .etcd), .serialized)
 struct LeaderElectionTests {
     static func holder(_ cp: TestControlPlane) async -> String {
         (try? await cp.kubectl("get", "lease", "swiftkube-controlplane", "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}").stdout) ?? ""

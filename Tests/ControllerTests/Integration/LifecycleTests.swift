@@ -1,8 +1,9 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
-@Suite(.enabled(if: TestEnv.canRunCluster, TestEnv.clusterSkipReason), .serialized)
+@Suite(.requires(.product("controlplane"), .tool("kubectl")), .serialized)
 struct LifecycleTests {
     @Test func garbageCollectionBackgroundForegroundOrphan() async throws {
         try await withCluster(nodes: [FakeKubelet.NodeSpec("n1")]) { cp, _ in

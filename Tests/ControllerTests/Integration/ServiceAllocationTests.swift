@@ -1,11 +1,12 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
 /// Service cluster IPs from `--service-cidr` and node ports from
 /// 30000-32767, through kubectl: never shared, refused when taken, freed on
 /// deletion, and not leaked by refused creates.
-@Suite(.enabled(if: TestEnv.canRunCluster, TestEnv.clusterSkipReason), .serialized)
+@Suite(.requires(.product("controlplane"), .tool("kubectl")), .serialized)
 struct ServiceAllocationTests {
     static func service(_ name: String, clusterIP: String? = nil, nodePort: String) -> String {
         """

@@ -1,8 +1,9 @@
 import Foundation
 import KubeAPI
 import Testing
+import TestSupport
 
-@Suite(.enabled(if: TestEnv.canRunCluster, TestEnv.clusterSkipReason), .serialized)
+@Suite(.requires(.product("controlplane"), .tool("kubectl")), .serialized)
 struct WorkloadTests {
     @Test func daemonSetRunsOnePodPerEligibleNode() async throws {
         let nodes = [FakeKubelet.NodeSpec("n1", labels: ["role": "edge"]), FakeKubelet.NodeSpec("n2", labels: ["role": "edge"]),

@@ -63,10 +63,6 @@ enum TestEnv {
         return nil
     }
 
-    static var canRunCluster: Bool { controlplane != nil && kubectlPath != nil }
-    static let clusterSkipReason: Comment = "needs the built controlplane (swift build) and kubectl at /usr/bin/kubectl"
-    static var canRunEtcd: Bool { canRunCluster && etcdPath != nil }
-    static let etcdSkipReason: Comment = "needs etcd (Debian etcd-server at /usr/bin/etcd), the built controlplane and kubectl"
 
     /// A loopback TCP port that was free a moment ago (below the ephemeral range).
     static func freePort() -> Int {

@@ -12,8 +12,6 @@ final class FakeRegistry {
         case open, bearer, corrupt, truncate
     }
 
-    static var available: Bool { TestPaths.which("python3") != nil }
-
     let process: Int32
     let port: Int
     let dir: String

@@ -9,11 +9,10 @@ import LinuxSystem
 
 /// Whether the lab can run here.
 enum LabEnvironment {
-    static var available: Bool {
-        TestCluster.available && ["kube-proxy", "nodectl", "cluster-dns"].allSatisfy { TestPaths.product($0) != nil }
-            && TestPaths.which("curl") != nil && !FileIO.exists("/sys/class/net/swk-lab0")
-    }
-    static let skipReason = "requires root, built controlplane/kubelet/kube-proxy/nodectl/cluster-dns, kubectl, curl, and no lab already up (swk-lab0)"
+    static let requirements: [TestRequirement] = TestCluster.requirements + [
+        .product("kube-proxy"), .product("nodectl"), .product("cluster-dns"), .tool("curl", package: "curl"),
+        TestRequirement("no lab already up (swk-lab0 exists: sudo scripts/lab down)") { !FileIO.exists("/sys/class/net/swk-lab0") },
+    ]
 }
 
 /// One `scripts/lab` brought up for a test: runs the script's commands,

@@ -12,12 +12,11 @@ import LinuxSystem
 /// Everything it starts it stops; `tearDown` also removes what a crashed
 /// component might have left: containers, sandboxes, cgroups, mounts.
 final class TestCluster: @unchecked Sendable {
-    static var available: Bool {
-        TestPaths.isRoot && TestPaths.product("controlplane") != nil && TestPaths.product("kubelet") != nil
-            && TestPaths.product("swiftrun") != nil && TestPaths.which("kubectl") != nil && TestPaths.which("nsenter") != nil
-            && TestPaths.which("ip") != nil && FileIO.isDirectory(TestPaths.packageRoot + "/rootfs/out/oci")
-    }
-    static let skipReason = "requires root, a built controlplane/kubelet/swiftrun (swift build), kubectl, nsenter, ip and rootfs/build"
+    /// What a cluster of one node needs here.
+    static let requirements: [TestRequirement] = [
+        .root, .product("controlplane"), .product("kubelet"), .product("swiftrun"),
+        .tool("kubectl"), .tool("nsenter", package: "util-linux"), .tool("ip", package: "iproute2"), .rootfs,
+    ]
 
     let netns: String
     let dir: String

@@ -9,13 +9,10 @@ import LinuxSystem
 /// loopback port, optionally inside a network namespace and with htpasswd
 /// auth, with the busybox layout from rootfs/out/oci pushed to it by skopeo.
 final class TestRegistry {
-    static var available: Bool {
-        TestPaths.which("docker-registry") != nil && TestPaths.which("skopeo") != nil && htpasswdTool != nil
-            && FileIO.isDirectory(TestPaths.packageRoot + "/rootfs/out/oci")
-    }
-    static var skipReason: String {
-        "needs docker-registry, skopeo, htpasswd (apache2-utils) or python3 with crypt, and rootfs/build (scripts/install-deps)"
-    }
+    static let requirements: [TestRequirement] = [
+        .tool("docker-registry", package: "docker-registry"), .tool("skopeo", package: "skopeo"),
+        TestRequirement("htpasswd (apt-get install apache2-utils) or python3 with crypt") { htpasswdTool != nil }, .rootfs,
+    ]
 
     /// htpasswd -B, or python3's crypt with bcrypt.
     static var htpasswdTool: String? {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import KubeAPI
 
@@ -8,7 +9,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// Backends available on this machine.
-    static var available: [Backend] { TestSupport.hasEtcd ? [.sqlite, .etcd] : [.sqlite] }
+    static var available: [Backend] { TestRequirement.etcd.isMet ? [.sqlite, .etcd] : [.sqlite] }
 }
 
 import Testing
@@ -49,8 +50,8 @@ final class ClusterFixture: @unchecked Sendable {
 
     init(backend: Backend) async throws {
         self.backend = backend
-        dir = try TestSupport.tempDir("cluster-\(backend.rawValue)")
-        port = TestSupport.freePort()
+        dir = try Harness.tempDir("cluster-\(backend.rawValue)")
+        port = Harness.freePort()
         if backend == .etcd { etcd = try await EtcdInstance() }
         do {
             try await start()
@@ -67,7 +68,7 @@ final class ClusterFixture: @unchecked Sendable {
         do {
             try await startOnce()
         } catch {
-            port = TestSupport.freePort()
+            port = Harness.freePort()
             try await startOnce()
         }
     }
@@ -80,9 +81,9 @@ final class ClusterFixture: @unchecked Sendable {
         let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
         process = p
         let port = self.port
-        let ready = await TestSupport.waitUntil {
+        let ready = await Harness.waitUntil {
             guard p.isRunning else { return false }
-            return TestSupport.canConnect(port: port) && FileManager.default.fileExists(atPath: self.kubeconfig.path)
+            return Harness.canConnect(port: port) && FileManager.default.fileExists(atPath: self.kubeconfig.path)
         }
         guard ready else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "controlplane did not start:\n\(p.log)"])
@@ -99,7 +100,7 @@ final class ClusterFixture: @unchecked Sendable {
     func terminate() async -> Bool {
         guard let p = process else { return true }
         kill(p.pid, SIGTERM)
-        return await TestSupport.waitUntil { !p.isRunning }
+        return await Harness.waitUntil { !p.isRunning }
     }
 
     /// Stops everything and removes the directory.
@@ -113,7 +114,7 @@ final class ClusterFixture: @unchecked Sendable {
 
     /// Runs kubectl against this cluster.
     func kubectl(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> CommandResult {
-        guard let kubectl = TestSupport.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
+        guard let kubectl = Harness.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
         var environment = ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"]
         environment.merge(env) { _, b in b }
         return try run(kubectl, args, stdin: stdin, env: environment)
@@ -123,7 +124,7 @@ final class ClusterFixture: @unchecked Sendable {
 
     /// Starts kubectl in the background (for `get -w`); its output goes to a file.
     func kubectlBackground(_ args: [String], output: URL) throws -> ChildProcess {
-        guard let kubectl = TestSupport.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
+        guard let kubectl = Harness.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
         return try ChildProcess(kubectl, args, log: output, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"])
     }
 

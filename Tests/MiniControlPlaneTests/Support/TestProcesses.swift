@@ -1,27 +1,13 @@
 import Foundation
+import TestSupport
 import Glibc
 
 /// Helpers that start real processes for integration tests and always stop them.
-enum TestSupport {
+enum Harness {
     static var etcdPath: String? { firstExecutable(["/usr/bin/etcd", "/usr/local/bin/etcd"]) }
     static var kubectlPath: String? { firstExecutable(["/usr/bin/kubectl", "/usr/local/bin/kubectl"]) }
-    static var hasEtcd: Bool { etcdPath != nil }
     /// kubectl 1.27 or newer (older ones validate with OpenAPI v2 protobuf, which we do not serve).
-    static let hasKubectl: Bool = {
-        guard let path = kubectlPath else { return false }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = ["version", "--client", "-o", "json"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard let v = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let client = v["clientVersion"] as? [String: Any], let minor = client["minor"] as? String else { return false }
-        return (Int(minor.filter(\.isNumber)) ?? 0) >= 27
-    }()
+    static var hasKubectl: Bool { TestPaths.kubectlIsRecent }
 
     static func firstExecutable(_ paths: [String]) -> String? {
         paths.first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -118,10 +104,10 @@ final class EtcdInstance: @unchecked Sendable {
     var endpoint: String { "http://127.0.0.1:\(clientPort)" }
 
     init() async throws {
-        guard let etcd = TestSupport.etcdPath else { throw CocoaError(.fileNoSuchFile) }
-        dir = try TestSupport.tempDir("etcd")
-        clientPort = TestSupport.freePort()
-        let peerPort = TestSupport.freePort()
+        guard let etcd = Harness.etcdPath else { throw CocoaError(.fileNoSuchFile) }
+        dir = try Harness.tempDir("etcd")
+        clientPort = Harness.freePort()
+        let peerPort = Harness.freePort()
         child = try ChildProcess(etcd, [
             "--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
             "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
@@ -129,7 +115,7 @@ final class EtcdInstance: @unchecked Sendable {
             "--initial-cluster", "test=http://127.0.0.1:\(peerPort)", "--log-level", "error",
         ], log: dir.appendingPathComponent("etcd.log"))
         let port = clientPort
-        let up = await TestSupport.waitUntil { TestSupport.canConnect(port: port) }
+        let up = await Harness.waitUntil { Harness.canConnect(port: port) }
         if !up {
             stop()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "etcd did not start"])

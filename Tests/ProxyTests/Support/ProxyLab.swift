@@ -15,12 +15,10 @@ import LinuxSystem
 /// Nothing is added to the host's own namespace. `tearDown` stops every
 /// process and deletes every namespace, also after a failure.
 final class ProxyLab: @unchecked Sendable {
-    static var available: Bool {
-        TestPaths.isRoot && TestPaths.product("controlplane") != nil && TestPaths.product("kube-proxy") != nil
-            && TestPaths.which("kubectl") != nil && TestPaths.which("nsenter") != nil && TestPaths.which("ip") != nil
-            && TestPaths.which("nft") != nil && TestPaths.which("busybox") != nil
-    }
-    static let skipReason: Comment = "requires root, built controlplane and kube-proxy (swift build), kubectl, nsenter, ip, nft and busybox"
+    static let requirements: [TestRequirement] = [
+        .root, .product("controlplane"), .product("kube-proxy"), .tool("kubectl"), .tool("nsenter", package: "util-linux"),
+        .tool("ip", package: "iproute2"), .tool("nft", package: "nftables"), .tool("busybox", package: "busybox-static"),
+    ]
 
     let tag = UInt16.random(in: 1...UInt16.max)
     let dir: String

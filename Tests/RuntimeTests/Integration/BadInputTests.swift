@@ -7,7 +7,7 @@ import Glibc
 import LinuxSystem
 
 /// Every refusal names what is wrong and leaves nothing behind.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs))
 struct BadInputTests {
     func expectRefused(_ b: TestBundle, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let r = try b.create()

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +9,7 @@ import LinuxSystem
 
 /// A container run from an imported image: the image store and overlayfs
 /// roots together with the runtime (root, the busybox OCI layout).
-@Suite(.enabled(if: TestEnvironment.integrationReady && FileIO.isDirectory(TestEnvironment.packageRoot + "/rootfs/out/oci"),
-                Comment(rawValue: TestEnvironment.integrationSkipReason.isEmpty ? "rootfs/out/oci missing: run rootfs/build" : TestEnvironment.integrationSkipReason)))
+@Suite(.requires(.root, .product("swiftrun"), .rootfs))
 final class ContainerFromImageTests {
     let dir: String
     let store: ImageStore

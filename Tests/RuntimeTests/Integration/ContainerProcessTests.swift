@@ -7,7 +7,7 @@ import Glibc
 import LinuxSystem
 
 /// Real containers from the busybox rootfs, checked from inside.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs))
 struct ContainerProcessTests {
     @Test func identityNamespacesAndExitCode() throws {
         let b = try TestBundle()
@@ -131,7 +131,7 @@ struct ContainerProcessTests {
         #expect(b.leftovers.isEmpty, "\(b.leftovers)")
     }
 
-    @Test(.enabled(if: FileIO.exists("/sys/kernel/mm/hugepages/hugepages-2048kB"), "no 2 MiB huge pages on this kernel"))
+    @Test(.requires(.path("/sys/kernel/mm/hugepages/hugepages-2048kB", "2 MiB huge pages")))
     func hugetlbLimitGoesWhereTheControllerIs() throws {
         let b = try TestBundle()
         defer { b.cleanUp() }

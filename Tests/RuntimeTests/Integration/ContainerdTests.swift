@@ -7,9 +7,7 @@ import Glibc
 import LinuxSystem
 
 /// containerd's own shim drives swiftrun as its runc: `ctr run --runc-binary`.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("containerd") != nil && TestEnvironment.which("ctr") != nil
-                && FileIO.exists(TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar"),
-                "requires root, containerd and ctr (apt-get install containerd) and rootfs/out/busybox-oci.tar"))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs, .tool("containerd", package: "containerd"), .tool("ctr", package: "containerd")))
 struct ContainerdTests {
     @Test func ctrRunWithSwiftrunAsRuntime() throws {
         var template = Array("/tmp/swiftrun-containerd-XXXXXX".utf8CString)

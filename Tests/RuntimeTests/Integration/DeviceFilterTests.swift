@@ -8,7 +8,7 @@ import LinuxSystem
 
 /// The cgroup v2 device program, loaded into the real kernel and attached to
 /// a cgroup in the v2 tree (present on unified and hybrid hosts alike).
-@Suite(.ownThread, .enabled(if: TestEnvironment.isRoot && (try? CgroupHost.detect().unifiedMountpoint) != nil, "requires root and a cgroup v2 tree"))
+@Suite(.ownThread, .requires(.root, TestRequirement("a cgroup v2 tree") { (try? CgroupHost.detect().unifiedMountpoint) != nil }))
 struct DeviceFilterTests {
     @Test func deniedDevicesCannotBeOpened() throws {
         let mount = try #require(try CgroupHost.detect().unifiedMountpoint)

@@ -8,7 +8,7 @@ import LinuxSystem
 
 /// The resident helper that forks monitors and namespace pinners, against
 /// the real swiftrun binary and kernel.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs))
 struct ForkServerTests {
     /// The parent pid, session id and command line of a process.
     func processInfo(_ pid: Int32) throws -> (parent: Int32, session: Int32, cmdline: [String]) {

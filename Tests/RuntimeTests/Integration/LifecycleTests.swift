@@ -8,7 +8,7 @@ import Glibc
 import LinuxSystem
 
 /// create → start → exec/pause/kill → delete, with the state checked at each step.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs))
 struct LifecycleTests {
     @Test func createStartExecPauseKillDelete() throws {
         let b = try TestBundle()

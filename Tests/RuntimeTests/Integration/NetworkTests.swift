@@ -9,8 +9,7 @@ import LinuxSystem
 
 /// rtnetlink and pinned namespaces against the real kernel, entirely inside
 /// network namespaces the test creates (no traffic on the host's interfaces).
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady && TestEnvironment.which("nsenter") != nil && TestEnvironment.which("ping") != nil,
-                "requires root, nsenter and ping, and the swiftrun binary"))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs, .tool("nsenter"), .tool("ping")))
 struct NetworkTests {
     @Test func bridgeVethAddressesAndRoutesBetweenTwoNamespaces() throws {
         var template = Array("/tmp/swiftrun-net-XXXXXX".utf8CString)

@@ -8,7 +8,7 @@ import CRuntimeShims
 import LinuxSystem
 
 /// `--console-socket`: the pty master arrives over SCM_RIGHTS and carries the container's terminal.
-@Suite(.ownThread, .enabled(if: TestEnvironment.integrationReady, Comment(rawValue: TestEnvironment.integrationSkipReason)))
+@Suite(.ownThread, .requires(.root, .product("swiftrun"), .rootfs))
 struct TerminalTests {
     @Test func consoleSocketReceivesAWorkingPty() throws {
         let b = try TestBundle()

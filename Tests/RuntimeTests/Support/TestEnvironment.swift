@@ -7,8 +7,6 @@ import LinuxSystem
 
 /// Facts about the machine the tests run on, and the paths they need.
 enum TestEnvironment {
-    static let isRoot = geteuid() == 0
-
     /// The package root (two levels above this file's directory).
     static let packageRoot: String = {
         var parts = #filePath.split(separator: "/").map(String.init)
@@ -31,15 +29,6 @@ enum TestEnvironment {
             if dir.hasSuffix("/.build") || dir.split(separator: "/").last?.hasPrefix(".build") == true { break }
         }
         return nil
-    }()
-
-    /// Whether the root integration tests can run, and why not.
-    static let integrationReady: Bool = isRoot && swiftrun != nil && FileIO.isDirectory(rootfs)
-    static let integrationSkipReason: String = {
-        if !isRoot { return "requires root (real namespaces, mounts and cgroups)" }
-        if swiftrun == nil { return "swiftrun binary not built: run `swift build` before `swift test`" }
-        if !FileIO.isDirectory(rootfs) { return "busybox rootfs missing: run rootfs/build (needs busybox-static)" }
-        return ""
     }()
 
     static func which(_ name: String) -> String? {

@@ -5,8 +5,9 @@ public import KubeAPI
 import Runtime
 import LinuxSystem
 
-/// Facts about this machine for the Node object: capacity, system info.
-public enum NodeInfo {
+/// Facts about this machine for the Node object: capacity, system info
+/// (cAdvisor's MachineInfo; the scheduler's NodeInfo is its view of a Node).
+public enum MachineInfo {
     /// Online CPUs.
     public static var cpus: Int {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -8,7 +8,7 @@ public import Logging
 /// like the upstream kubelet's (`--event-qps` 50, `--event-burst` 100), so a
 /// burst of pod starts does not spend the CPU its status updates need on
 /// three POSTs per pod at once; up to 1,000 waiting events are kept.
-public final class EventRecorder: Sendable {
+public final class PodEventRecorder: Sendable {
     let continuation: AsyncStream<Event>.Continuation
     let stream: AsyncStream<Event>
     let client: KubeClient
