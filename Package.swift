@@ -370,6 +370,25 @@ let package = Package(
             path: "Sources/Commands/controlplane",
             swiftSettings: swiftSettings
         ),
+        // The parsers of bytes from outside the node as fuzz targets, and their
+        // libFuzzer driver (scripts/fuzz builds it instrumented; FuzzTests
+        // replays the seeds and every crash found).
+        .target(
+            name: "FuzzTargets",
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "swiftkube-fuzz",
+            dependencies: ["FuzzTargets", "LinuxSystem"],
+            path: "Sources/Commands/swiftkube-fuzz",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: ["FuzzTargets", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         // Load generator for scripts/bench-apiserver (not run in CI).
         .executableTarget(
             name: "apiserver-bench",

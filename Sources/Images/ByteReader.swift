@@ -23,6 +23,18 @@ extension ByteReader {
     }
 }
 
+/// Bytes already in memory, read like a stream (tests, fuzzing, small blobs).
+struct MemoryReader: ByteReader {
+    var bytes: [UInt8]
+    var offset = 0
+
+    mutating func read(max: Int) throws -> ArraySlice<UInt8> {
+        let end = min(bytes.count, offset + max)
+        defer { offset = end }
+        return bytes[offset..<end]
+    }
+}
+
 /// Reads a file descriptor in large chunks, hashing what passes through.
 struct FileByteReader: ByteReader {
     let fd: Int32

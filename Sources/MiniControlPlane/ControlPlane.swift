@@ -95,7 +95,7 @@ public final class ControlPlane: Sendable {
             await kubelets.shutdown()
             throw error
         }
-        let registry = Registry(
+        let registry = ResourceStorage(
             store: store,
             defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
                                  unreachableTolerationSeconds: c.defaultUnreachableTolerationSeconds),
@@ -239,7 +239,7 @@ public final class ControlPlane: Sendable {
 /// Objects every cluster has: the system namespaces and the `kubernetes` Service.
 enum Bootstrap {
     /// Creates an object; false when it already existed.
-    static func createIfMissing(_ registry: Registry, _ info: ResourceInfo, _ ns: String?, _ obj: JSONValue) async throws(Status) -> Bool {
+    static func createIfMissing(_ registry: ResourceStorage, _ info: ResourceInfo, _ ns: String?, _ obj: JSONValue) async throws(Status) -> Bool {
         do {
             _ = try await registry.create(info, ns, obj, WriteOptions())
             return true
@@ -249,7 +249,7 @@ enum Bootstrap {
         }
     }
 
-    static func run(registry: Registry, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
+    static func run(registry: ResourceStorage, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
         let nsInfo = ResourceCatalog.info(for: Namespace.self)
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             if try await createIfMissing(registry, nsInfo, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]) {

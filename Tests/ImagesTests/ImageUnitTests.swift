@@ -77,12 +77,3 @@ import Testing
     }
 }
 
-struct MemoryReader: ByteReader {
-    var bytes: [UInt8]
-    var offset = 0
-    mutating func read(max: Int) throws -> ArraySlice<UInt8> {
-        let end = min(bytes.count, offset + max)
-        defer { offset = end }
-        return bytes[offset..<end]
-    }
-}

@@ -115,7 +115,7 @@ import Testing
         let web = Array(#"{"metadata":{"labels":{"app":"web"}}}"#.utf8)
         let db = Array(#"{"metadata":{"labels":{"app":"db"}}}"#.utf8)
         func e(_ kind: StoreEvent.Kind, _ v: [UInt8], prev: [UInt8]?, created: Bool = false) -> String? {
-            Registry.classify(StoreEvent(kind: kind, key: "/k", value: v, previousValue: prev, revision: 1, created: created), q)?.type
+            ResourceStorage.classify(StoreEvent(kind: kind, key: "/k", value: v, previousValue: prev, revision: 1, created: created), q)?.type
         }
         #expect(e(.put, web, prev: nil, created: true) == "ADDED")
         #expect(e(.put, db, prev: nil, created: true) == nil)
@@ -124,9 +124,9 @@ import Testing
         #expect(e(.put, web, prev: web) == "MODIFIED")
         #expect(e(.delete, web, prev: web) == "DELETED")
         #expect(e(.delete, db, prev: db) == nil)
-        let token = Registry.encodeContinue(revision: 12, start: "/registry/pods/a/b")
-        #expect(try! Registry.decodeContinue(token) == (12, "/registry/pods/a/b"))
-        #expect(throws: Status.self) { try Registry.decodeContinue("zzz") }
+        let token = ResourceStorage.encodeContinue(revision: 12, start: "/registry/pods/a/b")
+        #expect(try! ResourceStorage.decodeContinue(token) == (12, "/registry/pods/a/b"))
+        #expect(throws: Status.self) { try ResourceStorage.decodeContinue("zzz") }
     }
 
     @Test func metricsRender() {

@@ -17,8 +17,8 @@ import TestSupport
         let ns = ResourceCatalog.find(group: "", plural: "namespaces")!
         let svcInfo = ResourceCatalog.find(group: "", plural: "services")!
         // A /28 service range: 13 usable addresses after the kubernetes one.
-        let a = Registry(store: store, defaulter: Defaulter(), allocator: ServiceAllocator(serviceCIDR: "10.96.0.0/28"))
-        let b = Registry(store: store, defaulter: Defaulter(), allocator: ServiceAllocator(serviceCIDR: "10.96.0.0/28"))
+        let a = ResourceStorage(store: store, defaulter: Defaulter(), allocator: ServiceAllocator(serviceCIDR: "10.96.0.0/28"))
+        let b = ResourceStorage(store: store, defaulter: Defaulter(), allocator: ServiceAllocator(serviceCIDR: "10.96.0.0/28"))
         _ = try await a.create(ns, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "default"]], WriteOptions())
         let results = await withTaskGroup(of: JSONValue?.self) { group in
             for i in 0..<16 {

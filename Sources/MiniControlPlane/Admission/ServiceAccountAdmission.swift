@@ -13,7 +13,7 @@ enum ServiceAccountAdmission {
     /// Kubernetes' default: an hour plus seven seconds, so kubelets can tell these tokens apart.
     static let expirationSeconds: Int64 = 3607
 
-    static func admit(_ pod: inout JSONValue, namespace: String, registry: Registry) async {
+    static func admit(_ pod: inout JSONValue, namespace: String, registry: ResourceStorage) async {
         if pod[path: ["metadata", "annotations", "kubernetes.io/config.mirror"]] != nil { return }
         var spec = pod["spec"] ?? .emptyObject
         if spec["automountServiceAccountToken"]?.boolValue == false { return }
@@ -26,7 +26,7 @@ enum ServiceAccountAdmission {
         let existing = (spec["volumes"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         var name = ""
         repeat {
-            name = volumePrefix + String((0..<5).map { _ in Registry.generateNameAlphabet.randomElement() ?? "x" })
+            name = volumePrefix + String((0..<5).map { _ in ResourceStorage.generateNameAlphabet.randomElement() ?? "x" })
         } while existing.contains(name)
         var added = false
         for field in ["initContainers", "containers"] {

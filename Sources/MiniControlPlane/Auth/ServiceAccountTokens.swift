@@ -114,7 +114,7 @@ final class ServiceAccountTokens: Sendable {
 
     /// The user of a service account token, after checking that its
     /// ServiceAccount (and pod) still exist; cached for ten seconds.
-    func authenticate(_ token: String, registry: Registry) async -> UserInfo? {
+    func authenticate(_ token: String, registry: ResourceStorage) async -> UserInfo? {
         let now = Date()
         if let (user, at) = verified.withLock({ $0[token] }), now.timeIntervalSince(at) < 10 { return user }
         guard let claims = verify(token, now: now), let kube = claims["kubernetes.io"],

@@ -7,10 +7,10 @@ import ControllerRuntime
 /// optimistic concurrency included) without TLS or HTTP, and watches read
 /// the store's event stream.
 final class LocalClusterClient: ClusterClient {
-    let registry: Registry
+    let registry: ResourceStorage
     static let options = WriteOptions(dryRun: false, fieldValidation: "Ignore")
 
-    init(registry: Registry) { self.registry = registry }
+    init(registry: ResourceStorage) { self.registry = registry }
 
     static func info<T: KubeObject>(_ t: T.Type) -> ResourceInfo { ResourceCatalog.info(for: t) }
 
@@ -78,7 +78,7 @@ final class LocalClusterClient: ClusterClient {
                 for e in opened.initial { continuation.yield(try Self.event(type, e)) }
                 do {
                     for try await se in opened.events {
-                        if let e = Registry.classify(se, q) { continuation.yield(try Self.event(type, e)) }
+                        if let e = ResourceStorage.classify(se, q) { continuation.yield(try Self.event(type, e)) }
                     }
                 } catch let e as StoreError {
                     if case .compacted(let r, let c) = e {

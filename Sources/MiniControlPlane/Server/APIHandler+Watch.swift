@@ -44,7 +44,7 @@ extension APIHandler {
                 }
                 group.addTask {
                     for try await se in opened.events {
-                        if let e = Registry.classify(se, q) { try await writer.write(encoder.encode(e)) }
+                        if let e = ResourceStorage.classify(se, q) { try await writer.write(encoder.encode(e)) }
                         last.raise(to: se.revision)
                     }
                 }

@@ -7,7 +7,7 @@ import HTTPServing
 /// Routes HTTP requests to discovery, OpenAPI, health, metrics and the
 /// resource registry, with authentication, authorization and metrics.
 final class APIHandler: Sendable {
-    let registry: Registry
+    let registry: ResourceStorage
     let authenticator: Authenticator
     let metrics: APIMetrics
     let logger: Logger
@@ -28,7 +28,7 @@ final class APIHandler: Sendable {
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
-    init(registry: Registry, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
+    init(registry: ResourceStorage, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
          extraMetrics: @escaping @Sendable () -> String = { "" }, readiness: @escaping @Sendable () async -> Bool) {
         self.bookmarkInterval = bookmarkInterval

@@ -20,7 +20,7 @@ extension KubeletProxy {
         "connection", "upgrade", "sec-websocket-accept", "sec-websocket-protocol", "x-stream-protocol-version",
     ]
 
-    func stream(_ registry: Registry, namespace: String?, name: String, subresource: String,
+    func stream(_ registry: ResourceStorage, namespace: String?, name: String, subresource: String,
                 request: HTTPRequest) async throws(Status) -> HTTPResponse {
         let pod = try await registry.get(ResourceCatalog.info(for: Pod.self), namespace, name)
         let ns = pod[path: ["metadata", "namespace"]]?.stringValue ?? namespace ?? "default"

@@ -75,7 +75,7 @@ final class KubeletProxy: Sendable {
         return only
     }
 
-    func logs(_ registry: Registry, namespace: String?, name: String, request: HTTPRequest) async throws(Status) -> HTTPResponse {
+    func logs(_ registry: ResourceStorage, namespace: String?, name: String, request: HTTPRequest) async throws(Status) -> HTTPResponse {
         let podInfo = ResourceCatalog.info(for: Pod.self)
         let nodeInfo = ResourceCatalog.info(for: Node.self)
         let pod = try await registry.get(podInfo, namespace, name)

@@ -16,12 +16,12 @@ final class NodeMetricsAPI: Sendable {
     static let window = "10s"
 
     let kubelets: KubeletProxy
-    let registry: Registry
+    let registry: ResourceStorage
     let cacheSeconds: Double
     let cache = Mutex<[String: (summary: JSONValue, at: Double)]>([:])
     let logger: Logger
 
-    init(kubelets: KubeletProxy, registry: Registry, cacheSeconds: Double = 5, logger: Logger = Logger(label: "metrics")) {
+    init(kubelets: KubeletProxy, registry: ResourceStorage, cacheSeconds: Double = 5, logger: Logger = Logger(label: "metrics")) {
         self.kubelets = kubelets
         self.registry = registry
         self.cacheSeconds = cacheSeconds

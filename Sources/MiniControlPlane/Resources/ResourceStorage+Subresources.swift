@@ -1,7 +1,7 @@
 import Foundation
 import KubeAPI
 
-extension Registry {
+extension ResourceStorage {
     // MARK: scale
 
     /// The Scale object of a deployment or replica set.

@@ -17,11 +17,12 @@ struct WriteResult: Sendable {
     var created = false
 }
 
-/// Generic object storage for all resources: defaulting, validation,
+/// Generic object storage for all resources (upstream's generic registry
+/// store; named apart from the image registry client): defaulting, validation,
 /// optimistic concurrency, finalizers and graceful deletion, on top of a
 /// revisioned ``Store``. Objects are handled as JSON trees so unknown fields
 /// survive.
-final class Registry: Sendable {
+final class ResourceStorage: Sendable {
     let store: any Store
     let defaulter: Defaulter
     let allocator: ServiceAllocator

@@ -10,7 +10,7 @@ enum PatchKind: String, Sendable {
     static let accepted = [json.rawValue, merge.rawValue, strategic.rawValue]
 }
 
-extension Registry {
+extension ResourceStorage {
     /// Replaces an object (PUT), for the main resource or the status subresource.
     func update(_ info: ResourceInfo, _ ns: String?, _ name: String, _ body: JSONValue, subresource: String?,
                 _ options: WriteOptions) async throws(Status) -> WriteResult {

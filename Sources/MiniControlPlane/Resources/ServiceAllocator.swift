@@ -57,7 +57,7 @@ actor ServiceAllocator {
     /// port the Service holds. `dryRun` checks without reserving. When one
     /// allocation fails, what this call reserved before it is released again
     /// (a refused Service must not keep an address).
-    func allocate(_ svc: inout JSONValue, registry: Registry, dryRun: Bool) async throws(Status) {
+    func allocate(_ svc: inout JSONValue, registry: ResourceStorage, dryRun: Bool) async throws(Status) {
         var created: [String] = []
         do {
             try await allocate(&svc, registry: registry, dryRun: dryRun, created: &created)
@@ -67,7 +67,7 @@ actor ServiceAllocator {
         }
     }
 
-    func allocate(_ svc: inout JSONValue, registry: Registry, dryRun: Bool, created: inout [String]) async throws(Status) {
+    func allocate(_ svc: inout JSONValue, registry: ResourceStorage, dryRun: Bool, created: inout [String]) async throws(Status) {
         let store = registry.store
         var spec = svc["spec"] ?? .emptyObject
         let owner = Self.owner(svc)

@@ -34,7 +34,7 @@ struct APIWatchEvent: Sendable {
     var revision: Int64
 }
 
-extension Registry {
+extension ResourceStorage {
     static func encodeContinue(revision: Int64, start: String) -> String {
         let json = JSONWriter.bytes(["v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(start)])
         return Data(json).base64EncodedString()
