@@ -28,11 +28,12 @@ swift_build() {
     return "$status"
 }
 
-# build_estimate CONFIG: what a first build of everything costs here, said
-# before it starts ("" once .build holds a build of CONFIG). Measured on
-# 2-core machines: release about 15 minutes, debug about 7.
+# build_estimate CONFIG [SCRATCH]: what a first build of everything costs
+# here, said before it starts ("" once SCRATCH, default .build, holds a
+# build of CONFIG). Measured on 2-core machines: release about 15 minutes,
+# debug about 7.
 build_estimate() {
-    [ -d ".build/$1" ] && return 0
+    [ -d "${2:-.build}/$1" ] && return 0
     local cores per
     cores=$(nproc)
     per=30; [ "$1" = debug ] && per=14
