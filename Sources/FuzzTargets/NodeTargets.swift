@@ -27,12 +27,7 @@ extension FuzzTarget {
     ]) { bytes in
         #if DEBUG
         var reader = try GzipReader(MemoryReader(bytes: bytes))
-        var total = 0
-        while total < 8 << 20 {
-            let chunk = try reader.read(max: 64 << 10)
-            if chunk.isEmpty { return }
-            total += chunk.count
-        }
+        try drain(&reader)
         #endif
     }
 
@@ -44,12 +39,7 @@ extension FuzzTarget {
         #if DEBUG
         guard ZstdLibrary.shared != nil else { return }
         var reader = try ZstdReader(MemoryReader(bytes: bytes))
-        var total = 0
-        while total < 8 << 20 {
-            let chunk = try reader.read(max: 64 << 10)
-            if chunk.isEmpty { return }
-            total += chunk.count
-        }
+        try drain(&reader)
         #endif
     }
 
@@ -80,6 +70,19 @@ extension FuzzTarget {
         _ = reader.lines(from: text)
         _ = reader.render(text, CRILogReader.Options(tailLines: 2, since: "2026-01-01T00:00:00.5Z", timestamps: true, limitBytes: 64))
     }
+
+    #if DEBUG
+    /// Reads a decompressing stream to its end, or to 8 MiB of output (a
+    /// small input may inflate to far more: that is the bomb, not a bug).
+    static func drain(_ reader: inout some ByteReader) throws {
+        var total = 0
+        while total < 8 << 20 {
+            let chunk = try reader.read(max: 64 << 10)
+            if chunk.isEmpty { return }
+            total += chunk.count
+        }
+    }
+    #endif
 
     /// `value` in octal, zero-padded to `width` digits (tar's numeric fields).
     static func octal(_ value: Int, width: Int) -> String {

@@ -9,21 +9,12 @@ import LinuxSystem
 /// The store against the real filesystem and overlayfs (root: ownership, whiteout devices, mounts).
 @Suite(.requires(.root))
 final class ImageStoreTests {
-    let dir: String
+    let scratch = ScratchDirectory("swiftrun-images")
+    var dir: String { scratch.path }
     let store: ImageStore
 
     init() {
-        var template = Array("/tmp/swiftrun-images-XXXXXX".utf8CString)
-        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        store = ImageStore(root: dir + "/store")
-    }
-
-    deinit {
-        for line in ((try? FileIO.read("/proc/self/mountinfo")) ?? "").split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), 2) }
-        }
-        try? FileIO.removeTree(dir)
+        store = ImageStore(root: scratch.path + "/store")
     }
 
     @Test func whiteoutsAndOpaqueDirectoriesHideLowerContent() throws {

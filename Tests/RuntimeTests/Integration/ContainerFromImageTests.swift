@@ -11,21 +11,12 @@ import LinuxSystem
 /// roots together with the runtime (root, the busybox OCI layout).
 @Suite(.requires(.root, .product("swiftrun"), .rootfs))
 final class ContainerFromImageTests {
-    let dir: String
+    let scratch = ScratchDirectory("swiftrun-images")
+    var dir: String { scratch.path }
     let store: ImageStore
 
     init() {
-        var template = Array("/tmp/swiftrun-images-XXXXXX".utf8CString)
-        dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        store = ImageStore(root: dir + "/store")
-    }
-
-    deinit {
-        for line in ((try? FileIO.read("/proc/self/mountinfo")) ?? "").split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count > 4, fields[4].hasPrefix(dir) { umount2(String(fields[4]), 2) }
-        }
-        try? FileIO.removeTree(dir)
+        store = ImageStore(root: scratch.path + "/store")
     }
 
     @Test func importsTheBusyboxLayoutAndRunsAContainerFromIt() throws {
