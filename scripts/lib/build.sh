@@ -37,5 +37,5 @@ build_estimate() {
     local cores per
     cores=$(nproc)
     per=30; [ "$1" = debug ] && per=14
-    echo "about $(( (per + cores - 1) / cores )) minutes on $cores cores (first build; later ones reuse .build)"
+    echo "about $(( (per + cores - 1) / cores )) minutes on $cores cores (the first build; later ones reuse it)"
 }
