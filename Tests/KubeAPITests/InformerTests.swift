@@ -134,4 +134,23 @@ import Testing
         run.cancel()
         await run.value
     }
+
+    /// A stream whose consumer is cancelled unsubscribes; a stream asked for
+    /// after run() has returned finishes at once.
+    @Test func streamsEndWithTheirConsumerOrWithRun() async {
+        let api = ScriptedListWatch(lists: [.success(ObjectList(items: [pod("a", rv: "1")], resourceVersion: "1"))])
+        let informer = Informer(Pod.self, client: api)
+        let stream = informer.events()
+        let consumer = Task { for await _ in stream {} }
+        consumer.cancel()
+        await consumer.value
+        #expect(informer.subscribers.withLock { $0.handlers.isEmpty })
+
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        run.cancel()
+        await run.value
+        var late = informer.events().makeAsyncIterator()
+        #expect(await late.next() == nil)
+    }
 }
