@@ -1,16 +1,5 @@
 public import KubeAPI
 
-/// A page-free list result: every object and the list's resourceVersion.
-public struct ObjectList<T: KubeObject>: Sendable {
-    public var items: [T]
-    public var resourceVersion: String
-
-    public init(items: [T], resourceVersion: String) {
-        self.items = items
-        self.resourceVersion = resourceVersion
-    }
-}
-
 /// The API operations the scheduler and the controllers need.
 ///
 /// Two implementations exist: ``KubeClusterClient`` talks HTTPS to any API
@@ -18,7 +7,10 @@ public struct ObjectList<T: KubeObject>: Sendable {
 /// client calls its registry directly, so the leader does not pay for TLS and
 /// JSON on loopback. Errors are ``KubeClientError`` in both, with the API
 /// server's `Status` (404, 409, 410, 422, ...).
-public protocol ClusterClient: Sendable {
+///
+/// It refines ``ListWatchClient``, so an ``Informer`` runs over either; its
+/// `list` and `watch` are the informer's `listObjects` and `watchObjects`.
+public protocol ClusterClient: ListWatchClient {
     /// Reads one object.
     func get<T: KubeObject>(_ type: T.Type, namespace: String?, name: String) async throws(KubeClientError) -> T
     /// Lists every object (`namespace` nil or "" for all namespaces) matching the selectors in `options`.
@@ -45,6 +37,18 @@ public protocol ClusterClient: Sendable {
 }
 
 extension ClusterClient {
+    /// ``list(_:namespace:options:)`` for an ``Informer``.
+    public func listObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,
+                                           keepUnknownFields: Bool) async throws(KubeClientError) -> ObjectList<T> {
+        try await list(type, namespace: namespace, options: options)
+    }
+
+    /// ``watch(_:namespace:options:from:)`` for an ``Informer``.
+    public func watchObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions, from resourceVersion: String,
+                                            keepUnknownFields: Bool) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        watch(type, namespace: namespace, options: options, from: resourceVersion)
+    }
+
     /// Lists everything of a kind.
     public func list<T: KubeObject>(_ type: T.Type, namespace: String? = nil) async throws(KubeClientError) -> ObjectList<T> {
         try await list(type, namespace: namespace, options: ListOptions())

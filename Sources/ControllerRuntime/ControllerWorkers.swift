@@ -1,5 +1,5 @@
 public import Logging
-public import KubeAPI
+import KubeAPI
 
 /// Runs `workers` tasks taking keys from `queue` and calling `sync` for each,
 /// until the surrounding task is cancelled. A sync that throws is retried with
@@ -33,16 +33,4 @@ public func runWorkers(_ queue: WorkQueue, workers: Int, logger: Logger,
     } onCancel: {
         queue.shutDown()
     }
-}
-
-/// The `namespace/name` key of an object (`name` for cluster-scoped ones).
-public func objectKey<T: KubeObject>(_ o: T) -> String {
-    let ns = o.metadata.namespace ?? ""
-    return ns.isEmpty ? (o.metadata.name ?? "") : "\(ns)/\(o.metadata.name ?? "")"
-}
-
-/// Splits a key made by ``objectKey(_:)``.
-public func splitKey(_ key: String) -> (namespace: String?, name: String) {
-    guard let slash = key.firstIndex(of: "/") else { return (nil, key) }
-    return (String(key[..<slash]), String(key[key.index(after: slash)...]))
 }

@@ -84,7 +84,6 @@ public final class EventRecorder: Sendable {
 
     /// Writes buffered events until cancelled.
     public func run() async {
-        var waiter = bell.makeWaiter()
         while !Task.isCancelled {
             let batch = state.withLock { s -> [Pending] in
                 let b = s.buffer
@@ -92,7 +91,7 @@ public final class EventRecorder: Sendable {
                 return b
             }
             if batch.isEmpty {
-                guard await waiter.wait() else { return }
+                guard await bell.wait() else { return }
                 continue
             }
             for p in batch {

@@ -4,14 +4,18 @@ import Synchronization
 
 /// Something the factory can run and wait for.
 public protocol RunnableInformer: Sendable {
+    /// Lists and watches until cancelled.
     func run() async
+    /// True once the first list is in.
     var hasSynced: Bool { get }
+    /// Waits until the first list is in (or the task is cancelled).
+    func waitForSync() async
 }
 
-extension SharedInformer: RunnableInformer {}
+extension Informer: RunnableInformer {}
 
-/// Hands out one ``SharedInformer`` per kind, so every controller of the
-/// process shares one watch and one cache per kind; ``run()`` runs them all.
+/// Hands out one ``Informer`` per kind, so every controller of the process
+/// shares one watch and one cache per kind; ``run()`` runs them all.
 public final class InformerFactory: Sendable {
     private let informers = Mutex<[String: any RunnableInformer]>([:])
     public let client: any ClusterClient
@@ -23,11 +27,11 @@ public final class InformerFactory: Sendable {
     }
 
     /// The shared informer of a kind (all namespaces).
-    public func informer<T: KubeObject>(_ type: T.Type) -> SharedInformer<T> {
+    public func informer<T: KubeObject>(_ type: T.Type) -> Informer<T> {
         let key = "\(T.apiVersion)/\(T.kind)"
         return informers.withLock { m in
-            if let existing = m[key] as? SharedInformer<T> { return existing }
-            let i = SharedInformer(type, client: client, logger: logger)
+            if let existing = m[key] as? Informer<T> { return existing }
+            let i = Informer(type, client: client, logger: logger)
             m[key] = i
             return i
         }
@@ -44,8 +48,6 @@ public final class InformerFactory: Sendable {
     /// Waits until every informer handed out so far has listed once.
     public func waitForSync() async {
         let all = informers.withLock { Array($0.values) }
-        while !Task.isCancelled, !all.allSatisfy({ $0.hasSynced }) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        for i in all where !Task.isCancelled { await i.waitForSync() }
     }
 }

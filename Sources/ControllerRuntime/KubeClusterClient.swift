@@ -25,6 +25,16 @@ public struct KubeClusterClient: ClusterClient {
         client.watchResuming(type, namespace: T.namespaced ? (namespace ?? "") : nil, from: resourceVersion, options: options)
     }
 
+    public func listObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,
+                                           keepUnknownFields: Bool) async throws(KubeClientError) -> ObjectList<T> {
+        try await client.listObjects(type, namespace: namespace, options: options, keepUnknownFields: keepUnknownFields)
+    }
+
+    public func watchObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions, from resourceVersion: String,
+                                            keepUnknownFields: Bool) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        client.watchObjects(type, namespace: namespace, options: options, from: resourceVersion, keepUnknownFields: keepUnknownFields)
+    }
+
     public func create<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T {
         try await client.create(object, namespace: Self.ns(T.self, object.metadata.namespace))
     }

@@ -134,32 +134,4 @@ public final class Kubelet: Sendable {
         metrics.setRunning(pods: context.sandboxes.all().count, containers: states)
         return metrics.render()
     }
-
-    /// Routes to other nodes' podCIDRs through their InternalIPs (host-gw).
-    func followNodeRoutes(_ network: NodeNetwork) async {
-        while !Task.isCancelled {
-            do {
-                let list = try await client.list(Node.self)
-                try await apply(list.items, network)
-                for try await _ in client.watchResuming(Node.self, from: list.metadata?.resourceVersion ?? "0") {
-                    let all = try await client.list(Node.self)
-                    try await apply(all.items, network)
-                }
-            } catch {
-                logger.warning("node routes: \(error)")
-                try? await Task.sleep(for: .seconds(2))
-            }
-        }
-    }
-
-    func apply(_ nodes: [Node], _ network: NodeNetwork) async throws {
-        var routes: [CIDR: IPAddress] = [:]
-        for n in nodes where n.metadata.name != configuration.nodeName {
-            guard let cidr = n.spec?.podCIDR.flatMap(CIDR.init),
-                  let ip = n.status?.addresses?.first(where: { $0.type == "InternalIP" }).flatMap({ IPAddress($0.address) }) else { continue }
-            routes[cidr] = ip
-        }
-        let wanted = routes
-        try await Blocking.run { try network.syncRoutes(wanted) }
-    }
 }

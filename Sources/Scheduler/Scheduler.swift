@@ -55,9 +55,9 @@ public final class Scheduler: Sendable {
     let configuration: SchedulerConfiguration
     let logger: Logger
     let epoch = ContinuousClock.now
-    let pods: SharedInformer<Pod>
-    let nodes: SharedInformer<Node>
-    let namespaces: SharedInformer<Namespace>
+    let pods: Informer<Pod>
+    let nodes: Informer<Node>
+    let namespaces: Informer<Namespace>
 
     public init(configuration: SchedulerConfiguration = SchedulerConfiguration(), client: any ClusterClient, informers: InformerFactory,
                 events: EventRecorder, metrics: SchedulerMetrics = SchedulerMetrics(), logger: Logger) {
@@ -104,17 +104,15 @@ public final class Scheduler: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.tick() }
-            var waiter = bell.makeWaiter()
-            var slotWaiter = slotBell.makeWaiter()
             while !Task.isCancelled {
                 // Wait for a binding slot.
                 let full = withCore { $0.inFlight >= configuration.maxInFlightBindings }
                 if full {
-                    guard await slotWaiter.wait() else { break }
+                    guard await slotBell.wait() else { break }
                     continue
                 }
                 guard let decision = scheduleOne() else {
-                    guard await waiter.wait() else { break }
+                    guard await bell.wait() else { break }
                     continue
                 }
                 switch decision {

@@ -1,59 +1,156 @@
+import Synchronization
 import Testing
 @testable import KubeAPI
 
 @Suite struct InformerTests {
-    func pod(_ name: String, rv: String) -> Pod {
-        var m = ObjectMeta(name: name, namespace: "ns")
-        m.resourceVersion = rv
-        return Pod(metadata: m, spec: PodSpec(containers: [Container(name: "c", image: "x:1")]))
+    static func informer() -> Informer<Pod> {
+        Informer(Pod.self, client: ScriptedListWatch(lists: []))
     }
 
-    func describe(_ e: InformerEvent<Pod>) -> String {
-        switch e {
-        case .added(let p): return "added \(p.name)"
-        case .updated(let o, let n): return "updated \(n.name) \(o.metadata.resourceVersion ?? "")->\(n.metadata.resourceVersion ?? "")"
-        case .deleted(let p): return "deleted \(p.name)"
-        case .synced: return "synced"
-        }
+    /// An informer nobody subscribes to keeps the cache current and buffers nothing.
+    @Test func cacheWithoutSubscribers() {
+        let informer = Self.informer()
+        informer.replace(with: [pod("a", rv: "1")])
+        informer.apply(.added(pod("b", rv: "2")))
+        informer.apply(.added(pod("x", rv: "3", namespace: "other")))
+        #expect(informer.list().map(\.name).sorted() == ["a", "b", "x"])
+        #expect(informer.list(namespace: "ns").map(\.name).sorted() == ["a", "b"])
+        #expect(informer.get(namespace: "other", name: "x")?.metadata.resourceVersion == "3")
+        #expect(informer.get(key: "ns/a") != nil)
+        #expect(informer.count == 3)
+        #expect(informer.hasSynced)
     }
 
-    /// A cache-only informer keeps the cache current and emits nothing:
-    /// its change stream is over from the start, so nothing piles up in it.
-    @Test func cacheOnlyInformerKeepsTheCacheWithoutEvents() async throws {
-        let client = try KubeClient(config: KubeConfig(server: "https://127.0.0.1:1"))
-        defer { Task { await client.shutdown() } }
-        let informer = Informer(Pod.self, client: client, emitsEvents: false)
-        await informer.replace(with: [pod("a", rv: "1")])
-        await informer.apply(.added(pod("b", rv: "2")))
-        #expect(await informer.list().map(\.name).sorted() == ["a", "b"])
-        var seen = 0
-        for await _ in informer.events { seen += 1 }
-        #expect(seen == 0)
-    }
-
-    @Test func relistEmitsDifferencesAndWatchEventsUpdateTheCache() async throws {
-        let client = try KubeClient(config: KubeConfig(server: "https://127.0.0.1:1"))
-        defer { Task { await client.shutdown() } }
-        let informer = Informer(Pod.self, client: client)
-        await informer.replace(with: [pod("a", rv: "1"), pod("b", rv: "2")])
-        await informer.apply(.modified(pod("a", rv: "3")))
-        await informer.apply(.added(pod("c", rv: "4")))
-        await informer.apply(.deleted(pod("b", rv: "5")))
-        await informer.apply(.bookmark(resourceVersion: "6"))
+    @Test func relistEmitsDifferencesAndWatchEventsUpdateTheCache() async {
+        let informer = Self.informer()
+        var events = informer.events().makeAsyncIterator()
+        informer.replace(with: [pod("a", rv: "1"), pod("b", rv: "2")])
+        informer.apply(.modified(pod("a", rv: "3")))
+        informer.apply(.added(pod("c", rv: "4")))
+        informer.apply(.deleted(pod("b", rv: "5")))
+        informer.apply(.bookmark(resourceVersion: "6"))
         // A relist after a 410: c vanished, a changed, d is new.
-        await informer.replace(with: [pod("a", rv: "7"), pod("d", rv: "8")])
-        #expect(await informer.hasSynced)
-        #expect(await informer.list().map(\.name).sorted() == ["a", "d"])
-        #expect(await informer.get(namespace: "ns", name: "a")?.metadata.resourceVersion == "7")
-        var seen: [String] = []
-        for await e in informer.events {
-            seen.append(describe(e))
-            if seen.count == 10 { break }
-        }
-        let firstList = Set(seen[0..<2])
-        #expect(firstList == ["added a", "added b"])
+        informer.replace(with: [pod("a", rv: "7"), pod("d", rv: "8")])
+        #expect(informer.list().map(\.name).sorted() == ["a", "d"])
+        #expect(informer.get(namespace: "ns", name: "a")?.metadata.resourceVersion == "7")
+        let seen = await next(10, of: &events)
+        #expect(Set(seen[0..<2]) == ["added a", "added b"])
         #expect(Array(seen[2..<6]) == ["synced", "updated a 1->3", "added c", "deleted b"])
         #expect(Set(seen[6..<9]) == ["deleted c", "updated a 3->7", "added d"])
-        #expect(seen[9] == "synced")
+        #expect(seen.last == "synced")
+    }
+
+    /// A relist where nothing changed says only `.synced`.
+    @Test func unchangedRelistOnlySaysSynced() async {
+        let informer = Self.informer()
+        informer.replace(with: [pod("a", rv: "1")])
+        var events = informer.events().makeAsyncIterator()
+        informer.replace(with: [pod("a", rv: "1")])
+        #expect(await next(3, of: &events) == ["added a", "synced", "synced"])
+    }
+
+    /// Handlers are called in registration order; a late one first gets
+    /// `.added` for everything cached and `.synced`, then the changes.
+    @Test func lateHandlersGetTheCacheReplayedFirst() {
+        let informer = Self.informer()
+        let log = Mutex<[String]>([])
+        informer.addHandler { e in log.withLock { $0.append("1 " + describe(e)) } }
+        informer.replace(with: [pod("a", rv: "1")])
+        informer.addHandler { e in log.withLock { $0.append("2 " + describe(e)) } }
+        informer.apply(.modified(pod("a", rv: "2")))
+        informer.apply(.deleted(pod("a", rv: "3")))
+        #expect(log.withLock { $0 } == [
+            "1 added a", "1 synced",
+            "2 added a", "2 synced",
+            "1 updated a 1->2", "2 updated a 1->2",
+            "1 deleted a", "2 deleted a",
+        ])
+    }
+
+    /// Indexes follow every change, including ones added after objects are cached.
+    @Test func indexesFollowChanges() {
+        let informer = Self.informer()
+        informer.apply(.added(pod("a", rv: "1", node: "n1")))
+        informer.addIndex("node") { [$0.spec?.nodeName ?? ""] }
+        informer.apply(.added(pod("b", rv: "2", node: "n1")))
+        informer.apply(.added(pod("c", rv: "3", node: "n2")))
+        #expect(informer.byIndex("node", "n1").map(\.name).sorted() == ["a", "b"])
+        informer.apply(.modified(pod("a", rv: "4", node: "n2")))
+        #expect(informer.byIndex("node", "n1").map(\.name) == ["b"])
+        #expect(informer.byIndex("node", "n2").map(\.name).sorted() == ["a", "c"])
+        informer.apply(.deleted(pod("c", rv: "5", node: "n2")))
+        informer.replace(with: [pod("a", rv: "4", node: "n2")])
+        #expect(informer.byIndex("node", "n1").isEmpty)
+        #expect(informer.byIndex("node", "n2").map(\.name) == ["a"])
+        #expect(informer.byIndex("unknown", "n2").isEmpty)
+    }
+
+    /// run() lists, watches from the list's resourceVersion, resumes after a
+    /// watch ends from the last resourceVersion seen (bookmarks included),
+    /// and after 410 Gone lists again and emits the differences.
+    @Test func runRelistsAfterGoneAndResumesFromBookmarks() async throws {
+        let gone = KubeClientError.status(Status(message: "too old resource version", reason: "Expired", code: 410))
+        let api = ScriptedListWatch(lists: [
+            .success(ObjectList(items: [pod("a", rv: "1"), pod("b", rv: "2")], resourceVersion: "2")),
+            .success(ObjectList(items: [pod("a", rv: "7"), pod("c", rv: "8")], resourceVersion: "8")),
+        ])
+        let informer = Informer(Pod.self, client: api)
+        var events = informer.events().makeAsyncIterator()
+        var watches = api.watches.makeAsyncIterator()
+        let run = Task { await informer.run() }
+
+        let first = try #require(await watches.next())
+        #expect(first.from == "2")
+        #expect(Set(await next(2, of: &events)) == ["added a", "added b"])
+        #expect(await next(1, of: &events) == ["synced"])
+        first.continuation.yield(.modified(pod("a", rv: "3")))
+        first.continuation.yield(.bookmark(resourceVersion: "5"))
+        first.continuation.finish()
+        #expect(await next(1, of: &events) == ["updated a 1->3"])
+
+        let second = try #require(await watches.next())
+        #expect(second.from == "5")
+        second.continuation.finish(throwing: gone)
+        #expect(Set(await next(3, of: &events)) == ["deleted b", "updated a 3->7", "added c"])
+        #expect(await next(1, of: &events) == ["synced"])
+
+        let third = try #require(await watches.next())
+        #expect(third.from == "8")
+        #expect(informer.list().map(\.name).sorted() == ["a", "c"])
+        run.cancel()
+        await run.value
+        // The streams end with run().
+        #expect(await events.next() == nil)
+    }
+
+    /// waitForSync returns once the first list is in.
+    @Test func waitForSyncReturnsAfterTheFirstList() async throws {
+        let api = ScriptedListWatch(lists: [.success(ObjectList(items: [pod("a", rv: "1")], resourceVersion: "1"))])
+        let informer = Informer(Pod.self, client: api)
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        #expect(informer.hasSynced)
+        #expect(informer.count == 1)
+        run.cancel()
+        await run.value
+    }
+
+    /// A stream whose consumer is cancelled unsubscribes; a stream asked for
+    /// after run() has returned finishes at once.
+    @Test func streamsEndWithTheirConsumerOrWithRun() async {
+        let api = ScriptedListWatch(lists: [.success(ObjectList(items: [pod("a", rv: "1")], resourceVersion: "1"))])
+        let informer = Informer(Pod.self, client: api)
+        let stream = informer.events()
+        let consumer = Task { for await _ in stream {} }
+        consumer.cancel()
+        await consumer.value
+        #expect(informer.subscribers.withLock { $0.handlers.isEmpty })
+
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        run.cancel()
+        await run.value
+        var late = informer.events().makeAsyncIterator()
+        #expect(await late.next() == nil)
     }
 }

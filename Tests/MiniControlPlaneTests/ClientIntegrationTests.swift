@@ -297,10 +297,11 @@ struct ClientIntegrationTests {
             defer { Task { await client.shutdown() } }
             _ = try await client.create(Self.pod("before", schedulerName: "none"))
             let informer = Informer(Pod.self, client: client, options: ListOptions(labelSelector: "!skip"))
+            let events = informer.events()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await informer.run() }
                 var seen: [String] = []
-                for await e in informer.events {
+                for await e in events {
                     switch e {
                     case .added(let p): seen.append("added \(p.name)")
                     case .updated(_, let p): seen.append("updated \(p.name)")
@@ -317,7 +318,7 @@ struct ClientIntegrationTests {
                 group.cancelAll()
                 #expect(seen == ["added before", "synced", "added after", "updated before", "deleted after"])
             }
-            #expect(await informer.list().map(\.name) == ["before"])
+            #expect(informer.list().map(\.name) == ["before"])
         }
     }
 

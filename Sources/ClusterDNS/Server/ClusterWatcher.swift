@@ -17,13 +17,14 @@ public struct ClusterWatcher: Sendable {
 
     /// Watches until the task is cancelled.
     public func run() async {
-        let services = Informer(Service.self, client: client)
-        let slices = Informer(EndpointSlice.self, client: client)
+        let services = Informer(Service.self, client: client, logger: logger)
+        let slices = Informer(EndpointSlice.self, client: client, logger: logger)
+        let (serviceEvents, sliceEvents) = (services.events(), slices.events())
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await services.run() }
             group.addTask { await slices.run() }
             group.addTask {
-                for await event in services.events {
+                for await event in serviceEvents {
                     switch event {
                     case .added(let s), .updated(_, let s): store.update { $0.update(s) }
                     case .deleted(let s): store.update { $0.remove(s) }
@@ -34,7 +35,7 @@ public struct ClusterWatcher: Sendable {
                 }
             }
             group.addTask {
-                for await event in slices.events {
+                for await event in sliceEvents {
                     switch event {
                     case .added(let s), .updated(_, let s): store.update { $0.update(s) }
                     case .deleted(let s): store.update { $0.remove(s) }

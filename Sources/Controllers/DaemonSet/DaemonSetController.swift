@@ -14,9 +14,9 @@ public final class DaemonSetController: Controller {
     let ctx: ControllerContext
     let queue = WorkQueue(name: "daemonset")
     let expectations = ControllerExpectations()
-    let daemonSets: SharedInformer<DaemonSet>
-    let nodes: SharedInformer<Node>
-    let pods: SharedInformer<Pod>
+    let daemonSets: Informer<DaemonSet>
+    let nodes: Informer<Node>
+    let pods: Informer<Pod>
     let recorder: EventRecorder
 
     public init(_ ctx: ControllerContext) {

@@ -15,9 +15,9 @@ public final class DeploymentController: Controller {
     public let name = "deployment"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "deployment")
-    let deployments: SharedInformer<Deployment>
-    let replicaSets: SharedInformer<ReplicaSet>
-    let pods: SharedInformer<Pod>
+    let deployments: Informer<Deployment>
+    let replicaSets: Informer<ReplicaSet>
+    let pods: Informer<Pod>
     let recorder: EventRecorder
 
     public init(_ ctx: ControllerContext) {

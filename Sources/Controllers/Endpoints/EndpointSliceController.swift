@@ -15,10 +15,10 @@ public final class EndpointSliceController: Controller {
     public static let serviceNameLabel = "kubernetes.io/service-name"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "endpointslice")
-    let services: SharedInformer<Service>
-    let pods: SharedInformer<Pod>
-    let slices: SharedInformer<EndpointSlice>
-    let nodes: SharedInformer<Node>
+    let services: Informer<Service>
+    let pods: Informer<Pod>
+    let slices: Informer<EndpointSlice>
+    let nodes: Informer<Node>
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx

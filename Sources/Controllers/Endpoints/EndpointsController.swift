@@ -10,9 +10,9 @@ public final class EndpointsController: Controller {
     public let name = "endpoints"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "endpoints")
-    let services: SharedInformer<Service>
-    let pods: SharedInformer<Pod>
-    let endpoints: SharedInformer<Endpoints>
+    let services: Informer<Service>
+    let pods: Informer<Pod>
+    let endpoints: Informer<Endpoints>
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx

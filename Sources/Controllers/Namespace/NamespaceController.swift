@@ -12,7 +12,7 @@ public final class NamespaceController: Controller {
     public static let finalizer = "kubernetes"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "namespace", baseDelay: .milliseconds(200), maxDelay: .seconds(30))
-    let namespaces: SharedInformer<Namespace>
+    let namespaces: Informer<Namespace>
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx

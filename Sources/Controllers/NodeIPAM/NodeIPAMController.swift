@@ -11,7 +11,7 @@ public final class NodeIPAMController: Controller {
     public let name = "nodeipam"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "nodeipam")
-    let nodes: SharedInformer<Node>
+    let nodes: Informer<Node>
     let allocator: Mutex<PodCIDRAllocator?>
     let recorder: EventRecorder
 

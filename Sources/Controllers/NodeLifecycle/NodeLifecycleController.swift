@@ -14,9 +14,9 @@ import Synchronization
 public final class NodeLifecycleController: Controller {
     public let name = "nodelifecycle"
     let ctx: ControllerContext
-    let nodes: SharedInformer<Node>
-    let leases: SharedInformer<Lease>
-    let pods: SharedInformer<Pod>
+    let nodes: Informer<Node>
+    let leases: Informer<Lease>
+    let pods: Informer<Pod>
     let recorder: EventRecorder
     let tracker: Mutex<NodeHealthTracker>
     let evicted = Mutex<Set<String>>([])

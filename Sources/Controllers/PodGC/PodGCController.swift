@@ -10,8 +10,8 @@ import Synchronization
 public final class PodGCController: Controller {
     public let name = "podgc"
     let ctx: ControllerContext
-    let pods: SharedInformer<Pod>
-    let nodes: SharedInformer<Node>
+    let pods: Informer<Pod>
+    let nodes: Informer<Node>
     let orphanSince = Mutex<[String: Date]>([:])
 
     public init(_ ctx: ControllerContext) {

@@ -14,8 +14,8 @@ public final class ReplicaSetController: Controller {
     let ctx: ControllerContext
     let queue = WorkQueue(name: "replicaset")
     let expectations = ControllerExpectations()
-    let replicaSets: SharedInformer<ReplicaSet>
-    let pods: SharedInformer<Pod>
+    let replicaSets: Informer<ReplicaSet>
+    let pods: Informer<Pod>
     let recorder: EventRecorder
     static let burstReplicas = 500
 

@@ -11,8 +11,8 @@ public final class RootCAPublisher: Controller {
     static let description = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."
     let ctx: ControllerContext
     let queue = WorkQueue(name: "root-ca-cert-publisher")
-    let namespaces: SharedInformer<Namespace>
-    let configMaps: SharedInformer<ConfigMap>
+    let namespaces: Informer<Namespace>
+    let configMaps: Informer<ConfigMap>
     let pem: String
 
     public init(_ ctx: ControllerContext, caPEM: String) {

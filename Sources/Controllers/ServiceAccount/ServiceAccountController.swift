@@ -8,8 +8,8 @@ public final class ServiceAccountController: Controller {
     public let name = "serviceaccount"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "serviceaccount")
-    let namespaces: SharedInformer<Namespace>
-    let accounts: SharedInformer<ServiceAccount>
+    let namespaces: Informer<Namespace>
+    let accounts: Informer<ServiceAccount>
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx

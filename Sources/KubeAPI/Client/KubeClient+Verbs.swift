@@ -14,14 +14,21 @@ extension KubeClient {
 
     /// Lists one page of objects (`namespace` nil for namespaced kinds lists
     /// the configured namespace; pass "" for all namespaces).
-    public func list<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()) async throws(KubeClientError) -> KubeList<T> {
+    /// `keepUnknownFields: false` skips remembering fields the model does not
+    /// know, as for ``watch(_:namespace:options:keepUnknownFields:)``.
+    public func list<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
+                                    keepUnknownFields: Bool = true) async throws(KubeClientError) -> KubeList<T> {
         let ns = namespace == "" ? nil : namespaceFor(T.self, namespace)
         let data = try await request(.GET, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.query(options, watch: false)))
         let v: JSONValue
         do { v = try JSONParser.parse(data) } catch { throw .decoding(error.description) }
         var items: [T] = []
         for item in v["items"]?.arrayValue ?? [] {
-            do { items.append(try KubeCodec.decodeObject(T.self, from: item)) } catch { throw .decoding(error.message) }
+            do {
+                items.append(keepUnknownFields ? try KubeCodec.decodeObject(T.self, from: item) : try KubeCodec.decode(T.self, from: item))
+            } catch {
+                throw .decoding(error.message)
+            }
         }
         let meta = v["metadata"].flatMap { try? KubeCodec.decode(ListMeta.self, from: $0) }
         return KubeList(items: items, metadata: meta)
@@ -29,13 +36,14 @@ extension KubeClient {
 
     /// Lists every page; returns the items and the list's resourceVersion.
     public func listAll<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                       pageSize: Int = 500) async throws(KubeClientError) -> (items: [T], resourceVersion: String) {
+                                       pageSize: Int = 500,
+                                       keepUnknownFields: Bool = true) async throws(KubeClientError) -> (items: [T], resourceVersion: String) {
         var o = options
         o.limit = pageSize
         var out: [T] = []
         var rv = ""
         while true {
-            let page = try await list(T.self, namespace: namespace, options: o)
+            let page = try await list(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields)
             out += page.items
             if rv.isEmpty { rv = page.metadata?.resourceVersion ?? "" }
             guard let c = page.metadata?.continue, !c.isEmpty else { return (out, rv) }

@@ -9,7 +9,7 @@ public final class ServiceLister: Sendable {
 
     public init(client: KubeClient) {
         self.client = client
-        informer = Informer(Service.self, client: client, emitsEvents: false)
+        informer = Informer(Service.self, client: client)
     }
 
     /// Lists and watches until cancelled.
@@ -20,15 +20,15 @@ public final class ServiceLister: Sendable {
     /// The Services a container in `namespace` sees: that namespace's and
     /// `default/kubernetes` (none that the API server could not be asked for).
     public func services(for namespace: String) async -> [Service] {
-        guard await informer.hasSynced else {
+        guard informer.hasSynced else {
             var services = (try? await client.list(Service.self, namespace: namespace))?.items ?? []
             if namespace != "default", let api = try? await client.get(Service.self, name: "kubernetes", namespace: "default") {
                 services.append(api)
             }
             return services
         }
-        var services = await informer.list().filter { ($0.metadata.namespace ?? "default") == namespace }
-        if namespace != "default", let api = await informer.get(namespace: "default", name: "kubernetes") { services.append(api) }
+        var services = informer.list(namespace: namespace)
+        if namespace != "default", let api = informer.get(namespace: "default", name: "kubernetes") { services.append(api) }
         return services
     }
 }

@@ -52,10 +52,9 @@ public actor WatchedObjects<T: KubeObject> {
         if var entry = entries[key] {
             entry.lastUsed = time
             entries[key] = entry
-            if await entry.informer.hasSynced { return await entry.informer.get(namespace: namespace, name: name) }
+            if entry.informer.hasSynced { return entry.informer.get(namespace: namespace, name: name) }
         } else if entries.count < limit {
-            let informer = Informer(T.self, client: client, namespace: namespace, options: ListOptions(fieldSelector: "metadata.name=\(name)"),
-                                    emitsEvents: false)
+            let informer = Informer(T.self, client: client, namespace: namespace, options: ListOptions(fieldSelector: "metadata.name=\(name)"))
             let task = Task { await informer.run() }
             entries[key] = Entry(informer: informer, task: task, lastUsed: time)
         }

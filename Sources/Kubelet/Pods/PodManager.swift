@@ -28,35 +28,35 @@ public actor PodManager {
 
     /// Lists pods, adopts leftovers, then follows the watch until cancelled.
     public func run() async {
-        var resourceVersion = "0"
-        while !Task.isCancelled {
-            do {
-                let list = try await context.client.list(Pod.self, namespace: "", options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"))
-                let apiPods = list.items.filter { !Self.isMirror($0) }
-                let live = Set(apiPods.compactMap { $0.metadata.uid }).union(staticPods.keys)
-                for pod in apiPods { handle(pod) }
-                for (uid, worker) in workers where !live.contains(uid) { await worker.removed() }
-                adoptOrphans(known: live)
-                resourceVersion = list.metadata?.resourceVersion ?? "0"
-                // Pods are only read and status-patched here, never written back whole.
-                let events = context.client.watchResuming(Pod.self, namespace: "", from: resourceVersion,
-                                                          options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"),
-                                                          keepUnknownFields: false)
-                for try await event in events {
-                    if let pod = event.object, Self.isMirror(pod) { continue }
-                    switch event {
-                    case .added(let pod), .modified(let pod): handle(pod)
-                    case .deleted(let pod):
-                        if let uid = pod.metadata.uid, let w = workers[uid] { await w.removed() }
-                    case .bookmark: break
-                    }
-                }
-            } catch {
-                context.logger.warning("pod watch: \(error); listing again")
-                try? await Task.sleep(for: .seconds(1))
-            }
+        // Pods are only read and status-patched here, never written back whole.
+        let informer = Informer(Pod.self, client: context.client, options: ListOptions(fieldSelector: "spec.nodeName=\(context.nodeName)"),
+                                keepUnknownFields: false, logger: context.logger)
+        let events = informer.events()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await informer.run() }
+            for await event in events { await received(event, cache: informer) }
+            group.cancelAll()
         }
         for task in tasks.values { task.cancel() }
+    }
+
+    /// One change of the pods bound to this node; mirror pods are the static pods' status only.
+    func received(_ event: InformerEvent<Pod>, cache: Informer<Pod>) async {
+        switch event {
+        case .added(let pod):
+            if !Self.isMirror(pod) { handle(pod) }
+        case .updated(let old, let pod):
+            // Deleted and created again under the same name while the watch was down.
+            if let uid = old.metadata.uid, uid != pod.metadata.uid, let worker = workers[uid] { await worker.removed() }
+            if !Self.isMirror(pod) { handle(pod) }
+        case .deleted(let pod):
+            if !Self.isMirror(pod), let uid = pod.metadata.uid, let worker = workers[uid] { await worker.removed() }
+        case .synced:
+            // After every (re)list: workers of pods the API server no longer has stop, leftovers are adopted.
+            let live = Set(cache.list().filter { !Self.isMirror($0) }.compactMap { $0.metadata.uid }).union(staticPods.keys)
+            for (uid, worker) in workers where !live.contains(uid) { await worker.removed() }
+            adoptOrphans(known: live)
+        }
     }
 
     /// The current static pods: new ones start, removed or edited ones

@@ -26,7 +26,8 @@ public actor KubeProxy {
     var programmed: [IPFamily: [ServiceName: [ServicePortInfo]]] = [:]
     var servicesListed = false
     var slicesListed = false
-    let signal = ChangeSignal()
+    /// Rung when the tracker has changes or a list is in; the sync loop waits on it.
+    let signal = Doorbell()
     let origin = ContinuousClock.now
     /// What /healthz and /metrics read, from the event loop.
     let status = StatusBoard()
@@ -47,8 +48,14 @@ public actor KubeProxy {
     /// Runs the watches, the sync loop and the status server until cancelled.
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.watchServices() }
-            group.addTask { try await self.watchSlices() }
+            // Two informers; a relist after 410 Gone arrives as the differences.
+            let services = Informer(Service.self, client: client, logger: logger)
+            let slices = Informer(EndpointSlice.self, client: client, logger: logger)
+            let (serviceEvents, sliceEvents) = (services.events(), slices.events())
+            group.addTask { await services.run() }
+            group.addTask { await slices.run() }
+            group.addTask { await self.follow(serviceEvents) }
+            group.addTask { await self.follow(sliceEvents) }
             group.addTask { await self.syncLoop() }
             for address in Set([configuration.healthzBindAddress, configuration.metricsBindAddress].compactMap { $0 }) {
                 guard let (host, port) = StatusServer.parseAddress(address) else {
@@ -79,67 +86,40 @@ public actor KubeProxy {
 
     // MARK: - Watches
 
-    func watchServices() async throws {
-        while !Task.isCancelled {
-            do {
-                let (items, rv) = try await client.listAll(Service.self, namespace: "")
-                listedServices(items)
-                for try await event in client.watchResuming(Service.self, namespace: "", from: rv) {
-                    switch event {
-                    case .added(let s), .modified(let s): changed { $0.update(s) }
-                    case .deleted(let s): changed { $0.remove(s) }
-                    case .bookmark: break
-                    }
-                }
-            } catch let e as KubeClientError where e.isGone {
-                logger.info("service watch expired; listing again")
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("watching services: \(error); retrying")
-                try? await Task.sleep(for: .seconds(1))
+    /// Follows the Services informer: every change goes to the tracker.
+    func follow(_ events: AsyncStream<InformerEvent<Service>>) async {
+        for await event in events {
+            switch event {
+            case .added(let s), .updated(_, let s): changed { $0.update(s) }
+            case .deleted(let s): changed { $0.remove(s) }
+            case .synced: listed(services: true)
             }
         }
     }
 
-    func watchSlices() async throws {
-        while !Task.isCancelled {
-            do {
-                let (items, rv) = try await client.listAll(EndpointSlice.self, namespace: "")
-                listedSlices(items)
-                for try await event in client.watchResuming(EndpointSlice.self, namespace: "", from: rv) {
-                    switch event {
-                    case .added(let s), .modified(let s): changed { $0.update(s) }
-                    case .deleted(let s): changed { $0.remove(s) }
-                    case .bookmark: break
-                    }
-                }
-            } catch let e as KubeClientError where e.isGone {
-                logger.info("endpointslice watch expired; listing again")
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("watching endpointslices: \(error); retrying")
-                try? await Task.sleep(for: .seconds(1))
+    /// Follows the EndpointSlices informer: every change goes to the tracker.
+    func follow(_ events: AsyncStream<InformerEvent<EndpointSlice>>) async {
+        for await event in events {
+            switch event {
+            case .added(let s), .updated(_, let s): changed { $0.update(s) }
+            case .deleted(let s): changed { $0.remove(s) }
+            case .synced: listed(slices: true)
             }
         }
     }
 
-    func listedServices(_ items: [Service]) {
-        changed { $0.replaceServices(items) }
-        servicesListed = true
-    }
-
-    func listedSlices(_ items: [EndpointSlice]) {
-        changed { $0.replaceSlices(items) }
-        slicesListed = true
+    /// A complete list of Services or EndpointSlices is in (the sync loop waits for both).
+    func listed(services: Bool = false, slices: Bool = false) {
+        if services { servicesListed = true }
+        if slices { slicesListed = true }
+        signal.ring()
     }
 
     func changed(_ body: (inout ServiceTracker) -> Void) {
         body(&tracker)
         if !tracker.dirty.isEmpty {
             runner.changed()
-            signal.notify()
+            signal.ring()
         }
     }
 
@@ -148,7 +128,7 @@ public actor KubeProxy {
     func syncLoop() async {
         while !Task.isCancelled {
             guard servicesListed && slicesListed else {
-                await signal.wait(until: .now + .milliseconds(200))
+                await signal.wait()
                 continue
             }
             switch runner.next(now: now) {
