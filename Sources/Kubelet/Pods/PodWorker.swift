@@ -35,11 +35,8 @@ public actor PodWorker {
     var lastPullError: [String: String] = [:]
     /// While terminating: when the containers still running get SIGKILL.
     var killDeadline: ContinuousClock.Instant?
-    let wake: AsyncStream<Void>.Continuation
-    /// The one consumer of the wake stream, kept for the worker's life: a
-    /// cancelled iterator would finish the stream and every later wait would
-    /// return at once (a busy loop).
-    var wakes: AsyncStream<Void>.AsyncIterator
+    /// Rung by updates from the API server; the worker waits on it between syncs.
+    let bell = Doorbell()
     /// The pod's place in line for ``StartupQueue``: older pods start first.
     let startOrder = StartupQueue.shared.ticket()
 
@@ -52,9 +49,6 @@ public actor PodWorker {
         self.runtime = runtime
         planner = PodPlanner(volumeRefreshSeconds: context.volumeRefreshSeconds)
         removedFromAPI = orphan
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        wake = continuation
-        wakes = stream.makeAsyncIterator()
         sandbox = runtime.loadSandbox(uid: uid)
     }
 
@@ -70,7 +64,7 @@ public actor PodWorker {
         shortenKillDeadline(for: newer)
         let needsSync = Self.needsSync(from: pod, to: newer)
         pod = newer
-        if needsSync { wake.yield() }
+        if needsSync { bell.ring() }
     }
 
     /// Whether going from `old` to `new` changes what a sync does: the
@@ -94,13 +88,13 @@ public actor PodWorker {
     /// The pod was deleted from the API server.
     public func removed() {
         removedFromAPI = true
-        wake.yield()
+        bell.ring()
     }
 
     /// Fails the pod before it runs (admission).
     public func reject(reason: String, message: String) {
         planner.failure = PodPlanner.Failure(reason: reason, message: message)
-        wake.yield()
+        bell.ring()
     }
 
     /// Runs until the pod is terminated and cleaned up.
@@ -116,11 +110,11 @@ public actor PodWorker {
             if phase == .terminated { break }
             await waitForWake()
         }
-        wake.finish()
+        bell.close()
     }
 
-    /// Waits for an update or the resync interval, whichever comes first.
-    /// The timer rings the same bell, so nothing is ever cancelled mid-wait.
+    /// Waits for an update, the next due probe or the resync interval,
+    /// whichever comes first.
     func waitForWake() async {
         var interval = context.resyncInterval
         if let due = planner.probeWake {
@@ -128,14 +122,7 @@ public actor PodWorker {
             // before the probe is due would sync the pod for nothing.
             interval = min(interval, .milliseconds(Int64((max(0, due - Self.now()) * 1000).rounded(.up)) + 1))
         }
-        let timer = Task { [wake] in
-            try? await Task.sleep(for: interval)
-            if !Task.isCancelled { wake.yield() }
-        }
-        var iterator = wakes
-        _ = await iterator.next(isolation: self)
-        wakes = iterator
-        timer.cancel()
+        _ = await bell.wait(until: .now + interval)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
