@@ -1,6 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+// Swift Testing is there only when tests are built: a release `swift build`
+// of every target (scripts/lab, scripts/demo --release) compiles this
+// module without the traits.
+#if canImport(Testing)
 public import Testing
 
 /// A suite trait for tests that block: they wait on real processes,
@@ -71,3 +75,4 @@ actor BlockingTestGate {
         }
     }
 }
+#endif

@@ -1,8 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Testing
 import LinuxSystem
+#if canImport(Testing)
+public import Testing
+#endif
 
 /// Something a test needs from the machine: root, a tool, a built product,
 /// the busybox root filesystem. The one way a test says why it is skipped:
@@ -58,6 +60,7 @@ public struct TestRequirement: Sendable {
     }
 }
 
+#if canImport(Testing)
 extension Trait where Self == ConditionTrait {
     /// Runs the test or suite only where every requirement is met; otherwise
     /// it is skipped with the list of what is missing.
@@ -72,3 +75,4 @@ extension Trait where Self == ConditionTrait {
         return .enabled(if: missing.isEmpty, Comment(rawValue: "requires " + missing.joined(separator: ", ")))
     }
 }
+#endif

@@ -14,9 +14,13 @@ swift_build() {
         { swift build "$@" 2>&1 || echo "swift build exited $?"; } | tee "$log" | awk -v step=10 '
             /^\[[0-9]+\/[0-9]+\]/ {
                 s = $1; gsub(/[][]/, "", s); split(s, a, "/")
-                # SwiftPM counts planning as a step plan of its own first ([1/1]).
-                if (a[2] != total) { total = a[2]; mark = 0 }
-                if (a[2] > 0) { p = int(100 * a[1] / a[2]); if (p >= mark) { print "  build " p "% (" a[1] "/" a[2] ")"; fflush(); mark = p + step } }
+                # SwiftPM counts planning as a step of its own ([1/1]) and grows
+                # the total as it goes: skip the former, start over only when
+                # the count goes back (a new plan).
+                if (a[2] <= 1) next
+                if (a[1] + 0 < last + 0) mark = 0
+                last = a[1]
+                { p = int(100 * a[1] / a[2]); if (p >= mark) { print "  build " p "% (" a[1] "/" a[2] ")"; fflush(); mark = p + step } }
             }'
     fi
     # (The exit status travels in the log: the pipeline itself always succeeds,
