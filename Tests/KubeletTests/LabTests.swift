@@ -68,7 +68,10 @@ struct LabTests {
         """
 
     /// A pod on `node` that requests `target` port 80 every
-    /// 50 ms and logs `EPOCH ok` or `EPOCH fail`.
+    /// 50 ms and logs `EPOCH ok` or `EPOCH fail`. A request waits up to 10 s
+    /// (`nc -w 10`): one sent to a lost endpoint never completes however long
+    /// it waits, while a healthy one may stall for seconds on a CI machine
+    /// whose two cores also run the other test process.
     static func prober(_ name: String, node: String, target: String) -> String {
         """
         apiVersion: v1
@@ -79,7 +82,7 @@ struct LabTests {
           containers:
           - name: sh
             image: busybox:1.35
-            command: ["sh", "-c", "while :; do r=$(printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 3 \(target) 80 2>/dev/null); case $r in *served-by*) echo \\"$(date +%s) ok\\";; *) echo \\"$(date +%s) fail\\";; esac; sleep 0.05; done"]
+            command: ["sh", "-c", "while :; do r=$(printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 10 \(target) 80 2>/dev/null); case $r in *served-by*) echo \\"$(date +%s) ok\\";; *) echo \\"$(date +%s) fail\\";; esac; sleep 0.05; done"]
         """
     }
 
@@ -193,14 +196,18 @@ struct LabTests {
         usleep(3_000_000)
         // Once the node is known to be gone (and its endpoints with it), every request succeeds.
         // Once node-1's table no longer has them, every request succeeds. A
-        // request is logged when it ends, up to nc's 3 s timeout after it
+        // request is logged when it ends, up to nc's 10 s timeout after it
         // began (and the log has whole seconds).
-        let settled = Int(programmed.timeIntervalSince1970) + 4
+        let settled = Int(programmed.timeIntervalSince1970) + 11
         let probes = s.probeResults("prober-1")
         let afterLoss = probes.filter { $0.time > settled }
         let cutAt = Int(cut.timeIntervalSince1970)
+        // On a failure, node-1's kube-proxy says what it programmed when (its syncs, timestamped).
+        func proxyLog() -> String {
+            ((try? FileIO.read(s.dir + "/state/logs/kube-proxy-node-1.log")) ?? "").split(separator: "\n").suffix(40).joined(separator: "\n")
+        }
         #expect(afterLoss.count > 10 && afterLoss.allSatisfy(\.ok),
-                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s, out of node-1's table at \(Int(programmed.timeIntervalSince(cut))) s")
+                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s, out of node-1's table at \(Int(programmed.timeIntervalSince(cut))) s (cut at epoch \(cutAt)); node-1's kube-proxy:\n\(proxyLog())")
         // Healed, node-2 comes back and removes what it ran.
         #expect(s.lab("heal", "node-2").code == 0)
         #expect(s.lab("restart", "kubelet-node-2").code == 0)
