@@ -10,10 +10,3 @@ extension String {
         self = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
-
-/// This host's name (`gethostname`), as the kernel's UTS namespace has it.
-public func currentHostName() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-    return String(nulTerminated: buffer)
-}

@@ -26,27 +26,3 @@ public enum Descriptors {
         try sys("recvmsg(SCM_RIGHTS)", context) { swr_recv_fd(socket, nil, 0, nil) }
     }
 }
-
-/// Terminal ioctls (ioctl(2) is variadic, so Swift cannot call it).
-public enum Terminal {
-    /// Sets the window size of the terminal `fd` (TIOCSWINSZ).
-    public static func setWindowSize(_ fd: Int32, rows: UInt16, columns: UInt16) throws {
-        try sys("ioctl(TIOCSWINSZ)") { swr_tty_set_winsize(fd, rows, columns) }
-    }
-}
-
-/// glibc's allocator (`<malloc.h>` is not part of Swift's Glibc module).
-public enum Heap {
-    /// mallopt(M_ARENA_MAX, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD); 0 leaves a
-    /// setting alone. Returns whether every setting was taken.
-    @discardableResult
-    public static func tune(arenas: Int32, mmapThreshold: Int32, trimThreshold: Int32) -> Bool {
-        swr_malloc_tune(arenas, mmapThreshold, trimThreshold) == 1
-    }
-
-    /// malloc_trim(0): returns free heap pages to the kernel. Returns whether any were.
-    @discardableResult
-    public static func trim() -> Bool {
-        swr_malloc_trim() == 1
-    }
-}

@@ -7,7 +7,6 @@ enum Harness {
     static var etcdPath: String? { firstExecutable(["/usr/bin/etcd", "/usr/local/bin/etcd"]) }
     static var kubectlPath: String? { firstExecutable(["/usr/bin/kubectl", "/usr/local/bin/kubectl"]) }
     /// kubectl 1.27 or newer (older ones validate with OpenAPI v2 protobuf, which we do not serve).
-    static var hasKubectl: Bool { TestPaths.kubectlIsRecent }
 
     static func firstExecutable(_ paths: [String]) -> String? {
         paths.first { FileManager.default.isExecutableFile(atPath: $0) }

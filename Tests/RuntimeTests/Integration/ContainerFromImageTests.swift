@@ -20,14 +20,14 @@ final class ContainerFromImageTests {
     }
 
     @Test func importsTheBusyboxLayoutAndRunsAContainerFromIt() throws {
-        let images = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/oci", name: "busybox")
+        let images = try store.importLayout(at: TestPaths.packageRoot + "/rootfs/out/oci", name: "busybox")
         #expect(images.map { $0.names }.flatMap { $0 }.contains("docker.io/library/busybox:1.35"))
         let image = try store.resolve("busybox:1.35")
         #expect(try store.resolve("docker.io/library/busybox:latest").id == image.id)
         #expect(try store.resolve(String(image.id.hex.prefix(8))).id == image.id)
         #expect(image.config.config?.Cmd == ["sh"])
         // The tarball form imports the same content.
-        let again = try store.importLayout(at: TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar", tag: "1.35", name: "mirror/busybox:v1")
+        let again = try store.importLayout(at: TestPaths.packageRoot + "/rootfs/out/busybox-oci.tar", tag: "1.35", name: "mirror/busybox:v1")
         #expect(again.first?.id == image.id)
         #expect(try store.list().count == 1)
 

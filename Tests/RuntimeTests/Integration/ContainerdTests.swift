@@ -28,7 +28,7 @@ struct ContainerdTests {
         let runDirExisted = FileIO.exists("/run/containerd")
         let log = open(root + "/containerd.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         let containerd = try Spawn.start(Spawn.Request(
-            path: TestEnvironment.which("containerd")!, args: ["containerd", "--config", root + "/config.toml"],
+            path: TestPaths.which("containerd")!, args: ["containerd", "--config", root + "/config.toml"],
             env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], fds: [(log, 1), (log, 2)]))
         close(log)
         defer {
@@ -46,11 +46,11 @@ struct ContainerdTests {
             if let unified = try? CgroupHost.detect().unifiedMountpoint { rmdir(unified + "/" + namespace) }
         }
         try waitFor { FileIO.exists(socket) }
-        let ctr = TestEnvironment.which("ctr")!
+        let ctr = TestPaths.which("ctr")!
         func run(_ args: [String]) throws -> TestProcess.Result {
             try TestProcess.run([ctr, "--address", socket, "--namespace", namespace] + args, timeout: 90)
         }
-        let imported = try run(["images", "import", "--all-platforms", TestEnvironment.packageRoot + "/rootfs/out/busybox-oci.tar"])
+        let imported = try run(["images", "import", "--all-platforms", TestPaths.packageRoot + "/rootfs/out/busybox-oci.tar"])
         #expect(imported.code == 0, "\(imported)")
         let result = try run(["run", "--rm", "--runc-binary", TestEnvironment.swiftrun!, "docker.io/library/busybox:1.35", "ctr-\(namespace)",
                               "sh", "-c", "echo hello from $(hostname); exit 0"])

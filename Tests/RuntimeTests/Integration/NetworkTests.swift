@@ -52,7 +52,7 @@ struct NetworkTests {
         #expect(try podNet.addresses().contains(AddressInfo(index: eth0.index, address: IPAddress("10.123.0.2")!, prefix: 24)))
         #expect(try podNet.routes().contains { $0.destination == nil && $0.gateway == IPAddress("10.123.0.1") })
 
-        let ping = try TestProcess.run([TestEnvironment.which("nsenter")!, "--net=\(pod[.network]!)", "--uts=\(pod[.uts]!)",
+        let ping = try TestProcess.run([TestPaths.which("nsenter")!, "--net=\(pod[.network]!)", "--uts=\(pod[.uts]!)",
                                         "sh", "-c", "hostname; ping -c 1 -W 5 10.123.0.1"])
         #expect(ping.code == 0, "\(ping)")
         #expect(ping.stdout.hasPrefix("pod-1\n"), "\(ping)")
