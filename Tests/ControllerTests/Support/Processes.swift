@@ -128,7 +128,3 @@ enum TestEnv {
         return CommandResult(status: result.code, stdout: result.stdout, stderr: result.stderr)
     }
 }
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-}

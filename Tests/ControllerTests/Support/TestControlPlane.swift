@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import KubeAPI
 import Testing
@@ -30,7 +31,7 @@ final class TestControlPlane: @unchecked Sendable {
     }
 
     func start() async throws {
-        guard let bin = TestEnv.controlplane else { throw TestFailure(description: "controlplane not built") }
+        guard let bin = TestEnv.controlplane else { throw TestError("controlplane not built") }
         try? FileManager.default.removeItem(at: kubeconfig)
         let args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "info"] + extraArgs
         let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
@@ -39,7 +40,7 @@ final class TestControlPlane: @unchecked Sendable {
         let up = await TestEnv.eventually(seconds: 60) {
             p.isRunning && TestEnv.canConnect(port: port) && FileManager.default.fileExists(atPath: kc.path)
         }
-        guard up else { throw TestFailure(description: "controlplane did not start:\n\(p.log.suffix(3000))") }
+        guard up else { throw TestError("controlplane did not start:\n\(p.log.suffix(3000))") }
     }
 
     /// SIGKILL (or another signal) and wait.
@@ -53,7 +54,7 @@ final class TestControlPlane: @unchecked Sendable {
     var log: String { process?.log ?? "" }
 
     func kubectl(_ args: [String], stdin: String? = nil) async throws -> CommandResult {
-        guard let kubectl = TestEnv.kubectlPath else { throw TestFailure(description: "no kubectl") }
+        guard let kubectl = TestEnv.kubectlPath else { throw TestError("no kubectl") }
         return try await TestEnv.run(kubectl, args, stdin: stdin, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"], dir: dir)
     }
 
@@ -63,7 +64,7 @@ final class TestControlPlane: @unchecked Sendable {
     @discardableResult
     func must(_ args: String..., stdin: String? = nil) async throws -> String {
         let r = try await kubectl(args, stdin: stdin)
-        guard r.status == 0 else { throw TestFailure(description: "kubectl \(args.joined(separator: " ")) failed: \(r.output)") }
+        guard r.status == 0 else { throw TestError("kubectl \(args.joined(separator: " ")) failed: \(r.output)") }
         return r.stdout
     }
 

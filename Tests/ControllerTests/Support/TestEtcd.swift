@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real etcd on loopback with a temporary data directory.
 final class TestEtcd: @unchecked Sendable {
@@ -8,7 +9,7 @@ final class TestEtcd: @unchecked Sendable {
     var endpoint: String { "etcd://127.0.0.1:\(clientPort)" }
 
     init() async throws {
-        guard let etcd = TestEnv.etcdPath else { throw TestFailure(description: "no etcd") }
+        guard let etcd = TestEnv.etcdPath else { throw TestError("no etcd") }
         dir = try TestEnv.tempDir("etcd")
         clientPort = TestEnv.freePort()
         let peer = TestEnv.freePort()
@@ -26,7 +27,7 @@ final class TestEtcd: @unchecked Sendable {
         let port = clientPort
         guard await TestEnv.eventually(seconds: 30, { TestEnv.canConnect(port: port) }) else {
             stop()
-            throw TestFailure(description: "etcd did not start")
+            throw TestError("etcd did not start")
         }
     }
 
