@@ -110,6 +110,7 @@ extension APIHandler {
         }
         switch (verb, path.subresource) {
         case ("list", nil):
+            try Self.validateListOptions(req)
             return try await list(req, path, query, form)
         case ("watch", nil):
             return try await watch(req, path, query, form)
