@@ -65,9 +65,9 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]),
-        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
-        r("", "Service", "services", short: ["svc"], all: true, sub: ["status"]),
+        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
+        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
+        r("", "Service", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
         r("", "Endpoints", "endpoints", short: ["ep"]),
         r("", "ConfigMap", "configmaps", short: ["cm"]),
         r("", "Secret", "secrets"),
