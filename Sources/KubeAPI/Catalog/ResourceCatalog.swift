@@ -33,6 +33,7 @@ public struct ResourceInfo: Sendable, Hashable {
     /// The verbs discovery lists.
     public var verbs: [String] {
         if kind == "Binding" { return ["create"] }
+        if kind == "ComponentStatus" { return ["get", "list"] }
         return ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     }
 
@@ -74,6 +75,8 @@ public enum ResourceCatalog {
         r("", "ServiceAccount", "serviceaccounts", short: ["sa"], sub: ["token"]),
         r("", "Event", "events", short: ["ev"]),
         r("", "Binding", "bindings"),
+        r("", "PodTemplate", "podtemplates"),
+        r("", "ComponentStatus", "componentstatuses", short: ["cs"], namespaced: false),
         r("apps", "Deployment", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r("apps", "ReplicaSet", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r("apps", "DaemonSet", "daemonsets", short: ["ds"], all: true, sub: ["status"]),

@@ -99,6 +99,7 @@ extension APIHandler {
         // Verbs other than list, watch, create and deletecollection always have a name.
         let name = path.name ?? ""
         let form = Self.outputForm(req)
+        if info.kind == "ComponentStatus" { return try await componentStatus(req, path, verb: verb) }
         if info.kind == "Binding" {
             guard verb == "create" else { throw APIErrors.methodNotAllowed() }
             let (body, _) = try decodeBody(req)
