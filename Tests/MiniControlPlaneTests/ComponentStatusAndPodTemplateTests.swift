@@ -16,6 +16,15 @@ struct ComponentStatusAndPodTemplateTests {
             #expect(r.stdout.contains("NAME") && r.stdout.contains("STATUS") && r.stdout.contains("MESSAGE") && r.stdout.contains("ERROR"))
             r = try c.kubectl("get", "componentstatus", "scheduler", "-o", "jsonpath={.conditions[0].type}={.conditions[0].status}")
             #expect(r.stdout == "Healthy=True", "\(r.output)")
+            // API Priority and Fairness: the default levels and schemas are served.
+            r = try c.kubectl("get", "prioritylevelconfigurations,flowschemas", "-o", "name")
+            #expect(r.status == 0, "\(r.output)")
+            for name in ["prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/exempt", "prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/global-default",
+                         "flowschema.flowcontrol.apiserver.k8s.io/exempt", "flowschema.flowcontrol.apiserver.k8s.io/global-default"] {
+                #expect(r.stdout.contains(name), "\(r.output)")
+            }
+            r = try c.kubectl("get", "--raw", "/api/v1/namespaces", "-v=8")
+            #expect(r.stderr.contains("X-Kubernetes-Pf-Prioritylevel-Uid: exempt") || r.stderr.contains("X-Kubernetes-PF-PriorityLevel-UID: exempt"), "\(r.stderr.suffix(2000))")
             r = try c.kubectl("delete", "cs", "scheduler")
             #expect(r.status != 0, "componentstatuses are read-only: \(r.output)")
 

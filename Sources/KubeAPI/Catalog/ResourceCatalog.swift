@@ -82,10 +82,12 @@ public enum ResourceCatalog {
         r("apps", "DaemonSet", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
         r("discovery.k8s.io", "EndpointSlice", "endpointslices"),
         r("coordination.k8s.io", "Lease", "leases"),
+        r("flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", namespaced: false, sub: ["status"]),
+        r("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io"]
+    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {
