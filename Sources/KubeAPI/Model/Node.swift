@@ -55,10 +55,10 @@ public struct NodeStatus: Sendable, Hashable, Codable {
     public var nodeInfo: NodeSystemInfo?
     public var images: [ContainerImage]?
     public var volumesInUse: [String]?
-    public var volumesAttached: [JSONValue]?
-    public var config: JSONValue?
-    public var runtimeHandlers: [JSONValue]?
-    public var features: JSONValue?
+    public var volumesAttached: [AttachedVolume]?
+    public var config: NodeConfigStatus?
+    public var runtimeHandlers: [NodeRuntimeHandler]?
+    public var features: NodeFeatures?
     public init() {}
 }
 

@@ -25,7 +25,7 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var volumes: [Volume]?
     public var initContainers: [Container]?
     public var containers: [Container]
-    public var ephemeralContainers: [JSONValue]?
+    public var ephemeralContainers: [EphemeralContainer]?
     public var restartPolicy: String?
     public var terminationGracePeriodSeconds: Int64?
     public var activeDeadlineSeconds: Int64?
@@ -57,10 +57,10 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var overhead: ResourceList?
     public var topologySpreadConstraints: [TopologySpreadConstraint]?
     public var setHostnameAsFQDN: Bool?
-    public var os: JSONValue?
+    public var os: PodOS?
     public var hostUsers: Bool?
-    public var schedulingGates: [JSONValue]?
-    public var resourceClaims: [JSONValue]?
+    public var schedulingGates: [PodSchedulingGate]?
+    public var resourceClaims: [PodResourceClaim]?
     public var resources: ResourceRequirements?
 
     public init(containers: [Container] = []) { self.containers = containers }
