@@ -27,6 +27,8 @@ public struct NodeSpec: Sendable, Hashable, Codable {
     public var providerID: String?
     public var unschedulable: Bool?
     public var taints: [Taint]?
+    public var configSource: NodeConfigSource?
+    public var externalID: String?
     public init() {}
 }
 

@@ -109,6 +109,7 @@ public struct PodStatus: Sendable, Hashable, Codable {
     public var ephemeralContainerStatuses: [ContainerStatus]?
     public var qosClass: String?
     public var resize: String?
+    public var resourceClaimStatuses: [PodResourceClaimStatus]?
     public init() {}
 }
 
@@ -130,7 +131,10 @@ public struct ContainerStatus: Sendable, Hashable, Codable {
     public var containerID: String?
     public var started: Bool?
     public var allocatedResources: ResourceList?
+    public var allocatedResourcesStatus: [ResourceStatus]?
     public var resources: ResourceRequirements?
+    public var user: ContainerUser?
+    public var volumeMounts: [VolumeMountStatus]?
 
     public init(name: String, ready: Bool = false, restartCount: Int = 0, image: String = "", imageID: String = "") {
         self.name = name
@@ -234,6 +238,7 @@ public struct DeleteOptions: Sendable, Hashable, Codable {
     public var orphanDependents: Bool?
     public var propagationPolicy: String?
     public var dryRun: [String]?
+    public var ignoreStoreReadErrorWithClusterBreakingPotential: Bool?
     public init(gracePeriodSeconds: Int64? = nil, propagationPolicy: String? = nil) {
         self.gracePeriodSeconds = gracePeriodSeconds
         self.propagationPolicy = propagationPolicy

@@ -6,6 +6,9 @@ import NIOHTTP1
 extension OpenAPI {
     static let jsonType = "application/json"
     static let v2ProtobufType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    /// What kube-apiserver answers a request for ``v2ProtobufType`` with (Go's
+    /// MIME parser refuses the `@` of the requested name).
+    static let v2ProtobufContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
     /// Answers `/openapi/v2`, `/openapi/v3` and `/openapi/v3/<group-version>`
     /// (`segs` are the path's segments), or nil for other paths.
@@ -16,7 +19,7 @@ extension OpenAPI {
         case "v2" where segs.count == 2:
             switch negotiate(accept, offers: [jsonType, v2ProtobufType]) {
             case jsonType?: return serve(v2JSON, contentType: jsonType, req: req)
-            case v2ProtobufType?: return serve(v2Protobuf, contentType: v2ProtobufType, req: req)
+            case v2ProtobufType?: return serve(v2Protobuf, contentType: v2ProtobufContentType, req: req)
             default: return notAcceptable(accept)
             }
         case "v3":
