@@ -79,6 +79,9 @@ import Testing
         let probe = try #require(defs["io.k8s.api.core.v1.Probe"])
         #expect(probe["description"]?.stringValue?.hasPrefix("Probe describes a health check") == true)
         #expect(probe["properties"]?["periodSeconds"]?["description"]?.stringValue?.contains("How often") == true)
+        // Swift's Int says nothing about width: upstream's format is published.
+        #expect(probe["properties"]?["periodSeconds"]?["format"] == "int32")
+        #expect(spec["properties"]?["activeDeadlineSeconds"]?["format"] == "int64")
         #expect(defs["io.k8s.api.core.v1.Container"]?["properties"]?["livenessProbe"]?["allOf"]
             == [["$ref": "#/components/schemas/io.k8s.api.core.v1.Probe"]])
         #expect(defs["io.k8s.apimachinery.pkg.api.resource.Quantity"]?["format"] == "quantity")

@@ -6,6 +6,7 @@ Usage: scripts/openapi/audit.py UPSTREAM_SWAGGER_JSON OURS_JSON
 OURS_JSON is what the control plane serves (`kubectl get --raw /openapi/v2 > ours.json`).
 For every definition reachable from the served kinds it prints the upstream
 fields the model lacks, the fields whose type differs (array/object/scalar),
+the fields whose JSON type or format differs,
 and the fields the model has that upstream does not. Exit status 0 always: the
 output is the list docs/control-plane.md keeps.
 """
@@ -42,6 +43,9 @@ def main():
             a, b = kind_of(mine[f], ours), kind_of(theirs[f], up)
             if a != b:
                 differ.append("%s.%s (ours %s, upstream %s)" % (short, f, a, b))
+            elif a == "scalar" and (mine[f].get("type"), mine[f].get("format")) != (theirs[f].get("type"), theirs[f].get("format")):
+                differ.append("%s.%s (ours %s/%s, upstream %s/%s)" % (short, f, mine[f].get("type"), mine[f].get("format"),
+                                                                    theirs[f].get("type"), theirs[f].get("format")))
     print("definitions served: %d" % len(ours))
     print("upstream fields the model lacks (%d):" % len(missing))
     for m in missing:

@@ -65,6 +65,8 @@ def main():
                                    ("x-kubernetes-map-type", "mt"), ("enum", "e")]:
                     if key in prop:
                         f[short] = prop[key]
+                if prop.get("type") in ("integer", "number") and "format" in prop:
+                    f["fm"] = prop["format"]
                 items = prop.get("items", {})
                 if "enum" in items:
                     f["e"] = items["enum"]

@@ -15,10 +15,15 @@ public struct FieldMetadata: Sendable, Hashable {
     public var mapType: String?
     /// The values a string field may take, where upstream declares them.
     public var enumValues: [String]?
+    /// The OpenAPI format of a number field (`int32`), for model fields of
+    /// Swift's word-sized `Int`, whose width the Swift type does not state.
+    public var format: String?
 
     /// Creates field metadata.
     public init(description: String = "", patchStrategy: String? = nil, patchMergeKey: String? = nil,
-                listType: String? = nil, listMapKeys: [String]? = nil, mapType: String? = nil, enumValues: [String]? = nil) {
+                listType: String? = nil, listMapKeys: [String]? = nil, mapType: String? = nil, enumValues: [String]? = nil,
+                format: String? = nil) {
+        self.format = format
         self.description = description
         self.patchStrategy = patchStrategy
         self.patchMergeKey = patchMergeKey
@@ -78,7 +83,7 @@ public enum UpstreamMetadata {
                     description: f["d"]?.stringValue ?? "", patchStrategy: f["ps"]?.stringValue,
                     patchMergeKey: f["mk"]?.stringValue, listType: f["lt"]?.stringValue,
                     listMapKeys: f["lk"]?.arrayValue?.compactMap(\.stringValue), mapType: f["mt"]?.stringValue,
-                    enumValues: f["e"]?.arrayValue?.compactMap(\.stringValue))
+                    enumValues: f["e"]?.arrayValue?.compactMap(\.stringValue), format: f["fm"]?.stringValue)
             }
             out[name] = TypeMetadata(definitionName: entry["n"]?.stringValue ?? name,
                                      description: entry["d"]?.stringValue ?? "",

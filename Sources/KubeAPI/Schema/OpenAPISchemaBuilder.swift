@@ -69,6 +69,8 @@ public struct OpenAPISchemaBuilder: Sendable {
 
     func fieldSchema(_ node: SchemaNode, _ field: FieldMetadata?, reached: inout [String]) -> JSONValue {
         var s = nodeSchema(node, reached: &reached, described: field?.description.isEmpty == false)
+        if case .scalar("integer", nil) = node { s["format"] = .string(field?.format ?? "int64") }
+        if case .array(.scalar("integer", nil)) = node { s["items"]?["format"] = .string(field?.format ?? "int64") }
         guard let field else { return s }
         if !field.description.isEmpty { s["description"] = .string(field.description) }
         if let v = field.patchStrategy { s["x-kubernetes-patch-strategy"] = .string(v) }
@@ -92,7 +94,7 @@ public struct OpenAPISchemaBuilder: Sendable {
         switch node {
         case .scalar(let type, let format):
             var s: JSONValue = ["type": .string(type)]
-            if let format { s["format"] = .string(format) }
+            s["format"] = format.map { .string($0) } ?? (type == "integer" ? "int64" : nil)
             return s
         case .array(let element):
             return ["type": "array", "items": nodeSchema(element, reached: &reached)]

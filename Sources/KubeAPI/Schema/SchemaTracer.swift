@@ -58,12 +58,12 @@ final class SchemaTracer {
         switch type {
         case is String.Type: return (.scalar(type: "string", format: nil), "")
         case is Bool.Type: return (.scalar(type: "boolean", format: nil), false)
-        case is Int.Type: return (.scalar(type: "integer", format: "int64"), 0 as Int)
+        case is Int.Type: return (.scalar(type: "integer", format: nil), 0 as Int)  // width from metadata
         case is Int64.Type: return (.scalar(type: "integer", format: "int64"), 0 as Int64)
         case is Int32.Type: return (.scalar(type: "integer", format: "int32"), 0 as Int32)
         case is Int16.Type: return (.scalar(type: "integer", format: "int32"), 0 as Int16)
         case is Int8.Type: return (.scalar(type: "integer", format: "int32"), 0 as Int8)
-        case is UInt.Type: return (.scalar(type: "integer", format: "int64"), 0 as UInt)
+        case is UInt.Type: return (.scalar(type: "integer", format: nil), 0 as UInt)
         case is UInt64.Type: return (.scalar(type: "integer", format: "int64"), 0 as UInt64)
         case is UInt32.Type: return (.scalar(type: "integer", format: "int64"), 0 as UInt32)
         case is UInt16.Type: return (.scalar(type: "integer", format: "int32"), 0 as UInt16)
