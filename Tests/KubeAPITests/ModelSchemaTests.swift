@@ -93,6 +93,21 @@ import Testing
             == "#/definitions/io.k8s.api.core.v1.Probe")
     }
 
+    /// The generated table covers the model: every struct has upstream's (or
+    /// its own) metadata and every field a description for `kubectl explain`.
+    @Test func everyFieldIsDocumented() {
+        var undocumented: [String] = []
+        for (name, shape) in set.shapes {
+            #expect(set.hasMetadata(name), "\(name) has no metadata: run scripts/openapi/generate-metadata.py")
+            let meta = set.metadata(name)
+            if meta.description.isEmpty { undocumented.append(name) }
+            for f in shape.fields where (meta.fields[f.name]?.description ?? "").isEmpty { undocumented.append("\(name).\(f.name)") }
+        }
+        #expect(undocumented.isEmpty, "\(undocumented.sorted())")
+        #expect(set.metadata("Lifecycle").fields["preStop"]?.description.isEmpty == false)
+        #expect(set.metadata("Lifecycle").definitionName == "io.k8s.api.core.v1.Lifecycle")
+    }
+
     @Test func unknownFieldsAreFoundInEveryVolumeSource() throws {
         let pod: JSONValue = try JSONParser.parse(#"""
             {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},

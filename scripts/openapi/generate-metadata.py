@@ -4,7 +4,9 @@
 Usage: scripts/openapi/generate-metadata.py SWAGGER_JSON
 
 SWAGGER_JSON is api/openapi-spec/swagger.json of a Kubernetes release (1.32 for this
-tree). For every struct of Sources/KubeAPI/Model the upstream definition of the same
+tree; the table checked in was made from kubernetes-client/python's copy of it,
+`kubernetes/swagger.json.unprocessed` at tag v32.0.1, which that project takes
+unchanged from kubernetes' release-1.32 branch). For every struct of Sources/KubeAPI/Model the upstream definition of the same
 name is looked up (core/v1 first, then the other served groups, then meta/v1; the
 OVERRIDES below name the few that differ) and its descriptions, required fields,
 enums and x-kubernetes-* list/map/patch extensions are written as one JSON table.

@@ -58,8 +58,10 @@ public struct TypeMetadata: Sendable, Hashable {
     }
 }
 
-/// A model struct that states its metadata itself instead of (or on top of)
-/// the table generated from upstream's OpenAPI.
+/// A model struct that states metadata itself, laid over the table generated
+/// from upstream's OpenAPI field by field (an empty `definitionName`,
+/// `description` or `required` keeps upstream's). For fields the model has
+/// and Kubernetes 1.32 does not, and for types of our own.
 public protocol ModelMetadataProviding {
     /// The type's metadata.
     static var modelMetadata: TypeMetadata { get }

@@ -48,10 +48,25 @@ public struct ModelSchemaSet: Sendable {
         self.failures = failures
     }
 
-    /// The metadata of a traced struct: a ``ModelMetadataProviding`` type's
-    /// own, else upstream's, else a name of our own.
+    /// The metadata of a traced struct: upstream's (or a name of our own),
+    /// with what a ``ModelMetadataProviding`` type states itself laid over it
+    /// field by field.
     public func metadata(_ typeName: String) -> TypeMetadata {
-        providedMetadata[typeName] ?? UpstreamMetadata.forType(typeName) ?? TypeMetadata(definitionName: "dev.swiftkube.api.\(typeName)")
+        let upstream = UpstreamMetadata.forType(typeName)
+        guard let own = providedMetadata[typeName] else {
+            return upstream ?? TypeMetadata(definitionName: "dev.swiftkube.api.\(typeName)")
+        }
+        guard var merged = upstream else { return own }
+        if !own.definitionName.isEmpty { merged.definitionName = own.definitionName }
+        if !own.description.isEmpty { merged.description = own.description }
+        if !own.required.isEmpty { merged.required = own.required }
+        merged.fields.merge(own.fields) { _, mine in mine }
+        return merged
+    }
+
+    /// True when some metadata describes the struct (upstream's table or its own).
+    public func hasMetadata(_ typeName: String) -> Bool {
+        providedMetadata[typeName] != nil || UpstreamMetadata.forType(typeName) != nil
     }
 
     /// The shape of the root model of a kind, e.g. `Pod`.

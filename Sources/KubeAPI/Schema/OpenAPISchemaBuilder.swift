@@ -60,7 +60,7 @@ public struct OpenAPISchemaBuilder: Sendable {
         var schema: JSONValue = ["type": "object", "properties": .object(props)]
         if !meta.description.isEmpty { schema["description"] = .string(meta.description) }
         let names = Set(shape.fields.map(\.name))
-        let required = set.providedMetadata[shape.name] == nil && UpstreamMetadata.forType(shape.name) == nil
+        let required = !set.hasMetadata(shape.name)
             ? shape.fields.filter { !$0.optional }.map(\.name)
             : meta.required.filter { names.contains($0) }
         if !required.isEmpty { schema["required"] = .array(required.map { .string($0) }) }
