@@ -92,6 +92,38 @@ struct OpenAPIKubectlTests {
             #expect(!r.output.contains("failed to download openapi") && !r.output.contains("does not support strategic merge patch"), "\(r.output)")
             #expect(!r.output.contains("/openapi/v2"))
             #expect(try c.kubectl("get", "pod", "v", "-o", "jsonpath={.spec.containers[0].image}").stdout == "x:2")
+
+            // A List is not a kind the server validates, so kubectl checks its
+            // items itself against /openapi/v2 (gnostic protobuf).
+            let list = """
+                apiVersion: v1
+                kind: List
+                items:
+                - {apiVersion: v1, kind: ConfigMap, metadata: {name: l1}, data: {a: b}}
+                - apiVersion: apps/v1
+                  kind: Deployment
+                  metadata: {name: l2}
+                  spec:
+                    replicas: %@
+                    selector: {matchLabels: {a: b}}
+                    template:
+                      metadata: {labels: {a: b}}
+                      spec: {containers: [{name: c, image: "x:1"%@}]}
+
+                """
+            func listWith(_ replicas: String, _ extra: String) -> String {
+                var text = list
+                for value in [replicas, extra] {
+                    if let r = text.range(of: "%@") { text.replaceSubrange(r, with: value) }
+                }
+                return text
+            }
+            r = try c.kubectl(["apply", "--validate=strict", "-f", "-"], stdin: listWith("1", ", bogus: 1"))
+            #expect(r.status != 0 && r.stderr.contains("unknown field \"bogus\" in io.k8s.api.core.v1.Container"), "\(r.output)")
+            r = try c.kubectl(["apply", "--validate=strict", "-f", "-"], stdin: listWith("\"two\"", ""))
+            #expect(r.status != 0 && r.stderr.contains("invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got \"string\", expected \"integer\""), "\(r.output)")
+            r = try c.kubectl(["apply", "--validate=strict", "-f", "-"], stdin: listWith("1", ""))
+            #expect(r.status == 0 && !r.output.contains("failed to download openapi"), "\(r.output)")
         }
     }
 }
