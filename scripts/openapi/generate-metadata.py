@@ -76,6 +76,11 @@ def main():
         if gvk:
             entry["k"] = gvk
         table[name] = entry
+    # Types with their own JSON form (OpenAPISchemaProviding) take their docs
+    # from here, keyed by definition name.
+    for custom in ["io.k8s.apimachinery.pkg.api.resource.Quantity", "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+                   "io.k8s.apimachinery.pkg.apis.meta.v1.Time", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"]:
+        table[custom] = {"n": custom, "d": defs[custom].get("description", ""), "r": [], "f": {}}
     body = "{\n" + ",\n".join(json.dumps(k) + ":" + json.dumps(table[k], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
                               for k in sorted(table)) + "\n}"
     assert '"#' not in body

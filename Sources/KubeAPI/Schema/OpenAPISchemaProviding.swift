@@ -21,52 +21,32 @@ extension OpenAPISchemaProviding {
     public static var openAPIV2Schema: JSONValue { openAPISchema }
 }
 
+/// Upstream's description of a definition, from the generated table.
+func upstreamDescription(_ definition: String) -> JSONValue {
+    .string(UpstreamMetadata.forType(definition)?.description ?? "")
+}
+
 extension Quantity: OpenAPISchemaProviding {
     public static var openAPIDefinitionName: String? { "io.k8s.apimachinery.pkg.api.resource.Quantity" }
+    /// As kube-openapi writes it: a string or a number in v3, a string in v2.
     public static var openAPISchema: JSONValue {
-        ["type": "string", "format": "quantity", "description": .string(quantityDescription)]
+        ["oneOf": [["type": "string"], ["type": "number"]], "description": upstreamDescription(openAPIDefinitionName ?? "")]
+    }
+    public static var openAPIV2Schema: JSONValue {
+        ["type": "string", "description": upstreamDescription(openAPIDefinitionName ?? "")]
     }
     public static var schemaPlaceholder: Quantity { Quantity("0") }
-
-    static let quantityDescription = """
-        Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in \
-        JSON and YAML, in addition to String() and AsInt64() accessors.
-
-        The serialization format is:
-
-        ``` <quantity>        ::= <signedNumber><suffix>
-
-        \t(Note that <suffix> may be empty, from the "" case in <decimalSI>.)
-
-        <digit>           ::= 0 | 1 | ... | 9 <digits>          ::= <digit> | <digit><digits> <number>          \
-        ::= <digits> | <digits>.<digits> | <digits>. | .<digits> <sign>            ::= "+" | "-" <signedNumber>    \
-        ::= <number> | <sign><number> <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI> \
-        <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
-
-        \t(International System of units; See: http://physics.nist.gov/cuu/Units/binary.html)
-
-        <decimalSI>       ::= m | "" | k | M | G | T | P | E
-
-        \t(Note that 1024 = 1Ki but 1000 = 1k; I didn't choose the capitalization.)
-
-        <decimalExponent> ::= "e" <signedNumber> | "E" <signedNumber> ```
-
-        No matter which of the three exponent forms is used, no quantity may represent a number greater than \
-        2^63-1 in magnitude, nor may it have more than 3 decimal places. Numbers larger or more precise will be \
-        capped or rounded up. (E.g.: 0.1m will rounded up to 1m.) This may be extended in the future if we \
-        require larger or smaller quantities.
-        """
 }
 
 extension IntOrString: OpenAPISchemaProviding {
     public static var openAPIDefinitionName: String? { "io.k8s.apimachinery.pkg.util.intstr.IntOrString" }
+    /// As kube-openapi writes it: an integer or a string in v3.
     public static var openAPISchema: JSONValue {
-        ["type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": true,
-         "description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number."]
+        ["format": "int-or-string", "oneOf": [["type": "integer"], ["type": "string"]],
+         "description": upstreamDescription(openAPIDefinitionName ?? "")]
     }
     public static var openAPIV2Schema: JSONValue {
-        ["type": "string", "format": "int-or-string",
-         "description": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number."]
+        ["type": "string", "format": "int-or-string", "description": upstreamDescription(openAPIDefinitionName ?? "")]
     }
     public static var schemaPlaceholder: IntOrString { .int(0) }
 }
@@ -74,8 +54,7 @@ extension IntOrString: OpenAPISchemaProviding {
 extension Timestamp: OpenAPISchemaProviding {
     public static var openAPIDefinitionName: String? { "io.k8s.apimachinery.pkg.apis.meta.v1.Time" }
     public static var openAPISchema: JSONValue {
-        ["type": "string", "format": "date-time",
-         "description": "Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers."]
+        ["type": "string", "format": "date-time", "description": upstreamDescription(openAPIDefinitionName ?? "")]
     }
     public static var schemaPlaceholder: Timestamp { Timestamp(.init(timeIntervalSince1970: 0)) }
 }
