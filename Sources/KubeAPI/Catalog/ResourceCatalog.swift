@@ -70,9 +70,9 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r(Namespace.self, "", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r(Pod.self, "", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]),
-        r(Node.self, "", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
-        r(Service.self, "", "services", short: ["svc"], all: true, sub: ["status"]),
+        r(Pod.self, "", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
+        r(Node.self, "", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
+        r(Service.self, "", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
         r(Endpoints.self, "", "endpoints", short: ["ep"]),
         r(ConfigMap.self, "", "configmaps", short: ["cm"]),
         r(Secret.self, "", "secrets"),
