@@ -12,9 +12,12 @@ public struct ResourceInfo: Sendable, Hashable {
     public var categories: [String]
     /// Subresources served (`status`, `scale`, `binding`, `eviction`).
     public var subresources: [String]
+    /// The Swift model of the resource's objects: strict field validation,
+    /// OpenAPI schemas and strategic-merge-patch metadata all come from it.
+    public var model: ModelType?
 
     public init(group: String, version: String, kind: String, plural: String, singular: String, shortNames: [String],
-                namespaced: Bool, categories: [String], subresources: [String]) {
+                namespaced: Bool, categories: [String], subresources: [String], model: ModelType? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -24,6 +27,7 @@ public struct ResourceInfo: Sendable, Hashable {
         self.namespaced = namespaced
         self.categories = categories
         self.subresources = subresources
+        self.model = model
     }
 
     /// `v1` or `apps/v1`.
@@ -55,35 +59,36 @@ public struct ResourceInfo: Sendable, Hashable {
 
 /// The resources this API serves.
 public enum ResourceCatalog {
-    private static func r(
-        _ group: String, _ kind: String, _ plural: String, short: [String] = [], namespaced: Bool = true,
+    private static func r<T: KubeObject>(
+        _ model: T.Type, _ group: String, _ plural: String, short: [String] = [], namespaced: Bool = true,
         all: Bool = false, sub: [String] = []
     ) -> ResourceInfo {
-        ResourceInfo(group: group, version: "v1", kind: kind, plural: plural, singular: kind.lowercased(),
-                     shortNames: short, namespaced: namespaced, categories: all ? ["all"] : [], subresources: sub)
+        ResourceInfo(group: group, version: "v1", kind: T.kind, plural: plural, singular: T.kind.lowercased(),
+                     shortNames: short, namespaced: namespaced, categories: all ? ["all"] : [], subresources: sub,
+                     model: ModelType(T.self))
     }
 
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
-        r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
-        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
-        r("", "Service", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
-        r("", "Endpoints", "endpoints", short: ["ep"]),
-        r("", "ConfigMap", "configmaps", short: ["cm"]),
-        r("", "Secret", "secrets"),
-        r("", "ServiceAccount", "serviceaccounts", short: ["sa"], sub: ["token"]),
-        r("", "Event", "events", short: ["ev"]),
-        r("", "Binding", "bindings"),
-        r("", "PodTemplate", "podtemplates"),
-        r("", "ComponentStatus", "componentstatuses", short: ["cs"], namespaced: false),
-        r("apps", "Deployment", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
-        r("apps", "ReplicaSet", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
-        r("apps", "DaemonSet", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
-        r("discovery.k8s.io", "EndpointSlice", "endpointslices"),
-        r("coordination.k8s.io", "Lease", "leases"),
-        r("flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", namespaced: false, sub: ["status"]),
-        r("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
+        r(Namespace.self, "", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
+        r(Pod.self, "", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
+        r(Node.self, "", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
+        r(Service.self, "", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
+        r(Endpoints.self, "", "endpoints", short: ["ep"]),
+        r(ConfigMap.self, "", "configmaps", short: ["cm"]),
+        r(Secret.self, "", "secrets"),
+        r(ServiceAccount.self, "", "serviceaccounts", short: ["sa"], sub: ["token"]),
+        r(Event.self, "", "events", short: ["ev"]),
+        r(Binding.self, "", "bindings"),
+        r(PodTemplate.self, "", "podtemplates"),
+        r(ComponentStatus.self, "", "componentstatuses", short: ["cs"], namespaced: false),
+        r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
+        r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
+        r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
+        r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),
+        r(Lease.self, "coordination.k8s.io", "leases"),
+        r(FlowSchema.self, "flowcontrol.apiserver.k8s.io", "flowschemas", namespaced: false, sub: ["status"]),
+        r(PriorityLevelConfiguration.self, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.

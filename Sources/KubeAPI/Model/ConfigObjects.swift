@@ -107,7 +107,7 @@ public struct Event: KubeObject, Hashable {
     public var count: Int?
     public var type: String?
     public var eventTime: Timestamp?
-    public var series: JSONValue?
+    public var series: EventSeries?
     public var action: String?
     public var related: ObjectReference?
     public var reportingComponent: String?

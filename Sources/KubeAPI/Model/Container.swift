@@ -9,10 +9,10 @@ public struct Container: Sendable, Hashable, Codable {
     public var envFrom: [EnvFromSource]?
     public var env: [EnvVar]?
     public var resources: ResourceRequirements?
-    public var resizePolicy: [JSONValue]?
+    public var resizePolicy: [ContainerResizePolicy]?
     public var restartPolicy: String?
     public var volumeMounts: [VolumeMount]?
-    public var volumeDevices: [JSONValue]?
+    public var volumeDevices: [VolumeDevice]?
     public var livenessProbe: Probe?
     public var readinessProbe: Probe?
     public var startupProbe: Probe?
@@ -102,7 +102,7 @@ public struct EnvFromSource: Sendable, Hashable, Codable {
 public struct ResourceRequirements: Sendable, Hashable, Codable {
     public var limits: ResourceList?
     public var requests: ResourceList?
-    public var claims: [JSONValue]?
+    public var claims: [ResourceClaim]?
     public init(limits: ResourceList? = nil, requests: ResourceList? = nil) {
         self.limits = limits
         self.requests = requests

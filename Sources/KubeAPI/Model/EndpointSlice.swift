@@ -31,7 +31,7 @@ public struct Endpoint: Sendable, Hashable, Codable {
     public var targetRef: ObjectReference?
     public var nodeName: String?
     public var zone: String?
-    public var hints: JSONValue?
+    public var hints: EndpointHints?
     public var deprecatedTopology: [String: String]?
     public init(addresses: [String], conditions: EndpointConditions? = nil) {
         self.addresses = addresses

@@ -27,6 +27,8 @@ public struct NodeSpec: Sendable, Hashable, Codable {
     public var providerID: String?
     public var unschedulable: Bool?
     public var taints: [Taint]?
+    public var configSource: NodeConfigSource?
+    public var externalID: String?
     public init() {}
 }
 
@@ -55,10 +57,10 @@ public struct NodeStatus: Sendable, Hashable, Codable {
     public var nodeInfo: NodeSystemInfo?
     public var images: [ContainerImage]?
     public var volumesInUse: [String]?
-    public var volumesAttached: [JSONValue]?
-    public var config: JSONValue?
-    public var runtimeHandlers: [JSONValue]?
-    public var features: JSONValue?
+    public var volumesAttached: [AttachedVolume]?
+    public var config: NodeConfigStatus?
+    public var runtimeHandlers: [NodeRuntimeHandler]?
+    public var features: NodeFeatures?
     public init() {}
 }
 

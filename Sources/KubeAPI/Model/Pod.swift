@@ -25,7 +25,7 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var volumes: [Volume]?
     public var initContainers: [Container]?
     public var containers: [Container]
-    public var ephemeralContainers: [JSONValue]?
+    public var ephemeralContainers: [EphemeralContainer]?
     public var restartPolicy: String?
     public var terminationGracePeriodSeconds: Int64?
     public var activeDeadlineSeconds: Int64?
@@ -57,10 +57,10 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var overhead: ResourceList?
     public var topologySpreadConstraints: [TopologySpreadConstraint]?
     public var setHostnameAsFQDN: Bool?
-    public var os: JSONValue?
+    public var os: PodOS?
     public var hostUsers: Bool?
-    public var schedulingGates: [JSONValue]?
-    public var resourceClaims: [JSONValue]?
+    public var schedulingGates: [PodSchedulingGate]?
+    public var resourceClaims: [PodResourceClaim]?
     public var resources: ResourceRequirements?
 
     public init(containers: [Container] = []) { self.containers = containers }
@@ -109,6 +109,7 @@ public struct PodStatus: Sendable, Hashable, Codable {
     public var ephemeralContainerStatuses: [ContainerStatus]?
     public var qosClass: String?
     public var resize: String?
+    public var resourceClaimStatuses: [PodResourceClaimStatus]?
     public init() {}
 }
 
@@ -130,7 +131,10 @@ public struct ContainerStatus: Sendable, Hashable, Codable {
     public var containerID: String?
     public var started: Bool?
     public var allocatedResources: ResourceList?
+    public var allocatedResourcesStatus: [ResourceStatus]?
     public var resources: ResourceRequirements?
+    public var user: ContainerUser?
+    public var volumeMounts: [VolumeMountStatus]?
 
     public init(name: String, ready: Bool = false, restartCount: Int = 0, image: String = "", imageID: String = "") {
         self.name = name
@@ -234,6 +238,7 @@ public struct DeleteOptions: Sendable, Hashable, Codable {
     public var orphanDependents: Bool?
     public var propagationPolicy: String?
     public var dryRun: [String]?
+    public var ignoreStoreReadErrorWithClusterBreakingPotential: Bool?
     public init(gracePeriodSeconds: Int64? = nil, propagationPolicy: String? = nil) {
         self.gracePeriodSeconds = gracePeriodSeconds
         self.propagationPolicy = propagationPolicy

@@ -2,8 +2,8 @@
 public struct SecurityContext: Sendable, Hashable, Codable {
     public var capabilities: Capabilities?
     public var privileged: Bool?
-    public var seLinuxOptions: JSONValue?
-    public var windowsOptions: JSONValue?
+    public var seLinuxOptions: SELinuxOptions?
+    public var windowsOptions: WindowsSecurityContextOptions?
     public var runAsUser: Int64?
     public var runAsGroup: Int64?
     public var runAsNonRoot: Bool?
@@ -11,7 +11,7 @@ public struct SecurityContext: Sendable, Hashable, Codable {
     public var allowPrivilegeEscalation: Bool?
     public var procMount: String?
     public var seccompProfile: SeccompProfile?
-    public var appArmorProfile: JSONValue?
+    public var appArmorProfile: AppArmorProfile?
     public init() {}
 }
 
@@ -37,8 +37,8 @@ public struct SeccompProfile: Sendable, Hashable, Codable {
 
 /// Pod-wide security settings.
 public struct PodSecurityContext: Sendable, Hashable, Codable {
-    public var seLinuxOptions: JSONValue?
-    public var windowsOptions: JSONValue?
+    public var seLinuxOptions: SELinuxOptions?
+    public var windowsOptions: WindowsSecurityContextOptions?
     public var runAsUser: Int64?
     public var runAsGroup: Int64?
     public var runAsNonRoot: Bool?
@@ -49,7 +49,7 @@ public struct PodSecurityContext: Sendable, Hashable, Codable {
     public var sysctls: [Sysctl]?
     public var seLinuxChangePolicy: String?
     public var seccompProfile: SeccompProfile?
-    public var appArmorProfile: JSONValue?
+    public var appArmorProfile: AppArmorProfile?
     public init() {}
 }
 

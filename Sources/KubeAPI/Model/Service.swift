@@ -71,7 +71,7 @@ public struct ClientIPConfig: Sendable, Hashable, Codable {
 
 /// Load balancer status of a service.
 public struct ServiceStatus: Sendable, Hashable, Codable {
-    public var loadBalancer: JSONValue?
+    public var loadBalancer: LoadBalancerStatus?
     public var conditions: [Condition]?
     public init() {}
 }

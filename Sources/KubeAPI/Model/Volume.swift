@@ -1,34 +1,73 @@
 /// A pod volume. Exactly one source should be set.
 public struct Volume: Sendable, Hashable, Codable {
     public var name: String?
-    public var emptyDir: EmptyDirVolumeSource?
     public var hostPath: HostPathVolumeSource?
-    public var configMap: ConfigMapVolumeSource?
+    public var emptyDir: EmptyDirVolumeSource?
+    public var gcePersistentDisk: GCEPersistentDiskVolumeSource?
+    public var awsElasticBlockStore: AWSElasticBlockStoreVolumeSource?
+    public var gitRepo: GitRepoVolumeSource?
     public var secret: SecretVolumeSource?
+    public var nfs: NFSVolumeSource?
+    public var iscsi: ISCSIVolumeSource?
+    public var glusterfs: GlusterfsVolumeSource?
+    public var persistentVolumeClaim: PersistentVolumeClaimVolumeSource?
+    public var rbd: RBDVolumeSource?
+    public var flexVolume: FlexVolumeSource?
+    public var cinder: CinderVolumeSource?
+    public var cephfs: CephFSVolumeSource?
+    public var flocker: FlockerVolumeSource?
     public var downwardAPI: DownwardAPIVolumeSource?
+    public var fc: FCVolumeSource?
+    public var azureFile: AzureFileVolumeSource?
+    public var configMap: ConfigMapVolumeSource?
+    public var vsphereVolume: VsphereVirtualDiskVolumeSource?
+    public var quobyte: QuobyteVolumeSource?
+    public var azureDisk: AzureDiskVolumeSource?
+    public var photonPersistentDisk: PhotonPersistentDiskVolumeSource?
     public var projected: ProjectedVolumeSource?
-    public var persistentVolumeClaim: JSONValue?
-    public var nfs: JSONValue?
-    public var csi: JSONValue?
-    public var ephemeral: JSONValue?
-    public var image: JSONValue?
+    public var portworxVolume: PortworxVolumeSource?
+    public var scaleIO: ScaleIOVolumeSource?
+    public var storageos: StorageOSVolumeSource?
+    public var csi: CSIVolumeSource?
+    public var ephemeral: EphemeralVolumeSource?
+    public var image: ImageVolumeSource?
     public init(name: String? = nil) { self.name = name }
 
-    /// The names of the sources that are set, for validation.
+    /// The names of the sources that are set, in upstream's order, for validation.
     public var sourceNames: [String] {
-        var out: [String] = []
-        if emptyDir != nil { out.append("emptyDir") }
-        if hostPath != nil { out.append("hostPath") }
-        if configMap != nil { out.append("configMap") }
-        if secret != nil { out.append("secret") }
-        if downwardAPI != nil { out.append("downwardAPI") }
-        if projected != nil { out.append("projected") }
-        if persistentVolumeClaim != nil { out.append("persistentVolumeClaim") }
-        if nfs != nil { out.append("nfs") }
-        if csi != nil { out.append("csi") }
-        if ephemeral != nil { out.append("ephemeral") }
-        if image != nil { out.append("image") }
-        return out
+        let set: [(String, Bool)] = [
+            ("hostPath", hostPath != nil),
+            ("emptyDir", emptyDir != nil),
+            ("gcePersistentDisk", gcePersistentDisk != nil),
+            ("awsElasticBlockStore", awsElasticBlockStore != nil),
+            ("gitRepo", gitRepo != nil),
+            ("secret", secret != nil),
+            ("nfs", nfs != nil),
+            ("iscsi", iscsi != nil),
+            ("glusterfs", glusterfs != nil),
+            ("persistentVolumeClaim", persistentVolumeClaim != nil),
+            ("rbd", rbd != nil),
+            ("flexVolume", flexVolume != nil),
+            ("cinder", cinder != nil),
+            ("cephfs", cephfs != nil),
+            ("flocker", flocker != nil),
+            ("downwardAPI", downwardAPI != nil),
+            ("fc", fc != nil),
+            ("azureFile", azureFile != nil),
+            ("configMap", configMap != nil),
+            ("vsphereVolume", vsphereVolume != nil),
+            ("quobyte", quobyte != nil),
+            ("azureDisk", azureDisk != nil),
+            ("photonPersistentDisk", photonPersistentDisk != nil),
+            ("projected", projected != nil),
+            ("portworxVolume", portworxVolume != nil),
+            ("scaleIO", scaleIO != nil),
+            ("storageos", storageos != nil),
+            ("csi", csi != nil),
+            ("ephemeral", ephemeral != nil),
+            ("image", image != nil),
+        ]
+        return set.filter(\.1).map(\.0)
     }
 }
 
@@ -98,7 +137,7 @@ public struct VolumeProjection: Sendable, Hashable, Codable {
     public var configMap: ProjectedKeys?
     public var downwardAPI: DownwardAPIVolumeSource?
     public var serviceAccountToken: ServiceAccountTokenProjection?
-    public var clusterTrustBundle: JSONValue?
+    public var clusterTrustBundle: ClusterTrustBundleProjection?
     public init() {}
 }
 

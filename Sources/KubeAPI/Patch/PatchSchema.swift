@@ -1,5 +1,10 @@
 /// Patch metadata of a field for strategic merge patch: the Go struct tags
 /// `patchStrategy` and `patchMergeKey` of the core types, as a tree.
+///
+/// The tree is derived from the model (``ModelSchemas``): the shapes the Swift
+/// types decode and the `x-kubernetes-patch-strategy` and
+/// `x-kubernetes-patch-merge-key` metadata of their fields, the same data the
+/// OpenAPI documents publish, so strategic merge patch and OpenAPI agree.
 public indirect enum PatchSchema: Sendable {
     /// An object whose listed fields have their own metadata; other fields are plain.
     case object([String: PatchSchema])
@@ -21,66 +26,70 @@ public indirect enum PatchSchema: Sendable {
         }
     }
 
-    static let objectMeta: PatchSchema = .object([
-        "finalizers": .primitiveSet,
-        "ownerReferences": .keyedList(key: "uid", element: .plain),
-    ])
-
-    static let container: PatchSchema = .object([
-        "ports": .keyedList(key: "containerPort", element: .plain),
-        "env": .keyedList(key: "name", element: .plain),
-        "volumeMounts": .keyedList(key: "mountPath", element: .plain),
-        "volumeDevices": .keyedList(key: "devicePath", element: .plain),
-    ])
-
-    static let podSpec: PatchSchema = .object([
-        "volumes": .keyedList(key: "name", element: .plain),
-        "initContainers": .keyedList(key: "name", element: container),
-        "containers": .keyedList(key: "name", element: container),
-        "ephemeralContainers": .keyedList(key: "name", element: container),
-        "imagePullSecrets": .keyedList(key: "name", element: .plain),
-        "hostAliases": .keyedList(key: "ip", element: .plain),
-        "topologySpreadConstraints": .keyedList(key: "topologyKey", element: .plain),
-        "resourceClaims": .keyedList(key: "name", element: .plain),
-        "schedulingGates": .keyedList(key: "name", element: .plain),
-    ])
-
-    static let conditions: PatchSchema = .keyedList(key: "type", element: .plain)
-
-    static let podStatus: PatchSchema = .object([
-        "conditions": conditions,
-        "podIPs": .keyedList(key: "ip", element: .plain),
-        "hostIPs": .keyedList(key: "ip", element: .plain),
-    ])
-
-    static let podTemplate: PatchSchema = .object(["metadata": objectMeta, "spec": podSpec])
-
-    static let workloadStatus: PatchSchema = .object(["conditions": conditions])
-
-    /// The schema of a whole object of a kind.
+    /// The schema of a whole object of a kind (kinds without a model get
+    /// only their metadata's).
     public static func forKind(_ kind: String) -> PatchSchema {
-        var fields: [String: PatchSchema] = ["metadata": objectMeta]
-        switch kind {
-        case "Pod":
-            fields["spec"] = podSpec
-            fields["status"] = podStatus
-        case "Deployment", "ReplicaSet", "DaemonSet":
-            fields["spec"] = .object(["template": podTemplate])
-            fields["status"] = workloadStatus
-        case "Node":
-            fields["spec"] = .object(["podCIDRs": .primitiveSet])
-            fields["status"] = .object([
-                "conditions": conditions,
-                "addresses": .keyedList(key: "type", element: .plain),
-            ])
-        case "Service":
-            fields["spec"] = .object(["ports": .keyedList(key: "port", element: .plain)])
-            fields["status"] = .object(["conditions": conditions])
-        case "Namespace":
-            fields["status"] = .object(["conditions": conditions])
-        default:
-            break
+        if let s = byKind[kind] { return s }
+        return .object(["metadata": byType["ObjectMeta"] ?? .plain])
+    }
+
+    /// The schema of a model struct by Swift type name (`PodSpec`), `.plain` if unknown.
+    public static func forType(_ name: String) -> PatchSchema { byType[name] ?? .plain }
+
+    private static let derived = PatchSchemaDerivation(ModelSchemas.served)
+    private static var byType: [String: PatchSchema] { derived.byType }
+    private static var byKind: [String: PatchSchema] { derived.byKind }
+
+    var isPlain: Bool {
+        if case .plain = self { return true }
+        return false
+    }
+}
+
+/// Builds ``PatchSchema`` trees for every struct of a ``ModelSchemaSet``.
+struct PatchSchemaDerivation: Sendable {
+    /// Schema of every struct by Swift type name (plain ones left out).
+    private(set) var byType: [String: PatchSchema] = [:]
+    /// Schema of every root kind.
+    private(set) var byKind: [String: PatchSchema] = [:]
+
+    init(_ set: ModelSchemaSet) {
+        var done: [String: PatchSchema] = [:]
+        func type(_ name: String) -> PatchSchema {
+            if let s = done[name] { return s }
+            done[name] = .plain  // a cycle reads as plain
+            guard let shape = set.shapes[name] else { return .plain }
+            let meta = set.metadata(name)
+            var fields: [String: PatchSchema] = [:]
+            for f in shape.fields {
+                let s = node(f.node, meta.fields[f.name])
+                if !s.isPlain { fields[f.name] = s }
+            }
+            let s: PatchSchema = fields.isEmpty ? .plain : .object(fields)
+            done[name] = s
+            return s
         }
-        return .object(fields)
+        func node(_ n: SchemaNode, _ field: FieldMetadata?) -> PatchSchema {
+            switch n {
+            case .array(let element):
+                guard let field, field.mergesList else { return .plain }
+                if let key = field.patchMergeKey { return .keyedList(key: key, element: node(element, nil)) }
+                if case .scalar = element { return .primitiveSet }
+                return .plain
+            case .map(let value):
+                let s = node(value, nil)
+                return s.isPlain ? .plain : .map(s)
+            case .object(let name):
+                return type(name)
+            case .scalar, .custom:
+                return .plain
+            }
+        }
+        for name in set.shapes.keys.sorted() { _ = type(name) }
+        byType = done.filter { !$0.value.isPlain }
+        for (key, root) in set.roots {
+            let kind = String(key.split(separator: "/").last ?? "")
+            byKind[kind] = done[root] ?? .plain
+        }
     }
 }

@@ -32,6 +32,7 @@ public enum PodValidation {
             } else if sources.count > 1 {
                 errs.append(.forbidden("\(p).\(sources[1])", "may not specify more than 1 volume type"))
             }
+            errs += VolumeSourceValidation.validate(v, path: p)
             if let cm = v.configMap, (cm.name ?? "").isEmpty { errs.append(.required("\(p).configMap.name")) }
             if let s = v.secret, (s.secretName ?? "").isEmpty { errs.append(.required("\(p).secret.secretName")) }
             if let h = v.hostPath {

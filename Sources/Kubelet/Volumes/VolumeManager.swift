@@ -32,8 +32,28 @@ public struct VolumeManager: Sendable {
         self.sources = sources
     }
 
+    /// The volume types this kubelet mounts.
+    public static let supportedTypes = ["emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "projected"]
+
+    /// Why `volume` cannot be mounted here, naming its type (as upstream's
+    /// kubelet names a CSI driver it does not have), or nil when it can be.
+    public static func unsupported(_ volume: Volume) -> VolumeError? {
+        guard let type = volume.sourceNames.first, !supportedTypes.contains(type) else { return nil }
+        let name = volume.name ?? ""
+        if let driver = volume.csi?.driver {
+            return VolumeError("volume \"\(name)\": kubernetes.io/csi: driver name \(driver) not found in the list of registered CSI drivers")
+        }
+        return VolumeError("volume \"\(name)\": no volume plugin matched volume type \"\(type)\" (this kubelet mounts "
+                           + supportedTypes.joined(separator: ", ") + " volumes)")
+    }
+
     /// Sets up (or refreshes) every volume; returns volume name → host path.
+    /// A volume of a type this kubelet cannot mount fails the whole set-up
+    /// before anything is made.
     public func setUp(_ pod: Pod, sandbox: Sandbox, fields: PodFields) async throws -> [String: String] {
+        for volume in pod.spec?.volumes ?? [] {
+            if let unsupported = Self.unsupported(volume) { throw unsupported }
+        }
         var paths: [String: String] = [:]
         let fsGroup = pod.spec?.securityContext?.fsGroup.map { UInt32(truncatingIfNeeded: $0) }
         let ns = pod.metadata.namespace ?? "default"
@@ -112,8 +132,8 @@ public struct VolumeManager: Sendable {
                 }
                 try AtomicWriter(directory: dir, group: fsGroup).write(all)
                 paths[name] = dir
-            } else if volume.persistentVolumeClaim != nil || volume.nfs != nil || volume.csi != nil || volume.ephemeral != nil || volume.image != nil {
-                throw VolumeError("volume \"\(name)\": this kubelet supports emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes")
+            } else if let unsupported = Self.unsupported(volume) {
+                throw unsupported
             } else {
                 throw VolumeError("volume \"\(name)\" has no source")
             }

@@ -96,11 +96,7 @@ final class APIHandler: Sendable {
             guard user.isAdmin else { return Self.status(APIErrors.forbidden("forbidden: User \"\(user.name)\" cannot get path \"/metrics\"")) }
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":
-            if segs.count == 2, segs[1] == "v3" { return .jsonBytes(JSONWriter.bytes(OpenAPI.index)) }
-            if segs.count > 2, segs[1] == "v3", let doc = OpenAPI.document(path: segs[2...].joined(separator: "/")) {
-                return .jsonBytes(JSONWriter.bytes(doc))
-            }
-            return Self.status(APIErrors.notFoundPath(req.path))
+            return OpenAPI.respond(req, segs: segs) ?? Self.status(APIErrors.notFoundPath(req.path))
         case "api":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {

@@ -112,6 +112,13 @@ struct PlannerHarness {
                     _ = try? runtime.createSandbox(pod)
                 }
             case .setUpVolumes:
+                // As the pod worker: a volume this kubelet cannot mount fails the set-up.
+                if let error = (pod.spec?.volumes ?? []).lazy.compactMap(VolumeManager.unsupported).first {
+                    if let instead = planner.volumesFailed("MountVolume.SetUp failed: \(error)", hadVolumes: hasVolumes, pod: pod, at: now) {
+                        queue = instead[...]
+                    }
+                    continue
+                }
                 hasVolumes = true
                 planner.volumesSetUp(at: now)
             case .startContainer(let start):
