@@ -10,7 +10,7 @@ public struct ResourceInfo: Sendable, Hashable {
     public var shortNames: [String]
     public var namespaced: Bool
     public var categories: [String]
-    /// Subresources served (`status`, `scale`, `binding`, `eviction`).
+    /// Subresources served (`status`, `scale`, `binding`, `eviction`, `ephemeralcontainers`, ...).
     public var subresources: [String]
 
     public init(group: String, version: String, kind: String, plural: String, singular: String, shortNames: [String],
@@ -65,7 +65,8 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]),
+        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward",
+                                                                   "ephemeralcontainers"]),
         r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
         r("", "Service", "services", short: ["svc"], all: true, sub: ["status"]),
         r("", "Endpoints", "endpoints", short: ["ep"]),

@@ -25,7 +25,7 @@ public struct PodSpec: Sendable, Hashable, Codable {
     public var volumes: [Volume]?
     public var initContainers: [Container]?
     public var containers: [Container]
-    public var ephemeralContainers: [JSONValue]?
+    public var ephemeralContainers: [EphemeralContainer]?
     public var restartPolicy: String?
     public var terminationGracePeriodSeconds: Int64?
     public var activeDeadlineSeconds: Int64?
