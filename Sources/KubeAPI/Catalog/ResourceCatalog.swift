@@ -65,10 +65,10 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward",
+        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy",
                                                                    "ephemeralcontainers"]),
-        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
-        r("", "Service", "services", short: ["svc"], all: true, sub: ["status"]),
+        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
+        r("", "Service", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
         r("", "Endpoints", "endpoints", short: ["ep"]),
         r("", "ConfigMap", "configmaps", short: ["cm"]),
         r("", "Secret", "secrets"),

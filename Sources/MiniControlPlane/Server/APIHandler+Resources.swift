@@ -110,6 +110,7 @@ extension APIHandler {
         }
         switch (verb, path.subresource) {
         case ("list", nil):
+            try Self.validateListOptions(req)
             return try await list(req, path, query, form)
         case ("watch", nil):
             return try await watch(req, path, query, form)
@@ -130,7 +131,9 @@ extension APIHandler {
                     throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                                         errors: [.required("fieldManager", "is required for apply patch")])
                 }
-                let (config, _) = try decodeBody(req, contentType: "application/yaml")
+                // JSON is YAML: a body that is a JSON object skips the YAML parser.
+                let json = req.body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
+                let (config, _) = try decodeBody(req, contentType: json ? "application/json" : "application/yaml")
                 let r = try await registry.apply(info, ns, name, config, subresource: sub, options)
                 return Self.render(r.object, path, form, status: r.created ? .created : .ok, warnings: r.warnings)
             }

@@ -166,6 +166,9 @@ final class APIHandler: Sendable {
             if decision != .allow {
                 try await checkConditional(decision, user: user, attrs: attrs, req: req)
             }
+            if path.subresource == "proxy" {
+                return try await proxy(req, path)
+            }
             if path.subresource == "token" {
                 guard verb == "create" else { throw APIErrors.methodNotAllowed() }
                 return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
