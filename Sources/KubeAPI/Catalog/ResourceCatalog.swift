@@ -10,7 +10,7 @@ public struct ResourceInfo: Sendable, Hashable {
     public var shortNames: [String]
     public var namespaced: Bool
     public var categories: [String]
-    /// Subresources served (`status`, `scale`, `binding`, `eviction`).
+    /// Subresources served (`status`, `scale`, `binding`, `eviction`, `ephemeralcontainers`, ...).
     public var subresources: [String]
     /// The Swift model of the resource's objects: strict field validation,
     /// OpenAPI schemas and strategic-merge-patch metadata all come from it.
@@ -71,7 +71,7 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r(Namespace.self, "", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r(Pod.self, "", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
+        r(Pod.self, "", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers"]),
         r(Node.self, "", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
         r(Service.self, "", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
         r(Endpoints.self, "", "endpoints", short: ["ep"]),

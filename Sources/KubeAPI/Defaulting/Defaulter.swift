@@ -117,7 +117,7 @@ public struct Defaulter: Sendable {
             setIfMissing(&spec, "serviceAccount", spec["serviceAccountName"] ?? "default")
             addDefaultTolerations(&spec)
         }
-        for field in ["containers", "initContainers"] {
+        for field in ["containers", "initContainers", "ephemeralContainers"] {
             guard case .array(var containers) = spec[field] ?? .null else { continue }
             for i in containers.indices { defaultContainer(&containers[i]) }
             spec[field] = .array(containers)

@@ -6,6 +6,9 @@ public enum PodValidation {
         var errs = validatePodSpec(spec, path: "spec")
         if let old, let oldSpec = old.spec {
             errs += validatePodSpecUpdate(spec, old: oldSpec)
+        } else if old == nil, !(spec.ephemeralContainers ?? []).isEmpty {
+            // Only pods/NAME/ephemeralcontainers adds them.
+            errs.append(.forbidden("spec.ephemeralContainers", "cannot be set on create"))
         }
         return errs
     }
@@ -58,6 +61,7 @@ public enum PodValidation {
         for (i, c) in spec.containers.enumerated() {
             errs += validateContainer(c, path: "\(path).containers[\(i)]", volumes: volumeNames, names: &names)
         }
+        errs += validateEphemeralContainers(spec, path: path, volumes: volumeNames, names: names)
         if let r = spec.restartPolicy {
             if requireRestartAlways && r != "Always" {
                 errs.append(.notSupported("\(path).restartPolicy", r, ["Always"]))

@@ -8,11 +8,12 @@ public enum ValidationOutcome: Sendable, Equatable {
 
 /// Validates objects like the Kubernetes API server, with its field paths and wording.
 public enum Validator {
-    /// Validates a new object (`old == nil`) or an update of `old`.
-    public static func validate(kind: String, _ obj: JSONValue, old: JSONValue? = nil) -> ValidationOutcome {
+    /// Validates a new object (`old == nil`) or an update of `old`, made
+    /// through `subresource` when one is given (`ephemeralcontainers`).
+    public static func validate(kind: String, _ obj: JSONValue, old: JSONValue? = nil, subresource: String? = nil) -> ValidationOutcome {
         var errs: [FieldError] = []
         do {
-            errs = try validateTyped(kind: kind, obj, old: old)
+            errs = try validateTyped(kind: kind, obj, old: old, subresource: subresource)
         } catch let e as DecodingErrorAsField {
             return .invalid([e.error])
         } catch let e as KubeCodecError {
@@ -38,7 +39,7 @@ public enum Validator {
         }
     }
 
-    static func validateTyped(kind: String, _ obj: JSONValue, old: JSONValue?) throws -> [FieldError] {
+    static func validateTyped(kind: String, _ obj: JSONValue, old: JSONValue?, subresource: String? = nil) throws -> [FieldError] {
         var errs: [FieldError] = []
         let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
         let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
@@ -47,6 +48,9 @@ public enum Validator {
         case "Pod":
             let pod = try decode(Pod.self, obj)
             let oldPod = try old.map { try decode(Pod.self, $0) }
+            if subresource == "ephemeralcontainers", let oldPod {
+                return PodValidation.validateEphemeralContainersUpdate(pod, old: oldPod, metadataErrors: errs)
+            }
             errs += PodValidation.validatePod(pod, old: oldPod)
         case "Deployment":
             let d = try decode(Deployment.self, obj)

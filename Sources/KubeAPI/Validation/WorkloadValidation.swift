@@ -36,6 +36,9 @@ public enum WorkloadValidation {
             }
             if let spec = template.spec {
                 errs += PodValidation.validatePodSpec(spec, path: "spec.template.spec", requireRestartAlways: true)
+                if !(spec.ephemeralContainers ?? []).isEmpty {
+                    errs.append(.forbidden("spec.template.spec.ephemeralContainers", "ephemeral containers not allowed in pod template"))
+                }
             } else {
                 errs.append(.required("spec.template.spec.containers"))
             }

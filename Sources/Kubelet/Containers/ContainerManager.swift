@@ -104,7 +104,8 @@ public struct ContainerManager: Sendable {
             try FileIO.writeAtomically(dir + "/config.json", Array(try encoder.encode(spec)), mode: 0o600)
             try FileIO.makeDirectories(String(log[..<(log.lastIndex(of: "/") ?? log.endIndex)]), mode: 0o755)
             _ = try timed("create_container") {
-                try runtime.createMonitored(id: id, bundle: dir, logPath: log, stdinFIFO: r.container.stdin == true ? Self.stdinFIFO(bundle: dir) : nil)
+                try runtime.createMonitored(id: id, bundle: dir, logPath: log, stdinFIFO: r.container.stdin == true ? Self.stdinFIFO(bundle: dir) : nil,
+                                            terminal: r.container.tty == true)
             }
             return id
         } catch {

@@ -11,7 +11,7 @@ extension PodPlanner {
     /// gone from it).
     func termination(_ pod: Pod, observed: [ObservedContainer], removedFromAPI: Bool) -> [PodAction] {
         var actions: [PodAction] = [.beginTermination(gracePeriod: max(Self.terminationGrace(of: pod), 0))]
-        let specs = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
+        let specs = pod.spec?.allContainers ?? []
         let sidecars = (pod.spec?.initContainers ?? []).filter(Self.isSidecar).map { $0.name ?? "" }
         let stopping = observed.filter { $0.isRunning || $0.state == .created }
         let stops = stopping.filter { !sidecars.contains($0.name) }.map { container in

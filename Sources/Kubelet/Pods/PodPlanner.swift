@@ -6,7 +6,8 @@ public import KubeAPI
 /// own: ``PodWorker`` observes, asks, and carries the actions out.
 ///
 /// A pass (``plan(_:now:)``) walks what upstream's `computePodActions` does:
-/// sandbox, volumes, init containers in order (each to success; a sidecar,
+/// sandbox, volumes, ephemeral containers (started once, never restarted),
+/// init containers in order (each to success; a sidecar,
 /// `restartPolicy: Always` on an init container, only until it has started),
 /// then the regular containers (start, probe, restart per the pod's
 /// restartPolicy with CrashLoopBackOff), removal of old attempts, status.
@@ -111,6 +112,7 @@ public struct PodPlanner: Sendable {
             actions.append(.setUpVolumes)
         }
         let context = PassContext(pod: pod, spec: spec, observed: observed, now: now)
+        actions += ephemeralContainers(context)
         let (initActions, initialized) = initContainers(context)
         actions += initActions
         if initialized {

@@ -60,8 +60,7 @@ public struct ContainerLogs: Sendable {
         guard let pod = all.first(where: { $0.metadata.namespace == r.namespace && $0.metadata.name == r.pod }), let uid = pod.metadata.uid else {
             throw .notFound("pod \"\(r.pod)\" in namespace \"\(r.namespace)\" is not on this node")
         }
-        let known = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
-        guard known.contains(where: { $0.name == r.container }) else {
+        guard pod.spec?.allContainers.contains(where: { $0.name == r.container }) == true else {
             throw .badRequest("container \(r.container) is not valid for pod \(r.pod)")
         }
         let attempts = containers.observe(podUID: uid).filter { $0.name == r.container }.sorted { $0.attempt < $1.attempt }

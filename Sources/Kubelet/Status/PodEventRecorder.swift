@@ -29,8 +29,7 @@ public final class PodEventRecorder: Sendable {
         var object = ObjectReference(kind: "Pod", namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid)
         object.apiVersion = "v1"
         if let container {
-            let isInit = pod.spec?.initContainers?.contains { $0.name == container } ?? false
-            object.fieldPath = isInit ? "spec.initContainers{\(container)}" : "spec.containers{\(container)}"
+            object.fieldPath = "\(pod.spec?.listName(ofContainer: container) ?? "spec.containers"){\(container)}"
         }
         let now = Timestamp()
         var suffix = String(UInt64(Date().timeIntervalSince1970 * 1_000_000_000), radix: 16)

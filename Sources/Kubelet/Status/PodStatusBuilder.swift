@@ -68,6 +68,8 @@ public struct PodStatusBuilder: Sendable {
         let regular = spec.containers.map { containerStatus($0, byName[$0.name ?? ""] ?? [], input, isInit: false) }
         if !inits.isEmpty { status.initContainerStatuses = inits }
         status.containerStatuses = regular
+        let ephemeral = (spec.ephemeralContainers ?? []).map { ephemeralStatus($0, byName[$0.name ?? ""] ?? [], input) }
+        if !ephemeral.isEmpty { status.ephemeralContainerStatuses = ephemeral }
 
         let sidecars = Set((spec.initContainers ?? []).filter(PodPlanner.isSidecar).map { $0.name ?? "" })
         // Initialized: every init container succeeded, and every sidecar has started (upstream's KEP-753).

@@ -145,8 +145,7 @@ public struct StreamingServer: Sendable {
     func runningContainer(namespace: String, pod name: String, container: String) async throws(StreamRequestError) -> Target {
         let pod = try await findPod(namespace: namespace, name: name)
         guard let uid = pod.metadata.uid else { throw .notFound("pod \"\(name)\" has no uid yet") }
-        let known = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
-        guard known.contains(where: { $0.name == container }) else {
+        guard pod.spec?.allContainers.contains(where: { $0.name == container }) == true else {
             throw .notFound("container not found (\"\(container)\") in pod \"\(name)\"")
         }
         let attempts = containers.observe(podUID: uid).filter { $0.name == container }.sorted { $0.attempt < $1.attempt }

@@ -95,6 +95,7 @@ enum Authorizer {
             }
         }
         let containers = (spec["containers"]?.arrayValue ?? []) + (spec["initContainers"]?.arrayValue ?? [])
+            + (spec["ephemeralContainers"]?.arrayValue ?? [])
         for c in containers {
             for e in c["env"]?.arrayValue ?? [] {
                 if let n = e[path: ["valueFrom", "configMapKeyRef", "name"]]?.stringValue { cms.insert(n) }

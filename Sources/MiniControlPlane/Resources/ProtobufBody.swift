@@ -80,6 +80,11 @@ enum ProtobufBody {
                 value = try scalar(&r, wire, f.type)
             }
             guard let value else { continue }
+            if f.name.isEmpty, case .object(let members) = value {
+                // An embedded Go struct: its fields are inline in JSON.
+                for (k, v) in members { out[k] = v }
+                continue
+            }
             if f.repeated {
                 var a = out[f.name]?.arrayValue ?? []
                 a.append(value)

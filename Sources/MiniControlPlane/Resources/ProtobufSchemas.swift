@@ -49,27 +49,6 @@ enum ProtobufSchemas {
     ])
     static let meta: PBType = msg { objectMeta }
 
-    static let container = PBMessage(fields: [
-        1: f("name", .string), 2: f("image", .string), 3: f("command", .string, repeated: true), 4: f("args", .string, repeated: true),
-        5: f("workingDir", .string),
-        6: f("ports", msg { PBMessage(fields: [1: f("name", .string), 2: f("hostPort", .int), 3: f("containerPort", .int),
-                                               4: f("protocol", .string), 5: f("hostIP", .string)]) }, repeated: true),
-        7: f("env", msg { PBMessage(fields: [1: f("name", .string), 2: f("value", .string)]) }, repeated: true),
-        8: f("resources", msg { PBMessage(fields: [1: f("limits", .map(.quantity)), 2: f("requests", .map(.quantity))]) }),
-        13: f("terminationMessagePath", .string), 14: f("imagePullPolicy", .string), 16: f("stdin", .bool), 17: f("stdinOnce", .bool),
-        18: f("tty", .bool), 20: f("terminationMessagePolicy", .string),
-    ])
-    static let podSpec = PBMessage(fields: [
-        2: f("containers", msg { container }, repeated: true), 3: f("restartPolicy", .string),
-        4: f("terminationGracePeriodSeconds", .ptrInt), 5: f("activeDeadlineSeconds", .ptrInt), 6: f("dnsPolicy", .string),
-        7: f("nodeSelector", .map(.string)), 8: f("serviceAccountName", .string), 9: f("serviceAccount", .string),
-        10: f("nodeName", .string), 11: f("hostNetwork", .bool), 12: f("hostPID", .bool), 13: f("hostIPC", .bool),
-        15: f("imagePullSecrets", msg { localObjectReference }, repeated: true), 16: f("hostname", .string), 17: f("subdomain", .string),
-        19: f("schedulerName", .string), 20: f("initContainers", msg { container }, repeated: true),
-        22: f("tolerations", msg { PBMessage(fields: [1: f("key", .string), 2: f("operator", .string), 3: f("value", .string),
-                                                      4: f("effect", .string), 5: f("tolerationSeconds", .ptrInt)]) }, repeated: true),
-        24: f("priorityClassName", .string), 30: f("enableServiceLinks", .ptrBool),
-    ])
     static let podTemplate = PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { podSpec })])
 
     static let deployment = PBMessage(fields: [
@@ -119,6 +98,7 @@ enum ProtobufSchemas {
                                              3: f("imagePullSecrets", msg { localObjectReference }, repeated: true),
                                              4: f("automountServiceAccountToken", .ptrBool)]),
         "Deployment": deployment,
+        "Pod": pod,
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
         "DeleteOptions": deleteOptions,

@@ -95,6 +95,8 @@ extension ResourceStorage {
             merged["status"] = obj["status"]
             merged["metadata"] = oldMeta
             obj = merged
+        } else if subresource == Self.ephemeralContainersSubresource {
+            obj = Self.ephemeralContainersUpdate(obj, old: old)
         } else if subresource == "finalize" {
             // namespaces/NAME/finalize changes spec.finalizers only.
             var merged = old
@@ -123,7 +125,7 @@ extension ResourceStorage {
         }
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
-        let warnings = try validate(info, name, obj, old: oldForValidation, options)
+        let warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)
         try recordManagedFields(info, old: old, &obj, subresource: subresource, options)
         if info.kind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)

@@ -247,8 +247,9 @@ final class ResourceStorage: Sendable {
     }
 
     /// Runs validation and field validation; returns warnings.
-    func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions) throws(Status) -> [String] {
-        switch Validator.validate(kind: info.kind, obj, old: old) {
+    func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions,
+                  subresource: String? = nil) throws(Status) -> [String] {
+        switch Validator.validate(kind: info.kind, obj, old: old, subresource: subresource) {
         case .valid: break
         case .invalid(let errs): throw APIErrors.invalid(info, name, errs)
         case .undecodable(let m):

@@ -121,11 +121,11 @@ extension APIHandler {
             let (body, dups) = try decodeBody(req)
             let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
-        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize":
+        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers":
             let (body, dups) = try decodeBody(req)
             let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, warnings: r.warnings)
-        case ("patch", let sub) where sub == nil || sub == "status":
+        case ("patch", let sub) where sub == nil || sub == "status" || sub == "ephemeralcontainers":
             let options = try Self.writeOptions(req)
             if Self.isApply(req) {
                 guard req.param("fieldManager") != nil else {
@@ -145,7 +145,7 @@ extension APIHandler {
             let kind = try Self.patchKind(req)
             let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, options)
             return Self.render(r.object, path, form, warnings: r.warnings)
-        case ("get", "status"):
+        case ("get", "status"), ("get", "ephemeralcontainers"):
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("delete", nil):
             let options = try Self.deleteOptions(req)

@@ -72,7 +72,8 @@ final class KubeletProxy: Sendable {
         let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
         let spec = pod["spec"] ?? .emptyObject
         let main = (spec["containers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-        let all = main + (spec["initContainers"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        let all = main + ((spec["initContainers"]?.arrayValue ?? []) + (spec["ephemeralContainers"]?.arrayValue ?? []))
+            .compactMap { $0["name"]?.stringValue }
         if let requested, !requested.isEmpty {
             guard all.contains(requested) else {
                 throw APIErrors.badRequest("container \(requested) is not valid for pod \(name)")

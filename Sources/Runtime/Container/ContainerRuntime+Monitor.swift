@@ -14,8 +14,13 @@ extension ContainerRuntime {
     /// to the container as stdin, holding it open read-write for the
     /// container's life: whoever opens the FIFO for writing (the kubelet's
     /// attach) feeds the container, which never sees EOF in between.
+    ///
+    /// With `terminal`, the container's stdin, stdout and stderr are the
+    /// replica of a pseudo-terminal the monitor holds: what the container
+    /// writes is logged as stdout (terminal line endings and echo included),
+    /// and what arrives on the FIFO is typed into it (Kubernetes' `tty: true`).
     @discardableResult
-    public func createMonitored(id: String, bundle: String, logPath: String, stdinFIFO: String? = nil,
+    public func createMonitored(id: String, bundle: String, logPath: String, stdinFIFO: String? = nil, terminal: Bool = false,
                                 options: CreateOptions = CreateOptions()) throws -> OCIState {
         if options.console != .none || options.preserveFDs != 0 {
             throw RuntimeError.unsupported("a monitored container takes no console or preserved descriptors; its output goes to \(logPath)")
@@ -37,7 +42,7 @@ extension ContainerRuntime {
         let request = ContainerMonitor.Request(
             root: store.root, id: id, bundle: try absolutePath(bundle), logPath: try absolutePath(logPath),
             pidFile: try options.pidFile.map { try absolutePath($0) }, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring,
-            stdinFIFO: try stdinFIFO.map { try absolutePath($0) }, cgroupHost: try? CgroupHost.current())
+            stdinFIFO: try stdinFIFO.map { try absolutePath($0) }, terminal: terminal ? true : nil, cgroupHost: try? CgroupHost.current())
         let channel = InitChannel(fd: ours)
         let reply: ContainerMonitor.Reply
         do {

@@ -29,6 +29,8 @@ enum ContainerMonitor {
         /// stdin, so an attach can write to it and the container never
         /// sees EOF (Kubernetes' `stdin: true`); nil: /dev/null.
         var stdinFIFO: String?
+        /// The container's stdio is a pseudo-terminal (nil: pipes).
+        var terminal: Bool?
         /// The cgroup layout the caller found, so the monitor need not read
         /// mountinfo again (nil: it reads it).
         var cgroupHost: CgroupHost?
@@ -78,20 +80,35 @@ enum ContainerMonitor {
             reply(reportFD, .failed(.system(SystemError(call: "monitor setup", errno: errno))))
             _exit(1)
         }
+        var input: Int32 = -1
         if let fifo = request.stdinFIFO {
             unlink(fifo)
-            let input = mkfifo(fifo, 0o600) == 0 ? open(fifo, O_RDWR | O_CLOEXEC) : -1
+            input = mkfifo(fifo, 0o600) == 0 ? open(fifo, O_RDWR | O_CLOEXEC) : -1
             guard input >= 0 else {
                 reply(reportFD, .failed(.system(SystemError(call: "mkfifo", errno: errno, context: fifo))))
                 _exit(1)
             }
-            dup2(input, 0)
-            close(input)
-        } else {
-            dup2(null, 0)
         }
-        dup2(outPipe[1], 1)
-        dup2(errPipe[1], 2)
+        var terminal: Int32 = -1
+        if request.terminal == true {
+            guard let (primary, replica) = openTerminal() else {
+                reply(reportFD, .failed(.system(SystemError(call: "posix_openpt", errno: errno))))
+                _exit(1)
+            }
+            terminal = primary
+            for fd: Int32 in 0...2 { dup2(replica, fd) }
+            close(replica)
+        } else {
+            if input >= 0 {
+                dup2(input, 0)
+                close(input)
+                input = -1
+            } else {
+                dup2(null, 0)
+            }
+            dup2(outPipe[1], 1)
+            dup2(errPipe[1], 2)
+        }
 
         if let host = request.cgroupHost { CgroupHost.remember(host) }
         let runtime = ContainerRuntime(root: request.root)
@@ -104,11 +121,16 @@ enum ContainerMonitor {
             reply(reportFD, .failed(RuntimeError.wrap(error)))
             _exit(1)
         }
-        // Only the container holds the write ends now.
+        // Only the container holds the write ends (and the terminal's replica) now.
+        if terminal >= 0 { dup2(null, 0) }
         dup2(null, 1)
         dup2(null, 2)
         close(outPipe[1])
         close(errPipe[1])
+        if terminal >= 0 {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
         guard var log = try? CRILogWriter(path: request.logPath) else {
             reply(reportFD, .failed(.other("cannot open log file \(request.logPath)")))
             try? runtime.delete(id: request.id, force: true)
@@ -117,7 +139,9 @@ enum ContainerMonitor {
         reply(reportFD, .created(state))
         close(reportFD)
 
-        let status = pump(init: state.pid, signals: signals, out: outPipe[0], err: errPipe[0], log: &log)
+        let outputs: [Int32: CRILogWriter.Stream] = terminal >= 0 ? [terminal: .stdout] : [outPipe[0]: .stdout, errPipe[0]: .stderr]
+        let typed = terminal >= 0 && input >= 0 ? (from: input, to: terminal) : nil
+        let status = pump(init: state.pid, signals: signals, outputs: outputs, input: typed, log: &log)
         log.flush()
         log.close()
         let oom = (try? runtime.record(id: request.id)).map { runtime.cgroups(of: $0).oomKillCount() > 0 } ?? false
@@ -129,16 +153,27 @@ enum ContainerMonitor {
         _exit(0)
     }
 
-    /// Copies output to the log until the init is reaped and the pipes are
-    /// drained (or 2 s after the exit, if leftover processes hold them open).
-    static func pump(init pid: Int32, signals: Int32, out: Int32, err: Int32, log: inout CRILogWriter) -> ExitStatus {
+    /// A pseudo-terminal: its primary side (kept by the monitor) and its
+    /// replica (the container's stdio), nil when the system refuses one.
+    static func openTerminal() -> (primary: Int32, replica: Int32)? {
+        var primary: Int32 = -1, replica: Int32 = -1
+        guard swr_openpty_at("/dev/ptmx", &primary, &replica) == 0 else { return nil }
+        return (primary, replica)
+    }
+
+    /// Copies output to the log until the init is reaped and the outputs are
+    /// drained (or 2 s after the exit, if leftover processes hold them open),
+    /// and what arrives on `input.from` to `input.to` (a terminal's stdin).
+    static func pump(init pid: Int32, signals: Int32, outputs: [Int32: CRILogWriter.Stream], input: (from: Int32, to: Int32)?,
+                     log: inout CRILogWriter) -> ExitStatus {
         var status: ExitStatus?
-        var open: [Int32: CRILogWriter.Stream] = [out: .stdout, err: .stderr]
+        var open = outputs
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var drainDeadline: Double?
         while status == nil || !open.isEmpty {
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
             fds += open.keys.sorted().map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let input, status == nil { fds.append(pollfd(fd: input.from, events: Int16(POLLIN), revents: 0)) }
             let timeout: Int32 = status == nil ? -1 : 100
             if poll(&fds, nfds_t(fds.count), timeout) < 0 && errno != EINTR { break }
             for p in fds where p.revents != 0 {
@@ -154,6 +189,13 @@ enum ContainerMonitor {
                             status = ExitStatus(waitStatus: raw)
                             drainDeadline = Monotonic.now() + 2
                         }
+                    }
+                } else if let input, p.fd == input.from {
+                    let n = read(p.fd, &buffer, buffer.count)
+                    var done = 0
+                    while n > 0, done < n {
+                        let w = buffer.withUnsafeBytes { write(input.to, $0.baseAddress.map { $0 + done }, n - done) }
+                        if w > 0 { done += w } else if errno != EINTR { break }
                     }
                 } else if let stream = open[p.fd] {
                     let n = read(p.fd, &buffer, buffer.count)
