@@ -13,7 +13,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// (Kubernetes' strict field validation reports them).
 public struct JSONParser {
     /// Deepest nesting accepted.
-    public static let maxDepth = 256
+    public static let maxDepth = 10_000
 
     private let bytes: [UInt8]
     private var pos = 0
