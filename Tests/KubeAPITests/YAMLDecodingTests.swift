@@ -127,7 +127,7 @@ import Testing
         #expect(Self.error("a: &a [[[1]]]\nb: [*a]\n", limits: limits) == nil)
         let long = String(repeating: "x", count: 300)
         #expect(Self.error("a: &a \(long)\nb: [*a, *a, *a, *a]\n", limits: limits)?.hasPrefix("yaml: the decoded document is larger than 1000") == true)
-        // libyaml's own nesting limit on the text.
-        #expect(Self.error(String(repeating: "[", count: 5000))?.contains("exceeded max depth of 1000") == true)
+        let deepError = Self.error(String(repeating: "[", count: 5000)) ?? ""
+        #expect(deepError.contains("exceeded max depth"), "\(deepError)")
     }
 }
