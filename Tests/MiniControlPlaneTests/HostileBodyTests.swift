@@ -47,6 +47,18 @@ struct HostileBodyTests {
     @Test func hostileBodiesAre4xxAndSIGTERMStillEndsTheServer() async throws {
         try await withCluster(.sqlite) { c in
             let client = try c.client()
+            do {
+                try await Self.attack(c, client)
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+            await client.shutdown()
+        }
+    }
+
+    static func attack(_ c: ClusterFixture, _ client: KubeClient) async throws {
+        do {
             let pid = try #require(c.process?.pid)
             let idle = Self.rss(pid)
             var start = ContinuousClock.now
