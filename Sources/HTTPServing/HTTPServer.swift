@@ -1,3 +1,4 @@
+import Synchronization
 import KubeAPI
 public import Logging
 import NIOCore
@@ -192,23 +193,41 @@ public final class HTTPServer: Sendable {
             // Served by `serve`, which hands the connection over.
             return false
         case .stream(let produce):
+            // Chunked on a kept-alive connection, as kube-apiserver streams
+            // watches and logs: the terminating chunk ends the response and
+            // the client may send its next request on the same connection.
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            headers.replaceOrAdd(name: "Connection", value: "close")
+            let keepAlive = head.isKeepAlive
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
             try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
             let writer = ChunkWriter(outbound: outbound)
             // The producer runs until it returns, the client goes away (the
             // channel closes) or the server shuts down (this task is cancelled).
             let producer = Task { try await produce(writer) }
-            connection.channel.closeFuture.whenComplete { _ in producer.cancel() }
-            _ = await withTaskCancellationHandler {
-                await producer.result
+            let closed = ClosedFlag()
+            connection.channel.closeFuture.whenComplete { _ in
+                closed.set()
+                producer.cancel()
+            }
+            let shuttingDown = await withTaskCancellationHandler {
+                _ = await producer.result
+                return Task.isCancelled
             } onCancel: {
                 producer.cancel()
             }
-            try? await outbound.write(.end(nil))
-            return false
+            if closed.isSet { return false }
+            // The terminating chunk: a clean end also when the server shuts down.
+            try await outbound.write(.end(nil))
+            return keepAlive && !shuttingDown
         }
     }
+}
+
+/// Set once a connection has closed.
+final class ClosedFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }
 
 struct ChunkWriter: ResponseStreamWriter {

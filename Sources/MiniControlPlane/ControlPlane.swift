@@ -256,6 +256,11 @@ enum Bootstrap {
                 logger.info("created namespace \(ns)")
             }
         }
+        for obj in FlowControl.defaultObjects {
+            if let kind = obj["kind"]?.stringValue, let info = ResourceCatalog.find(apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: kind) {
+                _ = try await createIfMissing(registry, info, nil, obj)
+            }
+        }
         let svcInfo = ResourceCatalog.info(for: Service.self)
         let svc: JSONValue = [
             "apiVersion": "v1", "kind": "Service",

@@ -150,6 +150,11 @@ struct KubectlStreamingTests {
         }
         let noPod = cluster.kubectl(["port-forward", "pod/nosuch", "18090:80"])
         #expect(noPod.code != 0 && noPod.stderr.contains("not found"), "\(noPod)")
+        // nodes/proxy reaches the kubelet with the API server's client certificate.
+        let healthz = cluster.kubectl(["get", "--raw", "/api/v1/nodes/node-1/proxy/healthz"])
+        #expect(healthz.code == 0 && healthz.stdout == "ok", "\(healthz)")
+        let pods = cluster.kubectl(["get", "--raw", "/api/v1/nodes/node-1/proxy/pods"])
+        #expect(pods.code == 0 && pods.stdout.contains("\"box\""), "\(pods)")
 
         let kubeletFDs = { ((try? FileIO.listDirectory("/proc/\(cluster.kubelet)/fd")) ?? []).count }
         let before = kubeletFDs()

@@ -253,8 +253,6 @@ struct KubectlIntegrationTests {
             #expect(r.status != 0 && r.stderr.contains("unknown field \"spec.containers[0].bogus\""), "\(r.output)")
             r = try c.kubectl("get", "widgets")
             #expect(r.status != 0 && r.stderr.contains("the server doesn't have a resource type \"widgets\""))
-            r = try c.kubectl(["apply", "--server-side", "-f", "-"], stdin: manifests)
-            #expect(r.status != 0 && r.stderr.contains("server-side apply is not supported"), "\(r.output)")
             // Conflicting update: replace with a stale resourceVersion.
             #expect(try c.kubectl(["apply", "-f", "-"], stdin: manifests).status == 0)
             let stale = try c.kubectl("get", "deploy", "web", "-o", "json").stdout

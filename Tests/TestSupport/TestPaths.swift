@@ -45,6 +45,14 @@ public enum TestPaths {
         return (Int(line.filter(\.isNumber)) ?? 0) >= 27
     }()
 
+    /// The Python interpreter of the virtual environment `scripts/install-deps`
+    /// makes with the `kubernetes` client from PyPI, if it is there.
+    public static var pythonClient: String? {
+        let python = packageRoot + "/.build-python/bin/python"
+        guard access(python, X_OK) == 0, let r = try? TestProcess.run([python, "-c", "import kubernetes"], timeout: 60), r.code == 0 else { return nil }
+        return python
+    }
+
     /// A fresh temporary directory.
     public static func temporaryDirectory(_ prefix: String) -> String {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)

@@ -54,6 +54,10 @@ public struct TestRequirement: Sendable {
     /// kubectl at a version the tests' flags work with (1.27 or newer).
     public static let kubectl = TestRequirement("kubectl 1.27 or newer") { TestPaths.kubectlIsRecent }
 
+    /// The Python `kubernetes` client from PyPI, in the virtual environment
+    /// `scripts/install-deps` makes (`.build-python`).
+    public static let pythonClient = TestRequirement("the Python kubernetes client (scripts/install-deps)") { TestPaths.pythonClient != nil }
+
     /// A file or directory the kernel offers (`what` names it for the reader).
     public static func path(_ path: String, _ what: String) -> TestRequirement {
         TestRequirement(what) { FileIO.exists(path) }

@@ -33,6 +33,7 @@ public struct ResourceInfo: Sendable, Hashable {
     /// The verbs discovery lists.
     public var verbs: [String] {
         if kind == "Binding" { return ["create"] }
+        if kind == "ComponentStatus" { return ["get", "list"] }
         return ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     }
 
@@ -65,24 +66,28 @@ public enum ResourceCatalog {
     /// All served resources, in discovery order.
     public static let all: [ResourceInfo] = [
         r("", "Namespace", "namespaces", short: ["ns"], namespaced: false, sub: ["status", "finalize"]),
-        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward"]),
-        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status"]),
-        r("", "Service", "services", short: ["svc"], all: true, sub: ["status"]),
+        r("", "Pod", "pods", short: ["po"], all: true, sub: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]),
+        r("", "Node", "nodes", short: ["no"], namespaced: false, sub: ["status", "proxy"]),
+        r("", "Service", "services", short: ["svc"], all: true, sub: ["status", "proxy"]),
         r("", "Endpoints", "endpoints", short: ["ep"]),
         r("", "ConfigMap", "configmaps", short: ["cm"]),
         r("", "Secret", "secrets"),
         r("", "ServiceAccount", "serviceaccounts", short: ["sa"], sub: ["token"]),
         r("", "Event", "events", short: ["ev"]),
         r("", "Binding", "bindings"),
+        r("", "PodTemplate", "podtemplates"),
+        r("", "ComponentStatus", "componentstatuses", short: ["cs"], namespaced: false),
         r("apps", "Deployment", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r("apps", "ReplicaSet", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r("apps", "DaemonSet", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
         r("discovery.k8s.io", "EndpointSlice", "endpointslices"),
         r("coordination.k8s.io", "Lease", "leases"),
+        r("flowcontrol.apiserver.k8s.io", "FlowSchema", "flowschemas", namespaced: false, sub: ["status"]),
+        r("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io"]
+    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {

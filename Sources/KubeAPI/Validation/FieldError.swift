@@ -34,6 +34,10 @@ public struct FieldError: Sendable, Hashable, Error, CustomStringConvertible {
     public var description: String { "\(field): \(body)" }
 
     /// A missing required field.
+    public static func tooLong(_ field: String, _ max: Int) -> FieldError {
+        FieldError(kind: .tooLong, field: field, value: nil, detail: "may not be more than \(max) bytes")
+    }
+
     public static func required(_ field: String, _ detail: String = "") -> FieldError {
         FieldError(kind: .required, field: field, value: nil, detail: detail)
     }

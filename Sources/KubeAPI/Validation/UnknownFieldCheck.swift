@@ -21,6 +21,7 @@ public enum UnknownFieldCheck {
         case "Deployment": return check(Deployment.self)
         case "ReplicaSet": return check(ReplicaSet.self)
         case "DaemonSet": return check(DaemonSet.self)
+        case "PodTemplate": return check(PodTemplate.self)
         default: return nil
         }
     }

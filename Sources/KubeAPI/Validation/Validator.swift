@@ -83,6 +83,13 @@ public enum Validator {
             if let d = l.spec?.leaseDurationSeconds, d <= 0 {
                 errs.append(.invalid("spec.leaseDurationSeconds", int: Int64(d), "must be greater than 0"))
             }
+        case "PodTemplate":
+            let t = try decode(PodTemplate.self, obj)
+            if let spec = t.template?.spec {
+                errs += PodValidation.validatePodSpec(spec, path: "template.spec")
+            } else {
+                errs.append(.required("template.spec"))
+            }
         case "Namespace":
             _ = try decode(Namespace.self, obj)
         case "ServiceAccount":

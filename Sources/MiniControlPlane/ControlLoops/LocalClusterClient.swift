@@ -8,7 +8,7 @@ import ControllerRuntime
 /// the store's event stream.
 final class LocalClusterClient: ClusterClient {
     let registry: ResourceStorage
-    static let options = WriteOptions(dryRun: false, fieldValidation: "Ignore")
+    static let options = WriteOptions(dryRun: false, fieldValidation: "Ignore", fieldManager: "kube-controller-manager")
 
     init(registry: ResourceStorage) { self.registry = registry }
 

@@ -1,13 +1,15 @@
 import Foundation
 import KubeAPI
 
-/// The three patch formats (and apply, refused).
+/// The three patch formats; server-side apply is ``ResourceStorage/apply``.
 enum PatchKind: String, Sendable {
     case json = "application/json-patch+json"
     case merge = "application/merge-patch+json"
     case strategic = "application/strategic-merge-patch+json"
 
-    static let accepted = [json.rawValue, merge.rawValue, strategic.rawValue]
+    /// Server-side apply's media type.
+    static let apply = "application/apply-patch+yaml"
+    static let accepted = [json.rawValue, merge.rawValue, strategic.rawValue, apply]
 }
 
 extension ResourceStorage {
@@ -84,8 +86,8 @@ extension ResourceStorage {
             meta[k] = oldMeta[k]
         }
         meta["resourceVersion"] = nil
-        meta["managedFields"] = nil
         meta["selfLink"] = nil
+        let decidedFields = options.managedFieldsDecided ? meta["managedFields"] : nil
         Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
         if subresource == "status" {
@@ -103,6 +105,7 @@ extension ResourceStorage {
             obj["status"] = old["status"]
             if info.kind == "Namespace" { obj.set(path: ["spec", "finalizers"], to: old[path: ["spec", "finalizers"]]) }
         }
+        if options.managedFieldsDecided { obj.set(path: ["metadata", "managedFields"], to: decidedFields) }
         if info.kind == "Secret" { foldStringData(&obj) }
         defaulter.apply(kind: info.kind, to: &obj)
         if Self.hasGeneration(info), obj["spec"] != old["spec"] {
@@ -121,6 +124,7 @@ extension ResourceStorage {
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
         let warnings = try validate(info, name, obj, old: oldForValidation, options)
+        try recordManagedFields(info, old: old, &obj, subresource: subresource, options)
         if info.kind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
         }

@@ -8,6 +8,15 @@ struct WriteOptions: Sendable {
     var fieldValidation = "Warn"
     /// Keys that occurred twice in the body.
     var duplicateKeys: [String] = []
+    /// Who makes the write, for `metadata.managedFields` (`fieldManager`, or
+    /// the User-Agent's product as kube-apiserver derives it).
+    var fieldManager = "kube-apiserver"
+    /// Server-side apply: take other managers' fields.
+    var force = false
+    /// The write's managedFields were already decided (by server-side apply).
+    var managedFieldsDecided = false
+    /// The subresource the write's managedFields entry names (`scale`).
+    var fieldsSubresource: String?
 }
 
 /// The result of a write: the object and warnings for the `Warning` header.
@@ -117,7 +126,7 @@ final class ResourceStorage: Sendable {
             let suffix = String((0..<5).map { _ in Self.generateNameAlphabet.randomElement() ?? "x" })
             meta["name"] = .string(gen + suffix)
         }
-        for k in ["resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"] {
+        for k in ["resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
             meta[k] = nil
         }
         meta["uid"] = .string(UUID().uuidString.lowercased())
@@ -130,6 +139,7 @@ final class ResourceStorage: Sendable {
         defaulter.apply(kind: info.kind, to: &obj)
         if info.kind == "Pod", let ns { await ServiceAccountAdmission.admit(&obj, namespace: ns, registry: self) }
         let warnings = try validate(info, name, obj, old: nil, options)
+        try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
         if info.kind == "Service" {
             // Fail before reserving anything when the name is taken.
             if (try? await store.get(key: info.key(namespace: ns, name: name))) ?? nil != nil {
@@ -148,6 +158,25 @@ final class ResourceStorage: Sendable {
         if info.plural == "namespaces" { namespaceCache.set(name, .active) }
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
         return WriteResult(object: obj, warnings: warnings, created: true)
+    }
+
+    /// The field manager of a resource type.
+    static func fieldManager(_ info: ResourceInfo) -> FieldManager {
+        FieldManager(kind: info.kind, apiVersion: info.apiVersion, statusSubresource: hasStatusSubresource(info))
+    }
+
+    /// Records in `metadata.managedFields` what a create, update or patch
+    /// changed, unless server-side apply already did.
+    func recordManagedFields(_ info: ResourceInfo, old: JSONValue?, _ obj: inout JSONValue, subresource: String?,
+                             _ options: WriteOptions) throws(Status) {
+        guard !options.managedFieldsDecided else { return }
+        do {
+            try Self.fieldManager(info).update(old: old, new: &obj, manager: options.fieldManager,
+                                               subresource: options.fieldsSubresource ?? subresource, now: Timestamp().description)
+        } catch {
+            throw APIErrors.invalid(info, obj[path: ["metadata", "name"]]?.stringValue ?? "",
+                                    [.invalid("metadata.managedFields", "[...]", error.message)])
+        }
     }
 
     /// Kinds whose metadata.generation tracks spec changes.

@@ -38,7 +38,30 @@ extension APIHandler {
             o.fieldValidation = v
         }
         o.duplicateKeys = duplicates
+        if let m = req.param("fieldManager") {
+            guard m.count <= 128 else {
+                throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                                    errors: [.tooLong("fieldManager", 128)])
+            }
+            guard m.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }) else {
+                throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                                    errors: [.invalid("fieldManager", FieldError.quote(m), "must only contain printable characters")])
+            }
+            o.fieldManager = m
+        } else {
+            o.fieldManager = Self.managerFromUserAgent(req.headers.first(name: "user-agent") ?? "")
+        }
+        if let f = req.param("force") {
+            guard let b = Bool(f) else { throw APIErrors.badRequest("force must be true or false, not \(f)") }
+            o.force = b
+        }
         return o
+    }
+
+    /// kube-apiserver's default field manager: the User-Agent up to its
+    /// first `/`, at most 128 characters.
+    static func managerFromUserAgent(_ agent: String) -> String {
+        String((agent.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").prefix(128))
     }
 
     static func render(_ obj: JSONValue, _ path: APIPath, _ form: OutputForm, status: HTTPResponseStatus = .ok,
@@ -60,8 +83,14 @@ extension APIHandler {
         return response
     }
 
-    func decodeBody(_ req: HTTPRequest) throws(Status) -> (JSONValue, [String]) {
-        try BodyDecoder.decode(req.body, contentType: req.headers.first(name: "content-type"))
+    func decodeBody(_ req: HTTPRequest, contentType: String? = nil) throws(Status) -> (JSONValue, [String]) {
+        try BodyDecoder.decode(req.body, contentType: contentType ?? req.headers.first(name: "content-type"))
+    }
+
+    /// Whether a PATCH is server-side apply.
+    static func isApply(_ req: HTTPRequest) -> Bool {
+        let type = (req.headers.first(name: "content-type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return type == PatchKind.apply
     }
 
     func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
@@ -70,6 +99,7 @@ extension APIHandler {
         // Verbs other than list, watch, create and deletecollection always have a name.
         let name = path.name ?? ""
         let form = Self.outputForm(req)
+        if info.kind == "ComponentStatus" { return try await componentStatus(req, path, verb: verb) }
         if info.kind == "Binding" {
             guard verb == "create" else { throw APIErrors.methodNotAllowed() }
             let (body, _) = try decodeBody(req)
@@ -81,6 +111,7 @@ extension APIHandler {
         }
         switch (verb, path.subresource) {
         case ("list", nil):
+            try Self.validateListOptions(req)
             return try await list(req, path, query, form)
         case ("watch", nil):
             return try await watch(req, path, query, form)
@@ -95,8 +126,24 @@ extension APIHandler {
             let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, warnings: r.warnings)
         case ("patch", let sub) where sub == nil || sub == "status":
+            let options = try Self.writeOptions(req)
+            if Self.isApply(req) {
+                guard req.param("fieldManager") != nil else {
+                    throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                                        errors: [.required("fieldManager", "is required for apply patch")])
+                }
+                // JSON is YAML: a body that is a JSON object skips the YAML parser.
+                let json = req.body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
+                let (config, _) = try decodeBody(req, contentType: json ? "application/json" : "application/yaml")
+                let r = try await registry.apply(info, ns, name, config, subresource: sub, options)
+                return Self.render(r.object, path, form, status: r.created ? .created : .ok, warnings: r.warnings)
+            }
+            if req.param("force") != nil {
+                throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                                    errors: [.forbidden("force", "may not be specified for non-apply patch")])
+            }
             let kind = try Self.patchKind(req)
-            let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, try Self.writeOptions(req))
+            let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, options)
             return Self.render(r.object, path, form, warnings: r.warnings)
         case ("get", "status"):
             return Self.render(try await registry.get(info, ns, name), path, form)
@@ -129,10 +176,14 @@ extension APIHandler {
             return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, name)))
         case ("update", "scale"):
             let (body, _) = try decodeBody(req)
-            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: body, patch: nil, try Self.writeOptions(req))))
+            var options = try Self.writeOptions(req)
+            options.fieldsSubresource = "scale"
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: body, patch: nil, options)))
         case ("patch", "scale"):
             let kind = try Self.patchKind(req)
-            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: nil, patch: (kind, req.body), try Self.writeOptions(req))))
+            var options = try Self.writeOptions(req)
+            options.fieldsSubresource = "scale"
+            return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: nil, patch: (kind, req.body), options)))
         case ("create", "binding"):
             let (body, _) = try decodeBody(req)
             try await registry.bind(ns, podName: name, binding: body, dryRun: try Self.writeOptions(req).dryRun)
@@ -150,10 +201,6 @@ extension APIHandler {
 
     static func patchKind(_ req: HTTPRequest) throws(Status) -> PatchKind {
         let type = (req.headers.first(name: "content-type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        if type == "application/apply-patch+yaml" || type == "application/apply-patch+cbor" {
-            throw Status(message: "server-side apply is not supported by this API server; use client-side `kubectl apply` (without --server-side)",
-                         reason: "UnsupportedMediaType", code: 415)
-        }
         guard let kind = PatchKind(rawValue: type) else {
             throw APIErrors.unsupportedMediaType(type, accepted: PatchKind.accepted)
         }

@@ -15,15 +15,24 @@ extension APIHandler {
             timeout = .seconds(Int64.random(in: 1800...3600))
         }
         let bookmarks = req.flag("allowWatchBookmarks")
+        let sendInitialEvents = try Self.watchListMode(req, bookmarks: bookmarks)
         let info = path.info
-        let opened: (initial: [APIWatchEvent], events: AsyncThrowingStream<StoreEvent, any Error>, startRevision: Int64)
-        do {
-            opened = try await registry.watch(info, path.namespace, q, resourceVersion: req.param("resourceVersion"))
+        let requestedRevision = req.param("resourceVersion")
+        var watching: (initial: [APIWatchEvent], events: AsyncThrowingStream<StoreEvent, any Error>, startRevision: Int64)
+        do throws(Status) {
+            // sendInitialEvents=true: the state now (not older than the
+            // requested revision), then a bookmark marking its end.
+            watching = try await registry.watch(info, path.namespace, q, resourceVersion: sendInitialEvents == true ? nil : requestedRevision)
+            if sendInitialEvents == true, let rv = requestedRevision.flatMap(Int64.init), rv > watching.startRevision {
+                throw APIErrors.timeout("Too large resource version: \(rv), current: \(watching.startRevision)")
+            }
+            if sendInitialEvents == false { watching.initial = [] }
         } catch where error.code == 410 {
             // Like Kubernetes: 200, then one ERROR event carrying the 410 Status.
             let event = JSONWriter.bytes(["type": "ERROR", "object": KubeCodec.encode(error)]) + [0x0A]
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: .stream({ w in try await w.write(event) }))
         }
+        let opened = watching
         let metrics = self.metrics
         let bookmarkInterval = self.bookmarkInterval
         let encoder = WatchEncoder(info: info, form: form)
@@ -32,6 +41,7 @@ extension APIHandler {
             defer { metrics.watchEnded() }
             for e in opened.initial { try await writer.write(encoder.encode(e)) }
             let last = RevisionBox(max(opened.startRevision, opened.initial.map(\.revision).max() ?? 0))
+            if sendInitialEvents == true { try await writer.write(encoder.bookmark(last.value, initialEventsEnd: true)) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await Task.sleep(for: timeout) }
                 if bookmarks {
@@ -52,6 +62,60 @@ extension APIHandler {
                 group.cancelAll()
             }
         }))
+    }
+}
+
+extension APIHandler {
+    /// The streaming-list options of a watch (`sendInitialEvents`, nil when
+    /// absent), validated as kube-apiserver validates ListOptions.
+    static func watchListMode(_ req: HTTPRequest, bookmarks: Bool) throws(Status) -> Bool? {
+        var errors: [FieldError] = []
+        let match = req.param("resourceVersionMatch")
+        var send: Bool?
+        if let s = req.param("sendInitialEvents") {
+            guard let b = Bool(s) else { throw APIErrors.badRequest("sendInitialEvents must be true or false, not \(s)") }
+            send = b
+            if match != "NotOlderThan" {
+                errors.append(.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+            }
+            if b && !bookmarks {
+                errors.append(.required("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+            }
+        }
+        if let match, !match.isEmpty {
+            if send == nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+            }
+            if match != "NotOlderThan" { errors.append(.notSupported("resourceVersionMatch", match, ["NotOlderThan"])) }
+            if req.param("continue") != nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
+            }
+        }
+        if !errors.isEmpty { throw invalidStatus(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: errors) }
+        return send
+    }
+
+    /// ListOptions checks of a list request (kube-apiserver's ValidateListOptions).
+    static func validateListOptions(_ req: HTTPRequest) throws(Status) {
+        var errors: [FieldError] = []
+        if let match = req.param("resourceVersionMatch"), !match.isEmpty {
+            if (req.param("resourceVersion") ?? "").isEmpty {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+            }
+            if req.param("continue") != nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
+            }
+            if match != "Exact" && match != "NotOlderThan" {
+                errors.append(.notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]))
+            }
+            if match == "Exact" && req.param("resourceVersion") == "0" {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""))
+            }
+        }
+        if req.param("sendInitialEvents") != nil {
+            errors.append(.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
+        }
+        if !errors.isEmpty { throw invalidStatus(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: errors) }
     }
 }
 
@@ -78,9 +142,12 @@ struct WatchEncoder: Sendable {
         return out
     }
 
-    func bookmark(_ revision: Int64) -> [UInt8] {
-        let obj: JSONValue = ["kind": .string(info.kind), "apiVersion": .string(info.apiVersion),
-                              "metadata": ["resourceVersion": .string(String(revision))]]
+    /// A BOOKMARK event; the one ending a watch's initial events carries
+    /// the `k8s.io/initial-events-end` annotation.
+    func bookmark(_ revision: Int64, initialEventsEnd: Bool = false) -> [UInt8] {
+        var meta: JSONValue = ["resourceVersion": .string(String(revision))]
+        if initialEventsEnd { meta["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        let obj: JSONValue = ["kind": .string(info.kind), "apiVersion": .string(info.apiVersion), "metadata": meta]
         return JSONWriter.bytes(["type": "BOOKMARK", "object": obj]) + [0x0A]
     }
 }

@@ -21,6 +21,8 @@ final class APIHandler: Sendable {
     let nodeMetrics: NodeMetricsAPI?
     /// Recent "referenced by a pod on this node" grants.
     let nodeGrants = NodeGrantCache()
+    /// API Priority and Fairness: the shared level's seats and per-user queues.
+    let flowControl = FlowControl()
     /// Issues and checks service account tokens (TokenRequest).
     let tokens: ServiceAccountTokens?
     /// More Prometheus text for /metrics (the scheduler's).
@@ -166,13 +168,38 @@ final class APIHandler: Sendable {
             if decision != .allow {
                 try await checkConditional(decision, user: user, attrs: attrs, req: req)
             }
-            if path.subresource == "token" {
-                guard verb == "create" else { throw APIErrors.methodNotAllowed() }
-                return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
+            let (schema, level) = FlowControl.classify(user)
+            var response = try await flowControl.run(user, longRunning: Self.isLongRunning(req, path, verb: verb)) { () async throws(Status) -> HTTPResponse in
+                if path.subresource == "proxy" {
+                    return try await proxy(req, path)
+                }
+                if path.subresource == "token" {
+                    guard verb == "create" else { throw APIErrors.methodNotAllowed() }
+                    return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
+                }
+                return try await dispatch(req, path, verb: verb, query: query)
             }
-            return try await dispatch(req, path, verb: verb, query: query)
+            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-FlowSchema-UID", value: schema)
+            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-PriorityLevel-UID", value: level)
+            return response
         } catch {
-            return Self.status(error as? Status ?? APIErrors.internalError("\(error)"))
+            var response = Self.status(error)
+            if error.code == 429 {
+                response.headers.replaceOrAdd(name: "Retry-After", value: String(error.details?.retryAfterSeconds ?? 1))
+            }
+            return response
+        }
+    }
+
+    /// Requests that hold their connection open (watches, followed logs,
+    /// exec/attach/port-forward, proxied upgrades) and take no seat.
+    static func isLongRunning(_ req: HTTPRequest, _ path: APIPath, verb: String) -> Bool {
+        if verb == "watch" { return true }
+        switch path.subresource {
+        case "exec", "attach", "portforward": return true
+        case "log": return req.flag("follow")
+        case "proxy": return req.headers.first(name: "upgrade") != nil
+        default: return false
         }
     }
 

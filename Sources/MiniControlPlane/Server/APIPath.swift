@@ -33,6 +33,8 @@ struct APIPath: Sendable, Equatable {
             guard info.subresources.contains(sub) else { return .notFound }
             path.subresource = sub
             s = s.dropFirst()
+            // `proxy` takes the rest of the path for the target.
+            if sub == "proxy" { s = [] }
         }
         guard s.isEmpty else { return .notFound }
         return .resource(path)

@@ -14,6 +14,8 @@ import HTTPServing
 /// serving certificate.
 final class KubeletProxy: Sendable {
     let client: HTTPClient
+    /// Requests to pods and services (`proxy`): no client certificate.
+    let podClient: HTTPClient
     /// Upgrades (exec, attach, port-forward) go over their own connections.
     let streams: KubeletStreamDialer
 
@@ -26,10 +28,18 @@ final class KubeletProxy: Sendable {
         c.timeout = .init(connect: .seconds(10), read: nil)
         c.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 10_000)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        var anonymous = TLSConfiguration.makeClientConfiguration()
+        anonymous.certificateVerification = .none
+        var pc = HTTPClient.Configuration(tlsConfiguration: anonymous, redirectConfiguration: .disallow, decompression: .disabled)
+        pc.timeout = .init(connect: .seconds(10), read: nil)
+        podClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: pc)
         streams = try KubeletStreamDialer(clientCertificatePEM: clientCertificatePEM, clientKeyPEM: clientKeyPEM)
     }
 
-    func shutdown() async { try? await client.shutdown() }
+    func shutdown() async {
+        try? await client.shutdown()
+        try? await podClient.shutdown()
+    }
 
     static let passThrough = ["follow", "previous", "sinceSeconds", "sinceTime", "timestamps", "tailLines", "limitBytes"]
 

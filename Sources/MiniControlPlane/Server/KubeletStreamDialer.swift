@@ -13,10 +13,23 @@ import NIOSSL
 /// between kubectl and the kubelet.
 struct KubeletStreamDialer: Sendable {
     let tls: NIOSSLContext
+    /// TLS without the kubelet client certificate, for `https:` pods and services behind `proxy`.
+    let anonymousTLS: NIOSSLContext
+
+    /// How a connection is secured.
+    enum Security: Sendable {
+        /// TLS with the API server's kubelet client certificate.
+        case kubelet
+        /// TLS without a client certificate.
+        case anonymous
+        /// Plain TCP.
+        case none
+    }
 
     init(clientCertificatePEM: String, clientKeyPEM: String) throws {
         var config = TLSConfiguration.makeClientConfiguration()
         config.certificateVerification = .none
+        anonymousTLS = try NIOSSLContext(configuration: config)
         config.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(clientCertificatePEM.utf8)).map { .certificate($0) }
         config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(clientKeyPEM.utf8), format: .pem))
         tls = try NIOSSLContext(configuration: config)
@@ -34,14 +47,20 @@ struct KubeletStreamDialer: Sendable {
 
     /// Sends `request` (a complete HTTP/1.1 head) to host:port and returns
     /// the answer with an exchange that, after a 101, splices a client in.
-    func open(host: String, port: Int, request: [UInt8]) async throws -> (Answer, KubeletStreamExchange) {
-        let tls = self.tls
+    func open(host: String, port: Int, request: [UInt8], security: Security = .kubelet) async throws -> (Answer, KubeletStreamExchange) {
+        let context: NIOSSLContext? = switch security {
+        case .kubelet: tls
+        case .anonymous: anonymousTLS
+        case .none: nil
+        }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil))
+                    }
                     return try Channel(wrappingChannelSynchronously: channel)
                 }
             }

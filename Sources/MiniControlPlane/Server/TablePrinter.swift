@@ -43,6 +43,8 @@ enum TablePrinter {
         case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
         case "Endpoints": return [nameCol, col("Endpoints"), ageCol]
         case "Lease": return [nameCol, col("Holder"), ageCol]
+        case "PodTemplate": return [nameCol, col("Containers"), col("Images"), col("Pod Labels")]
+        case "ComponentStatus": return [nameCol, col("Status"), col("Message"), col("Error")]
         case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), col("Name", format: "name", wide: true)]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
         case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
@@ -143,6 +145,15 @@ enum TablePrinter {
             return [name, .string(type), .string(none(str(spec?["clusterIP"]))),
                     .string(type == "LoadBalancer" && ext.isEmpty ? "<pending>" : none(ext.joined(separator: ","))),
                     .string(none(ports.joined(separator: ","))), age, .string(none(selectorString(spec?["selector"])))]
+        case "PodTemplate":
+            let (c, i) = containersAndImages(o[path: ["template", "spec"]])
+            let labels = (o[path: ["template", "metadata", "labels"]]?.objectValue ?? [:]).sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+            return [name, .string(c), .string(i), .string(none(labels))]
+        case "ComponentStatus":
+            let healthy = (o["conditions"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "Healthy" }
+            let status = healthy?["status"]?.stringValue == "True" ? "Healthy" : "Unhealthy"
+            return [name, .string(status), .string(str(healthy?["message"])), .string(str(healthy?["error"]))]
         case "Deployment":
             let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
             return [name, .string("\(int(status?["readyReplicas"]))/\(int(spec?["replicas"]))"), .int(int(status?["updatedReplicas"])),
