@@ -384,7 +384,7 @@ let package = Package(
         // replays the seeds and every crash found).
         .target(
             name: "FuzzTargets",
-            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter"],
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "KubeAPI", "MiniControlPlane"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -23,7 +23,8 @@ public struct FuzzTarget: Sendable {
 extension FuzzTarget {
     /// Every target, by name.
     public static var all: [FuzzTarget] {
-        [dnsMessage, spdyFrames, webSocketFrames, tarStream, gzipStream, zstdStream, imageManifest, ociConfig, criLog, netlinkReplies]
+        [dnsMessage, spdyFrames, webSocketFrames, tarStream, gzipStream, zstdStream, imageManifest, ociConfig, criLog, netlinkReplies,
+         jsonBody, yamlBody, protobufBody, patches, listParameters]
     }
 
     /// The target called `name`.

@@ -169,7 +169,7 @@ public final class HTTPServer: Sendable {
 
     private func tooLarge() -> HTTPResponse {
         let status = Status(message: "Request entity too large: limit is \(maxBodyBytes)", reason: "RequestEntityTooLarge", code: 413)
-        return .json(status, status: .payloadTooLarge)
+        return .status(status)
     }
 
     /// Writes a response; returns whether the connection may serve another request.

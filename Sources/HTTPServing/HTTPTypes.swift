@@ -1,5 +1,6 @@
 import NIOCore
 public import NIOHTTP1
+public import KubeAPI
 
 /// A fully read HTTP request.
 public struct HTTPRequest: Sendable {
@@ -93,6 +94,12 @@ public struct HTTPResponse: Sendable {
         .jsonBytes(KubeJSON.bytes(value), status: status)
     }
 
+    /// A `Status` as kube-apiserver writes it (its field order, a trailing
+    /// newline), with the HTTP status of its code.
+    public static func status(_ status: Status, code: HTTPResponseStatus? = nil) -> HTTPResponse {
+        .jsonBytes(status.jsonBytes, status: code ?? HTTPResponseStatus(statusCode: status.code ?? 500))
+    }
+
     /// A response with JSON bytes.
     public static func jsonBytes(_ bytes: [UInt8], status: HTTPResponseStatus = .ok, contentType: String = "application/json") -> HTTPResponse {
         HTTPResponse(status: status, headers: ["Content-Type": contentType], body: .bytes(bytes))
@@ -110,7 +117,6 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-import KubeAPI
 import Foundation
 
 /// Encodes Encodable values as compact JSON.

@@ -109,7 +109,7 @@ import Testing
         #expect(t["columnDefinitions"]?.arrayValue?.count == 9)
     }
 
-    @Test func watchEventsFollowSelectors() {
+    @Test func watchEventsFollowSelectors() throws {
         var q = ListQuery()
         q.labels = try! LabelRequirements(parsing: "app=web")
         let web = Array(#"{"metadata":{"labels":{"app":"web"}}}"#.utf8)
@@ -125,8 +125,9 @@ import Testing
         #expect(e(.delete, web, prev: web) == "DELETED")
         #expect(e(.delete, db, prev: db) == nil)
         let token = ResourceStorage.encodeContinue(revision: 12, start: "/registry/pods/a/b")
-        #expect(try! ResourceStorage.decodeContinue(token) == (12, "/registry/pods/a/b"))
-        #expect(throws: Status.self) { try ResourceStorage.decodeContinue("zzz") }
+        #expect(try ContinueToken(decoding: token, prefix: "/registry/pods/") == ContinueToken(revision: 12, start: "/registry/pods/a/b"))
+        #expect(throws: SelectorParseError.self) { try ContinueToken(decoding: "zzz", prefix: "/registry/pods/") }
+        #expect(throws: SelectorParseError.self) { try ContinueToken(decoding: token, prefix: "/registry/secrets/") }
     }
 
     @Test func metricsRender() {

@@ -1,5 +1,4 @@
 public import Foundation
-import Yams
 
 /// Why a kubeconfig or client setting is unusable.
 public struct KubeConfigError: Error, Sendable, CustomStringConvertible {
@@ -66,49 +65,49 @@ public struct KubeConfig: Sendable {
 
     /// Parses kubeconfig YAML.
     public static func parse(_ text: String, relativeTo dir: URL? = nil, context: String? = nil) throws(KubeConfigError) -> KubeConfig {
-        let root: [String: Any]
+        let root: JSONValue
         do {
-            guard let r = try Yams.load(yaml: text) as? [String: Any] else { throw KubeConfigError(description: "kubeconfig is not a map") }
+            guard let r = try YAMLDecoding.decode(text), r.objectValue != nil else { throw KubeConfigError(description: "kubeconfig is not a map") }
             root = r
         } catch let e as KubeConfigError {
             throw e
         } catch {
             throw KubeConfigError(description: "invalid kubeconfig YAML: \(error)")
         }
-        func named(_ list: String, _ name: String, _ inner: String) -> [String: Any]? {
-            (root[list] as? [[String: Any]])?.first { $0["name"] as? String == name }?[inner] as? [String: Any]
+        func named(_ list: String, _ name: String, _ inner: String) -> JSONValue? {
+            root[list]?.arrayValue?.first { $0["name"]?.stringValue == name }?[inner].flatMap { $0.objectValue == nil ? nil : $0 }
         }
-        guard let ctxName = context ?? root["current-context"] as? String, let ctx = named("contexts", ctxName, "context") else {
+        guard let ctxName = context ?? root["current-context"]?.stringValue, let ctx = named("contexts", ctxName, "context") else {
             throw KubeConfigError(description: "kubeconfig has no usable current-context")
         }
-        guard let clusterName = ctx["cluster"] as? String, let cluster = named("clusters", clusterName, "cluster"),
-              let server = cluster["server"] as? String else {
+        guard let clusterName = ctx["cluster"]?.stringValue, let cluster = named("clusters", clusterName, "cluster"),
+              let server = cluster["server"]?.stringValue else {
             throw KubeConfigError(description: "kubeconfig context \(ctxName) names no cluster with a server")
         }
         var cfg = KubeConfig(server: server)
         func resolve(_ p: String) -> String { p.hasPrefix("/") || dir == nil ? p : dir!.appendingPathComponent(p).path }
-        if let data = cluster["certificate-authority-data"] as? String {
+        if let data = cluster["certificate-authority-data"]?.stringValue {
             guard let d = Data(base64Encoded: data), let pem = String(data: d, encoding: .utf8) else {
                 throw KubeConfigError(description: "certificate-authority-data is not base64 PEM")
             }
             cfg.caPEM = pem
-        } else if let file = cluster["certificate-authority"] as? String {
+        } else if let file = cluster["certificate-authority"]?.stringValue {
             do { cfg.caPEM = try String(contentsOfFile: resolve(file), encoding: .utf8) } catch {
                 throw KubeConfigError(description: "cannot read certificate-authority \(file): \(error)")
             }
         }
-        cfg.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"] as? Bool ?? false
-        if let userName = ctx["user"] as? String, let user = named("users", userName, "user") {
-            if let t = user["token"] as? String {
+        cfg.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"]?.boolValue ?? false
+        if let userName = ctx["user"]?.stringValue, let user = named("users", userName, "user") {
+            if let t = user["token"]?.stringValue {
                 cfg.token = t
-            } else if let f = user["tokenFile"] as? String {
+            } else if let f = user["tokenFile"]?.stringValue {
                 do { cfg.token = try String(contentsOfFile: resolve(f), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
                     throw KubeConfigError(description: "cannot read tokenFile \(f): \(error)")
                 }
             }
-            if let imp = user["as"] as? String { cfg.impersonateUser = imp }
+            if let imp = user["as"]?.stringValue { cfg.impersonateUser = imp }
         }
-        if let ns = ctx["namespace"] as? String, !ns.isEmpty { cfg.namespace = ns }
+        if let ns = ctx["namespace"]?.stringValue, !ns.isEmpty { cfg.namespace = ns }
         return cfg
     }
 }

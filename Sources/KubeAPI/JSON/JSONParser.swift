@@ -8,19 +8,37 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
-/// A strict RFC 8259 parser producing `JSONValue`, with a nesting limit so that
-/// hostile input cannot exhaust the stack, and a record of duplicate keys
-/// (Kubernetes' strict field validation reports them).
+/// A strict RFC 8259 parser producing `JSONValue`, with a nesting limit and a
+/// record of duplicate keys (Kubernetes' strict field validation reports them).
+///
+/// It keeps open arrays and objects on a stack of its own, not the thread's,
+/// so the depth it can parse does not depend on the thread it runs on.
 public struct JSONParser {
-    /// Deepest nesting accepted.
-    public static let maxDepth = 256
+    /// Deepest nesting accepted (`exceeded max depth of 300` beyond it).
+    ///
+    /// Upstream's Go decoder allows 10,000 levels; Go's stacks grow, ours do
+    /// not. Parsing and writing here use stacks of their own, but some paths a
+    /// body takes afterwards still recurse per level, the hungriest being the
+    /// strategic merge patch (about 5 KiB of stack per level in a debug build;
+    /// merge-patch diffs, comparing, hashing and freeing a `JSONValue` take
+    /// 0.2 to 1.4 KiB). A request runs on one of Swift's cooperative threads,
+    /// whose stack is glibc's default: 8 MiB, or 2 MiB when `ulimit -s` is
+    /// unlimited. 300 levels keep every path under 2 MiB; `DeepDocumentTests`
+    /// measures them. Kubernetes objects nest a few dozen levels at most.
+    public static let maxDepth = 300
+
+    /// An array or object being parsed.
+    private struct Open {
+        var isObject: Bool
+        var items: [JSONValue] = []
+        var members: [String: JSONValue] = [:]
+        var key = ""
+    }
 
     private let bytes: [UInt8]
     private var pos = 0
-    private var depth = 0
     /// Dotted paths of keys that occurred twice in one object.
     public private(set) var duplicateKeys: [String] = []
-    private var pathStack: [String] = []
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -57,18 +75,80 @@ public struct JSONParser {
         }
     }
 
+    /// Parses one value, its nested arrays and objects on `stack`.
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        guard pos < bytes.count else { throw error("unexpected end of input") }
-        switch bytes[pos] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw error("unexpected character")
+        var stack: [Open] = []
+        while true {
+            // A value starts here: a scalar, an empty container, or the first
+            // element of one (pushed, and the loop starts again).
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of input") }
+            var value: JSONValue
+            switch bytes[pos] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[pos] == UInt8(ascii: "{")
+                guard stack.count < Self.maxDepth else { throw error("exceeded max depth of \(Self.maxDepth)") }
+                pos += 1
+                skipWhitespace()
+                if pos < bytes.count, bytes[pos] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    pos += 1
+                    value = isObject ? .object([:]) : .array([])
+                } else {
+                    var open = Open(isObject: isObject)
+                    if isObject { open.key = try parseKey() }
+                    stack.append(open)
+                    continue
+                }
+            case UInt8(ascii: "\""): value = .string(try parseString())
+            case UInt8(ascii: "t"): try expectLiteral("true"); value = .bool(true)
+            case UInt8(ascii: "f"): try expectLiteral("false"); value = .bool(false)
+            case UInt8(ascii: "n"): try expectLiteral("null"); value = .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): value = try parseNumber()
+            default: throw error("unexpected character")
+            }
+            // A value is complete: add it to its container, closing every
+            // container that ends after it.
+            while true {
+                guard let top = stack.indices.last else { return value }
+                skipWhitespace()
+                if stack[top].isObject {
+                    let key = stack[top].key
+                    if stack[top].members.updateValue(value, forKey: key) != nil {
+                        duplicateKeys.append(stack.filter(\.isObject).map(\.key).joined(separator: "."))
+                    }
+                    guard pos < bytes.count else { throw error("unexpected end of input in object") }
+                    if bytes[pos] == UInt8(ascii: ",") {
+                        pos += 1
+                        stack[top].key = try parseKey()
+                        break
+                    }
+                    guard bytes[pos] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+                    pos += 1
+                    value = .object(stack.removeLast().members)
+                } else {
+                    stack[top].items.append(value)
+                    guard pos < bytes.count else { throw error("unexpected end of input in array") }
+                    if bytes[pos] == UInt8(ascii: ",") {
+                        pos += 1
+                        break
+                    }
+                    guard bytes[pos] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
+                    pos += 1
+                    value = .array(stack.removeLast().items)
+                }
+            }
         }
+    }
+
+    /// An object key and its colon.
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected object key") }
+        let key = try parseString()
+        skipWhitespace()
+        guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        pos += 1
+        return key
     }
 
     private mutating func expectLiteral(_ lit: StaticString) throws(JSONParseError) {
@@ -77,76 +157,6 @@ public struct JSONParser {
         let p = lit.utf8Start
         for i in 0..<n where bytes[pos + i] != p[i] { throw error("invalid literal") }
         pos += n
-    }
-
-    private mutating func enter() throws(JSONParseError) {
-        depth += 1
-        if depth > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
-    }
-
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        pos += 1
-        var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
-            pos += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected object key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            pos += 1
-            skipWhitespace()
-            pathStack.append(key)
-            let v = try parseValue()
-            pathStack.removeLast()
-            if members.updateValue(v, forKey: key) != nil {
-                duplicateKeys.append((pathStack + [key]).joined(separator: "."))
-            }
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of input in object") }
-            if bytes[pos] == UInt8(ascii: ",") {
-                pos += 1
-                continue
-            }
-            if bytes[pos] == UInt8(ascii: "}") {
-                pos += 1
-                return .object(members)
-            }
-            throw error("expected ',' or '}'")
-        }
-    }
-
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        try enter()
-        defer { depth -= 1 }
-        pos += 1
-        var items: [JSONValue] = []
-        skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
-            pos += 1
-            return .array(items)
-        }
-        while true {
-            skipWhitespace()
-            items.append(try parseValue())
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of input in array") }
-            if bytes[pos] == UInt8(ascii: ",") {
-                pos += 1
-                continue
-            }
-            if bytes[pos] == UInt8(ascii: "]") {
-                pos += 1
-                return .array(items)
-            }
-            throw error("expected ',' or ']'")
-        }
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONValue {

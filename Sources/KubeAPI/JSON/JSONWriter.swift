@@ -16,6 +16,22 @@ public enum JSONWriter {
 
     /// Appends the JSON text of `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        write(value, into: &out, depth: 0)
+    }
+
+    /// Nesting written by recursion; deeper values are written from a stack
+    /// of our own, so any depth the parser accepts can be written back.
+    static let recursionDepth = 32
+
+    private static func write(_ value: JSONValue, into out: inout [UInt8], depth: Int) {
+        if depth >= recursionDepth {
+            switch value {
+            case .array, .object:
+                writeIteratively(value, into: &out)
+                return
+            default: break
+            }
+        }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -35,7 +51,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(v, into: &out)
+                write(v, into: &out, depth: depth + 1)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
@@ -44,9 +60,45 @@ public enum JSONWriter {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(k, into: &out)
                 out.append(UInt8(ascii: ":"))
-                if let v = o[k] { write(v, into: &out) }
+                if let v = o[k] { write(v, into: &out, depth: depth + 1) }
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// What remains to be written of a deep value.
+    private enum Step {
+        case value(JSONValue)
+        case byte(UInt8)
+        case key(String)
+    }
+
+    private static func writeIteratively(_ value: JSONValue, into out: inout [UInt8]) {
+        var steps: [Step] = [.value(value)]
+        while let step = steps.popLast() {
+            switch step {
+            case .byte(let b): out.append(b)
+            case .key(let k):
+                writeString(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+            case .value(.array(let a)):
+                out.append(UInt8(ascii: "["))
+                steps.append(.byte(UInt8(ascii: "]")))
+                for (i, v) in a.enumerated().reversed() {
+                    steps.append(.value(v))
+                    if i > 0 { steps.append(.byte(UInt8(ascii: ","))) }
+                }
+            case .value(.object(let o)):
+                out.append(UInt8(ascii: "{"))
+                steps.append(.byte(UInt8(ascii: "}")))
+                for (i, k) in o.keys.sorted().enumerated().reversed() {
+                    if let v = o[k] { steps.append(.value(v)) }
+                    steps.append(.key(k))
+                    if i > 0 { steps.append(.byte(UInt8(ascii: ","))) }
+                }
+            case .value(let scalar):
+                write(scalar, into: &out, depth: 0)
+            }
         }
     }
 

@@ -3,7 +3,6 @@ public import KubeAPI
 public import Logging
 import Crypto
 import Runtime
-import Yams
 import LinuxSystem
 
 /// Static pods: manifests in a directory (`--pod-manifest-path`) that this
@@ -107,11 +106,10 @@ public struct StaticPods: Sendable {
     /// A manifest as a pod bound to this node, named NAME-NODE like the kubelet does.
     func load(_ path: String) throws -> Pod {
         let text = try FileIO.read(path)
-        guard let object = try Yams.load(yaml: text) as? [String: Any] else {
+        guard let object = try YAMLDecoding.decode(text), object.objectValue != nil else {
             throw RuntimeError.other("not a YAML or JSON object")
         }
-        let data = try JSONSerialization.data(withJSONObject: object)
-        var pod = try KubeCodec.decodeObject(Pod.self, from: data)
+        var pod = try KubeCodec.decodeObject(Pod.self, from: object)
         guard pod.kind == nil || pod.kind == "Pod" else { throw RuntimeError.other("kind \(pod.kind ?? "") is not Pod") }
         guard let name = pod.metadata.name, !name.isEmpty else { throw RuntimeError.other("metadata.name is required") }
         guard pod.spec?.containers.isEmpty == false else { throw RuntimeError.other("spec.containers is required") }

@@ -159,6 +159,6 @@ public struct StreamingServer: Sendable {
     }
 
     static func refuse(_ error: StreamRequestError) -> HTTPResponse {
-        .json(Status(message: error.message, reason: error.reason, code: error.code), status: HTTPResponseStatus(statusCode: error.code))
+        .status(Status(message: error.message, reason: error.reason, code: error.code))
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KubeAPI
-import Yams
 
 /// Decodes request bodies (JSON, or YAML when the content type says so).
 enum BodyDecoder {
@@ -12,15 +11,14 @@ enum BodyDecoder {
             return (try ProtobufBody.decode(body), [])
         }
         if type.hasSuffix("yaml") {
+            let decoded: (value: JSONValue?, duplicates: [String])
             do {
-                guard let text = String(validating: body, as: UTF8.self) else { throw APIErrors.badRequest("YAML body is not valid UTF-8") }
-                guard let any = try Yams.load(yaml: text) else { throw APIErrors.badRequest("YAML body is empty") }
-                return (try jsonValue(any), [])
-            } catch let s as Status {
-                throw s
+                decoded = try YAMLDecoding.decodeReportingDuplicates(body)
             } catch {
-                throw APIErrors.badRequest("error converting YAML to JSON: \(error)")
+                throw APIErrors.badRequest("error converting YAML to JSON: \(error.message)")
             }
+            guard let value = decoded.value else { throw APIErrors.badRequest("YAML body is empty") }
+            return (value, decoded.duplicates)
         }
         if !type.isEmpty, !type.hasSuffix("json"), type != "*/*" {
             throw APIErrors.unsupportedMediaType(type, accepted: ["application/json", "application/yaml"])
@@ -29,25 +27,6 @@ enum BodyDecoder {
             return try JSONParser.parseReportingDuplicates(body)
         } catch {
             throw APIErrors.badRequest("couldn't get version/kind; json parse error: \(error.description)")
-        }
-    }
-
-    static func jsonValue(_ any: Any) throws(Status) -> JSONValue {
-        switch any {
-        case let b as Bool: return .bool(b)
-        case let i as Int: return .int(Int64(i))
-        case let d as Double: return .double(d)
-        case let s as String: return .string(s)
-        case let a as [Any]:
-            var out: [JSONValue] = []
-            for x in a { out.append(try jsonValue(x)) }
-            return .array(out)
-        case let m as [AnyHashable: Any]:
-            var out: [String: JSONValue] = [:]
-            for (k, v) in m { out["\(k.base)"] = try jsonValue(v) }
-            return .object(out)
-        case is NSNull: return .null
-        default: return .string("\(any)")
         }
     }
 }

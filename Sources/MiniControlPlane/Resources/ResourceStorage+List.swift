@@ -36,16 +36,7 @@ struct APIWatchEvent: Sendable {
 
 extension ResourceStorage {
     static func encodeContinue(revision: Int64, start: String) -> String {
-        let json = JSONWriter.bytes(["v": "meta.k8s.io/v1", "rv": .int(revision), "start": .string(start)])
-        return Data(json).base64EncodedString()
-    }
-
-    static func decodeContinue(_ token: String) throws(Status) -> (Int64, String) {
-        guard let data = Data(base64Encoded: token), let v = try? JSONParser.parse(data),
-              let rv = v["rv"]?.intValue, let start = v["start"]?.stringValue else {
-            throw APIErrors.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
-        }
-        return (rv, start)
+        ContinueToken(revision: revision, start: start).encoded
     }
 
     /// Lists objects matching the query, paging through the store.
@@ -53,7 +44,12 @@ extension ResourceStorage {
         var startAfter: String?
         var revision: Int64 = 0
         if let token = q.continueToken, !token.isEmpty {
-            (revision, startAfter) = try Self.decodeContinue(token)
+            do {
+                let c = try ContinueToken(decoding: token, prefix: info.prefix(namespace: ns))
+                (revision, startAfter) = (c.revision, c.start)
+            } catch {
+                throw APIErrors.badRequest(error.message)
+            }
         }
         let prefix = info.prefix(namespace: ns)
         var out: [StoredValue] = []
@@ -94,10 +90,7 @@ extension ResourceStorage {
         var initial: [APIWatchEvent] = []
         var from: Int64
         if let rv = resourceVersion, !rv.isEmpty, rv != "0" {
-            guard let n = Int64(rv), n >= 0 else {
-                throw APIErrors.badRequest("invalid resource version: \(rv)")
-            }
-            from = n
+            do { from = try ListParameters.resourceVersion(rv) } catch { throw APIErrors.badRequest(error.message) }
         } else {
             let page = try await list(info, ns, ListQuery(labels: q.labels, fields: q.fields))
             initial = page.items.map { APIWatchEvent(type: "ADDED", bytes: $0.value, revision: $0.modRevision) }

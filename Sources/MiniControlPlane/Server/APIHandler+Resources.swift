@@ -107,7 +107,7 @@ extension APIHandler {
                 throw invalidStatus(kind: "Binding", group: "", name: "", errors: [.required("metadata.name")])
             }
             try await registry.bind(ns, podName: pod, binding: body, dryRun: try Self.writeOptions(req).dryRun)
-            return .json(APIErrors.success(code: 201), status: .created)
+            return .status(APIErrors.success(code: 201))
         }
         switch (verb, path.subresource) {
         case ("list", nil):
@@ -187,13 +187,13 @@ extension APIHandler {
         case ("create", "binding"):
             let (body, _) = try decodeBody(req)
             try await registry.bind(ns, podName: name, binding: body, dryRun: try Self.writeOptions(req).dryRun)
-            return .json(APIErrors.success(code: 201), status: .created)
+            return .status(APIErrors.success(code: 201))
         case ("create", "eviction"):
             let (body, _) = try decodeBody(req)
             var options = DeleteOptions()
             if let d = body["deleteOptions"] { options = (try? KubeCodec.decode(DeleteOptions.self, from: d)) ?? DeleteOptions() }
             _ = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req).dryRun)
-            return .json(APIErrors.success(code: 201), status: .created)
+            return .status(APIErrors.success(code: 201))
         default:
             throw APIErrors.methodNotAllowed()
         }

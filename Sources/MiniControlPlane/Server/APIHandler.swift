@@ -47,7 +47,7 @@ final class APIHandler: Sendable {
     }
 
     static func status(_ s: Status) -> HTTPResponse {
-        .json(s, status: HTTPResponseStatus(statusCode: s.code ?? 500))
+        .status(s)
     }
 
     static var version: JSONValue {
@@ -152,7 +152,7 @@ final class APIHandler: Sendable {
         verb = Self.verb(req, path)
         let query: ListQuery
         do {
-            query = try Self.listQuery(req)
+            query = try Self.listQuery(req, path.info)
         } catch {
             return Self.status(error)
         }
@@ -212,15 +212,30 @@ final class APIHandler: Sendable {
         }
     }
 
-    static func listQuery(_ req: HTTPRequest) throws(Status) -> ListQuery {
+    /// The selectors, page size and continue token of a list or watch, each
+    /// refused with upstream's message when malformed (`limit=abc`, a field
+    /// the kind cannot be selected on).
+    static func listQuery(_ req: HTTPRequest, _ info: ResourceInfo?) throws(Status) -> ListQuery {
         var q = ListQuery()
         if let l = req.param("labelSelector"), !l.isEmpty {
             do { q.labels = try LabelRequirements(parsing: l) } catch { throw APIErrors.badRequest(error.message) }
         }
         if let f = req.param("fieldSelector"), !f.isEmpty {
-            do { q.fields = try FieldSelector(parsing: f) } catch { throw APIErrors.badRequest(error.message) }
+            do {
+                let selector = try FieldSelector(parsing: f)
+                q.fields = try info.map { i throws(SelectorParseError) in try FieldLabels.check(selector, group: i.group, kind: i.kind) } ?? selector
+            } catch {
+                throw APIErrors.badRequest(error.message)
+            }
         }
-        if let l = req.param("limit"), let n = Int(l), n > 0 { q.limit = n }
+        if let l = req.param("limit") {
+            do {
+                let n = try ListParameters.limit(l)
+                if n > 0 { q.limit = Int(n) }
+            } catch {
+                throw APIErrors.badRequest(error.message)
+            }
+        }
         q.continueToken = req.param("continue")
         return q
     }

@@ -79,7 +79,7 @@ final class NodeMetricsAPI: Sendable {
             return APIHandler.status(APIErrors.forbidden("\(resource).\(Self.group) is forbidden: User \"\(user.name)\" cannot list resource \"\(resource)\" in API group \"\(Self.group)\"\(namespace.map { " in the namespace \"\($0)\"" } ?? " at the cluster scope")"))
         }
         do {
-            let query = try APIHandler.listQuery(req)
+            let query = try APIHandler.listQuery(req, nil)
             switch (resource, namespace) {
             case ("nodes", nil): return try await nodes(name: name, query: query)
             case ("pods", _) where !(namespace == nil && name != nil): return try await pods(namespace: namespace, name: name, query: query)
