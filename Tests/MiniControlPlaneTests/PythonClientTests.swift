@@ -18,9 +18,15 @@ struct PythonClientTests {
 
         # An informer sees a new object, then stops promptly.
         seen = threading.Event()
-        informer = SharedInformer(list_func=core.list_namespaced_config_map, namespace="default")
+        # resync_period also bounds each watch request (timeout_seconds), which
+        # unblocks the informer's own race: stop() between its list and its
+        # watch finds no watch to stop.
+        informer = SharedInformer(list_func=core.list_namespaced_config_map, namespace="default", resync_period=20)
         informer.add_event_handler(ADDED, lambda o: seen.set() if o.metadata.name == "py-informer" else None)
         informer.start()
+        deadline = time.monotonic() + 60
+        while informer._watch is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         core.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-informer"), data={"a": "1"}))
         assert seen.wait(60), "the informer never saw the ConfigMap"
         started = time.monotonic()
