@@ -95,30 +95,42 @@ final class ChildProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 }
 
-/// A real etcd on loopback with a temporary data dir.
+/// A real etcd on loopback with a temporary data dir. A port taken by
+/// another test between choosing and binding it makes etcd exit at once:
+/// then it starts again on other ports.
 final class EtcdInstance: @unchecked Sendable {
-    let child: ChildProcess
-    let clientPort: Int
+    private(set) var child: ChildProcess
+    private(set) var clientPort: Int
     let dir: URL
     var endpoint: String { "http://127.0.0.1:\(clientPort)" }
 
     init() async throws {
         guard let etcd = Harness.etcdPath else { throw CocoaError(.fileNoSuchFile) }
         dir = try Harness.tempDir("etcd")
-        clientPort = Harness.freePort()
-        let peerPort = Harness.freePort()
-        child = try ChildProcess(etcd, [
-            "--name", "test", "--data-dir", dir.appendingPathComponent("data").path,
-            "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
-            "--listen-peer-urls", "http://127.0.0.1:\(peerPort)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
-            "--initial-cluster", "test=http://127.0.0.1:\(peerPort)", "--log-level", "error",
-        ], log: dir.appendingPathComponent("etcd.log"))
-        let port = clientPort
-        let up = await Harness.waitUntil { Harness.canConnect(port: port) }
-        if !up {
-            stop()
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "etcd did not start"])
+        var lastLog = ""
+        for attempt in 0..<4 {
+            let clientPort = Harness.freePort()
+            let peerPort = Harness.freePort()
+            let data = dir.appendingPathComponent("data-\(attempt)")
+            let child = try ChildProcess(etcd, [
+                "--name", "test", "--data-dir", data.path,
+                "--listen-client-urls", "http://127.0.0.1:\(clientPort)", "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
+                "--listen-peer-urls", "http://127.0.0.1:\(peerPort)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
+                "--initial-cluster", "test=http://127.0.0.1:\(peerPort)", "--log-level", "error",
+            ], log: dir.appendingPathComponent("etcd-\(attempt).log"))
+            // Up when it answers; given up on when it exits (or after a minute).
+            let up = await Harness.waitUntil(attempts: 600) { Harness.canConnect(port: clientPort) || !child.isRunning }
+                && child.isRunning
+            if up {
+                self.child = child
+                self.clientPort = clientPort
+                return
+            }
+            lastLog = child.log
+            child.stop()
         }
+        try? FileManager.default.removeItem(at: dir)
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "etcd did not start:\n\(lastLog.suffix(2000))"])
     }
 
     func stop() {
