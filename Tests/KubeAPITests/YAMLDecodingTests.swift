@@ -80,6 +80,13 @@ import Testing
         #expect(v == ["1": "a", "true": "c"])
     }
 
+    /// Found by the fuzzer: an integral key beyond Int64 trapped on its way to
+    /// a JSON key; it is a float key, written as sigs.k8s.io/yaml writes one.
+    @Test func writesAKeyBeyondInt64AsAFloat() throws {
+        let v = try #require(try YAMLDecoding.decode("88888888888888888888: a\n"))
+        #expect(v.objectValue?.keys.first == "8.888889e+19")
+    }
+
     @Test func mergesMappingsAsGoYAMLv2() throws {
         let v = try #require(try YAMLDecoding.decode("base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\nx:\n  <<: [*b, *o]\n  c: 5\n"))
         #expect(v["x"] == ["a": 1, "b": 2, "c": 5])

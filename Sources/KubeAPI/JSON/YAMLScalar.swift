@@ -176,7 +176,9 @@ enum YAMLScalar {
         case .double(let d):
             if d.isNaN { return ".nan" }
             if d.isInfinite { return d > 0 ? ".inf" : "-.inf" }
-            if d.rounded() == d, abs(d) < 1e21 { return String(Int64(d)) }
+            // Integral within Int64: its digits; beyond (a 20-digit key), the
+            // float text sigs.k8s.io/yaml writes (FormatFloat 'g' at 32 bits).
+            if let i = Int64(exactly: d) { return String(i) }
             return "\(Float(d))"
         case .null: throw YAMLDecodingError("yaml: unsupported map key: null")
         case .array, .object: throw YAMLDecodingError("yaml: invalid map key: a \(v.typeName) cannot be a JSON object key")
