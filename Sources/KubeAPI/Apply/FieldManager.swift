@@ -152,7 +152,8 @@ public struct FieldManager: Sendable {
         if let old = entries.first(where: { $0.sameManager(as: me) }), old.fields == applied, old.apiVersion == apiVersion {
             mine.time = old.time
         }
-        if !applied.isEmpty || !out.contains(where: { $0.sameManager(as: me) }) {
+        // A manager that applies nothing owns nothing: its entry goes, as upstream drops empty managers.
+        if !applied.isEmpty {
             let index = entries.firstIndex { $0.sameManager(as: me) }
             if let index, index <= out.count { out.insert(mine, at: index) } else { out.append(mine) }
         }

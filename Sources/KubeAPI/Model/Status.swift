@@ -28,11 +28,13 @@ public struct StatusDetails: Sendable, Hashable, Codable {
     public var uid: String?
     public var causes: [StatusCause]?
     public var retryAfterSeconds: Int?
-    public init(name: String? = nil, group: String? = nil, kind: String? = nil, causes: [StatusCause]? = nil) {
+    public init(name: String? = nil, group: String? = nil, kind: String? = nil, causes: [StatusCause]? = nil,
+                retryAfterSeconds: Int? = nil) {
         self.name = name
         self.group = group
         self.kind = kind
         self.causes = causes
+        self.retryAfterSeconds = retryAfterSeconds
     }
 }
 

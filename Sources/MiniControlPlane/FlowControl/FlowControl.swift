@@ -25,7 +25,7 @@ final class FlowControl: Sendable {
             try await shared.acquire(flow: user.name)
         } catch {
             throw Status(message: "Too many requests, please try again later.", reason: "TooManyRequests", code: 429,
-                         details: { var d = StatusDetails(); d.retryAfterSeconds = 1; return d }())
+                         details: StatusDetails(retryAfterSeconds: 1))
         }
         defer { shared.release() }
         return try await body()

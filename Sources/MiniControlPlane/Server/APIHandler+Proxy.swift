@@ -44,7 +44,9 @@ extension APIHandler {
         default: throw APIErrors.methodNotAllowed()
         }
         let location = Self.proxiedLocation(req, segment: path.name ?? "")
-        guard let kubelets else { throw APIErrors.unavailable("no outbound HTTP client configured") }
+        guard let kubelets else {
+            throw APIErrors.unavailable("proxy is not available: this API server was started without a kubelet client certificate (its data directory's apiserver-kubelet-client.crt)")
+        }
         if req.headers.first(name: "upgrade") != nil {
             return try await kubelets.proxyUpgrade(req, to: target, location: location)
         }
