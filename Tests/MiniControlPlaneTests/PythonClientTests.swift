@@ -4,7 +4,8 @@ import TestSupport
 
 /// The Python `kubernetes` client from PyPI against a real controlplane: its
 /// informer stops promptly (the watch is a chunked stream on a kept-alive
-/// connection), and server-side apply works through its dynamic client.
+/// connection), server-side apply works through its dynamic client, and
+/// its typed `EventsV1Api` writes events that core/v1 reads.
 @Suite(.requires(.product("controlplane"), .pythonClient))
 struct PythonClientTests {
     static let script = #"""
@@ -52,6 +53,20 @@ struct PythonClientTests {
         resp = cms.server_side_apply(namespace="default", body=cm, field_manager="second", force_conflicts=True)
         assert resp.data.mode == "b"
         print("server-side apply ok")
+
+        # events.k8s.io/v1 through the typed client, read back as core/v1.
+        from datetime import datetime, timezone
+        events = client.EventsV1Api()
+        ev = client.EventsV1Event(metadata=client.V1ObjectMeta(name="py-event"), event_time=datetime.now(timezone.utc),
+                                  reporting_controller="example.com/py", reporting_instance="py-1", action="Testing",
+                                  reason="Checked", type="Normal", note="from python",
+                                  regarding=client.V1ObjectReference(kind="ConfigMap", name="py-ssa", namespace="default"))
+        events.create_namespaced_event("default", ev)
+        got = core.read_namespaced_event("py-event", "default")
+        assert got.message == "from python" and got.involved_object.name == "py-ssa", got
+        listed = events.list_namespaced_event("default", field_selector="regarding.name=py-ssa")
+        assert [e.note for e in listed.items] == ["from python"], listed
+        print("events.k8s.io ok")
         """#
 
     @Test func informerStopsAndServerSideApplyWorks() async throws {
@@ -64,6 +79,7 @@ struct PythonClientTests {
             #expect(r.code == 0, "\(r.stdout)\(r.stderr)")
             #expect(r.stdout.contains("informer stopped in"))
             #expect(r.stdout.contains("server-side apply ok"))
+            #expect(r.stdout.contains("events.k8s.io ok"))
         }
     }
 }

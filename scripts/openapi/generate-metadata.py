@@ -32,6 +32,8 @@ OVERRIDES = {
     "PodIP": ["io.k8s.api.core.v1.PodIP", "io.k8s.api.core.v1.HostIP"],
     "KeySelector": ["io.k8s.api.core.v1.ConfigMapKeySelector", "io.k8s.api.core.v1.SecretKeySelector"],
     "EndpointSlicePort": ["io.k8s.api.discovery.v1.EndpointPort"],
+    "EventsV1Event": ["io.k8s.api.events.v1.Event"],
+    "EventsV1EventSeries": ["io.k8s.api.events.v1.EventSeries"],
 }
 
 

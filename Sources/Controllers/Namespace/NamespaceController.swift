@@ -34,7 +34,8 @@ public final class NamespaceController: Controller {
         guard let ns = namespaces.get(key: name), ns.metadata.deletionTimestamp != nil,
               ns.spec?.finalizers?.contains(Self.finalizer) == true else { return nil }
         var remaining = 0
-        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" {
+        // Each stored object once: a version kept in another's storage holds the same objects.
+        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" && info.conversion == nil {
             let items = try await ctx.client.listRaw(info, namespace: name)
             for item in items {
                 remaining += 1

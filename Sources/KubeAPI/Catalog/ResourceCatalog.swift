@@ -15,9 +15,13 @@ public struct ResourceInfo: Sendable, Hashable {
     /// The Swift model of the resource's objects: strict field validation,
     /// OpenAPI schemas and strategic-merge-patch metadata all come from it.
     public var model: ModelType?
+    /// Set when the objects live in another version's storage (converted on
+    /// the way in and out); nil when this version is the storage version.
+    public var conversion: ConversionType?
 
     public init(group: String, version: String, kind: String, plural: String, singular: String, shortNames: [String],
-                namespaced: Bool, categories: [String], subresources: [String], model: ModelType? = nil) {
+                namespaced: Bool, categories: [String], subresources: [String], model: ModelType? = nil,
+                conversion: ConversionType? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -28,6 +32,7 @@ public struct ResourceInfo: Sendable, Hashable {
         self.categories = categories
         self.subresources = subresources
         self.model = model
+        self.conversion = conversion
     }
 
     /// `v1` or `apps/v1`.
@@ -41,8 +46,22 @@ public struct ResourceInfo: Sendable, Hashable {
         return ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     }
 
-    /// The storage key prefix of this resource, e.g. `/registry/pods/`.
-    public var keyPrefix: String { "/registry/\(groupResource)/" }
+    /// The storage key prefix of this resource, e.g. `/registry/pods/`
+    /// (the storage version's, for a resource served in another version).
+    public var keyPrefix: String {
+        guard let storage = conversion?.type.storageGroup else { return "/registry/\(groupResource)/" }
+        return "/registry/\(storage.isEmpty ? plural : "\(plural).\(storage)")/"
+    }
+
+    /// An object of this resource in its stored form.
+    public func toStorage(_ object: JSONValue) -> JSONValue {
+        conversion.map { $0.type.toStorage(object) } ?? object
+    }
+
+    /// A stored object in this resource's version.
+    public func fromStorage(_ object: JSONValue) -> JSONValue {
+        conversion.map { $0.type.fromStorage(object, apiVersion: apiVersion) } ?? object
+    }
 
     /// The storage key of one object.
     public func key(namespace: String?, name: String) -> String {
@@ -61,11 +80,11 @@ public struct ResourceInfo: Sendable, Hashable {
 public enum ResourceCatalog {
     private static func r<T: KubeObject>(
         _ model: T.Type, _ group: String, _ plural: String, short: [String] = [], namespaced: Bool = true,
-        all: Bool = false, sub: [String] = []
+        all: Bool = false, sub: [String] = [], storedAs conversion: (any StorageConversion.Type)? = nil
     ) -> ResourceInfo {
         ResourceInfo(group: group, version: "v1", kind: T.kind, plural: plural, singular: T.kind.lowercased(),
                      shortNames: short, namespaced: namespaced, categories: all ? ["all"] : [], subresources: sub,
-                     model: ModelType(T.self))
+                     model: ModelType(T.self), conversion: conversion.map { ConversionType($0) })
     }
 
     /// All served resources, in discovery order.
@@ -87,12 +106,13 @@ public enum ResourceCatalog {
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
         r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),
         r(Lease.self, "coordination.k8s.io", "leases"),
+        r(EventsV1Event.self, "events.k8s.io", "events", short: ["ev"], storedAs: EventsV1Conversion.self),
         r(FlowSchema.self, "flowcontrol.apiserver.k8s.io", "flowschemas", namespaced: false, sub: ["status"]),
         r(PriorityLevelConfiguration.self, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {

@@ -11,6 +11,9 @@ public enum FieldLabels {
         "/Event": ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
                    "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
                    "reason", "reportingComponent", "source", "type"],
+        "events.k8s.io/Event": ["regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
+                                "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath",
+                                "reason", "reportingController", "source", "type"],
         "/Secret": ["type"],
         "/Service": ["spec.clusterIP", "spec.type"],
         "apps/ReplicaSet": ["status.replicas"],
@@ -28,6 +31,21 @@ public enum FieldLabels {
     /// Upstream's renames: old clients send `spec.host` for a pod's node.
     private static let renamed: [String: [String: String]] = ["/Pod": ["spec.host": "spec.nodeName"]]
 
+    /// Labels that are not the path of their value in the stored object:
+    /// an event's `source` is its source's component, and the labels of
+    /// `events.k8s.io/v1` events name their fields in that version, while
+    /// the objects are matched in their stored (core/v1) form.
+    private static let storedPaths: [String: [String: String]] = [
+        "/Event": ["source": "source.component"],
+        "events.k8s.io/Event": [
+            "regarding.kind": "involvedObject.kind", "regarding.namespace": "involvedObject.namespace",
+            "regarding.name": "involvedObject.name", "regarding.uid": "involvedObject.uid",
+            "regarding.apiVersion": "involvedObject.apiVersion", "regarding.resourceVersion": "involvedObject.resourceVersion",
+            "regarding.fieldPath": "involvedObject.fieldPath", "reportingController": "reportingComponent",
+            "source": "source.component",
+        ],
+    ]
+
     /// The fields `kind` of `group` can be selected on.
     public static func supported(group: String, kind: String) -> Set<String> {
         let key = group + "/" + kind
@@ -35,8 +53,9 @@ public enum FieldLabels {
         return Set(["metadata.name", "metadata.namespace"]).union(extra[key] ?? [])
     }
 
-    /// `selector` with upstream's renames applied, or an error naming the
-    /// first field `kind` cannot be selected on.
+    /// `selector` with upstream's renames applied and its fields as paths
+    /// into the stored object, or an error naming the first field `kind`
+    /// cannot be selected on.
     public static func check(_ selector: FieldSelector, group: String, kind: String) throws(SelectorParseError) -> FieldSelector {
         let key = group + "/" + kind
         let fields = supported(group: group, kind: kind)
@@ -46,6 +65,7 @@ public enum FieldLabels {
             guard fields.contains(out.terms[i].field) else {
                 throw SelectorParseError(message: "field label not supported: \(selector.terms[i].field)")
             }
+            if let path = storedPaths[key]?[out.terms[i].field] { out.terms[i].field = path }
         }
         return out
     }

@@ -11,9 +11,23 @@ public enum Validator {
     /// Validates a new object (`old == nil`) or an update of `old`, made
     /// through `subresource` when one is given (`ephemeralcontainers`).
     public static func validate(kind: String, _ obj: JSONValue, old: JSONValue? = nil, subresource: String? = nil) -> ValidationOutcome {
+        validate(ResourceCatalog.all.first { $0.kind == kind && $0.conversion == nil }?.apiVersion ?? "v1", kind: kind, obj,
+                 old: old, subresource: subresource)
+    }
+
+    /// Validates an object written through `apiVersion` (some checks depend
+    /// on the version a request used, as upstream's do). Objects of a
+    /// version kept in another's storage are validated in the stored form.
+    public static func validate(_ apiVersion: String, kind: String, _ obj: JSONValue, old: JSONValue? = nil,
+                                subresource: String? = nil) -> ValidationOutcome {
         var errs: [FieldError] = []
         do {
-            errs = try validateTyped(kind: kind, obj, old: old, subresource: subresource)
+            if let info = ResourceCatalog.find(apiVersion: apiVersion, kind: kind), info.conversion != nil {
+                errs = try validateTyped(kind: kind, info.toStorage(obj), old: old.map(info.toStorage), requestVersion: apiVersion,
+                                         subresource: subresource)
+            } else {
+                errs = try validateTyped(kind: kind, obj, old: old, requestVersion: apiVersion, subresource: subresource)
+            }
         } catch let e as DecodingErrorAsField {
             return .invalid([e.error])
         } catch let e as KubeCodecError {
@@ -39,7 +53,8 @@ public enum Validator {
         }
     }
 
-    static func validateTyped(kind: String, _ obj: JSONValue, old: JSONValue?, subresource: String? = nil) throws -> [FieldError] {
+    static func validateTyped(kind: String, _ obj: JSONValue, old: JSONValue?, requestVersion: String = "v1",
+                              subresource: String? = nil) throws -> [FieldError] {
         var errs: [FieldError] = []
         let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
         let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
@@ -81,7 +96,9 @@ public enum Validator {
         case "Endpoints":
             _ = try decode(Endpoints.self, obj)
         case "Event":
-            _ = try decode(Event.self, obj)
+            let e = try decode(Event.self, obj)
+            let o = try old.map { try decode(Event.self, $0) }
+            errs += EventValidation.validate(e, old: o, strict: requestVersion == EventsV1Event.apiVersion)
         case "Lease":
             let l = try decode(Lease.self, obj)
             if let d = l.spec?.leaseDurationSeconds, d <= 0 {

@@ -26,7 +26,7 @@ final class LocalClusterClient: ClusterClient {
     static func decodeStored<T: KubeObject>(_ t: T.Type, _ bytes: [UInt8], revision: Int64) throws(KubeClientError) -> T {
         let v: JSONValue
         do { v = try StoredObject.decode(bytes, revision: revision) } catch { throw .decoding(error.description) }
-        return try decode(t, v)
+        return try decode(t, info(t).fromStorage(v))
     }
 
     static func query(_ o: ListOptions) throws(KubeClientError) -> ListQuery {
@@ -150,7 +150,7 @@ final class LocalClusterClient: ClusterClient {
         do { page = try await registry.list(resource, resource.namespaced ? namespace : nil, ListQuery()) } catch { throw .status(error) }
         var out: [JSONValue] = []
         for item in page.items {
-            do { out.append(try StoredObject.decode(item.value, revision: item.modRevision)) } catch { throw .decoding(error.description) }
+            do { out.append(resource.fromStorage(try StoredObject.decode(item.value, revision: item.modRevision))) } catch { throw .decoding(error.description) }
         }
         return out
     }

@@ -130,7 +130,7 @@ extension ResourceStorage {
         if info.kind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
         }
-        let bytes = StoredObject.encode(obj)
+        let bytes = StoredObject.encode(info.toStorage(obj))
         if bytes == current.value {
             return WriteResult(object: old, warnings: warnings)
         }
@@ -238,7 +238,7 @@ extension ResourceStorage {
                 newMeta["resourceVersion"] = nil
                 obj["metadata"] = newMeta
                 if dryRun { return obj }
-                let bytes = StoredObject.encode(obj)
+                let bytes = StoredObject.encode(info.toStorage(obj))
                 if bytes == current.value { return try decode(current, info) }
                 do {
                     let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
@@ -281,7 +281,8 @@ extension ResourceStorage {
     /// controller empties namespaces before their finalizer goes; this catches
     /// namespaces deleted without it (created before it existed, or finalized by hand).
     func deleteNamespaceContents(_ ns: String) async {
-        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" {
+        // Each stored object once: a version kept in another's storage holds the same objects.
+        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" && info.conversion == nil {
             guard let page = try? await store.list(prefix: info.prefix(namespace: ns), startAfter: nil, limit: 0, revision: 0) else { continue }
             for item in page.items {
                 guard let (_, last) = try? await store.delete(key: item.key, expectedRevision: nil) else { continue }

@@ -77,9 +77,10 @@ final class ResourceStorage: Sendable {
         return try decode(s, info)
     }
 
+    /// A stored object in `info`'s version.
     func decode(_ s: StoredValue, _ info: ResourceInfo) throws(Status) -> JSONValue {
         do {
-            return try StoredObject.decode(s.value, revision: s.modRevision)
+            return info.fromStorage(try StoredObject.decode(s.value, revision: s.modRevision))
         } catch {
             throw APIErrors.internalError("stored \(info.plural) object \(s.key) is corrupt: \(error)")
         }
@@ -150,7 +151,7 @@ final class ResourceStorage: Sendable {
         if options.dryRun { return WriteResult(object: obj, warnings: warnings, created: true) }
         let rev: Int64
         do {
-            rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(obj))
+            rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(info.toStorage(obj)))
         } catch {
             if info.kind == "Service" { await allocator.release(obj, store: store) }
             throw Self.status(error, info, name)
@@ -249,7 +250,7 @@ final class ResourceStorage: Sendable {
     /// Runs validation and field validation; returns warnings.
     func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions,
                   subresource: String? = nil) throws(Status) -> [String] {
-        switch Validator.validate(kind: info.kind, obj, old: old, subresource: subresource) {
+        switch Validator.validate(info.apiVersion, kind: info.kind, obj, old: old, subresource: subresource) {
         case .valid: break
         case .invalid(let errs): throw APIErrors.invalid(info, name, errs)
         case .undecodable(let m):
@@ -257,7 +258,7 @@ final class ResourceStorage: Sendable {
         }
         guard options.fieldValidation != "Ignore" else { return [] }
         var problems = options.duplicateKeys.map { "duplicate field \"\($0)\"" }
-        problems += (UnknownFieldCheck.unknownFields(kind: info.kind, obj) ?? []).map { "unknown field \"\($0)\"" }
+        problems += (UnknownFieldCheck.unknownFields(info, obj) ?? []).map { "unknown field \"\($0)\"" }
         if problems.isEmpty { return [] }
         if options.fieldValidation == "Strict" {
             throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))

@@ -41,6 +41,14 @@ enum StoredObject {
         return out
     }
 
+    /// The stored bytes as `info`'s version serves them, with
+    /// `metadata.resourceVersion` set to `revision`: spliced for the storage
+    /// version, converted for a version kept in another's storage.
+    static func inject(_ bytes: [UInt8], revision: Int64, as info: ResourceInfo) -> [UInt8] {
+        guard info.conversion != nil, let v = try? decode(bytes, revision: revision) else { return inject(bytes, revision: revision) }
+        return JSONWriter.bytes(info.fromStorage(v))
+    }
+
     /// Parses stored bytes into an object carrying its resourceVersion.
     static func decode(_ bytes: [UInt8], revision: Int64) throws(JSONParseError) -> JSONValue {
         var v = try JSONParser.parse(bytes)

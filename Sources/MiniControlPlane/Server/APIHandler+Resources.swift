@@ -256,7 +256,7 @@ extension APIHandler {
             out.reserveCapacity(page.items.reduce(256) { $0 + $1.value.count + 32 })
             for (i, item) in page.items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: StoredObject.inject(item.value, revision: item.modRevision))
+                out.append(contentsOf: StoredObject.inject(item.value, revision: item.modRevision, as: path.info))
             }
             var meta: JSONValue = ["resourceVersion": .string(rv)]
             if let c = page.continueToken { meta["continue"] = .string(c) }

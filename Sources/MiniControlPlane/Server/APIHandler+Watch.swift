@@ -128,13 +128,13 @@ struct WatchEncoder: Sendable {
         var out: [UInt8] = Array(#"{"object":"#.utf8)
         switch form {
         case .plain:
-            out.append(contentsOf: StoredObject.inject(e.bytes, revision: e.revision))
+            out.append(contentsOf: StoredObject.inject(e.bytes, revision: e.revision, as: info))
         case .table(let include):
-            let obj = (try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject
+            let obj = info.fromStorage((try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject)
             JSONWriter.write(TablePrinter.table(kind: info.kind, objects: [obj], resourceVersion: String(e.revision), continueToken: nil,
                                                 includeObject: include), into: &out)
         case .partialMetadata:
-            let obj = (try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject
+            let obj = info.fromStorage((try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject)
             JSONWriter.write(["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject],
                              into: &out)
         }

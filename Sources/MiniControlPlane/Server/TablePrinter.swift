@@ -186,7 +186,10 @@ enum TablePrinter {
         case "Lease":
             return [name, .string(str(spec?["holderIdentity"])), age]
         case "Event":
-            let last = o["lastTimestamp"]?.stringValue ?? o["eventTime"]?.stringValue ?? o[path: ["metadata", "creationTimestamp"]]?.stringValue
+            // One printer for both versions, as upstream prints its internal type.
+            let o = o["apiVersion"]?.stringValue == EventsV1Event.apiVersion ? EventsV1Conversion.toStorage(o) : o
+            let last = o[path: ["series", "lastObservedTime"]]?.stringValue ?? o["lastTimestamp"]?.stringValue ?? o["eventTime"]?.stringValue
+                ?? o[path: ["metadata", "creationTimestamp"]]?.stringValue
             let obj = "\(str(o[path: ["involvedObject", "kind"]]).lowercased())/\(str(o[path: ["involvedObject", "name"]]))"
             return [.string(TablePrinter.age(last, now: now)), .string(str(o["type"])), .string(str(o["reason"])), .string(obj),
                     .string(str(o["message"])), name]
