@@ -36,6 +36,16 @@ public struct HTTPRequest: Sendable {
     /// The first value of a query parameter.
     public func param(_ name: String) -> String? { query[name]?.first }
 
+    /// The media type of the body (`Content-Type` without parameters,
+    /// lowercased), "" when the header is absent.
+    public var contentMediaType: String { Self.mediaType(headers.first(name: "content-type") ?? "") }
+
+    /// A media type or range without its parameters, lowercased:
+    /// `application/json; charset=utf-8` → `application/json`.
+    public static func mediaType(_ value: some StringProtocol) -> String {
+        (value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "").lowercased()
+    }
+
     /// True for `name=true` or `name=1`.
     public func flag(_ name: String) -> Bool {
         guard let v = param(name) else { return false }

@@ -1,11 +1,12 @@
 import Foundation
 import KubeAPI
+import HTTPServing
 
 /// Decodes request bodies (JSON, or YAML when the content type says so).
 enum BodyDecoder {
     /// The parsed body and the paths of keys that occurred twice.
     static func decode(_ body: [UInt8], contentType: String?) throws(Status) -> (JSONValue, duplicates: [String]) {
-        let type = (contentType ?? "application/json").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let type = HTTPRequest.mediaType(contentType ?? "application/json")
         if body.isEmpty { throw APIErrors.badRequest("the request body is empty") }
         if type == "application/vnd.kubernetes.protobuf" {
             return (try ProtobufBody.decode(body), [])

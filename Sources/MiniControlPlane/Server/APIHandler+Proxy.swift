@@ -172,18 +172,15 @@ extension KubeletProxy {
 
     /// Forwards an upgrade (a websocket) and splices the connection through after the target's 101.
     func proxyUpgrade(_ req: HTTPRequest, to target: APIHandler.ProxyTarget, location: String) async throws(Status) -> HTTPResponse {
-        let authority = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
-        var text = "\(req.method.rawValue) \(location) HTTP/1.1\r\nHost: \(authority)\r\n"
-        for (k, v) in req.headers where !["host", "authorization", "proxy-authorization", "content-length"].contains(k.lowercased())
-            && !k.lowercased().hasPrefix("impersonate-") {
-            text += "\(k): \(v)\r\n"
+        // Every header but the client's credentials and the framing.
+        let head = Self.requestHead(method: req.method, target: location, host: target.host, port: target.port, headers: req.headers) {
+            !["host", "authorization", "proxy-authorization", "content-length"].contains($0) && !$0.hasPrefix("impersonate-")
         }
-        text += "Content-Length: 0\r\n\r\n"
         let security: KubeletStreamDialer.Security = target.scheme != "https" ? .none : target.kubelet ? .kubelet : .anonymous
         let answer: KubeletStreamDialer.Answer
         let exchange: KubeletStreamExchange
         do {
-            (answer, exchange) = try await streams.open(host: target.host, port: target.port, request: Array(text.utf8), security: security)
+            (answer, exchange) = try await streams.open(host: target.host, port: target.port, request: head, security: security)
         } catch {
             throw Status(message: "error trying to reach service: \(error)", reason: "ServiceUnavailable", code: 503)
         }

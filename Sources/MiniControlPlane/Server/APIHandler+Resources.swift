@@ -89,8 +89,7 @@ extension APIHandler {
 
     /// Whether a PATCH is server-side apply.
     static func isApply(_ req: HTTPRequest) -> Bool {
-        let type = (req.headers.first(name: "content-type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        return type == PatchKind.apply
+        req.contentMediaType == PatchKind.apply
     }
 
     func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
@@ -200,7 +199,7 @@ extension APIHandler {
     }
 
     static func patchKind(_ req: HTTPRequest) throws(Status) -> PatchKind {
-        let type = (req.headers.first(name: "content-type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let type = req.contentMediaType
         guard let kind = PatchKind(rawValue: type) else {
             throw APIErrors.unsupportedMediaType(type, accepted: PatchKind.accepted)
         }

@@ -89,10 +89,11 @@ extension KubeletProxy {
         return pairs.joined(separator: "&")
     }
 
-    static func requestHead(method: HTTPMethod, target: String, host: String, port: Int, headers: HTTPHeaders) -> [UInt8] {
+    static func requestHead(method: HTTPMethod, target: String, host: String, port: Int, headers: HTTPHeaders,
+                            forwarding forwards: (String) -> Bool = { upgradeRequestHeaders.contains($0) }) -> [UInt8] {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         var text = "\(method.rawValue) \(target) HTTP/1.1\r\nHost: \(authority)\r\n"
-        for (k, v) in headers where upgradeRequestHeaders.contains(k.lowercased()) { text += "\(k): \(v)\r\n" }
+        for (k, v) in headers where forwards(k.lowercased()) { text += "\(k): \(v)\r\n" }
         text += "Content-Length: 0\r\n\r\n"
         return Array(text.utf8)
     }

@@ -41,9 +41,7 @@ extension OpenAPI {
     /// The first of `offers` the Accept header allows (`*/*`, `application/*`
     /// and an empty header allow JSON), or nil.
     static func negotiate(_ accept: String, offers: [String]) -> String? {
-        let ranges = accept.split(separator: ",").map {
-            $0.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        }.filter { !$0.isEmpty }
+        let ranges = accept.split(separator: ",").map(HTTPRequest.mediaType).filter { !$0.isEmpty }
         if ranges.isEmpty { return offers.first }
         for range in ranges {
             if let exact = offers.first(where: { $0.lowercased() == range }) { return exact }
