@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KubeAPI
 
@@ -12,6 +13,28 @@ import Testing
                  "template":{"metadata":{"labels":{"app":"web"}},
                              "spec":{"containers":[{"name":"nginx","image":"nginx:1.25","env":[{"name":"A","value":"1"}]}]}}}}
         """#
+
+    @Test func moreThanTenUpdateManagersFoldTheOldestIntoAncientChanges() throws {
+        var live = try manager.apply(live: nil, config: try parse(config), manager: "kubectl", force: false, subresource: nil, now: "2026-12-05T10:00:00Z")
+        for i in 0..<13 {
+            var next = live
+            next.set(path: ["metadata", "labels", "writer-\(i)"], to: "x")
+            try manager.update(old: live, new: &next, manager: "writer-\(i)", subresource: nil, now: String(format: "2026-12-05T11:%02d:00Z", i))
+            live = next
+        }
+        let entries = try ManagedFieldsEntry.entries(of: live)
+        let updates = entries.filter { $0.operation == "Update" }
+        #expect(updates.count == 10, "\(updates.map(\.manager))")
+        #expect(entries.contains { $0.manager == "kubectl" && $0.operation == "Apply" }, "apply managers are never folded")
+        let bucket = try #require(entries.first { $0.manager == ManagerCap.bucketManager })
+        // writer-0 … writer-3 are in the bucket, which carries the newest time merged.
+        for i in 0...3 {
+            #expect(bucket.fields.contains([.field("metadata"), .field("labels"), .field("writer-\(i)")]))
+            #expect(!entries.contains { $0.manager == "writer-\(i)" })
+        }
+        #expect(bucket.time == "2026-12-05T11:03:00Z")
+        #expect(entries.contains { $0.manager == "writer-4" } && entries.contains { $0.manager == "writer-12" })
+    }
 
     @Test func fieldsV1RoundTripsAndNamesListItemsByKey() throws {
         let live = try manager.apply(live: nil, config: try parse(config), manager: "kubectl", force: false, subresource: nil, now: "t0")

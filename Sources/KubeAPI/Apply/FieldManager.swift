@@ -71,7 +71,7 @@ public struct FieldManager: Sendable {
         }
         mine.fields = fields
         if !fields.isEmpty { entries.append(mine) }
-        Self.set(entries, on: &new)
+        Self.set(ManagerCap.capped(entries), on: &new)
     }
 
     /// The entries a write starts from: the old object's, or the request's
@@ -164,7 +164,7 @@ public struct FieldManager: Sendable {
             if record[path: ["metadata", "annotations"]]?.objectValue?.isEmpty == true { record.set(path: ["metadata", "annotations"], to: nil) }
             merged.set(path: ["metadata", "annotations", Self.lastAppliedAnnotation], to: .string(JSONWriter.string(record) + "\n"))
         }
-        Self.set(out, on: &merged)
+        Self.set(ManagerCap.capped(out), on: &merged)
         return merged
     }
 
