@@ -154,6 +154,7 @@ public final class ControlPlane: Sendable {
                     group.addTask { await self.runLeading(loops) }
                 }
                 group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
+                group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
                 _ = try await group.next()
                 group.cancelAll()
             }

@@ -23,8 +23,39 @@ struct ComponentStatusAndPodTemplateTests {
                          "flowschema.flowcontrol.apiserver.k8s.io/exempt", "flowschema.flowcontrol.apiserver.k8s.io/global-default"] {
                 #expect(r.stdout.contains(name), "\(r.output)")
             }
-            r = try c.kubectl("get", "--raw", "/api/v1/namespaces", "-v=8")
-            #expect(r.stderr.contains("X-Kubernetes-Pf-Prioritylevel-Uid: exempt") || r.stderr.contains("X-Kubernetes-PF-PriorityLevel-UID: exempt"), "\(r.stderr.suffix(2000))")
+            let uid = { (kind: String, name: String) in (try? c.kubectl("get", kind, name, "-o", "jsonpath={.metadata.uid}"))?.stdout ?? "?" }
+            func levelHeader(_ args: String...) -> String {
+                let r = (try? c.kubectl(args + ["get", "--raw", "/api/v1/nodes", "-v=8"]))?.stderr ?? ""
+                let line = r.split(separator: "\n").first { $0.lowercased().contains("x-kubernetes-pf-prioritylevel-uid:") } ?? ""
+                return String(line.split(separator: " ").last ?? "")
+            }
+            #expect(levelHeader() == uid("prioritylevelconfiguration", "exempt"), "admins are exempt")
+            #expect(levelHeader("--token=\(c.nodeToken)") == uid("prioritylevelconfiguration", "global-default"))
+            // The levels follow their objects: nodes get a level of their own, then go back.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: flowcontrol.apiserver.k8s.io/v1
+                kind: PriorityLevelConfiguration
+                metadata: {name: nodes}
+                spec: {type: Limited, limited: {nominalConcurrencyShares: 10, limitResponse: {type: Reject}}}
+                ---
+                apiVersion: flowcontrol.apiserver.k8s.io/v1
+                kind: FlowSchema
+                metadata: {name: nodes}
+                spec:
+                  priorityLevelConfiguration: {name: nodes}
+                  matchingPrecedence: 500
+                  distinguisherMethod: {type: ByUser}
+                  rules:
+                  - subjects: [{kind: Group, group: {name: "system:nodes"}}]
+                    resourceRules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"], clusterScope: true}]
+                """)
+            #expect(r.status == 0, "\(r.output)")
+            let nodesLevel = uid("prioritylevelconfiguration", "nodes")
+            #expect(await Harness.waitUntil { levelHeader("--token=\(c.nodeToken)") == nodesLevel }, "\(levelHeader("--token=\(c.nodeToken)"))")
+            r = try c.kubectl("patch", "flowschema", "nodes", "--type=merge", "-p", #"{"spec":{"priorityLevelConfiguration":{"name":"global-default"}}}"#)
+            #expect(r.status == 0, "\(r.output)")
+            let globalDefault = uid("prioritylevelconfiguration", "global-default")
+            #expect(await Harness.waitUntil { levelHeader("--token=\(c.nodeToken)") == globalDefault })
             r = try c.kubectl("delete", "cs", "scheduler")
             #expect(r.status != 0, "componentstatuses are read-only: \(r.output)")
 

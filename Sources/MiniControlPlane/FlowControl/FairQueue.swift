@@ -5,7 +5,8 @@ import Synchronization
 /// flow (a user), and a freed seat goes to the next flow in turn, so one
 /// client flooding the level waits behind its own requests while another
 /// client's request runs next. A flow whose queue is full is refused
-/// (429 with `Retry-After`), as kube-apiserver refuses when a level is full.
+/// (429 with `Retry-After`), as kube-apiserver refuses when a level is full;
+/// with a queue length of 0 (a `Reject` level) nothing waits.
 final class FairQueue: Sendable {
     let name: String
     let concurrency: Int
@@ -29,7 +30,7 @@ final class FairQueue: Sendable {
     init(name: String, concurrency: Int, queueLength: Int) {
         self.name = name
         self.concurrency = max(1, concurrency)
-        self.queueLength = max(1, queueLength)
+        self.queueLength = max(0, queueLength)
     }
 
     /// Why a request was not admitted.

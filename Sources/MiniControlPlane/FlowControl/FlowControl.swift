@@ -1,33 +1,86 @@
 import KubeAPI
+import Synchronization
 
-/// Which priority level serves a request, as the default FlowSchemas of
-/// kube-apiserver decide it: `exempt` for `system:masters` (never queued),
-/// `global-default` for everyone else with one flow per user. Long-running
-/// requests (watches, followed logs, exec/attach/port-forward, proxied
-/// upgrades) take no seat, as upstream frees a watch's seat once it is set up.
+/// API Priority and Fairness: which priority level serves a request and
+/// whether it waits. The levels and schemas come from the
+/// `flowcontrol.apiserver.k8s.io/v1` objects (``FlowConfiguration``; edits
+/// take effect as ``FlowConfigurationWatcher`` sees them). `system:masters`
+/// is always exempt (upstream's mandatory `exempt` schema); a request no
+/// schema matches, or any before the objects are read, is served by
+/// `global-default` with one flow per user. Long-running requests (watches,
+/// followed logs, exec/attach/port-forward, proxied upgrades) take no seat,
+/// as upstream frees a watch's seat once it is set up.
 final class FlowControl: Sendable {
-    let shared: FairQueue
+    /// Seats of the whole server, shared among the Limited levels by their
+    /// `nominalConcurrencyShares` (upstream's server concurrency limit).
+    let serverConcurrency: Int
+    /// The level of requests no schema matches.
+    let fallback: FairQueue
 
-    /// `concurrency` seats for non-admin requests, `queueLength` waiting per user.
-    init(concurrency: Int = 64, queueLength: Int = 50) {
-        shared = FairQueue(name: "global-default", concurrency: concurrency, queueLength: queueLength)
+    private struct Current {
+        var configuration: FlowConfiguration?
+        var queues: [String: FairQueue] = [:]
+    }
+    private let current = Mutex(Current())
+
+    /// Where a request goes: the UIDs the `X-Kubernetes-PF-*` headers carry,
+    /// and the queue (nil: exempt) and flow it waits in.
+    struct Decision: Sendable {
+        var schemaUID: String
+        var levelUID: String
+        var queue: FairQueue?
+        var flow: String
     }
 
-    /// The FlowSchema and PriorityLevelConfiguration a request is classified to.
-    static func classify(_ user: UserInfo) -> (schema: String, level: String) {
-        user.isAdmin ? ("exempt", "exempt") : ("global-default", "global-default")
+    /// `serverConcurrency` seats for non-exempt requests, `queueLength`
+    /// waiting per flow in the fallback level.
+    init(serverConcurrency: Int = 64, queueLength: Int = 50) {
+        self.serverConcurrency = serverConcurrency
+        fallback = FairQueue(name: "global-default", concurrency: serverConcurrency, queueLength: queueLength)
+    }
+
+    /// Takes a new configuration; a level whose seats or queue length are
+    /// unchanged keeps its queue (and the requests waiting in it).
+    func reconfigure(_ configuration: FlowConfiguration) {
+        current.withLock { cur in
+            var queues: [String: FairQueue] = [:]
+            for level in configuration.levels.values where !level.exempt {
+                if let q = cur.queues[level.name], q.concurrency == level.concurrency, q.queueLength == level.queueLength {
+                    queues[level.name] = q
+                } else {
+                    queues[level.name] = FairQueue(name: level.name, concurrency: level.concurrency, queueLength: level.queueLength)
+                }
+            }
+            cur = Current(configuration: configuration, queues: queues)
+        }
+    }
+
+    /// The level and flow of a request.
+    func classify(_ r: FlowRequest) -> Decision {
+        current.withLock { cur in
+            let decided = cur.configuration?.classify(r)
+            if r.user.isAdmin {
+                let exempt = decided?.level.exempt == true ? decided : nil
+                return Decision(schemaUID: exempt?.schemaUID ?? "exempt", levelUID: exempt?.level.uid ?? "exempt", queue: nil, flow: "")
+            }
+            guard let decided else {
+                return Decision(schemaUID: "global-default", levelUID: "global-default", queue: fallback, flow: r.user.name)
+            }
+            return Decision(schemaUID: decided.schemaUID, levelUID: decided.level.uid,
+                            queue: decided.level.exempt ? nil : cur.queues[decided.level.name] ?? fallback, flow: decided.flow)
+        }
     }
 
     /// Runs `body` in the request's priority level; 429 when its queue is full.
-    func run<T>(_ user: UserInfo, longRunning: Bool, _ body: () async throws(Status) -> T) async throws(Status) -> T {
-        if user.isAdmin || longRunning { return try await body() }
+    func run<T>(_ decision: Decision, longRunning: Bool, _ body: () async throws(Status) -> T) async throws(Status) -> T {
+        guard let queue = decision.queue, !longRunning else { return try await body() }
         do {
-            try await shared.acquire(flow: user.name)
+            try await queue.acquire(flow: decision.flow)
         } catch {
             throw Status(message: "Too many requests, please try again later.", reason: "TooManyRequests", code: 429,
                          details: StatusDetails(retryAfterSeconds: 1))
         }
-        defer { shared.release() }
+        defer { queue.release() }
         return try await body()
     }
 

@@ -21,7 +21,7 @@ final class APIHandler: Sendable {
     let nodeMetrics: NodeMetricsAPI?
     /// Recent "referenced by a pod on this node" grants.
     let nodeGrants = NodeGrantCache()
-    /// API Priority and Fairness: the shared level's seats and per-user queues.
+    /// API Priority and Fairness: priority levels, their seats and per-flow queues.
     let flowControl = FlowControl()
     /// Issues and checks service account tokens (TokenRequest).
     let tokens: ServiceAccountTokens?
@@ -164,8 +164,10 @@ final class APIHandler: Sendable {
             if decision != .allow {
                 try await checkConditional(decision, user: user, attrs: attrs, req: req)
             }
-            let (schema, level) = FlowControl.classify(user)
-            var response = try await flowControl.run(user, longRunning: Self.isLongRunning(req, path, verb: verb)) { () async throws(Status) -> HTTPResponse in
+            let flow = flowControl.classify(FlowRequest(user: user, verb: verb,
+                                                        resource: (path.info.group, path.subresource.map { "\(path.info.plural)/\($0)" } ?? path.info.plural,
+                                                                   path.namespace)))
+            var response = try await flowControl.run(flow, longRunning: Self.isLongRunning(req, path, verb: verb)) { () async throws(Status) -> HTTPResponse in
                 if path.subresource == "proxy" {
                     return try await proxy(req, path)
                 }
@@ -175,8 +177,8 @@ final class APIHandler: Sendable {
                 }
                 return try await dispatch(req, path, verb: verb, query: query)
             }
-            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-FlowSchema-UID", value: schema)
-            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-PriorityLevel-UID", value: level)
+            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-FlowSchema-UID", value: flow.schemaUID)
+            response.headers.replaceOrAdd(name: "X-Kubernetes-PF-PriorityLevel-UID", value: flow.levelUID)
             return response
         } catch {
             var response = Self.status(error)
