@@ -14,6 +14,9 @@ struct ProxySubresourceTests {
             let site = c.dir.appendingPathComponent("site")
             try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
             try "hello from the pod\n".write(to: site.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+            try #"<a href="/docs/">docs</a> <img src='/logo.png'> <a href="rel.html">rel</a>"#
+                .write(to: site.appendingPathComponent("links.html"), atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(at: site.appendingPathComponent("sub"), withIntermediateDirectories: true)
             let port = Harness.freePort()
             let server = try ChildProcess("/usr/bin/python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", site.path],
                                           log: c.dir.appendingPathComponent("http.log"))
@@ -54,6 +57,10 @@ struct ProxySubresourceTests {
             #expect(r.stdout == "hello from the pod\n", "\(r.output)")
             r = try c.kubectl("get", "--raw", "/api/v1/namespaces/default/services/web:80/proxy/index.html")
             #expect(r.stdout == "hello from the pod\n", "\(r.output)")
+            // Links in HTML lead back through the proxy.
+            let podPrefix = "/api/v1/namespaces/default/pods/web:\(port)/proxy"
+            r = try c.kubectl("get", "--raw", podPrefix + "/links.html")
+            #expect(r.stdout == #"<a href="\#(podPrefix)/docs/">docs</a> <img src='\#(podPrefix)/logo.png'> <a href="rel.html">rel</a>"#, "\(r.output)")
             r = try c.kubectl("get", "--raw", "/api/v1/namespaces/default/pods/web:\(port)/proxy/missing")
             #expect(r.status != 0 && r.stderr.contains("NotFound"), "the target's own 404 comes back: \(r.output)")
             r = try c.kubectl("get", "--raw", "/api/v1/namespaces/default/services/empty:80/proxy/")
@@ -67,6 +74,10 @@ struct ProxySubresourceTests {
             let url = "http://127.0.0.1:\(proxyPort)/api/v1/namespaces/default/services/web:80/proxy/"
             let curl = try TestProcess.run(["/usr/bin/curl", "-sS", "--max-time", "30", url])
             #expect(curl.code == 0 && curl.stdout == "hello from the pod\n", "\(curl.stdout)\(curl.stderr)")
+            // And so do redirects (the server's "/sub" → "/sub/").
+            let redirect = try TestProcess.run(["/usr/bin/curl", "-sS", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code} %header{location}",
+                                                "http://127.0.0.1:\(proxyPort)\(podPrefix)/sub"])
+            #expect(redirect.stdout == "301 \(podPrefix)/sub/", "\(redirect.stdout)\(redirect.stderr)")
 
             // A websocket through kubectl proxy and pods/NAME/proxy: the
             // upgrade reaches the pod and frames flow both ways.

@@ -12,7 +12,8 @@ import HTTPServing
 /// passes through, and the answer streams back. Pods are reached at their
 /// IP, services at a ready endpoint of the named (or numbered) port, nodes
 /// at their kubelet with the API server's kubelet client certificate.
-/// Upgrades (websockets) are spliced through.
+/// Upgrades (websockets) are spliced through; links in HTML answers and
+/// redirects are rewritten to lead back through the proxy.
 extension APIHandler {
     /// Where a proxied request goes.
     struct ProxyTarget {
@@ -50,7 +51,17 @@ extension APIHandler {
         if req.headers.first(name: "upgrade") != nil {
             return try await kubelets.proxyUpgrade(req, to: target, location: location)
         }
-        return try await kubelets.proxyRequest(req, to: target, location: location)
+        let host = target.host.contains(":") ? "[\(target.host)]" : target.host
+        let links = ProxyLinkRewriter(prefix: Self.proxyPrefix(req, segment: path.name ?? ""), scheme: target.scheme,
+                                      authority: "\(host):\(target.port)")
+        return try await kubelets.proxyRequest(req, to: target, location: location, links: links)
+    }
+
+    /// The request's path up to `NAME/proxy`: the prefix links are rewritten under.
+    static func proxyPrefix(_ req: HTTPRequest, segment: String) -> String {
+        let pathPart = req.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? req.uri
+        guard let range = pathPart.range(of: "/" + segment + "/proxy") else { return pathPart }
+        return String(pathPart[..<range.upperBound])
     }
 
     /// The target path and query: what follows `NAME/proxy` in the URL (`/` when nothing does).
@@ -143,8 +154,10 @@ extension KubeletProxy {
         return "\(t.scheme)://\(host):\(t.port)\(location)"
     }
 
-    /// Forwards a plain request and streams the answer back.
-    func proxyRequest(_ req: HTTPRequest, to target: APIHandler.ProxyTarget, location: String) async throws(Status) -> HTTPResponse {
+    /// Forwards a plain request and streams the answer back; links in HTML
+    /// (not content-encoded) and in `Location` are rewritten to lead back through the proxy.
+    func proxyRequest(_ req: HTTPRequest, to target: APIHandler.ProxyTarget, location: String,
+                      links: ProxyLinkRewriter) async throws(Status) -> HTTPResponse {
         let url = Self.url(target, location)
         var out = HTTPClientRequest(url: url)
         out.method = req.method
@@ -159,9 +172,28 @@ extension KubeletProxy {
             throw Status(message: "error trying to reach service: \(Self.describe(error, url: url))", reason: "ServiceUnavailable", code: 503)
         }
         var headers = HTTPHeaders()
-        for (k, v) in response.headers where !Self.hopByHop.contains(k.lowercased()) { headers.add(name: k, value: v) }
+        for (k, v) in response.headers where !Self.hopByHop.contains(k.lowercased()) {
+            headers.add(name: k, value: k.lowercased() == "location" ? links.rewrite(url: v) ?? v : v)
+        }
+        let encoding = response.headers.first(name: "content-encoding")?.lowercased() ?? "identity"
+        let html = HTTPRequest.mediaType(response.headers.first(name: "content-type") ?? "") == "text/html" && encoding == "identity"
         return HTTPResponse(status: response.status, headers: headers, body: .stream({ writer in
-            for try await chunk in response.body { try await writer.write(Array(chunk.readableBytesView)) }
+            guard html else {
+                for try await chunk in response.body { try await writer.write(Array(chunk.readableBytesView)) }
+                return
+            }
+            // HTML is rewritten whole, up to a bound; beyond it, it passes as it is.
+            var page: [UInt8] = []
+            var chunks = response.body.makeAsyncIterator()
+            while let chunk = try await chunks.next() {
+                page.append(contentsOf: chunk.readableBytesView)
+                if page.count > ProxyLinkRewriter.maxHTMLBytes {
+                    try await writer.write(page)
+                    while let more = try await chunks.next() { try await writer.write(Array(more.readableBytesView)) }
+                    return
+                }
+            }
+            try await writer.write(links.rewriteHTML(page))
         }))
     }
 
