@@ -165,6 +165,19 @@ import Glibc
         kept.free()
     }
 
+    /// Server-side apply of the deepest object records its fields in
+    /// `managedFields` a few levels deeper than the paths: the object it
+    /// stores can still be read back.
+    @Test func managedFieldsOfTheDeepestObjectCanBeReadBack() throws {
+        try LargeStackExecutor.shared.runAndWait { () throws(any Error) in
+            let manager = FieldManager(kind: "FlowSchema", apiVersion: "flowcontrol.apiserver.k8s.io/v1", statusSubresource: true)
+            let config = try JSONParser.parse(Self.flowSchema(deep: Self.nestedObjects(Self.depth - 2)))
+            let applied = try manager.apply(live: nil, config: config, manager: "a", force: false, subresource: nil, now: "t")
+            let stored = try JSONParser.parse(JSONWriter.bytes(applied))
+            #expect(stored["metadata"]?["managedFields"]?.arrayValue?.count == 1)
+        }
+    }
+
     @Test func oneLevelDeeperIsRefused() throws {
         LargeStackExecutor.shared.runAndWait { Self.refuseDeeper() }
     }
