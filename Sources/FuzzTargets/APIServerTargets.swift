@@ -3,11 +3,14 @@ import MiniControlPlane
 
 extension FuzzTarget {
     /// A request body's path through the API server: decoded, its object
-    /// typed (unknown fields kept), written back.
+    /// typed (unknown fields kept), written back; on the large stacks the
+    /// API server runs it on, as bodies may nest 10,000 levels deep.
     static func decodeBody(_ bytes: [UInt8], _ contentType: String) throws {
-        let (value, _) = try RequestDecoding.body(bytes, contentType: contentType)
-        if let pod = try? KubeCodec.decodeObject(Pod.self, from: value) { _ = KubeCodec.encodeObject(pod) }
-        _ = JSONWriter.bytes(value)
+        try LargeStackExecutor.shared.runAndWait { () throws(Status) in
+            let (value, _) = try RequestDecoding.body(bytes, contentType: contentType)
+            if let pod = try? KubeCodec.decodeObject(Pod.self, from: value) { _ = KubeCodec.encodeObject(pod) }
+            _ = JSONWriter.bytes(value)
+        }
     }
 
     static let podJSON = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx:1.27","ports":[{"containerPort":80}],"env":[{"name":"A","value":"1"}]}]}}"#
@@ -39,22 +42,25 @@ extension FuzzTarget {
     }
 
     /// Patches of each type applied to a pod: the first byte picks JSON
-    /// patch, merge patch or strategic merge patch, the rest is the patch.
+    /// patch, merge patch or strategic merge patch, the rest is the patch
+    /// (on large stacks, as in the API server).
     static let patches = FuzzTarget("patch", "JSON, merge and strategic merge patches", seeds: [
         [0] + Array(#"[{"op":"add","path":"/metadata/labels/x","value":"y"},{"op":"replace","path":"/spec/containers/0/image","value":"n:2"},{"op":"test","path":"/kind","value":"Pod"},{"op":"remove","path":"/metadata/labels/app"},{"op":"copy","from":"/metadata/name","path":"/metadata/generateName"},{"op":"move","from":"/metadata/generateName","path":"/metadata/annotations"}]"#.utf8),
         [1] + Array(#"{"metadata":{"labels":{"app":null,"x":"y"}},"spec":{"containers":[{"name":"c","image":"n:2"}]}}"#.utf8),
         [2] + Array(#"{"metadata":{"labels":{"x":"y"}},"spec":{"containers":[{"name":"c","image":"n:2"},{"name":"d","$patch":"delete"}],"$setElementOrder/containers":[{"name":"c"}]}}"#.utf8),
     ]) { bytes in
         guard let kind = bytes.first else { return }
-        let patch = try JSONParser.parse(bytes.dropFirst())
-        let pod = try JSONParser.parse(podJSON)
-        let patched: JSONValue
-        switch kind % 3 {
-        case 0: patched = try JSONPatch.apply(patch, to: pod)
-        case 1: patched = MergePatch.apply(patch, to: pod)
-        default: patched = try StrategicMergePatch.apply(patch, to: pod, kind: "Pod")
+        try LargeStackExecutor.shared.runAndWait { () throws(any Error) in
+            let patch = try JSONParser.parse(bytes.dropFirst())
+            let pod = try JSONParser.parse(podJSON)
+            let patched: JSONValue
+            switch kind % 3 {
+            case 0: patched = try JSONPatch.apply(patch, to: pod)
+            case 1: patched = MergePatch.apply(patch, to: pod)
+            default: patched = try StrategicMergePatch.apply(patch, to: pod, kind: "Pod")
+            }
+            _ = JSONWriter.bytes(patched)
         }
-        _ = JSONWriter.bytes(patched)
     }
 
     /// The query parameters of lists and watches, one per line: label

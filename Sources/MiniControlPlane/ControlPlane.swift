@@ -137,26 +137,30 @@ public final class ControlPlane: Sendable {
                     delay = min(delay * 2, 10)
                 }
             }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do {
-                        try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", caPEM: ca.caCertificatePEM)
-                    } catch {
-                        logger.error("cannot write admin.kubeconfig: \(error)")
+            // Requests and control loops (child tasks inherit the preference)
+            // run on large stacks: see `JSONParser.maxDepth`.
+            try await withTaskExecutorPreference(LargeStackExecutor.shared) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", caPEM: ca.caCertificatePEM)
+                        } catch {
+                            logger.error("cannot write admin.kubeconfig: \(error)")
+                        }
+                        try await server.serve(listener)
                     }
-                    try await server.serve(listener)
+                    group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
+                    if !enabled.isEmpty {
+                        let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
+                                                 identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM,
+                                                 logger: logger)
+                        group.addTask { await self.runLeading(loops) }
+                    }
+                    group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
+                    group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
+                    _ = try await group.next()
+                    group.cancelAll()
                 }
-                group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
-                if !enabled.isEmpty {
-                    let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
-                                             identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM,
-                                             logger: logger)
-                    group.addTask { await self.runLeading(loops) }
-                }
-                group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
-                group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
-                _ = try await group.next()
-                group.cancelAll()
             }
         } catch {
             await listener.close()

@@ -134,7 +134,7 @@ import Testing
         #expect(Self.error("a: &a [[[1]]]\nb: [*a]\n", limits: limits) == nil)
         let long = String(repeating: "x", count: 300)
         #expect(Self.error("a: &a \(long)\nb: [*a, *a, *a, *a]\n", limits: limits)?.hasPrefix("yaml: the decoded document is larger than 1000") == true)
-        let deepError = Self.error(String(repeating: "[", count: 5000)) ?? ""
+        let deepError = Self.error(String(repeating: "[", count: JSONParser.maxDepth + 2)) ?? ""
         #expect(deepError.contains("exceeded max depth"), "\(deepError)")
     }
 }

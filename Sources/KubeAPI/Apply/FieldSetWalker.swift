@@ -23,8 +23,17 @@ enum FieldSetWalker {
         return out
     }
 
+    /// Paths at least this long are owned whole, as leaves: `managedFields`
+    /// nests a few levels around the paths it records, and must stay within
+    /// ``JSONParser/maxDepth`` for the object to be read back.
+    static let deepestPath = JSONParser.maxDepth - 16
+
     /// Every field `value` sets, below `path`.
     static func fieldSet(_ value: JSONValue, schema: PatchSchema, path: inout FieldPath, into set: inout FieldSet) {
+        if path.count >= deepestPath {
+            set.insert(path)
+            return
+        }
         switch value {
         case .object(let o):
             if o.isEmpty {
@@ -87,6 +96,12 @@ enum FieldSetWalker {
         switch (old, new) {
         case (nil, nil):
             return
+        case (nil, _?) where path.count >= deepestPath:
+            c.changed.insert(path)
+        case (_?, nil) where path.count >= deepestPath:
+            c.removed.insert(path)
+        case (let o?, let n?) where path.count >= deepestPath:
+            if o != n { c.changed.insert(path) }
         case (nil, let n?):
             fieldSet(n, schema: schema, path: &path, into: &c.changed)
         case (let o?, nil):

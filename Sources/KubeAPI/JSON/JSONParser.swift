@@ -14,18 +14,34 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// It keeps open arrays and objects on a stack of its own, not the thread's,
 /// so the depth it can parse does not depend on the thread it runs on.
 public struct JSONParser {
-    /// Deepest nesting accepted (`exceeded max depth of 300` beyond it).
+    /// Deepest nesting accepted, upstream's (`exceeded max depth of 10000`
+    /// beyond it, as from Go's decoders).
     ///
-    /// Upstream's Go decoder allows 10,000 levels; Go's stacks grow, ours do
-    /// not. Parsing and writing here use stacks of their own, but some paths a
-    /// body takes afterwards still recurse per level, the hungriest being the
-    /// strategic merge patch (about 5 KiB of stack per level in a debug build;
-    /// merge-patch diffs, comparing, hashing and freeing a `JSONValue` take
-    /// 0.2 to 1.4 KiB). A request runs on one of Swift's cooperative threads,
-    /// whose stack is glibc's default: 8 MiB, or 2 MiB when `ulimit -s` is
-    /// unlimited. 300 levels keep every path under 2 MiB; `DeepDocumentTests`
-    /// measures them. Kubernetes objects nest a few dozen levels at most.
-    public static let maxDepth = 300
+    /// Go's stacks grow, ours do not. Parsing and writing here keep their open
+    /// arrays and objects on stacks of their own and fit any thread, but other
+    /// paths a body takes afterwards recurse once per level. Per level, in a
+    /// debug build (`DeepDocumentTests` measures each at this depth): the
+    /// strategic merge patch 5.3 KiB (52 MiB at 10,000 levels), server-side
+    /// apply's field set walkers 2.7 KiB, merge-patch diffs 1.4 KiB, a raw
+    /// JSON field's typed decoding and encoding 1.2 KiB, comparing, hashing,
+    /// merge and JSON patches 0.6 to 0.8 KiB, and freeing a `JSONValue` (the
+    /// release of nested arrays and dictionaries) 0.2 KiB: 2.1 MiB, more
+    /// than the smallest thread has. Swift's cooperative threads have glibc's
+    /// default stack, 8 MiB, or only 2 MiB when `ulimit -s` is unlimited.
+    ///
+    /// One mechanism makes the depth safe: the API server runs each request
+    /// from routing to the bytes of its response, every watch stream, and its
+    /// control loops (which read what requests stored) as tasks preferring
+    /// ``LargeStackExecutor``, whose threads reserve 256 MiB of stack each,
+    /// committed only as touched and given back after a deep job. So every
+    /// deep value the server builds is also compared, patched and freed on
+    /// those threads, and only bytes leave them. Code off those threads
+    /// (clients, tools) can parse and write any accepted document; to work
+    /// on or free a deep one it hops over with
+    /// ``LargeStackExecutor/runAndWait(_:)``, as the fuzz targets do.
+    /// Server-side apply owns paths deeper than this less 16 levels whole,
+    /// so `managedFields` stays within the limit too.
+    public static let maxDepth = 10_000
 
     /// An array or object being parsed.
     private struct Open {

@@ -23,8 +23,9 @@ public struct YAMLDecodingError: Error, Sendable, Equatable, CustomStringConvert
 /// aliasing`, by go-yaml's own rule: once more than 1,000 nodes are decoded,
 /// nodes reached through aliases may be at most 99% of them (scaling down to 10%
 /// between 400,000 and 4,000,000 nodes). Depth and the decoded JSON size are
-/// bounded by ``DecodingLimits`` after expansion; libyaml refuses nesting
-/// deeper than 1,000 in the text itself.
+/// bounded by ``DecodingLimits`` after expansion; libyaml, whose own limit
+/// is raised from 1,000 to go-yaml's 10,000 (``JSONParser/maxDepth``), refuses
+/// deeper nesting in the text itself with the same words.
 ///
 /// Yams' `compose` is not used: it checks duplicate mapping keys by hashing
 /// whole key nodes, which walks an aliased key's full expansion
@@ -52,6 +53,7 @@ public enum YAMLDecoding {
         throws(YAMLDecodingError) -> (value: JSONValue?, duplicates: [String])
     {
         if bytes.isEmpty { return (nil, []) }
+        _ = nestingLimit
         var composer = YAMLComposer(limits: limits)
         let result: Result<JSONValue?, YAMLDecodingError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
@@ -75,11 +77,16 @@ public enum YAMLDecoding {
         return (try result.get(), composer.duplicates)
     }
 
+    /// libyaml's nesting limit (a process-wide setting, 1,000 unless set),
+    /// set once to one level more than ``JSONParser/maxDepth`` so the
+    /// composer's count after alias expansion speaks first.
+    private static let nestingLimit: Void = yaml_set_max_nest_level(Int32(JSONParser.maxDepth + 1))
+
     /// libyaml's problem in go-yaml's words: `yaml: line N: problem`.
     static func parserError(_ parser: yaml_parser_t) -> YAMLDecodingError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown error"
         if problem.hasPrefix("Maximum nesting level") {
-            return YAMLDecodingError("yaml: line \(parser.problem_mark.line + 1): exceeded max depth of 1000 (libyaml's nesting limit)")
+            return YAMLDecodingError("yaml: line \(parser.problem_mark.line + 1): exceeded max depth of \(JSONParser.maxDepth)")
         }
         let line = parser.problem_mark.line + 1
         return YAMLDecodingError(line > 0 && parser.error != YAML_READER_ERROR ? "yaml: line \(line): \(problem)" : "yaml: \(problem)")

@@ -66,7 +66,8 @@ final class LocalClusterClient: ClusterClient {
                               from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let registry = self.registry
-        let task = Task {
+        // Control loops run on large stacks (see `JSONParser.maxDepth`); this task is not their child.
+        let task = Task(executorPreference: LargeStackExecutor.shared) {
             do {
                 let q = try Self.query(options)
                 let opened: (initial: [APIWatchEvent], events: AsyncThrowingStream<StoreEvent, any Error>, startRevision: Int64)

@@ -36,30 +36,33 @@ extension APIHandler {
         let metrics = self.metrics
         let bookmarkInterval = self.bookmarkInterval
         let encoder = WatchEncoder(info: info, form: form)
+        // The stream's producer is a task of its own: back to large stacks (see `JSONParser.maxDepth`).
         return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: .stream({ writer in
-            metrics.watchStarted()
-            defer { metrics.watchEnded() }
-            for e in opened.initial { try await writer.write(encoder.encode(e)) }
-            let last = RevisionBox(max(opened.startRevision, opened.initial.map(\.revision).max() ?? 0))
-            if sendInitialEvents == true { try await writer.write(encoder.bookmark(last.value, initialEventsEnd: true)) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await Task.sleep(for: timeout) }
-                if bookmarks {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: bookmarkInterval)
-                            try await writer.write(encoder.bookmark(last.value))
+            try await withTaskExecutorPreference(LargeStackExecutor.shared) {
+                metrics.watchStarted()
+                defer { metrics.watchEnded() }
+                for e in opened.initial { try await writer.write(encoder.encode(e)) }
+                let last = RevisionBox(max(opened.startRevision, opened.initial.map(\.revision).max() ?? 0))
+                if sendInitialEvents == true { try await writer.write(encoder.bookmark(last.value, initialEventsEnd: true)) }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await Task.sleep(for: timeout) }
+                    if bookmarks {
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try await Task.sleep(for: bookmarkInterval)
+                                try await writer.write(encoder.bookmark(last.value))
+                            }
                         }
                     }
-                }
-                group.addTask {
-                    for try await se in opened.events {
-                        if let e = ResourceStorage.classify(se, q) { try await writer.write(encoder.encode(e)) }
-                        last.raise(to: se.revision)
+                    group.addTask {
+                        for try await se in opened.events {
+                            if let e = ResourceStorage.classify(se, q) { try await writer.write(encoder.encode(e)) }
+                            last.raise(to: se.revision)
+                        }
                     }
+                    _ = try await group.next()
+                    group.cancelAll()
                 }
-                _ = try await group.next()
-                group.cancelAll()
             }
         }))
     }

@@ -60,7 +60,13 @@ final class APIHandler: Sendable {
         let start = ContinuousClock.now
         var verb = req.method.rawValue.lowercased()
         var resource = ""
-        let response = await route(req, verb: &verb, resource: &resource)
+        // On large stacks, as every deep value of the request: see `JSONParser.maxDepth`.
+        var routedVerb = verb, routedResource = resource
+        let response = await withTaskExecutorPreference(LargeStackExecutor.shared) {
+            await route(req, verb: &routedVerb, resource: &routedResource)
+        }
+        verb = routedVerb
+        resource = routedResource
         let d = ContinuousClock.now - start
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         metrics.record(verb: verb, resource: resource, code: Int(response.status.code), seconds: seconds)

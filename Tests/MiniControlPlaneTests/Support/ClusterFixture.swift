@@ -30,6 +30,9 @@ final class ClusterFixture: @unchecked Sendable {
     let backend: Backend
     private(set) var etcd: EtcdInstance?
     private(set) var process: ChildProcess?
+    /// Whether the controlplane runs with `ulimit -s unlimited`, which gives
+    /// its cooperative threads glibc's smallest default stack (2 MiB).
+    let smallStacks: Bool
     var kubeconfig: URL { dir.appendingPathComponent("data/admin.kubeconfig") }
     var dataDir: URL { dir.appendingPathComponent("data") }
     var kubeconfigServer: String { "https://127.0.0.1:\(port)" }
@@ -48,8 +51,9 @@ final class ClusterFixture: @unchecked Sendable {
 
     static var canRun: Bool { binary != nil }
 
-    init(backend: Backend) async throws {
+    init(backend: Backend, smallStacks: Bool = false) async throws {
         self.backend = backend
+        self.smallStacks = smallStacks
         dir = try Harness.tempDir("cluster-\(backend.rawValue)")
         port = Harness.freePort()
         if backend == .etcd { etcd = try await EtcdInstance() }
@@ -78,7 +82,9 @@ final class ClusterFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(at: kubeconfig)
         var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
         if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
-        let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
+        let p = smallStacks
+            ? try ChildProcess("/bin/sh", ["-c", #"ulimit -s unlimited && exec "$0" "$@""#, bin] + args, log: dir.appendingPathComponent("controlplane.log"))
+            : try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
         process = p
         let port = self.port
         let ready = await Harness.waitUntil {
@@ -168,8 +174,8 @@ final class ClusterFixture: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh cluster and always stops it.
-func withCluster<T>(_ backend: Backend, _ body: (ClusterFixture) async throws -> T) async throws -> T {
-    let c = try await ClusterFixture(backend: backend)
+func withCluster<T>(_ backend: Backend, smallStacks: Bool = false, _ body: (ClusterFixture) async throws -> T) async throws -> T {
+    let c = try await ClusterFixture(backend: backend, smallStacks: smallStacks)
     do {
         let r = try await body(c)
         c.stop()
