@@ -167,6 +167,17 @@ struct LabTests {
         let cut = Date()
         #expect(s.lab("kill", "kubelet-node-2").code == 0)
         #expect(s.lab("cut", "node-2").code == 0)
+        // Right after the cut, requests from node-1's host from fixed source
+        // ports (below the ephemeral range) until two go unanswered: those were
+        // DNATed to a node-2 pod and left SYN_SENT conntrack entries (120 s).
+        // Linux reuses a source port to the same address within a minute when a
+        // client connects in a loop (the prober does), and conntrack takes the
+        // SYN of a new connection from such a port for a retransmission of the
+        // old one: unless kube-proxy deletes the entry, it goes to the lost pod again.
+        var lostPorts: [Int] = []
+        for port in 20001...20030 where lostPorts.count < 2 {
+            if s.lab("exec", "node-1", "curl", "-sS", "-m", "3", "--local-port", "\(port)", "http://\(vip)/").code != 0 { lostPorts.append(port) }
+        }
         #expect(s.eventually(seconds: 90) { s.nodeReady("node-2") != "True" })
         let unreachable = Date()
         // Its pods are marked not ready, so the Service's slices stop offering them.
@@ -185,19 +196,26 @@ struct LabTests {
             }
         }, "node-2's endpoints \(lostEndpoints) still programmed on node-1")
         let programmed = Date()
+        // Node-1's kube-proxy deleted those entries with the endpoints: a new
+        // connection from such a port reaches a pod that is left.
+        for port in lostPorts {
+            let r = s.lab("exec", "node-1", "curl", "-sS", "-m", "5", "--local-port", "\(port)", "http://\(vip)/")
+            #expect(r.stdout.contains("served-by-web-"), "a request from port \(port), whose last one went to a node-2 pod, failed: \(r)")
+        }
         let replaced = s.eventually(seconds: 150) {
             s.get("get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}") == "3"
                 && s.get("get", "pods", "-l", "app=web", "--field-selector", "spec.nodeName=node-1",
                          "-o", "name").split(separator: "\n").count == 3
         }
         #expect(replaced, "\(s.kubectl(["get", "pods", "-o", "wide"]))")
-        print(String(format: "lab: node-2 unreachable %.1f s, its endpoints withdrawn %.1f s and its pods replaced %.1f s after the cut (grace 20 s, tolerations 30 s)",
-                     unreachable.timeIntervalSince(cut), withdrawn.timeIntervalSince(cut), Date().timeIntervalSince(cut)))
+        print(String(format: "lab: node-2 unreachable %.1f s, its endpoints withdrawn %.1f s and its pods replaced %.1f s after the cut (grace 20 s, tolerations 30 s); %ld source ports whose connection went to node-2 after the cut tried again",
+                     unreachable.timeIntervalSince(cut), withdrawn.timeIntervalSince(cut), Date().timeIntervalSince(cut), lostPorts.count))
         usleep(3_000_000)
-        // Once the node is known to be gone (and its endpoints with it), every request succeeds.
-        // Once node-1's table no longer has them, every request succeeds. A
-        // request is logged when it ends, up to nc's 10 s timeout after it
-        // began (and the log has whole seconds).
+        // Once node-1's table no longer has node-2's endpoints (and its conntrack
+        // no unanswered connection to them), every request succeeds. A request
+        // is logged when it ends: one sent to a lost pod before then fails when
+        // nc's 10 s connect timeout ends (busybox nc's -w bounds the connect
+        // only), and the log has whole seconds.
         let settled = Int(programmed.timeIntervalSince1970) + 11
         let probes = s.probeResults("prober-1")
         let afterLoss = probes.filter { $0.time > settled }

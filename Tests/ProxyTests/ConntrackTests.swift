@@ -2,7 +2,7 @@ import Testing
 import Netlink
 @testable import Proxy
 
-/// ctnetlink messages and the choice of stale UDP entries.
+/// ctnetlink messages and the choice of stale entries.
 @Suite struct ConntrackTests {
     typealias F = Fixtures
 
@@ -70,5 +70,84 @@ import Netlink
         let undnated = ConntrackEntry(proto: .udp, original: .init(source: F.ip("10.244.1.50"), destination: vip, sourcePort: 40000, destinationPort: 53),
                                       reply: .init(source: vip, destination: F.ip("10.244.1.50"), sourcePort: 53, destinationPort: 40000))
         #expect(StaleFlows.stale([undnated, entries[0]], ports: revived) == [undnated])
+    }
+
+    /// An IPCTNL_MSG_CT_NEW message of a dump holding `entry` (its status says whether it was answered).
+    func dumpReply(_ entry: ConntrackEntry, status: Bool = true) throws -> NetlinkReply {
+        var m = Conntrack.deleteRequest(entry)
+        m.type = 0x0100
+        m.nested(2, flagNested: true) { t in
+            t.nested(1, flagNested: true) { ip in
+                ip.attribute(1, entry.reply.source.bytes)
+                ip.attribute(2, entry.reply.destination.bytes)
+            }
+            t.nested(2, flagNested: true) { p in
+                p.attribute(1, u8: entry.proto.number)
+                p.attribute(2, entry.reply.sourcePort.bigEndianBytes)
+                p.attribute(3, entry.reply.destinationPort.bigEndianBytes)
+            }
+        }
+        // CTA_STATUS: IPS_CONFIRMED | IPS_DST_NAT (| IPS_SEEN_REPLY).
+        if status { m.attribute(3, be32: (1 << 3) | (1 << 5) | (entry.replied ? 1 << 1 : 0)) }
+        return try #require(NetlinkReply.parse(m.serialized(sequence: 1)).first)
+    }
+
+    /// A TCP connection from a pod on node-1 to the VIP, DNATed to `endpoint`.
+    func tcp(to endpoint: String, sourcePort: UInt16 = 40000, replied: Bool, nodePort: Bool = false) -> ConntrackEntry {
+        let dst = nodePort ? F.ip("10.99.0.11") : F.ip("10.96.0.80")
+        return ConntrackEntry(proto: .tcp, original: .init(source: F.ip("10.244.1.50"), destination: dst, sourcePort: sourcePort, destinationPort: nodePort ? 30080 : 80),
+                              reply: .init(source: F.ip(endpoint), destination: F.ip("10.244.1.50"), sourcePort: 8080, destinationPort: sourcePort),
+                              replied: replied)
+    }
+
+    /// The web Service of the lab: one endpoint on node-1, one on node-2 (then lost).
+    func webPorts(lost: Bool) -> [ServicePortInfo] {
+        let name = ServiceName(namespace: "default", name: "web")
+        var endpoints = [ProxyEndpoint(address: F.ip("10.244.1.10"), port: 8080, nodeName: F.node)]
+        if !lost { endpoints.append(ProxyEndpoint(address: F.ip("10.244.2.10"), port: 8080, nodeName: "node-2")) }
+        return [ServicePortInfo(service: name, proto: .tcp, port: 80, clusterIP: F.ip("10.96.0.80"), nodePort: 30080, endpoints: endpoints)]
+    }
+
+    @Test func parsesWhetherAnEntryWasAnswered() throws {
+        let unanswered = tcp(to: "10.244.2.10", replied: false)
+        #expect(Conntrack.parse(try dumpReply(unanswered)) == unanswered)
+        let answered = tcp(to: "10.244.2.10", replied: true)
+        #expect(Conntrack.parse(try dumpReply(answered)) == answered)
+        // No CTA_STATUS: counted as answered (never deleted for TCP).
+        #expect(Conntrack.parse(try dumpReply(unanswered, status: false))?.replied == true)
+    }
+
+    @Test func unansweredTCPEntriesToARemovedEndpointAreStaleAnsweredOnesDrain() {
+        let ports = StaleFlows.ports(before: webPorts(lost: false), after: webPorts(lost: true), node: F.node)
+        #expect(ports == [StaleFlows.Port(proto: .tcp, clusterIP: F.ip("10.96.0.80"), port: 80, nodePort: 30080,
+                                          endpoints: [ProxyEndpoint(address: F.ip("10.244.1.10"), port: 8080)])])
+        let entries = [
+            tcp(to: "10.244.2.10", sourcePort: 40001, replied: false),                 // SYN_SENT to the lost pod: a reused port would follow it
+            tcp(to: "10.244.2.10", sourcePort: 40002, replied: true),                  // established: left to drain
+            tcp(to: "10.244.1.10", sourcePort: 40003, replied: false),                 // to the endpoint that stays
+            tcp(to: "10.244.2.10", sourcePort: 40004, replied: false, nodePort: true), // by the NodePort
+        ]
+        #expect(StaleFlows.stale(entries, ports: ports) == [entries[0], entries[3]])
+        // A UDP entry with the same addresses is not the TCP port's.
+        var udp = entries[0]
+        udp.proto = .udp
+        #expect(StaleFlows.stale([udp], ports: ports).isEmpty)
+        // Nothing lost, nothing stale.
+        #expect(StaleFlows.ports(before: webPorts(lost: false), after: webPorts(lost: false), node: F.node).isEmpty)
+    }
+
+    @Test func cleanDumpsOnceAndDeletesTheStaleEntries() throws {
+        let stale = tcp(to: "10.244.2.10", sourcePort: 40001, replied: false)
+        let draining = tcp(to: "10.244.2.10", sourcePort: 40002, replied: true)
+        let fake = RecordingNetlinkConnection()
+        fake.scriptedReplies = [[try dumpReply(stale), try dumpReply(draining)]]
+        let ports = StaleFlows.ports(before: webPorts(lost: false), after: webPorts(lost: true), node: F.node)
+        let deleted = try StaleFlows.clean(Conntrack(connection: fake), family: .ipv4, ports: ports)
+        #expect(deleted == [.tcp: 1])
+        #expect(fake.sent.count == 2)
+        #expect(fake.sent.first?.map(\.payload) == [Conntrack.dumpRequest(family: .ipv4).payload])
+        #expect(fake.sent.last?.map(\.payload) == [Conntrack.deleteRequest(stale).payload])
+        let none = try StaleFlows.clean(Conntrack(connection: fake), family: .ipv4, ports: [])
+        #expect(none.isEmpty && fake.sent.count == 2, "no port lost an endpoint: no dump")
     }
 }

@@ -22,11 +22,16 @@ public struct ConntrackEntry: Hashable, Sendable {
     public var proto: L4Protocol
     public var original: Tuple
     public var reply: Tuple
+    /// Whether a packet was seen in the reply direction (`IPS_SEEN_REPLY`;
+    /// `conntrack -L` marks entries without one `[UNREPLIED]`). An entry
+    /// read without a status counts as answered.
+    public var replied: Bool
 
-    public init(proto: L4Protocol, original: Tuple, reply: Tuple) {
+    public init(proto: L4Protocol, original: Tuple, reply: Tuple, replied: Bool = true) {
         self.proto = proto
         self.original = original
         self.reply = reply
+        self.replied = replied
     }
 
     /// Whether the connection was DNATed (its replies come from elsewhere).
@@ -41,7 +46,9 @@ public struct Conntrack {
     public init(connection: any NetlinkConnection) { self.connection = connection }
 
     enum MessageType: UInt16 { case new = 0, get = 1, delete = 2 }
-    enum Attr { static let tupleOriginal: UInt16 = 1, tupleReply: UInt16 = 2 }
+    enum Attr { static let tupleOriginal: UInt16 = 1, tupleReply: UInt16 = 2, status: UInt16 = 3 }
+    /// IPS_SEEN_REPLY of CTA_STATUS (a big-endian u32).
+    static let seenReply: UInt32 = 1 << 1
     enum TupleAttr { static let ip: UInt16 = 1, proto: UInt16 = 2 }
     enum IPAttr { static let v4Source: UInt16 = 1, v4Destination: UInt16 = 2, v6Source: UInt16 = 3, v6Destination: UInt16 = 4 }
     enum ProtoAttr { static let number: UInt16 = 1, sourcePort: UInt16 = 2, destinationPort: UInt16 = 3 }
@@ -82,7 +89,8 @@ public struct Conntrack {
         guard let original = a[Attr.tupleOriginal].flatMap({ tuple($0.nested) }),
               let replyTuple = a[Attr.tupleReply].flatMap({ tuple($0.nested) }),
               original.proto == replyTuple.proto else { return nil }
-        return ConntrackEntry(proto: original.proto, original: original.tuple, reply: replyTuple.tuple)
+        let replied = a[Attr.status].map { $0.data.count == 4 ? UInt32(bigEndianBytes: $0.data, at: 0) & seenReply != 0 : true } ?? true
+        return ConntrackEntry(proto: original.proto, original: original.tuple, reply: replyTuple.tuple, replied: replied)
     }
 
     static func tuple(_ a: NetlinkAttributes) -> (proto: L4Protocol, tuple: ConntrackEntry.Tuple)? {

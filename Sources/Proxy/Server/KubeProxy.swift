@@ -192,16 +192,17 @@ public actor KubeProxy {
         rulesets[family] = ruleset
         let report = try syncer.sync(ruleset, changed: changed, kind: kind)
         if let conntrack {
-            let udp = changed.flatMap { StaleFlows.ports(before: old[$0] ?? [], after: ports[$0] ?? [], node: configuration.nodeName) }
-            if !udp.isEmpty {
-                do {
-                    let stale = StaleFlows.stale(try conntrack.entries(family: family), ports: udp)
-                    let deleted = try conntrack.delete(stale)
-                    if deleted > 0 { logger.info("deleted \(deleted) stale UDP conntrack entries") }
-                    status.withLock { $0.metrics.conntrackEntriesDeleted += UInt64(deleted) }
-                } catch {
-                    logger.warning("cleaning stale UDP conntrack entries: \(error)")
+            // After the rules: a flow deleted before them could be DNATed to the lost endpoint again.
+            let stalePorts = changed.flatMap { StaleFlows.ports(before: old[$0] ?? [], after: ports[$0] ?? [], node: configuration.nodeName) }
+            do {
+                let deleted = try StaleFlows.clean(conntrack, family: family, ports: stalePorts)
+                if !deleted.isEmpty {
+                    let counts = deleted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.rawValue.uppercased())" }.joined(separator: ", ")
+                    logger.info("deleted stale conntrack entries: \(counts)")
                 }
+                status.withLock { $0.metrics.conntrackEntriesDeleted += UInt64(deleted.values.reduce(0, +)) }
+            } catch {
+                logger.warning("cleaning stale conntrack entries: \(error)")
             }
         }
         for name in changed { old[name] = ports[name] }

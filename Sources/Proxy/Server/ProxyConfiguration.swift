@@ -13,7 +13,8 @@ public struct ProxyConfiguration: Sendable {
     public var healthzBindAddress: String?
     /// `HOST:PORT` of /metrics when it differs from the healthz address.
     public var metricsBindAddress: String?
-    /// Delete stale UDP conntrack entries after endpoint changes.
+    /// Delete stale conntrack entries after endpoint changes (UDP ones, and
+    /// unanswered TCP and SCTP ones to removed endpoints; see ``StaleFlows``).
     public var conntrackCleanup: Bool
 
     public init(nodeName: String, clusterCIDR: CIDR? = CIDR("10.244.0.0/16"), table: String = "kube-proxy",

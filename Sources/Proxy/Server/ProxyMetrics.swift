@@ -56,7 +56,7 @@ public struct ProxyMetrics: Sendable, Equatable {
         gauge("kubeproxy_endpoints", "Endpoints programmed.", String(endpoints))
         gauge("kubeproxy_sync_proxy_rules_service_changes_total", "Service changes seen.", String(serviceChanges), type: "counter")
         gauge("kubeproxy_sync_proxy_rules_endpoint_changes_total", "EndpointSlice changes seen.", String(endpointChanges), type: "counter")
-        gauge("kubeproxy_conntrack_entries_deleted_total", "Stale UDP conntrack entries deleted.", String(conntrackEntriesDeleted), type: "counter")
+        gauge("kubeproxy_conntrack_entries_deleted_total", "Stale conntrack entries deleted (UDP, and unanswered TCP/SCTP to removed endpoints).", String(conntrackEntriesDeleted), type: "counter")
         return out
     }
 }
