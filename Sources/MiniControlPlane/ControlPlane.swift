@@ -90,7 +90,8 @@ public final class ControlPlane: Sendable {
         let kubelets = try KubeletProxy(clientCertificatePEM: ca.kubeletClientCertificatePEM, clientKeyPEM: ca.kubeletClientKeyPEM)
         let store: any Store
         do {
-            store = try Self.openStore(c)
+            let opened = try Self.openStore(c)
+            store = c.encryptionConfiguration.map { EncryptingStore(base: opened, configuration: $0) } ?? opened
         } catch {
             await kubelets.shutdown()
             throw error

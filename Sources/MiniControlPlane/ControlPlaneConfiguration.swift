@@ -38,6 +38,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var eventTTL: Duration = .seconds(3600)
     /// How often watches with allowWatchBookmarks get a BOOKMARK.
     public var watchBookmarkInterval: Duration = .seconds(15)
+    /// `--encryption-provider-config`: resources encrypted at rest, nil for none.
+    public var encryptionConfiguration: EncryptionConfiguration?
 
     public init(dataDir: URL) { self.dataDir = dataDir }
 

@@ -74,6 +74,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1): resources encrypted at rest with aesgcm or aescbc.")
+    var encryptionProviderConfig: String?
+
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "controlplane")
@@ -99,6 +102,13 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
+        if let path = encryptionProviderConfig {
+            do {
+                config.encryptionConfiguration = try EncryptionConfiguration.load(path)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         guard let monitor = ControlPlaneConfiguration.parseDuration(nodeMonitorPeriod), monitor > .zero else {
             throw ValidationError("invalid --node-monitor-period \(nodeMonitorPeriod)")
         }

@@ -33,6 +33,8 @@ final class ClusterFixture: @unchecked Sendable {
     /// Whether the controlplane runs with `ulimit -s unlimited`, which gives
     /// its cooperative threads glibc's smallest default stack (2 MiB).
     let smallStacks: Bool
+    /// More controlplane flags (`--encryption-provider-config FILE`).
+    let extraArgs: [String]
     var kubeconfig: URL { dir.appendingPathComponent("data/admin.kubeconfig") }
     var dataDir: URL { dir.appendingPathComponent("data") }
     var kubeconfigServer: String { "https://127.0.0.1:\(port)" }
@@ -51,9 +53,10 @@ final class ClusterFixture: @unchecked Sendable {
 
     static var canRun: Bool { binary != nil }
 
-    init(backend: Backend, smallStacks: Bool = false) async throws {
+    init(backend: Backend, smallStacks: Bool = false, extraArgs: [String] = []) async throws {
         self.backend = backend
         self.smallStacks = smallStacks
+        self.extraArgs = extraArgs
         dir = try Harness.tempDir("cluster-\(backend.rawValue)")
         port = Harness.freePort()
         if backend == .etcd { etcd = try await EtcdInstance() }
@@ -82,6 +85,7 @@ final class ClusterFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(at: kubeconfig)
         var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
         if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
+        args += extraArgs
         let p = smallStacks
             ? try ChildProcess("/bin/sh", ["-c", #"ulimit -s unlimited && exec "$0" "$@""#, bin] + args, log: dir.appendingPathComponent("controlplane.log"))
             : try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
@@ -174,8 +178,9 @@ final class ClusterFixture: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh cluster and always stops it.
-func withCluster<T>(_ backend: Backend, smallStacks: Bool = false, _ body: (ClusterFixture) async throws -> T) async throws -> T {
-    let c = try await ClusterFixture(backend: backend, smallStacks: smallStacks)
+func withCluster<T>(_ backend: Backend, smallStacks: Bool = false, extraArgs: [String] = [],
+                    _ body: (ClusterFixture) async throws -> T) async throws -> T {
+    let c = try await ClusterFixture(backend: backend, smallStacks: smallStacks, extraArgs: extraArgs)
     do {
         let r = try await body(c)
         c.stop()
