@@ -25,6 +25,21 @@ public final class ControlPlane: Sendable {
         self.logger = logger
     }
 
+    /// The audit log of `--audit-log-path` and `--audit-policy-file`
+    /// (both are needed, as upstream logs nothing without a policy).
+    static func auditLog(_ c: ControlPlaneConfiguration) throws -> AuditLog? {
+        guard let path = c.auditLogPath, !path.isEmpty, let policyFile = c.auditPolicyFile else { return nil }
+        let policy: AuditPolicy
+        do {
+            policy = try AuditPolicy.parse(Array(try Data(contentsOf: URL(fileURLWithPath: policyFile))))
+        } catch let e as AuditPolicyError {
+            throw ControlPlaneError(description: "--audit-policy-file \(policyFile): \(e.description)")
+        } catch {
+            throw ControlPlaneError(description: "cannot read --audit-policy-file \(policyFile): \(error.localizedDescription)")
+        }
+        return AuditLog(policy: policy, path: path, maxSize: c.auditLogMaxSize * 1_048_576, maxBackups: c.auditLogMaxBackups)
+    }
+
     /// Opens the configured store.
     public static func openStore(_ c: ControlPlaneConfiguration) throws -> any Store {
         if let ds = c.datastore, !ds.isEmpty {
@@ -105,10 +120,11 @@ public final class ControlPlane: Sendable {
         let tokens = ServiceAccountTokens()
         let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
+        let audit = try Self.auditLog(c)
         let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
-                                 extraMetrics: { schedulerMetrics.render() },
+                                 extraMetrics: { schedulerMetrics.render() }, audit: audit,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger

@@ -40,6 +40,13 @@ public struct ControlPlaneConfiguration: Sendable {
     public var watchBookmarkInterval: Duration = .seconds(15)
     /// `--encryption-provider-config`: resources encrypted at rest, nil for none.
     public var encryptionConfiguration: EncryptionConfiguration?
+    /// `--audit-log-path` (`-` for standard output); nothing is logged without `auditPolicyFile`.
+    public var auditLogPath: String?
+    /// `--audit-policy-file`: an `audit.k8s.io/v1` Policy.
+    public var auditPolicyFile: String?
+    /// `--audit-log-maxsize` in megabytes (0: never rotated) and `--audit-log-maxbackup` (0: all kept).
+    public var auditLogMaxSize = 0
+    public var auditLogMaxBackups = 0
 
     public init(dataDir: URL) { self.dataDir = dataDir }
 

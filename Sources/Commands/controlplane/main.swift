@@ -77,6 +77,18 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1): resources encrypted at rest with aesgcm or aescbc.")
     var encryptionProviderConfig: String?
 
+    @Option(help: "Audit log file ('-' for standard output); needs --audit-policy-file.")
+    var auditLogPath: String?
+
+    @Option(help: "Audit policy file (audit.k8s.io/v1 Policy): which requests are logged at which level.")
+    var auditPolicyFile: String?
+
+    @Option(help: "Megabytes an audit log file may reach before it is rotated (0: never).")
+    var auditLogMaxsize = 0
+
+    @Option(help: "Rotated audit log files kept (0: all).")
+    var auditLogMaxbackup = 0
+
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "controlplane")
@@ -102,6 +114,10 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
+        config.auditLogPath = auditLogPath
+        config.auditPolicyFile = auditPolicyFile
+        config.auditLogMaxSize = auditLogMaxsize
+        config.auditLogMaxBackups = auditLogMaxbackup
         if let path = encryptionProviderConfig {
             do {
                 config.encryptionConfiguration = try EncryptionConfiguration.load(path)

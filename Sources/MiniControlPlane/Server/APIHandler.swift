@@ -27,12 +27,16 @@ final class APIHandler: Sendable {
     let tokens: ServiceAccountTokens?
     /// More Prometheus text for /metrics (the scheduler's).
     let extraMetrics: @Sendable () -> String
+    /// The audit log, when configured.
+    let audit: AuditLog?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: ResourceStorage, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
-         extraMetrics: @escaping @Sendable () -> String = { "" }, readiness: @escaping @Sendable () async -> Bool) {
+         extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil,
+         readiness: @escaping @Sendable () async -> Bool) {
+        self.audit = audit
         self.bookmarkInterval = bookmarkInterval
         self.tokens = tokens
         self.extraMetrics = extraMetrics
@@ -58,18 +62,17 @@ final class APIHandler: Sendable {
     /// Handles one request.
     func handle(_ req: HTTPRequest) async -> HTTPResponse {
         let start = ContinuousClock.now
-        var verb = req.method.rawValue.lowercased()
-        var resource = ""
+        let received = Date()
         // On large stacks, as every deep value of the request: see `JSONParser.maxDepth`.
-        var routedVerb = verb, routedResource = resource
+        var routed = RequestRecord(verb: req.method.rawValue.lowercased())
         let response = await withTaskExecutorPreference(LargeStackExecutor.shared) {
-            await route(req, verb: &routedVerb, resource: &routedResource)
+            await route(req, record: &routed)
         }
-        verb = routedVerb
-        resource = routedResource
+        let record = routed
         let d = ContinuousClock.now - start
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        metrics.record(verb: verb, resource: resource, code: Int(response.status.code), seconds: seconds)
+        metrics.record(verb: record.verb, resource: record.resource, code: Int(response.status.code), seconds: seconds)
+        if let audit, let user = record.user { audit.record(auditEntry(req, record, user: user, response, received: received)) }
         if response.status.code >= 500 {
             logger.warning("\(req.method) \(req.uri) -> \(response.status.code)")
         } else {
@@ -78,7 +81,7 @@ final class APIHandler: Sendable {
         return response
     }
 
-    private func route(_ req: HTTPRequest, verb: inout String, resource: inout String) async -> HTTPResponse {
+    private func route(_ req: HTTPRequest, record: inout RequestRecord) async -> HTTPResponse {
         let segs = req.path.split(separator: "/").map(String.init)
         switch req.path {
         case "/healthz", "/livez":
@@ -96,6 +99,7 @@ final class APIHandler: Sendable {
         case .forbidden(let s): return Self.status(s)
         case .user(let u): user = u
         }
+        record.user = user
         let accept = req.headers.first(name: "accept")
         switch segs.first {
         case "metrics" where segs.count == 1:
@@ -112,7 +116,7 @@ final class APIHandler: Sendable {
             }
             guard segs[1] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: ""))) }
-            return await resourceRequest(req, group: "", segs: segs[2...], user: user, verb: &verb, resource: &resource)
+            return await resourceRequest(req, group: "", segs: segs[2...], user: user, record: &record)
         case "apis":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
@@ -122,40 +126,42 @@ final class APIHandler: Sendable {
             }
             let group = segs[1]
             if group == SelfSubjectReview.group {
-                resource = "selfsubjectreviews"
-                verb = "create"
+                record.resource = "selfsubjectreviews"
+                record.verb = "create"
                 return SelfSubjectReview.handle(req, segs: segs, user: user)
             }
             if group == AccessReview.group {
-                resource = "selfsubjectaccessreviews"
-                verb = "create"
+                record.resource = "selfsubjectaccessreviews"
+                record.verb = "create"
                 return AccessReview.handle(req, segs: segs, user: user)
             }
             if group == NodeMetricsAPI.group, let nodeMetrics {
-                resource = segs.count > 3 ? segs[segs.count > 5 ? 5 : 3] : ""
-                verb = "get"
+                record.resource = segs.count > 3 ? segs[segs.count > 5 ? 5 : 3] : ""
+                record.verb = "get"
                 return await nodeMetrics.handle(req, segs: segs, user: user)
             }
             guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
             guard segs[2] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group))) }
-            return await resourceRequest(req, group: group, segs: segs[3...], user: user, verb: &verb, resource: &resource)
+            return await resourceRequest(req, group: group, segs: segs[3...], user: user, record: &record)
         default:
             return Self.status(APIErrors.notFoundPath(req.path))
         }
     }
 
     private func resourceRequest(_ req: HTTPRequest, group: String, segs: ArraySlice<String>, user: UserInfo,
-                                 verb: inout String, resource: inout String) async -> HTTPResponse {
+                                 record: inout RequestRecord) async -> HTTPResponse {
         guard case .resource(let path) = APIPath.parse(group: group, segs) else {
             return Self.status(APIErrors.notFoundPath(req.path))
         }
-        resource = path.info.plural
+        record.resource = path.info.plural
+        record.path = path
         if path.info.namespaced, path.namespace == nil, path.name != nil {
             return Self.status(APIErrors.notFoundPath(req.path))
         }
-        verb = Self.verb(req, path)
+        record.verb = Self.verb(req, path)
+        let verb = record.verb
         let query: ListQuery
         do {
             query = try Self.listQuery(req, path.info)
