@@ -121,7 +121,7 @@ public final class ControlPlane: Sendable {
         let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let audit = try Self.auditLog(c)
-        let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials), metrics: APIMetrics(),
+        let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials, staticTokens: c.staticTokens), metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
                                  extraMetrics: { schedulerMetrics.render() }, audit: audit,

@@ -40,6 +40,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var watchBookmarkInterval: Duration = .seconds(15)
     /// `--encryption-provider-config`: resources encrypted at rest, nil for none.
     public var encryptionConfiguration: EncryptionConfiguration?
+    /// `--token-auth-file`: users authenticated by static bearer tokens.
+    public var staticTokens: StaticTokenFile?
     /// `--audit-log-path` (`-` for standard output); nothing is logged without `auditPolicyFile`.
     public var auditLogPath: String?
     /// `--audit-policy-file`: an `audit.k8s.io/v1` Policy.

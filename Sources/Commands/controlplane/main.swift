@@ -77,6 +77,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1): resources encrypted at rest with aesgcm or aescbc.")
     var encryptionProviderConfig: String?
 
+    @Option(help: "Static token file (CSV: token,user,uid[,\"group1,group2\"]): users authenticated by bearer token.")
+    var tokenAuthFile: String?
+
     @Option(help: "Audit log file ('-' for standard output); needs --audit-policy-file.")
     var auditLogPath: String?
 
@@ -114,6 +117,13 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
+        if let path = tokenAuthFile {
+            do {
+                config.staticTokens = try StaticTokenFile.load(path)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         config.auditLogPath = auditLogPath
         config.auditPolicyFile = auditPolicyFile
         config.auditLogMaxSize = auditLogMaxsize

@@ -14,9 +14,12 @@ struct UserInfo: Sendable, Equatable {
     var isNode: Bool { groups.contains("system:nodes") }
 }
 
-/// Bearer-token authentication with impersonation.
+/// Bearer-token authentication with impersonation: the cluster's admin and
+/// node tokens, service-account tokens (elsewhere), and the users of
+/// `--token-auth-file`.
 struct Authenticator: Sendable {
     let credentials: Credentials
+    var staticTokens: StaticTokenFile?
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -40,6 +43,8 @@ struct Authenticator: Sendable {
             user = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
         } else if Self.constantTimeEqual(token, credentials.nodeToken) {
             user = UserInfo(name: "system:node-bootstrap", groups: ["system:nodes", "system:authenticated"])
+        } else if let u = staticTokens?.user(token) {
+            user = u
         } else {
             return .unauthorized
         }
