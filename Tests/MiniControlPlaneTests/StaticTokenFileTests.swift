@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import MiniControlPlane
 
-/// `--token-auth-file`: upstream's static token CSV.
+/// `--token-auth-file`: upstream's static token CSV (and TokenReview of its tokens).
 @Suite struct StaticTokenFileTests {
     @Test func recordsAreParsedAsUpstreamsCSV() throws {
         let file = try StaticTokenFile.parse("""
@@ -44,6 +44,23 @@ struct StaticTokenAuthenticationTests {
             #expect(r.status != 0 && r.stderr.contains("User \"bob\" cannot list resource \"pods\""), "\(r.output)")
             r = try c.kubectl("--token=nobody", "get", "pods")
             #expect(r.status != 0 && r.stderr.contains("Unauthorized"), "\(r.output)")
+
+            // TokenReview: who a token is, for delegated authentication.
+            func review(_ token: String, as caller: String? = nil, audiences: String = "") throws -> CommandResult {
+                try c.kubectl((caller.map { ["--token=\($0)"] } ?? []) + ["create", "-o", "jsonpath={.status.authenticated} {.status.user.username} {.status.error}", "-f", "-"],
+                              stdin: "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec: {token: \(token)\(audiences)}\n")
+            }
+            r = try review("bob-token")
+            #expect(r.stdout.trimmingCharacters(in: .whitespaces) == "true bob", "\(r.output)")
+            let saToken = try c.kubectl("create", "token", "default").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            r = try review(saToken)
+            #expect(r.stdout.hasPrefix("true system:serviceaccount:default:default"), "\(r.output)")
+            r = try review(saToken, audiences: ", audiences: [vault]")
+            #expect(r.stdout.hasPrefix("false") && r.stdout.contains("invalid for the target audiences"), "\(r.output)")
+            r = try review("forged-token")
+            #expect(r.stdout.hasPrefix("false") && r.stdout.contains("invalid bearer token"), "\(r.output)")
+            r = try review("alice-token", as: "bob-token")
+            #expect(r.status != 0 && r.stderr.contains("cannot create resource \"tokenreviews\""), "\(r.output)")
         }
     }
 }

@@ -2,14 +2,17 @@ import KubeAPI
 import HTTPServing
 
 /// `authentication.k8s.io/v1` SelfSubjectReview, so `kubectl auth whoami`
-/// shows who a token authenticates as (service account tokens included).
+/// shows who a token authenticates as (service account tokens included);
+/// TokenReview (``APIHandler/tokenReview(_:user:)``) is served beside it.
 enum SelfSubjectReview {
     static let group = "authentication.k8s.io"
 
     static var resourceList: JSONValue {
         ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "authentication.k8s.io/v1",
          "resources": [["name": "selfsubjectreviews", "singularName": "selfsubjectreview", "namespaced": false,
-                        "kind": "SelfSubjectReview", "verbs": ["create"]]]]
+                        "kind": "SelfSubjectReview", "verbs": ["create"]],
+                       ["name": "tokenreviews", "singularName": "tokenreview", "namespaced": false,
+                        "kind": "TokenReview", "verbs": ["create"]]]]
     }
 
     static var aggregatedGroup: JSONValue {
@@ -17,6 +20,9 @@ enum SelfSubjectReview {
          "versions": [["version": "v1", "freshness": "Current",
                        "resources": [["resource": "selfsubjectreviews", "singularResource": "selfsubjectreview",
                                       "responseKind": ["group": .string(group), "version": "v1", "kind": "SelfSubjectReview"],
+                                      "scope": "Cluster", "verbs": ["create"]],
+                                     ["resource": "tokenreviews", "singularResource": "tokenreview",
+                                      "responseKind": ["group": .string(group), "version": "v1", "kind": "TokenReview"],
                                       "scope": "Cluster", "verbs": ["create"]]]]]]
     }
 

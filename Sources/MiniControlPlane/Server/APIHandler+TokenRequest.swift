@@ -19,6 +19,47 @@ extension APIHandler {
         return .user(user)
     }
 
+    /// `POST /apis/authentication.k8s.io/v1/tokenreviews`: who a bearer token
+    /// authenticates as, for webhooks and proxies that delegate authentication
+    /// (upstream's `system:auth-delegator`; here the admin until RBAC). The
+    /// token is checked as a request bearing it would be; requested audiences
+    /// must include the API server's.
+    func tokenReview(_ req: HTTPRequest, user: UserInfo) async -> HTTPResponse {
+        guard req.method == .POST else { return Self.status(APIErrors.methodNotAllowed()) }
+        guard user.isAdmin else {
+            return Self.status(APIErrors.forbidden(
+                "tokenreviews.authentication.k8s.io is forbidden: User \"\(user.name)\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope",
+                kind: "tokenreviews", name: ""))
+        }
+        let body: JSONValue
+        do {
+            (body, _) = try decodeBody(req)
+        } catch {
+            return Self.status(error)
+        }
+        guard let token = body[path: ["spec", "token"]]?.stringValue, !token.isEmpty else {
+            return Self.status(invalidStatus(kind: "TokenReview", group: "authentication.k8s.io", name: "", errors: [.required("spec.token")]))
+        }
+        let requested = (body[path: ["spec", "audiences"]]?.arrayValue ?? []).compactMap(\.stringValue)
+        var status: JSONValue = ["user": .emptyObject]
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer \(token)")
+        if !requested.isEmpty && !requested.contains(ServiceAccountTokens.audience) {
+            status["authenticated"] = false
+            status["error"] = .string("token audiences [\"\(ServiceAccountTokens.audience)\"] is invalid for the target audiences \(requested.map { "\"\($0)\"" })")
+        } else if case .user(let u) = await authenticate(headers) {
+            status["authenticated"] = true
+            status["user"] = ["username": .string(u.name), "groups": .array(u.groups.map(JSONValue.string))]
+            status["audiences"] = [.string(ServiceAccountTokens.audience)]
+        } else {
+            status["authenticated"] = false
+            status["error"] = "invalid bearer token"
+        }
+        let review: JSONValue = ["kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1",
+                                 "metadata": ["creationTimestamp": .null], "spec": body["spec"] ?? .emptyObject, "status": status]
+        return .jsonBytes(JSONWriter.bytes(review), status: .created)
+    }
+
     /// `POST serviceaccounts/NAME/token`: a TokenRequest answered with a signed token.
     func requestToken(_ req: HTTPRequest, namespace: String?, name: String, user: UserInfo) async throws(Status) -> HTTPResponse {
         guard let tokens else { throw APIErrors.unavailable("token issuing is not configured") }

@@ -126,8 +126,12 @@ final class APIHandler: Sendable {
             }
             let group = segs[1]
             if group == SelfSubjectReview.group {
-                record.resource = "selfsubjectreviews"
                 record.verb = "create"
+                if segs.count == 4 && segs[2] == "v1" && segs[3] == "tokenreviews" {
+                    record.resource = "tokenreviews"
+                    return await tokenReview(req, user: user)
+                }
+                record.resource = "selfsubjectreviews"
                 return SelfSubjectReview.handle(req, segs: segs, user: user)
             }
             if group == AccessReview.group {
