@@ -278,6 +278,13 @@ enum Bootstrap {
                 logger.info("created namespace \(ns)")
             }
         }
+        let pcInfo = ResourceCatalog.info(for: PriorityClass.self)
+        for (name, value, description) in PriorityClass.systemClasses {
+            _ = try await createIfMissing(registry, pcInfo, nil, [
+                "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": .string(name)],
+                "value": .int(Int64(value)), "description": .string(description),
+            ])
+        }
         for obj in FlowControl.defaultObjects {
             if let kind = obj["kind"]?.stringValue, let info = ResourceCatalog.find(apiVersion: "flowcontrol.apiserver.k8s.io/v1", kind: kind) {
                 _ = try await createIfMissing(registry, info, nil, obj)

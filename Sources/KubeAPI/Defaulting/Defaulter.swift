@@ -57,6 +57,8 @@ public struct Defaulter: Sendable {
             defaultService(&obj)
         case "Secret":
             setIfMissing(&obj, "type", "Opaque")
+        case "PriorityClass":
+            setIfMissing(&obj, "preemptionPolicy", "PreemptLowerPriority")
         case "Namespace":
             var status = obj["status"] ?? .emptyObject
             setIfMissing(&status, "phase", "Active")

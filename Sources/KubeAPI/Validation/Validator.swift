@@ -111,6 +111,10 @@ public enum Validator {
             } else {
                 errs.append(.required("template.spec"))
             }
+        case "PriorityClass":
+            let pc = try decode(PriorityClass.self, obj)
+            let o = try old.map { try decode(PriorityClass.self, $0) }
+            errs += SchedulingValidation.validatePriorityClass(pc, old: o)
         case "Namespace":
             _ = try decode(Namespace.self, obj)
         case "ServiceAccount":

@@ -101,6 +101,9 @@ enum ProtobufSchemas {
         "Pod": pod,
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
+        // kubectl create priorityclass (scheduling.k8s.io/v1).
+        "PriorityClass": PBMessage(fields: [1: f("metadata", meta), 2: f("value", .int), 3: f("globalDefault", .bool),
+                                            4: f("description", .string), 5: f("preemptionPolicy", .string)]),
         "DeleteOptions": deleteOptions,
         // kubectl create token (authentication.k8s.io/v1).
         "TokenRequest": PBMessage(fields: [

@@ -123,6 +123,10 @@ extension ResourceStorage {
             }
             obj["spec"] = spec
         }
+        if info.kind == "PriorityClass" {
+            try await PriorityAdmission.admitClass(obj, registry: self)
+            priorityClasses.forget()
+        }
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
         let warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)

@@ -36,6 +36,8 @@ final class ResourceStorage: Sendable {
     let defaulter: Defaulter
     let allocator: ServiceAllocator
     let namespaceCache = NamespaceCache()
+    /// PriorityClasses for the Priority admission plugin.
+    let priorityClasses = PriorityClassCache()
 
     init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator) {
         self.store = store
@@ -137,8 +139,14 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
+        // Before defaulting, which would state priority 0 for the pod.
+        if info.kind == "Pod" { try await PriorityAdmission.admitPod(&obj, registry: self) }
         defaulter.apply(kind: info.kind, to: &obj)
         if info.kind == "Pod", let ns { await ServiceAccountAdmission.admit(&obj, namespace: ns, registry: self) }
+        if info.kind == "PriorityClass" {
+            try await PriorityAdmission.admitClass(obj, registry: self)
+            priorityClasses.forget()
+        }
         let warnings = try validate(info, name, obj, old: nil, options)
         try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
         if info.kind == "Service" {

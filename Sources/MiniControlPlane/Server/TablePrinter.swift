@@ -46,6 +46,8 @@ enum TablePrinter {
         case "PodTemplate": return [nameCol, col("Containers"), col("Images"), col("Pod Labels")]
         case "ComponentStatus": return [nameCol, col("Status"), col("Message"), col("Error")]
         case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), col("Name", format: "name", wide: true)]
+        case "PriorityClass": return [col("Name", format: "name"), col("Value", "integer"), col("Global-Default", "boolean"), col("Age"),
+                                      col("PreemptionPolicy")]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
         case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
         default: return [nameCol, ageCol]
@@ -185,6 +187,9 @@ enum TablePrinter {
             return [name, .string(none(eps.prefix(3).joined(separator: ",") + (eps.count > 3 ? " + \(eps.count - 3) more..." : ""))), age]
         case "Lease":
             return [name, .string(str(spec?["holderIdentity"])), age]
+        case "PriorityClass":
+            return [name, .int(o["value"]?.intValue ?? 0), .bool(o["globalDefault"]?.boolValue ?? false), age,
+                    .string(str(o["preemptionPolicy"]))]
         case "Event":
             // One printer for both versions, as upstream prints its internal type.
             let o = o["apiVersion"]?.stringValue == EventsV1Event.apiVersion ? EventsV1Conversion.toStorage(o) : o
