@@ -108,7 +108,7 @@ final class AuditLog: Sendable {
 
     private func open(_ s: inout State) {
         let fm = FileManager.default
-        if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
+        if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) }
         s.handle = FileHandle(forWritingAtPath: path)
         s.size = Int((try? s.handle?.seekToEnd()) ?? 0)
     }
