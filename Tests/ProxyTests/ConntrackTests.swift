@@ -26,21 +26,7 @@ import Netlink
         let entry = ConntrackEntry(proto: .udp,
                                    original: .init(source: F.ip("10.244.1.50"), destination: F.ip("10.96.0.10"), sourcePort: 40000, destinationPort: 53),
                                    reply: .init(source: F.ip("10.244.1.10"), destination: F.ip("10.244.1.50"), sourcePort: 5353, destinationPort: 40000))
-        var m = Conntrack.deleteRequest(entry)
-        m.type = 0x0100
-        m.nested(2, flagNested: true) { t in
-            t.nested(1, flagNested: true) { ip in
-                ip.attribute(1, entry.reply.source.bytes)
-                ip.attribute(2, entry.reply.destination.bytes)
-            }
-            t.nested(2, flagNested: true) { p in
-                p.attribute(1, u8: 17)
-                p.attribute(2, entry.reply.sourcePort.bigEndianBytes)
-                p.attribute(3, entry.reply.destinationPort.bigEndianBytes)
-            }
-        }
-        let reply = try #require(NetlinkReply.parse(m.serialized(sequence: 1)).first)
-        #expect(Conntrack.parse(reply) == entry)
+        #expect(Conntrack.parse(try dumpReply(entry, status: false)) == entry)
         #expect(entry.isDNATed)
     }
 

@@ -117,24 +117,17 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
-        if let path = tokenAuthFile {
-            do {
-                config.staticTokens = try StaticTokenFile.load(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
+        // Files read at start: a bad one stops the start with the file and the record at fault.
+        do {
+            config.staticTokens = try tokenAuthFile.map(StaticTokenFile.load)
+            config.encryptionConfiguration = try encryptionProviderConfig.map(EncryptionConfiguration.load)
+        } catch {
+            throw ValidationError("\(error)")
         }
         config.auditLogPath = auditLogPath
         config.auditPolicyFile = auditPolicyFile
         config.auditLogMaxSize = auditLogMaxsize
         config.auditLogMaxBackups = auditLogMaxbackup
-        if let path = encryptionProviderConfig {
-            do {
-                config.encryptionConfiguration = try EncryptionConfiguration.load(path)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
         guard let monitor = ControlPlaneConfiguration.parseDuration(nodeMonitorPeriod), monitor > .zero else {
             throw ValidationError("invalid --node-monitor-period \(nodeMonitorPeriod)")
         }

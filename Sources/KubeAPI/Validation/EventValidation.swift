@@ -74,24 +74,16 @@ enum EventValidation {
         let controller = e.reportingComponent ?? ""
         if controller.isEmpty { errs.append(.required("reportingController")) }
         for m in LabelValidation.qualifiedNameErrors(controller) { errs.append(.invalid("reportingController", controller, m)) }
-        let instance = e.reportingInstance ?? ""
-        if instance.isEmpty { errs.append(.required("reportingInstance")) }
-        if instance.utf8.count > reportingInstanceLengthLimit {
-            errs.append(.invalid("reportingInstance", "", "can have at most \(reportingInstanceLengthLimit) characters"))
+        // Required (or not) and at most `limit` bytes long.
+        func text(_ field: String, _ value: String?, limit: Int, required: Bool = true) {
+            let v = value ?? ""
+            if required && v.isEmpty { errs.append(.required(field)) }
+            if v.utf8.count > limit { errs.append(.invalid(field, "", "can have at most \(limit) characters")) }
         }
-        let action = e.action ?? ""
-        if action.isEmpty { errs.append(.required("action")) }
-        if action.utf8.count > actionLengthLimit {
-            errs.append(.invalid("action", "", "can have at most \(actionLengthLimit) characters"))
-        }
-        let reason = e.reason ?? ""
-        if reason.isEmpty { errs.append(.required("reason")) }
-        if reason.utf8.count > reasonLengthLimit {
-            errs.append(.invalid("reason", "", "can have at most \(reasonLengthLimit) characters"))
-        }
-        if (e.message ?? "").utf8.count > noteLengthLimit {
-            errs.append(.invalid("message", "", "can have at most \(noteLengthLimit) characters"))
-        }
+        text("reportingInstance", e.reportingInstance, limit: reportingInstanceLengthLimit)
+        text("action", e.action, limit: actionLengthLimit)
+        text("reason", e.reason, limit: reasonLengthLimit)
+        text("message", e.message, limit: noteLengthLimit, required: false)
         return errs
     }
 }

@@ -2,17 +2,6 @@ import Foundation
 import HTTPServing
 import KubeAPI
 
-/// What routing learned of a request, for metrics and the audit log.
-struct RequestRecord: Sendable {
-    var verb: String
-    /// The resource's plural ("" for non-resource requests).
-    var resource = ""
-    /// Who made it, once authenticated.
-    var user: UserInfo?
-    /// The object it addressed, for resource requests.
-    var path: APIPath?
-}
-
 extension APIHandler {
     /// The audit log's entry of a request and its response.
     func auditEntry(_ req: HTTPRequest, _ record: RequestRecord, user: UserInfo, _ response: HTTPResponse,
