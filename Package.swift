@@ -404,6 +404,7 @@ let package = Package(
             name: "apiserver-bench",
             dependencies: [
                 "KubeAPI",
+                "MiniControlPlane",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -111,17 +111,20 @@ public final class ControlPlane: Sendable {
             await kubelets.shutdown()
             throw error
         }
+        let rbac = RBACAuthorizer()
+        let authorizer = Authorizer(rbac: rbac)
         let registry = ResourceStorage(
             store: store,
             defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
                                  unreachableTolerationSeconds: c.defaultUnreachableTolerationSeconds),
-            allocator: allocator)
+            allocator: allocator, authorizer: authorizer)
         let schedulerMetrics = SchedulerMetrics()
         let tokens = ServiceAccountTokens()
         let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let audit = try Self.auditLog(c)
-        let handler = APIHandler(registry: registry, authenticator: Authenticator(credentials: credentials, staticTokens: c.staticTokens), metrics: APIMetrics(),
+        let authenticator = Authenticator(credentials: credentials, staticTokens: c.staticTokens, anonymousAuth: c.anonymousAuth)
+        let handler = APIHandler(registry: registry, authenticator: authenticator, authorizer: authorizer, metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
                                  extraMetrics: { schedulerMetrics.render() }, audit: audit,
@@ -143,10 +146,13 @@ public final class ControlPlane: Sendable {
         do {
             // Storage may come up after us (etcd restarting): retry with back-off.
             var delay = 0.5
+            var rbacRevision: Int64 = 0
             while true {
                 do {
                     try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+                    try await BootstrapPolicyReconciler.run(registry, logger: logger)
                     try await tokens.load(store: store)
+                    rbacRevision = try await rbac.load(registry)
                     break
                 } catch {
                     logger.warning("waiting for storage: \(error)")
@@ -175,6 +181,8 @@ public final class ControlPlane: Sendable {
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
                     group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
+                    group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }
+                    group.addTask { await ClusterRoleAggregator(registry: registry, logger: logger).run() }
                     _ = try await group.next()
                     group.cancelAll()
                 }

@@ -42,6 +42,9 @@ public struct ControlPlaneConfiguration: Sendable {
     public var encryptionConfiguration: EncryptionConfiguration?
     /// `--token-auth-file`: users authenticated by static bearer tokens.
     public var staticTokens: StaticTokenFile?
+    /// `--anonymous-auth`: requests without credentials are `system:anonymous`
+    /// (in `system:unauthenticated`), allowed what RBAC grants them; false refuses them with 401.
+    public var anonymousAuth = true
     /// `--audit-log-path` (`-` for standard output); nothing is logged without `auditPolicyFile`.
     public var auditLogPath: String?
     /// `--audit-policy-file`: an `audit.k8s.io/v1` Policy.

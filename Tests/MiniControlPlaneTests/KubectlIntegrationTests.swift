@@ -170,8 +170,8 @@ struct KubectlIntegrationTests {
             #expect(r.status == 0, "\(r.output)")
             // kubectl auth can-i answers from the enforced rules.
             #expect(try c.kubectl("auth", "can-i", "create", "pods").stdout == "yes\n")
-            #expect(try c.kubectl("auth", "can-i", "list", "services", "--as=system:node:n1").stdout == "yes\n")
-            #expect(try c.kubectl("auth", "can-i", "delete", "deployments", "--as=system:node:n1").stdout.hasPrefix("no"))
+            #expect(try c.kubectl("auth", "can-i", "list", "services", "--as=system:node:n1", "--as-group=system:nodes").stdout == "yes\n")
+            #expect(try c.kubectl("auth", "can-i", "delete", "deployments", "--as=system:node:n1", "--as-group=system:nodes").stdout.hasPrefix("no"))
         }
     }
 

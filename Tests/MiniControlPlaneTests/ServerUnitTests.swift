@@ -9,22 +9,31 @@ import Testing
 
     @Test func authenticationAndImpersonation() {
         let a = Authenticator(credentials: creds)
-        #expect(a.authenticate([:]) == .unauthorized)
+        let authorizer = Authorizer(rbac: RBACAuthorizer())
+        #expect(a.authenticate([:]) == .user(Authenticator.anonymous))
+        #expect(Authenticator(credentials: creds, anonymousAuth: false).authenticate([:]) == .unauthorized)
         #expect(a.authenticate(["Authorization": "Bearer nope"]) == .unauthorized)
         guard case .user(let admin) = a.authenticate(["Authorization": "Bearer admintoken"]) else { Issue.record("admin"); return }
         #expect(admin.isAdmin)
-        guard case .user(let node) = a.authenticate(["Authorization": "Bearer nodetoken", "Impersonate-User": "system:node:n1"]) else {
+        guard case .user(let shared) = a.authenticate(["Authorization": "Bearer nodetoken"]),
+              case .user(let node) = Impersonation.apply(shared, headers: ["Impersonate-User": "system:node:n1"], authorizer: authorizer) else {
             Issue.record("node"); return
         }
         #expect(node.nodeName == "n1" && node.isNode && !node.isAdmin)
-        guard case .forbidden(let s) = a.authenticate(["Authorization": "Bearer nodetoken", "Impersonate-User": "admin"]) else {
+        guard case .forbidden(let s) = Impersonation.apply(shared, headers: ["Impersonate-User": "admin"], authorizer: authorizer) else {
             Issue.record("impersonation"); return
         }
         #expect(s.code == 403)
-        guard case .user(let asNode) = a.authenticate(["Authorization": "Bearer admintoken", "Impersonate-User": "system:node:n2"]) else {
+        #expect(s.message == "users \"admin\" is forbidden: User \"system:node-bootstrap\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope")
+        guard case .user(let asNode) = Impersonation.apply(admin, headers: ["Impersonate-User": "system:node:n2", "Impersonate-Group": "system:nodes"],
+                                                           authorizer: authorizer) else {
             Issue.record("admin as node"); return
         }
-        #expect(asNode.nodeName == "n2" && asNode.isNode)
+        #expect(asNode.nodeName == "n2" && asNode.isNode && asNode.groups.contains("system:authenticated"))
+        guard case .user(let asSA) = Impersonation.apply(admin, headers: ["Impersonate-User": "system:serviceaccount:ns1:sa"], authorizer: authorizer) else {
+            Issue.record("admin as service account"); return
+        }
+        #expect(asSA.groups == ["system:serviceaccounts", "system:serviceaccounts:ns1", "system:authenticated"])
     }
 
     func attrs(_ verb: String, _ plural: String, ns: String? = "default", name: String? = nil, sub: String? = nil, group: String = "") -> RequestAttributes {
@@ -33,6 +42,7 @@ import Testing
     }
 
     @Test func nodeAuthorization() {
+        let Authorizer = MiniControlPlane.Authorizer(rbac: RBACAuthorizer())
         let n1 = UserInfo(name: "system:node:n1", groups: ["system:nodes"])
         #expect(Authorizer.authorize(n1, attrs("list", "pods")) == .allow)
         #expect(Authorizer.authorize(n1, attrs("watch", "endpointslices", group: "discovery.k8s.io")) == .allow)
@@ -51,9 +61,9 @@ import Testing
         let proxy = UserInfo(name: "system:node-bootstrap", groups: ["system:nodes"])
         #expect(Authorizer.authorize(proxy, attrs("watch", "services")) == .allow)
         #expect(Authorizer.authorize(proxy, attrs("create", "nodes", ns: nil)) == .deny)
-        let s = Authorizer.forbidden(n1, attrs("delete", "deployments", name: "d", group: "apps"))
+        let s = MiniControlPlane.Authorizer.forbidden(n1, attrs("delete", "deployments", name: "d", group: "apps"))
         #expect(s.message == "deployments.apps \"d\" is forbidden: User \"system:node:n1\" cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"default\"")
-        let refs = Authorizer.references(of: try! JSONParser.parse(#"""
+        let refs = NodeAuthorizer.references(of: try! JSONParser.parse(#"""
             {"spec":{"volumes":[{"name":"a","secret":{"secretName":"s1"}},{"name":"b","configMap":{"name":"c1"}}],
              "containers":[{"env":[{"name":"X","valueFrom":{"secretKeyRef":{"name":"s2","key":"k"}}}],"envFrom":[{"configMapRef":{"name":"c2"}}]}]}}
             """#))

@@ -5,6 +5,7 @@
 import AsyncHTTPClient
 import Foundation
 import KubeAPI
+import MiniControlPlane
 import NIOCore
 import Synchronization
 
@@ -17,6 +18,8 @@ struct Options {
     var pid: Int32 = 0
     var etcd: String?
     var label = ""
+    /// RoleBindings for the RBAC phase (0 skips it).
+    var rbacBindings = 10_000
 }
 
 func parseOptions() -> Options {
@@ -33,6 +36,7 @@ func parseOptions() -> Options {
         case "--pid": o.pid = Int32(v) ?? 0
         case "--etcd": o.etcd = v
         case "--label": o.label = v
+        case "--rbac-bindings": o.rbacBindings = Int(v) ?? o.rbacBindings
         default: say("unknown option \(a)"); exit(2)
         }
     }
@@ -222,4 +226,5 @@ say(String(format: "updates:           %d in %.2f s  p50 %@  p99 %@  errors %d",
              ms(percentile(ulat, 0.5)), ms(percentile(ulat, 0.99)), uerrs))
 say("watch deliveries:  \(deliveries.count) of \(opts.watchers * opts.updates)  latency p50 \(ms(percentile(deliveries, 0.5)))  p99 \(ms(percentile(deliveries, 0.99)))")
 say("controlplane RSS after watch: \(rssMB(opts.pid))")
+if opts.rbacBindings > 0 { await rbacPhase(client, config: config, bindings: opts.rbacBindings, pods: opts.pods / 2, concurrency: opts.concurrency) }
 await client.shutdown()

@@ -80,6 +80,9 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Static token file (CSV: token,user,uid[,\"group1,group2\"]): users authenticated by bearer token.")
     var tokenAuthFile: String?
 
+    @Option(help: "Requests without credentials are user system:anonymous in group system:unauthenticated, allowed what RBAC grants them (by default /healthz, /livez, /readyz and /version); false refuses them with 401.")
+    var anonymousAuth: Bool = true
+
     @Option(help: "Audit log file ('-' for standard output); needs --audit-policy-file.")
     var auditLogPath: String?
 
@@ -117,6 +120,7 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.defaultNotReadyTolerationSeconds = defaultNotReadyTolerationSeconds
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
+        config.anonymousAuth = anonymousAuth
         // Files read at start: a bad one stops the start with the file and the record at fault.
         do {
             config.staticTokens = try tokenAuthFile.map(StaticTokenFile.load)

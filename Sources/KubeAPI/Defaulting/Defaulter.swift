@@ -59,6 +59,8 @@ public struct Defaulter: Sendable {
             setIfMissing(&obj, "type", "Opaque")
         case "PriorityClass":
             setIfMissing(&obj, "preemptionPolicy", "PreemptLowerPriority")
+        case "RoleBinding", "ClusterRoleBinding":
+            defaultBinding(&obj)
         case "Namespace":
             var status = obj["status"] ?? .emptyObject
             setIfMissing(&status, "phase", "Active")
@@ -81,6 +83,27 @@ public struct Defaulter: Sendable {
         default:
             break
         }
+    }
+
+    /// Subjects' and the roleRef's API groups, as upstream's `SetDefaults_Subject`.
+    private func defaultBinding(_ obj: inout JSONValue) {
+        if var ref = obj["roleRef"], ref.objectValue != nil {
+            setIfMissing(&ref, "apiGroup", "rbac.authorization.k8s.io")
+            if ref["apiGroup"]?.stringValue == "" { ref["apiGroup"] = "rbac.authorization.k8s.io" }
+            obj["roleRef"] = ref
+        }
+        guard let subjects = obj["subjects"]?.arrayValue else { return }
+        obj["subjects"] = .array(subjects.map { s in
+            var s = s
+            if (s["apiGroup"]?.stringValue ?? "").isEmpty {
+                switch s["kind"]?.stringValue {
+                case "User", "Group": s["apiGroup"] = "rbac.authorization.k8s.io"
+                case "ServiceAccount": s["apiGroup"] = ""
+                default: break
+                }
+            }
+            return s
+        })
     }
 
     private func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {

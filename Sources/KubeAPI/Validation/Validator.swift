@@ -115,6 +115,18 @@ public enum Validator {
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }
             errs += SchedulingValidation.validatePriorityClass(pc, old: o)
+        case "Role":
+            errs += RBACValidation.validateRules(try decode(Role.self, obj).rules, namespaced: true)
+        case "ClusterRole":
+            errs += RBACValidation.validateClusterRole(try decode(ClusterRole.self, obj))
+        case "RoleBinding":
+            let b = try decode(RoleBinding.self, obj)
+            let o = try old.map { try decode(RoleBinding.self, $0) }
+            errs += RBACValidation.validateBinding(roleRef: b.roleRef, subjects: b.subjects, namespaced: true, oldRoleRef: o?.roleRef)
+        case "ClusterRoleBinding":
+            let b = try decode(ClusterRoleBinding.self, obj)
+            let o = try old.map { try decode(ClusterRoleBinding.self, $0) }
+            errs += RBACValidation.validateBinding(roleRef: b.roleRef, subjects: b.subjects, namespaced: false, oldRoleRef: o?.roleRef)
         case "Namespace":
             _ = try decode(Namespace.self, obj)
         case "ServiceAccount":
@@ -127,6 +139,8 @@ public enum Validator {
 
     /// Kinds whose names must be DNS-1123 labels rather than subdomains.
     static let labelNamedKinds: Set<String> = ["Namespace"]
+    /// Kinds whose names are any path segment (`system:node`), as upstream's RBAC names.
+    static let pathSegmentNamedKinds: Set<String> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
 
     static func validateMeta(_ m: ObjectMeta, kind: String, old: ObjectMeta?) -> [FieldError] {
         var errs: [FieldError] = []
@@ -134,6 +148,8 @@ public enum Validator {
             let nameErrs: [String]
             if kind == "Service" {
                 nameErrs = dns1035LabelErrors(name)
+            } else if pathSegmentNamedKinds.contains(kind) {
+                nameErrs = RBACValidation.pathSegmentNameErrors(name)
             } else if labelNamedKinds.contains(kind) {
                 nameErrs = LabelValidation.dns1123LabelErrors(name)
             } else {

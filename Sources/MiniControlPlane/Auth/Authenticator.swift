@@ -12,14 +12,18 @@ struct UserInfo: Sendable, Equatable {
         name.hasPrefix("system:node:") ? String(name.dropFirst("system:node:".count)) : nil
     }
     var isNode: Bool { groups.contains("system:nodes") }
+    /// Whether this is the shared node token's identity (before it names a node).
+    var isSharedNodeToken: Bool { name == "system:node-bootstrap" && isNode }
 }
 
-/// Bearer-token authentication with impersonation: the cluster's admin and
-/// node tokens, service-account tokens (elsewhere), and the users of
-/// `--token-auth-file`.
+/// Bearer-token authentication: the cluster's admin and node tokens,
+/// service-account tokens (elsewhere), the users of `--token-auth-file`, and
+/// anonymous requests. Impersonation is decided after it (``Impersonation``).
 struct Authenticator: Sendable {
     let credentials: Credentials
     var staticTokens: StaticTokenFile?
+    /// Whether requests without credentials are `system:anonymous`, as kube-apiserver's `--anonymous-auth`.
+    var anonymousAuth = true
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -35,10 +39,16 @@ struct Authenticator: Sendable {
         return diff == 0
     }
 
+    /// Requests without credentials, as upstream's anonymous authenticator
+    /// (`--anonymous-auth`, on by default): RBAC decides what they may do,
+    /// which by default is `system:public-info-viewer`.
+    static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
+
     func authenticate(_ headers: HTTPHeaders) -> Outcome {
-        guard let auth = headers.first(name: "authorization"), auth.lowercased().hasPrefix("bearer ") else { return .unauthorized }
+        guard let auth = headers.first(name: "authorization") else { return anonymousAuth ? .user(Self.anonymous) : .unauthorized }
+        guard auth.lowercased().hasPrefix("bearer ") else { return .unauthorized }
         let token = String(auth.dropFirst(7)).trimmingSpaces
-        var user: UserInfo
+        let user: UserInfo
         if Self.constantTimeEqual(token, credentials.adminToken) {
             user = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
         } else if Self.constantTimeEqual(token, credentials.nodeToken) {
@@ -47,21 +57,6 @@ struct Authenticator: Sendable {
             user = u
         } else {
             return .unauthorized
-        }
-        if let target = headers.first(name: "impersonate-user"), !target.isEmpty {
-            let groups = headers["impersonate-group"]
-            if user.isAdmin {
-                var g = groups.isEmpty ? [] : groups
-                if target.hasPrefix("system:node:") && g.isEmpty { g = ["system:nodes"] }
-                user = UserInfo(name: target, groups: g + ["system:authenticated"])
-            } else if target.hasPrefix("system:node:"), target.count > "system:node:".count,
-                      groups.allSatisfy({ $0 == "system:nodes" }) {
-                user = UserInfo(name: target, groups: ["system:nodes", "system:authenticated"])
-            } else {
-                return .forbidden(APIErrors.forbidden(
-                    "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
-                    kind: "users", name: target))
-            }
         }
         return .user(user)
     }

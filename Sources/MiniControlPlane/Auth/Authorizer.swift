@@ -1,13 +1,41 @@
 import KubeAPI
 
-/// What a request wants to do.
+/// What a request wants to do: a verb on a resource (group, plural,
+/// subresource, namespace, name) or on a non-resource path.
 struct RequestAttributes: Sendable {
     var verb: String
-    var info: ResourceInfo
+    var group = ""
+    var resource = ""
     var subresource: String?
     var namespace: String?
     var name: String?
-    var fieldSelector: FieldSelector
+    var fieldSelector: FieldSelector = .everything
+    /// The path of a non-resource request (`/healthz`); nil for resources.
+    var path: String?
+
+    init(verb: String, group: String, resource: String, subresource: String? = nil, namespace: String? = nil,
+         name: String? = nil, fieldSelector: FieldSelector = .everything) {
+        self.verb = verb
+        self.group = group
+        self.resource = resource
+        self.subresource = subresource
+        self.namespace = namespace
+        self.name = name
+        self.fieldSelector = fieldSelector
+    }
+
+    init(verb: String, info: ResourceInfo, subresource: String?, namespace: String?, name: String?, fieldSelector: FieldSelector) {
+        self.init(verb: verb, group: info.group, resource: info.plural, subresource: subresource, namespace: namespace,
+                  name: name, fieldSelector: fieldSelector)
+    }
+
+    init(verb: String, path: String) {
+        self.verb = verb
+        self.path = path
+    }
+
+    /// `pods` or `deployments.apps`.
+    var groupResource: String { group.isEmpty ? resource : "\(resource).\(group)" }
 }
 
 /// The authorizer's answer. Some node permissions depend on the object, so
@@ -23,89 +51,43 @@ enum AuthorizationDecision: Sendable, Equatable {
     case bodyNamed(String)
 }
 
-/// Admin may do everything. Nodes (`system:node:NAME`) may read what their
-/// pods and the proxy need and write only their own Node and Lease, events,
-/// and the status of (and final deletion of) pods bound to them. The shared
-/// node token without a node name (kube-proxy) may only read and write events.
-enum Authorizer {
-    static let nodeReadable: Set<String> = ["nodes", "pods", "services", "endpoints", "endpointslices", "namespaces", "leases", "events"]
-    static let readVerbs: Set<String> = ["get", "list", "watch"]
+/// `--authorization-mode Node,RBAC` as kube-apiserver builds it: members of
+/// `system:masters` may do everything (upstream's privileged-group
+/// authorizer, ahead of the modes), then the Node authorizer, then RBAC.
+struct Authorizer: Sendable {
+    let rbac: RBACAuthorizer
 
-    static func authorize(_ user: UserInfo, _ a: RequestAttributes) -> AuthorizationDecision {
+    func authorize(_ user: UserInfo, _ a: RequestAttributes) -> AuthorizationDecision {
         if user.isAdmin { return .allow }
-        guard user.isNode else { return .deny }
-        let resource = a.info.plural
-        let read = readVerbs.contains(a.verb)
-        if resource == "events", ["create", "update", "patch"].contains(a.verb) || read { return .allow }
-        guard let node = user.nodeName else {
-            return read && nodeReadable.contains(resource) ? .allow : .deny
+        let node = NodeAuthorizer.authorize(user, a)
+        if node == .allow || rbac.allowingBinding(user, a) != nil { return .allow }
+        return node
+    }
+
+    /// Whether the request is allowed without conditions.
+    func allows(_ user: UserInfo, _ a: RequestAttributes) -> Bool { authorize(user, a) == .allow }
+
+    /// Why a request is allowed, as upstream's SubjectAccessReview reason.
+    func reason(_ user: UserInfo, _ a: RequestAttributes) -> String {
+        if user.isAdmin { return "" }
+        if let b = rbac.allowingBinding(user, a) {
+            let subject = user.name.hasPrefix("system:serviceaccount:") ? "ServiceAccount" : "User"
+            let binding = b.namespace.map { "RoleBinding \"\(b.name)/\($0)\"" } ?? "ClusterRoleBinding \"\(b.name)\""
+            return "RBAC: allowed by \(binding) of \(b.roleRef.kind) \"\(b.roleRef.name)\" to \(subject) \"\(user.name)\""
         }
-        switch resource {
-        case "nodes":
-            if read { return .allow }
-            if a.verb == "create" { return .bodyNamed(node) }
-            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
-            return .deny
-        case "leases":
-            if read { return .allow }
-            guard a.namespace == "kube-node-lease" else { return .deny }
-            if a.verb == "create" { return .bodyNamed(node) }
-            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
-            return .deny
-        case "pods":
-            if read && a.subresource == nil { return .allow }
-            if a.subresource == "status", ["get", "update", "patch"].contains(a.verb) { return .podBoundTo(node) }
-            if a.subresource == nil, a.verb == "delete" || a.verb == "create" { return .podBoundTo(node) }
-            return .deny
-        case "configmaps", "secrets", "serviceaccounts":
-            // TokenRequest for the service account of a pod bound to the node.
-            if a.subresource == "token" { return a.verb == "create" ? .referencedBy(node) : .deny }
-            if a.verb == "get" { return .referencedBy(node) }
-            if a.verb == "list" || a.verb == "watch", a.fieldSelector.requiredValue("metadata.name") != nil {
-                return .referencedBy(node)
-            }
-            return .deny
-        default:
-            return read && nodeReadable.contains(resource) ? .allow : .deny
-        }
+        return ""
     }
 
     /// The 403 message Kubernetes gives.
     static func forbidden(_ user: UserInfo, _ a: RequestAttributes) -> Status {
-        let res = a.subresource.map { "\(a.info.plural)/\($0)" } ?? a.info.plural
-        let subject = a.name.map { "\(a.info.groupResource) \"\($0)\"" } ?? a.info.groupResource
+        guard a.path == nil else {
+            return APIErrors.forbidden("forbidden: User \"\(user.name)\" cannot \(a.verb) path \"\(a.path ?? "")\"")
+        }
+        let res = a.subresource.map { "\(a.resource)/\($0)" } ?? a.resource
+        let subject = a.name.map { "\(a.groupResource) \"\($0)\"" } ?? a.groupResource
         let scope = a.namespace.map { "in the namespace \"\($0)\"" } ?? "at the cluster scope"
         return APIErrors.forbidden(
-            "\(subject) is forbidden: User \"\(user.name)\" cannot \(a.verb) resource \"\(res)\" in API group \"\(a.info.group)\" \(scope)",
-            kind: a.info.plural, name: a.name)
-    }
-
-    /// Names of configmaps, secrets and service accounts a pod references.
-    static func references(of pod: JSONValue) -> (configMaps: Set<String>, secrets: Set<String>, serviceAccounts: Set<String>) {
-        var cms = Set<String>(), secrets = Set<String>(), sas = Set<String>()
-        let spec = pod["spec"] ?? .emptyObject
-        if let sa = spec["serviceAccountName"]?.stringValue { sas.insert(sa) }
-        for s in spec["imagePullSecrets"]?.arrayValue ?? [] { if let n = s["name"]?.stringValue { secrets.insert(n) } }
-        for v in spec["volumes"]?.arrayValue ?? [] {
-            if let n = v[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
-            if let n = v[path: ["secret", "secretName"]]?.stringValue { secrets.insert(n) }
-            for src in v[path: ["projected", "sources"]]?.arrayValue ?? [] {
-                if let n = src[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
-                if let n = src[path: ["secret", "name"]]?.stringValue { secrets.insert(n) }
-            }
-        }
-        let containers = (spec["containers"]?.arrayValue ?? []) + (spec["initContainers"]?.arrayValue ?? [])
-            + (spec["ephemeralContainers"]?.arrayValue ?? [])
-        for c in containers {
-            for e in c["env"]?.arrayValue ?? [] {
-                if let n = e[path: ["valueFrom", "configMapKeyRef", "name"]]?.stringValue { cms.insert(n) }
-                if let n = e[path: ["valueFrom", "secretKeyRef", "name"]]?.stringValue { secrets.insert(n) }
-            }
-            for e in c["envFrom"]?.arrayValue ?? [] {
-                if let n = e[path: ["configMapRef", "name"]]?.stringValue { cms.insert(n) }
-                if let n = e[path: ["secretRef", "name"]]?.stringValue { secrets.insert(n) }
-            }
-        }
-        return (cms, secrets, sas)
+            "\(subject) is forbidden: User \"\(user.name)\" cannot \(a.verb) resource \"\(res)\" in API group \"\(a.group)\" \(scope)",
+            kind: a.resource, name: a.name)
     }
 }

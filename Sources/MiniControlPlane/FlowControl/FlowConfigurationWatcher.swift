@@ -24,7 +24,7 @@ struct FlowConfigurationWatcher: Sendable {
                     priorityLevels: try levels.items.map { item throws(Status) in try registry.decode(item, levelInfo) },
                     serverConcurrency: flowControl.serverConcurrency)
                 flowControl.reconfigure(configuration)
-                try await waitForChange(of: [schemaInfo, levelInfo], after: min(schemas.revision, levels.revision))
+                try await registry.waitForChange(of: [schemaInfo, levelInfo], after: min(schemas.revision, levels.revision), resync: Self.resync)
             } catch is CancellationError {
                 return
             } catch {
@@ -32,23 +32,5 @@ struct FlowConfigurationWatcher: Sendable {
                 try? await Task.sleep(for: .seconds(5))
             }
         }
-    }
-
-    /// Returns at the first change to any of `resources` after `revision`
-    /// (or when a watch ends, or after ``resync``).
-    func waitForChange(of resources: [ResourceInfo], after revision: Int64) async throws {
-        var streams: [AsyncThrowingStream<StoreEvent, any Error>] = []
-        for info in resources { streams.append(try await registry.store.watch(prefix: info.keyPrefix, afterRevision: revision)) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await Task.sleep(for: Self.resync) }
-            for stream in streams {
-                group.addTask {
-                    for try await _ in stream { return }
-                }
-            }
-            _ = try await group.next()
-            group.cancelAll()
-        }
-        try Task.checkCancellation()
     }
 }

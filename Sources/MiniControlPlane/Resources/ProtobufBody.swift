@@ -77,7 +77,7 @@ enum ProtobufBody {
                 out[f.name] = .object(m)
                 continue
             default:
-                value = try scalar(&r, wire, f.type)
+                value = try scalar(&r, wire, f.type, repeated: f.repeated)
             }
             guard let value else { continue }
             if f.name.isEmpty, case .object(let members) = value {
@@ -96,11 +96,13 @@ enum ProtobufBody {
         return .object(out)
     }
 
-    static func scalar(_ r: inout Reader, _ wire: Int, _ type: PBType) throws -> JSONValue? {
+    /// One scalar; an empty string is omitted as Go's omitempty does, except
+    /// as an element of a list (RBAC's `apiGroups: [""]` names the core group).
+    static func scalar(_ r: inout Reader, _ wire: Int, _ type: PBType, repeated: Bool = false) throws -> JSONValue? {
         switch type {
         case .string:
             let s = String(decoding: try r.lengthDelimited(), as: UTF8.self)
-            return s.isEmpty ? nil : .string(s)
+            return s.isEmpty && !repeated ? nil : .string(s)
         case .bytes:
             return .string(Data(try r.lengthDelimited()).base64EncodedString())
         case .int, .ptrInt:

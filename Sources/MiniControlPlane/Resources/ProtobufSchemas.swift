@@ -115,17 +115,39 @@ enum ProtobufSchemas {
                 ])
             }),
         ]),
-        "SelfSubjectAccessReview": PBMessage(fields: [
-            1: f("metadata", meta),
-            2: f("spec", msg {
-                PBMessage(fields: [
-                    1: f("resourceAttributes", msg {
-                        PBMessage(fields: [1: f("namespace", .string), 2: f("verb", .string), 3: f("group", .string), 4: f("version", .string),
-                                           5: f("resource", .string), 6: f("subresource", .string), 7: f("name", .string)])
-                    }),
-                    2: f("nonResourceAttributes", msg { PBMessage(fields: [1: f("path", .string), 2: f("verb", .string)]) }),
-                ])
-            }),
+        "SelfSubjectAccessReview": PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { accessReviewSpec })]),
+        "SubjectAccessReview": PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { accessReviewSpec })]),
+        "LocalSubjectAccessReview": PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { accessReviewSpec })]),
+        "SelfSubjectRulesReview": PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { PBMessage(fields: [1: f("namespace", .string)]) })]),
+        // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding).
+        "Role": PBMessage(fields: [1: f("metadata", meta), 2: f("rules", msg { policyRule }, repeated: true)]),
+        "ClusterRole": PBMessage(fields: [
+            1: f("metadata", meta), 2: f("rules", msg { policyRule }, repeated: true),
+            3: f("aggregationRule", msg { PBMessage(fields: [1: f("clusterRoleSelectors", msg { labelSelector }, repeated: true)]) }),
         ]),
+        "RoleBinding": binding,
+        "ClusterRoleBinding": binding,
     ]
+
+    /// The spec of the authorization.k8s.io access reviews (the self review uses fields 1 and 2).
+    static let accessReviewSpec = PBMessage(fields: [
+        1: f("resourceAttributes", msg {
+            PBMessage(fields: [1: f("namespace", .string), 2: f("verb", .string), 3: f("group", .string), 4: f("version", .string),
+                               5: f("resource", .string), 6: f("subresource", .string), 7: f("name", .string)])
+        }),
+        2: f("nonResourceAttributes", msg { PBMessage(fields: [1: f("path", .string), 2: f("verb", .string)]) }),
+        3: f("user", .string), 4: f("groups", .string, repeated: true), 6: f("uid", .string),
+    ])
+
+    static let policyRule = PBMessage(fields: [
+        1: f("verbs", .string, repeated: true), 2: f("apiGroups", .string, repeated: true), 3: f("resources", .string, repeated: true),
+        4: f("resourceNames", .string, repeated: true), 5: f("nonResourceURLs", .string, repeated: true),
+    ])
+
+    static let binding = PBMessage(fields: [
+        1: f("metadata", meta),
+        2: f("subjects", msg { PBMessage(fields: [1: f("kind", .string), 2: f("apiGroup", .string), 3: f("name", .string), 4: f("namespace", .string)]) },
+             repeated: true),
+        3: f("roleRef", msg { PBMessage(fields: [1: f("apiGroup", .string), 2: f("kind", .string), 3: f("name", .string)]) }),
+    ])
 }

@@ -130,6 +130,7 @@ extension ResourceStorage {
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
         let warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)
+        try await checkEscalation(info, obj, old: old)
         try recordManagedFields(info, old: old, &obj, subresource: subresource, options)
         if info.kind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)

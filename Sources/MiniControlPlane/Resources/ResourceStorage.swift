@@ -39,7 +39,12 @@ final class ResourceStorage: Sendable {
     /// PriorityClasses for the Priority admission plugin.
     let priorityClasses = PriorityClassCache()
 
-    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator) {
+    /// Decides RBAC escalation checks on role and binding writes (none for
+    /// a registry without one, as in unit tests).
+    let authorizer: Authorizer?
+
+    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator, authorizer: Authorizer? = nil) {
+        self.authorizer = authorizer
         self.store = store
         self.defaulter = defaulter
         self.allocator = allocator
@@ -148,6 +153,7 @@ final class ResourceStorage: Sendable {
             priorityClasses.forget()
         }
         let warnings = try validate(info, name, obj, old: nil, options)
+        try await checkEscalation(info, obj, old: nil)
         try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
         if info.kind == "Service" {
             // Fail before reserving anything when the name is taken.
@@ -167,6 +173,12 @@ final class ResourceStorage: Sendable {
         if info.plural == "namespaces" { namespaceCache.set(name, .active) }
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
         return WriteResult(object: obj, warnings: warnings, created: true)
+    }
+
+    /// RBAC escalation prevention for the request's user (``EscalationCheck``).
+    func checkEscalation(_ info: ResourceInfo, _ obj: JSONValue, old: JSONValue?) async throws(Status) {
+        guard EscalationCheck.kinds.contains(info.kind), let user = RequestContext.user, let authorizer else { return }
+        try await EscalationCheck.check(info, obj, old: old, user: user, authorizer: authorizer, registry: self)
     }
 
     /// The field manager of a resource type.

@@ -6,31 +6,31 @@ import HTTPServing
 extension APIHandler {
     /// Authenticates with the static tokens, then as a service account token.
     func authenticate(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
+        let user: UserInfo
+        switch await authenticateCredentials(headers) {
+        case .user(let u): user = u
+        case let other: return other
+        }
+        return Impersonation.apply(user, headers: headers, authorizer: authorizer)
+    }
+
+    /// Who the request's credentials name, before impersonation.
+    func authenticateCredentials(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
         let outcome = authenticator.authenticate(headers)
         guard case .unauthorized = outcome, let tokens, let auth = headers.first(name: "authorization"),
               auth.lowercased().hasPrefix("bearer ") else { return outcome }
         let token = String(auth.dropFirst(7)).trimmingSpaces
         guard token.split(separator: ".").count == 3, let user = await tokens.authenticate(token, registry: registry) else { return .unauthorized }
-        if let target = headers.first(name: "impersonate-user"), !target.isEmpty {
-            return .forbidden(APIErrors.forbidden(
-                "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
-                kind: "users", name: target))
-        }
         return .user(user)
     }
 
     /// `POST /apis/authentication.k8s.io/v1/tokenreviews`: who a bearer token
     /// authenticates as, for webhooks and proxies that delegate authentication
-    /// (upstream's `system:auth-delegator`; here the admin until RBAC). The
+    /// (RBAC's `system:auth-delegator` grants it). The
     /// token is checked as a request bearing it would be; requested audiences
     /// must include the API server's.
     func tokenReview(_ req: HTTPRequest, user: UserInfo) async -> HTTPResponse {
         guard req.method == .POST else { return Self.status(APIErrors.methodNotAllowed()) }
-        guard user.isAdmin else {
-            return Self.status(APIErrors.forbidden(
-                "tokenreviews.authentication.k8s.io is forbidden: User \"\(user.name)\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope",
-                kind: "tokenreviews", name: ""))
-        }
         let body: JSONValue
         do {
             (body, _) = try decodeBody(req)
@@ -47,7 +47,7 @@ extension APIHandler {
         if !requested.isEmpty && !requested.contains(ServiceAccountTokens.audience) {
             status["authenticated"] = false
             status["error"] = .string("token audiences [\"\(ServiceAccountTokens.audience)\"] is invalid for the target audiences \(requested.map { "\"\($0)\"" })")
-        } else if case .user(let u) = await authenticate(headers) {
+        } else if case .user(let u) = await authenticateCredentials(headers) {
             status["authenticated"] = true
             status["user"] = ["username": .string(u.name), "groups": .array(u.groups.map(JSONValue.string))]
             status["audiences"] = [.string(ServiceAccountTokens.audience)]

@@ -9,6 +9,8 @@ import HTTPServing
 final class APIHandler: Sendable {
     let registry: ResourceStorage
     let authenticator: Authenticator
+    /// `Node,RBAC` authorization.
+    let authorizer: Authorizer
     let metrics: APIMetrics
     let logger: Logger
     let serverAddress: String
@@ -32,7 +34,7 @@ final class APIHandler: Sendable {
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
-    init(registry: ResourceStorage, authenticator: Authenticator, metrics: APIMetrics, logger: Logger, serverAddress: String,
+    init(registry: ResourceStorage, authenticator: Authenticator, authorizer: Authorizer, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
          extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil,
          readiness: @escaping @Sendable () async -> Bool) {
@@ -44,6 +46,7 @@ final class APIHandler: Sendable {
         self.nodeMetrics = kubelets.map { NodeMetricsAPI(kubelets: $0, registry: registry, logger: logger) }
         self.registry = registry
         self.authenticator = authenticator
+        self.authorizer = authorizer
         self.metrics = metrics
         self.logger = logger
         self.serverAddress = serverAddress
@@ -82,17 +85,6 @@ final class APIHandler: Sendable {
     }
 
     private func route(_ req: HTTPRequest, record: inout RequestRecord) async -> HTTPResponse {
-        let segs = req.path.split(separator: "/").map(String.init)
-        switch req.path {
-        case "/healthz", "/livez":
-            return .text("ok")
-        case "/readyz":
-            return await readiness() ? .text("ok") : .text("storage not ready", status: .serviceUnavailable)
-        case "/version", "/version/":
-            return .jsonBytes(JSONWriter.bytes(Self.version))
-        default:
-            break
-        }
         let user: UserInfo
         switch await authenticate(req.headers) {
         case .unauthorized: return Self.status(APIErrors.unauthorized)
@@ -100,10 +92,47 @@ final class APIHandler: Sendable {
         case .user(let u): user = u
         }
         record.user = user
+        return await RequestContext.$user.withValue(user) {
+            await route(req, user: user, record: &record)
+        }
+    }
+
+    /// The verb of a non-resource request: its lowercased method (`get` for HEAD).
+    static func nonResourceVerb(_ req: HTTPRequest) -> String {
+        req.method == .HEAD ? "get" : req.method.rawValue.lowercased()
+    }
+
+    /// Refuses a non-resource request RBAC does not allow (nil when allowed).
+    func forbiddenPath(_ req: HTTPRequest, user: UserInfo) -> HTTPResponse? {
+        let attrs = RequestAttributes(verb: Self.nonResourceVerb(req), path: req.path)
+        return authorizer.allows(user, attrs) ? nil : Self.status(Authorizer.forbidden(user, attrs))
+    }
+
+    /// Refuses a create of a virtual resource (reviews) RBAC does not allow.
+    func forbiddenCreate(_ group: String, _ resource: String, namespace: String? = nil, user: UserInfo) -> HTTPResponse? {
+        let attrs = RequestAttributes(verb: "create", group: group, resource: resource, namespace: namespace)
+        return authorizer.allows(user, attrs) ? nil : Self.status(Authorizer.forbidden(user, attrs))
+    }
+
+    private func route(_ req: HTTPRequest, user: UserInfo, record: inout RequestRecord) async -> HTTPResponse {
+        let segs = req.path.split(separator: "/").map(String.init)
+        switch req.path {
+        case "/healthz", "/livez", "/readyz", "/version", "/version/":
+            if let refused = forbiddenPath(req, user: user) { return refused }
+            switch req.path {
+            case "/readyz": return await readiness() ? .text("ok") : .text("storage not ready", status: .serviceUnavailable)
+            case "/version", "/version/": return .jsonBytes(JSONWriter.bytes(Self.version))
+            default: return .text("ok")
+            }
+        default:
+            break
+        }
+        // Discovery, OpenAPI and /metrics are non-resource paths; so is any path below a group's version.
+        let isResource = (segs.first == "api" && segs.count > 2) || (segs.first == "apis" && segs.count > 3)
+        if !isResource, let refused = forbiddenPath(req, user: user) { return refused }
         let accept = req.headers.first(name: "accept")
         switch segs.first {
         case "metrics" where segs.count == 1:
-            guard user.isAdmin else { return Self.status(APIErrors.forbidden("forbidden: User \"\(user.name)\" cannot get path \"/metrics\"")) }
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":
             return OpenAPI.respond(req, segs: segs) ?? Self.status(APIErrors.notFoundPath(req.path))
@@ -129,20 +158,23 @@ final class APIHandler: Sendable {
                 record.verb = "create"
                 if segs.count == 4 && segs[2] == "v1" && segs[3] == "tokenreviews" {
                     record.resource = "tokenreviews"
+                    if let refused = forbiddenCreate(group, "tokenreviews", user: user) { return refused }
                     return await tokenReview(req, user: user)
                 }
                 record.resource = "selfsubjectreviews"
+                if segs.count == 4, let refused = forbiddenCreate(group, "selfsubjectreviews", user: user) { return refused }
                 return SelfSubjectReview.handle(req, segs: segs, user: user)
             }
             if group == AccessReview.group {
-                record.resource = "selfsubjectaccessreviews"
                 record.verb = "create"
-                return AccessReview.handle(req, segs: segs, user: user)
+                let (resource, response) = await AccessReview.handle(req, segs: segs, user: user, authorizer: authorizer)
+                record.resource = resource
+                return response
             }
             if group == NodeMetricsAPI.group, let nodeMetrics {
                 record.resource = segs.count > 3 ? segs[segs.count > 5 ? 5 : 3] : ""
                 record.verb = "get"
-                return await nodeMetrics.handle(req, segs: segs, user: user)
+                return await nodeMetrics.handle(req, segs: segs, user: user, authorizer: authorizer)
             }
             guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
@@ -174,7 +206,7 @@ final class APIHandler: Sendable {
         }
         let attrs = RequestAttributes(verb: verb, info: path.info, subresource: path.subresource, namespace: path.namespace,
                                       name: path.name, fieldSelector: query.fields)
-        let decision = Authorizer.authorize(user, attrs)
+        let decision = authorizer.authorize(user, attrs)
         if decision == .deny { return Self.status(Authorizer.forbidden(user, attrs)) }
         do {
             if decision != .allow {
@@ -275,15 +307,15 @@ final class APIHandler: Sendable {
             if body[path: ["metadata", "name"]]?.stringValue == name { return }
         case .referencedBy(let node):
             let target = attrs.name ?? attrs.fieldSelector.requiredValue("metadata.name") ?? ""
-            let key = NodeGrantCache.Key(node: node, resource: attrs.info.plural, namespace: attrs.namespace ?? "", name: target)
+            let key = NodeGrantCache.Key(node: node, resource: attrs.resource, namespace: attrs.namespace ?? "", name: target)
             if nodeGrants.allows(key) { return }
             var q = ListQuery()
             q.fields = FieldSelector(terms: [.init(field: "spec.nodeName", value: node, negated: false)])
             let pods = try await registry.list(podInfo, attrs.namespace, q)
             for p in pods.items {
                 guard let pod = try? JSONParser.parse(p.value) else { continue }
-                let refs = Authorizer.references(of: pod)
-                let set = attrs.info.plural == "secrets" ? refs.secrets : attrs.info.plural == "configmaps" ? refs.configMaps : refs.serviceAccounts
+                let refs = NodeAuthorizer.references(of: pod)
+                let set = attrs.resource == "secrets" ? refs.secrets : attrs.resource == "configmaps" ? refs.configMaps : refs.serviceAccounts
                 if set.contains(target) {
                     nodeGrants.grant(key)
                     return

@@ -61,7 +61,7 @@ final class NodeMetricsAPI: Sendable {
     // MARK: Requests
 
     /// `/apis/metrics.k8s.io/...`; `segs` starts with "apis".
-    func handle(_ req: HTTPRequest, segs: [String], user: UserInfo) async -> HTTPResponse {
+    func handle(_ req: HTTPRequest, segs: [String], user: UserInfo, authorizer: Authorizer) async -> HTTPResponse {
         if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Self.groupDocument)) }
         guard segs[2] == Self.version else { return APIHandler.status(APIErrors.notFoundPath(req.path)) }
         if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Self.resourceList)) }
@@ -75,9 +75,8 @@ final class NodeMetricsAPI: Sendable {
         case 4 where rest[0] == "namespaces": (resource, namespace, name) = (rest[2], rest[1], rest[3])
         default: return APIHandler.status(APIErrors.notFoundPath(req.path))
         }
-        guard user.isAdmin else {
-            return APIHandler.status(APIErrors.forbidden("\(resource).\(Self.group) is forbidden: User \"\(user.name)\" cannot list resource \"\(resource)\" in API group \"\(Self.group)\"\(namespace.map { " in the namespace \"\($0)\"" } ?? " at the cluster scope")"))
-        }
+        let attrs = RequestAttributes(verb: name == nil ? "list" : "get", group: Self.group, resource: resource, namespace: namespace, name: name)
+        guard authorizer.allows(user, attrs) else { return APIHandler.status(Authorizer.forbidden(user, attrs)) }
         do {
             let query = try APIHandler.listQuery(req, nil)
             switch (resource, namespace) {

@@ -43,6 +43,9 @@ enum TablePrinter {
         case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
         case "Endpoints": return [nameCol, col("Endpoints"), ageCol]
         case "Lease": return [nameCol, col("Holder"), ageCol]
+        case "Role", "ClusterRole": return [nameCol, col("Created At", "date")]
+        case "RoleBinding", "ClusterRoleBinding":
+            return [nameCol, col("Role"), ageCol, col("Users", wide: true), col("Groups", wide: true), col("ServiceAccounts", wide: true)]
         case "PodTemplate": return [nameCol, col("Containers"), col("Images"), col("Pod Labels")]
         case "ComponentStatus": return [nameCol, col("Status"), col("Message"), col("Error")]
         case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), col("Name", format: "name", wide: true)]
@@ -187,6 +190,18 @@ enum TablePrinter {
             return [name, .string(none(eps.prefix(3).joined(separator: ",") + (eps.count > 3 ? " + \(eps.count - 3) more..." : ""))), age]
         case "Lease":
             return [name, .string(str(spec?["holderIdentity"])), age]
+        case "Role", "ClusterRole":
+            return [name, o[path: ["metadata", "creationTimestamp"]] ?? .null]
+        case "RoleBinding", "ClusterRoleBinding":
+            let subjects = o["subjects"]?.arrayValue ?? []
+            func names(_ kind: String) -> JSONValue {
+                .string(subjects.filter { $0["kind"]?.stringValue == kind }.map { s in
+                    let n = s["name"]?.stringValue ?? ""
+                    return kind == "ServiceAccount" ? "\(s["namespace"]?.stringValue ?? "")/\(n)" : n
+                }.joined(separator: ", "))
+            }
+            let role = "\(str(o[path: ["roleRef", "kind"]]))/\(str(o[path: ["roleRef", "name"]]))"
+            return [name, .string(role), age, names("User"), names("Group"), names("ServiceAccount")]
         case "PriorityClass":
             return [name, .int(o["value"]?.intValue ?? 0), .bool(o["globalDefault"]?.boolValue ?? false), age,
                     .string(str(o["preemptionPolicy"]))]

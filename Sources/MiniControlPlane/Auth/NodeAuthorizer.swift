@@ -1,0 +1,79 @@
+import KubeAPI
+
+/// Upstream's Node authorizer: nodes (`system:node:NAME` in `system:nodes`)
+/// may read what their pods and the proxy need and write only their own
+/// Node and Lease, events, and the status of (and final deletion of) pods
+/// bound to them; secrets, configmaps and service-account tokens only of
+/// pods bound to them. The shared node token without a node name
+/// (kube-proxy) may only read and write events. No opinion on anyone else.
+enum NodeAuthorizer {
+    static let nodeReadable: Set<String> = ["nodes", "pods", "services", "endpoints", "endpointslices", "namespaces", "leases", "events"]
+    static let readVerbs: Set<String> = ["get", "list", "watch"]
+
+    static func authorize(_ user: UserInfo, _ a: RequestAttributes) -> AuthorizationDecision {
+        guard user.isNode, a.path == nil else { return .deny }
+        let resource = a.resource
+        let read = readVerbs.contains(a.verb)
+        if resource == "events", ["create", "update", "patch"].contains(a.verb) || read { return .allow }
+        guard let node = user.nodeName else {
+            return read && nodeReadable.contains(resource) ? .allow : .deny
+        }
+        switch resource {
+        case "nodes":
+            if read { return .allow }
+            if a.verb == "create" { return .bodyNamed(node) }
+            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
+            return .deny
+        case "leases":
+            if read { return .allow }
+            guard a.namespace == "kube-node-lease" else { return .deny }
+            if a.verb == "create" { return .bodyNamed(node) }
+            if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
+            return .deny
+        case "pods":
+            if read && a.subresource == nil { return .allow }
+            if a.subresource == "status", ["get", "update", "patch"].contains(a.verb) { return .podBoundTo(node) }
+            if a.subresource == nil, a.verb == "delete" || a.verb == "create" { return .podBoundTo(node) }
+            return .deny
+        case "configmaps", "secrets", "serviceaccounts":
+            // TokenRequest for the service account of a pod bound to the node.
+            if a.subresource == "token" { return a.verb == "create" ? .referencedBy(node) : .deny }
+            if a.verb == "get" { return .referencedBy(node) }
+            if a.verb == "list" || a.verb == "watch", a.fieldSelector.requiredValue("metadata.name") != nil {
+                return .referencedBy(node)
+            }
+            return .deny
+        default:
+            return read && nodeReadable.contains(resource) ? .allow : .deny
+        }
+    }
+
+    /// Names of configmaps, secrets and service accounts a pod references.
+    static func references(of pod: JSONValue) -> (configMaps: Set<String>, secrets: Set<String>, serviceAccounts: Set<String>) {
+        var cms = Set<String>(), secrets = Set<String>(), sas = Set<String>()
+        let spec = pod["spec"] ?? .emptyObject
+        if let sa = spec["serviceAccountName"]?.stringValue { sas.insert(sa) }
+        for s in spec["imagePullSecrets"]?.arrayValue ?? [] { if let n = s["name"]?.stringValue { secrets.insert(n) } }
+        for v in spec["volumes"]?.arrayValue ?? [] {
+            if let n = v[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
+            if let n = v[path: ["secret", "secretName"]]?.stringValue { secrets.insert(n) }
+            for src in v[path: ["projected", "sources"]]?.arrayValue ?? [] {
+                if let n = src[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
+                if let n = src[path: ["secret", "name"]]?.stringValue { secrets.insert(n) }
+            }
+        }
+        let containers = (spec["containers"]?.arrayValue ?? []) + (spec["initContainers"]?.arrayValue ?? [])
+            + (spec["ephemeralContainers"]?.arrayValue ?? [])
+        for c in containers {
+            for e in c["env"]?.arrayValue ?? [] {
+                if let n = e[path: ["valueFrom", "configMapKeyRef", "name"]]?.stringValue { cms.insert(n) }
+                if let n = e[path: ["valueFrom", "secretKeyRef", "name"]]?.stringValue { secrets.insert(n) }
+            }
+            for e in c["envFrom"]?.arrayValue ?? [] {
+                if let n = e[path: ["configMapRef", "name"]]?.stringValue { cms.insert(n) }
+                if let n = e[path: ["secretRef", "name"]]?.stringValue { secrets.insert(n) }
+            }
+        }
+        return (cms, secrets, sas)
+    }
+}
