@@ -115,6 +115,10 @@ public enum Validator {
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }
             errs += SchedulingValidation.validatePriorityClass(pc, old: o)
+        case "ResourceQuota":
+            errs += QuotaValidation.validateResourceQuota(try decode(ResourceQuota.self, obj))
+        case "LimitRange":
+            errs += QuotaValidation.validateLimitRange(try decode(LimitRange.self, obj))
         case "Namespace":
             _ = try decode(Namespace.self, obj)
         case "ServiceAccount":

@@ -17,6 +17,8 @@ struct WriteOptions: Sendable {
     var managedFieldsDecided = false
     /// The subresource the write's managedFields entry names (`scale`).
     var fieldsSubresource: String?
+    /// Who asks, for admission; nil for the API server's own writes.
+    var user: UserInfo?
 }
 
 /// The result of a write: the object and warnings for the `Warning` header.
@@ -38,11 +40,14 @@ final class ResourceStorage: Sendable {
     let namespaceCache = NamespaceCache()
     /// PriorityClasses for the Priority admission plugin.
     let priorityClasses = PriorityClassCache()
+    /// The admission plugins every write passes.
+    let admission: AdmissionChain
 
-    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator) {
+    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator, admission: AdmissionChain = .standard()) {
         self.store = store
         self.defaulter = defaulter
         self.allocator = allocator
+        self.admission = admission
     }
 
     // MARK: errors
@@ -117,13 +122,6 @@ final class ResourceStorage: Sendable {
     func create(_ info: ResourceInfo, _ ns: String?, _ body: JSONValue, _ options: WriteOptions) async throws(Status) -> WriteResult {
         var obj = try checkTypeMeta(info, body)
         try checkNamespace(info, ns, &obj)
-        if info.namespaced, let ns, info.plural != "namespaces" {
-            switch try await namespaceState(ns) {
-            case .missing: throw APIErrors.notFound(ResourceCatalog.info(for: Namespace.self), ns)
-            case .terminating: throw APIErrors.namespaceTerminating(info, ns)
-            case .active: break
-            }
-        }
         var meta = obj["metadata"] ?? .emptyObject
         if (meta["name"]?.stringValue ?? "").isEmpty, let gen = meta["generateName"]?.stringValue, !gen.isEmpty {
             let suffix = String((0..<5).map { _ in Self.generateNameAlphabet.randomElement() ?? "x" })
@@ -139,15 +137,15 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
-        // Before defaulting, which would state priority 0 for the pod.
-        if info.kind == "Pod" { try await PriorityAdmission.admitPod(&obj, registry: self) }
         defaulter.apply(kind: info.kind, to: &obj)
-        if info.kind == "Pod", let ns { await ServiceAccountAdmission.admit(&obj, namespace: ns, registry: self) }
-        if info.kind == "PriorityClass" {
-            try await PriorityAdmission.admitClass(obj, registry: self)
-            priorityClasses.forget()
-        }
-        let warnings = try validate(info, name, obj, old: nil, options)
+        var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
+                                             object: obj, user: options.user, dryRun: options.dryRun)
+        try await admission.admit(&attributes, self)
+        obj = attributes.object ?? obj
+        var warnings = try validate(info, name, obj, old: nil, options)
+        attributes.object = obj
+        try await admission.validate(&attributes, self)
+        warnings = attributes.warnings + warnings
         try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
         if info.kind == "Service" {
             // Fail before reserving anything when the name is taken.
@@ -198,7 +196,7 @@ final class ResourceStorage: Sendable {
 
     func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
         switch info.kind {
-        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service":
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota":
             obj["status"] = nil
         case "Namespace":
             obj["status"] = ["phase": "Active"]
