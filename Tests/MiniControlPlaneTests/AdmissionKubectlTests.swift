@@ -15,7 +15,13 @@ struct AdmissionKubectlTests {
         """
 
     @Test func podSecurityEnforcesAndWarns() async throws {
-        try await withCluster(.sqlite) { c in
+        let dir = try Harness.tempDir("psa-audit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let policy = dir.appendingPathComponent("policy.yaml")
+        try "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n  resources: [{group: \"\", resources: [pods]}]\n"
+            .write(to: policy, atomically: true, encoding: .utf8)
+        let logPath = dir.appendingPathComponent("audit.log")
+        try await withCluster(.sqlite, extraArgs: ["--audit-log-path", logPath.path, "--audit-policy-file", policy.path]) { c in
             var r = try c.kubectl("create", "namespace", "locked")
             r = try c.kubectl("label", "namespace", "locked", "pod-security.kubernetes.io/enforce=restricted")
             #expect(r.status == 0, "\(r.output)")
@@ -34,6 +40,14 @@ struct AdmissionKubectlTests {
             #expect(r.status == 0, "\(r.output)")
             #expect(r.stderr.contains(#"Warning: existing pods in namespace "watched" violate the new PodSecurity enforce level "baseline:latest""#)
                     && r.stderr.contains("Warning: priv: privileged"), "\(r.output)")
+            // audit: the violations are in the audit event's annotations.
+            r = try c.kubectl("create", "namespace", "audited")
+            r = try c.kubectl("label", "namespace", "audited", "pod-security.kubernetes.io/audit=restricted")
+            r = try c.kubectl(["apply", "-n", "audited", "-f", "-"], stdin: Self.privileged)
+            #expect(r.status == 0 && !r.stderr.contains("Warning"), "\(r.output)")
+            let log = (try? String(contentsOf: logPath, encoding: .utf8)) ?? ""
+            let event = log.split(separator: "\n").first { $0.contains("/namespaces/audited/pods") && $0.contains("\"verb\":\"create\"") } ?? ""
+            #expect(event.contains(#""pod-security.kubernetes.io/audit-violations":"would violate PodSecurity \"restricted:latest\": privileged"#), "\(log)")
             r = try c.kubectl("label", "namespace", "watched", "pod-security.kubernetes.io/audit=strict")
             #expect(r.stderr.contains(#"Invalid value: "strict": must be one of privileged, baseline, restricted"#), "\(r.output)")
         }

@@ -258,7 +258,21 @@ import TestSupport
             // Pods: only mirror pods bound to itself, only its pods' status.
             m = await Self.refusal { _ = try await r.create(Self.podInfo, "ns", Self.pod("p"), asNode) }
             #expect(m == #"pods "p" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods"#)
-            _ = try await r.create(Self.podInfo, "ns", Self.pod("elsewhere", spec: ["nodeName": "n2"]), WriteOptions())
+            let elsewhere = try await r.create(Self.podInfo, "ns", Self.pod("elsewhere", spec: ["nodeName": "n2"]), WriteOptions()).object
+            // TokenRequests: bound to its own pods only.
+            for (ref, want) in [(JSONValue.emptyObject, "node requested token not bound to a pod"),
+                                (["apiVersion": "v1", "kind": "Pod", "name": "elsewhere"], "node requested token with a pod binding without a uid"),
+                                (["apiVersion": "v1", "kind": "Pod", "name": "elsewhere", "uid": elsewhere[path: ["metadata", "uid"]] ?? ""],
+                                 "node requested token bound to a pod scheduled on a different node")] {
+                let attributes = AdmissionAttributes(operation: .create, info: ResourceCatalog.info(for: ServiceAccount.self), subresource: "token",
+                                                     namespace: "ns", name: "default", object: ["spec": ["boundObjectRef": ref]],
+                                                     user: Self.node1, dryRun: false)
+                m = await Self.refusal {
+                    var a = attributes
+                    try await NodeRestriction().validate(&a, r)
+                }
+                #expect(m == "serviceaccounts \"default\" is forbidden: \(want)")
+            }
             m = await Self.refusal {
                 _ = try await r.patch(Self.podInfo, "ns", "elsewhere", kind: .merge, Array(#"{"status":{"phase":"Running"}}"#.utf8), subresource: "status", asNode)
             }

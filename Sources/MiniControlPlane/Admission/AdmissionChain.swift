@@ -45,10 +45,19 @@ struct AdmissionChain: Sendable {
     var names: [String] { plugins.map(\.name) }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
+        defer { Self.publish(a) }
         for p in plugins { try await p.admit(&a, registry) }
     }
 
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
+        defer { Self.publish(a) }
         for p in plugins { try await p.validate(&a, registry) }
+    }
+
+    /// Hands the plugins' audit annotations to the request's audit event
+    /// (also when a plugin refused it, as upstream's).
+    static func publish(_ a: AdmissionAttributes) {
+        guard !a.auditAnnotations.isEmpty else { return }
+        AuditAnnotations.current?.add(a.auditAnnotations)
     }
 }

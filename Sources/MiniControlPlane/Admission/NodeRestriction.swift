@@ -4,8 +4,8 @@ import KubeAPI
 /// in `system:nodes`) may write only its own Node (without setting labels
 /// reserved to administrators, nor changing its taints once registered),
 /// only its own Lease in `kube-node-lease`, only mirror pods bound to itself,
-/// only the status of (and deletions of) pods bound to itself. Messages as
-/// upstream's.
+/// only the status of (and deletions of) pods bound to itself, and only
+/// tokens bound to its own pods. Messages as upstream's.
 struct NodeRestriction: AdmissionPlugin {
     var name: String { "NodeRestriction" }
 
@@ -32,7 +32,7 @@ struct NodeRestriction: AdmissionPlugin {
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         guard let user = a.user, user.isNode else { return }
         guard let node = user.nodeName, !node.isEmpty else {
-            if ["Pod", "Node", "Lease"].contains(a.info.kind) {
+            if ["Pod", "Node", "Lease", "ServiceAccount"].contains(a.info.kind) {
                 throw a.forbidden("could not determine node from user \"\(user.name)\"")
             }
             return
@@ -41,6 +41,7 @@ struct NodeRestriction: AdmissionPlugin {
         case ("", "Pod"): try admitPod(&a, node: node)
         case ("", "Node"): try admitNode(a, node: node)
         case ("coordination.k8s.io", "Lease"): try admitLease(a, node: node)
+        case ("", "ServiceAccount"): try await admitTokenRequest(a, node: node, registry)
         default: return
         }
     }
@@ -99,5 +100,24 @@ struct NodeRestriction: AdmissionPlugin {
         }
         let name = a.operation == .create ? (a.object?[path: ["metadata", "name"]]?.stringValue ?? a.name) : a.name
         if name != node { throw a.forbidden("can only access node lease with the same name as the requesting node") }
+    }
+
+    /// `serviceaccounts/NAME/token`: bound to a pod (by name and UID) on this node.
+    func admitTokenRequest(_ a: AdmissionAttributes, node: String, _ registry: ResourceStorage) async throws(Status) {
+        guard a.operation == .create, a.subresource == "token" else { return }
+        guard let ref = a.object?[path: ["spec", "boundObjectRef"]], ref["apiVersion"]?.stringValue == "v1",
+              ref["kind"]?.stringValue == "Pod", let podName = ref["name"]?.stringValue, !podName.isEmpty else {
+            throw a.forbidden("node requested token not bound to a pod")
+        }
+        guard let uid = ref["uid"]?.stringValue, !uid.isEmpty else {
+            throw a.forbidden("node requested token with a pod binding without a uid")
+        }
+        let pod = try await registry.get(ResourceCatalog.info(for: Pod.self), a.namespace, podName)
+        if pod[path: ["metadata", "uid"]]?.stringValue != uid {
+            throw a.forbidden("the UID in the bound object reference (\(uid)) does not match the UID in record. The object might have been deleted and then recreated")
+        }
+        if pod[path: ["spec", "nodeName"]]?.stringValue != node {
+            throw a.forbidden("node requested token bound to a pod scheduled on a different node")
+        }
     }
 }

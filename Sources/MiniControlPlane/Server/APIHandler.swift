@@ -65,9 +65,13 @@ final class APIHandler: Sendable {
         let received = Date()
         // On large stacks, as every deep value of the request: see `JSONParser.maxDepth`.
         var routed = RequestRecord(verb: req.method.rawValue.lowercased())
-        let response = await withTaskExecutorPreference(LargeStackExecutor.shared) {
-            await route(req, record: &routed)
+        let annotations = AuditAnnotations()
+        let response = await AuditAnnotations.$current.withValue(annotations) {
+            await withTaskExecutorPreference(LargeStackExecutor.shared) {
+                await route(req, record: &routed)
+            }
         }
+        routed.auditAnnotations = annotations.all
         let record = routed
         let d = ContinuousClock.now - start
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
