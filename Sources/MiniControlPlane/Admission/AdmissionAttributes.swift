@@ -29,7 +29,7 @@ struct AdmissionAttributes: Sendable {
     /// The requesting user, or the API server's loopback identity.
     var requester: UserInfo { user ?? UserInfo(name: "system:apiserver", groups: ["system:masters", "system:authenticated"]) }
 
-    /// `resource` or `resource/subresource`, as upstream names them in messages.
+    /// Whether the write is of the object itself, not of a subresource (`status`, ...).
     var isMainResource: Bool { subresource == nil }
 
     /// A 403 naming the object, as upstream's `admission.NewForbidden`:
