@@ -203,6 +203,12 @@ import TestSupport
             _ = try await r.create(cm, "ns", ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "one"]], WriteOptions())
             let m2 = await Self.refusal { _ = try await r.create(cm, "ns", ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "two"]], WriteOptions()) }
             #expect(m2 == #"configmaps "two" is forbidden: exceeded quota: compute, requested: configmaps=1, used: configmaps=1, limited: configmaps=1"#)
+            let m3 = await Self.refusal {
+                _ = try await r.create(rq, "ns", ["apiVersion": "v1", "kind": "ResourceQuota", "metadata": ["name": "odd"],
+                                                  "spec": ["hard": ["gpus": "1", "cpu": "-1"]]], WriteOptions())
+            }
+            #expect(m3.contains(#"spec.hard[gpus]: Invalid value: "gpus": must be a standard resource for quota"#)
+                    && m3.contains(#"spec.hard[cpu]: Invalid value: "-1": must be greater than or equal to 0"#), "\(m3)")
         }
     }
 

@@ -16,8 +16,25 @@ enum QuotaValidation {
         return errs
     }
 
+    /// Quota names without a domain that quotas understand (upstream's standard quota resources).
+    static let standardQuotaNames: Set<String> = [
+        "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps", "persistentvolumeclaims",
+        "services.nodeports", "services.loadbalancers", "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory",
+        "requests.storage", "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage",
+    ]
+
+    static func isStandardQuotaName(_ name: String) -> Bool {
+        if name.contains("/") || standardQuotaNames.contains(name) { return true }
+        let base = name.hasPrefix("requests.") ? String(name.dropFirst(9)) : name.hasPrefix("limits.") ? String(name.dropFirst(7)) : name
+        return base.hasPrefix("hugepages-")
+    }
+
     static func validateResourceQuota(_ q: ResourceQuota) -> [FieldError] {
-        var errs = validateResourceList(q.spec?.hard, path: "spec.hard")
+        var errs: [FieldError] = []
+        for k in (q.spec?.hard ?? [:]).keys.sorted() where !isStandardQuotaName(k) {
+            errs.append(.invalid("spec.hard[\(k)]", k, "must be a standard resource for quota"))
+        }
+        errs += validateResourceList(q.spec?.hard, path: "spec.hard")
         errs += validateResourceList(q.status?.hard, path: "status.hard")
         errs += validateResourceList(q.status?.used, path: "status.used")
         for (i, s) in (q.spec?.scopes ?? []).enumerated() where !scopes.contains(s) {
