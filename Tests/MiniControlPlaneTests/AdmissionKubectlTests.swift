@@ -81,6 +81,15 @@ struct AdmissionKubectlTests {
             #expect(released, "\(final.output)")
             r = try c.kubectl(["apply", "-n", "team", "-f", "-"], stdin: pod("b", cpu: "500m"))
             #expect(r.status == 0, "\(r.output)")
+            // A controller's refused pods are its FailedCreate events, with the server's message.
+            r = try c.kubectl("create", "deployment", "web", "-n", "team", "--image=busybox:1.36")
+            var events = ""
+            let reported = await Harness.waitUntil {
+                events = (try? c.kubectl("get", "events", "-n", "team").stdout) ?? ""
+                return events.contains("FailedCreate")
+            }
+            #expect(reported && events.contains("Error creating: pods \"web-") && events.contains("is forbidden: failed quota: compute: must specify requests.cpu for: busybox"),
+                    "\(events)")
         }
     }
 
