@@ -4,7 +4,7 @@ import ControllerRuntime
 public enum ControllerManager {
     /// Every controller, in start order.
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
-                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc"]
+                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -45,6 +45,7 @@ public enum ControllerManager {
                 if let pem = ctx.configuration.rootCAPEM { out.append(RootCAPublisher(ctx, caPEM: pem)) }
             case "nodeipam": out.append(NodeIPAMController(ctx))
             case "podgc": out.append(PodGCController(ctx))
+            case "resourcequota": out.append(ResourceQuotaController(ctx))
             default: break
             }
         }

@@ -115,9 +115,11 @@ public final class ControlPlane: Sendable {
         let authorizer = Authorizer(rbac: rbac)
         let registry = ResourceStorage(
             store: store,
-            defaulter: Defaulter(notReadyTolerationSeconds: c.defaultNotReadyTolerationSeconds,
-                                 unreachableTolerationSeconds: c.defaultUnreachableTolerationSeconds),
-            allocator: allocator, authorizer: authorizer)
+            defaulter: Defaulter(),
+            allocator: allocator,
+            admission: .standard(defaultTolerations: DefaultTolerationSeconds(notReadySeconds: c.defaultNotReadyTolerationSeconds,
+                                                                              unreachableSeconds: c.defaultUnreachableTolerationSeconds)),
+            authorizer: authorizer)
         let schedulerMetrics = SchedulerMetrics()
         let tokens = ServiceAccountTokens()
         let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)

@@ -119,6 +119,10 @@ public final class DaemonSetController: Controller {
                 recorder.record(ds, .normal, reason: "SuccessfulCreate", message: "Created pod: \(made.name)")
             } catch {
                 expectations.creationObserved(key)
+                let e = error as? KubeClientError
+                if e?.isNamespaceTerminating != true {
+                    recorder.record(ds, .warning, reason: "FailedCreate", message: "Error creating: \(e?.message ?? "\(error)")")
+                }
                 failure = failure ?? error
             }
         }

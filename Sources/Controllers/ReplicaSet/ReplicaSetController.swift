@@ -186,10 +186,12 @@ public final class ReplicaSetController: Controller {
             // Creations never attempted will not be observed.
             for _ in created..<toCreate { expectations.creationObserved(key) }
             if let failure {
-                if let e = failure as? KubeClientError, e.code == 403 {
+                let e = failure as? KubeClientError
+                if e?.isNamespaceTerminating == true {
                     return []  // namespace terminating: nothing to do
                 }
-                recorder.record(rs, .warning, reason: "FailedCreate", message: "Error creating: \(failure)")
+                // Admission refusals (quota, PodSecurity, LimitRange) as upstream reports them.
+                recorder.record(rs, .warning, reason: "FailedCreate", message: "Error creating: \(e?.message ?? "\(failure)")")
                 throw failure
             }
         } else if diff > 0 {

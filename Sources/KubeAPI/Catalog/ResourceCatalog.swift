@@ -101,6 +101,8 @@ public enum ResourceCatalog {
         r(Binding.self, "", "bindings"),
         r(PodTemplate.self, "", "podtemplates"),
         r(ComponentStatus.self, "", "componentstatuses", short: ["cs"], namespaced: false),
+        r(LimitRange.self, "", "limitranges", short: ["limits"]),
+        r(ResourceQuota.self, "", "resourcequotas", short: ["quota"], sub: ["status"]),
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),

@@ -30,6 +30,16 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var isNotFound: Bool { code == 404 }
+    /// A refusal because the namespace is being deleted (status cause `NamespaceTerminating`).
+    public var isNamespaceTerminating: Bool {
+        if case .status(let s) = self { return s.details?.causes?.contains { $0.reason == "NamespaceTerminating" } ?? false }
+        return false
+    }
+    /// The server's message (a Status's), or the description, as upstream's clients print errors.
+    public var message: String {
+        if case .status(let s) = self, let m = s.message, !m.isEmpty { return m }
+        return description
+    }
     public var isConflict: Bool { code == 409 }
     /// A watch or continue token that is too old (HTTP 410): list again.
     public var isGone: Bool { code == 410 }

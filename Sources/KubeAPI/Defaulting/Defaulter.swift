@@ -1,15 +1,7 @@
 /// Applies Kubernetes' defaults to objects as JSON trees, so that fields the
 /// model does not know are never touched.
 public struct Defaulter: Sendable {
-    /// tolerationSeconds of the default not-ready toleration added to pods.
-    public var notReadyTolerationSeconds: Int64 = 300
-    /// tolerationSeconds of the default unreachable toleration added to pods.
-    public var unreachableTolerationSeconds: Int64 = 300
-
-    public init(notReadyTolerationSeconds: Int64 = 300, unreachableTolerationSeconds: Int64 = 300) {
-        self.notReadyTolerationSeconds = notReadyTolerationSeconds
-        self.unreachableTolerationSeconds = unreachableTolerationSeconds
-    }
+    public init() {}
 
     /// Defaults an object of a kind in place.
     public func apply(kind: String, to obj: inout JSONValue) {
@@ -61,6 +53,11 @@ public struct Defaulter: Sendable {
             setIfMissing(&obj, "preemptionPolicy", "PreemptLowerPriority")
         case "RoleBinding", "ClusterRoleBinding":
             defaultBinding(&obj)
+        case "LimitRange":
+            if case .array(var limits) = obj[path: ["spec", "limits"]] ?? .null {
+                for i in limits.indices { defaultLimitRangeItem(&limits[i]) }
+                obj.set(path: ["spec", "limits"], to: .array(limits))
+            }
         case "Namespace":
             var status = obj["status"] ?? .emptyObject
             setIfMissing(&status, "phase", "Active")
@@ -106,6 +103,19 @@ public struct Defaulter: Sendable {
         })
     }
 
+    /// Container items: a missing default limit is the max; a missing
+    /// default request is the default limit, else the min (upstream's).
+    private func defaultLimitRangeItem(_ item: inout JSONValue) {
+        guard item["type"]?.stringValue == "Container" else { return }
+        var def = item["default"]?.objectValue ?? [:]
+        var req = item["defaultRequest"]?.objectValue ?? [:]
+        for (k, v) in item["max"]?.objectValue ?? [:] where def[k] == nil { def[k] = v }
+        for (k, v) in def where req[k] == nil { req[k] = v }
+        for (k, v) in item["min"]?.objectValue ?? [:] where req[k] == nil { req[k] = v }
+        if !def.isEmpty { item["default"] = .object(def) }
+        if !req.isEmpty { item["defaultRequest"] = .object(req) }
+    }
+
     private func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
         if obj[key] == nil || obj[key]?.isNull == true { obj[key] = value }
     }
@@ -133,14 +143,11 @@ public struct Defaulter: Sendable {
         setIfMissing(&spec, "schedulerName", "default-scheduler")
         if admission {
             setIfMissing(&spec, "enableServiceLinks", true)
-            setIfMissing(&spec, "priority", 0)
-            setIfMissing(&spec, "preemptionPolicy", "PreemptLowerPriority")
             if spec["serviceAccountName"] == nil, let legacy = spec["serviceAccount"] {
                 spec["serviceAccountName"] = legacy
             }
             setIfMissing(&spec, "serviceAccountName", "default")
             setIfMissing(&spec, "serviceAccount", spec["serviceAccountName"] ?? "default")
-            addDefaultTolerations(&spec)
         }
         for field in ["containers", "initContainers", "ephemeralContainers"] {
             guard case .array(var containers) = spec[field] ?? .null else { continue }
@@ -153,10 +160,12 @@ public struct Defaulter: Sendable {
         }
     }
 
-    private func addDefaultTolerations(_ spec: inout JSONValue) {
+    /// Adds the NoExecute tolerations of the not-ready and unreachable taints
+    /// a pod lacks (upstream's DefaultTolerationSeconds admission plugin).
+    public static func addDefaultTolerations(_ spec: inout JSONValue, notReadySeconds: Int64, unreachableSeconds: Int64) {
         var tolerations = spec["tolerations"]?.arrayValue ?? []
-        for (key, seconds) in [("node.kubernetes.io/not-ready", notReadyTolerationSeconds),
-                               ("node.kubernetes.io/unreachable", unreachableTolerationSeconds)] {
+        for (key, seconds) in [("node.kubernetes.io/not-ready", notReadySeconds),
+                               ("node.kubernetes.io/unreachable", unreachableSeconds)] {
             let has = tolerations.contains { t in
                 let k = t["key"]?.stringValue ?? ""
                 let effect = t["effect"]?.stringValue ?? ""

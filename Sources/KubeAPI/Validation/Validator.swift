@@ -127,6 +127,10 @@ public enum Validator {
             let b = try decode(ClusterRoleBinding.self, obj)
             let o = try old.map { try decode(ClusterRoleBinding.self, $0) }
             errs += RBACValidation.validateBinding(roleRef: b.roleRef, subjects: b.subjects, namespaced: false, oldRoleRef: o?.roleRef)
+        case "ResourceQuota":
+            errs += QuotaValidation.validateResourceQuota(try decode(ResourceQuota.self, obj))
+        case "LimitRange":
+            errs += QuotaValidation.validateLimitRange(try decode(LimitRange.self, obj))
         case "Namespace":
             _ = try decode(Namespace.self, obj)
         case "ServiceAccount":

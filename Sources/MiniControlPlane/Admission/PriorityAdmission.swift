@@ -6,7 +6,28 @@ import Synchronization
 /// `globalDefault` when it names none (priority 0 without one); a pod naming
 /// a missing class, or stating a priority other than its class's, is
 /// refused; at most one class is the global default. Messages as upstream's.
-enum PriorityAdmission {
+struct PriorityAdmission: AdmissionPlugin {
+    var name: String { "Priority" }
+
+    func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
+        guard a.isMainResource, var obj = a.object else { return }
+        switch (a.info.kind, a.operation) {
+        case ("Pod", .create):
+            try await Self.admitPod(&obj, registry: registry)
+        case ("Pod", .update):
+            // Set on create; an update that omits it keeps it.
+            if obj[path: ["spec", "priority"]] == nil, let old = a.oldObject?[path: ["spec", "priority"]] {
+                obj.set(path: ["spec", "priority"], to: old)
+            }
+        case ("PriorityClass", .create), ("PriorityClass", .update):
+            try await Self.admitClass(obj, registry: registry)
+            registry.priorityClasses.forget()
+        default:
+            return
+        }
+        a.object = obj
+    }
+
     static func forbidden(_ info: ResourceInfo, _ name: String, _ reason: String) -> Status {
         APIErrors.forbidden("\(info.groupResource) \"\(name)\" is forbidden: \(reason)", kind: info.plural, name: name)
     }
@@ -30,7 +51,8 @@ enum PriorityAdmission {
         var spec = pod["spec"] ?? .emptyObject
         let named = spec["priorityClassName"]?.stringValue ?? ""
         var priority: Int64 = 0
-        var policy: String?
+        // Without a class (and no default), upstream's DefaultPriorityWhenNoDefaultClassExists.
+        var policy: String? = "PreemptLowerPriority"
         if named.isEmpty {
             if let d = try await classes(registry).first(where: { $0["globalDefault"]?.boolValue == true }) {
                 spec["priorityClassName"] = d[path: ["metadata", "name"]]

@@ -7,7 +7,16 @@ import KubeAPI
 /// the pod or its ServiceAccount sets `automountServiceAccountToken: false`,
 /// a container already mounts that path, or it is a mirror pod.
 /// (`spec.serviceAccountName` is defaulted to `default` by the defaulter.)
-enum ServiceAccountAdmission {
+struct ServiceAccountAdmission: AdmissionPlugin {
+    var name: String { "ServiceAccount" }
+
+    func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
+        guard a.info.kind == "Pod", a.info.group.isEmpty, a.operation == .create, a.isMainResource,
+              var pod = a.object, let ns = a.namespace else { return }
+        await Self.admit(&pod, namespace: ns, registry: registry)
+        a.object = pod
+    }
+
     static let mountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
     static let volumePrefix = "kube-api-access-"
     /// Kubernetes' default: an hour plus seven seconds, so kubelets can tell these tokens apart.

@@ -19,6 +19,7 @@ extension APIHandler {
         return AuditLog.Entry(id: UUID().uuidString.lowercased(), received: received, attributes: attributes, uri: req.uri,
                               sourceIP: req.headers.first(name: "x-forwarded-for"), userAgent: req.headers.first(name: "user-agent"),
                               apiVersion: record.path?.info.version ?? "v1", code: Int(response.status.code), requestBody: req.body,
-                              requestContentType: req.headers.first(name: "content-type"), responseBody: responseBody, streamed: streamed)
+                              requestContentType: req.headers.first(name: "content-type"), responseBody: responseBody, streamed: streamed,
+                              annotations: record.auditAnnotations)
     }
 }

@@ -43,6 +43,8 @@ final class AuditLog: Sendable {
         var requestContentType: String?
         var responseBody: [UInt8]?
         var streamed: Bool
+        /// Admission's annotations (PodSecurity's, ...).
+        var annotations: [String: String] = [:]
     }
 
     /// Records a request that has its response (streams: when it starts).
@@ -80,6 +82,7 @@ final class AuditLog: Sendable {
             event["objectRef"] = ref
         }
         if stage != "RequestReceived" { event["responseStatus"] = ["metadata": .emptyObject, "code": .int(Int64(e.code))] }
+        if stage != "RequestReceived", !e.annotations.isEmpty { event["annotations"] = .object(e.annotations.mapValues(JSONValue.string)) }
         // Bodies: the request's of writes at Request and above, the response's at RequestResponse.
         if level >= .request, let requestObject { event["requestObject"] = requestObject }
         if level == .requestResponse, stage == "ResponseComplete", let bytes = e.responseBody, let body = try? JSONParser.parse(bytes) {

@@ -53,14 +53,6 @@ enum APIErrors {
         Status(message: message, reason: "Forbidden", code: 403, details: StatusDetails(name: name, kind: kind))
     }
 
-    /// Creating in a namespace that is being deleted (NamespaceLifecycle admission).
-    static func namespaceTerminating(_ info: ResourceInfo, _ ns: String) -> Status {
-        Status(message: "\(qualified(info)) is forbidden: unable to create new content in namespace \(ns) because it is being terminated",
-               reason: "Forbidden", code: 403,
-               details: StatusDetails(kind: info.plural, causes: [StatusCause(reason: "NamespaceTerminating", message: "namespace \(ns) is being terminated",
-                                                                              field: "metadata.namespace")]))
-    }
-
     static let unauthorized = Status(message: "Unauthorized", reason: "Unauthorized", code: 401)
 
     static func internalError(_ message: String) -> Status {

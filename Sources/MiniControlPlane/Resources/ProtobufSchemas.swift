@@ -104,6 +104,31 @@ enum ProtobufSchemas {
         // kubectl create priorityclass (scheduling.k8s.io/v1).
         "PriorityClass": PBMessage(fields: [1: f("metadata", meta), 2: f("value", .int), 3: f("globalDefault", .bool),
                                             4: f("description", .string), 5: f("preemptionPolicy", .string)]),
+        // kubectl create quota (core/v1).
+        "ResourceQuota": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [
+                    1: f("hard", .map(.quantity)), 2: f("scopes", .string, repeated: true),
+                    3: f("scopeSelector", msg {
+                        PBMessage(fields: [1: f("matchExpressions", msg {
+                            PBMessage(fields: [1: f("scopeName", .string), 2: f("operator", .string), 3: f("values", .string, repeated: true)])
+                        }, repeated: true)])
+                    }),
+                ])
+            }),
+            3: f("status", msg { PBMessage(fields: [1: f("hard", .map(.quantity)), 2: f("used", .map(.quantity))]) }),
+        ]),
+        "LimitRange": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [1: f("limits", msg {
+                    PBMessage(fields: [1: f("type", .string), 2: f("max", .map(.quantity)), 3: f("min", .map(.quantity)),
+                                       4: f("default", .map(.quantity)), 5: f("defaultRequest", .map(.quantity)),
+                                       6: f("maxLimitRequestRatio", .map(.quantity))])
+                }, repeated: true)])
+            }),
+        ]),
         "DeleteOptions": deleteOptions,
         // kubectl create token (authentication.k8s.io/v1).
         "TokenRequest": PBMessage(fields: [

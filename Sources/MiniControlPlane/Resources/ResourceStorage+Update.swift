@@ -123,14 +123,17 @@ extension ResourceStorage {
             }
             obj["spec"] = spec
         }
-        if info.kind == "PriorityClass" {
-            try await PriorityAdmission.admitClass(obj, registry: self)
-            priorityClasses.forget()
-        }
+        var attributes = AdmissionAttributes(operation: .update, info: info, subresource: subresource, namespace: ns, name: name,
+                                             object: obj, oldObject: old, user: options.user, dryRun: options.dryRun)
+        try await admission.admit(&attributes, self)
+        obj = attributes.object ?? obj
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
-        let warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)
-        try await checkEscalation(info, obj, old: old)
+        var warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)
+        attributes.object = obj
+        try await admission.validate(&attributes, self)
+        warnings = attributes.warnings + warnings
+        try await checkEscalation(info, obj, old: old, user: options.user)
         try recordManagedFields(info, old: old, &obj, subresource: subresource, options)
         if info.kind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
@@ -194,13 +197,17 @@ extension ResourceStorage {
 
     /// Deletes an object, honouring grace periods, finalizers and propagation policy.
     /// Returns the object (still present when deletion is pending).
-    func delete(_ info: ResourceInfo, _ ns: String?, _ name: String, options: DeleteOptions, dryRun: Bool) async throws(Status) -> JSONValue {
-        if info.plural == "namespaces", ["default", "kube-system", "kube-public"].contains(name) {
-            throw APIErrors.forbidden("namespaces \"\(name)\" is forbidden: this namespace may not be deleted", kind: "namespaces", name: name)
-        }
+    func delete(_ info: ResourceInfo, _ ns: String?, _ name: String, options: DeleteOptions, dryRun: Bool,
+                user: UserInfo? = nil) async throws(Status) -> JSONValue {
         for attempt in 0..<8 {
             let current = try await getStored(info, ns, name)
             var obj = try decode(current, info)
+            if attempt == 0 {
+                var attributes = AdmissionAttributes(operation: .delete, info: info, subresource: nil, namespace: ns, name: name,
+                                                     object: nil, oldObject: obj, user: user, dryRun: dryRun)
+                try await admission.admit(&attributes, self)
+                try await admission.validate(&attributes, self)
+            }
             let meta = obj["metadata"] ?? .emptyObject
             if let uid = options.preconditions?.uid, uid != meta["uid"]?.stringValue {
                 throw APIErrors.conflict(info, name, "Precondition failed: UID in precondition: \(uid), UID in object meta: \(meta["uid"]?.stringValue ?? "")")

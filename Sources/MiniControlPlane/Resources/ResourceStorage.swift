@@ -17,6 +17,8 @@ struct WriteOptions: Sendable {
     var managedFieldsDecided = false
     /// The subresource the write's managedFields entry names (`scale`).
     var fieldsSubresource: String?
+    /// Who asks, for admission; nil for the API server's own writes.
+    var user: UserInfo?
 }
 
 /// The result of a write: the object and warnings for the `Warning` header.
@@ -38,16 +40,20 @@ final class ResourceStorage: Sendable {
     let namespaceCache = NamespaceCache()
     /// PriorityClasses for the Priority admission plugin.
     let priorityClasses = PriorityClassCache()
+    /// The admission plugins every write passes.
+    let admission: AdmissionChain
 
     /// Decides RBAC escalation checks on role and binding writes (none for
     /// a registry without one, as in unit tests).
     let authorizer: Authorizer?
 
-    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator, authorizer: Authorizer? = nil) {
+    init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator, admission: AdmissionChain = .standard(),
+         authorizer: Authorizer? = nil) {
         self.authorizer = authorizer
         self.store = store
         self.defaulter = defaulter
         self.allocator = allocator
+        self.admission = admission
     }
 
     // MARK: errors
@@ -122,13 +128,6 @@ final class ResourceStorage: Sendable {
     func create(_ info: ResourceInfo, _ ns: String?, _ body: JSONValue, _ options: WriteOptions) async throws(Status) -> WriteResult {
         var obj = try checkTypeMeta(info, body)
         try checkNamespace(info, ns, &obj)
-        if info.namespaced, let ns, info.plural != "namespaces" {
-            switch try await namespaceState(ns) {
-            case .missing: throw APIErrors.notFound(ResourceCatalog.info(for: Namespace.self), ns)
-            case .terminating: throw APIErrors.namespaceTerminating(info, ns)
-            case .active: break
-            }
-        }
         var meta = obj["metadata"] ?? .emptyObject
         if (meta["name"]?.stringValue ?? "").isEmpty, let gen = meta["generateName"]?.stringValue, !gen.isEmpty {
             let suffix = String((0..<5).map { _ in Self.generateNameAlphabet.randomElement() ?? "x" })
@@ -144,16 +143,16 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
-        // Before defaulting, which would state priority 0 for the pod.
-        if info.kind == "Pod" { try await PriorityAdmission.admitPod(&obj, registry: self) }
         defaulter.apply(kind: info.kind, to: &obj)
-        if info.kind == "Pod", let ns { await ServiceAccountAdmission.admit(&obj, namespace: ns, registry: self) }
-        if info.kind == "PriorityClass" {
-            try await PriorityAdmission.admitClass(obj, registry: self)
-            priorityClasses.forget()
-        }
-        let warnings = try validate(info, name, obj, old: nil, options)
-        try await checkEscalation(info, obj, old: nil)
+        var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
+                                             object: obj, user: options.user, dryRun: options.dryRun)
+        try await admission.admit(&attributes, self)
+        obj = attributes.object ?? obj
+        var warnings = try validate(info, name, obj, old: nil, options)
+        attributes.object = obj
+        try await admission.validate(&attributes, self)
+        warnings = attributes.warnings + warnings
+        try await checkEscalation(info, obj, old: nil, user: options.user)
         try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
         if info.kind == "Service" {
             // Fail before reserving anything when the name is taken.
@@ -176,8 +175,8 @@ final class ResourceStorage: Sendable {
     }
 
     /// RBAC escalation prevention for the request's user (``EscalationCheck``).
-    func checkEscalation(_ info: ResourceInfo, _ obj: JSONValue, old: JSONValue?) async throws(Status) {
-        guard EscalationCheck.kinds.contains(info.kind), let user = RequestContext.user, let authorizer else { return }
+    func checkEscalation(_ info: ResourceInfo, _ obj: JSONValue, old: JSONValue?, user: UserInfo?) async throws(Status) {
+        guard EscalationCheck.kinds.contains(info.kind), let user, let authorizer else { return }
         try await EscalationCheck.check(info, obj, old: old, user: user, authorizer: authorizer, registry: self)
     }
 
@@ -210,7 +209,7 @@ final class ResourceStorage: Sendable {
 
     func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
         switch info.kind {
-        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service":
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota":
             obj["status"] = nil
         case "Namespace":
             obj["status"] = ["phase": "Active"]

@@ -23,8 +23,9 @@ extension APIHandler {
         return .plain
     }
 
-    static func writeOptions(_ req: HTTPRequest, duplicates: [String] = []) throws(Status) -> WriteOptions {
+    static func writeOptions(_ req: HTTPRequest, duplicates: [String] = [], user: UserInfo? = nil) throws(Status) -> WriteOptions {
         var o = WriteOptions()
+        o.user = user
         if let d = req.query["dryRun"] {
             guard d.allSatisfy({ $0 == "All" }) else {
                 throw APIErrors.badRequest("Invalid dryRun value: \(d.joined(separator: ",")); supported values: All")
@@ -92,7 +93,7 @@ extension APIHandler {
         req.contentMediaType == PatchKind.apply
     }
 
-    func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
+    func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery, user: UserInfo) async throws(Status) -> HTTPResponse {
         let info = path.info
         let ns = path.namespace
         // Verbs other than list, watch, create and deletecollection always have a name.
@@ -105,7 +106,7 @@ extension APIHandler {
             guard let pod = body[path: ["metadata", "name"]]?.stringValue else {
                 throw invalidStatus(kind: "Binding", group: "", name: "", errors: [.required("metadata.name")])
             }
-            try await registry.bind(ns, podName: pod, binding: body, dryRun: try Self.writeOptions(req).dryRun)
+            try await registry.bind(ns, podName: pod, binding: body, dryRun: try Self.writeOptions(req, user: user).dryRun)
             return .status(APIErrors.success(code: 201))
         }
         switch (verb, path.subresource) {
@@ -118,14 +119,14 @@ extension APIHandler {
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("create", nil):
             let (body, dups) = try decodeBody(req)
-            let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
+            let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups, user: user))
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
         case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers":
             let (body, dups) = try decodeBody(req)
-            let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
+            let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups, user: user))
             return Self.render(r.object, path, form, warnings: r.warnings)
         case ("patch", let sub) where sub == nil || sub == "status" || sub == "ephemeralcontainers":
-            let options = try Self.writeOptions(req)
+            let options = try Self.writeOptions(req, user: user)
             if Self.isApply(req) {
                 guard req.param("fieldManager") != nil else {
                     throw invalidStatus(kind: "PatchOptions", group: "meta.k8s.io", name: "",
@@ -148,18 +149,18 @@ extension APIHandler {
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("delete", nil):
             let options = try Self.deleteOptions(req)
-            let obj = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            let obj = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req, user: user).dryRun, user: user)
             return Self.render(obj, path, form)
         case ("deletecollection", nil):
             let options = try Self.deleteOptions(req)
-            let dry = try Self.writeOptions(req).dryRun
+            let dry = try Self.writeOptions(req, user: user).dryRun
             let page = try await registry.list(info, ns, ListQuery(labels: query.labels, fields: query.fields))
             var deleted: [JSONValue] = []
             for item in page.items {
                 let parts = item.key.split(separator: "/")
                 let name = String(parts.last ?? "")
                 let itemNS = info.namespaced ? parts.dropLast().last.map(String.init) : nil
-                if let obj = try? await registry.delete(info, itemNS, name, options: options, dryRun: dry) {
+                if let obj = try? await registry.delete(info, itemNS, name, options: options, dryRun: dry, user: user) {
                     deleted.append(obj)
                 }
             }
@@ -175,23 +176,23 @@ extension APIHandler {
             return .jsonBytes(JSONWriter.bytes(try await registry.getScale(info, ns, name)))
         case ("update", "scale"):
             let (body, _) = try decodeBody(req)
-            var options = try Self.writeOptions(req)
+            var options = try Self.writeOptions(req, user: user)
             options.fieldsSubresource = "scale"
             return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: body, patch: nil, options)))
         case ("patch", "scale"):
             let kind = try Self.patchKind(req)
-            var options = try Self.writeOptions(req)
+            var options = try Self.writeOptions(req, user: user)
             options.fieldsSubresource = "scale"
             return .jsonBytes(JSONWriter.bytes(try await registry.updateScale(info, ns, name, body: nil, patch: (kind, req.body), options)))
         case ("create", "binding"):
             let (body, _) = try decodeBody(req)
-            try await registry.bind(ns, podName: name, binding: body, dryRun: try Self.writeOptions(req).dryRun)
+            try await registry.bind(ns, podName: name, binding: body, dryRun: try Self.writeOptions(req, user: user).dryRun)
             return .status(APIErrors.success(code: 201))
         case ("create", "eviction"):
             let (body, _) = try decodeBody(req)
             var options = DeleteOptions()
             if let d = body["deleteOptions"] { options = (try? KubeCodec.decode(DeleteOptions.self, from: d)) ?? DeleteOptions() }
-            _ = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req).dryRun)
+            _ = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req, user: user).dryRun, user: user)
             return .status(APIErrors.success(code: 201))
         default:
             throw APIErrors.methodNotAllowed()

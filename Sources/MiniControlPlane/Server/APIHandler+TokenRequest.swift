@@ -73,7 +73,12 @@ extension APIHandler {
         var audiences = (spec["audiences"]?.arrayValue ?? []).compactMap(\.stringValue)
         if audiences.isEmpty { audiences = [ServiceAccountTokens.audience] }
         if !errs.isEmpty { throw invalidStatus(kind: "TokenRequest", group: "authentication.k8s.io", name: name, errors: errs) }
-        let sa = try await registry.get(ResourceCatalog.info(for: ServiceAccount.self), ns, name)
+        let saInfo = ResourceCatalog.info(for: ServiceAccount.self)
+        var attributes = AdmissionAttributes(operation: .create, info: saInfo, subresource: "token", namespace: ns, name: name,
+                                             object: body, user: user, dryRun: false)
+        try await registry.admission.admit(&attributes, registry)
+        try await registry.admission.validate(&attributes, registry)
+        let sa = try await registry.get(saInfo, ns, name)
         var subject = ServiceAccountTokens.Subject(namespace: ns, name: name, uid: sa[path: ["metadata", "uid"]]?.stringValue ?? "", pod: nil)
         var node: String?
         if let ref = spec["boundObjectRef"], let kind = ref["kind"]?.stringValue {
@@ -91,15 +96,9 @@ extension APIHandler {
             if pod[path: ["spec", "serviceAccountName"]]?.stringValue != name {
                 throw APIErrors.badRequest("pod \(podName) does not use service account \(name)")
             }
+            // Nodes: bound to their own pods (NodeRestriction admission, above).
             node = pod[path: ["spec", "nodeName"]]?.stringValue
-            if let me = user.nodeName, node != me {
-                throw APIErrors.forbidden("serviceaccounts \"\(name)\" is forbidden: node \"\(me)\" can only request tokens for pods bound to it",
-                                          kind: "serviceaccounts", name: name)
-            }
             subject.pod = (podName, uid)
-        } else if let me = user.nodeName {
-            throw APIErrors.forbidden("serviceaccounts \"\(name)\" is forbidden: node \"\(me)\" may only request tokens bound to its pods",
-                                      kind: "serviceaccounts", name: name)
         }
         let (token, expires) = try tokens.issue(subject, audiences: audiences, seconds: seconds, node: node, now: Date())
         var outSpec = spec

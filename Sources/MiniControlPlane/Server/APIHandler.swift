@@ -68,9 +68,13 @@ final class APIHandler: Sendable {
         let received = Date()
         // On large stacks, as every deep value of the request: see `JSONParser.maxDepth`.
         var routed = RequestRecord(verb: req.method.rawValue.lowercased())
-        let response = await withTaskExecutorPreference(LargeStackExecutor.shared) {
-            await route(req, record: &routed)
+        let annotations = AuditAnnotations()
+        let response = await AuditAnnotations.$current.withValue(annotations) {
+            await withTaskExecutorPreference(LargeStackExecutor.shared) {
+                await route(req, record: &routed)
+            }
         }
+        routed.auditAnnotations = annotations.all
         let record = routed
         let d = ContinuousClock.now - start
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -92,9 +96,7 @@ final class APIHandler: Sendable {
         case .user(let u): user = u
         }
         record.user = user
-        return await RequestContext.$user.withValue(user) {
-            await route(req, user: user, record: &record)
-        }
+        return await route(req, user: user, record: &record)
     }
 
     /// The verb of a non-resource request: its lowercased method (`get` for HEAD).
@@ -223,7 +225,7 @@ final class APIHandler: Sendable {
                     guard verb == "create" else { throw APIErrors.methodNotAllowed() }
                     return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
                 }
-                return try await dispatch(req, path, verb: verb, query: query)
+                return try await dispatch(req, path, verb: verb, query: query, user: user)
             }
             response.headers.replaceOrAdd(name: "X-Kubernetes-PF-FlowSchema-UID", value: flow.schemaUID)
             response.headers.replaceOrAdd(name: "X-Kubernetes-PF-PriorityLevel-UID", value: flow.levelUID)

@@ -7,5 +7,7 @@ struct RequestRecord: Sendable {
     var user: UserInfo?
     /// The object it addressed, for resource requests.
     var path: APIPath?
+    /// What admission noted for the audit event.
+    var auditAnnotations: [String: String] = [:]
 }
 

@@ -52,6 +52,8 @@ enum TablePrinter {
         case "PriorityClass": return [col("Name", format: "name"), col("Value", "integer"), col("Global-Default", "boolean"), col("Age"),
                                       col("PreemptionPolicy")]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
+        case "ResourceQuota": return [nameCol, ageCol, col("Request"), col("Limit")]
+        case "LimitRange": return [nameCol, col("Created At", format: "date")]
         case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
         default: return [nameCol, ageCol]
         }
@@ -202,6 +204,18 @@ enum TablePrinter {
             }
             let role = "\(str(o[path: ["roleRef", "kind"]]))/\(str(o[path: ["roleRef", "name"]]))"
             return [name, .string(role), age, names("User"), names("Group"), names("ServiceAccount")]
+        case "ResourceQuota":
+            // `used/hard` per resource; limits.* under Limit, the rest under Request (upstream's printer).
+            let hard = o[path: ["status", "hard"]]?.objectValue ?? [:]
+            let used = o[path: ["status", "used"]]?.objectValue ?? [:]
+            var request: [String] = [], limit: [String] = []
+            for k in hard.keys.sorted() {
+                let entry = "\(k): \(str(used[k]))/\(str(hard[k]))"
+                if k.hasPrefix("limits") { limit.append(entry) } else { request.append(entry) }
+            }
+            return [name, age, .string(request.joined(separator: ", ")), .string(limit.joined(separator: ", "))]
+        case "LimitRange":
+            return [name, .string(str(o[path: ["metadata", "creationTimestamp"]]))]
         case "PriorityClass":
             return [name, .int(o["value"]?.intValue ?? 0), .bool(o["globalDefault"]?.boolValue ?? false), age,
                     .string(str(o["preemptionPolicy"]))]
