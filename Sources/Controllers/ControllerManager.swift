@@ -4,7 +4,8 @@ import ControllerRuntime
 public enum ControllerManager {
     /// Every controller, in start order.
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
-                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc"]
+                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc",
+                               "csrapproving", "csrsigning", "tokencleaner"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -45,6 +46,10 @@ public enum ControllerManager {
                 if let pem = ctx.configuration.rootCAPEM { out.append(RootCAPublisher(ctx, caPEM: pem)) }
             case "nodeipam": out.append(NodeIPAMController(ctx))
             case "podgc": out.append(PodGCController(ctx))
+            case "csrapproving": out.append(CSRApprovingController(ctx))
+            case "csrsigning":
+                if let issuer = ctx.configuration.certificateIssuer { out.append(CSRSigningController(ctx, issuer: issuer)) }
+            case "tokencleaner": out.append(TokenCleaner(ctx))
             default: break
             }
         }

@@ -95,6 +95,14 @@ public final class KubeClient: Sendable {
                 throw .transport("invalid CA certificate: \(error)")
             }
         }
+        if let certPEM = config.clientCertificatePEM, let keyPEM = config.clientKeyPEM {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certPEM.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
+            } catch {
+                throw .transport("invalid client certificate or key: \(error)")
+            }
+        }
         // How long closing a connection waits for the server's close_notify
         // (NIOSSL's default of 5 s held every process's shutdown up, since
         // open watch streams do not answer it).

@@ -14,12 +14,18 @@ struct UserInfo: Sendable, Equatable {
     var isNode: Bool { groups.contains("system:nodes") }
 }
 
-/// Bearer-token authentication with impersonation: the cluster's admin and
-/// node tokens, service-account tokens (elsewhere), and the users of
-/// `--token-auth-file`.
+/// Authentication with impersonation: x509 client certificates signed by
+/// the cluster CA, the cluster's admin and node bearer tokens, and the users
+/// of `--token-auth-file` (service-account and bootstrap tokens, which need
+/// the store, are tried by the API handler after these).
 struct Authenticator: Sendable {
     let credentials: Credentials
     var staticTokens: StaticTokenFile?
+    /// Verifies client certificates; nil serves bearer tokens only.
+    var clientCertificates: ClientCertificateAuthenticator?
+
+    /// The user the shared node token authenticates as (it names its node by impersonation).
+    static let nodeTokenUser = "system:node-bootstrap"
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -35,35 +41,52 @@ struct Authenticator: Sendable {
         return diff == 0
     }
 
-    func authenticate(_ headers: HTTPHeaders) -> Outcome {
-        guard let auth = headers.first(name: "authorization"), auth.lowercased().hasPrefix("bearer ") else { return .unauthorized }
-        let token = String(auth.dropFirst(7)).trimmingSpaces
-        var user: UserInfo
+    /// The bearer token of `Authorization: Bearer TOKEN`, if any.
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        guard let auth = headers.first(name: "authorization"), auth.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(auth.dropFirst(7)).trimmingSpaces
+    }
+
+    /// Authenticates and applies impersonation headers.
+    func authenticate(_ headers: HTTPHeaders, peerCertificate: [UInt8]? = nil) -> Outcome {
+        guard let user = identify(headers, peerCertificate: peerCertificate) else { return .unauthorized }
+        return impersonate(user, headers)
+    }
+
+    /// Who the certificate or bearer token names, before impersonation; nil
+    /// when neither authenticates here. As kube-apiserver's union
+    /// authenticator, a certificate that fails verification does not stop a
+    /// valid token from authenticating.
+    func identify(_ headers: HTTPHeaders, peerCertificate: [UInt8]?) -> UserInfo? {
+        if let der = peerCertificate, let clientCertificates, case .success(let user) = clientCertificates.authenticate(der) {
+            return user
+        }
+        guard let token = Self.bearerToken(headers) else { return nil }
         if Self.constantTimeEqual(token, credentials.adminToken) {
-            user = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
+            return UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
         } else if Self.constantTimeEqual(token, credentials.nodeToken) {
-            user = UserInfo(name: "system:node-bootstrap", groups: ["system:nodes", "system:authenticated"])
-        } else if let u = staticTokens?.user(token) {
-            user = u
-        } else {
-            return .unauthorized
+            return UserInfo(name: Self.nodeTokenUser, groups: ["system:nodes", "system:authenticated"])
         }
-        if let target = headers.first(name: "impersonate-user"), !target.isEmpty {
-            let groups = headers["impersonate-group"]
-            if user.isAdmin {
-                var g = groups.isEmpty ? [] : groups
-                if target.hasPrefix("system:node:") && g.isEmpty { g = ["system:nodes"] }
-                user = UserInfo(name: target, groups: g + ["system:authenticated"])
-            } else if target.hasPrefix("system:node:"), target.count > "system:node:".count,
-                      groups.allSatisfy({ $0 == "system:nodes" }) {
-                user = UserInfo(name: target, groups: ["system:nodes", "system:authenticated"])
-            } else {
-                return .forbidden(APIErrors.forbidden(
-                    "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
-                    kind: "users", name: target))
-            }
+        return staticTokens?.user(token)
+    }
+
+    /// Applies `Impersonate-User`/`Impersonate-Group`: the admin may act as
+    /// anyone, the shared node token only as `system:node:*` users, nobody else.
+    func impersonate(_ user: UserInfo, _ headers: HTTPHeaders) -> Outcome {
+        guard let target = headers.first(name: "impersonate-user"), !target.isEmpty else { return .user(user) }
+        let groups = headers["impersonate-group"]
+        if user.isAdmin {
+            var g = groups.isEmpty ? [] : groups
+            if target.hasPrefix("system:node:") && g.isEmpty { g = ["system:nodes"] }
+            return .user(UserInfo(name: target, groups: g + ["system:authenticated"]))
         }
-        return .user(user)
+        if user.name == Self.nodeTokenUser, target.hasPrefix("system:node:"), target.count > "system:node:".count,
+           groups.allSatisfy({ $0 == "system:nodes" }) {
+            return .user(UserInfo(name: target, groups: ["system:nodes", "system:authenticated"]))
+        }
+        return .forbidden(APIErrors.forbidden(
+            "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+            kind: "users", name: target))
     }
 }
 

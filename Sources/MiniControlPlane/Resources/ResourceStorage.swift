@@ -17,6 +17,8 @@ struct WriteOptions: Sendable {
     var managedFieldsDecided = false
     /// The subresource the write's managedFields entry names (`scale`).
     var fieldsSubresource: String?
+    /// Who asks, for objects that record it (a CSR's `spec.username`).
+    var requester: UserInfo?
 }
 
 /// The result of a write: the object and warnings for the `Warning` header.
@@ -139,6 +141,7 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
+        if info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.requester) }
         // Before defaulting, which would state priority 0 for the pod.
         if info.kind == "Pod" { try await PriorityAdmission.admitPod(&obj, registry: self) }
         defaulter.apply(kind: info.kind, to: &obj)

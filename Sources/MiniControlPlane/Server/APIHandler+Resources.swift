@@ -92,7 +92,7 @@ extension APIHandler {
         req.contentMediaType == PatchKind.apply
     }
 
-    func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery) async throws(Status) -> HTTPResponse {
+    func dispatch(_ req: HTTPRequest, _ path: APIPath, verb: String, query: ListQuery, user: UserInfo? = nil) async throws(Status) -> HTTPResponse {
         let info = path.info
         let ns = path.namespace
         // Verbs other than list, watch, create and deletecollection always have a name.
@@ -118,13 +118,15 @@ extension APIHandler {
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("create", nil):
             let (body, dups) = try decodeBody(req)
-            let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups))
+            var options = try Self.writeOptions(req, duplicates: dups)
+            options.requester = user
+            let r = try await registry.create(info, ns, body, options)
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
-        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers":
+        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers" || sub == "approval":
             let (body, dups) = try decodeBody(req)
             let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups))
             return Self.render(r.object, path, form, warnings: r.warnings)
-        case ("patch", let sub) where sub == nil || sub == "status" || sub == "ephemeralcontainers":
+        case ("patch", let sub) where sub == nil || sub == "status" || sub == "ephemeralcontainers" || sub == "approval":
             let options = try Self.writeOptions(req)
             if Self.isApply(req) {
                 guard req.param("fieldManager") != nil else {
@@ -144,7 +146,7 @@ extension APIHandler {
             let kind = try Self.patchKind(req)
             let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, options)
             return Self.render(r.object, path, form, warnings: r.warnings)
-        case ("get", "status"), ("get", "ephemeralcontainers"):
+        case ("get", "status"), ("get", "ephemeralcontainers"), ("get", "approval"):
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("delete", nil):
             let options = try Self.deleteOptions(req)

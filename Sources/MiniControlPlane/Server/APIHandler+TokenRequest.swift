@@ -4,19 +4,28 @@ import NIOHTTP1
 import HTTPServing
 
 extension APIHandler {
-    /// Authenticates with the static tokens, then as a service account token.
-    func authenticate(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
-        let outcome = authenticator.authenticate(headers)
-        guard case .unauthorized = outcome, let tokens, let auth = headers.first(name: "authorization"),
-              auth.lowercased().hasPrefix("bearer ") else { return outcome }
-        let token = String(auth.dropFirst(7)).trimmingSpaces
-        guard token.split(separator: ".").count == 3, let user = await tokens.authenticate(token, registry: registry) else { return .unauthorized }
-        if let target = headers.first(name: "impersonate-user"), !target.isEmpty {
-            return .forbidden(APIErrors.forbidden(
-                "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
-                kind: "users", name: target))
+    /// Authenticates with a client certificate or the static tokens, then as
+    /// a service account or bootstrap token; then applies impersonation.
+    func authenticate(_ headers: HTTPHeaders, peerCertificate: [UInt8]? = nil) async -> Authenticator.Outcome {
+        if let user = authenticator.identify(headers, peerCertificate: peerCertificate) {
+            return authenticator.impersonate(user, headers)
         }
-        return .user(user)
+        guard let token = Authenticator.bearerToken(headers) else { return .unauthorized }
+        let user: UserInfo
+        if token.split(separator: ".").count == 3, let tokens, let u = await tokens.authenticate(token, registry: registry) {
+            user = u
+        } else if let u = await BootstrapTokenAuthenticator.authenticate(token, lookup: bootstrapSecret) {
+            user = u
+        } else {
+            return .unauthorized
+        }
+        return authenticator.impersonate(user, headers)
+    }
+
+    /// A Secret of kube-system, for the bootstrap token authenticator.
+    @Sendable func bootstrapSecret(_ name: String) async -> Secret? {
+        guard let obj = try? await registry.get(ResourceCatalog.info(for: Secret.self), BootstrapToken.namespace, name) else { return nil }
+        return try? KubeCodec.decode(Secret.self, from: obj)
     }
 
     /// `POST /apis/authentication.k8s.io/v1/tokenreviews`: who a bearer token

@@ -94,7 +94,7 @@ final class APIHandler: Sendable {
             break
         }
         let user: UserInfo
-        switch await authenticate(req.headers) {
+        switch await authenticate(req.headers, peerCertificate: req.peerCertificate) {
         case .unauthorized: return Self.status(APIErrors.unauthorized)
         case .forbidden(let s): return Self.status(s)
         case .user(let u): user = u
@@ -191,7 +191,7 @@ final class APIHandler: Sendable {
                     guard verb == "create" else { throw APIErrors.methodNotAllowed() }
                     return try await requestToken(req, namespace: path.namespace, name: path.name ?? "", user: user)
                 }
-                return try await dispatch(req, path, verb: verb, query: query)
+                return try await dispatch(req, path, verb: verb, query: query, user: user)
             }
             response.headers.replaceOrAdd(name: "X-Kubernetes-PF-FlowSchema-UID", value: flow.schemaUID)
             response.headers.replaceOrAdd(name: "X-Kubernetes-PF-PriorityLevel-UID", value: flow.levelUID)
