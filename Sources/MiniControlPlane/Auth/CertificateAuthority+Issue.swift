@@ -21,7 +21,8 @@ extension CertificateAuthority {
                 issuer: caCertificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(keyUsage)
+                    // Omitted when empty, as Go's x509 does (clients refuse an empty one).
+                    if keyUsage != KeyUsage() { Critical(keyUsage) }
                     try ExtendedKeyUsage(extendedUsages)
                     AuthorityKeyIdentifier(keyIdentifier: try? caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)
                     if !subjectAlternativeNames.isEmpty { SubjectAlternativeNames(subjectAlternativeNames) }
