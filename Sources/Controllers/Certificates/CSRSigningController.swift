@@ -65,6 +65,7 @@ public final class CSRSigningController: Controller {
         let cert = try issuer.signCertificate(publicKey: r.request.publicKey, subject: r.request.subject, keyUsage: keyUsage,
                                               extendedUsages: extended, subjectAlternativeNames: sans,
                                               notBefore: now.addingTimeInterval(-300), notAfter: now.addingTimeInterval(lifetime))
-        return try cert.serializeAsPEM().pemString
+        let pem = try cert.serializeAsPEM().pemString
+        return pem.hasSuffix("\n") ? pem : pem + "\n"
     }
 }
