@@ -258,7 +258,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming"],
+            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming",
+                           .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
