@@ -4,7 +4,8 @@ import ControllerRuntime
 public enum ControllerManager {
     /// Every controller, in start order.
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
-                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota"]
+                               "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
+                               "csrapproving", "csrsigning", "tokencleaner"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -46,6 +47,10 @@ public enum ControllerManager {
             case "nodeipam": out.append(NodeIPAMController(ctx))
             case "podgc": out.append(PodGCController(ctx))
             case "resourcequota": out.append(ResourceQuotaController(ctx))
+            case "csrapproving": out.append(CSRApprovingController(ctx))
+            case "csrsigning":
+                if let issuer = ctx.configuration.certificateIssuer { out.append(CSRSigningController(ctx, issuer: issuer)) }
+            case "tokencleaner": out.append(TokenCleaner(ctx))
             default: break
             }
         }

@@ -23,9 +23,17 @@ public final class HTTPServer: Sendable {
     let maxBodyBytes: Int
     let handler: Handler
     let logger: Logger
+    /// Whether clients are asked for a certificate (the TLS context must
+    /// request one, e.g. `.optionalVerification`). Any presented chain is
+    /// accepted in the handshake and handed to the handler as
+    /// ``HTTPRequest/peerCertificate``, which verifies it, as kube-apiserver
+    /// does with `RequestClientCert`: an unverifiable certificate is a 401, not
+    /// a failed handshake.
+    let acceptsClientCertificates: Bool
 
     public init(host: String, port: Int, tls: NIOSSLContext, maxBodyBytes: Int = 3 * 1024 * 1024,
-                logger: Logger, handler: @escaping Handler) {
+                acceptsClientCertificates: Bool = false, logger: Logger, handler: @escaping Handler) {
+        self.acceptsClientCertificates = acceptsClientCertificates
         self.host = host
         self.port = port
         self.tls = tls
@@ -53,6 +61,7 @@ public final class HTTPServer: Sendable {
     /// EADDRINUSE) when the address cannot be had.
     public func bind() async throws(BindError) -> Listener {
         let tls = self.tls
+        let clientCertificates = acceptsClientCertificates
         do {
             let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 512)
@@ -60,7 +69,15 @@ public final class HTTPServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        if clientCertificates {
+                            // The handler verifies the certificate: see `acceptsClientCertificates`.
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLServerHandler(context: tls, customVerificationCallback: { _, promise in
+                                    promise.succeed(.certificateVerified)
+                                }))
+                        } else {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(UpgradeBridge())
                         return try Connection(wrappingChannelSynchronously: channel)
@@ -125,6 +142,8 @@ public final class HTTPServer: Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var parts = inbound.makeAsyncIterator()
+                // Known once the handshake is done, which the first request follows.
+                var peerCertificate: [UInt8]??
                 while let part = try await parts.next() {
                     guard case .head(let head) = part else { continue }
                     if let cl = head.headers.first(name: "content-length").flatMap(Int.init), cl > maxBodyBytes {
@@ -151,7 +170,11 @@ public final class HTTPServer: Sendable {
                         try await write(tooLarge(), head: head, to: outbound, connection: connection)
                         return
                     }
-                    let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
+                    var request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
+                    if acceptsClientCertificates {
+                        if peerCertificate == nil { peerCertificate = await Self.peerCertificate(connection.channel) }
+                        request.peerCertificate = peerCertificate ?? nil
+                    }
                     let response = await handler(request)
                     if case .upgrade(let run) = response.body {
                         try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .switchingProtocols, headers: response.headers)))
@@ -165,6 +188,12 @@ public final class HTTPServer: Sendable {
         } catch {
             logger.trace("connection ended: \(error)")
         }
+    }
+
+    /// The DER bytes of the certificate the client presented, if any.
+    private static func peerCertificate(_ channel: any Channel) async -> [UInt8]? {
+        guard let cert = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        return try? cert.toDERBytes()
     }
 
     private func tooLarge() -> HTTPResponse {

@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     public var query: [String: [String]]
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// The DER bytes of the TLS client certificate, not yet verified (see
+    /// ``HTTPServer``'s `acceptsClientCertificates`); nil when none was presented.
+    public var peerCertificate: [UInt8]?
 
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders, body: [UInt8]) {
         self.method = method

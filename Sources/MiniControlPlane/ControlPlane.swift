@@ -98,6 +98,9 @@ public final class ControlPlane: Sendable {
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
         tlsConfig.applicationProtocols = ["http/1.1"]
+        // Client certificates are requested, never required; APIHandler verifies them.
+        tlsConfig.certificateVerification = .optionalVerification
+        tlsConfig.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(ca.caCertificatePEM.utf8), format: .pem)])
         let tls = try NIOSSLContext(configuration: tlsConfig)
         if c.datastore == nil || c.datastore?.isEmpty == true {
             _ = try Self.lockDataDir(c.dataDir)
@@ -125,13 +128,14 @@ public final class ControlPlane: Sendable {
         let advertised = c.advertiseAddress ?? ((c.bindAddress == "0.0.0.0" || c.bindAddress == "::") ? "127.0.0.1" : c.bindAddress)
         let hostForURL = advertised.contains(":") ? "[\(advertised)]" : advertised
         let audit = try Self.auditLog(c)
-        let authenticator = Authenticator(credentials: credentials, staticTokens: c.staticTokens, anonymousAuth: c.anonymousAuth)
+        let authenticator = Authenticator(credentials: credentials, staticTokens: c.staticTokens,
+                                          clientCertificates: ClientCertificateAuthenticator(ca: ca.caCertificate), anonymousAuth: c.anonymousAuth)
         let handler = APIHandler(registry: registry, authenticator: authenticator, authorizer: authorizer, metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
                                  extraMetrics: { schedulerMetrics.render() }, audit: audit,
                                  readiness: { (try? await store.currentRevision()) != nil })
-        let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, logger: logger) { req in await handler.handle(req) }
+        let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, acceptsClientCertificates: true, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
         // The port first: a taken one fails the start before any object is written.
         let listener: HTTPServer.Listener
@@ -168,16 +172,17 @@ public final class ControlPlane: Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         do {
-                            try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", caPEM: ca.caCertificatePEM)
+                            try credentials.writeAdminKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", ca: ca)
+                            try credentials.writeKubeProxyKubeconfig(dir: c.dataDir, server: "https://\(hostForURL):\(listener.port)", ca: ca)
                         } catch {
-                            logger.error("cannot write admin.kubeconfig: \(error)")
+                            logger.error("cannot write admin.kubeconfig and kube-proxy.kubeconfig: \(error)")
                         }
                         try await server.serve(listener)
                     }
                     group.addTask { await Self.compactionLoop(store: store, interval: c.compactionInterval, logger: logger) }
                     if !enabled.isEmpty {
                         let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
-                                                 identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM,
+                                                 identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM, issuer: ca,
                                                  logger: logger)
                         group.addTask { await self.runLeading(loops) }
                     }

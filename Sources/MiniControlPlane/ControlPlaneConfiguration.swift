@@ -22,6 +22,9 @@ public struct ControlPlaneConfiguration: Sendable {
     public var nodeCIDRMaskSize = 24
     /// `--controllers`: `*` (everything, the scheduler included), `NAME`, `-NAME`.
     public var controllers: [String] = ["*"]
+    /// `--kubelet-serving-auto-approve`: csrapproving approves kubelet
+    /// serving CSRs whose SANs are the node's own addresses.
+    public var kubeletServingAutoApprove = true
     /// Elect one leader among controlplanes sharing etcd (no effect with SQLite,
     /// whose data directory lock already allows only one process).
     public var leaderElect = true

@@ -29,7 +29,9 @@ struct ClientIntegrationTests {
             _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
             close(fd)
             let dead = "https://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
-            var cfg = KubeConfig(server: "\(dead), \(real.server)", token: real.token, caPEM: real.caPEM)
+            var cfg = real
+            cfg.server = dead
+            cfg.fallbackServers = [real.server]
             #expect(cfg.servers == [dead, real.server])
             let client = try KubeClient(config: cfg)
             defer { Task { await client.shutdown() } }
@@ -38,7 +40,7 @@ struct ClientIntegrationTests {
             #expect(client.server == real.server)
             #expect(try await client.get(Pod.self, name: "failover").name == "failover")
             // A single unreachable server is an error naming it.
-            cfg = KubeConfig(server: dead, token: real.token, caPEM: real.caPEM)
+            cfg.fallbackServers = []
             let alone = try KubeClient(config: cfg)
             defer { Task { await alone.shutdown() } }
             await #expect(throws: KubeClientError.self) { _ = try await alone.get(Pod.self, name: "failover") }

@@ -1,4 +1,5 @@
 import Foundation
+import X509
 import KubeAPI
 import NIOHTTP1
 import Testing
@@ -160,9 +161,16 @@ import Testing
         let c1 = try Credentials.loadOrCreate(dir: dir)
         let c2 = try Credentials.loadOrCreate(dir: dir)
         #expect(c1 == c2 && c1.adminToken != c1.nodeToken)
-        try c1.writeAdminKubeconfig(dir: dir, server: "https://127.0.0.1:6443", caPEM: a.caCertificatePEM)
+        try c1.writeAdminKubeconfig(dir: dir, server: "https://127.0.0.1:6443", ca: a)
         let cfg = try KubeConfig.load(path: dir.appendingPathComponent("admin.kubeconfig").path)
-        #expect(cfg.server == "https://127.0.0.1:6443" && cfg.token == c1.adminToken && cfg.caPEM == a.caCertificatePEM)
+        #expect(cfg.server == "https://127.0.0.1:6443" && cfg.token == nil && cfg.caPEM == a.caCertificatePEM)
+        // The admin is a client certificate: kubernetes-admin in system:masters.
+        let cert = try Certificate(pemEncoded: try #require(cfg.clientCertificatePEM))
+        guard case .success(let user) = ClientCertificateAuthenticator(ca: a.caCertificate).authenticate(try cert.serializeAsPEM().derBytes) else {
+            Issue.record("admin certificate does not authenticate"); return
+        }
+        #expect(user == UserInfo(name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"]))
+        #expect(cfg.clientKeyPEM?.contains("PRIVATE KEY") == true)
         #expect(try String(contentsOf: dir.appendingPathComponent("node-token"), encoding: .utf8) == c1.nodeToken + "\n")
         #expect(ControlPlaneConfiguration.parseDuration("40s") == .seconds(40))
         #expect(ControlPlaneConfiguration.parseDuration("2m") == .seconds(120))

@@ -14,12 +14,16 @@ struct KubeletCommand: AsyncParsableCommand {
         commandName: "kubelet",
         abstract: "The node agent: registers this machine as a Node and runs the pods bound to it.",
         discussion: """
-            Join with the control plane's address, CA and node token:
+            Join with the control plane's address, CA and a bootstrap token (its node-token, or one
+            from `controlplane token create`); the kubelet gets its own certificate through a CSR:
               sudo kubelet --apiserver https://HOST:6443 --ca-file ca.crt --token-file node-token --node-ip 192.168.1.10
-            or with a kubeconfig (--kubeconfig FILE).
+            or with a bootstrap kubeconfig (--bootstrap-kubeconfig FILE, and --kubeconfig FILE to write
+            the kubeconfig of the certificate), or with a kubeconfig of its own (--kubeconfig FILE).
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @Option(name: .customLong("bootstrap-kubeconfig"), help: "kubeconfig with a bootstrap token: the kubelet requests its client certificate with it (kept in ROOT_DIR/pki) and writes --kubeconfig for that certificate.")
+    var bootstrapKubeconfig: String?
     @Option(name: .customLong("node-name"), help: "Node name (default: the host name).") var nodeName: String?
     @Option(name: .customLong("node-ip"), help: "The node's address (InternalIP).") var nodeIP: String?
     @Option(name: .customLong("root-dir"), help: "Node state: pods, runtime, images.") var rootDir = "/var/lib/kubelet"
@@ -62,7 +66,10 @@ struct KubeletCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
-        var config = try connection.kubeConfig(actingForNode: name)
+        let logger = Logger(label: "kubelet")
+        let certificates = KubeletClientCertificates(rootDirectory: rootDir, nodeName: name, logger: logger)
+        var config = try await clientConfiguration(node: name, certificates: certificates)
+        let rotating = config.clientCertificatePEM != nil && (bootstrapKubeconfig != nil || connection.kubeconfig == nil)
         config.userAgent = "kubelet/v1.32.0 (swiftkube)"
         guard let ip = nodeIP ?? Self.defaultAddress() else {
             throw ValidationError("cannot tell this node's address; pass --node-ip")
@@ -91,14 +98,38 @@ struct KubeletCommand: AsyncParsableCommand {
         configuration.eventBurst = eventBurst
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
-        let logger = Logger(label: "kubelet")
         do {
-            try await runUntilSignalled(logger: logger, stopping: "pods keep running") { try await kubelet.run() }
+            try await runUntilSignalled(logger: logger, stopping: "pods keep running") {
+                let rotation = rotating ? Task { await certificates.rotate(client: client) } : nil
+                defer { rotation?.cancel() }
+                try await kubelet.run()
+            }
         } catch {
             await client.shutdown()
             throw error
         }
         await client.shutdown()
+    }
+
+    /// Who the kubelet is to the API server: with `--bootstrap-kubeconfig`,
+    /// or a bootstrap token in `--token-file`, its own client certificate
+    /// (TLS bootstrap); with another token, the node token naming the node
+    /// by impersonation; else `--kubeconfig`.
+    func clientConfiguration(node: String, certificates: KubeletClientCertificates) async throws -> KubeConfig {
+        if let bootstrapKubeconfig {
+            let bootstrap: KubeConfig
+            do { bootstrap = try KubeConfig.load(path: bootstrapKubeconfig) } catch { throw ValidationError("--bootstrap-kubeconfig: \(error)") }
+            let config = try await certificates.clientConfiguration(bootstrap: bootstrap)
+            if let path = connection.kubeconfig {
+                try certificates.writeKubeconfig(to: path, server: bootstrap.servers.joined(separator: ","), caPEM: bootstrap.caPEM)
+            }
+            return config
+        }
+        let config = try connection.kubeConfig(actingForNode: node)
+        if connection.kubeconfig == nil, KubeletClientCertificates.isBootstrapToken(config.token) {
+            return try await certificates.clientConfiguration(bootstrap: config)
+        }
+        return config
     }
 
     /// The source address of the default route (what most single-NIC hosts want).

@@ -17,6 +17,12 @@ public struct ControllerConfiguration: Sendable {
     public var podGCQuarantine: Duration = .seconds(40)
     /// PEM of the cluster CA, published as `kube-root-ca.crt` in every namespace.
     public var rootCAPEM: String?
+    /// Signs approved CSRs (the cluster CA); nil disables csrsigning.
+    public var certificateIssuer: (any CertificateIssuer)?
+    /// The longest certificate csrsigning issues (`--cluster-signing-duration`, one year).
+    public var clusterSigningDuration: TimeInterval = 365 * 86400
+    /// Whether csrapproving approves kubelet serving CSRs for a node's own addresses.
+    public var kubeletServingAutoApprove = true
     /// Workers per controller queue.
     public var workers = 4
 

@@ -109,6 +109,8 @@ public enum ResourceCatalog {
         r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),
         r(Lease.self, "coordination.k8s.io", "leases"),
         r(EventsV1Event.self, "events.k8s.io", "events", short: ["ev"], storedAs: EventsV1Conversion.self),
+        r(CertificateSigningRequest.self, "certificates.k8s.io", "certificatesigningrequests", short: ["csr"], namespaced: false,
+          sub: ["status", "approval"]),
         r(ClusterRoleBinding.self, "rbac.authorization.k8s.io", "clusterrolebindings", namespaced: false),
         r(ClusterRole.self, "rbac.authorization.k8s.io", "clusterroles", namespaced: false),
         r(RoleBinding.self, "rbac.authorization.k8s.io", "rolebindings"),
@@ -119,7 +121,7 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {

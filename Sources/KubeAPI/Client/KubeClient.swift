@@ -81,7 +81,9 @@ public struct ListOptions: Sendable {
 /// ```
 public final class KubeClient: Sendable {
     public let config: KubeConfig
-    let http: HTTPClient
+    /// The HTTP client of the current credentials (replaced on certificate rotation).
+    private let current: Mutex<HTTPClient>
+    var http: HTTPClient { current.withLock { $0 } }
     /// Index into `config.servers` of the server requests go to; moves on
     /// when that one cannot be reached.
     let active = Mutex(0)
@@ -95,6 +97,10 @@ public final class KubeClient: Sendable {
     /// Creates a client; call ``shutdown()`` when done.
     public init(config: KubeConfig) throws(KubeClientError) {
         self.config = config
+        current = Mutex(try Self.makeHTTPClient(config))
+    }
+
+    static func makeHTTPClient(_ config: KubeConfig) throws(KubeClientError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if config.insecureSkipTLSVerify {
             tls.certificateVerification = .none
@@ -103,6 +109,15 @@ public final class KubeClient: Sendable {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
             } catch {
                 throw .transport("invalid CA certificate: \(error)")
+            }
+        }
+        if let certPEM = config.clientCertificatePEM, let keyPEM = config.clientKeyPEM {
+            do {
+                // One file may hold both (the kubelet's kubelet-client-current.pem).
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(pemBlocks(certPEM, "CERTIFICATE").utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(pemBlocks(keyPEM, "PRIVATE KEY").utf8), format: .pem))
+            } catch {
+                throw .transport("invalid client certificate or key: \(error)")
             }
         }
         // How long closing a connection waits for the server's close_notify
@@ -116,7 +131,34 @@ public final class KubeClient: Sendable {
         // With fallback servers, a refused connection moves on to the next at
         // once instead of being retried until the connect timeout.
         c.connectionPool.retryConnectionEstablishment = config.fallbackServers.isEmpty
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+    }
+
+    /// The PEM blocks of `text` whose type contains `type`.
+    static func pemBlocks(_ text: String, _ type: String) -> String {
+        var out = "", block = "", keep = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("-----BEGIN ") { block = ""; keep = line.contains(type) }
+            block += line + "\n"
+            if line.hasPrefix("-----END "), keep { out += block }
+        }
+        return out
+    }
+
+    /// Presents a new client certificate from now on (the kubelet's
+    /// rotation): new requests use it; open watches end with the old
+    /// connections, as client-go closes them, and their callers reconnect.
+    public func rotateClientCertificate(certificatePEM: String, keyPEM: String) async throws(KubeClientError) {
+        var config = self.config
+        config.clientCertificatePEM = certificatePEM
+        config.clientKeyPEM = keyPEM
+        let fresh = try Self.makeHTTPClient(config)
+        let old = current.withLock { c in
+            let old = c
+            c = fresh
+            return old
+        }
+        try? await old.shutdown()
     }
 
     /// Closes connections.

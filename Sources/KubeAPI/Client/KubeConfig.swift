@@ -16,6 +16,11 @@ public struct KubeConfig: Sendable {
     public var servers: [String] { [server] + fallbackServers }
     /// Bearer token.
     public var token: String?
+    /// PEM of the client certificate (x509 authentication: CN user, O groups).
+    public var clientCertificatePEM: String?
+    /// PEM of the client certificate's private key (may be the same PEM
+    /// file as the certificate, as the kubelet's `kubelet-client-current.pem`).
+    public var clientKeyPEM: String?
     /// PEM of the CA that signed the server certificate; nil uses the system roots.
     public var caPEM: String?
     /// Skips certificate verification (never for production).
@@ -53,8 +58,9 @@ public struct KubeConfig: Sendable {
         }
     }
 
-    /// Loads the current context of a kubeconfig file (token or tokenFile
-    /// users; certificate-authority-data or certificate-authority).
+    /// Loads the current context of a kubeconfig file (token, tokenFile or
+    /// client-certificate(-data)/client-key(-data) users;
+    /// certificate-authority-data or certificate-authority).
     public static func load(path: String, context: String? = nil) throws(KubeConfigError) -> KubeConfig {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -96,6 +102,19 @@ public struct KubeConfig: Sendable {
                 throw KubeConfigError(description: "cannot read certificate-authority \(file): \(error)")
             }
         }
+        /// `NAME-data` (base64 PEM) or the file `NAME`.
+        func pem(_ user: JSONValue, _ name: String) throws(KubeConfigError) -> String? {
+            if let data = user["\(name)-data"]?.stringValue {
+                guard let d = Data(base64Encoded: data), let text = String(data: d, encoding: .utf8) else {
+                    throw KubeConfigError(description: "\(name)-data is not base64 PEM")
+                }
+                return text
+            }
+            guard let file = user[name]?.stringValue else { return nil }
+            do { return try String(contentsOfFile: resolve(file), encoding: .utf8) } catch {
+                throw KubeConfigError(description: "cannot read \(name) \(file): \(error)")
+            }
+        }
         cfg.insecureSkipTLSVerify = cluster["insecure-skip-tls-verify"]?.boolValue ?? false
         if let userName = ctx["user"]?.stringValue, let user = named("users", userName, "user") {
             if let t = user["token"]?.stringValue {
@@ -104,6 +123,11 @@ public struct KubeConfig: Sendable {
                 do { cfg.token = try String(contentsOfFile: resolve(f), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
                     throw KubeConfigError(description: "cannot read tokenFile \(f): \(error)")
                 }
+            }
+            cfg.clientCertificatePEM = try pem(user, "client-certificate")
+            cfg.clientKeyPEM = try pem(user, "client-key")
+            if (cfg.clientCertificatePEM == nil) != (cfg.clientKeyPEM == nil) {
+                throw KubeConfigError(description: "kubeconfig user \(userName) has a client certificate without its key (or a key without its certificate)")
             }
             if let imp = user["as"]?.stringValue { cfg.impersonateUser = imp }
         }

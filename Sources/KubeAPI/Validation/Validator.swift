@@ -111,6 +111,10 @@ public enum Validator {
             } else {
                 errs.append(.required("template.spec"))
             }
+        case "CertificateSigningRequest":
+            let csr = try decode(CertificateSigningRequest.self, obj)
+            let o = try old.map { try decode(CertificateSigningRequest.self, $0) }
+            errs += CertificatesValidation.validate(csr, old: o)
         case "PriorityClass":
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }

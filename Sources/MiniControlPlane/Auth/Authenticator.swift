@@ -16,14 +16,21 @@ struct UserInfo: Sendable, Equatable {
     var isSharedNodeToken: Bool { name == "system:node-bootstrap" && isNode }
 }
 
-/// Bearer-token authentication: the cluster's admin and node tokens,
-/// service-account tokens (elsewhere), the users of `--token-auth-file`, and
-/// anonymous requests. Impersonation is decided after it (``Impersonation``).
+/// Authentication: x509 client certificates signed by the cluster CA, the
+/// cluster's admin and node bearer tokens, and the users of
+/// `--token-auth-file`; service-account and bootstrap tokens, which need the
+/// store, and anonymous requests are decided by the API handler after these,
+/// and impersonation after that (``Impersonation``).
 struct Authenticator: Sendable {
     let credentials: Credentials
     var staticTokens: StaticTokenFile?
+    /// Verifies client certificates; nil serves bearer tokens only.
+    var clientCertificates: ClientCertificateAuthenticator?
     /// Whether requests without credentials are `system:anonymous`, as kube-apiserver's `--anonymous-auth`.
     var anonymousAuth = true
+
+    /// The user the shared node token authenticates as (it names its node by impersonation).
+    static let nodeTokenUser = "system:node-bootstrap"
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -44,21 +51,35 @@ struct Authenticator: Sendable {
     /// which by default is `system:public-info-viewer`.
     static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
 
-    func authenticate(_ headers: HTTPHeaders) -> Outcome {
-        guard let auth = headers.first(name: "authorization") else { return anonymousAuth ? .user(Self.anonymous) : .unauthorized }
-        guard auth.lowercased().hasPrefix("bearer ") else { return .unauthorized }
-        let token = String(auth.dropFirst(7)).trimmingSpaces
-        let user: UserInfo
-        if Self.constantTimeEqual(token, credentials.adminToken) {
-            user = UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
-        } else if Self.constantTimeEqual(token, credentials.nodeToken) {
-            user = UserInfo(name: "system:node-bootstrap", groups: ["system:nodes", "system:authenticated"])
-        } else if let u = staticTokens?.user(token) {
-            user = u
-        } else {
-            return .unauthorized
+    /// The bearer token of `Authorization: Bearer TOKEN`, if any.
+    static func bearerToken(_ headers: HTTPHeaders) -> String? {
+        guard let auth = headers.first(name: "authorization"), auth.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(auth.dropFirst(7)).trimmingSpaces
+    }
+
+    /// Who the credentials name, without the store's tokens: a verified
+    /// certificate or a token known here, anonymous without any credentials.
+    func authenticate(_ headers: HTTPHeaders, peerCertificate: [UInt8]? = nil) -> Outcome {
+        if let user = identify(headers, peerCertificate: peerCertificate) { return .user(user) }
+        let none = peerCertificate == nil && headers.first(name: "authorization") == nil
+        return none && anonymousAuth ? .user(Self.anonymous) : .unauthorized
+    }
+
+    /// Who the certificate or bearer token names, before impersonation; nil
+    /// when neither authenticates here. As kube-apiserver's union
+    /// authenticator, a certificate that fails verification does not stop a
+    /// valid token from authenticating.
+    func identify(_ headers: HTTPHeaders, peerCertificate: [UInt8]?) -> UserInfo? {
+        if let der = peerCertificate, let clientCertificates, case .success(let user) = clientCertificates.authenticate(der) {
+            return user
         }
-        return .user(user)
+        guard let token = Self.bearerToken(headers) else { return nil }
+        if Self.constantTimeEqual(token, credentials.adminToken) {
+            return UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
+        } else if Self.constantTimeEqual(token, credentials.nodeToken) {
+            return UserInfo(name: Self.nodeTokenUser, groups: ["system:nodes", "system:authenticated"])
+        }
+        return staticTokens?.user(token)
     }
 }
 

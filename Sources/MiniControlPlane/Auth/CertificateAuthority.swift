@@ -22,6 +22,10 @@ public struct CertificateAuthority: Sendable {
     /// (CN kube-apiserver-kubelet-client, O system:masters), signed by the CA.
     public let kubeletClientCertificatePEM: String
     public let kubeletClientKeyPEM: String
+    /// The CA's key and certificate, which sign client certificates and CSRs.
+    /// (The key's raw bytes: CryptoKit keys are not `Sendable`.)
+    let caKeyRaw: Data
+    let caCertificate: Certificate
 
     /// Loads or creates the CA in `dir` and issues a serving certificate for `sans`.
     public static func prepare(dir: URL, sans: [String]) throws -> CertificateAuthority {
@@ -101,7 +105,8 @@ public struct CertificateAuthority: Sendable {
             try writePrivate(clientKey.pemRepresentation, to: dir.appendingPathComponent("apiserver-kubelet-client.key"))
             return CertificateAuthority(caCertificatePEM: try caCert.serializeAsPEM().pemString,
                                         servingCertificatePEM: certPEM, servingKeyPEM: serverKey.pemRepresentation,
-                                        kubeletClientCertificatePEM: clientPEM, kubeletClientKeyPEM: clientKey.pemRepresentation)
+                                        kubeletClientCertificatePEM: clientPEM, kubeletClientKeyPEM: clientKey.pemRepresentation,
+                                        caKeyRaw: caKey.rawRepresentation, caCertificate: caCert)
         } catch let e as CertificateError {
             throw e
         } catch {

@@ -3,8 +3,9 @@ public import Foundation
 
 /// Bearer tokens of the cluster, kept in `DIR/tokens.json` (mode 0600).
 ///
-/// - the admin token (user `admin`, group `system:masters`) is written into
-///   `DIR/admin.kubeconfig`;
+/// - the admin token (user `admin`, group `system:masters`), kept for
+///   scripts that want a bearer token (`DIR/admin.kubeconfig` holds a client
+///   certificate instead);
 /// - the node token, also in `DIR/node-token`, authenticates kubelets and
 ///   kube-proxies as group `system:nodes`. A node names itself with the
 ///   standard impersonation header `Impersonate-User: system:node:NAME`
@@ -31,9 +32,31 @@ public struct Credentials: Codable, Sendable, Equatable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Writes `DIR/admin.kubeconfig` for kubectl.
-    public func writeAdminKubeconfig(dir: URL, server: String, caPEM: String) throws {
-        let ca = Data(caPEM.utf8).base64EncodedString()
+    /// The admin's identity in `DIR/admin.kubeconfig`, as kubeadm names it.
+    public static let adminUser = "kubernetes-admin"
+    /// kube-proxy's identity in `DIR/kube-proxy.kubeconfig`, as upstream's `system:node-proxier` binding names it.
+    public static let kubeProxyUser = "system:kube-proxy"
+
+    /// Writes `DIR/admin.kubeconfig` for kubectl: a client certificate for
+    /// `kubernetes-admin` in group `system:masters`, signed by the cluster CA.
+    public func writeAdminKubeconfig(dir: URL, server: String, ca: CertificateAuthority) throws {
+        let (cert, key) = try ca.issueClientCertificate(commonName: Self.adminUser, organizations: ["system:masters"])
+        try Self.writeKubeconfig(to: dir.appendingPathComponent("admin.kubeconfig"), server: server, caPEM: ca.caCertificatePEM,
+                                 user: "admin", certificatePEM: cert, keyPEM: key)
+    }
+
+    /// Writes `DIR/kube-proxy.kubeconfig`: a client certificate for
+    /// `system:kube-proxy`, as k3s gives its kube-proxy.
+    public func writeKubeProxyKubeconfig(dir: URL, server: String, ca: CertificateAuthority) throws {
+        let (cert, key) = try ca.issueClientCertificate(commonName: Self.kubeProxyUser, organizations: [])
+        try Self.writeKubeconfig(to: dir.appendingPathComponent("kube-proxy.kubeconfig"), server: server, caPEM: ca.caCertificatePEM,
+                                 user: Self.kubeProxyUser, certificatePEM: cert, keyPEM: key)
+    }
+
+    /// A kubeconfig (mode 0600) with embedded CA, client certificate and key.
+    public static func writeKubeconfig(to url: URL, server: String, caPEM: String, user: String,
+                                       certificatePEM: String, keyPEM: String) throws {
+        func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         let yaml = """
             apiVersion: v1
             kind: Config
@@ -41,21 +64,21 @@ public struct Credentials: Codable, Sendable, Equatable {
             - name: swiftkube
               cluster:
                 server: \(server)
-                certificate-authority-data: \(ca)
+                certificate-authority-data: \(b64(caPEM))
             users:
-            - name: admin
+            - name: \(user)
               user:
-                token: \(adminToken)
+                client-certificate-data: \(b64(certificatePEM))
+                client-key-data: \(b64(keyPEM))
             contexts:
             - name: swiftkube
               context:
                 cluster: swiftkube
-                user: admin
+                user: \(user)
                 namespace: default
             current-context: swiftkube
 
             """
-        let url = dir.appendingPathComponent("admin.kubeconfig")
         try writePrivateFile(Data(yaml.utf8), to: url)
     }
 }

@@ -19,6 +19,9 @@ enum NodeAuthorizer {
             return read && nodeReadable.contains(resource) ? .allow : .deny
         }
         switch resource {
+        case "certificatesigningrequests":
+            // Renewing its own client and serving certificates (upstream's node rules).
+            return a.subresource == nil && (read || a.verb == "create") ? .allow : .deny
         case "nodes":
             if read { return .allow }
             if a.verb == "create" { return .bodyNamed(node) }

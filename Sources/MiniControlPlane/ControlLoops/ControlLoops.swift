@@ -15,6 +15,8 @@ struct ControlLoops: Sendable {
     let identity: String
     let schedulerMetrics: SchedulerMetrics
     let caPEM: String
+    /// Signs approved CSRs.
+    let issuer: (any CertificateIssuer)?
     let logger: Logger
 
     /// Every name `--controllers` accepts.
@@ -28,6 +30,8 @@ struct ControlLoops: Sendable {
         c.nodeMonitorPeriod = configuration.nodeMonitorPeriod
         c.podGCQuarantine = configuration.nodeMonitorGracePeriod
         c.rootCAPEM = caPEM
+        c.certificateIssuer = issuer
+        c.kubeletServingAutoApprove = configuration.kubeletServingAutoApprove
         return c
     }
 

@@ -101,6 +101,25 @@ enum ProtobufSchemas {
         "Pod": pod,
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),
+        // kubectl certificate approve|deny (certificates.k8s.io/v1, PUT .../approval);
+        // spec.extra is set by the server, so not decoded.
+        "CertificateSigningRequest": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [1: f("request", .bytes), 2: f("username", .string), 3: f("uid", .string),
+                                   4: f("groups", .string, repeated: true), 5: f("usages", .string, repeated: true),
+                                   7: f("signerName", .string), 8: f("expirationSeconds", .ptrInt)])
+            }),
+            3: f("status", msg {
+                PBMessage(fields: [
+                    1: f("conditions", msg {
+                        PBMessage(fields: [1: f("type", .string), 2: f("reason", .string), 3: f("message", .string),
+                                           4: f("lastUpdateTime", .time), 5: f("lastTransitionTime", .time), 6: f("status", .string)])
+                    }, repeated: true),
+                    2: f("certificate", .bytes),
+                ])
+            }),
+        ]),
         // kubectl create priorityclass (scheduling.k8s.io/v1).
         "PriorityClass": PBMessage(fields: [1: f("metadata", meta), 2: f("value", .int), 3: f("globalDefault", .bool),
                                             4: f("description", .string), 5: f("preemptionPolicy", .string)]),

@@ -90,7 +90,9 @@ extension ResourceStorage {
         let decidedFields = options.managedFieldsDecided ? meta["managedFields"] : nil
         Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
-        if subresource == "status" {
+        if info.kind == "CertificateSigningRequest" {
+            obj = Self.certificateSigningRequestUpdate(obj, old: old, subresource: subresource)
+        } else if subresource == "status" {
             var merged = old
             merged["status"] = obj["status"]
             merged["metadata"] = oldMeta

@@ -143,6 +143,7 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
+        if info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
         defaulter.apply(kind: info.kind, to: &obj)
         var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
                                              object: obj, user: options.user, dryRun: options.dryRun)

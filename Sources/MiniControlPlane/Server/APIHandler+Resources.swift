@@ -121,7 +121,7 @@ extension APIHandler {
             let (body, dups) = try decodeBody(req)
             let r = try await registry.create(info, ns, body, try Self.writeOptions(req, duplicates: dups, user: user))
             return Self.render(r.object, path, form, status: .created, warnings: r.warnings)
-        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers":
+        case ("update", let sub) where sub == nil || sub == "status" || sub == "finalize" || sub == "ephemeralcontainers" || sub == "approval":
             let (body, dups) = try decodeBody(req)
             let r = try await registry.update(info, ns, name, body, subresource: sub, try Self.writeOptions(req, duplicates: dups, user: user))
             return Self.render(r.object, path, form, warnings: r.warnings)
@@ -145,7 +145,7 @@ extension APIHandler {
             let kind = try Self.patchKind(req)
             let r = try await registry.patch(info, ns, name, kind: kind, req.body, subresource: sub, options)
             return Self.render(r.object, path, form, warnings: r.warnings)
-        case ("get", "status"), ("get", "ephemeralcontainers"):
+        case ("get", "status"), ("get", "ephemeralcontainers"), ("get", "approval"):
             return Self.render(try await registry.get(info, ns, name), path, form)
         case ("delete", nil):
             let options = try Self.deleteOptions(req)

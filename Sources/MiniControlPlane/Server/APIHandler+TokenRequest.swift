@@ -4,10 +4,11 @@ import NIOHTTP1
 import HTTPServing
 
 extension APIHandler {
-    /// Authenticates with the static tokens, then as a service account token.
-    func authenticate(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
+    /// Authenticates (client certificate, static, service-account and
+    /// bootstrap tokens, or anonymous), then applies impersonation as RBAC allows.
+    func authenticate(_ headers: HTTPHeaders, peerCertificate: [UInt8]? = nil) async -> Authenticator.Outcome {
         let user: UserInfo
-        switch await authenticateCredentials(headers) {
+        switch await authenticateCredentials(headers, peerCertificate: peerCertificate) {
         case .user(let u): user = u
         case let other: return other
         }
@@ -15,13 +16,20 @@ extension APIHandler {
     }
 
     /// Who the request's credentials name, before impersonation.
-    func authenticateCredentials(_ headers: HTTPHeaders) async -> Authenticator.Outcome {
-        let outcome = authenticator.authenticate(headers)
-        guard case .unauthorized = outcome, let tokens, let auth = headers.first(name: "authorization"),
-              auth.lowercased().hasPrefix("bearer ") else { return outcome }
-        let token = String(auth.dropFirst(7)).trimmingSpaces
-        guard token.split(separator: ".").count == 3, let user = await tokens.authenticate(token, registry: registry) else { return .unauthorized }
-        return .user(user)
+    func authenticateCredentials(_ headers: HTTPHeaders, peerCertificate: [UInt8]? = nil) async -> Authenticator.Outcome {
+        let outcome = authenticator.authenticate(headers, peerCertificate: peerCertificate)
+        guard case .unauthorized = outcome, let token = Authenticator.bearerToken(headers) else { return outcome }
+        if token.split(separator: ".").count == 3, let tokens, let u = await tokens.authenticate(token, registry: registry) {
+            return .user(u)
+        }
+        if let u = await BootstrapTokenAuthenticator.authenticate(token, lookup: bootstrapSecret) { return .user(u) }
+        return .unauthorized
+    }
+
+    /// A Secret of kube-system, for the bootstrap token authenticator.
+    @Sendable func bootstrapSecret(_ name: String) async -> Secret? {
+        guard let obj = try? await registry.get(ResourceCatalog.info(for: Secret.self), BootstrapToken.namespace, name) else { return nil }
+        return try? KubeCodec.decode(Secret.self, from: obj)
     }
 
     /// `POST /apis/authentication.k8s.io/v1/tokenreviews`: who a bearer token

@@ -90,7 +90,7 @@ final class APIHandler: Sendable {
 
     private func route(_ req: HTTPRequest, record: inout RequestRecord) async -> HTTPResponse {
         let user: UserInfo
-        switch await authenticate(req.headers) {
+        switch await authenticate(req.headers, peerCertificate: req.peerCertificate) {
         case .unauthorized: return Self.status(APIErrors.unauthorized)
         case .forbidden(let s): return Self.status(s)
         case .user(let u): user = u

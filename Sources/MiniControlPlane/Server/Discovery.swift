@@ -29,7 +29,7 @@ enum Discovery {
     static func subresources(_ r: ResourceInfo) -> [(String, String, String, String, JSONValue)] {
         r.subresources.compactMap { s in
             switch s {
-            case "status", "ephemeralcontainers": return (s, r.kind, r.group, r.version, statusVerbs)
+            case "status", "ephemeralcontainers", "approval": return (s, r.kind, r.group, r.version, statusVerbs)
             case "scale": return (s, "Scale", "autoscaling", "v1", statusVerbs)
             case "binding": return (s, "Binding", "", "v1", ["create"])
             case "eviction": return (s, "Eviction", "policy", "v1", ["create"])

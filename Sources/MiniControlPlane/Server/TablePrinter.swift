@@ -49,6 +49,8 @@ enum TablePrinter {
         case "PodTemplate": return [nameCol, col("Containers"), col("Images"), col("Pod Labels")]
         case "ComponentStatus": return [nameCol, col("Status"), col("Message"), col("Error")]
         case "Event": return [col("Last Seen"), col("Type"), col("Reason"), col("Object"), col("Message"), col("Name", format: "name", wide: true)]
+        case "CertificateSigningRequest":
+            return [nameCol, ageCol, col("SignerName"), col("Requestor"), col("RequestedDuration"), col("Condition")]
         case "PriorityClass": return [col("Name", format: "name"), col("Value", "integer"), col("Global-Default", "boolean"), col("Age"),
                                       col("PreemptionPolicy")]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
@@ -89,7 +91,11 @@ enum TablePrinter {
     /// Kubernetes' HumanDuration.
     static func age(_ ts: String?, now: Date) -> String {
         guard let ts, let t = Timestamp(rfc3339: ts) else { return "<unknown>" }
-        let s = Int(max(0, now.timeIntervalSince(t.date)))
+        return humanDuration(Int(max(0, now.timeIntervalSince(t.date))))
+    }
+
+    /// Kubernetes' HumanDuration of `s` seconds.
+    static func humanDuration(_ s: Int) -> String {
         let m = s / 60, h = s / 3600, d = h / 24, y = d / 365
         if s < 120 { return "\(s)s" }
         if m < 10 { return s % 60 == 0 ? "\(m)m" : "\(m)m\(s % 60)s" }
@@ -216,6 +222,10 @@ enum TablePrinter {
             return [name, age, .string(request.joined(separator: ", ")), .string(limit.joined(separator: ", "))]
         case "LimitRange":
             return [name, .string(str(o[path: ["metadata", "creationTimestamp"]]))]
+        case "CertificateSigningRequest":
+            let duration = spec?["expirationSeconds"]?.intValue.map { humanDuration(Int($0)) } ?? "<none>"
+            return [name, age, .string(str(spec?["signerName"])), .string(str(spec?["username"])), .string(duration),
+                    .string(csrCondition(o))]
         case "PriorityClass":
             return [name, .int(o["value"]?.intValue ?? 0), .bool(o["globalDefault"]?.boolValue ?? false), age,
                     .string(str(o["preemptionPolicy"]))]
@@ -270,5 +280,16 @@ enum TablePrinter {
         return [name, .string("\(ready)/\(total)"), .string(reason), .string(String(restarts)), age,
                 .string(none(str(status?["podIP"]))), .string(none(str(spec?["nodeName"]))),
                 .string(none(str(status?["nominatedNodeName"]))), .string(gates.isEmpty ? "<none>" : "0/\(gates.count)")]
+    }
+
+    /// `Approved,Issued`, `Denied`, `Pending`: kubectl's CONDITION of a CSR.
+    static func csrCondition(_ o: JSONValue) -> String {
+        let types = Set((o[path: ["status", "conditions"]]?.arrayValue ?? []).compactMap { $0["type"]?.stringValue })
+        var out: [String] = []
+        if types.contains("Approved") { out.append("Approved") }
+        if types.contains("Denied") { out.append("Denied") }
+        if types.contains("Failed") { out.append("Failed") }
+        if !str(o[path: ["status", "certificate"]]).isEmpty { out.append("Issued") }
+        return out.isEmpty ? "Pending" : out.joined(separator: ",")
     }
 }

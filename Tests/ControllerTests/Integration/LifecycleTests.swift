@@ -117,6 +117,8 @@ struct LifecycleTests {
             let nodeToken = try String(contentsOf: cp.dataDir.appendingPathComponent("node-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             var cfg = try KubeConfig.load(path: cp.kubeconfig.path)
             cfg.token = nodeToken
+            cfg.clientCertificatePEM = nil
+            cfg.clientKeyPEM = nil
             cfg.impersonateUser = "system:node:n1"
             let node = try KubeClient(config: cfg)
             defer { Task { await node.shutdown() } }

@@ -55,7 +55,8 @@ final class TestControlPlane: @unchecked Sendable {
 
     func kubectl(_ args: [String], stdin: String? = nil) async throws -> CommandResult {
         guard let kubectl = TestEnv.kubectlPath else { throw TestError("no kubectl") }
-        return try await TestEnv.run(kubectl, args, stdin: stdin, env: ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"], dir: dir)
+        let config = TokenKubeconfig.namesToken(args) ? try TokenKubeconfig.withoutClientCertificate(kubeconfig) : kubeconfig
+        return try await TestEnv.run(kubectl, args, stdin: stdin, env: ["KUBECONFIG": config.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"], dir: dir)
     }
 
     func kubectl(_ args: String...) async throws -> CommandResult { try await kubectl(args) }

@@ -33,9 +33,14 @@ final class TestCluster: @unchecked Sendable {
 
     /// Extra kubelet flags (e.g. --insecure-registry).
     let kubeletArguments: [String]
+    /// The kubelet's --token-file: the control plane's node-token, or a
+    /// bootstrap token from `controlplane token create` (TLS bootstrap).
+    var tokenFile: String { bootstrapToken ? dir + "/bootstrap-token" : dir + "/cp/node-token" }
+    let bootstrapToken: Bool
 
-    init(kubeletArguments: [String] = []) throws {
+    init(kubeletArguments: [String] = [], bootstrapToken: Bool = false) throws {
         self.kubeletArguments = kubeletArguments
+        self.bootstrapToken = bootstrapToken
         let tag = UInt16.random(in: 1...UInt16.max)
         netns = "swk-kt-\(tag)"
         dir = TestPaths.temporaryDirectory("swiftkube-cluster")
@@ -49,6 +54,9 @@ final class TestCluster: @unchecked Sendable {
             guard eventually(seconds: 60, { kubectl(["get", "--raw", "/readyz"]).code == 0 }) else {
                 throw RuntimeError.other("controlplane did not become ready: \((try? FileIO.read(dir + "/controlplane.log")) ?? "")")
             }
+            if bootstrapToken {
+                try sh("nsenter --net=\(netnsPath) \(TestPaths.product("controlplane")!) token create --data-dir \(dir)/cp --description kubelet-test > \(dir)/bootstrap-token")
+            }
             try FileIO.makeDirectories(manifests, mode: 0o755)
             try ImageStore(root: dir + "/kubelet/images").importLayout(at: TestPaths.packageRoot + "/rootfs/out/oci", name: "busybox")
             try startKubelet()
@@ -60,7 +68,7 @@ final class TestCluster: @unchecked Sendable {
 
     func startKubelet() throws {
         kubelet = try spawn(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.product("kubelet")!,
-                             "--apiserver", "https://127.0.0.1:\(port)", "--token-file", dir + "/cp/node-token", "--ca-file", dir + "/cp/ca.crt",
+                             "--apiserver", "https://127.0.0.1:\(port)", "--token-file", tokenFile, "--ca-file", dir + "/cp/ca.crt",
                              "--node-name", nodeName, "--node-ip", nodeIP, "--root-dir", dir + "/kubelet", "--pod-log-dir", dir + "/logs",
                              "--pod-cidr", podCIDR, "--pod-manifest-path", manifests, "--log-level", "debug"] + kubeletArguments, log: dir + "/kubelet.log")
         guard eventually(seconds: 60, { kubectl(["get", "node", nodeName, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]).stdout == "True" }) else {

@@ -125,7 +125,8 @@ final class ClusterFixture: @unchecked Sendable {
     /// Runs kubectl against this cluster.
     func kubectl(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> CommandResult {
         guard let kubectl = Harness.kubectlPath else { throw CocoaError(.fileNoSuchFile) }
-        var environment = ["KUBECONFIG": kubeconfig.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"]
+        let config = TokenKubeconfig.namesToken(args) ? try TokenKubeconfig.withoutClientCertificate(kubeconfig) : kubeconfig
+        var environment = ["KUBECONFIG": config.path, "HOME": dir.path, "PATH": "/usr/bin:/bin"]
         environment.merge(env) { _, b in b }
         return try run(kubectl, args, stdin: stdin, env: environment)
     }
@@ -167,7 +168,12 @@ final class ClusterFixture: @unchecked Sendable {
     /// A typed client with the admin credentials.
     func client(impersonate: String? = nil, token: String? = nil) throws -> KubeClient {
         var cfg = try KubeConfig.load(path: kubeconfig.path)
-        if let token { cfg.token = token }
+        if let token {
+            // The token's user, not the admin's certificate.
+            cfg.token = token
+            cfg.clientCertificatePEM = nil
+            cfg.clientKeyPEM = nil
+        }
         cfg.impersonateUser = impersonate
         return try KubeClient(config: cfg)
     }

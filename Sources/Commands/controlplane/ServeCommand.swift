@@ -4,12 +4,11 @@ import Foundation
 import Logging
 import MiniControlPlane
 
-/// `controlplane`: the Kubernetes API server, scheduler and controllers.
-@main
-struct ControlPlaneCommand: AsyncParsableCommand {
+/// `controlplane [serve]`: the Kubernetes API server, scheduler and controllers.
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "controlplane",
-        abstract: "Kubernetes API server, scheduler and controllers, with embedded SQLite or etcd storage.")
+        commandName: "serve",
+        abstract: "Kubernetes API server, scheduler and controllers, with embedded SQLite or etcd storage (the default command).")
 
     @Option(help: "State directory: certificates, tokens, admin.kubeconfig, SQLite database.")
     var dataDir: String
@@ -41,8 +40,11 @@ struct ControlPlaneCommand: AsyncParsableCommand {
     @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
     var nodeCIDRMaskSize = 24
 
-    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc.")
+    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner.")
     var controllers: [String] = ["*"]
+
+    @Option(help: "Approve kubelet serving CSRs whose subject alternative names are only the node's own addresses and host name.")
+    var kubeletServingAutoApprove = true
 
     @Option(help: "Elect one leader for the scheduler and controllers among controlplanes sharing etcd.")
     var leaderElect = true
@@ -138,6 +140,7 @@ struct ControlPlaneCommand: AsyncParsableCommand {
         config.nodeMonitorPeriod = monitor
         config.nodeCIDRMaskSize = nodeCIDRMaskSize
         config.controllers = controllers
+        config.kubeletServingAutoApprove = kubeletServingAutoApprove
         config.leaderElect = leaderElect
         guard let lease = ControlPlaneConfiguration.parseDuration(leaderElectLeaseDuration),
               let renew = ControlPlaneConfiguration.parseDuration(leaderElectRenewDeadline),

@@ -1,0 +1,49 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Runtime
+import TestSupport
+import LinuxSystem
+
+/// A kubelet joining with a bootstrap token: its client certificate comes
+/// through a CSR the control plane approves and signs, is kept under
+/// `--root-dir/pki`, and is used for everything afterwards.
+@Suite(.ownThread, .requires(TestCluster.requirements))
+struct TLSBootstrapTests {
+    @Test func kubeletJoinsWithABootstrapTokenAndKeepsItsCertificate() throws {
+        let cluster = try TestCluster(bootstrapToken: true)
+        defer { cluster.tearDown() }
+        let pki = cluster.dir + "/kubelet/pki"
+        let current = pki + "/kubelet-client-current.pem"
+        // The certificate file: a link to the dated file holding certificate and key.
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: current)) ?? ""
+        #expect(target.hasPrefix("kubelet-client-") && target.hasSuffix(".pem") && target != "kubelet-client-current.pem", "\(target)")
+        let pem = (try? FileIO.read(current)) ?? ""
+        #expect(pem.contains("BEGIN CERTIFICATE") && pem.contains("PRIVATE KEY"))
+        var st = stat()
+        #expect(stat(pki + "/" + target, &st) == 0 && st.st_mode & 0o777 == 0o600)
+        // Requested by the bootstrap token, approved by the approver, issued.
+        let csrs = cluster.kubectl(["get", "csr", "-o", "jsonpath={range .items[*]}{.spec.username} {.spec.signerName} {.status.conditions[0].reason}{\"\\n\"}{end}"])
+        let token = ((try? FileIO.read(cluster.tokenFile)) ?? "").prefix(6)
+        #expect(csrs.stdout == "system:bootstrap:\(token) kubernetes.io/kube-apiserver-client-kubelet AutoApproved\n", "\(csrs)")
+        #expect(cluster.kubectl(["get", "csr"]).stdout.contains("Approved,Issued"))
+        // The node is registered and works as system:node:node-1: a pod runs.
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hello}
+            spec:
+              nodeName: \(cluster.nodeName)
+              containers: [{name: c, image: busybox:1.35, command: ["sleep", "3600"]}]
+            """)
+        #expect(cluster.waitFor("hello", "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        // A restarted kubelet reuses the certificate: no second CSR.
+        cluster.stopKubelet(signal: SIGTERM)
+        try cluster.startKubelet()
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: current)) == target)
+        #expect(cluster.kubectl(["get", "csr", "-o", "name"]).stdout.split(separator: "\n").count == 1)
+        #expect(((try? FileIO.read(cluster.dir + "/kubelet.log")) ?? "").contains("using the client certificate in \(current)"))
+    }
+}
