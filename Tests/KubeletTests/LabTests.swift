@@ -123,6 +123,13 @@ struct LabTests {
             #expect(r.stdout.contains("served-by-web-"), "host → \(nodeIP):\(nodePort): \(r)")
         }
 
+        // The audit log (Metadata level) names who did what: the admin's
+        // apply, and cluster DNS watching as its own service account.
+        let audit = (try? FileIO.read(s.dir + "/state/logs/audit.log")) ?? ""
+        #expect(audit.split(separator: "\n").contains { $0.contains(#""verb":"create""#) && $0.contains(#""resource":"deployments""#)
+            && $0.contains(#""username":"admin""#) }, "audit log: \(audit.suffix(2000))")
+        #expect(audit.contains(#""username":"system:serviceaccount:kube-system:coredns""#), "cluster DNS is not its service account")
+
         // 2. Rolling updates under load: zero failed requests.
         #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.prober("prober-2", node: "node-2", target: vip)).code == 0)
         #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/prober-2", "--timeout=120s"]).code == 0)
