@@ -127,7 +127,7 @@ struct LabTests {
         // apply, and cluster DNS watching as its own service account.
         let audit = (try? FileIO.read(s.dir + "/state/logs/audit.log")) ?? ""
         #expect(audit.split(separator: "\n").contains { $0.contains(#""verb":"create""#) && $0.contains(#""resource":"deployments""#)
-            && $0.contains(#""username":"admin""#) }, "audit log: \(audit.suffix(2000))")
+            && $0.contains(#""username":"kubernetes-admin""#) }, "audit log: \(audit.suffix(2000))")
         #expect(audit.contains(#""username":"system:serviceaccount:kube-system:coredns""#), "cluster DNS is not its service account")
 
         // 2. Rolling updates under load: zero failed requests.
