@@ -190,6 +190,9 @@ public final class ControlPlane: Sendable {
                     group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
                     group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }
                     group.addTask { await ClusterRoleAggregator(registry: registry, logger: logger).run() }
+                    group.addTask {
+                        await LegacyTokenController(registry: registry, tokens: tokens, caPEM: ca.caCertificatePEM, logger: logger).run()
+                    }
                     _ = try await group.next()
                     group.cancelAll()
                 }

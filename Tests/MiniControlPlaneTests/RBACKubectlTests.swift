@@ -171,4 +171,56 @@ struct RBACKubectlTests {
             #expect(r.stderr.contains("cannot change roleRef"), "\(r.output)")
         }
     }
+
+    /// Legacy Secret-based tokens (filled in by the tokens controller) and
+    /// tokens bound to a Secret: valid while the Secret exists.
+    @Test func secretBasedServiceAccountTokens() async throws {
+        try await withCluster(.sqlite) { c in
+            _ = try c.kubectl("create", "serviceaccount", "ci", "-n", "default")
+            _ = try c.kubectl("create", "rolebinding", "ci-view", "--clusterrole=view", "--serviceaccount=default:ci", "-n", "default")
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: ci-token, annotations: {kubernetes.io/service-account.name: ci}}
+                type: kubernetes.io/service-account-token
+                """)
+            #expect(r.status == 0, "\(r.output)")
+            var legacy = ""
+            try await Self.eventually("token filled in") {
+                legacy = try c.kubectl("get", "secret", "ci-token", "-o", "jsonpath={.data.token}").stdout
+                return !legacy.isEmpty
+            }
+            let token = String(decoding: Data(base64Encoded: legacy) ?? Data(), as: UTF8.self)
+            r = try c.kubectl("get", "secret", "ci-token", "-o", "jsonpath={.metadata.annotations.kubernetes\\.io/service-account\\.uid} {.data.namespace}")
+            #expect(r.stdout.hasSuffix(" " + Data("default".utf8).base64EncodedString()) && r.stdout.count > 30, "\(r.output)")
+            try await Self.eventually("legacy token lists pods") { try c.kubectl(token: token, ["get", "pods"]).status == 0 }
+            #expect(try c.kubectl(token: token, ["auth", "whoami"]).stdout.contains("system:serviceaccount:default:ci"))
+            // A token Secret needs the account's name; one naming a missing account is removed.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: nameless}
+                type: kubernetes.io/service-account-token
+                """)
+            #expect(r.stderr.contains("metadata.annotations[kubernetes.io/service-account.name]: Required value"), "\(r.output)")
+            _ = try c.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: orphan, annotations: {kubernetes.io/service-account.name: ghost}}
+                type: kubernetes.io/service-account-token
+                """)
+            try await Self.eventually("orphan token secret deleted") { try c.kubectl("get", "secret", "orphan").status != 0 }
+            // A TokenRequest bound to a Secret dies with it; so does the legacy token.
+            _ = try c.kubectl("create", "secret", "generic", "anchor", "--from-literal=a=b")
+            r = try c.kubectl("create", "token", "ci", "--bound-object-kind=Secret", "--bound-object-name=anchor")
+            #expect(r.status == 0, "\(r.output)")
+            let bound = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try c.kubectl(token: bound, ["get", "pods"]).status == 0)
+            _ = try c.kubectl("delete", "secret", "anchor", "ci-token")
+            try await Self.eventually("tokens die with their secrets") {
+                try c.kubectl(token: bound, ["get", "pods"]).stderr.contains("Unauthorized")
+                    && c.kubectl(token: token, ["get", "pods"]).stderr.contains("Unauthorized")
+            }
+        }
+    }
 }

@@ -126,6 +126,9 @@ public enum ServiceValidation {
         for (k, v) in (s.data ?? [:]).sorted(by: { $0.key < $1.key }) where !Base64.isValid(v) {
             errs.append(.invalid("data[\(k)]", "<secret contents redacted>", "illegal base64 data"))
         }
+        if s.type == "kubernetes.io/service-account-token", (s.metadata.annotations?["kubernetes.io/service-account.name"] ?? "").isEmpty {
+            errs.append(.required("metadata.annotations[kubernetes.io/service-account.name]"))
+        }
         return errs
     }
 

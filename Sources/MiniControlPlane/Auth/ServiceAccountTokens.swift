@@ -67,9 +67,12 @@ final class ServiceAccountTokens: Sendable {
         var name: String
         var uid: String
         var pod: (name: String, uid: String)?
+        /// A token bound to a Secret (TokenRequest `boundObjectRef` of kind Secret).
+        var secret: (name: String, uid: String)?
 
         static func == (a: Subject, b: Subject) -> Bool {
             a.namespace == b.namespace && a.name == b.name && a.uid == b.uid && a.pod?.name == b.pod?.name && a.pod?.uid == b.pod?.uid
+                && a.secret?.name == b.secret?.name && a.secret?.uid == b.secret?.uid
         }
     }
 
@@ -81,29 +84,49 @@ final class ServiceAccountTokens: Sendable {
         var kube: JSONValue = ["namespace": .string(subject.namespace),
                                "serviceaccount": ["name": .string(subject.name), "uid": .string(subject.uid)]]
         if let pod = subject.pod { kube["pod"] = ["name": .string(pod.name), "uid": .string(pod.uid)] }
+        if let secret = subject.secret { kube["secret"] = ["name": .string(secret.name), "uid": .string(secret.uid)] }
         if let node { kube["node"] = ["name": .string(node)] }
         let claims: JSONValue = [
             "aud": .array(audiences.map { .string($0) }), "exp": .int(exp), "iat": .int(iat), "nbf": .int(iat),
             "iss": .string(Self.audience), "jti": .string(UUID().uuidString.lowercased()),
             "sub": .string("system:serviceaccount:\(subject.namespace):\(subject.name)"), "kubernetes.io": kube,
         ]
+        return (try sign(claims, with: k), Date(timeIntervalSince1970: Double(exp)))
+    }
+
+    /// A JWT of `claims`, signed.
+    func sign(_ claims: JSONValue, with k: P256.Signing.PrivateKey) throws(Status) -> String {
         let header: JSONValue = ["alg": "ES256", "kid": .string(keyID), "typ": "JWT"]
         let signingInput = Self.base64url(JSONWriter.bytes(header)) + "." + Self.base64url(JSONWriter.bytes(claims))
         let signature: P256.Signing.ECDSASignature
         do { signature = try k.signature(for: Array(signingInput.utf8)) } catch {
             throw APIErrors.internalError("signing token: \(error)")
         }
-        return (signingInput + "." + Self.base64url(Array(signature.rawRepresentation)), Date(timeIntervalSince1970: Double(exp)))
+        return signingInput + "." + Self.base64url(Array(signature.rawRepresentation))
+    }
+
+    /// The issuer of legacy (Secret-based) tokens, as upstream's.
+    static let legacyIssuer = "kubernetes/serviceaccount"
+
+    /// A legacy token for a `kubernetes.io/service-account-token` Secret:
+    /// no expiry, valid while the Secret (holding this token) and the
+    /// service account exist, with upstream's legacy claims.
+    func issueLegacy(namespace: String, serviceAccount: String, uid: String, secret: String) throws(Status) -> String {
+        guard let k = signingKey else { throw APIErrors.unavailable("service account signing key not loaded yet") }
+        let claims: JSONValue = [
+            "iss": .string(Self.legacyIssuer),
+            "kubernetes.io/serviceaccount/namespace": .string(namespace),
+            "kubernetes.io/serviceaccount/secret.name": .string(secret),
+            "kubernetes.io/serviceaccount/service-account.name": .string(serviceAccount),
+            "kubernetes.io/serviceaccount/service-account.uid": .string(uid),
+            "sub": .string("system:serviceaccount:\(namespace):\(serviceAccount)"),
+        ]
+        return try sign(claims, with: k)
     }
 
     /// The claims of a token with a valid signature and times, else nil.
     func verify(_ token: String, now: Date) -> JSONValue? {
-        guard let k = signingKey else { return nil }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let sig = Self.unbase64url(parts[2]), let payload = Self.unbase64url(parts[1]),
-              let signature = try? P256.Signing.ECDSASignature(rawRepresentation: sig),
-              k.publicKey.isValidSignature(signature, for: Array("\(parts[0]).\(parts[1])".utf8)),
-              let claims = try? JSONParser.parse(payload) else { return nil }
+        guard let claims = signedClaims(token), claims["iss"]?.stringValue != Self.legacyIssuer else { return nil }
         let t = Int64(now.timeIntervalSince1970)
         guard let exp = claims["exp"]?.intValue, exp > t else { return nil }
         if let nbf = claims["nbf"]?.intValue, nbf > t + 60 { return nil }
@@ -112,11 +135,38 @@ final class ServiceAccountTokens: Sendable {
         return claims
     }
 
+    /// The claims of a token this server signed, else nil.
+    func signedClaims(_ token: String) -> JSONValue? {
+        guard let k = signingKey else { return nil }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let sig = Self.unbase64url(parts[2]), let payload = Self.unbase64url(parts[1]),
+              let signature = try? P256.Signing.ECDSASignature(rawRepresentation: sig),
+              k.publicKey.isValidSignature(signature, for: Array("\(parts[0]).\(parts[1])".utf8)) else { return nil }
+        return try? JSONParser.parse(payload)
+    }
+
+    /// The service account a legacy token names, after checking that its
+    /// Secret still holds it and the account still exists with that UID.
+    func authenticateLegacy(_ token: String, _ claims: JSONValue, registry: ResourceStorage) async -> (namespace: String, name: String)? {
+        let prefix = "kubernetes.io/serviceaccount/"
+        guard let ns = claims[prefix + "namespace"]?.stringValue, let name = claims[prefix + "service-account.name"]?.stringValue,
+              let secretName = claims[prefix + "secret.name"]?.stringValue,
+              let secret = try? await registry.get(ResourceCatalog.info(for: Secret.self), ns, secretName),
+              secret[path: ["data", "token"]]?.stringValue == Data(token.utf8).base64EncodedString(),
+              let sa = try? await registry.get(ResourceCatalog.info(for: ServiceAccount.self), ns, name),
+              sa[path: ["metadata", "uid"]]?.stringValue == claims[prefix + "service-account.uid"]?.stringValue else { return nil }
+        return (ns, name)
+    }
+
     /// The user of a service account token, after checking that its
     /// ServiceAccount (and pod) still exist; cached for ten seconds.
     func authenticate(_ token: String, registry: ResourceStorage) async -> UserInfo? {
         let now = Date()
         if let (user, at) = verified.withLock({ $0[token] }), now.timeIntervalSince(at) < 10 { return user }
+        if let claims = signedClaims(token), claims["iss"]?.stringValue == Self.legacyIssuer {
+            guard let (ns, name) = await authenticateLegacy(token, claims, registry: registry) else { return nil }
+            return remember(token, ns, name, now)
+        }
         guard let claims = verify(token, now: now), let kube = claims["kubernetes.io"],
               let ns = kube["namespace"]?.stringValue, let name = kube[path: ["serviceaccount", "name"]]?.stringValue else { return nil }
         guard let sa = try? await registry.get(ResourceCatalog.info(for: ServiceAccount.self), ns, name),
@@ -125,6 +175,15 @@ final class ServiceAccountTokens: Sendable {
             guard let pod = try? await registry.get(ResourceCatalog.info(for: Pod.self), ns, podName),
                   pod[path: ["metadata", "uid"]]?.stringValue == kube[path: ["pod", "uid"]]?.stringValue else { return nil }
         }
+        if let secretName = kube[path: ["secret", "name"]]?.stringValue {
+            guard let secret = try? await registry.get(ResourceCatalog.info(for: Secret.self), ns, secretName),
+                  secret[path: ["metadata", "uid"]]?.stringValue == kube[path: ["secret", "uid"]]?.stringValue else { return nil }
+        }
+        return remember(token, ns, name, now)
+    }
+
+    /// The user of an accepted token, kept for ten seconds.
+    func remember(_ token: String, _ ns: String, _ name: String, _ now: Date) -> UserInfo {
         let user = UserInfo(name: "system:serviceaccount:\(ns):\(name)",
                             groups: ["system:serviceaccounts", "system:serviceaccounts:\(ns)", "system:authenticated"])
         verified.withLock { m in

@@ -90,23 +90,28 @@ extension APIHandler {
         var subject = ServiceAccountTokens.Subject(namespace: ns, name: name, uid: sa[path: ["metadata", "uid"]]?.stringValue ?? "", pod: nil)
         var node: String?
         if let ref = spec["boundObjectRef"], let kind = ref["kind"]?.stringValue {
-            guard kind == "Pod" else {
+            guard kind == "Pod" || kind == "Secret" else {
                 throw invalidStatus(kind: "TokenRequest", group: "authentication.k8s.io", name: name,
-                                    errors: [.notSupported("spec.boundObjectRef.kind", kind, ["Pod"])])
+                                    errors: [.notSupported("spec.boundObjectRef.kind", kind, ["Pod", "Secret"])])
             }
-            let podName = ref["name"]?.stringValue ?? ""
-            let pod = try await registry.get(ResourceCatalog.info(for: Pod.self), ns, podName)
-            let uid = pod[path: ["metadata", "uid"]]?.stringValue ?? ""
+            let boundInfo = kind == "Pod" ? ResourceCatalog.info(for: Pod.self) : ResourceCatalog.info(for: Secret.self)
+            let boundName = ref["name"]?.stringValue ?? ""
+            let bound = try await registry.get(boundInfo, ns, boundName)
+            let uid = bound[path: ["metadata", "uid"]]?.stringValue ?? ""
             if let want = ref["uid"]?.stringValue, !want.isEmpty, want != uid {
-                throw APIErrors.conflict(ResourceCatalog.info(for: Pod.self), podName,
+                throw APIErrors.conflict(boundInfo, boundName,
                                          "the UID in the bound object reference (\(want)) does not match the UID in record. The object might have been deleted and then recreated")
             }
-            if pod[path: ["spec", "serviceAccountName"]]?.stringValue != name {
-                throw APIErrors.badRequest("pod \(podName) does not use service account \(name)")
+            if kind == "Pod" {
+                if bound[path: ["spec", "serviceAccountName"]]?.stringValue != name {
+                    throw APIErrors.badRequest("pod \(boundName) does not use service account \(name)")
+                }
+                // Nodes: bound to their own pods (NodeRestriction admission, above).
+                node = bound[path: ["spec", "nodeName"]]?.stringValue
+                subject.pod = (boundName, uid)
+            } else {
+                subject.secret = (boundName, uid)
             }
-            // Nodes: bound to their own pods (NodeRestriction admission, above).
-            node = pod[path: ["spec", "nodeName"]]?.stringValue
-            subject.pod = (podName, uid)
         }
         let (token, expires) = try tokens.issue(subject, audiences: audiences, seconds: seconds, node: node, now: Date())
         var outSpec = spec
