@@ -143,6 +143,15 @@ import TestSupport
         }
     }
 
+    @Test func warnDefaultsToAStricterEnforce() {
+        var p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/enforce-version": "v1.30"])
+        #expect(p.warn.description == "baseline:v1.30" && p.audit.description == "privileged:latest")
+        p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "baseline"])
+        #expect(p.warn.description == "baseline:latest")
+        p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "bogus"])
+        #expect(p.enforce.level == .restricted && p.warn.level == .privileged && p.errors.count == 1)
+    }
+
     @Test func enforcingOnANamespaceWarnsAboutItsPods() async throws {
         try await Self.withRegistry { r in
             _ = try await r.create(Self.podInfo, "ns", Self.pod("p1", [Self.privilegedContainer]), WriteOptions())
