@@ -153,6 +153,7 @@ extension ResourceStorage {
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
                 await didDelete(info, obj)
+                admissionReads.forget(info, namespace: ns, name: name)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                 return WriteResult(object: obj, warnings: warnings)
             } catch {
@@ -162,6 +163,7 @@ extension ResourceStorage {
         do {
             let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
             if info.kind == "Service" { await allocator.releaseDropped(old: old, new: obj, store: store) }
+            admissionReads.forget(info, namespace: ns, name: name)
             obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
             return WriteResult(object: obj, warnings: warnings)
         } catch {
@@ -253,6 +255,7 @@ extension ResourceStorage {
                 if bytes == current.value { return try decode(current, info) }
                 do {
                     let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
+                    admissionReads.forget(info, namespace: ns, name: name)
                     obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                     return obj
                 } catch .conflict where attempt < 7 {
@@ -265,6 +268,7 @@ extension ResourceStorage {
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
                 await didDelete(info, obj)
+                admissionReads.forget(info, namespace: ns, name: name)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                 return obj
             } catch .conflict where attempt < 7 {
