@@ -17,7 +17,7 @@ import Testing
         #expect(spec["dnsPolicy"] == "ClusterFirst")
         #expect(spec["terminationGracePeriodSeconds"] == 30)
         #expect(spec["schedulerName"] == "default-scheduler")
-        #expect(spec["serviceAccountName"] == "default")
+        #expect(spec["serviceAccountName"] == nil, "named by the ServiceAccount admission plugin, not by defaulting")
         let cs = try #require(spec["containers"]?.arrayValue)
         #expect(cs.map { $0["imagePullPolicy"] } == ["Always", "IfNotPresent", "Always", "IfNotPresent"])
         #expect(cs[0][path: ["ports"]]?.arrayValue?.first?["protocol"] == "TCP")

@@ -29,6 +29,9 @@ struct AdmissionKubectlTests {
             #expect(r.status != 0, "\(r.output)")
             #expect(r.stderr.contains(#"pods "priv" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)"#),
                     "\(r.output)")
+            // Workloads are not refused; enforce's level warns about them.
+            r = try c.kubectl("create", "deployment", "web", "-n", "locked", "--image=busybox:1.36")
+            #expect(r.status == 0 && r.stderr.contains(#"Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false"#), "\(r.output)")
             // warn: admitted, with the Warning header kubectl prints.
             r = try c.kubectl("create", "namespace", "watched")
             r = try c.kubectl("label", "namespace", "watched", "pod-security.kubernetes.io/warn=baseline")

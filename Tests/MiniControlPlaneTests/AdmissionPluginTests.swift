@@ -50,6 +50,8 @@ import TestSupport
 
     @Test func namespaceLifecycle() async throws {
         try await Self.withRegistry { r in
+            let plain = try await r.create(Self.podInfo, "ns", Self.pod("plain"), WriteOptions()).object
+            #expect(plain[path: ["spec", "serviceAccountName"]] == "default" && plain[path: ["spec", "serviceAccount"]] == "default")
             var m = await Self.refusal { _ = try await r.create(Self.podInfo, "missing", Self.pod("p"), WriteOptions()) }
             #expect(m == #"namespaces "missing" not found"#)
             for ns in ["default", "kube-system", "kube-public"] {
@@ -139,6 +141,15 @@ import TestSupport
             }
             #expect(bad.contains(#"metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted"#), "\(bad)")
         }
+    }
+
+    @Test func warnDefaultsToAStricterEnforce() {
+        var p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/enforce-version": "v1.30"])
+        #expect(p.warn.description == "baseline:v1.30" && p.audit.description == "privileged:latest")
+        p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "baseline"])
+        #expect(p.warn.description == "baseline:latest")
+        p = PodSecurityPolicy(labels: ["pod-security.kubernetes.io/enforce": "bogus"])
+        #expect(p.enforce.level == .restricted && p.warn.level == .privileged && p.errors.count == 1)
     }
 
     @Test func enforcingOnANamespaceWarnsAboutItsPods() async throws {
@@ -264,6 +275,18 @@ import TestSupport
             // Pods: only mirror pods bound to itself, only its pods' status.
             m = await Self.refusal { _ = try await r.create(Self.podInfo, "ns", Self.pod("p"), asNode) }
             #expect(m == #"pods "p" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods"#)
+            func mirror(_ name: String, volumes: [JSONValue] = []) -> JSONValue {
+                var p = Self.pod(name, spec: ["nodeName": "n1", "volumes": .array(volumes)])
+                p.set(path: ["metadata", "annotations"], to: ["kubernetes.io/config.mirror": "hash"])
+                return p
+            }
+            let made = try await r.create(Self.podInfo, "ns", mirror("static-n1"), asNode).object
+            #expect(made[path: ["spec", "serviceAccountName"]] == nil && made[path: ["spec", "volumes"]]?.arrayValue?.isEmpty != false,
+                    "mirror pods get no service account nor token volume")
+            m = await Self.refusal { _ = try await r.create(Self.podInfo, "ns", mirror("cm", volumes: [["name": "v", "configMap": ["name": "x"]]]), asNode) }
+            #expect(m == #"pods "cm" is forbidden: node "n1" can not create pods that reference configmaps"#)
+            m = await Self.refusal { _ = try await r.create(Self.podInfo, "ns", mirror("s", volumes: [["name": "v", "secret": ["secretName": "x"]]]), asNode) }
+            #expect(m == #"pods "s" is forbidden: a mirror pod may not reference secrets"#)
             let elsewhere = try await r.create(Self.podInfo, "ns", Self.pod("elsewhere", spec: ["nodeName": "n2"]), WriteOptions()).object
             // TokenRequests: bound to its own pods only.
             for (ref, want) in [(JSONValue.emptyObject, "node requested token not bound to a pod"),

@@ -133,8 +133,8 @@ public struct Defaulter: Sendable {
         obj["spec"] = spec
     }
 
-    /// Defaults a PodSpec. `admission` adds what admission plugins add to pods
-    /// (service account, default tolerations), not to templates.
+    /// Defaults a PodSpec. `admission` adds what pods get and templates do not
+    /// (`enableServiceLinks`, the deprecated `serviceAccount` mirror).
     public func defaultPodSpec(_ spec: inout JSONValue, admission: Bool) {
         setIfMissing(&spec, "restartPolicy", "Always")
         setIfMissing(&spec, "terminationGracePeriodSeconds", 30)
@@ -143,11 +143,12 @@ public struct Defaulter: Sendable {
         setIfMissing(&spec, "schedulerName", "default-scheduler")
         if admission {
             setIfMissing(&spec, "enableServiceLinks", true)
+            // The deprecated field and its successor mirror each other (v1 conversion);
+            // the ServiceAccount admission plugin names `default` when both are absent.
             if spec["serviceAccountName"] == nil, let legacy = spec["serviceAccount"] {
                 spec["serviceAccountName"] = legacy
             }
-            setIfMissing(&spec, "serviceAccountName", "default")
-            setIfMissing(&spec, "serviceAccount", spec["serviceAccountName"] ?? "default")
+            if spec["serviceAccount"] == nil, let name = spec["serviceAccountName"] { spec["serviceAccount"] = name }
         }
         for field in ["containers", "initContainers", "ephemeralContainers"] {
             guard case .array(var containers) = spec[field] ?? .null else { continue }

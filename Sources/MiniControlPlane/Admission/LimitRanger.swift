@@ -18,12 +18,7 @@ struct LimitRanger: AdmissionPlugin {
 
     /// The `spec.limits` items of the namespace's LimitRanges.
     static func items(_ ns: String, _ registry: ResourceStorage) async throws(Status) -> [JSONValue] {
-        let info = ResourceCatalog.info(for: LimitRange.self)
-        var out: [JSONValue] = []
-        for item in try await registry.list(info, ns, ListQuery()).items {
-            out += try registry.decode(item, info)[path: ["spec", "limits"]]?.arrayValue ?? []
-        }
-        return out
+        try await registry.admissionList(ResourceCatalog.info(for: LimitRange.self), ns).flatMap { $0[path: ["spec", "limits"]]?.arrayValue ?? [] }
     }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {

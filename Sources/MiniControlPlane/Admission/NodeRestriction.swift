@@ -61,6 +61,16 @@ struct NodeRestriction: AdmissionPlugin {
                     throw a.forbidden("node \"\(node)\" can only create pods with a single owner reference set to itself")
                 }
             }
+            // A node's pods may refer to no other API object.
+            let spec = pod["spec"] ?? .emptyObject
+            if !(spec["serviceAccountName"]?.stringValue ?? "").isEmpty {
+                throw a.forbidden("node \"\(node)\" can not create pods that reference a service account")
+            }
+            if !PodReferences.secrets(spec).isEmpty { throw a.forbidden("node \"\(node)\" can not create pods that reference secrets") }
+            if !PodReferences.configMaps(spec).isEmpty { throw a.forbidden("node \"\(node)\" can not create pods that reference configmaps") }
+            if (spec["volumes"]?.arrayValue ?? []).contains(where: { $0["persistentVolumeClaim"] != nil }) {
+                throw a.forbidden("node \"\(node)\" can not create pods that reference persistentvolumeclaims")
+            }
         case (.delete, _):
             if !bound(a.oldObject) { throw a.forbidden("node \"\(node)\" can only delete pods with spec.nodeName set to itself") }
         case (.update, "status"):

@@ -19,6 +19,8 @@ struct ResourceQuotaAdmission: AdmissionPlugin {
               let ns = a.namespace, let obj = a.object else { return }
         if a.info.kind == "Pod" && a.operation == .update { return }
         let quotaInfo = ResourceCatalog.info(for: ResourceQuota.self)
+        // Most namespaces have none; charging reads them fresh.
+        if try await registry.admissionList(quotaInfo, ns).isEmpty { return }
         for _ in 0..<8 {
             let page = try await registry.list(quotaInfo, ns, ListQuery())
             if page.items.isEmpty { return }

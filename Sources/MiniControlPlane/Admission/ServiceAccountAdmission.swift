@@ -5,14 +5,28 @@ import KubeAPI
 /// `kube-root-ca.crt` ConfigMap and its namespace) mounted read-only at
 /// /var/run/secrets/kubernetes.io/serviceaccount in every container, unless
 /// the pod or its ServiceAccount sets `automountServiceAccountToken: false`,
-/// a container already mounts that path, or it is a mirror pod.
-/// (`spec.serviceAccountName` is defaulted to `default` by the defaulter.)
+/// a container already mounts that path. A pod naming no service account
+/// gets `default`. Mirror pods (of a kubelet's static pods) get neither and
+/// may not refer to service accounts, secrets or token projections.
 struct ServiceAccountAdmission: AdmissionPlugin {
     var name: String { "ServiceAccount" }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         guard a.info.kind == "Pod", a.info.group.isEmpty, a.operation == .create, a.isMainResource,
               var pod = a.object, let ns = a.namespace else { return }
+        let spec = pod["spec"] ?? .emptyObject
+        if pod[path: ["metadata", "annotations", "kubernetes.io/config.mirror"]] != nil {
+            if !(spec["serviceAccountName"]?.stringValue ?? "").isEmpty { throw a.forbidden("a mirror pod may not reference service accounts") }
+            if !PodReferences.secrets(spec).isEmpty { throw a.forbidden("a mirror pod may not reference secrets") }
+            if PodReferences.projectsServiceAccountToken(spec) {
+                throw a.forbidden("a mirror pod may not use ServiceAccountToken volume projections")
+            }
+            return
+        }
+        if (spec["serviceAccountName"]?.stringValue ?? "").isEmpty {
+            pod.set(path: ["spec", "serviceAccountName"], to: "default")
+            pod.set(path: ["spec", "serviceAccount"], to: "default")
+        }
         await Self.admit(&pod, namespace: ns, registry: registry)
         a.object = pod
     }

@@ -156,6 +156,7 @@ extension ResourceStorage {
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
                 await didDelete(info, obj)
+                admissionReads.forget(info, namespace: ns, name: name)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                 return WriteResult(object: obj, warnings: warnings)
             } catch {
@@ -165,6 +166,7 @@ extension ResourceStorage {
         do {
             let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
             if info.kind == "Service" { await allocator.releaseDropped(old: old, new: obj, store: store) }
+            admissionReads.forget(info, namespace: ns, name: name)
             obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
             return WriteResult(object: obj, warnings: warnings)
         } catch {
@@ -256,6 +258,7 @@ extension ResourceStorage {
                 if bytes == current.value { return try decode(current, info) }
                 do {
                     let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
+                    admissionReads.forget(info, namespace: ns, name: name)
                     obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                     return obj
                 } catch .conflict where attempt < 7 {
@@ -268,6 +271,7 @@ extension ResourceStorage {
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
                 await didDelete(info, obj)
+                admissionReads.forget(info, namespace: ns, name: name)
                 obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
                 return obj
             } catch .conflict where attempt < 7 {

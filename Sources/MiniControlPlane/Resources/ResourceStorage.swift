@@ -42,6 +42,8 @@ final class ResourceStorage: Sendable {
     let priorityClasses = PriorityClassCache()
     /// The admission plugins every write passes.
     let admission: AdmissionChain
+    /// What admission reads on every write, briefly cached.
+    let admissionReads = AdmissionReadCache()
 
     /// Decides RBAC escalation checks on role and binding writes (none for
     /// a registry without one, as in unit tests).
@@ -171,6 +173,7 @@ final class ResourceStorage: Sendable {
             throw Self.status(error, info, name)
         }
         if info.plural == "namespaces" { namespaceCache.set(name, .active) }
+        admissionReads.forget(info, namespace: ns, name: name)
         obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
         return WriteResult(object: obj, warnings: warnings, created: true)
     }

@@ -65,12 +65,7 @@ struct PodSecurityAdmission: AdmissionPlugin {
 
     /// The namespace's policy.
     static func policy(_ ns: String, _ registry: ResourceStorage) async throws(Status) -> PodSecurityPolicy {
-        let namespace: JSONValue
-        do {
-            namespace = try await registry.get(ResourceCatalog.info(for: Namespace.self), nil, ns)
-        } catch where error.code == 404 {
-            return PodSecurityPolicy()
-        }
+        guard let namespace = try await registry.admissionNamespace(ns) else { return PodSecurityPolicy() }
         return PodSecurityPolicy(labels: namespace[path: ["metadata", "labels"]]?.objectValue ?? [:])
     }
 

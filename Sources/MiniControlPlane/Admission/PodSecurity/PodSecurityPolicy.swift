@@ -37,6 +37,15 @@ struct PodSecurityPolicy: Sendable {
         enforce = Self.read("enforce", labels, &errors)
         audit = Self.read("audit", labels, &errors)
         warn = Self.read("warn", labels, &errors)
+        // Upstream's PolicyToEvaluate: without a warn label, warn at a stricter enforce level
+        // (so workloads, which enforce does not refuse, warn).
+        let enforceLabel = labels[Self.labelPrefix + "enforce"]?.stringValue.flatMap(PodSecurityLevel.init(rawValue:))
+        if labels[Self.labelPrefix + "warn"] == nil, let level = enforceLabel, level > warn.level {
+            warn.level = level
+            if labels[Self.labelPrefix + "warn-version"] == nil, labels[Self.labelPrefix + "enforce-version"] != nil {
+                warn.version = enforce.version
+            }
+        }
     }
 
     private static func read(_ mode: String, _ labels: [String: JSONValue], _ errors: inout [FieldError]) -> LevelVersion {
