@@ -151,6 +151,7 @@ public final class ControlPlane: Sendable {
                 do {
                     try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
                     try await tokens.load(store: store)
+                    try await NodeToken.ensure(dir: c.dataDir, registry: registry)
                     break
                 } catch {
                     logger.warning("waiting for storage: \(error)")

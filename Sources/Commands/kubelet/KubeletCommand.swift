@@ -128,7 +128,7 @@ struct KubeletCommand: AsyncParsableCommand {
             }
             return config
         }
-        let config = try connection.kubeConfig(actingForNode: node)
+        let config = try connection.kubeConfig()
         if connection.kubeconfig == nil, KubeletClientCertificates.isBootstrapToken(config.token) {
             return try await certificates.clientConfiguration(bootstrap: config)
         }

@@ -15,17 +15,14 @@ struct UserInfo: Sendable, Equatable {
 }
 
 /// Authentication with impersonation: x509 client certificates signed by
-/// the cluster CA, the cluster's admin and node bearer tokens, and the users
-/// of `--token-auth-file` (service-account and bootstrap tokens, which need
+/// the cluster CA, the admin's bearer token, and the users of
+/// `--token-auth-file` (service-account and bootstrap tokens, which need
 /// the store, are tried by the API handler after these).
 struct Authenticator: Sendable {
     let credentials: Credentials
     var staticTokens: StaticTokenFile?
     /// Verifies client certificates; nil serves bearer tokens only.
     var clientCertificates: ClientCertificateAuthenticator?
-
-    /// The user the shared node token authenticates as (it names its node by impersonation).
-    static let nodeTokenUser = "system:node-bootstrap"
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -64,14 +61,12 @@ struct Authenticator: Sendable {
         guard let token = Self.bearerToken(headers) else { return nil }
         if Self.constantTimeEqual(token, credentials.adminToken) {
             return UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
-        } else if Self.constantTimeEqual(token, credentials.nodeToken) {
-            return UserInfo(name: Self.nodeTokenUser, groups: ["system:nodes", "system:authenticated"])
         }
         return staticTokens?.user(token)
     }
 
     /// Applies `Impersonate-User`/`Impersonate-Group`: the admin may act as
-    /// anyone, the shared node token only as `system:node:*` users, nobody else.
+    /// anyone, nobody else (until RBAC's `impersonate` verb).
     func impersonate(_ user: UserInfo, _ headers: HTTPHeaders) -> Outcome {
         guard let target = headers.first(name: "impersonate-user"), !target.isEmpty else { return .user(user) }
         let groups = headers["impersonate-group"]
@@ -79,10 +74,6 @@ struct Authenticator: Sendable {
             var g = groups.isEmpty ? [] : groups
             if target.hasPrefix("system:node:") && g.isEmpty { g = ["system:nodes"] }
             return .user(UserInfo(name: target, groups: g + ["system:authenticated"]))
-        }
-        if user.name == Self.nodeTokenUser, target.hasPrefix("system:node:"), target.count > "system:node:".count,
-           groups.allSatisfy({ $0 == "system:nodes" }) {
-            return .user(UserInfo(name: target, groups: ["system:nodes", "system:authenticated"]))
         }
         return .forbidden(APIErrors.forbidden(
             "users \"\(target)\" is forbidden: User \"\(user.name)\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
