@@ -12,7 +12,7 @@ public import KubeAPI
 public struct ConnectionOptions: ParsableArguments, Sendable {
     @Option(help: "API server URL (https://HOST:6443); several, comma-separated, for an HA control plane: the next is used when one cannot be reached.")
     public var apiserver: String?
-    @Option(name: .customLong("token-file"), help: "Bearer token file (the control plane's node-token).")
+    @Option(name: .customLong("token-file"), help: "Bearer token file (for a kubelet: a bootstrap token such as the control plane's node-token).")
     public var tokenFile: String?
     @Option(name: .customLong("ca-file"), help: "CA certificate of the API server.")
     public var caFile: String?
@@ -21,17 +21,12 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// The client configuration the flags describe. With `--apiserver` and a
-    /// node token, `node` names the node the component acts for
-    /// (`system:node:NAME`); a kubeconfig says who it is itself.
-    public func kubeConfig(actingForNode node: String? = nil) throws -> KubeConfig {
-        var config: KubeConfig
+    /// The client configuration the flags describe.
+    public func kubeConfig() throws -> KubeConfig {
         do {
-            config = try KubeConfig.fromFlags(kubeconfig: kubeconfig, apiserver: apiserver, tokenFile: tokenFile, caFile: caFile)
+            return try KubeConfig.fromFlags(kubeconfig: kubeconfig, apiserver: apiserver, tokenFile: tokenFile, caFile: caFile)
         } catch {
             throw ValidationError(error.description)
         }
-        if kubeconfig == nil, let node { config.impersonateUser = "system:node:\(node)" }
-        return config
     }
 }

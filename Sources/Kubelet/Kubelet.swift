@@ -82,12 +82,16 @@ public final class Kubelet: Sendable {
         if let staticPods { await pods.setStaticPods(staticPods.scan()) }
         let stats = StatsProvider(nodeName: c.nodeName, rootDirectory: c.rootDirectory, logDirectory: c.podLogDirectory,
                                   containers: containers, sandboxes: context.sandboxes, host: host)
-        let certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
+        var certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
+        let serving = c.rotateServerCertificates
+            ? KubeletServingCertificates(rootDirectory: c.rootDirectory, nodeName: c.nodeName, nodeIP: c.nodeIP, logger: logger) : nil
+        if let stored = serving?.current() { certificate = (stored.certificatePEM, stored.keyPEM) }
+        let holder = serving == nil ? nil : try ServingCertificateHolder(certificatePEM: certificate.certificate, keyPEM: certificate.key)
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
             logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() },
             stats: stats,
-            metrics: { Self.scrape(metrics, context: context) }, logger: logger)
+            metrics: { Self.scrape(metrics, context: context) }, servingCertificate: holder, logger: logger)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await events.run() }
@@ -104,6 +108,9 @@ public final class Kubelet: Sendable {
                 // nodectl's socket is a convenience: without it the kubelet still runs.
                 do { try await server.run(unixSocket: c.socketPath) } catch { self.logger.error("kubelet API on \(c.socketPath): \(error)") }
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            }
+            if let serving, let holder {
+                group.addTask { [client] in await serving.run(client: client, holder: holder) }
             }
             if let nodeNetwork {
                 group.addTask { await self.followNodeRoutes(nodeNetwork) }

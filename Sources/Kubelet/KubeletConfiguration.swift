@@ -34,6 +34,9 @@ public struct KubeletConfiguration: Sendable {
     /// `swiftrun` from the same build, which starts faster (a sixth of the size).
     public var runtimeHelper = "/proc/self/exe"
     /// Events sent per second after a burst of `eventBurst` (`--event-qps`; 0: unlimited).
+    /// `--rotate-server-certificates`: the HTTPS server's certificate comes
+    /// from the cluster CA through a `kubelet-serving` CSR and is renewed.
+    public var rotateServerCertificates = false
     public var eventQPS: Double = 50
     public var eventBurst = 100
 

@@ -158,6 +158,7 @@ public final class ControlPlane: Sendable {
                     try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
                     try await BootstrapPolicyReconciler.run(registry, logger: logger)
                     try await tokens.load(store: store)
+                    try await NodeToken.ensure(dir: c.dataDir, registry: registry)
                     rbacRevision = try await rbac.load(registry)
                     break
                 } catch {

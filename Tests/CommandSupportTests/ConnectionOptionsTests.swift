@@ -16,16 +16,16 @@ import KubeAPI
         }
     }
 
-    @Test func aNodeTokenActsForTheNodeAndAKubeconfigForItself() throws {
+    @Test func tokenFilesAndKubeconfigsSayWhoTheClientIs() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("conn-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let token = dir.appendingPathComponent("node-token")
         try "secret\n".write(to: token, atomically: true, encoding: .utf8)
         let flags = try ConnectionOptions.parse(["--apiserver", "https://10.0.0.1:6443", "--token-file", token.path])
-        let config = try flags.kubeConfig(actingForNode: "node-1")
-        #expect(config.server == "https://10.0.0.1:6443")
-        #expect(config.impersonateUser == "system:node:node-1")
+        let config = try flags.kubeConfig()
+        #expect(config.server == "https://10.0.0.1:6443" && config.token == "secret")
+        #expect(config.impersonateUser == nil)
 
         let kubeconfig = dir.appendingPathComponent("kubeconfig")
         try """
@@ -36,7 +36,7 @@ import KubeAPI
             contexts: [{name: x, context: {cluster: c, user: u}}]
             current-context: x
             """.write(to: kubeconfig, atomically: true, encoding: .utf8)
-        let fromFile = try ConnectionOptions.parse(["--kubeconfig", kubeconfig.path]).kubeConfig(actingForNode: "node-1")
+        let fromFile = try ConnectionOptions.parse(["--kubeconfig", kubeconfig.path]).kubeConfig()
         #expect(fromFile.server == "https://10.0.0.2:6443")
         #expect(fromFile.impersonateUser == nil)
     }

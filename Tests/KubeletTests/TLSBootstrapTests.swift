@@ -25,10 +25,20 @@ struct TLSBootstrapTests {
         var st = stat()
         #expect(stat(pki + "/" + target, &st) == 0 && st.st_mode & 0o777 == 0o600)
         // Requested by the bootstrap token, approved by the approver, issued.
-        let csrs = cluster.kubectl(["get", "csr", "-o", "jsonpath={range .items[*]}{.spec.username} {.spec.signerName} {.status.conditions[0].reason}{\"\\n\"}{end}"])
+        let client = "kubernetes.io/kube-apiserver-client-kubelet", serving = "kubernetes.io/kubelet-serving"
+        func csrs(_ signer: String) -> String {
+            cluster.kubectl(["get", "csr", "--field-selector", "spec.signerName=\(signer)",
+                             "-o", "jsonpath={range .items[*]}{.spec.username} {.status.conditions[0].reason}{\"\\n\"}{end}"]).stdout
+        }
         let token = ((try? FileIO.read(cluster.tokenFile)) ?? "").prefix(6)
-        #expect(csrs.stdout == "system:bootstrap:\(token) kubernetes.io/kube-apiserver-client-kubelet AutoApproved\n", "\(csrs)")
+        #expect(csrs(client) == "system:bootstrap:\(token) AutoApproved\n")
         #expect(cluster.kubectl(["get", "csr"]).stdout.contains("Approved,Issued"))
+        // Its serving certificate comes the same way, as the node, for its own name and address.
+        #expect(eventually(seconds: 60) { FileManager.default.fileExists(atPath: pki + "/kubelet-server-current.pem") })
+        #expect(csrs(serving) == "system:node:\(cluster.nodeName) AutoApproved\n")
+        #expect(eventually(seconds: 30) {
+            cluster.inNode("openssl s_client -connect \(cluster.nodeIP):10250 </dev/null 2>/dev/null | openssl x509 -noout -issuer").stdout.contains("swiftkube-ca")
+        })
         // The node is registered and works as system:node:node-1: a pod runs.
         try cluster.apply("""
             apiVersion: v1
@@ -43,7 +53,7 @@ struct TLSBootstrapTests {
         cluster.stopKubelet(signal: SIGTERM)
         try cluster.startKubelet()
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: current)) == target)
-        #expect(cluster.kubectl(["get", "csr", "-o", "name"]).stdout.split(separator: "\n").count == 1)
+        #expect(csrs(client).split(separator: "\n").count == 1 && csrs(serving).split(separator: "\n").count == 1)
         #expect(((try? FileIO.read(cluster.dir + "/kubelet.log")) ?? "").contains("using the client certificate in \(current)"))
     }
 }

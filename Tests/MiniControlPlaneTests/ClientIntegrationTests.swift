@@ -415,7 +415,7 @@ struct ClientIntegrationTests {
             _ = try await admin.create(Self.pod("mine", node: "n1"))
             _ = try await admin.create(Self.pod("theirs", node: "n2"))
             _ = try await admin.create(Secret(metadata: ObjectMeta(name: "s", namespace: "default"), data: ["k": "dg=="]))
-            let node = try c.client(impersonate: "system:node:n1", token: c.nodeToken)
+            let node = try c.client(node: "n1")
             defer { Task { await node.shutdown() } }
             _ = try await node.create(Node(metadata: ObjectMeta(name: "n1")))
             await #expect(throws: KubeClientError.self) { _ = try await node.create(Node(metadata: ObjectMeta(name: "n9"))) }
@@ -434,7 +434,7 @@ struct ClientIntegrationTests {
                 _ = try await node.create(Lease(metadata: ObjectMeta(name: "n2", namespace: "kube-node-lease")))
             }
             // A node may not impersonate anyone else; no token means 401.
-            let sneaky = try c.client(impersonate: "admin", token: c.nodeToken)
+            let sneaky = try c.client(node: "n1", impersonate: "admin")
             defer { Task { await sneaky.shutdown() } }
             await #expect(throws: KubeClientError.self) { _ = try await sneaky.list(Pod.self) }
             let anonymous = try c.client(token: "wrong")

@@ -30,7 +30,8 @@ struct ComponentStatusAndPodTemplateTests {
                 return String(line.split(separator: " ").last ?? "")
             }
             #expect(levelHeader() == uid("prioritylevelconfiguration", "exempt"), "admins are exempt")
-            #expect(levelHeader("--token=\(c.nodeToken)") == uid("prioritylevelconfiguration", "global-default"))
+            let node = try c.nodeKubeconfig("n1")
+            #expect(levelHeader("--kubeconfig=\(node.path)") == uid("prioritylevelconfiguration", "global-default"))
             // The levels follow their objects: nodes get a level of their own, then go back.
             r = try c.kubectl(["apply", "-f", "-"], stdin: """
                 apiVersion: flowcontrol.apiserver.k8s.io/v1
@@ -51,11 +52,11 @@ struct ComponentStatusAndPodTemplateTests {
                 """)
             #expect(r.status == 0, "\(r.output)")
             let nodesLevel = uid("prioritylevelconfiguration", "nodes")
-            #expect(await Harness.waitUntil { levelHeader("--token=\(c.nodeToken)") == nodesLevel }, "\(levelHeader("--token=\(c.nodeToken)"))")
+            #expect(await Harness.waitUntil { levelHeader("--kubeconfig=\(node.path)") == nodesLevel }, "\(levelHeader("--kubeconfig=\(node.path)"))")
             r = try c.kubectl("patch", "flowschema", "nodes", "--type=merge", "-p", #"{"spec":{"priorityLevelConfiguration":{"name":"global-default"}}}"#)
             #expect(r.status == 0, "\(r.output)")
             let globalDefault = uid("prioritylevelconfiguration", "global-default")
-            #expect(await Harness.waitUntil { levelHeader("--token=\(c.nodeToken)") == globalDefault })
+            #expect(await Harness.waitUntil { levelHeader("--kubeconfig=\(node.path)") == globalDefault })
             r = try c.kubectl("delete", "cs", "scheduler")
             #expect(r.status != 0, "componentstatuses are read-only: \(r.output)")
 

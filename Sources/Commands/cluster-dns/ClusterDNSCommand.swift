@@ -13,9 +13,9 @@ struct ClusterDNSCommand: AsyncParsableCommand {
         commandName: "cluster-dns",
         abstract: "Answers SERVICE.NAMESPACE.svc.cluster.local (A, AAAA, SRV, PTR) from the API server; forwards other names upstream.",
         discussion: """
-            Join with the control plane's address, CA and node token:
-              cluster-dns --apiserver https://HOST:6443 --ca-file ca.crt --token-file node-token --listen 10.96.0.10:53 --upstream 192.0.2.53
-            or with a kubeconfig (--kubeconfig FILE). Without --upstream, names outside the cluster domain get SERVFAIL.
+            Join with a kubeconfig that may read Services and EndpointSlices:
+              cluster-dns --kubeconfig admin.kubeconfig --listen 10.96.0.10:53 --upstream 192.0.2.53
+            or with --apiserver, --ca-file and --token-file. Without --upstream, names outside the cluster domain get SERVFAIL.
             """)
 
     @OptionGroup var connection: ConnectionOptions

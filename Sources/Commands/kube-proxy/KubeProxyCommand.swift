@@ -15,9 +15,9 @@ struct KubeProxyCommand: AsyncParsableCommand {
         commandName: "kube-proxy",
         abstract: "Makes every Service reachable by its ClusterIP and NodePort, through one nftables table.",
         discussion: """
-            Join with the control plane's address, CA and node token:
-              sudo kube-proxy --apiserver https://HOST:6443 --ca-file ca.crt --token-file node-token --node-name node-1
-            or with a kubeconfig (--kubeconfig FILE).
+            Join with the kubeconfig the control plane wrote for kube-proxy (user system:kube-proxy):
+              sudo kube-proxy --kubeconfig kube-proxy.kubeconfig --node-name node-1
+            or with --apiserver, --ca-file and --token-file for another identity.
               sudo kube-proxy --dump      lists the Services as programmed in the kernel
               sudo kube-proxy --cleanup   removes the proxy's tables
             """)
@@ -73,7 +73,10 @@ struct KubeProxyCommand: AsyncParsableCommand {
             return
         }
         let name = nodeName ?? ProcessInfo.processInfo.hostName.lowercased()
-        var config = try connection.kubeConfig(actingForNode: name)
+        var config = try connection.kubeConfig()
+        if BootstrapToken.parse(config.token ?? "") != nil {
+            throw ValidationError("a bootstrap token only lets a kubelet ask for its certificate; give kube-proxy its own identity: --kubeconfig DATA_DIR/kube-proxy.kubeconfig (from the control plane's data directory)")
+        }
         config.userAgent = "kube-proxy/v1.32.0 (swiftkube)"
         var cidr: CIDR?
         if !clusterCIDR.isEmpty {

@@ -22,6 +22,8 @@ struct KubeletCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @Option(name: .customLong("rotate-server-certificates"), help: "Serve the kubelet API with a certificate from the cluster CA (a kubelet-serving CSR), renewed as it ages (default: on when the kubelet has its own client certificate).")
+    var rotateServerCertificates: Bool?
     @Option(name: .customLong("bootstrap-kubeconfig"), help: "kubeconfig with a bootstrap token: the kubelet requests its client certificate with it (kept in ROOT_DIR/pki) and writes --kubeconfig for that certificate.")
     var bootstrapKubeconfig: String?
     @Option(name: .customLong("node-name"), help: "Node name (default: the host name).") var nodeName: String?
@@ -94,6 +96,7 @@ struct KubeletCommand: AsyncParsableCommand {
         configuration.cgroupRoot = cgroupRoot == "/" ? "" : cgroupRoot
         if let runtimeHelper { configuration.runtimeHelper = try RuntimeHelper.validated(runtimeHelper) }
         configuration.imageGC = ImageGCPolicy(highPercent: imageGCHigh, lowPercent: imageGCLow)
+        configuration.rotateServerCertificates = rotateServerCertificates ?? rotating
         configuration.eventQPS = eventQPS
         configuration.eventBurst = eventBurst
         let client = try KubeClient(config: config)
@@ -125,7 +128,7 @@ struct KubeletCommand: AsyncParsableCommand {
             }
             return config
         }
-        let config = try connection.kubeConfig(actingForNode: node)
+        let config = try connection.kubeConfig()
         if connection.kubeconfig == nil, KubeletClientCertificates.isBootstrapToken(config.token) {
             return try await certificates.clientConfiguration(bootstrap: config)
         }

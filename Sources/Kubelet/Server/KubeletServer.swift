@@ -29,10 +29,15 @@ public struct KubeletServer: Sendable {
 
     public init(port: Int, certificatePEM: String, keyPEM: String, clientCAPEM: String?, logs: ContainerLogs,
                 pods: @escaping @Sendable () async -> [Pod], stats: StatsProvider? = nil,
-                metrics: (@Sendable () async -> [UInt8])? = nil, logger: Logger) throws {
+                metrics: (@Sendable () async -> [UInt8])? = nil, servingCertificate: ServingCertificateHolder? = nil,
+                logger: Logger) throws {
         var config = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
+        if let servingCertificate {
+            // Each handshake presents the holder's current certificate (rotation).
+            config.sslContextCallback = { _, promise in promise.succeed(servingCertificate.configuration) }
+        }
         if let clientCAPEM {
             config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCAPEM.utf8)))
             config.certificateVerification = .noHostnameVerification

@@ -12,12 +12,10 @@ struct UserInfo: Sendable, Equatable {
         name.hasPrefix("system:node:") ? String(name.dropFirst("system:node:".count)) : nil
     }
     var isNode: Bool { groups.contains("system:nodes") }
-    /// Whether this is the shared node token's identity (before it names a node).
-    var isSharedNodeToken: Bool { name == "system:node-bootstrap" && isNode }
 }
 
 /// Authentication: x509 client certificates signed by the cluster CA, the
-/// cluster's admin and node bearer tokens, and the users of
+/// admin's bearer token, and the users of
 /// `--token-auth-file`; service-account and bootstrap tokens, which need the
 /// store, and anonymous requests are decided by the API handler after these,
 /// and impersonation after that (``Impersonation``).
@@ -28,9 +26,6 @@ struct Authenticator: Sendable {
     var clientCertificates: ClientCertificateAuthenticator?
     /// Whether requests without credentials are `system:anonymous`, as kube-apiserver's `--anonymous-auth`.
     var anonymousAuth = true
-
-    /// The user the shared node token authenticates as (it names its node by impersonation).
-    static let nodeTokenUser = "system:node-bootstrap"
 
     enum Outcome: Sendable, Equatable {
         case user(UserInfo)
@@ -76,8 +71,6 @@ struct Authenticator: Sendable {
         guard let token = Self.bearerToken(headers) else { return nil }
         if Self.constantTimeEqual(token, credentials.adminToken) {
             return UserInfo(name: "admin", groups: ["system:masters", "system:authenticated"])
-        } else if Self.constantTimeEqual(token, credentials.nodeToken) {
-            return UserInfo(name: Self.nodeTokenUser, groups: ["system:nodes", "system:authenticated"])
         }
         return staticTokens?.user(token)
     }

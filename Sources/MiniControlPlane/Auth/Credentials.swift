@@ -1,19 +1,13 @@
 import Crypto
 public import Foundation
 
-/// Bearer tokens of the cluster, kept in `DIR/tokens.json` (mode 0600).
-///
-/// - the admin token (user `admin`, group `system:masters`), kept for
-///   scripts that want a bearer token (`DIR/admin.kubeconfig` holds a client
-///   certificate instead);
-/// - the node token, also in `DIR/node-token`, authenticates kubelets and
-///   kube-proxies as group `system:nodes`. A node names itself with the
-///   standard impersonation header `Impersonate-User: system:node:NAME`
-///   (client-go's `Impersonate` setting, `kubectl --as`); node-token holders
-///   may impersonate only `system:node:*` users.
+/// The admin's bearer token (user `admin`, group `system:masters`), kept in
+/// `DIR/tokens.json` (mode 0600) for scripts that want a bearer token
+/// (`DIR/admin.kubeconfig` holds a client certificate instead), and the
+/// kubeconfigs of the identities the control plane issues. Nodes join with
+/// the bootstrap token in `DIR/node-token` (see ``NodeToken``).
 public struct Credentials: Codable, Sendable, Equatable {
     public var adminToken: String
-    public var nodeToken: String
 
     /// Loads the tokens from `dir`, creating them on first start.
     public static func loadOrCreate(dir: URL) throws -> Credentials {
@@ -21,10 +15,9 @@ public struct Credentials: Codable, Sendable, Equatable {
         if let data = try? Data(contentsOf: url), let c = try? JSONDecoder().decode(Credentials.self, from: data) {
             return c
         }
-        let c = Credentials(adminToken: randomToken(), nodeToken: randomToken())
+        let c = Credentials(adminToken: randomToken())
         let data = try JSONEncoder().encode(c)
         try writePrivateFile(data, to: url)
-        try writePrivateFile(Data((c.nodeToken + "\n").utf8), to: dir.appendingPathComponent("node-token"))
         return c
     }
 

@@ -5,8 +5,6 @@ import NIOHTTP1
 /// and `Impersonate-Uid` (`kubectl --as`, `--as-group`, `--as-uid`) are
 /// honoured when RBAC grants the caller the `impersonate` verb on each
 /// (users, groups and uids by name; service accounts in their namespace).
-/// The shared node token may still name a node (`system:node:NAME` in
-/// `system:nodes`) until nodes have certificates of their own.
 enum Impersonation {
     static func apply(_ user: UserInfo, headers: HTTPHeaders, authorizer: Authorizer) -> Authenticator.Outcome {
         let target = headers.first(name: "impersonate-user") ?? ""
@@ -17,10 +15,6 @@ enum Impersonation {
                 return .forbidden(APIErrors.badRequest("requested \(groups.isEmpty ? "uid" : "groups") without impersonating a user"))
             }
             return .user(user)
-        }
-        if user.isSharedNodeToken, target.hasPrefix("system:node:"), target.count > "system:node:".count,
-           groups.allSatisfy({ $0 == "system:nodes" }) {
-            return .user(UserInfo(name: target, groups: ["system:nodes", "system:authenticated"]))
         }
         var checks: [RequestAttributes] = []
         var impersonated = groups

@@ -4,20 +4,17 @@ import KubeAPI
 /// may read what their pods and the proxy need and write only their own
 /// Node and Lease, events, and the status of (and final deletion of) pods
 /// bound to them; secrets, configmaps and service-account tokens only of
-/// pods bound to them. The shared node token without a node name
-/// (kube-proxy) may only read and write events. No opinion on anyone else.
+/// pods bound to them. No opinion on anyone else (a member of
+/// `system:nodes` without a node name included, as upstream's).
 enum NodeAuthorizer {
     static let nodeReadable: Set<String> = ["nodes", "pods", "services", "endpoints", "endpointslices", "namespaces", "leases", "events"]
     static let readVerbs: Set<String> = ["get", "list", "watch"]
 
     static func authorize(_ user: UserInfo, _ a: RequestAttributes) -> AuthorizationDecision {
-        guard user.isNode, a.path == nil else { return .deny }
+        guard user.isNode, a.path == nil, let node = user.nodeName else { return .deny }
         let resource = a.resource
         let read = readVerbs.contains(a.verb)
         if resource == "events", ["create", "update", "patch"].contains(a.verb) || read { return .allow }
-        guard let node = user.nodeName else {
-            return read && nodeReadable.contains(resource) ? .allow : .deny
-        }
         switch resource {
         case "certificatesigningrequests":
             // Renewing its own client and serving certificates (upstream's node rules).

@@ -114,11 +114,8 @@ struct LifecycleTests {
             #expect(denied.status != 0 && denied.stderr.contains("User \"system:serviceaccount:default:default\" cannot list resource \"pods\""))
             #expect(try await cp.kubectl("get", "pods", "--token", token + "x").stderr.contains("Unauthorized"))
             // The kubelet's call: a token bound to a pod on its node, good until the pod goes.
-            let nodeToken = try String(contentsOf: cp.dataDir.appendingPathComponent("node-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            // (As the node: the admin acting as system:node:n1 in system:nodes.)
             var cfg = try KubeConfig.load(path: cp.kubeconfig.path)
-            cfg.token = nodeToken
-            cfg.clientCertificatePEM = nil
-            cfg.clientKeyPEM = nil
             cfg.impersonateUser = "system:node:n1"
             let node = try KubeClient(config: cfg)
             defer { Task { await node.shutdown() } }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Glibc
 import KubeAPI
+import MiniControlPlane
 
 /// Which storage a test cluster uses.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -196,8 +197,28 @@ final class ClusterFixture: @unchecked Sendable {
         return try kubectl(args, stdin: stdin, env: ["KUBECONFIG": config.path])
     }
 
-    var nodeToken: String {
-        ((try? String(contentsOf: dataDir.appendingPathComponent("node-token"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A kubeconfig for `system:node:NODE` (group `system:nodes`): a client
+    /// certificate from the cluster CA, as a kubelet gets through its CSR.
+    func nodeKubeconfig(_ node: String) throws -> URL {
+        let caDir = dir.appendingPathComponent("ca-copy-\(node)")
+        try? FileManager.default.removeItem(at: caDir)
+        try FileManager.default.createDirectory(at: caDir, withIntermediateDirectories: true)
+        for f in ["ca.crt", "ca.key"] {
+            try FileManager.default.copyItem(at: dataDir.appendingPathComponent(f), to: caDir.appendingPathComponent(f))
+        }
+        let ca = try CertificateAuthority.prepare(dir: caDir, sans: ["127.0.0.1"])
+        let (cert, key) = try ca.issueClientCertificate(commonName: "system:node:\(node)", organizations: ["system:nodes"])
+        let url = dir.appendingPathComponent("\(node).kubeconfig")
+        try Credentials.writeKubeconfig(to: url, server: kubeconfigServer, caPEM: ca.caCertificatePEM, user: node,
+                                        certificatePEM: cert, keyPEM: key)
+        return url
+    }
+
+    /// A typed client as `system:node:NODE`.
+    func client(node: String, impersonate: String? = nil) throws -> KubeClient {
+        var cfg = try KubeConfig.load(path: nodeKubeconfig(node).path)
+        cfg.impersonateUser = impersonate
+        return try KubeClient(config: cfg)
     }
 }
 

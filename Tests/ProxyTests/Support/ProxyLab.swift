@@ -89,8 +89,7 @@ final class ProxyLab: @unchecked Sendable {
     /// Starts kube-proxy in the node's namespace.
     func startProxy(extra: [String] = []) throws {
         proxy = try spawn(["/usr/bin/nsenter", "--net=/run/netns/\(node)", TestPaths.product("kube-proxy")!,
-                           "--apiserver", "https://127.0.0.1:\(port)", "--token-file", dir + "/cp/node-token", "--ca-file", dir + "/cp/ca.crt",
-                           "--node-name", nodeName, "--healthz-bind-address", "127.0.0.1:10256",
+                           "--kubeconfig", dir + "/cp/kube-proxy.kubeconfig", "--node-name", nodeName, "--healthz-bind-address", "127.0.0.1:10256",
                            "--min-sync-period", "100ms", "--sync-period", "2s", "--log-level", "debug"] + extra, log: dir + "/kube-proxy.log")
     }
 
