@@ -8,16 +8,6 @@ import TestSupport
 /// to it, its own Node object, never another node's.
 @Suite(.requires(.product("controlplane"), .kubectl))
 struct NodeIdentityTests {
-    /// A kubeconfig with a client certificate for `name` in `groups`, signed by the cluster's CA.
-    static func kubeconfig(_ c: ClusterFixture, user name: String, groups: [String]) throws -> String {
-        let ca = try CertificateAuthority.prepare(dir: c.dataDir, sans: [])
-        let (cert, key) = try ca.issueClientCertificate(commonName: name, organizations: groups)
-        let url = c.dataDir.appendingPathComponent("\(name.replacingOccurrences(of: ":", with: "-")).kubeconfig")
-        try Credentials.writeKubeconfig(to: url, server: c.kubeconfigServer, caPEM: ca.caCertificatePEM, user: name,
-                                        certificatePEM: cert, keyPEM: key)
-        return url.path
-    }
-
     @Test func aNodeSeesOnlyWhatItsPodsNeed() async throws {
         try await withCluster(.sqlite) { c in
             for n in [1, 2] {
@@ -42,7 +32,7 @@ struct NodeIdentityTests {
                 r = try c.kubectl("get", "pod", "pod-\(n)", "-o", "name")
                 #expect(r.status == 0, "\(r.output)")
             }
-            let node1 = ["KUBECONFIG": try Self.kubeconfig(c, user: "system:node:node-1", groups: ["system:nodes"])]
+            let node1 = ["KUBECONFIG": try c.nodeKubeconfig("node-1").path]
             var r = try c.kubectl(["auth", "whoami"], env: node1)
             #expect(r.stdout.contains("system:node:node-1") && r.stdout.contains("system:nodes"), "\(r.output)")
             r = try c.kubectl(["get", "secret", "secret-1", "-o", "jsonpath={.data.password}"], env: node1)

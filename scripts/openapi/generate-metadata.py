@@ -25,6 +25,9 @@ PACKAGES = ["io.k8s.api.core.v1", "io.k8s.api.apps.v1", "io.k8s.api.discovery.v1
 
 # Swift type -> upstream definitions it stands for (the first names the schema;
 # the others add field docs for fields the first lacks).
+STANDARD_METADATA = ("Standard object's metadata. More info: "
+                     "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+
 OVERRIDES = {
     "ProjectedKeys": ["io.k8s.api.core.v1.SecretProjection", "io.k8s.api.core.v1.ConfigMapProjection"],
     "Condition": ["io.k8s.api.core.v1.PodCondition", "io.k8s.api.core.v1.NodeCondition",
@@ -66,6 +69,9 @@ def main():
                 if fname in entry["f"]:
                     continue
                 f = {"d": prop.get("description", "")}
+                if fname == "metadata" and not f["d"]:
+                    # Upstream leaves a few undocumented (CertificateSigningRequest's).
+                    f["d"] = STANDARD_METADATA
                 for key, short in [("x-kubernetes-patch-strategy", "ps"), ("x-kubernetes-patch-merge-key", "mk"),
                                    ("x-kubernetes-list-type", "lt"), ("x-kubernetes-list-map-keys", "lk"),
                                    ("x-kubernetes-map-type", "mt"), ("enum", "e")]:
