@@ -261,7 +261,10 @@ public final class KubeClient: Sendable {
         req.headers.add(name: "Accept", value: "application/json")
         req.headers.add(name: "User-Agent", value: config.userAgent)
         if let t = config.token { req.headers.add(name: "Authorization", value: "Bearer \(t)") }
-        if let u = config.impersonateUser { req.headers.add(name: "Impersonate-User", value: u) }
+        if let u = config.impersonateUser {
+            req.headers.add(name: "Impersonate-User", value: u)
+            for g in config.impersonateGroups { req.headers.add(name: "Impersonate-Group", value: g) }
+        }
         if let body {
             req.headers.add(name: "Content-Type", value: contentType)
             req.body = .bytes(ByteBuffer(bytes: body))

@@ -27,8 +27,10 @@ public struct KubeConfig: Sendable {
     public var insecureSkipTLSVerify = false
     /// Namespace used when a call names none.
     public var namespace = "default"
-    /// Sent as `Impersonate-User` (nodes use `system:node:NAME`).
+    /// Sent as `Impersonate-User` (`kubectl --as`).
     public var impersonateUser: String?
+    /// Sent as `Impersonate-Group`, one header each (kubeconfig `as-groups`, `kubectl --as-group`).
+    public var impersonateGroups: [String] = []
     /// Sent as `User-Agent`.
     public var userAgent = "swiftkube-client/0.1"
 
@@ -130,6 +132,7 @@ public struct KubeConfig: Sendable {
                 throw KubeConfigError(description: "kubeconfig user \(userName) has a client certificate without its key (or a key without its certificate)")
             }
             if let imp = user["as"]?.stringValue { cfg.impersonateUser = imp }
+            cfg.impersonateGroups = (user["as-groups"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
         if let ns = ctx["namespace"]?.stringValue, !ns.isEmpty { cfg.namespace = ns }
         return cfg

@@ -117,6 +117,7 @@ struct LifecycleTests {
             // (As the node: the admin acting as system:node:n1 in system:nodes.)
             var cfg = try KubeConfig.load(path: cp.kubeconfig.path)
             cfg.impersonateUser = "system:node:n1"
+            cfg.impersonateGroups = ["system:nodes"]
             let node = try KubeClient(config: cfg)
             defer { Task { await node.shutdown() } }
             let uid = try await cp.must("get", "pod", "app", "-o", "jsonpath={.metadata.uid}")

@@ -8,7 +8,7 @@ import Testing
 /// directory; `stop()` kills it and removes the directory.
 final class TestControlPlane: @unchecked Sendable {
     let dir: URL
-    let port: Int
+    private(set) var port: Int
     let extraArgs: [String]
     private(set) var process: ChildProcess?
     var dataDir: URL { dir.appendingPathComponent("data") }
@@ -30,17 +30,25 @@ final class TestControlPlane: @unchecked Sendable {
         }
     }
 
+    /// Starts (or restarts) the controlplane on the same data dir and port;
+    /// if another test took the port meanwhile, on a new one (the
+    /// controlplane rewrites admin.kubeconfig with the port it bound).
     func start() async throws {
-        guard let bin = TestEnv.controlplane else { throw TestError("controlplane not built") }
-        try? FileManager.default.removeItem(at: kubeconfig)
-        let args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "info"] + extraArgs
-        let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
-        process = p
-        let port = self.port, kc = kubeconfig
-        let up = await TestEnv.eventually(seconds: 60) {
-            p.isRunning && TestEnv.canConnect(port: port) && FileManager.default.fileExists(atPath: kc.path)
+        for attempt in 1...3 {
+            guard let bin = TestEnv.controlplane else { throw TestError("controlplane not built") }
+            try? FileManager.default.removeItem(at: kubeconfig)
+            let args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "info"] + extraArgs
+            let p = try ChildProcess(bin, args, log: dir.appendingPathComponent("controlplane.log"))
+            process = p
+            let port = self.port, kc = kubeconfig
+            _ = await TestEnv.eventually(seconds: 60) {
+                !p.isRunning || (TestEnv.canConnect(port: port) && FileManager.default.fileExists(atPath: kc.path))
+            }
+            if p.isRunning && TestEnv.canConnect(port: port) && FileManager.default.fileExists(atPath: kc.path) { return }
+            guard attempt < 3, p.log.contains("already in use") else { break }
+            self.port = TestEnv.freePort()
         }
-        guard up else { throw TestError("controlplane did not start:\n\(p.log.suffix(3000))") }
+        throw TestError("controlplane did not start:\n\(process?.log.suffix(3000) ?? "")")
     }
 
     /// SIGKILL (or another signal) and wait.
