@@ -115,7 +115,7 @@ public final class ControlPlane: Sendable {
             throw error
         }
         let rbac = RBACAuthorizer()
-        let authorizer = Authorizer(rbac: rbac)
+        let authorizer = Authorizer(rbac: rbac, modes: c.authorizationModes)
         let registry = ResourceStorage(
             store: store,
             defaulter: Defaulter(),

@@ -48,6 +48,8 @@ public struct ControlPlaneConfiguration: Sendable {
     /// `--anonymous-auth`: requests without credentials are `system:anonymous`
     /// (in `system:unauthenticated`), allowed what RBAC grants them; false refuses them with 401.
     public var anonymousAuth = true
+    /// `--authorization-mode`: the authorizers after `system:masters`, in order.
+    public var authorizationModes: [AuthorizationMode] = [.node, .rbac]
     /// `--audit-log-path` (`-` for standard output); nothing is logged without `auditPolicyFile`.
     public var auditLogPath: String?
     /// `--audit-policy-file`: an `audit.k8s.io/v1` Policy.

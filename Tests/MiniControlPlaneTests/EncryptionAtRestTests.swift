@@ -42,7 +42,8 @@ import TestSupport
         #expect(refusal("  - aesgcm: {keys: [{name: k, secret: \(Data(count: 7).base64EncodedString())}]}")
             .contains("aesgcm keys must be 16, 24, 32 bytes long, not 7"))
         #expect(refusal("  - aescbc: {keys: [{name: k, secret: \(Data(count: 16).base64EncodedString())}]}").contains("aescbc keys must be 32 bytes long"))
-        #expect(refusal("  - secretbox: {keys: [{name: k, secret: \(Self.key1)}]}").contains("secretbox provider is not supported"))
+        #expect(refusal("  - kms: {name: k}").contains("kms provider is not supported"))
+        #expect(refusal("  - secretbox: {keys: [{name: k, secret: \(Data(count: 16).base64EncodedString())}]}").contains("secretbox keys must be 32 bytes long"))
         #expect(refusal("  - identity: {}", resources: "[widgets]").contains("\"widgets\": not a resource this API server serves"))
         #expect(refusal("  - aesgcm: {keys: [{name: k, secret: \(Self.key1)}, {name: k, secret: \(Self.key2)}]}").contains("Duplicate value: \"k\""))
     }
@@ -52,7 +53,7 @@ import TestSupport
         defer { Task { await base.close() } }
         let key = "/registry/secrets/default/db"
         let plaintext = Array(#"{"metadata":{"name":"db"},"data":{"password":"aHVudGVyMg=="}}"#.utf8)
-        for provider in ["aesgcm", "aescbc"] {
+        for provider in ["aesgcm", "aescbc", "secretbox"] {
             let k = "\(key)-\(provider)"
             let old = EncryptingStore(base: base, configuration: try Self.config("  - \(provider): {keys: [{name: key1, secret: \(Self.key1)}]}"))
             _ = try await old.create(key: k, value: plaintext)
@@ -147,5 +148,34 @@ struct EncryptionAtRestTests {
             i += 2
         }
         return out
+    }
+
+    static func hex(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = s.startIndex
+        while i < s.endIndex {
+            let j = s.index(i, offsetBy: 2)
+            out.append(UInt8(s[i..<j], radix: 16) ?? 0)
+            i = j
+        }
+        return out
+    }
+
+    /// NaCl's secretbox (XSalsa20-Poly1305) against PyNaCl's output for the same key and nonce.
+    @Test func secretBoxMatchesNaCl() {
+        let key = (0..<32).map { UInt8($0) }, nonce = (100..<124).map { UInt8($0) }
+        let short = Array("hello secretbox, kubernetes".utf8)
+        let sealed = SecretBox.seal(short, nonce: nonce, key: key)
+        #expect(sealed == Self.hex("e1d29f128da0d38220c8576b5aca02e46adcf5a55596bd8cd38f46e055ebdb341ec14dc581d4257ed26931"))
+        #expect(SecretBox.open(sealed, nonce: nonce, key: key) == short)
+        // Several Salsa20 blocks and Poly1305 blocks, and a partial last one.
+        let long = (0..<150).map { UInt8($0 % 251) }
+        let sealedLong = SecretBox.seal(long, nonce: nonce, key: key)
+        #expect(sealedLong == Self.hex("d5e451c6f850751f45d4a129af21aaa102b89bca3eb3c8eeb8f4299f3b89ad172ebb2ab4f0b35d0cbe15588f1696d797884ed63b6b12bdc3dd3f3d492c3ef34af1a19c2b26b30f683bd8693fe78fa05b03ca0e2e8c790ecdf1c655b90c8ea3dc04c6df54f3aa2d55cac2d37c24bbbb999aa88b188bbc5ca06b1215e0d031fb57085ee439a35e367e38f574d8986ca8433e818f9bb34b9b8ec5aaa1b351446edaf3ba648cb9b2"))
+        var tampered = sealedLong
+        tampered[40] ^= 1
+        #expect(SecretBox.open(tampered, nonce: nonce, key: key) == nil)
+        #expect(SecretBox.open(sealedLong, nonce: nonce, key: key.map { $0 ^ 1 }) == nil)
+        #expect(SecretBox.open(Array(sealed.prefix(10)), nonce: nonce, key: key) == nil)
     }
 }

@@ -119,4 +119,18 @@ import Testing
         plan = ClusterRoleAggregator.plan([done, source, extra])
         #expect(plan.first?.rules.count == source["rules"]?.arrayValue?.count)
     }
+
+    @Test func authorizationModes() throws {
+        #expect(try AuthorizationMode.parse("Node,RBAC") == [.node, .rbac])
+        #expect(try AuthorizationMode.parse("AlwaysAllow") == [.alwaysAllow])
+        #expect(throws: ControlPlaneError.self) { try AuthorizationMode.parse("Node,ABAC") }
+        #expect(throws: ControlPlaneError.self) { try AuthorizationMode.parse("RBAC,RBAC") }
+        let bob = UserInfo(name: "bob", groups: ["system:authenticated"])
+        #expect(!Authorizer(rbac: RBACAuthorizer()).allows(bob, pods("get")))
+        #expect(Authorizer(rbac: RBACAuthorizer(), modes: [.rbac, .alwaysAllow]).allows(bob, pods("get")))
+        // Without the Node mode a node gets only what RBAC grants.
+        let node = UserInfo(name: "system:node:n1", groups: ["system:nodes", "system:authenticated"])
+        #expect(Authorizer(rbac: RBACAuthorizer()).allows(node, pods("list")))
+        #expect(!Authorizer(rbac: RBACAuthorizer(), modes: [.rbac]).allows(node, pods("list")))
+    }
 }

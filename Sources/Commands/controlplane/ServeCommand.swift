@@ -85,6 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests without credentials are user system:anonymous in group system:unauthenticated, allowed what RBAC grants them (by default /healthz, /livez, /readyz and /version); false refuses them with 401.")
     var anonymousAuth: Bool = true
 
+    @Option(help: "Authorizers after the system:masters group, in order, comma-separated: Node, RBAC, AlwaysAllow (everyone may do everything).")
+    var authorizationMode: String = "Node,RBAC"
+
     @Option(help: "Audit log file ('-' for standard output); needs --audit-policy-file.")
     var auditLogPath: String?
 
@@ -123,6 +126,11 @@ struct ServeCommand: AsyncParsableCommand {
         config.defaultUnreachableTolerationSeconds = defaultUnreachableTolerationSeconds
         config.tlsSANs = tlsSAN
         config.anonymousAuth = anonymousAuth
+        do {
+            config.authorizationModes = try AuthorizationMode.parse(authorizationMode)
+        } catch {
+            throw ValidationError(error.description)
+        }
         // Files read at start: a bad one stops the start with the file and the record at fault.
         do {
             config.staticTokens = try tokenAuthFile.map(StaticTokenFile.load)

@@ -51,17 +51,53 @@ enum AuthorizationDecision: Sendable, Equatable {
     case bodyNamed(String)
 }
 
-/// `--authorization-mode Node,RBAC` as kube-apiserver builds it: members of
-/// `system:masters` may do everything (upstream's privileged-group
-/// authorizer, ahead of the modes), then the Node authorizer, then RBAC.
+/// An authorizer kube-apiserver's `--authorization-mode` names.
+public enum AuthorizationMode: String, Sendable, CaseIterable {
+    case node = "Node"
+    case rbac = "RBAC"
+    case alwaysAllow = "AlwaysAllow"
+
+    /// Parses `Node,RBAC`, refusing unknown and repeated modes with upstream's words.
+    public static func parse(_ text: String) throws(ControlPlaneError) -> [AuthorizationMode] {
+        var modes: [AuthorizationMode] = []
+        for part in text.split(separator: ",").map({ String($0).trimmingSpaces }) {
+            guard let m = AuthorizationMode(rawValue: part) else {
+                throw ControlPlaneError(description: "--authorization-mode: authorization-mode \"\(part)\" is not a valid mode (supported: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard !modes.contains(m) else { throw ControlPlaneError(description: "--authorization-mode: \"\(part)\" is specified more than once") }
+            modes.append(m)
+        }
+        guard !modes.isEmpty else { throw ControlPlaneError(description: "--authorization-mode: at least one authorization mode must be passed") }
+        return modes
+    }
+}
+
+/// The authorizer chain kube-apiserver builds from `--authorization-mode`
+/// (`Node,RBAC` by default): members of `system:masters` may do everything
+/// (upstream's privileged-group authorizer, ahead of the modes), then each
+/// mode in order; the first to allow decides. A node permission that
+/// depends on the object is returned for the registry to check when no
+/// later mode allows the request outright.
 struct Authorizer: Sendable {
     let rbac: RBACAuthorizer
+    var modes: [AuthorizationMode] = [.node, .rbac]
 
     func authorize(_ user: UserInfo, _ a: RequestAttributes) -> AuthorizationDecision {
         if user.isAdmin { return .allow }
-        let node = NodeAuthorizer.authorize(user, a)
-        if node == .allow || rbac.allowingBinding(user, a) != nil { return .allow }
-        return node
+        var conditional = AuthorizationDecision.deny
+        for mode in modes {
+            switch mode {
+            case .node:
+                let d = NodeAuthorizer.authorize(user, a)
+                if d == .allow { return .allow }
+                if conditional == .deny { conditional = d }
+            case .rbac:
+                if rbac.allowingBinding(user, a) != nil { return .allow }
+            case .alwaysAllow:
+                return .allow
+            }
+        }
+        return conditional
     }
 
     /// Whether the request is allowed without conditions.
@@ -70,7 +106,7 @@ struct Authorizer: Sendable {
     /// Why a request is allowed, as upstream's SubjectAccessReview reason.
     func reason(_ user: UserInfo, _ a: RequestAttributes) -> String {
         if user.isAdmin { return "" }
-        if let b = rbac.allowingBinding(user, a) {
+        if modes.contains(.rbac), let b = rbac.allowingBinding(user, a) {
             let subject = user.name.hasPrefix("system:serviceaccount:") ? "ServiceAccount" : "User"
             let binding = b.namespace.map { "RoleBinding \"\(b.name)/\($0)\"" } ?? "ClusterRoleBinding \"\(b.name)\""
             return "RBAC: allowed by \(binding) of \(b.roleRef.kind) \"\(b.roleRef.name)\" to \(subject) \"\(user.name)\""

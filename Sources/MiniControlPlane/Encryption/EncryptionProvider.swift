@@ -13,7 +13,8 @@ public struct DecryptionError: Error, Sendable, CustomStringConvertible {
 /// `k8s:enc:aesgcm:v1:NAME:` + 12-byte nonce + AES-GCM ciphertext and tag,
 /// with the storage key as additional authenticated data;
 /// `k8s:enc:aescbc:v1:NAME:` + 16-byte IV + AES-CBC ciphertext (PKCS#7);
-/// `identity` stores plaintext.
+/// `k8s:enc:secretbox:v1:NAME:` + 24-byte nonce + Poly1305 tag + XSalsa20
+/// ciphertext (NaCl's secretbox); `identity` stores plaintext.
 public enum EncryptionProvider: Sendable {
     /// A named key.
     public struct Key: Sendable {
@@ -25,15 +26,16 @@ public enum EncryptionProvider: Sendable {
 
     case aesgcm([Key])
     case aescbc([Key])
+    case secretbox([Key])
     case identity
 
     static func parse(_ v: JSONValue, path: String) throws(EncryptionConfigurationError) -> EncryptionProvider {
         guard case .object(let members) = v, members.count == 1, let (kind, body) = members.first else {
-            throw EncryptionConfigurationError(description: "\(path): exactly one provider type per entry (aesgcm, aescbc or identity)")
+            throw EncryptionConfigurationError(description: "\(path): exactly one provider type per entry (aesgcm, aescbc, secretbox or identity)")
         }
         switch kind {
         case "identity": return .identity
-        case "aesgcm", "aescbc":
+        case "aesgcm", "aescbc", "secretbox":
             let raw = body["keys"]?.arrayValue ?? []
             if raw.isEmpty { throw EncryptionConfigurationError(description: "\(path).\(kind).keys: Required value") }
             var keys: [Key] = []
@@ -54,11 +56,15 @@ public enum EncryptionProvider: Sendable {
                 }
                 keys.append(Key(name: name, secret: Array(secret)))
             }
-            return kind == "aesgcm" ? .aesgcm(keys) : .aescbc(keys)
-        case "secretbox", "kms":
-            throw EncryptionConfigurationError(description: "\(path): the \(kind) provider is not supported by this API server; use aesgcm or aescbc")
+            switch kind {
+            case "aesgcm": return .aesgcm(keys)
+            case "aescbc": return .aescbc(keys)
+            default: return .secretbox(keys)
+            }
+        case "kms":
+            throw EncryptionConfigurationError(description: "\(path): the kms provider is not supported by this API server; use aesgcm, aescbc or secretbox")
         default:
-            throw EncryptionConfigurationError(description: "\(path): unknown provider \(kind) (aesgcm, aescbc or identity)")
+            throw EncryptionConfigurationError(description: "\(path): unknown provider \(kind) (aesgcm, aescbc, secretbox or identity)")
         }
     }
 
@@ -67,6 +73,7 @@ public enum EncryptionProvider: Sendable {
         switch self {
         case .aesgcm(let keys): return keys.first.map { "k8s:enc:aesgcm:v1:\($0.name):" }
         case .aescbc(let keys): return keys.first.map { "k8s:enc:aescbc:v1:\($0.name):" }
+        case .secretbox(let keys): return keys.first.map { "k8s:enc:secretbox:v1:\($0.name):" }
         case .identity: return nil
         }
     }
@@ -86,6 +93,11 @@ public enum EncryptionProvider: Sendable {
             let ivBytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let ciphertext = try AES._CBC.encrypt(plaintext, using: k.symmetric, iv: try AES._CBC.IV(ivBytes: ivBytes))
             return Array(prefix.utf8) + ivBytes + Array(ciphertext)
+        case .secretbox(let keys):
+            guard let k = keys.first, let prefix else { return plaintext }
+            var generator = SystemRandomNumberGenerator()
+            let nonce = (0..<SecretBox.nonceSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            return Array(prefix.utf8) + nonce + SecretBox.seal(plaintext, nonce: nonce, key: k.secret)
         }
     }
 
@@ -97,6 +109,7 @@ public enum EncryptionProvider: Sendable {
         case .identity: return nil
         case .aesgcm(let k): (kind, keys) = ("aesgcm", k)
         case .aescbc(let k): (kind, keys) = ("aescbc", k)
+        case .secretbox(let k): (kind, keys) = ("secretbox", k)
         }
         let head = Array("k8s:enc:\(kind):v1:".utf8)
         guard data.starts(with: head) else { return nil }
@@ -110,6 +123,13 @@ public enum EncryptionProvider: Sendable {
                     let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: body[0..<12]), ciphertext: body[12..<(body.count - 16)],
                                                     tag: body[(body.count - 16)...])
                     return Array(try AES.GCM.open(box, using: k.symmetric, authenticating: Array(storageKey.utf8)))
+                }
+                if kind == "secretbox" {
+                    guard body.count >= SecretBox.nonceSize + SecretBox.overhead else { throw DecryptionError(description: "the ciphertext is too short") }
+                    guard let plain = SecretBox.open(Array(body[SecretBox.nonceSize...]), nonce: Array(body[0..<SecretBox.nonceSize]), key: k.secret) else {
+                        throw DecryptionError(description: "authentication failed")
+                    }
+                    return plain
                 }
                 guard body.count >= 32 else { throw DecryptionError(description: "the ciphertext is too short") }
                 return Array(try AES._CBC.decrypt(body[16...], using: k.symmetric, iv: try AES._CBC.IV(ivBytes: Array(body[0..<16]))))
