@@ -45,7 +45,8 @@ import TestSupport
 
     @Test func chainOrderIsUpstreams() {
         #expect(AdmissionChain.standard().names == ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
-                                                    "DefaultTolerationSeconds", "PodSecurity", "ResourceQuota"])
+                                                    "DefaultTolerationSeconds", "PodSecurity", "CertificateApproval", "CertificateSigning",
+                                                    "CertificateSubjectRestriction", "ResourceQuota"])
     }
 
     @Test func namespaceLifecycle() async throws {

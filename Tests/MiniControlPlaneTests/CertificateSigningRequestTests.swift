@@ -135,4 +135,34 @@ struct CertificateSigningRequestTests {
             #expect(r.status != 0 && r.stderr.contains("Unauthorized"), "\(r.output)")
         }
     }
+
+    /// CertificateApproval and CertificateSubjectRestriction admission:
+    /// approving needs `approve` on the signer; nobody asks the client
+    /// signer for system:masters.
+    @Test func approvalNeedsTheSignersApproveVerb() async throws {
+        try await withCluster(.sqlite) { c in
+            let (masters, _) = try Self.request("root", cn: "root", orgs: ["system:masters"], signer: "kubernetes.io/kube-apiserver-client",
+                                                usages: ["client auth"])
+            var r = try c.kubectl(["create", "-f", "-"], stdin: masters)
+            #expect(r.stderr.contains(#"certificatesigningrequests.certificates.k8s.io "root" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed"#),
+                    "\(r.output)")
+            let (ann, _) = try Self.request("ann", cn: "ann", orgs: ["dev"], signer: "kubernetes.io/kube-apiserver-client", usages: ["client auth"])
+            r = try c.kubectl(["create", "-f", "-"], stdin: ann)
+            #expect(r.status == 0, "\(r.output)")
+            // A reviewer who may update approvals but not approve for the signer.
+            _ = try c.kubectl("create", "serviceaccount", "reviewer")
+            let token = try c.kubectl("create", "token", "reviewer").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try c.kubectl("create", "clusterrole", "csr-reviewer", "--verb=get,list,update",
+                              "--resource=certificatesigningrequests,certificatesigningrequests/approval")
+            _ = try c.kubectl("create", "clusterrolebinding", "csr-reviewer", "--clusterrole=csr-reviewer", "--serviceaccount=default:reviewer")
+            #expect(await Harness.waitUntil { (try? c.kubectl(token: token, ["get", "csr"]).status) == 0 })
+            r = try c.kubectl(token: token, ["certificate", "approve", "ann"])
+            #expect(r.stderr.contains(#"user not permitted to approve requests with signerName "kubernetes.io/kube-apiserver-client""#), "\(r.output)")
+            // Upstream's approver role for that signer, bound: now it may.
+            _ = try c.kubectl("create", "clusterrolebinding", "reviewer-approves", "--clusterrole=system:certificates.k8s.io:kube-apiserver-client-approver",
+                              "--serviceaccount=default:reviewer")
+            #expect(await Harness.waitUntil { (try? c.kubectl(token: token, ["certificate", "approve", "ann"]).status) == 0 })
+            #expect(await Harness.waitUntil { (try? c.kubectl("get", "csr", "ann").stdout.contains("Approved,Issued")) == true })
+        }
+    }
 }

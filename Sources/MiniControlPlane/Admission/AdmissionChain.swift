@@ -37,6 +37,9 @@ struct AdmissionChain: Sendable {
             PriorityAdmission(),
             defaultTolerations,
             PodSecurityAdmission(),
+            CertificateApproval(),
+            CertificateSigning(),
+            CertificateSubjectRestriction(),
             ResourceQuotaAdmission(),
         ])
     }
