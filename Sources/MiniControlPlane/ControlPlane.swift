@@ -184,7 +184,7 @@ public final class ControlPlane: Sendable {
                     if !enabled.isEmpty {
                         let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
                                                  identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM, issuer: ca,
-                                                 logger: logger)
+                                                 reviewer: AuthorizerReviewer(authorizer: authorizer), logger: logger)
                         group.addTask { await self.runLeading(loops) }
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }

@@ -42,7 +42,8 @@ public final class CSRApprovingController: Controller {
               let parsed = try? ParsedCertificateRequest(csr) else { return nil }
         let nodeName = parsed.commonName.hasPrefix("system:node:") ? String(parsed.commonName.dropFirst("system:node:".count)) : ""
         let node = nodeName.isEmpty ? nil : nodes.get(key: nodeName)
-        guard let message = CertificateApprovalPolicy.decide(parsed, node: node, approveServing: ctx.configuration.kubeletServingAutoApprove) else {
+        guard let message = await CertificateApprovalPolicy.decide(parsed, node: node, approveServing: ctx.configuration.kubeletServingAutoApprove,
+                                                                   reviewer: ctx.configuration.subjectAccessReviewer) else {
             let waitingForNode = csr.spec.signerName == KubeAPI.CertificateSigningRequest.Signer.kubeletServing && node == nil && !nodeName.isEmpty
             return waitingForNode ? .seconds(5) : nil
         }

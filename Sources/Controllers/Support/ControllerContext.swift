@@ -23,6 +23,8 @@ public struct ControllerConfiguration: Sendable {
     public var clusterSigningDuration: TimeInterval = 365 * 86400
     /// Whether csrapproving approves kubelet serving CSRs for a node's own addresses.
     public var kubeletServingAutoApprove = true
+    /// Answers csrapproving's SubjectAccessReviews (the API server's authorizer).
+    public var subjectAccessReviewer: any SubjectAccessReviewer = DefaultBindingsReviewer()
     /// Workers per controller queue.
     public var workers = 4
 

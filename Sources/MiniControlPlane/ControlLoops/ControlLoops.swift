@@ -17,6 +17,8 @@ struct ControlLoops: Sendable {
     let caPEM: String
     /// Signs approved CSRs.
     let issuer: (any CertificateIssuer)?
+    /// Answers the controllers' SubjectAccessReviews (csrapproving); nil for the default bindings' answers.
+    var reviewer: (any SubjectAccessReviewer)? = nil
     let logger: Logger
 
     /// Every name `--controllers` accepts.
@@ -32,6 +34,7 @@ struct ControlLoops: Sendable {
         c.rootCAPEM = caPEM
         c.certificateIssuer = issuer
         c.kubeletServingAutoApprove = configuration.kubeletServingAutoApprove
+        if let reviewer { c.subjectAccessReviewer = reviewer }
         return c
     }
 

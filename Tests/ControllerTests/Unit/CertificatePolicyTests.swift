@@ -43,37 +43,42 @@ import X509
         return n
     }
 
-    @Test func kubeletClientRequestsFromBootstrapTokensAndRenewingNodesAreApproved() throws {
+    @Test func kubeletClientRequestsFromBootstrapTokensAndRenewingNodesAreApproved() async throws {
         let fromToken = try Self.csr(cn: "system:node:n1")
-        #expect(CertificateApprovalPolicy.decide(fromToken, node: nil, approveServing: true) == CertificateApprovalPolicy.nodeClientMessage)
+        #expect(await CertificateApprovalPolicy.decide(fromToken, node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == CertificateApprovalPolicy.nodeClientMessage)
         #expect(CertificateApprovalPolicy.nodeClientMessage == "Auto approving kubelet client certificate after SubjectAccessReview.")
         let renewing = try Self.csr(cn: "system:node:n1", username: "system:node:n1", groups: ["system:nodes", "system:authenticated"])
-        #expect(CertificateApprovalPolicy.decide(renewing, node: nil, approveServing: true) == CertificateApprovalPolicy.selfNodeClientMessage)
+        #expect(await CertificateApprovalPolicy.decide(renewing, node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == CertificateApprovalPolicy.selfNodeClientMessage)
         // Another node's name, extra organizations, SANs, wrong usages, other requesters: left to a person.
         let otherNode = try Self.csr(cn: "system:node:n2", username: "system:node:n1", groups: ["system:nodes", "system:authenticated"])
-        #expect(CertificateApprovalPolicy.decide(otherNode, node: nil, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", orgs: ["system:nodes", "system:masters"]), node: nil, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", dns: ["n1"]), node: nil, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", usages: ["client auth", "server auth"]), node: nil, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try Self.csr(cn: "jane", orgs: []), node: nil, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", username: "jane", groups: ["system:authenticated"]),
-                                                 node: nil, approveServing: true) == nil)
+        #expect(await CertificateApprovalPolicy.decide(otherNode, node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", orgs: ["system:nodes", "system:masters"]), node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", dns: ["n1"]), node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", usages: ["client auth", "server auth"]), node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try Self.csr(cn: "jane", orgs: []), node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        // The SubjectAccessReview decides: a reviewer that grants nothing approves nothing.
+        struct Nobody: SubjectAccessReviewer {
+            func allowed(user: String, groups: [String], verb: String, group: String, resource: String, subresource: String?) async -> Bool { false }
+        }
+        #expect(await CertificateApprovalPolicy.decide(fromToken, node: nil, approveServing: true, reviewer: Nobody()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try Self.csr(cn: "system:node:n1", username: "jane", groups: ["system:authenticated"]),
+                                                 node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
     }
 
-    @Test func servingRequestsAreApprovedOnlyForTheNodesOwnAddresses() throws {
+    @Test func servingRequestsAreApprovedOnlyForTheNodesOwnAddresses() async throws {
         let node = Self.node("n1", ip: "10.0.0.5", hostname: "n1.lab")
         func serving(dns: [String], ips: [[UInt8]], user: String = "system:node:n1") throws -> ParsedCertificateRequest {
             try Self.csr(cn: "system:node:n1", dns: dns, ips: ips, signer: KubeAPI.CertificateSigningRequest.Signer.kubeletServing,
                          usages: ["digital signature", "key encipherment", "server auth"], username: user,
                          groups: ["system:nodes", "system:authenticated"])
         }
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab", "n1"], ips: [[10, 0, 0, 5]]), node: node, approveServing: true)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab", "n1"], ips: [[10, 0, 0, 5]]), node: node, approveServing: true, reviewer: DefaultBindingsReviewer())
                 == CertificateApprovalPolicy.servingMessage)
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: [[10, 0, 0, 5]]), node: node, approveServing: false) == nil)
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: ["evil.example"], ips: []), node: node, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: [], ips: [[10, 0, 0, 6]]), node: node, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: [], user: "system:node:n2"), node: node, approveServing: true) == nil)
-        #expect(CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: []), node: nil, approveServing: true) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: [[10, 0, 0, 5]]), node: node, approveServing: false, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: ["evil.example"], ips: []), node: node, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: [], ips: [[10, 0, 0, 6]]), node: node, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: [], user: "system:node:n2"), node: node, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
+        #expect(await CertificateApprovalPolicy.decide(try serving(dns: ["n1.lab"], ips: []), node: nil, approveServing: true, reviewer: DefaultBindingsReviewer()) == nil)
     }
 
     @Test func signersEnforceTheirRules() throws {
