@@ -65,6 +65,26 @@ struct RBACKubectlTests {
                   resourceAttributes: {namespace: app, verb: watch, resource: pods}
                 """)
             #expect(r.stdout == "true", "\(r.output)")
+            // The namespaced form, as a namespace admin asks it; its namespace must match.
+            r = try c.kubectl(["create", "-n", "app", "-o", "jsonpath={.status.allowed}", "-f", "-"], stdin: """
+                apiVersion: authorization.k8s.io/v1
+                kind: LocalSubjectAccessReview
+                metadata: {namespace: app}
+                spec:
+                  user: system:serviceaccount:app:reader
+                  groups: [system:serviceaccounts:app]
+                  resourceAttributes: {namespace: app, verb: delete, resource: pods}
+                """)
+            #expect(r.stdout == "false", "\(r.output)")
+            r = try c.kubectl(["create", "-n", "app", "-f", "-"], stdin: """
+                apiVersion: authorization.k8s.io/v1
+                kind: LocalSubjectAccessReview
+                metadata: {namespace: app}
+                spec:
+                  user: someone
+                  resourceAttributes: {namespace: other, verb: get, resource: pods}
+                """)
+            #expect(r.stderr.contains(#"spec.resourceAttributes.namespace: Invalid value: "other": must match metadata.namespace"#), "\(r.output)")
             // Impersonation needs the impersonate verb.
             r = try c.kubectl(token: reader, ["get", "pods", "-n", "app", "--as=admin"])
             #expect(r.stderr.contains(#"users "admin" is forbidden: User "system:serviceaccount:app:reader" cannot impersonate resource "users" in API group "" at the cluster scope"#),

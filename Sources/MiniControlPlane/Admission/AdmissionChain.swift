@@ -37,8 +37,8 @@ struct AdmissionChain: Sendable {
             PriorityAdmission(),
             defaultTolerations,
             PodSecurityAdmission(),
-            CertificateApproval(),
-            CertificateSigning(),
+            SignerPermission.approval,
+            SignerPermission.signing,
             CertificateSubjectRestriction(),
             ResourceQuotaAdmission(),
         ])

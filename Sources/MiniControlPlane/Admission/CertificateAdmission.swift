@@ -20,31 +20,27 @@ enum SignerAuthorization {
     static func isCSR(_ a: AdmissionAttributes) -> Bool { a.info.kind == "CertificateSigningRequest" }
 }
 
-/// The CertificateApproval admission plugin: approving or denying a CSR
-/// (`approval` subresource) needs `approve` on its signer.
-struct CertificateApproval: AdmissionPlugin {
-    var name: String { "CertificateApproval" }
+/// The CertificateApproval and CertificateSigning admission plugins: a
+/// write of a CSR's `approval` subresource needs `approve` on its signer;
+/// one that sets or changes `status.certificate` needs `sign`.
+struct SignerPermission: AdmissionPlugin {
+    let name: String
+    /// `approve` or `sign`.
+    let verb: String
+    let subresource: String
+    /// Whether the write is one this plugin guards.
+    let guards: @Sendable (AdmissionAttributes) -> Bool
 
-    func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard SignerAuthorization.isCSR(a), a.operation == .update, a.subresource == "approval" else { return }
-        let signer = SignerAuthorization.signer(a.oldObject ?? a.object)
-        guard SignerAuthorization.allowed("approve", signer: signer, a, registry) else {
-            throw a.forbidden("user not permitted to approve requests with signerName \"\(signer)\"")
-        }
+    static let approval = SignerPermission(name: "CertificateApproval", verb: "approve", subresource: "approval") { _ in true }
+    static let signing = SignerPermission(name: "CertificateSigning", verb: "sign", subresource: "status") { a in
+        a.object?[path: ["status", "certificate"]] != a.oldObject?[path: ["status", "certificate"]]
     }
-}
-
-/// The CertificateSigning admission plugin: setting or changing
-/// `status.certificate` needs `sign` on the CSR's signer.
-struct CertificateSigning: AdmissionPlugin {
-    var name: String { "CertificateSigning" }
 
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard SignerAuthorization.isCSR(a), a.operation == .update, a.subresource == "status",
-              a.object?[path: ["status", "certificate"]] != a.oldObject?[path: ["status", "certificate"]] else { return }
+        guard SignerAuthorization.isCSR(a), a.operation == .update, a.subresource == subresource, guards(a) else { return }
         let signer = SignerAuthorization.signer(a.oldObject ?? a.object)
-        guard SignerAuthorization.allowed("sign", signer: signer, a, registry) else {
-            throw a.forbidden("user not permitted to sign requests with signerName \"\(signer)\"")
+        guard SignerAuthorization.allowed(verb, signer: signer, a, registry) else {
+            throw a.forbidden("user not permitted to \(verb) requests with signerName \"\(signer)\"")
         }
     }
 }

@@ -1,13 +1,32 @@
 import Foundation
 import SwiftASN1
+import Synchronization
 import X509
 
 /// x509 client-certificate authentication, as kube-apiserver's
 /// `--client-ca-file`: a certificate the cluster CA signed, within its
 /// validity period and allowed for `clientAuth`, authenticates as user CN in
 /// the groups O (and `system:authenticated`).
+///
+/// A connection presents its certificate once, but every request on it is
+/// authenticated: a verified certificate is remembered (by its DER bytes,
+/// with its validity period, which is still checked on every use), so the
+/// parse and the ECDSA signature check happen once per certificate, as
+/// upstream's verification happens once per TLS handshake.
 struct ClientCertificateAuthenticator: Sendable {
     let ca: Certificate
+    private let verified = VerifiedCertificates()
+
+    /// Verified certificates and the users they name.
+    final class VerifiedCertificates: Sendable {
+        struct Entry: Sendable {
+            var user: UserInfo
+            var notBefore: Date
+            var notAfter: Date
+        }
+        static let capacity = 1_000
+        let entries = Mutex<[[UInt8]: Entry]>([:])
+    }
 
     /// Why a presented certificate does not authenticate (upstream's
     /// `x509: certificate signed by unknown authority` and friends).
@@ -26,6 +45,25 @@ struct ClientCertificateAuthenticator: Sendable {
 
     /// The user of a DER certificate, or why it is refused.
     func authenticate(_ der: [UInt8], now: Date = Date()) -> Result<UserInfo, Rejection> {
+        if let known = verified.entries.withLock({ $0[der] }) {
+            if now < known.notBefore { return .failure(.notYetValid) }
+            if now > known.notAfter { return .failure(.expired) }
+            return .success(known.user)
+        }
+        switch verify(der, now: now) {
+        case .failure(let rejection):
+            return .failure(rejection)
+        case .success(let entry):
+            verified.entries.withLock { entries in
+                if entries.count >= VerifiedCertificates.capacity { entries.removeAll(keepingCapacity: true) }
+                entries[der] = entry
+            }
+            return .success(entry.user)
+        }
+    }
+
+    /// Parses and checks a certificate against the CA.
+    private func verify(_ der: [UInt8], now: Date) -> Result<VerifiedCertificates.Entry, Rejection> {
         guard let cert = try? Certificate(derEncoded: der) else { return .failure(.malformed) }
         guard cert.issuer == ca.subject, ca.publicKey.isValidSignature(cert.signature, for: cert) else {
             return .failure(.unknownAuthority)
@@ -42,6 +80,6 @@ struct ClientCertificateAuthenticator: Sendable {
         guard !name.isEmpty else { return .failure(.noCommonName) }
         var groups = cert.subject.organizations
         if !groups.contains("system:authenticated") { groups.append("system:authenticated") }
-        return .success(UserInfo(name: name, groups: groups))
+        return .success(.init(user: UserInfo(name: name, groups: groups), notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
     }
 }

@@ -96,7 +96,7 @@ final class APIHandler: Sendable {
         case .user(let u): user = u
         }
         record.user = user
-        return await route(req, user: user, record: &record)
+        return await routeAuthenticated(req, user: user, record: &record)
     }
 
     /// The verb of a non-resource request: its lowercased method (`get` for HEAD).
@@ -116,7 +116,10 @@ final class APIHandler: Sendable {
         return authorizer.allows(user, attrs) ? nil : Self.status(Authorizer.forbidden(user, attrs))
     }
 
-    private func route(_ req: HTTPRequest, user: UserInfo, record: inout RequestRecord) async -> HTTPResponse {
+    /// Serves a request once its user is known: public paths, discovery,
+    /// OpenAPI and /metrics (non-resource paths RBAC decides), the review
+    /// APIs and the resources.
+    private func routeAuthenticated(_ req: HTTPRequest, user: UserInfo, record: inout RequestRecord) async -> HTTPResponse {
         let segs = req.path.split(separator: "/").map(String.init)
         switch req.path {
         case "/healthz", "/livez", "/readyz", "/version", "/version/":

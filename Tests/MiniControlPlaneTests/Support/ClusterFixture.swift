@@ -179,22 +179,10 @@ final class ClusterFixture: @unchecked Sendable {
         return try KubeClient(config: cfg)
     }
 
-    /// kubectl as the holder of a bearer token (a kubeconfig of its own, so
-    /// no admin credential goes along).
+    /// kubectl as the holder of a bearer token (`--token`; the admin's
+    /// certificate stays behind, see ``TokenKubeconfig``).
     func kubectl(token: String, _ args: [String], stdin: String? = nil) throws -> CommandResult {
-        let config = dir.appendingPathComponent("token-\(abs(token.hashValue)).kubeconfig")
-        if !FileManager.default.fileExists(atPath: config.path) {
-            let yaml = """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "\(kubeconfigServer)", certificate-authority: "\(dataDir.appendingPathComponent("ca.crt").path)"}}]
-                users: [{name: u, user: {token: "\(token)"}}]
-                contexts: [{name: c, context: {cluster: c, user: u, namespace: default}}]
-                current-context: c
-                """
-            try Data(yaml.utf8).write(to: config)
-        }
-        return try kubectl(args, stdin: stdin, env: ["KUBECONFIG": config.path])
+        try kubectl(args + ["--token", token], stdin: stdin)
     }
 
     /// A kubeconfig for `system:node:NODE` (group `system:nodes`): a client

@@ -271,28 +271,37 @@ enum PodSecurityChecks {
                          + "\(pluralize("restricted volume type", "restricted volume types", types.count)) \(joinQuote(types.sorted()))")
     }
 
-    static func runAsNonRoot(_ meta: JSONValue, _ spec: JSONValue) -> Violation? {
-        var setters: [String] = []
-        var podNonRoot = false
-        if let v = podContext(spec)?["runAsNonRoot"]?.boolValue {
-            if v { podNonRoot = true } else { setters.append("pod") }
+    /// A security setting the pod or else every container must make right
+    /// (`runAsNonRoot`, `seccompProfile.type`): who sets it wrongly ("pod"
+    /// and/or `containers "a", "b"`), the wrong values, and the containers
+    /// that leave it unset while the pod does not set it right either.
+    static func podOrContainers(_ spec: JSONValue, _ setting: [String], ok: (JSONValue) -> Bool)
+        -> (wrong: [String], values: [JSONValue], unset: [String]) {
+        var wrong: [String] = [], values: [JSONValue] = []
+        var podOK = false
+        if let v = podContext(spec)?[path: setting], !v.isNull {
+            if ok(v) { podOK = true } else { wrong.append("pod"); values.append(v) }
         }
-        var explicit: [String] = []
-        var implicit: [String] = []
+        var explicit: [String] = [], unset: [String] = []
         for c in allContainers(spec) {
-            if let v = context(c)?["runAsNonRoot"]?.boolValue {
-                if !v { explicit.append(name(c)) }
-            } else if !podNonRoot {
-                implicit.append(name(c))
+            if let v = context(c)?[path: setting], !v.isNull {
+                if !ok(v) { explicit.append(name(c)); values.append(v) }
+            } else if !podOK {
+                unset.append(name(c))
             }
         }
-        if !explicit.isEmpty { setters.append(containers(explicit)) }
-        if !setters.isEmpty {
+        if !explicit.isEmpty { wrong.append(containers(explicit)) }
+        return (wrong, values, unset)
+    }
+
+    static func runAsNonRoot(_ meta: JSONValue, _ spec: JSONValue) -> Violation? {
+        let (wrong, _, unset) = podOrContainers(spec, ["runAsNonRoot"]) { $0.boolValue == true }
+        if !wrong.isEmpty {
             return Violation(reason: "runAsNonRoot != true",
-                             detail: "\(setters.joined(separator: " and ")) must not set securityContext.runAsNonRoot=false")
+                             detail: "\(wrong.joined(separator: " and ")) must not set securityContext.runAsNonRoot=false")
         }
-        if !implicit.isEmpty {
-            return Violation(reason: "runAsNonRoot != true", detail: "pod or \(containers(implicit)) must set securityContext.runAsNonRoot=true")
+        if !unset.isEmpty {
+            return Violation(reason: "runAsNonRoot != true", detail: "pod or \(containers(unset)) must set securityContext.runAsNonRoot=true")
         }
         return nil
     }
@@ -307,29 +316,15 @@ enum PodSecurityChecks {
 
     static func seccompRestricted(_ meta: JSONValue, _ spec: JSONValue) -> Violation? {
         if spec[path: ["os", "name"]]?.stringValue == "windows" { return nil }
-        var setters: [String] = []
-        var values = Set<String>()
-        var podSet = false
-        if let t = podContext(spec)?[path: ["seccompProfile", "type"]]?.stringValue {
-            if validSeccomp(t) { podSet = true } else { setters.append("pod"); values.insert(t) }
-        }
-        var explicit: [String] = []
-        var implicit: [String] = []
-        for c in allContainers(spec) {
-            if let t = context(c)?[path: ["seccompProfile", "type"]]?.stringValue {
-                if !validSeccomp(t) { explicit.append(name(c)); values.insert(t) }
-            } else if !podSet {
-                implicit.append(name(c))
-            }
-        }
-        if !explicit.isEmpty { setters.append(containers(explicit)) }
-        if !setters.isEmpty {
+        let (wrong, values, unset) = podOrContainers(spec, ["seccompProfile", "type"]) { validSeccomp($0.stringValue ?? "") }
+        if !wrong.isEmpty {
+            let types = Set(values.map { $0.stringValue ?? "" }).sorted()
             return Violation(reason: "seccompProfile",
-                             detail: "\(setters.joined(separator: " and ")) must not set securityContext.seccompProfile.type to \(joinQuote(values.sorted()))")
+                             detail: "\(wrong.joined(separator: " and ")) must not set securityContext.seccompProfile.type to \(joinQuote(types))")
         }
-        if !implicit.isEmpty {
+        if !unset.isEmpty {
             return Violation(reason: "seccompProfile",
-                             detail: "pod or \(containers(implicit)) must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"")
+                             detail: "pod or \(containers(unset)) must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\"")
         }
         return nil
     }

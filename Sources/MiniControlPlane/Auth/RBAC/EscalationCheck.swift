@@ -33,12 +33,9 @@ enum EscalationCheck {
             if let old, old["roleRef"] == obj["roleRef"], old["subjects"] == obj["subjects"] { return }
             guard let refJSON = obj["roleRef"], let ref = try? JSONValueDecoder.decode(RoleRef.self, from: refJSON) else { return }
             let roleResource = ref.kind == "Role" ? "roles" : "clusterroles"
-            let bind = RequestAttributes(verb: "bind", group: rbac, resource: roleResource,
-                                         namespace: ref.kind == "Role" ? ns : nil, name: ref.name)
-            // Upstream asks with the binding's namespace also for ClusterRoles bound by a RoleBinding.
-            var bindInNamespace = bind
-            bindInNamespace.namespace = ns
-            if authorizer.allows(user, bind) || authorizer.allows(user, bindInNamespace) { return }
+            // Upstream's BindingAuthorized: `bind` on the role, asked in the binding's namespace.
+            let bind = RequestAttributes(verb: "bind", group: rbac, resource: roleResource, namespace: ns, name: ref.name)
+            if authorizer.allows(user, bind) { return }
             // Read from storage, as upstream's rule resolver: a role created just before is there.
             let roleInfo = ref.kind == "Role" ? ResourceCatalog.info(for: Role.self) : ResourceCatalog.info(for: ClusterRole.self)
             let granted: [PolicyRule]
