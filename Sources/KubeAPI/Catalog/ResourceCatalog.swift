@@ -103,6 +103,8 @@ public enum ResourceCatalog {
         r(ComponentStatus.self, "", "componentstatuses", short: ["cs"], namespaced: false),
         r(LimitRange.self, "", "limitranges", short: ["limits"]),
         r(ResourceQuota.self, "", "resourcequotas", short: ["quota"], sub: ["status"]),
+        r(PersistentVolume.self, "", "persistentvolumes", short: ["pv"], namespaced: false, sub: ["status"]),
+        r(PersistentVolumeClaim.self, "", "persistentvolumeclaims", short: ["pvc"], sub: ["status"]),
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
@@ -115,13 +117,17 @@ public enum ResourceCatalog {
         r(ClusterRole.self, "rbac.authorization.k8s.io", "clusterroles", namespaced: false),
         r(RoleBinding.self, "rbac.authorization.k8s.io", "rolebindings"),
         r(Role.self, "rbac.authorization.k8s.io", "roles"),
+        r(StorageClass.self, "storage.k8s.io", "storageclasses", short: ["sc"], namespaced: false),
+        r(CSIDriver.self, "storage.k8s.io", "csidrivers", namespaced: false),
+        r(CSINode.self, "storage.k8s.io", "csinodes", namespaced: false),
+        r(VolumeAttachment.self, "storage.k8s.io", "volumeattachments", namespaced: false, sub: ["status"]),
         r(PriorityClass.self, "scheduling.k8s.io", "priorityclasses", short: ["pc"], namespaced: false),
         r(FlowSchema.self, "flowcontrol.apiserver.k8s.io", "flowschemas", namespaced: false, sub: ["status"]),
         r(PriorityLevelConfiguration.self, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {

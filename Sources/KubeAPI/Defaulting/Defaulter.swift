@@ -51,6 +51,38 @@ public struct Defaulter: Sendable {
             setIfMissing(&obj, "type", "Opaque")
         case "PriorityClass":
             setIfMissing(&obj, "preemptionPolicy", "PreemptLowerPriority")
+        case "PersistentVolume":
+            var spec = obj["spec"] ?? .emptyObject
+            setIfMissing(&spec, "persistentVolumeReclaimPolicy", "Retain")
+            setIfMissing(&spec, "volumeMode", "Filesystem")
+            if var hostPath = spec["hostPath"], hostPath.objectValue != nil {
+                setIfMissing(&hostPath, "type", "")
+                spec["hostPath"] = hostPath
+            }
+            obj["spec"] = spec
+            var status = obj["status"] ?? .emptyObject
+            setIfMissing(&status, "phase", "Pending")
+            obj["status"] = status
+        case "PersistentVolumeClaim":
+            var spec = obj["spec"] ?? .emptyObject
+            setIfMissing(&spec, "volumeMode", "Filesystem")
+            obj["spec"] = spec
+            var status = obj["status"] ?? .emptyObject
+            setIfMissing(&status, "phase", "Pending")
+            obj["status"] = status
+        case "StorageClass":
+            setIfMissing(&obj, "reclaimPolicy", "Delete")
+            setIfMissing(&obj, "volumeBindingMode", "Immediate")
+        case "CSIDriver":
+            var spec = obj["spec"] ?? .emptyObject
+            setIfMissing(&spec, "attachRequired", true)
+            setIfMissing(&spec, "podInfoOnMount", false)
+            setIfMissing(&spec, "storageCapacity", false)
+            setIfMissing(&spec, "requiresRepublish", false)
+            setIfMissing(&spec, "seLinuxMount", false)
+            setIfMissing(&spec, "fsGroupPolicy", "ReadWriteOnceWithFSType")
+            setIfMissing(&spec, "volumeLifecycleModes", ["Persistent"])
+            obj["spec"] = spec
         case "RoleBinding", "ClusterRoleBinding":
             defaultBinding(&obj)
         case "LimitRange":

@@ -119,6 +119,23 @@ public enum Validator {
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }
             errs += SchedulingValidation.validatePriorityClass(pc, old: o)
+        case "PersistentVolume":
+            let pv = try decode(PersistentVolume.self, obj)
+            errs += StorageValidation.validatePersistentVolume(pv, old: try old.map { try decode(PersistentVolume.self, $0) })
+        case "PersistentVolumeClaim":
+            let pvc = try decode(PersistentVolumeClaim.self, obj)
+            errs += StorageValidation.validateClaim(pvc, old: try old.map { try decode(PersistentVolumeClaim.self, $0) })
+        case "StorageClass":
+            let sc = try decode(StorageClass.self, obj)
+            errs += StorageValidation.validateStorageClass(sc, old: try old.map { try decode(StorageClass.self, $0) })
+        case "CSIDriver":
+            let d = try decode(CSIDriver.self, obj)
+            errs += StorageValidation.validateCSIDriver(d, old: try old.map { try decode(CSIDriver.self, $0) })
+        case "CSINode":
+            errs += StorageValidation.validateCSINode(try decode(CSINode.self, obj))
+        case "VolumeAttachment":
+            let va = try decode(VolumeAttachment.self, obj)
+            errs += StorageValidation.validateVolumeAttachment(va, old: try old.map { try decode(VolumeAttachment.self, $0) })
         case "Role":
             errs += RBACValidation.validateRules(try decode(Role.self, obj).rules, namespaced: true)
         case "ClusterRole":

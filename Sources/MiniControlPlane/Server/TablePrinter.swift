@@ -57,6 +57,19 @@ enum TablePrinter {
         case "ResourceQuota": return [nameCol, ageCol, col("Request"), col("Limit")]
         case "LimitRange": return [nameCol, col("Created At", format: "date")]
         case "ServiceAccount": return [nameCol, col("Secrets", "integer"), ageCol]
+        case "PersistentVolume":
+            return [nameCol, col("Capacity"), col("Access Modes"), col("Reclaim Policy"), col("Status"), col("Claim"),
+                    col("StorageClass"), col("VolumeAttributesClass"), col("Reason"), ageCol, col("VolumeMode", wide: true)]
+        case "PersistentVolumeClaim":
+            return [nameCol, col("Status"), col("Volume"), col("Capacity"), col("Access Modes"), col("StorageClass"),
+                    col("VolumeAttributesClass"), ageCol, col("VolumeMode", wide: true)]
+        case "StorageClass":
+            return [nameCol, col("Provisioner"), col("ReclaimPolicy"), col("VolumeBindingMode"), col("AllowVolumeExpansion"), ageCol]
+        case "CSIDriver":
+            return [nameCol, col("AttachRequired"), col("PodInfoOnMount"), col("StorageCapacity"), col("TokenRequests"),
+                    col("RequiresRepublish"), col("Modes"), ageCol]
+        case "CSINode": return [nameCol, col("Drivers", "integer"), ageCol]
+        case "VolumeAttachment": return [nameCol, col("Attacher"), col("PV"), col("Node"), col("Attached"), ageCol]
         default: return [nameCol, ageCol]
         }
     }
@@ -110,7 +123,7 @@ enum TablePrinter {
 
     static func str(_ v: JSONValue?) -> String { v?.stringValue ?? "" }
     static func int(_ v: JSONValue?) -> Int64 { v?.intValue ?? 0 }
-    static func none(_ s: String) -> String { s.isEmpty ? "<none>" : s }
+    static func none(_ s: String, _ placeholder: String = "<none>") -> String { s.isEmpty ? placeholder : s }
 
     static func selectorString(_ v: JSONValue?) -> String {
         if let m = v?.objectValue, v?["matchLabels"] == nil && v?["matchExpressions"] == nil {
@@ -118,6 +131,14 @@ enum TablePrinter {
         }
         guard let v, let sel = try? KubeCodec.decode(LabelSelector.self, from: v) else { return "" }
         return sel.queryString
+    }
+
+    /// Access modes as kubectl abbreviates them (`RWO,ROX,RWX,RWOP`).
+    static func accessModes(_ modes: JSONValue?) -> String {
+        let short = ["ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"]
+        let set = (modes?.arrayValue ?? []).compactMap(\.stringValue)
+        return ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"].filter(set.contains).compactMap { short[$0] }
+            .joined(separator: ",")
     }
 
     static func containersAndImages(_ podSpec: JSONValue?) -> (String, String) {
@@ -198,6 +219,35 @@ enum TablePrinter {
             return [name, .string(none(eps.prefix(3).joined(separator: ",") + (eps.count > 3 ? " + \(eps.count - 3) more..." : ""))), age]
         case "Lease":
             return [name, .string(str(spec?["holderIdentity"])), age]
+        case "PersistentVolume":
+            let claim = spec?["claimRef"].map { "\(str($0["namespace"]))/\(str($0["name"]))" } ?? ""
+            return [name, .string(str(spec?[path: ["capacity", "storage"]])), .string(accessModes(spec?["accessModes"])),
+                    .string(str(spec?["persistentVolumeReclaimPolicy"])), .string(str(status?["phase"])), .string(claim),
+                    .string(str(spec?["storageClassName"])), .string(none(str(spec?["volumeAttributesClassName"]), "<unset>")),
+                    .string(str(status?["reason"])), age, .string(str(spec?["volumeMode"]))]
+        case "PersistentVolumeClaim":
+            let bound = str(status?["phase"]) == "Bound"
+            return [name, .string(str(status?["phase"])), .string(str(spec?["volumeName"])),
+                    .string(bound ? str(status?[path: ["capacity", "storage"]]) : ""),
+                    .string(bound ? accessModes(status?["accessModes"]) : ""), .string(str(spec?["storageClassName"])),
+                    .string(none(str(spec?["volumeAttributesClassName"]), "<unset>")), age, .string(str(spec?["volumeMode"]))]
+        case "StorageClass":
+            let isDefault = o[path: ["metadata", "annotations", StorageClass.defaultClassAnnotation]]?.stringValue == "true"
+            return [.string(str(o[path: ["metadata", "name"]]) + (isDefault ? " (default)" : "")), .string(str(o["provisioner"])),
+                    .string(str(o["reclaimPolicy"])), .string(str(o["volumeBindingMode"])),
+                    .string(o["allowVolumeExpansion"]?.boolValue == true ? "true" : "false"), age]
+        case "CSIDriver":
+            func flag(_ key: String) -> JSONValue { .string(spec?[key]?.boolValue == true ? "true" : "false") }
+            let tokens = (spec?["tokenRequests"]?.arrayValue ?? []).map { str($0["audience"]) }.joined(separator: ",")
+            let modes = (spec?["volumeLifecycleModes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+            return [name, flag("attachRequired"), flag("podInfoOnMount"), flag("storageCapacity"), .string(none(tokens)),
+                    flag("requiresRepublish"), .string(none(modes)), age]
+        case "CSINode":
+            return [name, .int(Int64(spec?["drivers"]?.arrayValue?.count ?? 0)), age]
+        case "VolumeAttachment":
+            let pv = spec?[path: ["source", "persistentVolumeName"]]?.stringValue ?? ""
+            return [name, .string(str(spec?["attacher"])), .string(pv), .string(str(spec?["nodeName"])),
+                    .string(status?["attached"]?.boolValue == true ? "true" : "false"), age]
         case "Role", "ClusterRole":
             return [name, o[path: ["metadata", "creationTimestamp"]] ?? .null]
         case "RoleBinding", "ClusterRoleBinding":
