@@ -5,7 +5,8 @@ public enum ControllerManager {
     /// Every controller, in start order.
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
-                               "csrapproving", "csrsigning", "tokencleaner"]
+                               "csrapproving", "csrsigning", "tokencleaner",
+                               "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -51,6 +52,10 @@ public enum ControllerManager {
             case "csrsigning":
                 if let issuer = ctx.configuration.certificateIssuer { out.append(CSRSigningController(ctx, issuer: issuer)) }
             case "tokencleaner": out.append(TokenCleaner(ctx))
+            case "persistentvolume-binder": out.append(PersistentVolumeController(ctx))
+            case "pvc-protection": out.append(PVCProtectionController(ctx))
+            case "pv-protection": out.append(PVProtectionController(ctx))
+            case "ephemeral-volume": out.append(EphemeralVolumeController(ctx))
             default: break
             }
         }

@@ -155,7 +155,8 @@ public final class ControlPlane: Sendable {
             var rbacRevision: Int64 = 0
             while true {
                 do {
-                    try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort, logger: logger)
+                    try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort,
+                                           localStorage: !c.disabled.contains("local-storage"), logger: logger)
                     try await BootstrapPolicyReconciler.run(registry, logger: logger)
                     try await tokens.load(store: store)
                     try await NodeToken.ensure(dir: c.dataDir, registry: registry)
@@ -290,7 +291,8 @@ enum Bootstrap {
         }
     }
 
-    static func run(registry: ResourceStorage, allocator: ServiceAllocator, advertiseAddress: String, port: Int, logger: Logger) async throws {
+    static func run(registry: ResourceStorage, allocator: ServiceAllocator, advertiseAddress: String, port: Int, localStorage: Bool,
+                    logger: Logger) async throws {
         let nsInfo = ResourceCatalog.info(for: Namespace.self)
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             if try await createIfMissing(registry, nsInfo, nil, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]]) {
@@ -302,6 +304,15 @@ enum Bootstrap {
             _ = try await createIfMissing(registry, pcInfo, nil, [
                 "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": .string(name)],
                 "value": .int(Int64(value)), "description": .string(description),
+            ])
+        }
+        if localStorage {
+            // k3s's default class; one deleted comes back at the next start, as in k3s.
+            _ = try await createIfMissing(registry, ResourceCatalog.info(for: StorageClass.self), nil, [
+                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": ["name": "local-path", "annotations": ["storageclass.kubernetes.io/is-default-class": "true"]],
+                "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+                "allowVolumeExpansion": true,
             ])
         }
         for obj in FlowControl.defaultObjects {

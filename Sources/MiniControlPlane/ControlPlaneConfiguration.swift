@@ -25,6 +25,14 @@ public struct ControlPlaneConfiguration: Sendable {
     /// `--kubelet-serving-auto-approve`: csrapproving approves kubelet
     /// serving CSRs whose SANs are the node's own addresses.
     public var kubeletServingAutoApprove = true
+    /// `--local-path-root`: where the built-in local-path provisioner puts
+    /// volumes on nodes.
+    public var localPathRoot = "/var/lib/swiftkube/storage"
+    /// `--disable`: bundled parts left out, as k3s's flag (`local-storage`:
+    /// no local-path class or provisioner).
+    public var disabled: Set<String> = []
+    /// The bundled parts `--disable` knows.
+    public static let bundledParts = ["local-storage"]
     /// Elect one leader among controlplanes sharing etcd (no effect with SQLite,
     /// whose data directory lock already allows only one process).
     public var leaderElect = true

@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
     var nodeCIDRMaskSize = 24
 
-    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner.")
+    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner, persistentvolume-binder, pvc-protection, pv-protection, ephemeral-volume.")
     var controllers: [String] = ["*"]
 
     @Option(help: "Approve kubelet serving CSRs whose subject alternative names are only the node's own addresses and host name.")
@@ -100,6 +100,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Rotated audit log files kept (0: all).")
     var auditLogMaxbackup = 0
 
+    @Option(help: "Directory on every node under which the built-in local-path provisioner makes claims' volumes.")
+    var localPathRoot = "/var/lib/swiftkube/storage"
+
+    @Option(help: "Bundled part to leave out (repeatable): local-storage (the local-path StorageClass and provisioner).")
+    var disable: [String] = []
+
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "controlplane")
@@ -149,6 +155,14 @@ struct ServeCommand: AsyncParsableCommand {
         config.nodeCIDRMaskSize = nodeCIDRMaskSize
         config.controllers = controllers
         config.kubeletServingAutoApprove = kubeletServingAutoApprove
+        guard localPathRoot.hasPrefix("/") else { throw ValidationError("--local-path-root must be an absolute path, not \(localPathRoot)") }
+        config.localPathRoot = localPathRoot
+        for part in disable.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            guard ControlPlaneConfiguration.bundledParts.contains(part) else {
+                throw ValidationError("unknown --disable \(part); known: \(ControlPlaneConfiguration.bundledParts.joined(separator: ", "))")
+            }
+            config.disabled.insert(part)
+        }
         config.leaderElect = leaderElect
         guard let lease = ControlPlaneConfiguration.parseDuration(leaderElectLeaseDuration),
               let renew = ControlPlaneConfiguration.parseDuration(leaderElectRenewDeadline),

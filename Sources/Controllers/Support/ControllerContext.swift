@@ -25,6 +25,9 @@ public struct ControllerConfiguration: Sendable {
     public var kubeletServingAutoApprove = true
     /// Answers csrapproving's SubjectAccessReviews (the API server's authorizer).
     public var subjectAccessReviewer: any SubjectAccessReviewer = DefaultBindingsReviewer()
+    /// Where the built-in local-path provisioner puts volumes on nodes
+    /// (`--local-path-root`); nil turns the provisioner off.
+    public var localPathRoot: String? = "/var/lib/swiftkube/storage"
     /// Workers per controller queue.
     public var workers = 4
 

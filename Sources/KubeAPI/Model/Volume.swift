@@ -82,6 +82,10 @@ public struct EmptyDirVolumeSource: Sendable, Hashable, Codable {
 public struct HostPathVolumeSource: Sendable, Hashable, Codable {
     public var path: String
     public var type: String?
+    public init(path: String, type: String? = nil) {
+        self.path = path
+        self.type = type
+    }
 }
 
 /// A key of a ConfigMap or Secret projected to a file.

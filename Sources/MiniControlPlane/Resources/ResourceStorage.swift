@@ -273,18 +273,20 @@ final class ResourceStorage: Sendable {
     /// Runs validation and field validation; returns warnings.
     func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions,
                   subresource: String? = nil) throws(Status) -> [String] {
+        // Unknown fields first: upstream's strict decoding refuses them before validation.
+        var problems: [String] = []
+        if options.fieldValidation != "Ignore" {
+            problems = options.duplicateKeys.map { "duplicate field \"\($0)\"" }
+            problems += (UnknownFieldCheck.unknownFields(info, obj) ?? []).map { "unknown field \"\($0)\"" }
+            if !problems.isEmpty, options.fieldValidation == "Strict" {
+                throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))
+            }
+        }
         switch Validator.validate(info.apiVersion, kind: info.kind, obj, old: old, subresource: subresource) {
         case .valid: break
         case .invalid(let errs): throw APIErrors.invalid(info, name, errs)
         case .undecodable(let m):
             throw APIErrors.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(m)")
-        }
-        guard options.fieldValidation != "Ignore" else { return [] }
-        var problems = options.duplicateKeys.map { "duplicate field \"\($0)\"" }
-        problems += (UnknownFieldCheck.unknownFields(info, obj) ?? []).map { "unknown field \"\($0)\"" }
-        if problems.isEmpty { return [] }
-        if options.fieldValidation == "Strict" {
-            throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))
         }
         return problems
     }

@@ -1,0 +1,45 @@
+/// Upstream's annotation and finalizer names the storage controllers,
+/// the scheduler and the kubelet agree on (see docs/storage.md).
+public enum StorageNames {
+    public static let bindCompleted = "pv.kubernetes.io/bind-completed"
+    public static let boundByController = "pv.kubernetes.io/bound-by-controller"
+    public static let provisionedBy = "pv.kubernetes.io/provisioned-by"
+    public static let selectedNode = "volume.kubernetes.io/selected-node"
+    public static let storageProvisioner = "volume.kubernetes.io/storage-provisioner"
+    public static let betaStorageProvisioner = "volume.beta.kubernetes.io/storage-provisioner"
+    public static let provisionerFinalizer = "external-provisioner.volume.kubernetes.io/finalizer"
+    public static let claimProtection = "kubernetes.io/pvc-protection"
+    public static let volumeProtection = "kubernetes.io/pv-protection"
+    /// The provisioner name of the built-in local-path provisioner (k3s's).
+    public static let localPathProvisioner = "rancher.io/local-path"
+    /// The provisioner name of classes whose volumes are only ever made by hand.
+    public static let noProvisioner = "kubernetes.io/no-provisioner"
+    /// The default class the control plane creates.
+    public static let localPathClass = "local-path"
+}
+
+extension PersistentVolumeClaim {
+    /// The claim's class: `spec.storageClassName`, else the beta annotation, else "".
+    public var storageClass: String {
+        spec?.storageClassName ?? metadata.annotations?["volume.beta.kubernetes.io/storage-class"] ?? ""
+    }
+}
+
+extension PersistentVolume {
+    /// The volume's class: `spec.storageClassName`, else the beta annotation, else "".
+    public var storageClass: String {
+        spec?.storageClassName ?? metadata.annotations?["volume.beta.kubernetes.io/storage-class"] ?? ""
+    }
+}
+
+extension Pod {
+    /// The claims this pod's volumes use (`persistentVolumeClaim` and, named
+    /// `POD-VOLUME`, generic `ephemeral` volumes).
+    public var claimNames: [String] {
+        (spec?.volumes ?? []).compactMap { v in
+            if let name = v.persistentVolumeClaim?.claimName { return name }
+            if v.ephemeral != nil, let volume = v.name { return "\(metadata.name ?? "")-\(volume)" }
+            return nil
+        }
+    }
+}
