@@ -24,6 +24,10 @@ public enum QuotaEvaluator {
     static let legacyCounts: Set<String> = ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims",
                                              "replicationcontrollers", "resourcequotas"]
 
+    /// Per-class claim quotas are `<class>.storageclass.storage.k8s.io/requests.storage`
+    /// and `<class>.storageclass.storage.k8s.io/persistentvolumeclaims`.
+    static let classSuffix = ".storageclass.storage.k8s.io/"
+
     /// Whether quota `name` can be used by objects of resource `r`.
     public static func tracks(_ name: String, _ r: ResourceInfo) -> Bool {
         if name == countName(r) { return true }
@@ -34,7 +38,9 @@ public enum QuotaEvaluator {
             let base = name.hasPrefix("requests.") ? String(name.dropFirst(9)) : name.hasPrefix("limits.") ? String(name.dropFirst(7)) : name
             return computeResources.contains(base) || base.hasPrefix("hugepages-")
         case "services": return name == "services.nodeports" || name == "services.loadbalancers"
-        case "persistentvolumeclaims": return name == "requests.storage"
+        case "persistentvolumeclaims":
+            return name == "requests.storage" || name.hasSuffix(classSuffix + "requests.storage")
+                || name.hasSuffix(classSuffix + "persistentvolumeclaims")
         default: return false
         }
     }
@@ -65,6 +71,16 @@ public enum QuotaEvaluator {
             if type == "LoadBalancer" {
                 u["services.loadbalancers"] = 1
                 u["services.nodeports"] = obj[path: ["spec", "allocateLoadBalancerNodePorts"]]?.boolValue == false ? 0 : ports
+            }
+        case "persistentvolumeclaims":
+            // The larger of the request and what an expansion already allocated (upstream's).
+            let requested = Quantity(obj[path: ["spec", "resources", "requests", "storage"]]?.stringValue ?? "0").decimal ?? 0
+            let allocated = Quantity(obj[path: ["status", "allocatedResources", "storage"]]?.stringValue ?? "0").decimal ?? 0
+            let storage = max(requested, allocated)
+            u["requests.storage"] = storage
+            if let className = obj[path: ["spec", "storageClassName"]]?.stringValue, !className.isEmpty {
+                u[className + classSuffix + "requests.storage"] = storage
+                u[className + classSuffix + "persistentvolumeclaims"] = 1
             }
         default:
             break
