@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// A (topology key, value) pair such as (`kubernetes.io/hostname`, `node-1`).
 public struct TopologyPair: Sendable, Hashable {
