@@ -160,4 +160,22 @@ import Testing
         #expect(settled, "events: \(cluster.recordedEvents.map { $0.message ?? "" })")
         #expect(cluster.bindings.isEmpty)
     }
+
+    @Test func aStaticBindingThatTimesOutTakesBackTheClaimRef() async {
+        let cluster = FakeCluster()
+        cluster.add(Fixtures.node("a"))
+        cluster.put(F.storageClass("manual", provisioner: "kubernetes.io/no-provisioner"))
+        cluster.put(F.pv("pv1", storageClass: "manual"))
+        cluster.put(F.pvc("data", storageClass: "manual"))
+        cluster.add(F.pod("p", claims: ["data"]))
+        let settled = await run(cluster, bindTimeout: .milliseconds(300)) {
+            let w = cluster.writes.filter { $0 == "update PersistentVolume pv1" }.count
+            let reported = cluster.recordedEvents.contains { ($0.message ?? "").contains("binding volumes: timed out") }
+            // Bound, taken back, bound again by the retry.
+            return reported && w >= 3
+        }
+        #expect(settled, "writes: \(cluster.writes)")
+        // Between the attempts the claimRef was gone: the second write of the three took it back.
+        #expect(cluster.bindings.isEmpty)
+    }
 }
