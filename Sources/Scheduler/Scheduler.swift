@@ -27,7 +27,9 @@ public struct SchedulerConfiguration: Sendable {
 /// through `pods/NAME/binding` in the background while it goes on with the
 /// next pod. A pod that fits nowhere gets `PodScheduled=False`, reason
 /// `Unschedulable`, kube-scheduler's message and a `FailedScheduling` event,
-/// and is retried when nodes or pods change.
+/// and is retried when nodes, pods, claims, volumes or storage classes change.
+/// A pod with unbound WaitForFirstConsumer claims has them bound first, in
+/// its binding task (VolumeBinding's PreBind, `VolumeBinder`).
 ///
 /// Decisions are made one at a time under the cache lock, and every decision
 /// counts the pods assumed by earlier ones whose bindings are still in flight,
