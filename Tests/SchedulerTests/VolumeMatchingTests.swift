@@ -98,6 +98,7 @@ import Testing
         #expect(match(F.pvc("c", volumeName: "named"), vs) == "named")
         #expect(match(F.pvc("c", volumeName: "missing"), vs) == nil)
         #expect(match(F.pvc("c", size: "10Gi", volumeName: "named"), vs) == nil)
+        #expect(match(F.pvc("c", modes: ["ReadWriteMany"], volumeName: "named"), vs) == nil)
         #expect(match(F.pvc("c", volumeName: "named"), [F.pv("named", claimRef: F.pvc("other"))]) == nil)
     }
 

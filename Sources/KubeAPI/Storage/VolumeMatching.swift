@@ -34,8 +34,8 @@ public enum VolumeMatching {
     ///   scheduler) wins over every other, when its size, mode and node fit;
     ///   when it does not fit `node`, nothing matches.
     /// - A claim with `spec.volumeName` is served only by that volume (size,
-    ///   class and mode must fit; as upstream's PV controller, access modes,
-    ///   phase and selector are not checked).
+    ///   class, volume mode and access modes must fit, as upstream's
+    ///   `checkVolumeSatisfyClaim`; phase and selector are not checked).
     /// - Otherwise the smallest (by capacity, then name) volume that is
     ///   `Available`, has no `claimRef`, is not being deleted, has the claim's
     ///   class (`""` only matches `""`), at least the requested size, every
@@ -65,7 +65,7 @@ public enum VolumeMatching {
             guard !excluded.contains(name), let v = volumes.first(where: { $0.metadata.name == name }) else { return nil }
             if v.spec?.claimRef != nil && !isVolume(v, boundTo: claim) { return nil }
             guard v.metadata.deletionTimestamp == nil, (v.spec?.storageBytes ?? 0) >= requested, volumeModesMatch(claim, v),
-                  className(of: v) == wantedClass else { return nil }
+                  className(of: v) == wantedClass, accessModesSatisfied(claim, v) else { return nil }
             if let node, !nodeAffinityMatches(v, node: node) { return nil }
             return v
         }
