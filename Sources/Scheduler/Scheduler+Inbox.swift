@@ -15,6 +15,11 @@ enum SchedulerChange: Sendable {
     case node(InformerEvent<Node>, at: Double)
     case namespace(InformerEvent<Namespace>)
     case pod(InformerEvent<Pod>, at: Double)
+    case claim(InformerEvent<PersistentVolumeClaim>, at: Double)
+    case volume(InformerEvent<PersistentVolume>, at: Double)
+    case storageClass(InformerEvent<StorageClass>, at: Double)
+    /// A binding of volumes failed: its assumptions are undone.
+    case volumesReverted(PodVolumes)
     /// The binding of a pod succeeded.
     case bound(key: String)
     /// The binding failed; `gone`: the pod was deleted or bound by someone else.
@@ -50,6 +55,10 @@ extension Scheduler {
         case .node(let e, let t): apply(e, at: t, to: &c)
         case .namespace(let e): apply(e, to: &c)
         case .pod(let e, let t): apply(e, at: t, to: &c)
+        case .claim(let e, let t): apply(e, at: t, to: &c)
+        case .volume(let e, let t): apply(e, at: t, to: &c)
+        case .storageClass(let e, let t): apply(e, at: t, to: &c)
+        case .volumesReverted(let plan): c.cache.volumes.revert(plan)
         case .bound(let key):
             c.queue.done(key)
             c.inFlight -= 1

@@ -14,6 +14,10 @@ public struct SchedulerConfiguration: Sendable {
     public var percentageOfNodesToScore: Int?
     /// How often unschedulable pods are retried even without a cluster change.
     public var unschedulableRetryInterval: Duration = .seconds(60)
+    /// How long a pod's binding waits for its WaitForFirstConsumer claims to
+    /// be bound (provisioned) before it gives up and retries (upstream's
+    /// VolumeBinding `bindTimeoutSeconds`).
+    public var volumeBindTimeout: Duration = .seconds(600)
 
     public init() {}
 }
@@ -23,7 +27,9 @@ public struct SchedulerConfiguration: Sendable {
 /// through `pods/NAME/binding` in the background while it goes on with the
 /// next pod. A pod that fits nowhere gets `PodScheduled=False`, reason
 /// `Unschedulable`, kube-scheduler's message and a `FailedScheduling` event,
-/// and is retried when nodes or pods change.
+/// and is retried when nodes, pods, claims, volumes or storage classes change.
+/// A pod with unbound WaitForFirstConsumer claims has them bound first, in
+/// its binding task (VolumeBinding's PreBind, `VolumeBinder`).
 ///
 /// Decisions are made one at a time under the cache lock, and every decision
 /// counts the pods assumed by earlier ones whose bindings are still in flight,
@@ -40,7 +46,7 @@ public final class Scheduler: Sendable {
     }
 
     enum Decision: Sendable {
-        case bind(PodInfo, node: String, started: ContinuousClock.Instant, firstSeen: Double)
+        case bind(PodInfo, node: String, volumes: PodVolumes?, started: ContinuousClock.Instant, firstSeen: Double)
         case unschedulable(Pod, FitError)
     }
 
@@ -49,6 +55,10 @@ public final class Scheduler: Sendable {
     let inbox = Mutex<[SchedulerChange]>([])
     let bell = Doorbell()
     let slotBell = Doorbell()
+    /// Rung on claim and volume events, for bindings waiting on their claims.
+    let volumeBell = Doorbell()
+    /// Bindings waiting for their claims to be bound; they hold no binding slot.
+    let volumeWaits = Atomic<Int>(0)
     let client: any ClusterClient
     let events: EventRecorder
     public let metrics: SchedulerMetrics
@@ -58,6 +68,9 @@ public final class Scheduler: Sendable {
     let pods: Informer<Pod>
     let nodes: Informer<Node>
     let namespaces: Informer<Namespace>
+    let claims: Informer<PersistentVolumeClaim>
+    let volumes: Informer<PersistentVolume>
+    let storageClasses: Informer<StorageClass>
 
     public init(configuration: SchedulerConfiguration = SchedulerConfiguration(), client: any ClusterClient, informers: InformerFactory,
                 events: EventRecorder, metrics: SchedulerMetrics = SchedulerMetrics(), logger: Logger) {
@@ -70,9 +83,20 @@ public final class Scheduler: Sendable {
         pods = informers.informer(Pod.self)
         nodes = informers.informer(Node.self)
         namespaces = informers.informer(Namespace.self)
+        claims = informers.informer(PersistentVolumeClaim.self)
+        volumes = informers.informer(PersistentVolume.self)
+        storageClasses = informers.informer(StorageClass.self)
         nodes.addHandler { [self] e in onNode(e) }
         namespaces.addHandler { [self] e in onNamespace(e) }
         pods.addHandler { [self] e in onPod(e) }
+        claims.addHandler { [self] e in onClaim(e) }
+        volumes.addHandler { [self] e in onVolume(e) }
+        storageClasses.addHandler { [self] e in onStorageClass(e) }
+    }
+
+    var volumeBinder: VolumeBinder {
+        VolumeBinder(client: client, claims: claims, volumes: volumes, pods: pods, nodes: nodes, bell: volumeBell,
+                     timeout: configuration.volumeBindTimeout, logger: logger)
     }
 
     func now() -> Double {
@@ -106,7 +130,8 @@ public final class Scheduler: Sendable {
             group.addTask { await self.tick() }
             while !Task.isCancelled {
                 // Wait for a binding slot.
-                let full = withCore { $0.inFlight >= configuration.maxInFlightBindings }
+                let waiting = volumeWaits.load(ordering: .relaxed)
+                let full = withCore { $0.inFlight - waiting >= configuration.maxInFlightBindings }
                 if full {
                     guard await slotBell.wait() else { break }
                     continue
@@ -116,8 +141,8 @@ public final class Scheduler: Sendable {
                     continue
                 }
                 switch decision {
-                case .bind(let info, let node, let started, let firstSeen):
-                    group.addTask { await self.bind(info, node: node, started: started, firstSeen: firstSeen) }
+                case .bind(let info, let node, let volumes, let started, let firstSeen):
+                    group.addTask { await self.bind(info, node: node, volumes: volumes, started: started, firstSeen: firstSeen) }
                 case .unschedulable(let pod, let fit):
                     group.addTask { await self.reportUnschedulable(pod, fit) }
                 }
@@ -125,6 +150,7 @@ public final class Scheduler: Sendable {
             group.cancelAll()
             bell.close()
             slotBell.close()
+            volumeBell.close()
         }
     }
 
@@ -157,8 +183,10 @@ public final class Scheduler: Sendable {
             case .success(let r):
                 logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")
                 c.cache.assume(info, on: r.node)
+                // VolumeBinding's Reserve: the chosen volumes and claims are taken before the next decision.
+                let volumes = r.volumes.map { c.cache.volumes.assume($0, node: r.node) }
                 c.inFlight += 1
-                return .bind(info, node: r.node, started: started, firstSeen: entry.firstSeen)
+                return .bind(info, node: r.node, volumes: volumes, started: started, firstSeen: entry.firstSeen)
             case .failure(let fit):
                 c.queue.requeue(info.key, now: t, retryable: false)
                 return .unschedulable(entry.pod, fit)
@@ -166,8 +194,13 @@ public final class Scheduler: Sendable {
         }
     }
 
-    func bind(_ info: PodInfo, node: String, started: ContinuousClock.Instant, firstSeen: Double) async {
+    func bind(_ info: PodInfo, node: String, volumes: PodVolumes?, started: ContinuousClock.Instant, firstSeen: Double) async {
         let key = info.key
+        if let volumes, !(await preBindVolumes(info, node: node, volumes)) {
+            slotBell.ring()
+            bell.ring()
+            return
+        }
         do {
             try await client.bind(pod: info.name, namespace: info.namespace, uid: info.pod.metadata.uid, node: node)
             let d = ContinuousClock.now - started

@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 
 /// A (topology key, value) pair such as (`kubernetes.io/hostname`, `node-1`).
 public struct TopologyPair: Sendable, Hashable {
@@ -33,6 +34,12 @@ public struct CycleState: Sendable {
     public var defaultSpreadOwner: String?
     /// Owner's pods per zone, for default spreading across zones.
     public var defaultSpreadZoneCounts: [String: Int] = [:]
+    /// The pod's claims as VolumeBinding's PreFilter sorted them out (nil: the pod uses no claims).
+    public var volumeClaims: PodVolumeClaims?
+    /// Why the pod fits no node, whatever the node (a PreFilter's UnschedulableAndUnresolvable).
+    public var preFilterFailure: String?
+    /// Another pod already uses one of the pod's ReadWriteOncePod claims (VolumeRestrictions' PreFilter).
+    public var readWriteOncePodConflict = false
 
     public init() {}
 
@@ -54,9 +61,24 @@ public struct CycleState: Sendable {
     /// Computes what the plugins need for `pod` over `cache`.
     public static func prepare(_ pod: PodInfo, _ cache: SchedulerCache) -> CycleState {
         var s = CycleState()
+        s.prepareVolumes(pod, cache)
+        if s.preFilterFailure != nil { return s }
         s.prepareInterPodAffinity(pod, cache)
         s.prepareSpread(pod, cache)
         return s
+    }
+
+    /// VolumeRestrictions' PreFilter (ReadWriteOncePod claims in use), then VolumeBinding's.
+    mutating func prepareVolumes(_ pod: PodInfo, _ cache: SchedulerCache) {
+        guard !pod.claims.isEmpty else { return }
+        for key in pod.claimKeys where (cache.claimUsers[key] ?? 0) > 0 {
+            if cache.volumes.claims[key]?.spec?.accessModes?.contains("ReadWriteOncePod") == true { readWriteOncePodConflict = true }
+        }
+        switch PodVolumeClaims.prepare(pod, cache.volumes) {
+        case .success(let claims): volumeClaims = claims
+        case .failure(let f): preFilterFailure = f.message
+        case nil: break
+        }
     }
 
     mutating func prepareInterPodAffinity(_ pod: PodInfo, _ cache: SchedulerCache) {

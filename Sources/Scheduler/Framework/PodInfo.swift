@@ -30,6 +30,18 @@ public struct SpreadConstraint: Sendable, Hashable {
     public var honorNodeTaints: Bool
 }
 
+/// A claim a pod's volume uses: a `persistentVolumeClaim` volume's claim, or
+/// the claim of an `ephemeral` volume (named `<pod name>-<volume name>`).
+public struct PodClaim: Sendable, Hashable {
+    public var name: String
+    /// True for a generic ephemeral volume's claim (made for the pod by the ephemeral volume controller).
+    public var ephemeral: Bool
+    public init(name: String, ephemeral: Bool) {
+        self.name = name
+        self.ephemeral = ephemeral
+    }
+}
+
 /// A pod prepared for scheduling: requests, ports, tolerations, affinity and
 /// spread constraints parsed once.
 public struct PodInfo: Sendable {
@@ -56,6 +68,8 @@ public struct PodInfo: Sendable {
     public let priority: Int
     /// Why the pod's spec cannot be scheduled at all (bad selector), if so.
     public let invalid: String?
+    /// The claims its volumes use, in the order of `spec.volumes`.
+    public let claims: [PodClaim]
 
     public init(_ pod: Pod) {
         self.pod = pod
@@ -78,6 +92,11 @@ public struct PodInfo: Sendable {
         preferredNodeAffinity = spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []
         ownerUID = pod.metadata.controllerRef?.uid
         priority = spec.priority ?? 0
+        claims = (spec.volumes ?? []).compactMap { v in
+            if let c = v.persistentVolumeClaim { return PodClaim(name: c.claimName ?? "", ephemeral: false) }
+            if v.ephemeral != nil { return PodClaim(name: "\(pod.metadata.name ?? "")-\(v.name ?? "")", ephemeral: true) }
+            return nil
+        }
 
         var problems: [String] = []
         func terms(_ ts: [PodAffinityTerm]?) -> [AffinityTerm] {
@@ -141,6 +160,8 @@ public struct PodInfo: Sendable {
     public var name: String { pod.metadata.name ?? "" }
     /// The node it is bound (or assumed) to.
     public var nodeName: String { pod.spec?.nodeName ?? "" }
+    /// `namespace/claim` keys of the claims it uses.
+    public var claimKeys: [String] { claims.map { "\(namespace)/\($0.name)" } }
     /// True when it has (anti-)affinity terms of either kind.
     public var hasAffinityTerms: Bool {
         !requiredAffinity.isEmpty || !requiredAntiAffinity.isEmpty || !preferredAffinity.isEmpty || !preferredAntiAffinity.isEmpty

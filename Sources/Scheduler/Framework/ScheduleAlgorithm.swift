@@ -1,8 +1,19 @@
+import KubeAPI
+
 /// Where a pod goes: the node and how many nodes were looked at.
 public struct ScheduleResult: Sendable, Equatable {
     public var node: String
     public var evaluatedNodes: Int
     public var feasibleNodes: Int
+    /// What binding the pod's unbound WaitForFirstConsumer claims on the node takes (nil: nothing).
+    public var volumes: PodVolumes?
+
+    public init(node: String, evaluatedNodes: Int, feasibleNodes: Int, volumes: PodVolumes? = nil) {
+        self.node = node
+        self.evaluatedNodes = evaluatedNodes
+        self.feasibleNodes = feasibleNodes
+        self.volumes = volumes
+    }
 }
 
 /// One scheduling decision over a cache: filter nodes (visiting them from a
@@ -25,7 +36,8 @@ public struct ScheduleAlgorithm: Sendable {
         let affinity = NodeAffinityPlugin()
         let podAffinity = InterPodAffinityPlugin()
         let spread = PodTopologySpreadPlugin()
-        filters = [NodeUnschedulablePlugin(), NodeNamePlugin(), taints, affinity, NodePortsPlugin(), fit, spread, podAffinity]
+        filters = [NodeUnschedulablePlugin(), NodeNamePlugin(), taints, affinity, NodePortsPlugin(), fit, VolumeRestrictionsPlugin(),
+                   VolumeBindingPlugin(), spread, podAffinity]
         scorers = [fit, BalancedAllocationPlugin(), affinity, taints, podAffinity, spread]
         self.percentageOfNodesToScore = percentageOfNodesToScore
     }
@@ -64,6 +76,7 @@ public struct ScheduleAlgorithm: Sendable {
         if let problem = pod.invalid { return .failure(FitError(numAllNodes: names.count, reasons: [:], podProblem: problem)) }
         guard !names.isEmpty else { return .failure(FitError(numAllNodes: 0, reasons: [:])) }
         let state = CycleState.prepare(pod, cache)
+        if let problem = state.preFilterFailure { return .failure(FitError(numAllNodes: names.count, reasons: [:], podProblem: problem)) }
         // Plugins that pass every node, or score every node alike, for this pod are left out.
         let filters = self.filters.filter { !$0.skipsFilter(pod, state) }
         let scorers = self.scorers.filter { !$0.skipsScore(pod, state) }
@@ -86,7 +99,8 @@ public struct ScheduleAlgorithm: Sendable {
         nextStartIndex = (start + visited) % names.count
         if feasible.isEmpty { return .failure(FitError(numAllNodes: names.count, reasons: reasons)) }
         if feasible.count == 1 {
-            return .success(ScheduleResult(node: feasible[0].name, evaluatedNodes: visited, feasibleNodes: 1))
+            return .success(ScheduleResult(node: feasible[0].name, evaluatedNodes: visited, feasibleNodes: 1,
+                                           volumes: Self.volumes(state, on: feasible[0])))
         }
         var total = [Int64](repeating: 0, count: feasible.count)
         var raw = [Int64](repeating: 0, count: feasible.count)
@@ -107,6 +121,14 @@ public struct ScheduleAlgorithm: Sendable {
                 if Int.random(in: 0..<ties, using: &rng) == 0 { best = i }
             }
         }
-        return .success(ScheduleResult(node: feasible[best].name, evaluatedNodes: visited, feasibleNodes: feasible.count))
+        return .success(ScheduleResult(node: feasible[best].name, evaluatedNodes: visited, feasibleNodes: feasible.count,
+                                       volumes: Self.volumes(state, on: feasible[best])))
+    }
+
+    /// The volume bindings of the chosen node (VolumeBinding's Reserve), nil when every claim is bound.
+    static func volumes(_ state: CycleState, on node: NodeInfo) -> PodVolumes? {
+        guard let claims = state.volumeClaims, !claims.allBound else { return nil }
+        guard case .fits(let plan) = claims.find(on: VolumeMatching.Node(name: node.name, labels: node.labels)) else { return nil }
+        return plan.isEmpty ? nil : plan
     }
 }

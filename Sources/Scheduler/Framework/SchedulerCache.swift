@@ -25,6 +25,10 @@ public struct SchedulerCache: Sendable {
     var termMatches = TermMatchCounts()
     /// Nodes carrying the zone label (default spreading by zone is skipped without any).
     public private(set) var zonedNodes = 0
+    /// Claims, volumes and classes, with the assumptions of volume bindings in flight.
+    public var volumes = VolumeCache()
+    /// Bound and assumed pods per claim they use (`namespace/claim`), for ReadWriteOncePod.
+    public private(set) var claimUsers: [String: Int] = [:]
 
     public static let zoneLabel = "topology.kubernetes.io/zone"
 
@@ -111,6 +115,10 @@ public struct SchedulerCache: Sendable {
         guard let p = removed else { return }
         if info.hasNode, p.hasAffinityTerms { terms.update(p, nodeLabels: info.labels, sign: -1) }
         if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: -1) }
+        for k in p.claimKeys {
+            let n = (claimUsers[k] ?? 1) - 1
+            claimUsers[k] = n > 0 ? n : nil
+        }
         for (k, v) in p.labels {
             labelIndex[k]?[v]?.remove(key)
             if labelIndex[k]?[v]?.isEmpty == true { labelIndex[k]?[v] = nil }
@@ -141,6 +149,7 @@ public struct SchedulerCache: Sendable {
         if info.hasNode, !termMatches.isEmpty { termMatches.update(p, nodeLabels: info.labels, namespaceLabels: namespaceLabels, sign: 1) }
         nodes[node] = info
         podNodes[p.key] = node
+        for k in p.claimKeys { claimUsers[k, default: 0] += 1 }
         for (k, v) in p.labels { labelIndex[k, default: [:]][v, default: []].insert(p.key) }
     }
 

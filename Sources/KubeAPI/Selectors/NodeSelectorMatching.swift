@@ -1,7 +1,5 @@
-public import KubeAPI
-
 /// Node selector terms (`requiredDuringScheduling…`, preferred terms, DaemonSet
-/// placement) against a node's labels and fields.
+/// placement, PersistentVolume node affinity) against a node's labels and fields.
 public enum NodeSelectorMatching {
     public static let knownOperators: Set<String> = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
 
