@@ -5,7 +5,8 @@ import TestSupport
 
 /// The scheduler of a real control plane with a WaitForFirstConsumer claim:
 /// it selects a node on the claim and binds the pod only once the claim is
-/// bound (done by hand here, as the PV controller and a provisioner would).
+/// bound (the volume made by hand here, as a provisioner would; the PV
+/// controller binds the claim to it).
 @Suite(.requires(.product("controlplane")))
 struct VolumeSchedulingTests {
     static func decode<T: KubeObject>(_ type: T.Type, _ json: JSONValue) throws -> T { try KubeCodec.decodeObject(type, from: json) }
@@ -33,7 +34,7 @@ struct VolumeSchedulingTests {
                 "metadata": ["name": "vol-node", "labels": ["kubernetes.io/hostname": "vol-node"]],
                 "status": ["allocatable": ["cpu": "4", "memory": "8Gi", "pods": "110"], "capacity": ["cpu": "4", "memory": "8Gi", "pods": "110"]],
             ]))
-            // A provisioner nobody runs: only the test binds the claim.
+            // A provisioner nobody runs: the test makes the volume.
             _ = try await client.create(try Self.decode(StorageClass.self, [
                 "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": ["name": "wffc-test"],
                 "provisioner": "example.com/nobody", "volumeBindingMode": "WaitForFirstConsumer",
@@ -69,11 +70,7 @@ struct VolumeSchedulingTests {
                     ]]]]],
                 ],
             ]))
-            var claim = try await client.get(PersistentVolumeClaim.self, name: "data")
-            claim.spec?.volumeName = "pv-data"
-            claim = try await client.update(claim)
-            claim.status = PersistentVolumeClaimStatus(phase: "Bound")
-            _ = try await client.updateStatus(claim)
+            // The PV controller completes the binding of the claim to the volume made for it.
             let node = try await Self.eventually("the pod's binding") { () async throws -> String? in
                 try await client.get(Pod.self, name: "user").spec?.nodeName
             }

@@ -67,7 +67,7 @@ import Testing
         let waited = Mutex(false)
         let settled = await run(cluster) {
             let claim = cluster.object(PersistentVolumeClaim.self, "default/data")
-            guard claim?.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] == "a" else { return false }
+            guard claim?.metadata.annotations?[StorageNames.selectedNode] == "a" else { return false }
             if !waited.withLock({ $0 }) {
                 // The pod stays unbound while its claim is not.
                 guard cluster.bindings.isEmpty else { return true }
@@ -117,7 +117,7 @@ import Testing
         #expect(written.spec?.claimRef?.resourceVersion != nil)
         #expect(written.metadata.annotations?["pv.kubernetes.io/bound-by-controller"] == "yes")
         #expect(cluster.writes.first == "update PersistentVolume pv-b")
-        #expect(cluster.object(PersistentVolumeClaim.self, "default/data")?.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] == nil)
+        #expect(cluster.object(PersistentVolumeClaim.self, "default/data")?.metadata.annotations?[StorageNames.selectedNode] == nil)
     }
 
     @Test func aBindingThatTimesOutTakesBackTheSelectedNodeAndReportsIt() async {
@@ -149,7 +149,7 @@ import Testing
             if !dropped.withLock({ $0 }) {
                 // The provisioner gives up: it takes the selected node away.
                 guard var claim = cluster.object(PersistentVolumeClaim.self, "default/data"),
-                      claim.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] != nil else { return false }
+                      claim.metadata.annotations?[StorageNames.selectedNode] != nil else { return false }
                 dropped.withLock { $0 = true }
                 claim.metadata.annotations = [:]
                 cluster.put(claim)

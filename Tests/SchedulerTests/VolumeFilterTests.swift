@@ -112,7 +112,7 @@ import Testing
             == "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind.")
         // A claim with a selected node (a binding in flight, or a retry) goes only there.
         var selected = claim
-        selected.metadata.annotations = [VolumeBindingPlan.selectedNodeAnnotation: "a"]
+        selected.metadata.annotations = [StorageNames.selectedNode: "a"]
         #expect(node(pod, F.cache(nodes: nodes, claims: [selected], classes: [wffc])) == "a")
     }
 
@@ -162,7 +162,7 @@ import Testing
         var cache = F.cache(nodes: nodes, claims: [F.pvc("shared", modes: ["ReadWriteMany"])], classes: [wffc])
         let first = try schedule(F.pod("p1", claims: ["shared"]), cache).get()
         let assumed = cache.volumes.assume(try #require(first.volumes), node: first.node)
-        #expect(assumed.provisions.first?.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] == first.node)
+        #expect(assumed.provisions.first?.metadata.annotations?[StorageNames.selectedNode] == first.node)
         #expect(node(F.pod("p2", claims: ["shared"]), cache) == first.node)
     }
 

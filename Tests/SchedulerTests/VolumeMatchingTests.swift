@@ -34,7 +34,7 @@ import Testing
         #expect(match(F.pvc("c", storageClass: "slow"), vs) == nil)
         // The beta annotation wins over the field.
         var annotated = F.pvc("c", storageClass: "slow")
-        annotated.metadata.annotations = [VolumeMatching.betaStorageClassAnnotation: "fast"]
+        annotated.metadata.annotations = [StorageNames.betaStorageClass: "fast"]
         #expect(match(annotated, vs) == "fast")
     }
 

@@ -40,10 +40,7 @@ public struct LocalPathProvisioner: Sendable {
         var spec = PersistentVolumeSpec()
         spec.accessModes = modes
         spec.capacity = ["storage": claim.spec?.resources?.requests?["storage"] ?? "0"]
-        var ref = ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.namespace, name: claim.name, uid: uid)
-        ref.apiVersion = "v1"
-        ref.resourceVersion = claim.metadata.resourceVersion
-        spec.claimRef = ref
+        spec.claimRef = VolumeBindingPlan.claimRef(to: claim)
         spec.persistentVolumeReclaimPolicy = policy
         spec.storageClassName = storageClass.name
         spec.mountOptions = storageClass.mountOptions

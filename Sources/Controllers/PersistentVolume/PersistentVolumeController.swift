@@ -62,7 +62,7 @@ public final class PersistentVolumeController: Controller {
         }
         classes.addHandler { [claimQueue, claims] e in
             guard case .added(let sc) = e else { return }
-            for c in claims.list() where c.status?.phase != "Bound" && c.storageClass == sc.name { claimQueue.add(objectKey(c)) }
+            for c in claims.list() where c.status?.phase != "Bound" && VolumeMatching.className(of: c) == sc.name { claimQueue.add(objectKey(c)) }
         }
     }
 
@@ -93,11 +93,11 @@ public final class PersistentVolumeController: Controller {
     }
 
     func syncUnboundClaim(_ claim: PersistentVolumeClaim) async throws {
-        let className = claim.storageClass
+        let className = VolumeMatching.className(of: claim)
         let storageClass = className.isEmpty ? nil : classes.get(namespace: nil, name: className)
         let delayBinding = storageClass?.volumeBindingMode == "WaitForFirstConsumer"
         guard let volumeName = claim.spec?.volumeName, !volumeName.isEmpty else {
-            if let pv = ClaimMatching.bestMatch(for: claim, in: volumes.list(), delayBinding: delayBinding) {
+            if let pv = VolumeMatching.findMatchingVolume(for: claim, among: volumes.list(), delayBinding: delayBinding) {
                 try await bind(pv, claim)
             } else if delayBinding && claim.metadata.annotations?[StorageNames.selectedNode] == nil {
                 recorder.record(claim, .normal, reason: "WaitForFirstConsumer", message: "waiting for first consumer to be created before binding")
@@ -116,14 +116,14 @@ public final class PersistentVolumeController: Controller {
             try await setClaimPhase(claim, "Pending")
             return
         }
-        if let ref = pv.spec?.claimRef {
-            if Self.refers(ref, to: claim) {
+        if pv.spec?.claimRef != nil {
+            if VolumeMatching.isVolume(pv, boundTo: claim) {
                 try await bind(pv, claim)
             } else {
                 recorder.record(claim, .warning, reason: "FailedBinding", message: "volume \"\(volumeName)\" already bound to a different claim.")
                 try await setClaimPhase(claim, "Pending")
             }
-        } else if let why = ClaimMatching.mismatch(claim, pv) {
+        } else if let why = Self.mismatch(claim, pv) {
             recorder.record(claim, .warning, reason: "FailedBinding", message: "Cannot bind to requested volume \"\(volumeName)\": \(why)")
             try await setClaimPhase(claim, "Pending")
         } else {
@@ -158,25 +158,21 @@ public final class PersistentVolumeController: Controller {
         try await setClaimPhase(claim, "Lost")
     }
 
-    static func refers(_ ref: ObjectReference, to claim: PersistentVolumeClaim) -> Bool {
-        ref.namespace == claim.namespace && ref.name == claim.name && ((ref.uid ?? "").isEmpty || ref.uid == claim.metadata.uid)
-    }
-
-    static func reference(to claim: PersistentVolumeClaim) -> ObjectReference {
-        var ref = ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.namespace, name: claim.name, uid: claim.metadata.uid)
-        ref.apiVersion = "v1"
-        ref.resourceVersion = claim.metadata.resourceVersion
-        return ref
+    /// Why `pv` cannot serve `claim` (upstream's `checkVolumeSatisfyClaim` wording), or nil.
+    static func mismatch(_ claim: PersistentVolumeClaim, _ pv: PersistentVolume) -> String? {
+        if (pv.spec?.storageBytes ?? 0) < (claim.spec?.requestedBytes ?? 0) { return "requested PV is too small" }
+        if VolumeMatching.className(of: claim) != VolumeMatching.className(of: pv) { return "storageClassName does not match" }
+        if !VolumeMatching.volumeModesMatch(claim, pv) { return "incompatible volumeMode" }
+        if !VolumeMatching.accessModesSatisfied(claim, pv) { return "incompatible accessMode" }
+        return nil
     }
 
     /// Binds both sides (each step only when not done yet), volume first as upstream.
     @discardableResult
     func bind(_ volume: PersistentVolume, _ claim: PersistentVolumeClaim) async throws -> (volume: PersistentVolume, claim: PersistentVolumeClaim) {
         var pv = volume
-        if pv.spec?.claimRef == nil || (pv.spec?.claimRef?.uid ?? "").isEmpty {
-            if pv.spec?.claimRef == nil { pv.metadata.annotations = (pv.metadata.annotations ?? [:]).merging([StorageNames.boundByController: "yes"]) { $1 } }
-            pv.spec?.claimRef = Self.reference(to: claim)
-            pv = try await ctx.client.update(pv)
+        if pv.spec?.claimRef?.uid != claim.metadata.uid {
+            pv = try await ctx.client.update(VolumeBindingPlan.bindVolume(pv, to: claim))
         }
         if pv.status?.phase != "Bound" { pv = try await setVolumePhase(pv, "Bound") }
         var c = claim
@@ -248,6 +244,12 @@ public final class PersistentVolumeController: Controller {
         } catch {
             provisionerRecorder.record(claim, .warning, reason: "ProvisioningFailed",
                                        message: "failed to provision volume with StorageClass \"\(className)\": \(error)")
+            // As the external-provisioner: the scheduler is to choose again.
+            if claim.metadata.annotations?[StorageNames.selectedNode] != nil {
+                var c = claim
+                c.metadata.annotations?[StorageNames.selectedNode] = nil
+                _ = try await ctx.client.update(c)
+            }
             return
         }
         do {

@@ -14,22 +14,10 @@ public enum StorageNames {
     public static let localPathProvisioner = "rancher.io/local-path"
     /// The provisioner name of classes whose volumes are only ever made by hand.
     public static let noProvisioner = "kubernetes.io/no-provisioner"
+    /// The class annotation of claims and volumes older than `storageClassName` (it wins when set).
+    public static let betaStorageClass = "volume.beta.kubernetes.io/storage-class"
     /// The default class the control plane creates.
     public static let localPathClass = "local-path"
-}
-
-extension PersistentVolumeClaim {
-    /// The claim's class: `spec.storageClassName`, else the beta annotation, else "".
-    public var storageClass: String {
-        spec?.storageClassName ?? metadata.annotations?["volume.beta.kubernetes.io/storage-class"] ?? ""
-    }
-}
-
-extension PersistentVolume {
-    /// The volume's class: `spec.storageClassName`, else the beta annotation, else "".
-    public var storageClass: String {
-        spec?.storageClassName ?? metadata.annotations?["volume.beta.kubernetes.io/storage-class"] ?? ""
-    }
 }
 
 extension Pod {

@@ -12,11 +12,6 @@
 ///                                            excluding: alreadyChosen)
 /// ```
 public enum VolumeMatching {
-    /// The provisioner of classes whose volumes are made by hand only.
-    public static let notSupportedProvisioner = "kubernetes.io/no-provisioner"
-    /// The class annotation of claims and volumes older than `storageClassName` (it wins when set).
-    public static let betaStorageClassAnnotation = "volume.beta.kubernetes.io/storage-class"
-
     /// The node a volume must be reachable from (`kubernetes.io/hostname` and friends).
     public struct Node: Sendable, Hashable {
         public var name: String
@@ -100,12 +95,12 @@ public enum VolumeMatching {
 
     /// The claim's class: the beta annotation, else `spec.storageClassName`, else "".
     public static func className(of claim: PersistentVolumeClaim) -> String {
-        claim.metadata.annotations?[betaStorageClassAnnotation] ?? claim.spec?.storageClassName ?? ""
+        claim.metadata.annotations?[StorageNames.betaStorageClass] ?? claim.spec?.storageClassName ?? ""
     }
 
     /// The volume's class: the beta annotation, else `spec.storageClassName`, else "".
     public static func className(of volume: PersistentVolume) -> String {
-        volume.metadata.annotations?[betaStorageClassAnnotation] ?? volume.spec?.storageClassName ?? ""
+        volume.metadata.annotations?[StorageNames.betaStorageClass] ?? volume.spec?.storageClassName ?? ""
     }
 
     /// Every access mode the claim asks for is one the volume offers.

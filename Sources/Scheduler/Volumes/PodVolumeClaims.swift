@@ -91,7 +91,7 @@ public struct PodVolumeClaims: Sendable {
             var selectedElsewhere = false
             var toMatch: [PersistentVolumeClaim] = []
             for c in delayed {
-                if let selected = c.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] {
+                if let selected = c.metadata.annotations?[StorageNames.selectedNode] {
                     if selected != node.name {
                         selectedElsewhere = true
                         break
@@ -131,7 +131,7 @@ public struct PodVolumeClaims: Sendable {
     /// `allowedTopologies`, if any, admit the node.
     func canProvision(_ c: PersistentVolumeClaim, on node: VolumeMatching.Node) -> Bool {
         guard let sc = classes[VolumeMatching.className(of: c)] else { return false }
-        if sc.provisioner.isEmpty || sc.provisioner == VolumeMatching.notSupportedProvisioner { return false }
+        if sc.provisioner.isEmpty || sc.provisioner == StorageNames.noProvisioner { return false }
         return VolumeMatching.allowedTopologiesMatch(sc, nodeLabels: node.labels)
     }
 }

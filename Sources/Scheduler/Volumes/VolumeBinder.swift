@@ -45,7 +45,7 @@ struct VolumeBinder: Sendable {
                 written.staticBindings.append(StaticBinding(claim: b.claim, volume: updated))
             }
             for c in plan.provisions {
-                let patch: JSONValue = ["metadata": ["annotations": [VolumeBindingPlan.selectedNodeAnnotation: .string(node)]]]
+                let patch: JSONValue = ["metadata": ["annotations": [StorageNames.selectedNode: .string(node)]]]
                 let updated: PersistentVolumeClaim
                 do {
                     updated = try await client.patch(PersistentVolumeClaim.self, namespace: c.metadata.namespace, name: c.metadata.name ?? "",
@@ -117,7 +117,7 @@ struct VolumeBinder: Sendable {
             }
             if VolumeCache.version(pvc.metadata) < VolumeCache.version(c.metadata) { return claimName }
             // The provisioner takes the annotation away when it cannot provision there.
-            if pvc.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] != node {
+            if pvc.metadata.annotations?[StorageNames.selectedNode] != node {
                 throw VolumeBindingError("provisioning failed for PVC \"\(claimName)\"")
             }
             if let vn = pvc.spec?.volumeName, !vn.isEmpty {
@@ -145,7 +145,7 @@ struct VolumeBinder: Sendable {
                 var pv = try await client.get(PersistentVolume.self, namespace: nil, name: name)
                 guard pv.spec?.claimRef?.uid == b.claim.metadata.uid else { continue }
                 pv.spec?.claimRef = nil
-                pv.metadata.annotations?[VolumeBindingPlan.boundByControllerAnnotation] = nil
+                pv.metadata.annotations?[StorageNames.boundByController] = nil
                 _ = try await client.update(pv, subresource: nil)
             } catch {
                 logger.debug("taking back the claimRef of persistentvolume \(name): \(error)")
@@ -155,10 +155,10 @@ struct VolumeBinder: Sendable {
             let name = c.metadata.name ?? ""
             do {
                 let claim = try await client.get(PersistentVolumeClaim.self, namespace: c.metadata.namespace, name: name)
-                guard (claim.spec?.volumeName ?? "").isEmpty, claim.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] == node else { continue }
+                guard (claim.spec?.volumeName ?? "").isEmpty, claim.metadata.annotations?[StorageNames.selectedNode] == node else { continue }
                 // The resourceVersion makes the removal conditional on nobody having changed the claim since.
                 let patch: JSONValue = ["metadata": ["resourceVersion": .string(claim.metadata.resourceVersion ?? ""),
-                                                     "annotations": [VolumeBindingPlan.selectedNodeAnnotation: .null]]]
+                                                     "annotations": [StorageNames.selectedNode: .null]]]
                 _ = try await client.patch(PersistentVolumeClaim.self, namespace: c.metadata.namespace, name: name, patchType: .merge,
                                            body: patch, subresource: nil)
             } catch {

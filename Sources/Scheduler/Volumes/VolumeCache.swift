@@ -82,9 +82,9 @@ public struct VolumeCache: Sendable {
         for c in plan.provisions {
             let k = Self.key(c)
             var annotated = claims[k] ?? c
-            if annotated.metadata.annotations?[VolumeBindingPlan.selectedNodeAnnotation] != node {
+            if annotated.metadata.annotations?[StorageNames.selectedNode] != node {
                 if apiClaims[k] == nil { apiClaims[k] = annotated }
-                annotated.metadata.annotations = (annotated.metadata.annotations ?? [:]).merging([VolumeBindingPlan.selectedNodeAnnotation: node]) { $1 }
+                annotated.metadata.annotations = (annotated.metadata.annotations ?? [:]).merging([StorageNames.selectedNode: node]) { $1 }
                 claims[k] = annotated
             }
             out.provisions.append(annotated)

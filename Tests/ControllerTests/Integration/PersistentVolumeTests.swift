@@ -131,6 +131,47 @@ struct PersistentVolumeTests {
             try await cp.must("annotate", "pvc", "shared", "volume.kubernetes.io/selected-node=node-a")
             _ = try await TestEnv.eventually(seconds: 30) { try await Self.events(cp, "shared").contains("ProvisioningFailed") }
             #expect(try await Self.events(cp, "shared").contains("NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes"))
+            // The scheduler is to choose again, as with the external-provisioner.
+            #expect(try await Self.waitFor(cp, ["get", "pvc", "shared", "-o", "jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/selected-node}"], "") == "")
+        }
+    }
+
+    @Test func aPodWithALocalPathClaimLandsWhereItsVolumeIsMade() async throws {
+        try await withCluster(nodes: [.init("node-a"), .init("node-b")]) { cp, _ in
+            try await cp.must("apply", "-f", "-", stdin: Self.claim("cache", size: "1Gi", className: nil))
+            try await cp.must("apply", "-f", "-", stdin: """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: cache}
+                spec:
+                  replicas: 1
+                  selector: {matchLabels: {app: cache}}
+                  template:
+                    metadata: {labels: {app: cache}}
+                    spec:
+                      containers: [{name: c, image: busybox:1.36}]
+                      volumes: [{name: data, persistentVolumeClaim: {claimName: cache}}]
+                """)
+            #expect(try await Self.waitFor(cp, ["get", "pvc", "cache", "-o", "jsonpath={.status.phase}"], "Bound") == "Bound")
+            let node = try await Self.must(cp, ["get", "pvc", "cache", "-o", "jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/selected-node}"])
+            #expect(node == "node-a" || node == "node-b")
+            let pv = try await Self.must(cp, ["get", "pvc", "cache", "-o", "jsonpath={.spec.volumeName}"])
+            #expect(try await Self.must(cp, ["get", "pv", pv, "-o", "jsonpath={.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}"]) == node)
+            _ = await TestEnv.eventually(seconds: 60) {
+                (try? await Self.must(cp, ["get", "pods", "-l", "app=cache", "-o", "jsonpath={.items[0].spec.nodeName}"])) == node
+            }
+            #expect(try await Self.must(cp, ["get", "pods", "-l", "app=cache", "-o", "jsonpath={.items[0].spec.nodeName}"]) == node)
+            // The next pod of the Deployment goes to the same node: the volume is there.
+            let first = try await Self.must(cp, ["get", "pods", "-l", "app=cache", "-o", "jsonpath={.items[0].metadata.name}"])
+            try await cp.must("delete", "pod", first, "--wait=false")
+            var placed: [Substring] = []
+            _ = await TestEnv.eventually(seconds: 60) {
+                let rows = (try? await Self.must(cp, ["get", "pods", "-l", "app=cache", "-o",
+                                                      "jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{\"\\n\"}{end}"])) ?? ""
+                placed = rows.split(separator: "\n").filter { !$0.hasPrefix(first + " ") }.compactMap { $0.split(separator: " ").dropFirst().first }
+                return !placed.isEmpty
+            }
+            #expect(placed == [Substring(node)], "\(placed)")
         }
     }
 
