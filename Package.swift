@@ -346,6 +346,7 @@ let package = Package(
             dependencies: [
                 "KubeAPI", "ControllerRuntime",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

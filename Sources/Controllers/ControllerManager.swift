@@ -6,7 +6,7 @@ public enum ControllerManager {
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
-                               "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume"]
+                               "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -56,6 +56,7 @@ public enum ControllerManager {
             case "pvc-protection": out.append(PVCProtectionController(ctx))
             case "pv-protection": out.append(PVProtectionController(ctx))
             case "ephemeral-volume": out.append(EphemeralVolumeController(ctx))
+            case "attachdetach": out.append(AttachDetachController(ctx))
             default: break
             }
         }

@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
     var nodeCIDRMaskSize = 24
 
-    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner, persistentvolume-binder, pvc-protection, pv-protection, ephemeral-volume.")
+    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner, persistentvolume-binder, pvc-protection, pv-protection, ephemeral-volume, attachdetach.")
     var controllers: [String] = ["*"]
 
     @Option(help: "Approve kubelet serving CSRs whose subject alternative names are only the node's own addresses and host name.")

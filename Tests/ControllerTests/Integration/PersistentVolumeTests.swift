@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Testing
 import TestSupport
+@testable import Controllers
 
 /// The PV controller, the local-path provisioner, protection finalizers,
 /// DefaultStorageClass and expansion against a real control plane, through
@@ -280,6 +281,63 @@ struct StorageExamplesTests {
                 let r = try await cp.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: doc)
                 #expect(r.status == 0, "\(doc.prefix(120)): \(r.output)")
             }
+        }
+    }
+}
+
+/// The attachdetach controller makes and removes VolumeAttachments for CSI volumes in use.
+@Suite(.requires(.product("controlplane"), .tool("kubectl")), .serialized)
+struct AttachDetachTests {
+    @Test func aCSIVolumeInUseOnANodeIsAttachedThereAndDetachedAfter() async throws {
+        try await withCluster(nodes: [.init("node-a")]) { cp, _ in
+            try await cp.must("apply", "-f", "-", stdin: """
+                apiVersion: v1
+                kind: PersistentVolume
+                metadata: {name: disk}
+                spec:
+                  capacity: {storage: 1Gi}
+                  accessModes: [ReadWriteOnce]
+                  storageClassName: ""
+                  csi: {driver: hostpath.csi.k8s.io, volumeHandle: vol-1}
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: disk}
+                spec: {accessModes: [ReadWriteOnce], storageClassName: "", volumeName: disk, resources: {requests: {storage: 1Gi}}}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: user}
+                spec:
+                  nodeName: node-a
+                  containers: [{name: c, image: busybox:1.36}]
+                  volumes: [{name: d, persistentVolumeClaim: {claimName: disk}}]
+                """)
+            let name = AttachDetachController.attachmentName(volumeHandle: "vol-1", driver: "hostpath.csi.k8s.io", node: "node-a")
+            #expect(name.hasPrefix("csi-") && name.count == 68)
+            _ = await TestEnv.eventually(seconds: 60) { (try? await cp.kubectl("get", "volumeattachment", name))?.status == 0 }
+            #expect(try await cp.must("get", "volumeattachment", name, "-o", "jsonpath={.spec.attacher} {.spec.nodeName} {.spec.source.persistentVolumeName}")
+                    == "hostpath.csi.k8s.io node-a disk")
+            try await cp.must("delete", "pod", "user", "--grace-period=0", "--force")
+            _ = await TestEnv.eventually(seconds: 60) { (try? await cp.kubectl("get", "volumeattachment", name))?.status != 0 }
+            #expect((try await cp.kubectl("get", "volumeattachment", name)).stderr.contains("NotFound"))
+            // A driver that says it needs no attaching gets none.
+            try await cp.must("apply", "-f", "-", stdin: """
+                apiVersion: storage.k8s.io/v1
+                kind: CSIDriver
+                metadata: {name: hostpath.csi.k8s.io}
+                spec: {attachRequired: false}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: user2}
+                spec:
+                  nodeName: node-a
+                  containers: [{name: c, image: busybox:1.36}]
+                  volumes: [{name: d, persistentVolumeClaim: {claimName: disk}}]
+                """)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await cp.must("get", "volumeattachments", "-o", "name") == "")
         }
     }
 }
