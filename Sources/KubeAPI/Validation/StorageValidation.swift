@@ -196,12 +196,12 @@ enum StorageValidation {
                 for e in LabelValidation.qualifiedNameErrors(r.key) { errs.append(.invalid("\(rp).key", r.key, e)) }
                 let n = r.values?.count ?? 0
                 switch r.operator {
-                case "In", "NotIn" where n == 0:
-                    errs.append(.required("\(rp).values", "must be specified when `operator` is 'In' or 'NotIn'"))
-                case "Exists", "DoesNotExist" where n > 0:
-                    errs.append(.forbidden("\(rp).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
-                case "Gt", "Lt" where n != 1:
-                    errs.append(.required("\(rp).values", "must be specified single value when `operator` is 'Lt' or 'Gt'"))
+                case "In", "NotIn":
+                    if n == 0 { errs.append(.required("\(rp).values", "must be specified when `operator` is 'In' or 'NotIn'")) }
+                case "Exists", "DoesNotExist":
+                    if n > 0 { errs.append(.forbidden("\(rp).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")) }
+                case "Gt", "Lt":
+                    if n != 1 { errs.append(.required("\(rp).values", "must be specified single value when `operator` is 'Lt' or 'Gt'")) }
                 default: break
                 }
             }
