@@ -141,7 +141,7 @@ extension PodWorker {
     /// volumeMounts → host paths (subPath included).
     func resolveMounts(_ c: Container) throws -> [ResolvedMount] {
         try (c.volumeMounts ?? []).map { m in
-            guard let volume = m.name, let base = volumePaths?[volume] else {
+            guard let volume = m.name, let base = podVolumes?.paths[volume] else {
                 throw EnvError("unable to find volume \"\(m.name ?? "")\" for volumeMount \(m.mountPath ?? "")")
             }
             var host = base
@@ -152,7 +152,9 @@ extension PodWorker {
                 host = base + "/" + sub
                 if !FileIO.exists(host) { try FileIO.makeDirectories(host, mode: 0o755) }
             }
-            return ResolvedMount(hostPath: host, containerPath: m.mountPath ?? "/", readOnly: m.readOnly ?? false, propagation: m.mountPropagation)
+            // A read-only claim or volume is read-only in every container.
+            let readOnly = m.readOnly == true || podVolumes?.readOnly.contains(volume) == true
+            return ResolvedMount(hostPath: host, containerPath: m.mountPath ?? "/", readOnly: readOnly, propagation: m.mountPropagation)
         }
     }
 
