@@ -100,6 +100,9 @@ public final class Kubelet: Sendable {
             group.addTask { await context.services.run() }
             group.addTask { await stats.run() }
             group.addTask { await imageGC.run() }
+            group.addTask { [client, logger] in
+                await LocalPathCleaner(client: client, nodeName: c.nodeName, events: events, logger: logger).run()
+            }
             group.addTask { await HeapTrimmer.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }
