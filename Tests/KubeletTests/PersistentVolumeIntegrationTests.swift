@@ -73,6 +73,24 @@ struct PersistentVolumeIntegrationTests {
         #expect(!FileIO.exists(data + "/other"))
         #expect(cluster.kubectl(["delete", "pod", "reader"]).code == 0)
 
+        // While a pod uses it, the claim's volume is in /stats/summary (with its pvcRef) and in the metrics.
+        try cluster.apply(pod("holder", "sleep 3600"))
+        #expect(cluster.waitFor("holder", "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        #expect(eventually(seconds: 30) {
+            let raw = cluster.kubectl(["get", "--raw", "/api/v1/nodes/\(cluster.nodeName)/proxy/stats/summary"]).stdout
+            let summary = (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any]
+            let pods = summary?["pods"] as? [[String: Any]] ?? []
+            let volumes = pods.filter { ($0["podRef"] as? [String: Any])?["name"] as? String == "holder" }.flatMap { $0["volume"] as? [[String: Any]] ?? [] }
+            return volumes.contains { v in
+                (v["pvcRef"] as? [String: String]) == ["name": "data", "namespace": "default"] && (v["capacityBytes"] as? Int ?? 0) > 0
+                    && v["usedBytes"] != nil
+            }
+        })
+        let metrics = cluster.kubectl(["get", "--raw", "/api/v1/nodes/\(cluster.nodeName)/proxy/metrics"]).stdout
+        #expect(metrics.contains(#"kubelet_volume_stats_capacity_bytes{namespace="default",persistentvolumeclaim="data"}"#), "\(metrics.suffix(2000))")
+        #expect(metrics.contains(#"kubelet_volume_stats_inodes_used{namespace="default",persistentvolumeclaim="data"}"#))
+        #expect(cluster.kubectl(["delete", "pod", "holder"]).code == 0)
+
         // A claim that does not exist: FailedMount naming it; the pod waits.
         try cluster.apply(pod("orphan", "true", claim: "missing"))
         #expect(eventually(seconds: 60) {

@@ -82,6 +82,38 @@ import TestSupport
         return try await manager.setUp(pod, sandbox: sandbox(dir), fields: PodFields(pod: pod, podIP: nil, hostIP: nil, nodeName: "n1"))
     }
 
+    /// The claim volumes a set-up records for volume stats.
+    static func recorded(_ pod: Pod, _ sources: FakeSources, dir: String) async -> [ClaimVolumes.Entry] {
+        let manager = VolumeManager(sources: sources, mounter: RecordingMounter())
+        _ = try? await manager.setUp(pod, sandbox: sandbox(dir), fields: PodFields(pod: pod, podIP: nil, hostIP: nil, nodeName: "n1"))
+        return manager.claims.entries(pod.metadata.uid ?? "")
+    }
+
+    @Test func volumeStatsMetricsPerClaim() {
+        let metrics = KubeletMetrics()
+        var v = StatsSummary.VolumeStats(name: "data", time: "t")
+        v.pvcRef = .init(name: "data", namespace: "ns")
+        v.capacityBytes = 1000
+        v.availableBytes = 400
+        v.usedBytes = 600
+        v.inodes = 10
+        v.inodesFree = 7
+        v.inodesUsed = 3
+        metrics.setVolumeStats([v, v, StatsSummary.VolumeStats(name: "scratch", time: "t")])
+        var text = String(decoding: metrics.render(), as: UTF8.self)
+        for line in [#"kubelet_volume_stats_capacity_bytes{namespace="ns",persistentvolumeclaim="data"} 1000"#,
+                     #"kubelet_volume_stats_available_bytes{namespace="ns",persistentvolumeclaim="data"} 400"#,
+                     #"kubelet_volume_stats_used_bytes{namespace="ns",persistentvolumeclaim="data"} 600"#,
+                     #"kubelet_volume_stats_inodes{namespace="ns",persistentvolumeclaim="data"} 10"#,
+                     #"kubelet_volume_stats_inodes_free{namespace="ns",persistentvolumeclaim="data"} 7"#,
+                     #"kubelet_volume_stats_inodes_used{namespace="ns",persistentvolumeclaim="data"} 3"#] {
+            #expect(text.contains(line), "\(text)")
+        }
+        metrics.setVolumeStats([])
+        text = String(decoding: metrics.render(), as: UTF8.self)
+        #expect(!text.contains("persistentvolumeclaim=\"data\""), "a claim no longer mounted loses its series")
+    }
+
     static func failure(_ body: () async throws -> Void) async -> VolumeError? {
         do {
             try await body()
@@ -166,6 +198,10 @@ import TestSupport
         let volumes = try await Self.setUp(pod, sources, dir: dir + "/pod")
         #expect(volumes.paths == ["data": dir + "/storage/pvc-1_ns_data", "disk": dir + "/disk"])
         #expect(volumes.readOnly == ["disk"])
+        #expect(await Self.recorded(pod, sources, dir: dir + "/pod") == [
+            ClaimVolumes.Entry(volume: "data", namespace: "ns", claim: "data", path: dir + "/storage/pvc-1_ns_data"),
+            ClaimVolumes.Entry(volume: "disk", namespace: "ns", claim: "local", path: dir + "/disk"),
+        ])
         var st = stat()
         #expect(stat(dir + "/storage/pvc-1_ns_data", &st) == 0 && st.st_mode & 0o777 == 0o777, "local-path directories are world-writable")
     }

@@ -58,11 +58,15 @@ public struct VolumeManager: Sendable {
     public let mounter: any VolumeMounter
     /// How long an NFS mount may take before it is abandoned.
     public var nfsMountTimeout: Double
+    /// The claim-backed volumes set up, for volume stats.
+    public let claims: ClaimVolumes
 
-    public init(sources: any VolumeSources, mounter: any VolumeMounter = SystemVolumeMounter(), nfsMountTimeout: Double = 30) {
+    public init(sources: any VolumeSources, mounter: any VolumeMounter = SystemVolumeMounter(), nfsMountTimeout: Double = 30,
+                claims: ClaimVolumes = ClaimVolumes()) {
         self.sources = sources
         self.mounter = mounter
         self.nfsMountTimeout = nfsMountTimeout
+        self.claims = claims
     }
 
     /// The volume types this kubelet mounts.
@@ -108,6 +112,10 @@ public struct VolumeManager: Sendable {
                 throw VolumeError("\(error)", volume: name)
             }
         }
+        claims.set(pod.metadata.uid ?? "", (pod.spec?.volumes ?? []).compactMap { volume in
+            guard let name = volume.name, let claim = volume.persistentVolumeClaim?.claimName, let path = result.paths[name] else { return nil }
+            return ClaimVolumes.Entry(volume: name, namespace: pod.metadata.namespace ?? "default", claim: claim, path: path)
+        })
         return result
     }
 
@@ -284,6 +292,7 @@ public struct VolumeManager: Sendable {
 
     /// Unmounts memory-backed and NFS volumes and removes the pod's volume directories.
     public func tearDown(_ sandbox: Sandbox) throws {
+        claims.set(sandbox.podUID, [])
         try Self.tearDown(sandbox, mounter: mounter)
     }
 
