@@ -102,7 +102,7 @@ final class NFSServer: @unchecked Sendable {
             // the export, mountd (answers the kernel's export upcalls) and the nfsd threads.
             try Self.sh("""
                 ip netns exec \(netns) sh -c 'mount -t nfsd nfsd /proc/fs/nfsd && rpcbind -w && \
-                exportfs -o rw,no_root_squash,insecure,no_subtree_check,fsid=0 \(Self.clientAddress):\(export) && \
+                exportfs -o rw,no_root_squash,insecure,no_subtree_check \(Self.clientAddress):\(export) && \
                 rpc.mountd && rpc.nfsd 4'
                 """)
         } catch {
