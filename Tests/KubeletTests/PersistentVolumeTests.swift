@@ -138,6 +138,10 @@ import TestSupport
         sources.claims["ns/data"] = deleting
         e = await Self.failure { _ = try await manager(sources).boundVolume(namespace: "ns", claim: "data") }
         #expect(e?.description == "PVC ns/data can't be used as it is being deleted")
+        sources.volumes["pv-1"] = try Self.volume(source: ["hostPath": ["path": "/srv/x"]])
+        let kept = try await manager(sources).boundVolume(namespace: "ns", claim: "data", allowDeleting: true)
+        #expect(kept.metadata.name == "pv-1", "a running pod keeps a claim being deleted")
+        sources.volumes["pv-1"] = nil
 
         sources.claims["ns/data"] = try Self.claim("data")
         e = await Self.failure { _ = try await manager(sources).boundVolume(namespace: "ns", claim: "data") }

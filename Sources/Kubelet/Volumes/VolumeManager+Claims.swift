@@ -16,7 +16,11 @@ extension VolumeManager {
     /// Sets up a claim's volume: its path, and whether it is read-only (the
     /// claim source's `readOnly`, or the PV source's).
     func setUpClaim(_ claim: PersistentVolumeClaimVolumeSource, name: String, pod: Pod, base: String) async throws -> (path: String, readOnly: Bool) {
-        let pv = try await boundVolume(namespace: pod.metadata.namespace ?? "default", claim: claim.claimName ?? "")
+        // A pod already running (adopted by a restarted kubelet) keeps its
+        // claim while it is being deleted: pvc-protection holds the claim
+        // for it, and only pods yet to start must not get it.
+        let pv = try await boundVolume(namespace: pod.metadata.namespace ?? "default", claim: claim.claimName ?? "",
+                                       allowDeleting: pod.status?.phase == "Running")
         let readOnly = claim.readOnly == true || Self.sourceIsReadOnly(pv)
         let fsGroup = pod.spec?.securityContext?.fsGroup.map { UInt32(truncatingIfNeeded: $0) }
         let policy = pod.spec?.securityContext?.fsGroupChangePolicy
@@ -24,11 +28,12 @@ extension VolumeManager {
     }
 
     /// The PersistentVolume a claim is bound to, or why there is none yet.
-    public func boundVolume(namespace: String, claim name: String) async throws -> PersistentVolume {
+    /// A claim being deleted is refused unless `allowDeleting`.
+    public func boundVolume(namespace: String, claim name: String, allowDeleting: Bool = false) async throws -> PersistentVolume {
         guard let claim = try await sources.persistentVolumeClaim(namespace: namespace, name: name) else {
             throw VolumeError("persistentvolumeclaim \"\(name)\" not found")
         }
-        if claim.metadata.deletionTimestamp != nil {
+        if claim.metadata.deletionTimestamp != nil, !allowDeleting {
             throw VolumeError("PVC \(namespace)/\(name) can't be used as it is being deleted")
         }
         guard claim.status?.phase == "Bound", let pvName = claim.spec?.volumeName, !pvName.isEmpty else {
