@@ -129,4 +129,55 @@ struct PersistentVolumeIntegrationTests {
         #expect(FileIO.exists(cluster.dir + "/storage"), "only the volume's own directory goes")
         #expect(FileIO.exists(data + "/file"), "the Retain volume's data stays")
     }
+
+    /// A `volumeMode: Block` claim on a loop device: the container gets the
+    /// device node at its volumeDevices path and writes the device.
+    @Test func aBlockClaimIsADeviceInTheContainer() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let backing = cluster.dir + "/disk.img"
+        try FileIO.writeAtomically(backing, [UInt8](repeating: 0, count: 4 << 20))
+        let loop = try TestProcess.run(["/bin/sh", "-c", "losetup -f --show \(backing)"], timeout: 30).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(loop.hasPrefix("/dev/loop"), "losetup: \(loop)")
+        defer { _ = try? TestProcess.run(["/bin/sh", "-c", "losetup -d \(loop)"], timeout: 30) }
+        try cluster.apply("""
+            apiVersion: v1
+            kind: PersistentVolume
+            metadata: {name: pv-block}
+            spec:
+              capacity: {storage: 4Mi}
+              accessModes: [ReadWriteOnce]
+              volumeMode: Block
+              storageClassName: ""
+              claimRef: {namespace: default, name: block}
+              hostPath: {path: \(loop), type: BlockDevice}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: block}
+            spec: {accessModes: [ReadWriteOnce], volumeMode: Block, storageClassName: "", volumeName: pv-block, resources: {requests: {storage: 4Mi}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: block-writer}
+            spec:
+              nodeName: \(cluster.nodeName)
+              restartPolicy: Never
+              containers:
+              - name: c
+                image: busybox:1.35
+                command: ["sh", "-c", "ls -l /dev/xvda && echo blockdata | dd of=/dev/xvda bs=512 count=1 conv=sync,fsync"]
+                volumeDevices: [{name: disk, devicePath: /dev/xvda}]
+              volumes:
+              - name: disk
+                persistentVolumeClaim: {claimName: block}
+            """)
+        #expect(cluster.kubectl(["patch", "pvc", "block", "--subresource=status", "--type=merge", "-p", #"{"status":{"phase":"Bound"}}"#]).code == 0)
+        #expect(cluster.waitFor("block-writer", "{.status.phase}", equals: "Succeeded"), "\(cluster.kubectl(["logs", "block-writer"])) \(cluster.kubeletLog)")
+        #expect(cluster.kubectl(["logs", "block-writer"]).stdout.hasPrefix("b"), "a block device node in the container")
+        let head = try TestProcess.run(["/bin/sh", "-c", "head -c 9 \(backing)"], timeout: 30).stdout
+        #expect(head == "blockdata")
+        #expect(cluster.kubectl(["delete", "pod", "block-writer"]).code == 0)
+    }
 }

@@ -171,8 +171,10 @@ import TestSupport
         let iscsi = try Self.volume(source: ["iscsi": ["targetPortal": "10.0.0.1:3260", "iqn": "iqn.x", "lun": 0]])
         #expect(VolumeManager.unsupported(iscsi)?.description
             == #"persistentvolume "pv-1": no volume plugin matched volume type "iscsi" (this kubelet mounts hostPath, local, nfs persistent volumes)"#)
-        let block = try Self.volume(source: ["local": ["path": "/dev/sdb"]], extra: ["volumeMode": "Block"])
-        #expect(VolumeManager.unsupported(block)?.description.contains("volumeMode Block: block volumes are not supported") == true)
+        let block = try Self.volume(source: ["nfs": ["server": "s", "path": "/e"]], extra: ["volumeMode": "Block"])
+        #expect(VolumeManager.unsupported(block)?.description
+            == #"persistentvolume "pv-1" has volumeMode Block: this kubelet passes block devices of hostPath and local volumes only, not of "nfs""#)
+        #expect(VolumeManager.unsupported(try Self.volume(source: ["local": ["path": "/dev/sdb"]], extra: ["volumeMode": "Block"])) == nil)
         #expect(VolumeManager.unsupported(try Self.volume(source: ["nfs": ["server": "s", "path": "/e"]])) == nil)
         // Pod volumes of these types pass the kubelet's own check now.
         var claimVolume = Volume(name: "data")
@@ -208,6 +210,26 @@ import TestSupport
         ])
         var st = stat()
         #expect(stat(dir + "/storage/pvc-1_ns_data", &st) == 0 && st.st_mode & 0o777 == 0o777, "local-path directories are world-writable")
+    }
+
+    /// A Block PV is its device, handed to containers through volumeDevices.
+    @Test func blockVolumesAreTheirDevice() async throws {
+        let dir = TestPaths.temporaryDirectory("pv-block")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.writeAtomically(dir + "/file", [0])
+        var sources = FakeSources()
+        sources.claims["ns/data"] = try Self.claim("data")
+        sources.volumes["pv-1"] = try Self.volume(source: ["hostPath": ["path": .string(dir + "/file")]], extra: ["volumeMode": "Block"])
+        let pod = try Self.pod([["name": "disk", "persistentVolumeClaim": ["claimName": "data"]]])
+        let e = await Self.failure { _ = try await Self.setUp(pod, sources, dir: dir + "/pod") }
+        #expect(e?.description == "block volume \"pv-1\": \(dir)/file is not a block device on this node")
+        var st = stat()
+        guard stat("/dev/loop0", &st) == 0, st.st_mode & S_IFMT == S_IFBLK else { return }  // no block device to point at
+        sources.volumes["pv-1"] = try Self.volume(source: ["local": ["path": "/dev/loop0"]], extra: ["volumeMode": "Block"])
+        let volumes = try await Self.setUp(pod, sources, dir: dir + "/pod")
+        #expect(volumes.paths == ["disk": "/dev/loop0"] && volumes.devices == ["disk"])
+        let device = ResolvedDevice(containerPath: "/dev/xvda", rdev: UInt64(st.st_rdev))
+        #expect(device.major == 7 && device.minor == 0, "loop0 is 7:0")
     }
 
     @Test func localVolumeGetsTheFSGroup() async throws {

@@ -12,10 +12,24 @@ import LinuxSystem
 extension VolumeManager {
     /// The PersistentVolume sources this kubelet mounts.
     public static let persistentVolumeTypes = ["hostPath", "local", "nfs"]
+    /// The sources whose block devices it hands to containers (`volumeMode: Block`).
+    public static let blockVolumeTypes = ["hostPath", "local"]
+
+    /// The device of a `volumeMode: Block` PV: its hostPath or local path,
+    /// which must be a block device on this node.
+    static func blockDevice(_ pv: PersistentVolume) throws -> String {
+        if let unsupported = unsupported(pv) { throw unsupported }
+        let path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path ?? ""
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFBLK else {
+            throw VolumeError("block volume \"\(pv.metadata.name ?? "")\": \(path) is not a block device on this node")
+        }
+        return path
+    }
 
     /// Sets up a claim's volume: its path, and whether it is read-only (the
     /// claim source's `readOnly`, or the PV source's).
-    func setUpClaim(_ claim: PersistentVolumeClaimVolumeSource, name: String, pod: Pod, base: String) async throws -> (path: String, readOnly: Bool) {
+    func setUpClaim(_ claim: PersistentVolumeClaimVolumeSource, name: String, pod: Pod, base: String) async throws -> (path: String, readOnly: Bool, device: Bool) {
         // A pod already running (adopted by a restarted kubelet) keeps its
         // claim while it is being deleted: pvc-protection holds the claim
         // for it, and only pods yet to start must not get it.
@@ -24,7 +38,10 @@ extension VolumeManager {
         let readOnly = claim.readOnly == true || Self.sourceIsReadOnly(pv)
         let fsGroup = pod.spec?.securityContext?.fsGroup.map { UInt32(truncatingIfNeeded: $0) }
         let policy = pod.spec?.securityContext?.fsGroupChangePolicy
-        return (try await setUp(pv, name: name, base: base, readOnly: readOnly, fsGroup: fsGroup, fsGroupChangePolicy: policy), readOnly)
+        if pv.spec?.volumeMode == "Block" {
+            return (try Self.blockDevice(pv), readOnly, true)
+        }
+        return (try await setUp(pv, name: name, base: base, readOnly: readOnly, fsGroup: fsGroup, fsGroupChangePolicy: policy), readOnly, false)
     }
 
     /// The PersistentVolume a claim is bound to, or why there is none yet.
@@ -61,11 +78,11 @@ extension VolumeManager {
     /// Why this kubelet cannot set up `pv`, naming its source type, or nil when it can.
     public static func unsupported(_ pv: PersistentVolume) -> VolumeError? {
         let name = pv.metadata.name ?? ""
-        if pv.spec?.volumeMode == "Block" {
-            return VolumeError("persistentvolume \"\(name)\" has volumeMode Block: block volumes are not supported by this kubelet yet "
-                               + "(use volumeMode Filesystem)")
-        }
         guard let type = pv.spec?.sourceNames.first else { return VolumeError("persistentvolume \"\(name)\" has no volume source") }
+        if pv.spec?.volumeMode == "Block", !blockVolumeTypes.contains(type) {
+            return VolumeError("persistentvolume \"\(name)\" has volumeMode Block: this kubelet passes block devices of "
+                               + blockVolumeTypes.joined(separator: " and ") + " volumes only, not of \"\(type)\"")
+        }
         if persistentVolumeTypes.contains(type) { return nil }
         if let driver = pv.spec?.csi?.driver {
             return VolumeError("persistentvolume \"\(name)\": kubernetes.io/csi: driver name \(driver) not found in the list of registered CSI drivers "

@@ -35,15 +35,18 @@ public struct VolumeError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A pod's volumes once set up: volume name → host path, and the volumes
+/// A pod's volumes once set up: volume name → host path, the volumes
 /// every container gets read-only (a claim or persistent volume marked
-/// `readOnly`), whatever its volumeMounts say.
+/// `readOnly`), whatever its volumeMounts say, and the block volumes (their
+/// path is a block device, for `volumeDevices`).
 public struct PodVolumes: Sendable, Equatable {
     public var paths: [String: String]
     public var readOnly: Set<String>
-    public init(paths: [String: String] = [:], readOnly: Set<String> = []) {
+    public var devices: Set<String>
+    public init(paths: [String: String] = [:], readOnly: Set<String> = [], devices: Set<String> = []) {
         self.paths = paths
         self.readOnly = readOnly
+        self.devices = devices
     }
 }
 
@@ -99,12 +102,14 @@ public struct VolumeManager: Sendable {
             if volume.persistentVolumeClaim != nil || volume.nfs != nil, let path = previous?.paths[name] {
                 result.paths[name] = path
                 if previous?.readOnly.contains(name) == true { result.readOnly.insert(name) }
+                if previous?.devices.contains(name) == true { result.devices.insert(name) }
                 continue
             }
             do {
                 let prepared = try await setUp(volume, name: name, pod: pod, sandbox: sandbox, fields: fields)
                 result.paths[name] = prepared.path
                 if prepared.readOnly { result.readOnly.insert(name) }
+                if prepared.device { result.devices.insert(name) }
             } catch var error as VolumeError {
                 if error.volume == nil { error.volume = name }
                 throw error
@@ -113,21 +118,23 @@ public struct VolumeManager: Sendable {
             }
         }
         claims.set(pod.metadata.uid ?? "", (pod.spec?.volumes ?? []).compactMap { volume in
-            guard let name = volume.name, let claim = volume.persistentVolumeClaim?.claimName, let path = result.paths[name] else { return nil }
+            guard let name = volume.name, let claim = volume.persistentVolumeClaim?.claimName, let path = result.paths[name],
+                  !result.devices.contains(name) else { return nil }
             return ClaimVolumes.Entry(volume: name, namespace: pod.metadata.namespace ?? "default", claim: claim, path: path)
         })
         return result
     }
 
-    /// Sets up one volume: its host path, and whether it is read-only.
-    func setUp(_ volume: Volume, name: String, pod: Pod, sandbox: Sandbox, fields: PodFields) async throws -> (path: String, readOnly: Bool) {
+    /// Sets up one volume: its host path, whether it is read-only, and
+    /// whether it is a block device (a claim of a `volumeMode: Block` PV).
+    func setUp(_ volume: Volume, name: String, pod: Pod, sandbox: Sandbox, fields: PodFields) async throws -> (path: String, readOnly: Bool, device: Bool) {
         let fsGroup = pod.spec?.securityContext?.fsGroup.map { UInt32(truncatingIfNeeded: $0) }
         let ns = pod.metadata.namespace ?? "default"
         let base = sandbox.volumesDirectory
         if let claim = volume.persistentVolumeClaim {
             return try await setUpClaim(claim, name: name, pod: pod, base: base)
         } else if let nfs = volume.nfs {
-            return (try await mountNFS(nfs, mountOptions: [], readOnly: nfs.readOnly == true, name: name, base: base), nfs.readOnly == true)
+            return (try await mountNFS(nfs, mountOptions: [], readOnly: nfs.readOnly == true, name: name, base: base), nfs.readOnly == true, false)
         } else if let emptyDir = volume.emptyDir {
             let dir = base + "/empty-dir/" + name
             try FileIO.makeDirectories(dir, mode: 0o777)
@@ -138,36 +145,36 @@ public struct VolumeManager: Sendable {
                 try Mounts.mount(source: "tmpfs", target: dir, type: "tmpfs", flags: [.noSUID, .noDev], data: options)
             }
             if let fsGroup { _ = chown(dir, UInt32.max, fsGroup) }
-            return (dir, false)
+            return (dir, false, false)
         } else if let hostPath = volume.hostPath {
             try prepareHostPath(hostPath, volume: name)
-            return (hostPath.path, false)
+            return (hostPath.path, false, false)
         } else if let cm = volume.configMap {
             let dir = base + "/configmap/" + name
             let object = try await sources.configMap(namespace: ns, name: cm.name ?? "")
             guard let object else {
-                if cm.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); return (dir, false) }
+                if cm.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); return (dir, false, false) }
                 throw VolumeError("configmap \"\(cm.name ?? "")\" not found")
             }
             let data = (object.data ?? [:]).mapValues { Array($0.utf8) }.merging(VolumeManager.decoded(object.binaryData)) { a, _ in a }
             try AtomicWriter(directory: dir, group: fsGroup).write(
                 try files(data, items: cm.items, defaultMode: cm.defaultMode, source: "configmap \(cm.name ?? "")", optional: cm.optional))
-            return (dir, false)
+            return (dir, false, false)
         } else if let s = volume.secret {
             let dir = base + "/secret/" + name
             try mountMemory(dir)
             let object = try await sources.secret(namespace: ns, name: s.secretName ?? "")
             guard let object else {
-                if s.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); return (dir, false) }
+                if s.optional == true { try AtomicWriter(directory: dir, group: fsGroup).write([]); return (dir, false, false) }
                 throw VolumeError("secret \"\(s.secretName ?? "")\" not found")
             }
             try AtomicWriter(directory: dir, group: fsGroup).write(
                 try files(VolumeManager.decoded(object.data), items: s.items, defaultMode: s.defaultMode, source: "secret \(s.secretName ?? "")", optional: s.optional))
-            return (dir, false)
+            return (dir, false, false)
         } else if let d = volume.downwardAPI {
             let dir = base + "/downward-api/" + name
             try AtomicWriter(directory: dir, group: fsGroup).write(try downwardFiles(d.items ?? [], defaultMode: d.defaultMode, fields: fields))
-            return (dir, false)
+            return (dir, false, false)
         } else if let projected = volume.projected {
             let dir = base + "/projected/" + name
             try mountMemory(dir)
@@ -199,7 +206,7 @@ public struct VolumeManager: Sendable {
                 }
             }
             try AtomicWriter(directory: dir, group: fsGroup).write(all)
-            return (dir, false)
+            return (dir, false, false)
         } else if let unsupported = Self.unsupported(volume) {
             throw unsupported
         } else {
