@@ -132,7 +132,8 @@ struct PersistentVolumeIntegrationTests {
 
     /// A `volumeMode: Block` claim on a loop device: the container gets the
     /// device node at its volumeDevices path and writes the device.
-    @Test func aBlockClaimIsADeviceInTheContainer() throws {
+    @Test(.requires(.tool("losetup", package: "mount"), .path("/dev/loop-control", "loop devices (/dev/loop-control)")))
+    func aBlockClaimIsADeviceInTheContainer() throws {
         let cluster = try TestCluster()
         defer { cluster.tearDown() }
         let backing = cluster.dir + "/disk.img"
