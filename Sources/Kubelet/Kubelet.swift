@@ -64,6 +64,7 @@ public final class Kubelet: Sendable {
         let puller = ImagePuller(store: images, configuration: RegistryConfiguration(insecureRegistries: c.insecureRegistries), logger: logger)
         let imageGC = ImageGarbageCollector(store: images, runtime: runtime, policy: c.imageGC, logger: logger)
         let status = StatusManager(client: client, logger: logger)
+        let claims = ClaimVolumes()
         let context = KubeletContext(
             nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: MachineInfo.memory, pidsLimit: c.podPidsLimit, client: client,
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
@@ -71,7 +72,7 @@ public final class Kubelet: Sendable {
                                       executable: c.runtimeHelper, forkServer: forkServer, cgroupRoot: c.cgroupRoot, logger: logger),
             containers: containers,
             volumes: VolumeManager(sources: APIVolumeSources(client: client, configMaps: WatchedObjects(ConfigMap.self, client: client),
-                                                             secrets: WatchedObjects(Secret.self, client: client))),
+                                                             secrets: WatchedObjects(Secret.self, client: client)), claims: claims),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
             metrics: metrics, puller: puller, services: ServiceLister(client: client))
         let pods = PodManager(context: context)
@@ -81,7 +82,7 @@ public final class Kubelet: Sendable {
         let staticPods = c.staticPodPath.map { StaticPods(directory: $0, nodeName: c.nodeName, client: client, logger: logger) }
         if let staticPods { await pods.setStaticPods(staticPods.scan()) }
         let stats = StatsProvider(nodeName: c.nodeName, rootDirectory: c.rootDirectory, logDirectory: c.podLogDirectory,
-                                  containers: containers, sandboxes: context.sandboxes, host: host)
+                                  containers: containers, sandboxes: context.sandboxes, host: host, claims: claims)
         var certificate = try ServingCertificate.load(directory: c.rootDirectory + "/pki", nodeName: c.nodeName, nodeIP: c.nodeIP)
         let serving = c.rotateServerCertificates
             ? KubeletServingCertificates(rootDirectory: c.rootDirectory, nodeName: c.nodeName, nodeIP: c.nodeIP, logger: logger) : nil
@@ -91,7 +92,10 @@ public final class Kubelet: Sendable {
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
             logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() },
             stats: stats,
-            metrics: { Self.scrape(metrics, context: context) }, servingCertificate: holder, logger: logger)
+            metrics: {
+                metrics.setVolumeStats(await stats.summary().pods.flatMap { $0.volume ?? [] })
+                return Self.scrape(metrics, context: context)
+            }, servingCertificate: holder, logger: logger)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await events.run() }
@@ -100,6 +104,9 @@ public final class Kubelet: Sendable {
             group.addTask { await context.services.run() }
             group.addTask { await stats.run() }
             group.addTask { await imageGC.run() }
+            group.addTask { [client, logger] in
+                await LocalPathCleaner(client: client, nodeName: c.nodeName, events: events, logger: logger).run()
+            }
             group.addTask { await HeapTrimmer.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }

@@ -86,6 +86,72 @@ struct LabTests {
         """
     }
 
+    static func claimPod(_ name: String, claim: String, command: String) -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name)}
+        spec:
+          terminationGracePeriodSeconds: 0
+          containers: [{name: sh, image: "busybox:1.35", command: ["sh", "-c", "\(command)"], volumeMounts: [{name: data, mountPath: /data}]}]
+          volumes: [{name: data, persistentVolumeClaim: {claimName: \(claim)}}]
+        """
+    }
+
+    func checkLocalPathStorage(_ s: LabSession) throws {
+        let claims = """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: notes}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            ---
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata: {name: keep}
+            provisioner: rancher.io/local-path
+            reclaimPolicy: Retain
+            volumeBindingMode: WaitForFirstConsumer
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: kept}
+            spec: {storageClassName: keep, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            """
+        try #require(s.kubectl(["apply", "-f", "-"], stdin: claims).code == 0)
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.claimPod("writer", claim: "notes", command: "echo hello > /data/f; sleep 3600")).code == 0)
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.claimPod("keeper", claim: "kept", command: "echo kept > /data/f; sleep 3600")).code == 0)
+        let ready = s.kubectl(["wait", "--for=condition=Ready", "pod/writer", "pod/keeper", "--timeout=120s"])
+        try #require(ready.code == 0, "\(ready) \(s.kubectl(["describe", "pod", "writer"]))")
+        let node = s.get("get", "pod", "writer", "-o", "jsonpath={.spec.nodeName}")
+        let volume = s.get("get", "pvc", "notes", "-o", "jsonpath={.spec.volumeName}")
+        let dir = s.get("get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}")
+        #expect(dir == s.dir + "/state/storage/\(volume)_default_notes", "\(dir)")
+        #expect(((try? FileIO.read(dir + "/f")) ?? "") == "hello\n")
+
+        // The next pod on the claim goes to the volume's node and reads what the first wrote.
+        #expect(s.kubectl(["delete", "pod", "writer", "--wait=true"]).code == 0)
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.claimPod("reader", claim: "notes", command: "cat /data/f; sleep 3600")).code == 0)
+        #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/reader", "--timeout=120s"]).code == 0)
+        #expect(s.get("get", "pod", "reader", "-o", "jsonpath={.spec.nodeName}") == node)
+        #expect(s.eventually(seconds: 30) { s.kubectl(["logs", "reader"]).stdout.contains("hello") })
+
+        // A claim in use is not removed until its pod is gone; then Delete removes the directory.
+        #expect(s.kubectl(["delete", "pvc", "notes", "--wait=false"]).code == 0)
+        #expect(s.get("get", "pvc", "notes", "-o", "jsonpath={.status.phase}") == "Bound")
+        #expect(s.kubectl(["delete", "pod", "reader", "--wait=true"]).code == 0)
+        #expect(s.eventually(seconds: 60) { !FileIO.exists(dir) && s.kubectl(["get", "pv", volume]).code != 0 }, "\(dir) or \(volume) left")
+
+        // Retain keeps the directory and the volume, Released.
+        let keptVolume = s.get("get", "pvc", "kept", "-o", "jsonpath={.spec.volumeName}")
+        let keptDir = s.get("get", "pv", keptVolume, "-o", "jsonpath={.spec.hostPath.path}")
+        #expect(s.kubectl(["delete", "pod", "keeper", "--wait=true"]).code == 0)
+        #expect(s.kubectl(["delete", "pvc", "kept", "--wait=true"]).code == 0)
+        #expect(s.eventually(seconds: 60) { s.get("get", "pv", keptVolume, "-o", "jsonpath={.status.phase}") == "Released" })
+        #expect(((try? FileIO.read(keptDir + "/f")) ?? "") == "kept\n")
+        #expect(s.kubectl(["delete", "pv", keptVolume]).code == 0)
+        #expect(FileIO.exists(keptDir), "a Retain volume's directory is the administrator's to remove")
+    }
+
     @Test func aTwoNodeLabServesSurvivesRolloutsCrashesAndNodeLossAndLeavesNoTrace() throws {
         let s = LabSession()
         let before = s.snapshot()
@@ -129,6 +195,11 @@ struct LabTests {
         #expect(audit.split(separator: "\n").contains { $0.contains(#""verb":"create""#) && $0.contains(#""resource":"deployments""#)
             && $0.contains(#""username":"kubernetes-admin""#) }, "audit log: \(audit.suffix(2000))")
         #expect(audit.contains(#""username":"system:serviceaccount:kube-system:coredns""#), "cluster DNS is not its service account")
+
+        // Storage: a local-path claim written by a pod and read by its
+        // successor, which the volume keeps on the same node; Delete removes
+        // the directory, Retain keeps it and the volume Released.
+        try checkLocalPathStorage(s)
 
         // 2. Rolling updates under load: zero failed requests.
         #expect(s.kubectl(["apply", "-f", "-"], stdin: Self.prober("prober-2", node: "node-2", target: vip)).code == 0)

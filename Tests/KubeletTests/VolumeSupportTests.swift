@@ -13,10 +13,13 @@ import Testing
     }
 
     @Test func unsupportedTypesAreNamed() throws {
-        var nfs = Volume(name: "data")
+        var iscsi = Volume(name: "data")
+        iscsi.iscsi = ISCSIVolumeSource()
+        let error = try #require(VolumeManager.unsupported(iscsi))
+        #expect(error.description.contains("volume type \"iscsi\""))
+        var nfs = Volume(name: "share")
         nfs.nfs = NFSVolumeSource()
-        let error = try #require(VolumeManager.unsupported(nfs))
-        #expect(error.description.contains("volume type \"nfs\""))
+        #expect(VolumeManager.unsupported(nfs) == nil, "nfs is mounted by the kubelet")
 
         var csi = Volume(name: "secrets")
         var source = CSIVolumeSource()

@@ -319,4 +319,45 @@ import TestSupport
         #expect(!NodeRestriction.isForbiddenLabel("example.com/team"))
         #expect(NodeRestriction.isForbiddenLabel("foo.k8s.io/x"))
     }
+
+    /// A node may change a PersistentVolume only by removing the local-path
+    /// provisioner's finalizer, and only of a volume with affinity to itself.
+    @Test func nodeRestrictionOfPersistentVolumes() async throws {
+        try await Self.withRegistry { r in
+            let pvInfo = ResourceCatalog.info(for: PersistentVolume.self)
+            let finalizer = "external-provisioner.volume.kubernetes.io/finalizer"
+            let pv: JSONValue = [
+                "apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": ["name": "pvc-1", "finalizers": ["example.com/keep", .string(finalizer)],
+                             "annotations": ["pv.kubernetes.io/provisioned-by": "rancher.io/local-path"]],
+                "spec": ["capacity": ["storage": "1Gi"], "accessModes": ["ReadWriteOnce"], "persistentVolumeReclaimPolicy": "Delete",
+                         "hostPath": ["path": "/var/lib/swiftkube/storage/pvc-1_ns_data", "type": "DirectoryOrCreate"],
+                         "nodeAffinity": ["required": ["nodeSelectorTerms": [["matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In",
+                                                                                                     "values": ["n1"]]]]]]]],
+            ]
+            _ = try await r.create(pvInfo, nil, pv, WriteOptions())
+            var asNode = WriteOptions()
+            asNode.user = Self.node1
+            var asNode2 = WriteOptions()
+            asNode2.user = UserInfo(name: "system:node:n2", groups: ["system:nodes", "system:authenticated"])
+            let only = #"persistentvolumes "pvc-1" is forbidden: node "n1" can only remove the "external-provisioner.volume.kubernetes.io/finalizer" finalizer of persistent volumes"#
+            func jsonPatch(_ text: String, _ options: WriteOptions) async -> String {
+                await Self.refusal { _ = try await r.patch(pvInfo, nil, "pvc-1", kind: .json, Array(text.utf8), subresource: nil, options) }
+            }
+            var m = await jsonPatch(#"[{"op":"add","path":"/metadata/labels","value":{"a":"b"}}]"#, asNode)
+            #expect(m == only)
+            m = await jsonPatch(#"[{"op":"remove","path":"/metadata/finalizers/0"}]"#, asNode)
+            #expect(m == only, "another finalizer")
+            m = await jsonPatch(#"[{"op":"remove","path":"/metadata/finalizers/1"},{"op":"replace","path":"/spec/persistentVolumeReclaimPolicy","value":"Retain"}]"#, asNode)
+            #expect(m == only, "the finalizer and more")
+            m = await jsonPatch(#"[{"op":"remove","path":"/metadata/finalizers/1"}]"#, asNode2)
+            #expect(m == #"persistentvolumes "pvc-1" is forbidden: node "n2" can only modify persistent volumes with node affinity to itself"#)
+            m = await Self.refusal { _ = try await r.delete(pvInfo, nil, "pvc-1", options: DeleteOptions(), dryRun: false, user: Self.node1) }
+            #expect(m == only)
+            m = await jsonPatch(#"[{"op":"test","path":"/metadata/finalizers/1","value":"\#(finalizer)"},{"op":"remove","path":"/metadata/finalizers/1"}]"#, asNode)
+            #expect(m == "")
+            let now = try await r.get(pvInfo, nil, "pvc-1")
+            #expect(now[path: ["metadata", "finalizers"]] == ["example.com/keep"])
+        }
+    }
 }

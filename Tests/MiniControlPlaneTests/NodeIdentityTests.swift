@@ -58,4 +58,73 @@ struct NodeIdentityTests {
             #expect(r.stderr.contains("Unauthorized"), "\(r.output)")
         }
     }
+
+    /// Upstream's graph for claims: a node reads the claims its pods use and
+    /// the volumes bound to them, nothing else; it may list volumes and
+    /// remove the local-path finalizer of its own, and no other change.
+    @Test func aNodeSeesOnlyTheClaimsAndVolumesOfItsPods() async throws {
+        try await withCluster(.sqlite) { c in
+            for n in [1, 2] {
+                let r = try c.kubectl(["apply", "-f", "-"], stdin: """
+                    apiVersion: v1
+                    kind: Node
+                    metadata: {name: node-\(n)}
+                    ---
+                    apiVersion: v1
+                    kind: PersistentVolume
+                    metadata:
+                      name: pv-\(n)
+                      finalizers: [external-provisioner.volume.kubernetes.io/finalizer]
+                    spec:
+                      capacity: {storage: 1Gi}
+                      accessModes: [ReadWriteOnce]
+                      storageClassName: ""
+                      claimRef: {namespace: default, name: claim-\(n)}
+                      hostPath: {path: /srv/pvc-\(n)}
+                      nodeAffinity:
+                        required:
+                          nodeSelectorTerms:
+                          - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-\(n)]}]
+                    ---
+                    apiVersion: v1
+                    kind: PersistentVolumeClaim
+                    metadata: {name: claim-\(n)}
+                    spec: {accessModes: [ReadWriteOnce], storageClassName: "", volumeName: pv-\(n), resources: {requests: {storage: 1Gi}}}
+                    ---
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: pod-\(n)}
+                    spec:
+                      nodeName: node-\(n)
+                      containers: [{name: c, image: busybox:1.36}]
+                      volumes: [{name: data, persistentVolumeClaim: {claimName: claim-\(n)}}]
+                    """)
+                #expect(r.status == 0, "\(r.output)")
+            }
+            let node1 = ["KUBECONFIG": try c.nodeKubeconfig("node-1").path]
+            var r = try c.kubectl(["get", "pvc", "claim-1", "-o", "name"], env: node1)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl(["get", "pvc", "claim-2"], env: node1)
+            #expect(r.stderr.contains(#"persistentvolumeclaims "claim-2" is forbidden: User "system:node:node-1" cannot get resource "persistentvolumeclaims""#),
+                    "\(r.output)")
+            r = try c.kubectl(["get", "pv", "pv-1", "-o", "name"], env: node1)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl(["get", "pv", "pv-2"], env: node1)
+            #expect(r.stderr.contains(#"persistentvolumes "pv-2" is forbidden: User "system:node:node-1" cannot get resource "persistentvolumes""#),
+                    "\(r.output)")
+            r = try c.kubectl(["get", "pv", "-o", "name"], env: node1)
+            #expect(r.status == 0 && r.stdout.contains("pv-2"), "nodes list volumes (local-path's node half): \(r.output)")
+            r = try c.kubectl(["label", "pv", "pv-1", "x=y"], env: node1)
+            #expect(r.stderr.contains("can only remove the \"external-provisioner.volume.kubernetes.io/finalizer\" finalizer"), "\(r.output)")
+            let removal = #"[{"op":"remove","path":"/metadata/finalizers/0"}]"#
+            // kubectl reads before it patches: another node's volume is refused
+            // there (NodeRestriction's affinity rule: AdmissionPluginTests).
+            r = try c.kubectl(["patch", "pv", "pv-2", "--type=json", "-p", removal], env: node1)
+            #expect(r.status != 0 && r.stderr.contains("forbidden"), "\(r.output)")
+            r = try c.kubectl(["patch", "pv", "pv-1", "--type=json", "-p", removal], env: node1)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl(["delete", "pv", "pv-1", "--wait=false"], env: node1)
+            #expect(r.stderr.contains(#"cannot delete resource "persistentvolumes""#), "\(r.output)")
+        }
+    }
 }

@@ -70,6 +70,31 @@ import Testing
         #expect(refs.secrets == ["s1", "s2"] && refs.configMaps == ["c1", "c2"])
     }
 
+    /// Claims and volumes: as upstream's graph, a node gets the claims its
+    /// pods reference and the volumes bound to them; our extension lets it
+    /// list and watch volumes and patch one (NodeRestriction narrows that).
+    @Test func nodeAuthorizationOfStorage() throws {
+        let Authorizer = MiniControlPlane.Authorizer(rbac: RBACAuthorizer())
+        let n1 = UserInfo(name: "system:node:n1", groups: ["system:nodes"])
+        #expect(Authorizer.authorize(n1, attrs("get", "persistentvolumeclaims", name: "data")) == .referencedBy("n1"))
+        #expect(Authorizer.authorize(n1, attrs("list", "persistentvolumeclaims")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("update", "persistentvolumeclaims", name: "data")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("patch", "persistentvolumeclaims", name: "data", sub: "status")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("get", "persistentvolumes", ns: nil, name: "pv")) == .referencedBy("n1"))
+        #expect(Authorizer.authorize(n1, attrs("list", "persistentvolumes", ns: nil)) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("watch", "persistentvolumes", ns: nil)) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("patch", "persistentvolumes", ns: nil, name: "pv")) == .allow)
+        #expect(Authorizer.authorize(n1, attrs("update", "persistentvolumes", ns: nil, name: "pv", sub: "status")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("delete", "persistentvolumes", ns: nil, name: "pv")) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("create", "persistentvolumes", ns: nil)) == .deny)
+        #expect(Authorizer.authorize(n1, attrs("list", "storageclasses", ns: nil, group: "storage.k8s.io")) == .deny)
+        let refs = NodeAuthorizer.references(of: try JSONParser.parse(#"""
+            {"metadata":{"name":"web-0"},"spec":{"volumes":[{"name":"a","persistentVolumeClaim":{"claimName":"data"}},
+             {"name":"scratch","ephemeral":{"volumeClaimTemplate":{"spec":{}}}}],"containers":[]}}
+            """#))
+        #expect(refs.claims == ["data", "web-0-scratch"])
+    }
+
     @Test func storedObjectSplicesResourceVersion() throws {
         let obj: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p", "resourceVersion": "5"], "spec": ["a": 1]]
         let bytes = StoredObject.encode(obj)

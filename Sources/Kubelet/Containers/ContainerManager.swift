@@ -57,6 +57,7 @@ public struct ContainerManager: Sendable {
         public var sandbox: Sandbox
         public var environment: [String]
         public var mounts: [ResolvedMount]
+        public var devices: [ResolvedDevice] = []
         public var sharedPIDNamespace: String?
         public var memoryCapacity: Int64
         public var pidsLimit: Int64?
@@ -92,11 +93,13 @@ public struct ContainerManager: Sendable {
             let terminationLog = dir + "/termination-log"
             try FileIO.createFile(terminationLog, mode: 0o666)
             chmod(terminationLog, 0o666)
-            var spec = try ContainerSpecBuilder().build(ContainerSpecBuilder.Input(
+            var input = ContainerSpecBuilder.Input(
                 pod: r.pod, container: r.container, containerID: id, attempt: r.attempt, isInit: r.isInit, image: image,
                 rootfs: rootfs, environment: r.environment, mounts: r.mounts, sandbox: r.sandbox, terminationLog: terminationLog,
                 sharedPIDNamespace: r.sharedPIDNamespace, passwd: (try? FileIO.read(rootfs + "/etc/passwd")) ?? "",
-                group: (try? FileIO.read(rootfs + "/etc/group")) ?? "", memoryCapacity: r.memoryCapacity, pidsLimit: r.pidsLimit))
+                group: (try? FileIO.read(rootfs + "/etc/group")) ?? "", memoryCapacity: r.memoryCapacity, pidsLimit: r.pidsLimit)
+            input.devices = r.devices
+            var spec = try ContainerSpecBuilder().build(input)
             let log = logPath(r.pod, container: name, attempt: r.attempt)
             spec.annotations?[ContainerManager.logPathAnnotation] = log
             let encoder = JSONEncoder()

@@ -5,6 +5,26 @@ import Foundation
 import LinuxSystem
 
 /// A volume mounted into a container.
+/// A block volume's device node for a container (`volumeDevices`): the
+/// device's numbers on the host and the path in the container.
+public struct ResolvedDevice: Sendable, Equatable {
+    public var containerPath: String
+    public var major: Int64
+    public var minor: Int64
+
+    public init(containerPath: String, major: Int64, minor: Int64) {
+        self.containerPath = containerPath
+        self.major = major
+        self.minor = minor
+    }
+
+    /// From a `st_rdev` (glibc's encoding of major and minor).
+    public init(containerPath: String, rdev: UInt64) {
+        self.init(containerPath: containerPath, major: Int64(((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff)),
+                  minor: Int64((rdev & 0xff) | ((rdev >> 12) & ~0xff)))
+    }
+}
+
 public struct ResolvedMount: Sendable, Equatable {
     public var hostPath: String
     public var containerPath: String
@@ -36,6 +56,8 @@ public struct ContainerSpecBuilder: Sendable {
         public var rootfs: String
         public var environment: [String]
         public var mounts: [ResolvedMount]
+        /// Block devices of the pod's block volumes.
+        public var devices: [ResolvedDevice] = []
         public var sandbox: Sandbox
         /// Host file bind-mounted at the termination message path.
         public var terminationLog: String
@@ -181,6 +203,12 @@ public struct ContainerSpecBuilder: Sendable {
             namespaces.append(Spec.Namespace(type: "pid", path: input.sharedPIDNamespace))
         }
         linux.namespaces = namespaces
+        // Block volumes: a node each (the runtime allows it in the device cgroup).
+        if !input.devices.isEmpty {
+            linux.devices = (linux.devices ?? []) + input.devices.map {
+                Spec.Device(type: "b", path: $0.containerPath, major: $0.major, minor: $0.minor, fileMode: 0o660)
+            }
+        }
         linux.cgroupsPath = s.cgroupParent + "/" + input.containerID
         var resources = PodCgroups.containerResources(c, pidsLimit: input.pidsLimit)
         resources.devices = privileged ? [Spec.DeviceRule(allow: true, access: "rwm")] : [Spec.DeviceRule(allow: false, access: "rwm")]

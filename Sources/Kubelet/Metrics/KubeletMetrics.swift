@@ -2,6 +2,7 @@ import Foundation
 import Runtime
 public import Prometheus
 import LinuxSystem
+import Synchronization
 
 /// The kubelet's own Prometheus metrics (`/metrics`), named as the
 /// Kubernetes kubelet names them so existing dashboards and alerts apply:
@@ -9,6 +10,13 @@ import LinuxSystem
 /// and errors, running pods and containers.
 public final class KubeletMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The volume gauges set at the last scrape, to drop those of claims gone since.
+    let volumeGauges = Mutex<[VolumeKey: [Gauge]]>([:])
+
+    struct VolumeKey: Hashable, Sendable {
+        var namespace: String
+        var claim: String
+    }
     static let buckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30].map { .milliseconds(Int($0 * 1000)) }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -73,6 +81,40 @@ public final class KubeletMetrics: Sendable {
             registry.makeGauge(descriptor: name("kubelet_running_containers", "", "Number of containers currently running, by state."),
                                labels: [("container_state", state)]).set(Double(containers[state] ?? 0))
         }
+    }
+
+    /// `kubelet_volume_stats_*` for each claim mounted on this node (one
+    /// series per claim however many pods use it), set just before each
+    /// scrape; the series of claims no longer mounted go.
+    public func setVolumeStats(_ volumes: [StatsSummary.VolumeStats]) {
+        var seen: [VolumeKey: StatsSummary.VolumeStats] = [:]
+        for v in volumes {
+            guard let ref = v.pvcRef else { continue }
+            seen[VolumeKey(namespace: ref.namespace, claim: ref.name)] = v
+        }
+        let gauges: [(String, String, String, KeyPath<StatsSummary.VolumeStats, UInt64?>)] = [
+            ("kubelet_volume_stats_capacity", "bytes", "Capacity in bytes of the volume", \.capacityBytes),
+            ("kubelet_volume_stats_available", "bytes", "Number of available bytes in the volume", \.availableBytes),
+            ("kubelet_volume_stats_used", "bytes", "Number of used bytes in the volume", \.usedBytes),
+            ("kubelet_volume_stats_inodes", "", "Maximum number of inodes in the volume", \.inodes),
+            ("kubelet_volume_stats_inodes_free", "", "Number of free inodes in the volume", \.inodesFree),
+            ("kubelet_volume_stats_inodes_used", "", "Number of used inodes in the volume", \.inodesUsed),
+        ]
+        var made: [VolumeKey: [Gauge]] = [:]
+        for (key, v) in seen {
+            for (metric, unit, help, path) in gauges {
+                guard let value = v[keyPath: path] else { continue }
+                let gauge = registry.makeGauge(descriptor: name(metric, unit, help),
+                                               labels: [("namespace", key.namespace), ("persistentvolumeclaim", key.claim)])
+                gauge.set(Double(value))
+                made[key, default: []].append(gauge)
+            }
+        }
+        let gone = volumeGauges.withLock { previous in
+            defer { previous = made }
+            return previous.filter { made[$0.key] == nil }.values.joined()
+        }
+        for gauge in gone { registry.unregisterGauge(gauge) }
     }
 
     /// The exposition text.

@@ -91,6 +91,17 @@ public struct APIVolumeSources: VolumeSources {
         }
     }
 
+    public func persistentVolumeClaim(namespace: String, name: String) async throws -> PersistentVolumeClaim? {
+        try await fetch(PersistentVolumeClaim.self, namespace: namespace, name: name)
+    }
+
+    public func persistentVolume(name: String) async throws -> PersistentVolume? {
+        do { return try await client.get(PersistentVolume.self, name: name) } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
     public func serviceAccountToken(namespace: String, serviceAccount: String, audience: String?, expirationSeconds: Int64?, pod: Pod) async throws -> String {
         var spec: [String: JSONValue] = ["expirationSeconds": .int(expirationSeconds ?? 3600)]
         if let audience { spec["audiences"] = .array([.string(audience)]) }

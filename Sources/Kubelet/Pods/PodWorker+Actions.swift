@@ -88,11 +88,12 @@ extension PodWorker {
         let now = Self.now()
         let fields = PodFields(pod: pod, podIP: sandbox.ip, hostIP: context.nodeIP, nodeName: context.nodeName)
         do {
-            volumePaths = try await context.volumes.setUp(pod, sandbox: sandbox, fields: fields)
+            podVolumes = try await context.volumes.setUp(pod, sandbox: sandbox, fields: fields, previous: podVolumes)
             planner.volumesSetUp(at: now)
             return .proceed
         } catch {
-            let failed = planner.volumesFailed("MountVolume.SetUp failed: \(error)", hadVolumes: volumePaths != nil, pod: pod, at: now)
+            let message = (error as? VolumeError)?.mountFailure ?? "MountVolume.SetUp failed: \(error)"
+            let failed = planner.volumesFailed(message, hadVolumes: podVolumes != nil, pod: pod, at: now)
             return failed.map { .instead($0) } ?? .proceed
         }
     }

@@ -25,12 +25,18 @@ extension PodWorker {
             setWaiting(name, "CreateContainerConfigError", "\(error)", event: "Failed", message: "Error: \(error)")
             return
         }
-        let request = ContainerManager.Request(pod: pod, container: c, attempt: attempt, isInit: start.isInit, sandbox: sandbox,
+        var request = ContainerManager.Request(pod: pod, container: c, attempt: attempt, isInit: start.isInit, sandbox: sandbox,
                                                environment: environment, mounts: mounts, sharedPIDNamespace: start.sharedPIDNamespace,
                                                memoryCapacity: context.memoryCapacity, pidsLimit: context.pidsLimit)
+        do {
+            request.devices = try resolveDevices(c)
+        } catch {
+            setWaiting(name, "CreateContainerConfigError", "\(error)", event: "Failed", message: "Error: \(error)")
+            return
+        }
         let id: String
         do {
-            id = try await StartupQueue.shared.run(order: startOrder) { [runtime] in try runtime.createContainer(request) }
+            id = try await StartupQueue.shared.run(order: startOrder) { [runtime, request] in try runtime.createContainer(request) }
         } catch let error as ContainerSpecBuilder.ConfigError {
             setWaiting(name, "CreateContainerConfigError", error.description, event: "Failed", message: "Error: \(error.description)")
             return
@@ -141,8 +147,11 @@ extension PodWorker {
     /// volumeMounts → host paths (subPath included).
     func resolveMounts(_ c: Container) throws -> [ResolvedMount] {
         try (c.volumeMounts ?? []).map { m in
-            guard let volume = m.name, let base = volumePaths?[volume] else {
+            guard let volume = m.name, let base = podVolumes?.paths[volume] else {
                 throw EnvError("unable to find volume \"\(m.name ?? "")\" for volumeMount \(m.mountPath ?? "")")
+            }
+            if podVolumes?.devices.contains(volume) == true {
+                throw EnvError("volume \"\(volume)\" is a block volume (volumeMode Block): use it in volumeDevices, not volumeMounts")
             }
             var host = base
             if let sub = m.subPath, !sub.isEmpty {
@@ -152,7 +161,31 @@ extension PodWorker {
                 host = base + "/" + sub
                 if !FileIO.exists(host) { try FileIO.makeDirectories(host, mode: 0o755) }
             }
-            return ResolvedMount(hostPath: host, containerPath: m.mountPath ?? "/", readOnly: m.readOnly ?? false, propagation: m.mountPropagation)
+            // A read-only claim or volume is read-only in every container.
+            let readOnly = m.readOnly == true || podVolumes?.readOnly.contains(volume) == true
+            return ResolvedMount(hostPath: host, containerPath: m.mountPath ?? "/", readOnly: readOnly, propagation: m.mountPropagation)
+        }
+    }
+
+    /// volumeDevices → device nodes: each names a block volume of the pod,
+    /// at a path under /dev (where the runtime makes device nodes).
+    func resolveDevices(_ c: Container) throws -> [ResolvedDevice] {
+        try (c.volumeDevices ?? []).map { d in
+            let volume = d.name ?? "", path = d.devicePath ?? ""
+            guard let host = podVolumes?.paths[volume] else {
+                throw EnvError("unable to find volume \"\(volume)\" for volumeDevice \(path)")
+            }
+            guard podVolumes?.devices.contains(volume) == true else {
+                throw EnvError("volume \"\(volume)\" is not a block volume: use it in volumeMounts, not volumeDevices")
+            }
+            guard path.hasPrefix("/dev/"), !path.split(separator: "/").contains("..") else {
+                throw EnvError("volumeDevice \(path): this kubelet makes device nodes under /dev only")
+            }
+            var st = stat()
+            guard stat(host, &st) == 0, st.st_mode & S_IFMT == S_IFBLK else {
+                throw EnvError("volume \"\(volume)\": \(host) is no longer a block device")
+            }
+            return ResolvedDevice(containerPath: path, rdev: UInt64(st.st_rdev))
         }
     }
 

@@ -27,7 +27,7 @@ public actor PodWorker {
     /// Where the worker is in the pod lifecycle.
     public var lifecycle: Phase { phase }
     var sandbox: Sandbox?
-    var volumePaths: [String: String]?
+    var podVolumes: PodVolumes?
     /// The decisions and what they remember: back-off, probes, waiting reasons.
     var planner: PodPlanner
     /// Image pull back-off by image (ImagePullBackOff), with the last pull error.
@@ -130,7 +130,7 @@ public actor PodWorker {
     /// One step towards the desired state: observe, plan, act.
     func sync() async throws {
         let observation = PodPlanner.Observation(
-            pod: pod, containers: runtime.observe(podUID: uid), hasSandbox: sandbox != nil, hasVolumes: volumePaths != nil,
+            pod: pod, containers: runtime.observe(podUID: uid), hasSandbox: sandbox != nil, hasVolumes: podVolumes != nil,
             removedFromAPI: removedFromAPI, reportedPhase: await context.status.status(of: uid)?.phase)
         var actions = planner.plan(observation, now: Self.now())[...]
         while let action = actions.popFirst() {

@@ -19,6 +19,8 @@ public actor StatsProvider {
     let clock: @Sendable () -> Double
     let diskInterval: Double
     let startTime: String?
+    /// Claim-backed pod volumes (reported with their pvcRef).
+    let claims: ClaimVolumes?
 
     var rates = CPURates()
     var disk: [String: (usage: DiskUsage, at: Double)] = [:]
@@ -26,7 +28,8 @@ public actor StatsProvider {
 
     public init(nodeName: String, rootDirectory: String, logDirectory: String, containers: ContainerManager, sandboxes: SandboxManager,
                 host: CgroupHost? = try? CgroupHost.current(), diskInterval: Double = 30,
-                clock: (@Sendable () -> Double)? = nil) {
+                clock: (@Sendable () -> Double)? = nil, claims: ClaimVolumes? = nil) {
+        self.claims = claims
         self.nodeName = nodeName
         self.rootDirectory = rootDirectory
         self.logDirectory = logDirectory
@@ -115,10 +118,35 @@ public actor StatsProvider {
                 pod.network = StatsSummary.Network(time: time, interfaces: ProcParsers.netdev(text, time: time), preferred: "eth0")
             }
             pod.ephemeralStorage = .init(time: time, usedBytes: ephemeral, inodesUsed: inodes)
+            let volumes = (claims?.entries(sandbox.podUID) ?? []).map { volumeStats($0, time: time, now: now) }
+            if !volumes.isEmpty { pod.volume = volumes }
             pods.append(pod)
         }
         rates.retain(live)
         return StatsSummary(node: node, pods: pods)
+    }
+
+    /// A claim volume's space: capacity, free space and inodes of its
+    /// filesystem; what it uses is that filesystem's use when the volume is
+    /// a filesystem of its own (NFS, a disk), else the size of its tree (a
+    /// directory, as local-path's, on a shared filesystem).
+    func volumeStats(_ entry: ClaimVolumes.Entry, time: String, now: Double) -> StatsSummary.VolumeStats {
+        var stats = StatsSummary.VolumeStats(name: entry.volume, time: time)
+        stats.pvcRef = .init(name: entry.claim, namespace: entry.namespace)
+        if let space = FilesystemSpace.of(entry.path) {
+            stats.capacityBytes = space.capacity
+            stats.availableBytes = space.available
+            stats.inodes = space.inodes
+            stats.inodesFree = space.inodesFree
+            stats.usedBytes = space.used
+            stats.inodesUsed = space.inodes - min(space.inodesFree, space.inodes)
+        }
+        if !MountPoint.isMountPoint(entry.path) {
+            let usage = directoryUsage(entry.path, now: now)
+            stats.usedBytes = usage.bytes
+            stats.inodesUsed = usage.inodes
+        }
+        return stats
     }
 
     func cpu(_ s: ContainerStats, key: String, time: String, now: Double) -> StatsSummary.CPU {

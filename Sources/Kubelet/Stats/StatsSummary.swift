@@ -125,11 +125,27 @@ public struct StatsSummary: Codable, Sendable, Equatable {
         public var inodesUsed: UInt64?
     }
 
+    /// A pod volume's space; `pvcRef` names the claim of a claim-backed one.
     public struct VolumeStats: Codable, Sendable, Equatable {
         public var name: String
         public var time: String
+        public var availableBytes: UInt64?
+        public var capacityBytes: UInt64?
         public var usedBytes: UInt64?
+        public var inodesFree: UInt64?
+        public var inodes: UInt64?
         public var inodesUsed: UInt64?
+        public var pvcRef: PVCReference?
+
+        public init(name: String, time: String) {
+            self.name = name
+            self.time = time
+        }
+    }
+
+    public struct PVCReference: Codable, Sendable, Equatable, Hashable {
+        public var name: String
+        public var namespace: String
     }
 
     public struct ProcessStats: Codable, Sendable, Equatable {

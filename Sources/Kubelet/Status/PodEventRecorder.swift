@@ -31,10 +31,16 @@ public final class PodEventRecorder: Sendable {
         if let container {
             object.fieldPath = "\(pod.spec?.listName(ofContainer: container) ?? "spec.containers"){\(container)}"
         }
+        record(object: object, type: type, reason: reason, message)
+    }
+
+    /// Records an event about any object (a PersistentVolume: cluster-scoped
+    /// objects' events go to `default`, as upstream's recorder puts them).
+    public func record(object: ObjectReference, type: String = "Normal", reason: String, _ message: String) {
         let now = Timestamp()
         var suffix = String(UInt64(Date().timeIntervalSince1970 * 1_000_000_000), radix: 16)
         suffix += String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        var event = Event(metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(suffix)", namespace: pod.metadata.namespace),
+        var event = Event(metadata: ObjectMeta(name: "\(object.name ?? "object").\(suffix)", namespace: object.namespace ?? "default"),
                           involvedObject: object, reason: reason, message: message, type: type)
         event.source = EventSource(component: "kubelet", host: node)
         event.firstTimestamp = now

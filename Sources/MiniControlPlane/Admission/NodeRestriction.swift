@@ -6,6 +6,11 @@ import KubeAPI
 /// only its own Lease in `kube-node-lease`, only mirror pods bound to itself,
 /// only the status of (and deletions of) pods bound to itself, and only
 /// tokens bound to its own pods. Messages as upstream's.
+///
+/// Our extension for the local-path provisioner's node half: a kubelet may
+/// change a PersistentVolume only by removing the provisioner's finalizer
+/// (`external-provisioner.volume.kubernetes.io/finalizer`), and only of a
+/// volume whose node affinity names it.
 struct NodeRestriction: AdmissionPlugin {
     var name: String { "NodeRestriction" }
 
@@ -42,6 +47,7 @@ struct NodeRestriction: AdmissionPlugin {
         case ("", "Node"): try admitNode(a, node: node)
         case ("coordination.k8s.io", "Lease"): try admitLease(a, node: node)
         case ("", "ServiceAccount"): try await admitTokenRequest(a, node: node, registry)
+        case ("", "PersistentVolume"): try admitPersistentVolume(a, node: node)
         default: return
         }
     }
@@ -128,6 +134,45 @@ struct NodeRestriction: AdmissionPlugin {
         }
         if pod[path: ["spec", "nodeName"]]?.stringValue != node {
             throw a.forbidden("node requested token bound to a pod scheduled on a different node")
+        }
+    }
+
+    static let provisionerFinalizer = "external-provisioner.volume.kubernetes.io/finalizer"
+
+    /// A PersistentVolume write: only the removal of the provisioner's
+    /// finalizer, only from a volume with node affinity to this node.
+    func admitPersistentVolume(_ a: AdmissionAttributes, node: String) throws(Status) {
+        let onlyFinalizer = "node \"\(node)\" can only remove the \"\(Self.provisionerFinalizer)\" finalizer of persistent volumes"
+        guard a.operation == .update, a.subresource == nil, let old = a.oldObject, let new = a.object else {
+            throw a.forbidden(onlyFinalizer)
+        }
+        if !Self.volumeAffinityNames(old, node: node) {
+            throw a.forbidden("node \"\(node)\" can only modify persistent volumes with node affinity to itself")
+        }
+        var expected = old[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+        guard let index = expected.firstIndex(of: .string(Self.provisionerFinalizer)) else { throw a.forbidden(onlyFinalizer) }
+        expected.remove(at: index)
+        func comparable(_ object: JSONValue, finalizers: [JSONValue]) -> JSONValue {
+            var o = object
+            for key in ["resourceVersion", "managedFields", "generation"] { o.set(path: ["metadata", key][...], to: nil) }
+            o.set(path: ["metadata", "finalizers"][...], to: finalizers.isEmpty ? nil : .array(finalizers))
+            return o
+        }
+        let newFinalizers = new[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+        guard newFinalizers == expected, comparable(new, finalizers: newFinalizers) == comparable(old, finalizers: expected) else {
+            throw a.forbidden(onlyFinalizer)
+        }
+    }
+
+    /// Whether a PersistentVolume's required node affinity has a term
+    /// `kubernetes.io/hostname In [… node …]`.
+    static func volumeAffinityNames(_ pv: JSONValue, node: String) -> Bool {
+        let terms = pv[path: ["spec", "nodeAffinity", "required", "nodeSelectorTerms"]]?.arrayValue ?? []
+        return terms.contains { term in
+            (term["matchExpressions"]?.arrayValue ?? []).contains { e in
+                e["key"]?.stringValue == "kubernetes.io/hostname" && e["operator"]?.stringValue == "In"
+                    && (e["values"]?.arrayValue ?? []).contains(.string(node))
+            }
         }
     }
 }

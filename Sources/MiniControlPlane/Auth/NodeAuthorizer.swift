@@ -3,9 +3,15 @@ import KubeAPI
 /// Upstream's Node authorizer: nodes (`system:node:NAME` in `system:nodes`)
 /// may read what their pods and the proxy need and write only their own
 /// Node and Lease, events, and the status of (and final deletion of) pods
-/// bound to them; secrets, configmaps and service-account tokens only of
-/// pods bound to them. No opinion on anyone else (a member of
-/// `system:nodes` without a node name included, as upstream's).
+/// bound to them; secrets, configmaps, service-account tokens and
+/// persistent volume claims only of pods bound to them, and persistent
+/// volumes only when bound to such a claim. No opinion on anyone else (a
+/// member of `system:nodes` without a node name included, as upstream's).
+///
+/// Our extension, for the node half of the local-path provisioner
+/// (docs/storage.md): a node may also list and watch persistent volumes and
+/// patch or update one, which NodeRestriction narrows to removing the
+/// provisioner's finalizer from a volume with node affinity to that node.
 enum NodeAuthorizer {
     static let nodeReadable: Set<String> = ["nodes", "pods", "services", "endpoints", "endpointslices", "namespaces", "leases", "events"]
     static let readVerbs: Set<String> = ["get", "list", "watch"]
@@ -43,20 +49,32 @@ enum NodeAuthorizer {
                 return .referencedBy(node)
             }
             return .deny
+        case "persistentvolumeclaims":
+            return a.verb == "get" && a.subresource == nil ? .referencedBy(node) : .deny
+        case "persistentvolumes":
+            guard a.subresource == nil else { return .deny }
+            if a.verb == "get" { return .referencedBy(node) }
+            return ["list", "watch", "patch", "update"].contains(a.verb) ? .allow : .deny
         default:
             return read && nodeReadable.contains(resource) ? .allow : .deny
         }
     }
 
-    /// Names of configmaps, secrets and service accounts a pod references.
-    static func references(of pod: JSONValue) -> (configMaps: Set<String>, secrets: Set<String>, serviceAccounts: Set<String>) {
-        var cms = Set<String>(), secrets = Set<String>(), sas = Set<String>()
+    /// Names of configmaps, secrets, service accounts and persistent volume
+    /// claims a pod references (a generic ephemeral volume's claim is
+    /// `<pod>-<volume>`).
+    static func references(of pod: JSONValue)
+        -> (configMaps: Set<String>, secrets: Set<String>, serviceAccounts: Set<String>, claims: Set<String>) {
+        var cms = Set<String>(), secrets = Set<String>(), sas = Set<String>(), claims = Set<String>()
+        let podName = pod[path: ["metadata", "name"]]?.stringValue ?? ""
         let spec = pod["spec"] ?? .emptyObject
         if let sa = spec["serviceAccountName"]?.stringValue { sas.insert(sa) }
         for s in spec["imagePullSecrets"]?.arrayValue ?? [] { if let n = s["name"]?.stringValue { secrets.insert(n) } }
         for v in spec["volumes"]?.arrayValue ?? [] {
             if let n = v[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
             if let n = v[path: ["secret", "secretName"]]?.stringValue { secrets.insert(n) }
+            if let n = v[path: ["persistentVolumeClaim", "claimName"]]?.stringValue { claims.insert(n) }
+            if v["ephemeral"] != nil, let n = v["name"]?.stringValue { claims.insert(podName + "-" + n) }
             for src in v[path: ["projected", "sources"]]?.arrayValue ?? [] {
                 if let n = src[path: ["configMap", "name"]]?.stringValue { cms.insert(n) }
                 if let n = src[path: ["secret", "name"]]?.stringValue { secrets.insert(n) }
@@ -74,6 +92,6 @@ enum NodeAuthorizer {
                 if let n = e[path: ["secretRef", "name"]]?.stringValue { secrets.insert(n) }
             }
         }
-        return (cms, secrets, sas)
+        return (cms, secrets, sas, claims)
     }
 }

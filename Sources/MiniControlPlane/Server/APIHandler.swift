@@ -295,6 +295,36 @@ final class APIHandler: Sendable {
         return q
     }
 
+    /// Whether a pod bound to `node` in `namespace` references object `name` of `resource`.
+    private func podOnNode(_ node: String, namespace: String?, references name: String, resource: String) async throws(Status) -> Bool {
+        var q = ListQuery()
+        q.fields = FieldSelector(terms: [.init(field: "spec.nodeName", value: node, negated: false)])
+        let pods = try await registry.list(ResourceCatalog.info(for: Pod.self), namespace, q)
+        for p in pods.items {
+            guard let pod = try? JSONParser.parse(p.value) else { continue }
+            let refs = NodeAuthorizer.references(of: pod)
+            let set = switch resource {
+            case "secrets": refs.secrets
+            case "configmaps": refs.configMaps
+            case "persistentvolumeclaims": refs.claims
+            default: refs.serviceAccounts
+            }
+            if set.contains(name) { return true }
+        }
+        return false
+    }
+
+    /// Whether persistent volume `name` is bound to a claim (its claimRef,
+    /// and the claim's volumeName back) that a pod bound to `node` references.
+    private func volumeBoundToReferencedClaim(_ name: String, node: String) async throws(Status) -> Bool {
+        guard let pv = try? await registry.get(ResourceCatalog.info(for: PersistentVolume.self), nil, name),
+              let namespace = pv[path: ["spec", "claimRef", "namespace"]]?.stringValue,
+              let claimName = pv[path: ["spec", "claimRef", "name"]]?.stringValue,
+              let claim = try? await registry.get(ResourceCatalog.info(for: PersistentVolumeClaim.self), namespace, claimName),
+              claim[path: ["spec", "volumeName"]]?.stringValue == name else { return false }
+        return try await podOnNode(node, namespace: namespace, references: claimName, resource: "persistentvolumeclaims")
+    }
+
     /// Checks node permissions that depend on the object.
     private func checkConditional(_ d: AuthorizationDecision, user: UserInfo, attrs: RequestAttributes, req: HTTPRequest) async throws(Status) {
         let podInfo = ResourceCatalog.info(for: Pod.self)
@@ -314,17 +344,14 @@ final class APIHandler: Sendable {
             let target = attrs.name ?? attrs.fieldSelector.requiredValue("metadata.name") ?? ""
             let key = NodeGrantCache.Key(node: node, resource: attrs.resource, namespace: attrs.namespace ?? "", name: target)
             if nodeGrants.allows(key) { return }
-            var q = ListQuery()
-            q.fields = FieldSelector(terms: [.init(field: "spec.nodeName", value: node, negated: false)])
-            let pods = try await registry.list(podInfo, attrs.namespace, q)
-            for p in pods.items {
-                guard let pod = try? JSONParser.parse(p.value) else { continue }
-                let refs = NodeAuthorizer.references(of: pod)
-                let set = attrs.resource == "secrets" ? refs.secrets : attrs.resource == "configmaps" ? refs.configMaps : refs.serviceAccounts
-                if set.contains(target) {
+            if attrs.resource == "persistentvolumes" {
+                if try await volumeBoundToReferencedClaim(target, node: node) {
                     nodeGrants.grant(key)
                     return
                 }
+            } else if try await podOnNode(node, namespace: attrs.namespace, references: target, resource: attrs.resource) {
+                nodeGrants.grant(key)
+                return
             }
         default:
             return
