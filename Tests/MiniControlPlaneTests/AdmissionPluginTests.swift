@@ -45,7 +45,8 @@ import TestSupport
 
     @Test func chainOrderIsUpstreams() {
         #expect(AdmissionChain.standard().names == ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
-                                                    "DefaultTolerationSeconds", "PodSecurity", "CertificateApproval", "CertificateSigning",
+                                                    "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
+                                                    "PersistentVolumeClaimResize", "PodSecurity", "CertificateApproval", "CertificateSigning",
                                                     "CertificateSubjectRestriction", "ResourceQuota"])
     }
 
@@ -357,7 +358,8 @@ import TestSupport
             m = await jsonPatch(#"[{"op":"test","path":"/metadata/finalizers/1","value":"\#(finalizer)"},{"op":"remove","path":"/metadata/finalizers/1"}]"#, asNode)
             #expect(m == "")
             let now = try await r.get(pvInfo, nil, "pvc-1")
-            #expect(now[path: ["metadata", "finalizers"]] == ["example.com/keep"])
+            // (and the StorageObjectInUseProtection plugin's, added at create)
+            #expect(now[path: ["metadata", "finalizers"]] == ["example.com/keep", "kubernetes.io/pv-protection"])
         }
     }
 }
