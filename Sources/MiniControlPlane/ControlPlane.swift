@@ -310,8 +310,8 @@ enum Bootstrap {
             // k3s's default class; one deleted comes back at the next start, as in k3s.
             _ = try await createIfMissing(registry, ResourceCatalog.info(for: StorageClass.self), nil, [
                 "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                "metadata": ["name": "local-path", "annotations": ["storageclass.kubernetes.io/is-default-class": "true"]],
-                "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+                "metadata": ["name": .string(StorageNames.localPathClass), "annotations": [StorageClass.defaultClassAnnotation: "true"]],
+                "provisioner": .string(StorageNames.localPathProvisioner), "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
                 "allowVolumeExpansion": true,
             ])
         }

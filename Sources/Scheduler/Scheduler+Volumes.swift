@@ -18,31 +18,25 @@ extension Scheduler {
     func onStorageClass(_ e: InformerEvent<StorageClass>) { post(.storageClass(e, at: now())) }
 
     func apply(_ e: InformerEvent<PersistentVolumeClaim>, at t: Double, to c: inout Core) {
-        switch e {
-        case .added(let o), .updated(_, let o):
-            c.cache.volumes.upsert(o)
-            if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
-        case .deleted(let o): c.cache.volumes.remove(o)
-        case .synced: break
-        }
+        applyVolumeEvent(e, at: t, to: &c, upsert: { $0.upsert($1) }, remove: { $0.remove($1) })
     }
 
     func apply(_ e: InformerEvent<PersistentVolume>, at t: Double, to c: inout Core) {
-        switch e {
-        case .added(let o), .updated(_, let o):
-            c.cache.volumes.upsert(o)
-            if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
-        case .deleted(let o): c.cache.volumes.remove(o)
-        case .synced: break
-        }
+        applyVolumeEvent(e, at: t, to: &c, upsert: { $0.upsert($1) }, remove: { $0.remove($1) })
     }
 
     func apply(_ e: InformerEvent<StorageClass>, at t: Double, to c: inout Core) {
+        applyVolumeEvent(e, at: t, to: &c, upsert: { $0.upsert($1) }, remove: { $0.remove($1) })
+    }
+
+    /// A claim, volume or class into the cache; a change retries the unschedulable pods.
+    private func applyVolumeEvent<T: KubeObject>(_ e: InformerEvent<T>, at t: Double, to c: inout Core,
+                                                 upsert: (inout VolumeCache, T) -> Void, remove: (inout VolumeCache, T) -> Void) {
         switch e {
         case .added(let o), .updated(_, let o):
-            c.cache.volumes.upsert(o)
+            upsert(&c.cache.volumes, o)
             if c.queue.unschedulableCount > 0 { c.queue.moveAllToActiveOrBackoff(now: t) }
-        case .deleted(let o): c.cache.volumes.remove(o)
+        case .deleted(let o): remove(&c.cache.volumes, o)
         case .synced: break
         }
     }

@@ -6,7 +6,7 @@ import Testing
 /// up, which paths it refuses, and the patch that removes the finalizer.
 @Suite struct LocalPathCleanupTests {
     static func volume(path: String? = "/var/lib/swiftkube/storage/pvc-1234_ns_data", node: String = "node-1", deleted: Bool = true,
-                       annotation: String? = LocalPathCleanup.provisioner, finalizers: [String] = ["kubernetes.io/pv-protection", LocalPathCleanup.finalizer],
+                       annotation: String? = StorageNames.localPathProvisioner, finalizers: [String] = ["kubernetes.io/pv-protection", StorageNames.provisionerFinalizer],
                        reclaim: String = "Delete") throws -> PersistentVolume {
         var spec: [String: JSONValue] = [
             "capacity": ["storage": "1Gi"], "accessModes": ["ReadWriteOnce"], "persistentVolumeReclaimPolicy": .string(reclaim),
@@ -15,7 +15,7 @@ import Testing
         ]
         if let path { spec["hostPath"] = ["path": .string(path), "type": "DirectoryOrCreate"] }
         var metadata: [String: JSONValue] = ["name": "pvc-1234", "finalizers": .array(finalizers.map { .string($0) })]
-        if let annotation { metadata["annotations"] = [LocalPathCleanup.provisionedByAnnotation: .string(annotation)] }
+        if let annotation { metadata["annotations"] = [StorageNames.provisionedBy: .string(annotation)] }
         if deleted { metadata["deletionTimestamp"] = "2026-01-01T00:00:00Z" }
         return try JSONValueDecoder.decode(PersistentVolume.self, from: ["apiVersion": "v1", "kind": "PersistentVolume",
                                                                          "metadata": .object(metadata), "spec": .object(spec)])
@@ -48,7 +48,7 @@ import Testing
 
     @Test func theFinalizerIsRemovedAtItsIndexAfterATest() throws {
         let patch = try #require(LocalPathCleanup.finalizerRemoval(try Self.volume()))
-        #expect(patch == [["op": "test", "path": "/metadata/finalizers/1", "value": .string(LocalPathCleanup.finalizer)],
+        #expect(patch == [["op": "test", "path": "/metadata/finalizers/1", "value": .string(StorageNames.provisionerFinalizer)],
                           ["op": "remove", "path": "/metadata/finalizers/1"]])
         #expect(LocalPathCleanup.finalizerRemoval(try Self.volume(finalizers: [])) == nil)
     }

@@ -189,7 +189,7 @@ import TestSupport
         sources.claims["ns/data"] = try Self.claim("data")
         sources.claims["ns/local"] = try Self.claim("local", volume: "pv-local", uid: "local-uid")
         var localPath = try Self.volume(source: ["hostPath": ["path": .string(dir + "/storage/pvc-1_ns_data"), "type": "DirectoryOrCreate"]])
-        localPath.metadata.annotations = [LocalPathCleanup.provisionedByAnnotation: LocalPathCleanup.provisioner]
+        localPath.metadata.annotations = [StorageNames.provisionedBy: StorageNames.localPathProvisioner]
         sources.volumes["pv-1"] = localPath
         var local = try Self.volume("pv-local", source: ["local": ["path": .string(dir + "/disk")]], claim: "local")
         local.spec?.claimRef?.uid = "local-uid"

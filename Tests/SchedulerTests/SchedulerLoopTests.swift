@@ -10,35 +10,9 @@ import Testing
 /// capacity, and failed bindings must be retried.
 @Suite struct SchedulerLoopTests {
     func run(_ cluster: FakeCluster, until done: @escaping @Sendable () -> Bool) async -> Bool {
-        let logger = Logger(label: "test")
-        let informers = InformerFactory(client: cluster, logger: logger)
-        let events = EventRecorder(client: cluster, component: "default-scheduler", instance: "test", logger: logger)
         var config = SchedulerConfiguration()
         config.maxInFlightBindings = 16
-        let scheduler = Scheduler(configuration: config, client: cluster, informers: informers, events: events, logger: logger)
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await informers.run(); return false }
-            group.addTask {
-                await informers.waitForSync()
-                await scheduler.run()
-                return false
-            }
-            group.addTask {
-                // A deadline against hangs, not a timing assertion.
-                for _ in 0..<600 {
-                    if done() { return true }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-                return false
-            }
-            var ok = false
-            for await r in group {
-                if r { ok = true }
-                break
-            }
-            group.cancelAll()
-            return ok
-        }
+        return await runScheduler(cluster, configuration: config, until: done)
     }
 
     @Test func concurrentBindingsNeverOvercommit() async {

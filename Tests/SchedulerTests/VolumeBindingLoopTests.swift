@@ -14,36 +14,9 @@ import Testing
 
     /// Runs the scheduler until `step` returns true (it may change the cluster meanwhile); false on the deadline.
     func run(_ cluster: FakeCluster, bindTimeout: Duration = .seconds(60), until step: @escaping @Sendable () -> Bool) async -> Bool {
-        let logger = Logger(label: "test")
-        let informers = InformerFactory(client: cluster, logger: logger)
-        let events = EventRecorder(client: cluster, component: "default-scheduler", instance: "test", logger: logger)
         var config = SchedulerConfiguration()
         config.volumeBindTimeout = bindTimeout
-        let scheduler = Scheduler(configuration: config, client: cluster, informers: informers, events: events, logger: logger)
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await informers.run(); return false }
-            group.addTask { await events.run(); return false }
-            group.addTask {
-                await informers.waitForSync()
-                await scheduler.run()
-                return false
-            }
-            group.addTask {
-                // A deadline against hangs, not a timing assertion.
-                for _ in 0..<600 {
-                    if step() { return true }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-                return false
-            }
-            var ok = false
-            for await r in group {
-                if r { ok = true }
-                break
-            }
-            group.cancelAll()
-            return ok
-        }
+        return await runScheduler(cluster, configuration: config, until: step)
     }
 
     /// What the PV controller and the provisioner would do: a volume on `node` bound to the claim, the claim bound to it.

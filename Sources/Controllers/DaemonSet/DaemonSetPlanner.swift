@@ -50,7 +50,7 @@ public enum DaemonSetPlanner {
             // Terms on labels only: a matchFields term is ours (the target node) and decided here.
             let terms = required.nodeSelectorTerms.filter { !($0.matchExpressions ?? []).isEmpty }
             if !terms.isEmpty && !terms.contains(where: { term in
-                (term.matchExpressions ?? []).allSatisfy { r in Self.matches(r, labels[r.key]) }
+                (term.matchExpressions ?? []).allSatisfy { r in NodeSelectorMatching.matches(r, labels[r.key]) }
             }) {
                 return (false, false)
             }
@@ -62,20 +62,6 @@ public enum DaemonSetPlanner {
             if t.effect == "NoSchedule" { run = false }
         }
         return (run, true)
-    }
-
-    static func matches(_ r: NodeSelectorRequirement, _ value: String?) -> Bool {
-        let vals = r.values ?? []
-        switch r.operator {
-        case "In": return value.map { vals.contains($0) } ?? false
-        case "NotIn": return value.map { !vals.contains($0) } ?? true
-        case "Exists": return value != nil
-        case "DoesNotExist": return value == nil
-        case "Gt", "Lt":
-            guard let value, let v = Int64(value), vals.count == 1, let b = Int64(vals[0]) else { return false }
-            return r.operator == "Gt" ? v > b : v < b
-        default: return false
-        }
     }
 
     /// The node a daemon pod is meant for: its nodeName, else the target in its node affinity.

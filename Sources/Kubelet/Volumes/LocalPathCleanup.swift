@@ -4,10 +4,8 @@ public import KubeAPI
 /// which deleted PersistentVolumes are this node's to clean up. A pure
 /// decision, tested on its own; ``LocalPathCleaner`` acts on it.
 public enum LocalPathCleanup {
-    public static let provisioner = "rancher.io/local-path"
-    public static let provisionedByAnnotation = "pv.kubernetes.io/provisioned-by"
-    public static let finalizer = "external-provisioner.volume.kubernetes.io/finalizer"
-    public static let hostnameLabel = "kubernetes.io/hostname"
+    static let finalizer = StorageNames.provisionerFinalizer
+    static let hostnameLabel = "kubernetes.io/hostname"
 
     /// What to do about a PersistentVolume.
     public enum Decision: Equatable, Sendable {
@@ -27,7 +25,7 @@ public enum LocalPathCleanup {
     /// whose last element starts with `pvc-`.
     public static func decide(_ pv: PersistentVolume, nodeName: String) -> Decision {
         guard pv.metadata.deletionTimestamp != nil,
-              pv.metadata.annotations?[provisionedByAnnotation] == provisioner,
+              pv.metadata.annotations?[StorageNames.provisionedBy] == StorageNames.localPathProvisioner,
               pv.metadata.finalizers?.contains(finalizer) == true,
               pv.spec?.persistentVolumeReclaimPolicy == "Delete",
               affinityNames(pv, node: nodeName)

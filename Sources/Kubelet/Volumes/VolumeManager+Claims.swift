@@ -124,6 +124,6 @@ extension VolumeManager {
     /// A volume of the built-in local-path provisioner: its directory is
     /// made world-writable, as k3s's provisioner makes it (`mkdir -m 0777`).
     static func isLocalPath(_ pv: PersistentVolume) -> Bool {
-        pv.metadata.annotations?[LocalPathCleanup.provisionedByAnnotation] == LocalPathCleanup.provisioner
+        pv.metadata.annotations?[StorageNames.provisionedBy] == StorageNames.localPathProvisioner
     }
 }

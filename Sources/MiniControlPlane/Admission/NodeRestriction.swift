@@ -137,7 +137,7 @@ struct NodeRestriction: AdmissionPlugin {
         }
     }
 
-    static let provisionerFinalizer = "external-provisioner.volume.kubernetes.io/finalizer"
+    static let provisionerFinalizer = StorageNames.provisionerFinalizer
 
     /// A PersistentVolume write: only the removal of the provisioner's
     /// finalizer, only from a volume with node affinity to this node.

@@ -38,15 +38,13 @@ struct DefaultStorageClass: AdmissionPlugin {
 /// remove once nothing uses them.
 struct StorageObjectInUseProtection: AdmissionPlugin {
     var name: String { "StorageObjectInUseProtection" }
-    static let claimFinalizer = "kubernetes.io/pvc-protection"
-    static let volumeFinalizer = "kubernetes.io/pv-protection"
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         guard a.operation == .create, a.isMainResource, var obj = a.object else { return }
         let finalizer: String
         switch a.info.kind {
-        case "PersistentVolumeClaim": finalizer = Self.claimFinalizer
-        case "PersistentVolume": finalizer = Self.volumeFinalizer
+        case "PersistentVolumeClaim": finalizer = StorageNames.claimProtection
+        case "PersistentVolume": finalizer = StorageNames.volumeProtection
         default: return
         }
         var finalizers = obj[path: ["metadata", "finalizers"]]?.arrayValue ?? []
