@@ -31,6 +31,7 @@ public final class AttachDetachController: Controller {
         drivers = ctx.informers.informer(CSIDriver.self)
         attachments = ctx.informers.informer(VolumeAttachment.self)
         attachments.addIndex(Self.nodeIndex) { [$0.spec.nodeName] }
+        pods.addIndex(Indexes.nodeName, Indexes.byNodeName)
         pods.addHandler { [queue] e in
             switch e {
             case .added(let p), .updated(_, let p), .deleted(let p):
@@ -59,7 +60,7 @@ public final class AttachDetachController: Controller {
     /// The attachments `node` needs: name → (driver, volume name).
     func desired(on node: String) -> [String: (driver: String, volume: String)] {
         var out: [String: (driver: String, volume: String)] = [:]
-        for pod in pods.list() where pod.spec?.nodeName == node && pod.status?.phase != "Succeeded" && pod.status?.phase != "Failed" {
+        for pod in pods.byIndex(Indexes.nodeName, node) where pod.status?.phase != "Succeeded" && pod.status?.phase != "Failed" {
             for claimName in pod.claimNames {
                 guard let claim = claims.get(namespace: pod.namespace, name: claimName), let volumeName = claim.spec?.volumeName,
                       let pv = volumes.get(namespace: nil, name: volumeName), let csi = pv.spec?.csi else { continue }
