@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // CSI drivers and plugin registrars speak gRPC over Unix sockets.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
     targets: [
         // Thin C shims over what Swift cannot call directly (variadic syscalls,
@@ -197,11 +200,28 @@ let package = Package(
             path: "Sources/Commands/cluster-dns",
             swiftSettings: swiftSettings
         ),
+        // The Container Storage Interface: its messages in the protobuf wire
+        // format (written from the spec), the client of a driver's Identity,
+        // Node and Controller services, and the kubelet's plugin
+        // registration, over grpc-swift-2 on Unix sockets.
+        .target(
+            name: "CSI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CSITests",
+            dependencies: ["CSI", "TestSupport", .product(name: "GRPCCore", package: "grpc-swift-2")],
+            swiftSettings: swiftSettings
+        ),
         // The node agent: pod workers, networking, probes, status, logs.
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "LinuxSystem", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming",
+                "Runtime", "LinuxSystem", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming", "CSI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -252,13 +272,14 @@ let package = Package(
         // Helpers the test targets share: running commands, finding built products.
         .target(
             name: "TestSupport",
-            dependencies: ["Runtime", "LinuxSystem"],
+            dependencies: ["Runtime", "LinuxSystem", "CSI", .product(name: "GRPCCore", package: "grpc-swift-2")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming",
+            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming", "CSI",
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
@@ -296,6 +317,7 @@ let package = Package(
             name: "KubeAPI",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -344,7 +366,7 @@ let package = Package(
         .target(
             name: "Controllers",
             dependencies: [
-                "KubeAPI", "ControllerRuntime",
+                "KubeAPI", "ControllerRuntime", "CSI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -356,7 +378,7 @@ let package = Package(
         .target(
             name: "MiniControlPlane",
             dependencies: [
-                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers",
+                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers", "CSI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -377,7 +399,7 @@ let package = Package(
         .executableTarget(
             name: "controlplane",
             dependencies: [
-                "MiniControlPlane", "CommandSupport", "KubeAPI",
+                "MiniControlPlane", "CommandSupport", "KubeAPI", "CSI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -389,7 +411,7 @@ let package = Package(
         // replays the seeds and every crash found).
         .target(
             name: "FuzzTargets",
-            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "KubeAPI", "MiniControlPlane"],
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "KubeAPI", "MiniControlPlane", "CSI"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -430,7 +452,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
-                "Controllers", "ControllerRuntime", "KubeAPI", "TestSupport",
+                "Controllers", "ControllerRuntime", "KubeAPI", "TestSupport", "CSI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -6,7 +6,8 @@ public enum ControllerManager {
     public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
-                               "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach"]
+                               "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
+                               "csi-provisioner", "csi-attacher"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -57,6 +58,8 @@ public enum ControllerManager {
             case "pv-protection": out.append(PVProtectionController(ctx))
             case "ephemeral-volume": out.append(EphemeralVolumeController(ctx))
             case "attachdetach": out.append(AttachDetachController(ctx))
+            case "csi-provisioner": out.append(CSIProvisioner(ctx))
+            case "csi-attacher": out.append(CSIAttacher(ctx))
             default: break
             }
         }

@@ -65,6 +65,11 @@ public final class Kubelet: Sendable {
         let imageGC = ImageGarbageCollector(store: images, runtime: runtime, policy: c.imageGC, logger: logger)
         let status = StatusManager(client: client, logger: logger)
         let claims = ClaimVolumes()
+        // CSI node plugins register through <root-dir>/plugins_registry.
+        let csiDrivers = CSIDriverRegistry()
+        let csiRegistration = CSIPluginRegistration(
+            directory: c.rootDirectory + "/plugins_registry", registry: csiDrivers,
+            nodeWriter: KubeCSINodeWriter(client: client, nodeName: c.nodeName), logger: logger)
         let context = KubeletContext(
             nodeName: c.nodeName, nodeIP: c.nodeIP, memoryCapacity: MachineInfo.memory, pidsLimit: c.podPidsLimit, client: client,
             sandboxes: SandboxManager(rootDirectory: c.rootDirectory, network: podNetwork, nodeIP: c.nodeIP,
@@ -72,7 +77,8 @@ public final class Kubelet: Sendable {
                                       executable: c.runtimeHelper, forkServer: forkServer, cgroupRoot: c.cgroupRoot, logger: logger),
             containers: containers,
             volumes: VolumeManager(sources: APIVolumeSources(client: client, configMaps: WatchedObjects(ConfigMap.self, client: client),
-                                                             secrets: WatchedObjects(Secret.self, client: client)), claims: claims),
+                                                             secrets: WatchedObjects(Secret.self, client: client)), claims: claims,
+                                  csi: CSIVolumePlugin(registry: csiDrivers, rootDirectory: c.rootDirectory, nodeName: c.nodeName)),
             prober: Prober(containers: containers, http: http), status: status, events: events, images: images, logger: logger,
             metrics: metrics, puller: puller, services: ServiceLister(client: client))
         let pods = PodManager(context: context)
@@ -107,6 +113,7 @@ public final class Kubelet: Sendable {
             group.addTask { [client, logger] in
                 await LocalPathCleaner(client: client, nodeName: c.nodeName, events: events, logger: logger).run()
             }
+            group.addTask { await csiRegistration.run() }
             group.addTask { await HeapTrimmer.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }

@@ -1,3 +1,4 @@
+public import CSI
 public import Foundation
 
 /// Everything `controlplane` is started with.
@@ -31,6 +32,9 @@ public struct ControlPlaneConfiguration: Sendable {
     /// `--disable`: bundled parts left out, as k3s's flag (`local-storage`:
     /// no local-path class or provisioner).
     public var disabled: Set<String> = []
+    /// `--csi-controller DRIVER=ENDPOINT`: CSI drivers whose controller
+    /// service the control plane drives (provisioner and attacher roles).
+    public var csiControllers: [String: CSIEndpoint] = [:]
     /// The bundled parts `--disable` knows.
     public static let bundledParts = ["local-storage"]
     /// Elect one leader among controlplanes sharing etcd (no effect with SQLite,

@@ -166,11 +166,10 @@ import TestSupport
 
     @Test func sourcesThisKubeletDoesNotMountAreNamed() throws {
         let csi = try Self.volume(source: ["csi": ["driver": "hostpath.csi.k8s.io", "volumeHandle": "h"]])
-        #expect(VolumeManager.unsupported(csi)?.description
-            == #"persistentvolume "pv-1": kubernetes.io/csi: driver name hostpath.csi.k8s.io not found in the list of registered CSI drivers (this kubelet does not host CSI drivers yet)"#)
+        #expect(VolumeManager.unsupported(csi) == nil)
         let iscsi = try Self.volume(source: ["iscsi": ["targetPortal": "10.0.0.1:3260", "iqn": "iqn.x", "lun": 0]])
         #expect(VolumeManager.unsupported(iscsi)?.description
-            == #"persistentvolume "pv-1": no volume plugin matched volume type "iscsi" (this kubelet mounts hostPath, local, nfs persistent volumes)"#)
+            == #"persistentvolume "pv-1": no volume plugin matched volume type "iscsi" (this kubelet mounts hostPath, local, nfs, csi persistent volumes)"#)
         let block = try Self.volume(source: ["nfs": ["server": "s", "path": "/e"]], extra: ["volumeMode": "Block"])
         #expect(VolumeManager.unsupported(block)?.description
             == #"persistentvolume "pv-1" has volumeMode Block: this kubelet passes block devices of hostPath and local volumes only, not of "nfs""#)

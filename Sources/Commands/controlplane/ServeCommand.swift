@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSI
 import CommandSupport
 import Foundation
 import Logging
@@ -106,6 +107,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bundled part to leave out (repeatable): local-storage (the local-path StorageClass and provisioner).")
     var disable: [String] = []
 
+    @Option(help: ArgumentHelp("A CSI driver whose controller service the control plane drives as the external provisioner and attacher (repeatable).",
+                               valueName: "DRIVER=unix:///path/csi.sock"))
+    var csiController: [String] = []
+
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let logger = Logger(label: "controlplane")
@@ -157,6 +162,13 @@ struct ServeCommand: AsyncParsableCommand {
         config.kubeletServingAutoApprove = kubeletServingAutoApprove
         guard localPathRoot.hasPrefix("/") else { throw ValidationError("--local-path-root must be an absolute path, not \(localPathRoot)") }
         config.localPathRoot = localPathRoot
+        for value in csiController {
+            guard let equals = value.firstIndex(of: "="), let endpoint = CSIEndpoint(String(value[value.index(after: equals)...])),
+                  equals != value.startIndex else {
+                throw ValidationError("invalid --csi-controller \(value): want DRIVER=unix:///path/to/csi.sock")
+            }
+            config.csiControllers[String(value[..<equals])] = endpoint
+        }
         for part in disable.flatMap({ $0.split(separator: ",").map(String.init) }) {
             guard ControlPlaneConfiguration.bundledParts.contains(part) else {
                 throw ValidationError("unknown --disable \(part); known: \(ControlPlaneConfiguration.bundledParts.joined(separator: ", "))")

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KubeAPI
 import Logging
@@ -51,12 +50,6 @@ public final class AttachDetachController: Controller {
         }
     }
 
-    /// Upstream's VolumeAttachment name.
-    public static func attachmentName(volumeHandle: String, driver: String, node: String) -> String {
-        let digest = SHA256.hash(data: Data((volumeHandle + driver + node).utf8))
-        return "csi-" + digest.map { String(format: "%02x", $0) }.joined()
-    }
-
     /// The attachments `node` needs: name → (driver, volume name).
     func desired(on node: String) -> [String: (driver: String, volume: String)] {
         var out: [String: (driver: String, volume: String)] = [:]
@@ -65,7 +58,7 @@ public final class AttachDetachController: Controller {
                 guard let claim = claims.get(namespace: pod.namespace, name: claimName), let volumeName = claim.spec?.volumeName,
                       let pv = volumes.get(namespace: nil, name: volumeName), let csi = pv.spec?.csi else { continue }
                 if drivers.get(namespace: nil, name: csi.driver)?.spec.attachRequired == false { continue }
-                out[Self.attachmentName(volumeHandle: csi.volumeHandle, driver: csi.driver, node: node)] = (csi.driver, volumeName)
+                out[StorageNames.attachmentName(volumeHandle: csi.volumeHandle, driver: csi.driver, node: node)] = (csi.driver, volumeName)
             }
         }
         return out

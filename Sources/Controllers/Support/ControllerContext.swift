@@ -2,6 +2,7 @@ public import Foundation
 import KubeAPI
 public import Logging
 public import ControllerRuntime
+public import CSI
 
 /// Settings of the controllers (kube-controller-manager's flags).
 public struct ControllerConfiguration: Sendable {
@@ -28,6 +29,11 @@ public struct ControllerConfiguration: Sendable {
     /// Where the built-in local-path provisioner puts volumes on nodes
     /// (`--local-path-root`); nil turns the provisioner off.
     public var localPathRoot: String? = "/var/lib/swiftkube/storage"
+    /// The CSI drivers whose controller service the control plane drives
+    /// (`--csi-controller NAME=unix:///path`): driver name → socket.
+    public var csiControllers: [String: CSIEndpoint] = [:]
+    /// Connects to a driver's controller service (a fake in unit tests).
+    public var csiClient: @Sendable (CSIEndpoint) throws -> any CSIControllerClient = { try GRPCCSIClient(endpoint: $0, timeout: .seconds(60)) }
     /// Workers per controller queue.
     public var workers = 4
 

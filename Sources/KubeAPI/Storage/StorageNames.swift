@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// Upstream's annotation and finalizer names the storage controllers,
 /// the scheduler and the kubelet agree on (see docs/storage.md).
 public enum StorageNames {
@@ -18,6 +21,13 @@ public enum StorageNames {
     public static let betaStorageClass = "volume.beta.kubernetes.io/storage-class"
     /// The default class the control plane creates.
     public static let localPathClass = "local-path"
+
+    /// Upstream's VolumeAttachment name for a CSI volume on a node:
+    /// `csi-<sha256(handle + driver + node)>`.
+    public static func attachmentName(volumeHandle: String, driver: String, node: String) -> String {
+        let digest = SHA256.hash(data: Data((volumeHandle + driver + node).utf8))
+        return "csi-" + digest.map { String(format: "%02x", $0) }.joined()
+    }
 }
 
 extension Pod {

@@ -95,6 +95,20 @@ public struct APIVolumeSources: VolumeSources {
         try await fetch(PersistentVolumeClaim.self, namespace: namespace, name: name)
     }
 
+    public func csiDriver(name: String) async throws -> CSIDriver? {
+        do { return try await client.get(CSIDriver.self, name: name) } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
+    public func volumeAttachment(name: String) async throws -> VolumeAttachment? {
+        do { return try await client.get(VolumeAttachment.self, name: name) } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+    }
+
     public func persistentVolume(name: String) async throws -> PersistentVolume? {
         do { return try await client.get(PersistentVolume.self, name: name) } catch {
             if error.isNotFound { return nil }

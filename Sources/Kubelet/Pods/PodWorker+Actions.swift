@@ -44,7 +44,7 @@ extension PodWorker {
             if killDeadline.map({ deadline < $0 }) ?? true { killDeadline = deadline }
         case .removeSandbox:
             if let sandbox = sandbox ?? runtime.loadSandbox(uid: uid) {
-                try? context.volumes.tearDown(sandbox)
+                try await context.volumes.tearDown(sandbox)
                 try await Blocking.run { [runtime] in try runtime.removeSandbox(sandbox) }
             }
             try? FileIO.removeTree(runtime.podLogDirectory(pod))

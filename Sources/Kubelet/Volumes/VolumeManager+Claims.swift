@@ -11,7 +11,7 @@ import LinuxSystem
 /// sources, and block volumes, are refused with their name.
 extension VolumeManager {
     /// The PersistentVolume sources this kubelet mounts.
-    public static let persistentVolumeTypes = ["hostPath", "local", "nfs"]
+    public static let persistentVolumeTypes = ["hostPath", "local", "nfs", "csi"]
     /// The sources whose block devices it hands to containers (`volumeMode: Block`).
     public static let blockVolumeTypes = ["hostPath", "local"]
 
@@ -40,6 +40,9 @@ extension VolumeManager {
         let policy = pod.spec?.securityContext?.fsGroupChangePolicy
         if pv.spec?.volumeMode == "Block" {
             return (try Self.blockDevice(pv), readOnly, true)
+        }
+        if pv.spec?.csi != nil {
+            return (try await setUpCSI(pv, name: name, pod: pod, base: base, readOnly: readOnly), readOnly, false)
         }
         return (try await setUp(pv, name: name, base: base, readOnly: readOnly, fsGroup: fsGroup, fsGroupChangePolicy: policy), readOnly, false)
     }
@@ -84,10 +87,6 @@ extension VolumeManager {
                                + blockVolumeTypes.joined(separator: " and ") + " volumes only, not of \"\(type)\"")
         }
         if persistentVolumeTypes.contains(type) { return nil }
-        if let driver = pv.spec?.csi?.driver {
-            return VolumeError("persistentvolume \"\(name)\": kubernetes.io/csi: driver name \(driver) not found in the list of registered CSI drivers "
-                               + "(this kubelet does not host CSI drivers yet)")
-        }
         return VolumeError("persistentvolume \"\(name)\": no volume plugin matched volume type \"\(type)\" (this kubelet mounts "
                            + persistentVolumeTypes.joined(separator: ", ") + " persistent volumes)")
     }

@@ -16,6 +16,15 @@ public protocol VolumeSources: Sendable {
     func persistentVolumeClaim(namespace: String, name: String) async throws -> PersistentVolumeClaim?
     /// A PersistentVolume, nil when it does not exist.
     func persistentVolume(name: String) async throws -> PersistentVolume?
+    /// A CSI driver's CSIDriver object, nil when it has none.
+    func csiDriver(name: String) async throws -> CSIDriver?
+    /// A VolumeAttachment, nil when it does not exist.
+    func volumeAttachment(name: String) async throws -> VolumeAttachment?
+}
+
+extension VolumeSources {
+    public func csiDriver(name: String) async throws -> CSIDriver? { nil }
+    public func volumeAttachment(name: String) async throws -> VolumeAttachment? { nil }
 }
 
 /// A volume could not be set up; the container waits with the message.
@@ -63,26 +72,26 @@ public struct VolumeManager: Sendable {
     public var nfsMountTimeout: Double
     /// The claim-backed volumes set up, for volume stats.
     public let claims: ClaimVolumes
+    /// The CSI drivers registered on this node (nil: CSI volumes are refused).
+    public let csi: CSIVolumePlugin?
 
     public init(sources: any VolumeSources, mounter: any VolumeMounter = SystemVolumeMounter(), nfsMountTimeout: Double = 30,
-                claims: ClaimVolumes = ClaimVolumes()) {
+                claims: ClaimVolumes = ClaimVolumes(), csi: CSIVolumePlugin? = nil) {
         self.sources = sources
         self.mounter = mounter
         self.nfsMountTimeout = nfsMountTimeout
         self.claims = claims
+        self.csi = csi
     }
 
     /// The volume types this kubelet mounts.
-    public static let supportedTypes = ["emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "projected", "persistentVolumeClaim", "nfs"]
+    public static let supportedTypes = ["emptyDir", "hostPath", "configMap", "secret", "downwardAPI", "projected", "persistentVolumeClaim", "nfs", "csi"]
 
     /// Why `volume` cannot be mounted here, naming its type (as upstream's
     /// kubelet names a CSI driver it does not have), or nil when it can be.
     public static func unsupported(_ volume: Volume) -> VolumeError? {
         guard let type = volume.sourceNames.first, !supportedTypes.contains(type) else { return nil }
         let name = volume.name ?? ""
-        if let driver = volume.csi?.driver {
-            return VolumeError("volume \"\(name)\": kubernetes.io/csi: driver name \(driver) not found in the list of registered CSI drivers")
-        }
         return VolumeError("volume \"\(name)\": no volume plugin matched volume type \"\(type)\" (this kubelet mounts "
                            + supportedTypes.joined(separator: ", ") + " volumes)")
     }
@@ -99,7 +108,7 @@ public struct VolumeManager: Sendable {
         var result = PodVolumes()
         for volume in pod.spec?.volumes ?? [] {
             guard let name = volume.name else { continue }
-            if volume.persistentVolumeClaim != nil || volume.nfs != nil, let path = previous?.paths[name] {
+            if volume.persistentVolumeClaim != nil || volume.nfs != nil || volume.csi != nil, let path = previous?.paths[name] {
                 result.paths[name] = path
                 if previous?.readOnly.contains(name) == true { result.readOnly.insert(name) }
                 if previous?.devices.contains(name) == true { result.devices.insert(name) }
@@ -133,6 +142,8 @@ public struct VolumeManager: Sendable {
         let base = sandbox.volumesDirectory
         if let claim = volume.persistentVolumeClaim {
             return try await setUpClaim(claim, name: name, pod: pod, base: base)
+        } else if let inline = volume.csi {
+            return (try await setUpInlineCSI(inline, name: name, pod: pod, base: base), inline.readOnly == true, false)
         } else if let nfs = volume.nfs {
             return (try await mountNFS(nfs, mountOptions: [], readOnly: nfs.readOnly == true, name: name, base: base), nfs.readOnly == true, false)
         } else if let emptyDir = volume.emptyDir {
@@ -297,9 +308,11 @@ public struct VolumeManager: Sendable {
     /// The volume kinds that may be tmpfs mounts.
     static let memoryBacked = ["empty-dir", "secret", "projected"]
 
-    /// Unmounts memory-backed and NFS volumes and removes the pod's volume directories.
-    public func tearDown(_ sandbox: Sandbox) throws {
+    /// Unpublishes CSI volumes through their drivers, unmounts memory-backed
+    /// and NFS volumes and removes the pod's volume directories.
+    public func tearDown(_ sandbox: Sandbox) async throws {
         claims.set(sandbox.podUID, [])
+        try await tearDownCSI(sandbox.volumesDirectory)
         try Self.tearDown(sandbox, mounter: mounter)
     }
 
@@ -321,6 +334,7 @@ public struct VolumeManager: Sendable {
             }
         }
         try unmountNFS(base, mounter: mounter)
+        try checkNoCSIMounts(base, mounter: mounter)
         try FileIO.removeTree(base)
     }
 

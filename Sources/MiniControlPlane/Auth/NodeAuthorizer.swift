@@ -12,6 +12,8 @@ import KubeAPI
 /// (docs/storage.md): a node may also list and watch persistent volumes and
 /// patch or update one, which NodeRestriction narrows to removing the
 /// provisioner's finalizer from a volume with node affinity to that node.
+/// For CSI, a node keeps its own CSINode, reads CSIDrivers and gets
+/// VolumeAttachments (by name; upstream limits these to its own node's).
 enum NodeAuthorizer {
     static let nodeReadable: Set<String> = ["nodes", "pods", "services", "endpoints", "endpointslices", "namespaces", "leases", "events"]
     static let readVerbs: Set<String> = ["get", "list", "watch"]
@@ -51,6 +53,18 @@ enum NodeAuthorizer {
             return .deny
         case "persistentvolumeclaims":
             return a.verb == "get" && a.subresource == nil ? .referencedBy(node) : .deny
+        case "csinodes":
+            // Its own CSINode, which the kubelet keeps as drivers register.
+            if a.verb == "get" { return a.name == node ? .allow : .deny }
+            if a.verb == "create" { return .bodyNamed(node) }
+            return a.name == node && ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny
+        case "csidrivers":
+            return read ? .allow : .deny
+        case "volumeattachments":
+            // Upstream reads only its own node's through the graph; the
+            // attachment's name is a hash of the volume and node, so a node
+            // asks only for those it computed.
+            return a.verb == "get" ? .allow : .deny
         case "persistentvolumes":
             guard a.subresource == nil else { return .deny }
             if a.verb == "get" { return .referencedBy(node) }

@@ -34,6 +34,7 @@ struct ControlLoops: Sendable {
         c.rootCAPEM = caPEM
         c.certificateIssuer = issuer
         c.kubeletServingAutoApprove = configuration.kubeletServingAutoApprove
+        c.csiControllers = configuration.csiControllers
         c.localPathRoot = configuration.disabled.contains("local-storage") ? nil : configuration.localPathRoot
         if let reviewer { c.subjectAccessReviewer = reviewer }
         return c

@@ -338,7 +338,7 @@ struct AttachDetachTests {
                   containers: [{name: c, image: busybox:1.36}]
                   volumes: [{name: d, persistentVolumeClaim: {claimName: disk}}]
                 """)
-            let name = AttachDetachController.attachmentName(volumeHandle: "vol-1", driver: "hostpath.csi.k8s.io", node: "node-a")
+            let name = StorageNames.attachmentName(volumeHandle: "vol-1", driver: "hostpath.csi.k8s.io", node: "node-a")
             #expect(name.hasPrefix("csi-") && name.count == 68)
             _ = await TestEnv.eventually(seconds: 60) { (try? await cp.kubectl("get", "volumeattachment", name))?.status == 0 }
             #expect(try await cp.must("get", "volumeattachment", name, "-o", "jsonpath={.spec.attacher} {.spec.nodeName} {.spec.source.persistentVolumeName}")
