@@ -7,7 +7,7 @@ public enum ControllerManager {
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
-                               "csi-provisioner", "csi-attacher"]
+                               "csi-provisioner", "csi-attacher", "csi-resizer"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -60,6 +60,7 @@ public enum ControllerManager {
             case "attachdetach": out.append(AttachDetachController(ctx))
             case "csi-provisioner": out.append(CSIProvisioner(ctx))
             case "csi-attacher": out.append(CSIAttacher(ctx))
+            case "csi-resizer": out.append(CSIResizer(ctx))
             default: break
             }
         }

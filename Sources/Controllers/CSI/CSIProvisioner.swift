@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import Logging
 import ControllerRuntime
+import Synchronization
 
 /// The external-provisioner's role, built in: for the CSI drivers whose
 /// controller service the control plane reaches (`--csi-controller`), a
@@ -25,6 +26,9 @@ public final class CSIProvisioner: Controller {
     let volumeQueue = WorkQueue(name: "csi-provisioner-volumes")
     /// One recorder per driver, made before the recorders run (events are in the driver's name, as upstream's provisioner writes them).
     let recorders: [String: EventRecorder]
+    /// Volumes (by PV uid) whose DeleteVolume succeeded, so that the events
+    /// of our own updates do not call it again while the PV goes.
+    let deleted = Mutex<Set<String>>([])
 
     /// The class parameters the provisioner reads and does not pass to the driver.
     static let reservedParameterPrefix = "csi.storage.k8s.io/"
@@ -48,11 +52,13 @@ public final class CSIProvisioner: Controller {
             case .deleted, .synced: break
             }
         }
-        volumes.addHandler { [volumeQueue] e in
+        volumes.addHandler { [weak self, volumeQueue] e in
             switch e {
             case .added(let v), .updated(_, let v):
                 if let p = v.metadata.annotations?[StorageNames.provisionedBy], drivers.contains(p) { volumeQueue.add(v.name) }
-            case .deleted, .synced: break
+            case .deleted(let v):
+                self?.deleted.withLock { _ = $0.remove(v.metadata.uid ?? v.name) }
+            case .synced: break
             }
         }
     }
@@ -212,13 +218,17 @@ public final class CSIProvisioner: Controller {
               pv.status?.phase == "Released" || pv.status?.phase == "Failed" else { return nil }
         let finalizer = pv.metadata.finalizers?.contains(StorageNames.provisionerFinalizer) == true
         if pv.metadata.deletionTimestamp != nil, !finalizer { return nil }
-        do throws(CSIError) {
-            let controller = try client(driver)
-            defer { Task { await controller.close() } }
-            try await controller.deleteVolume(CSIv1.DeleteVolumeRequest(volumeID: source.volumeHandle))
-        } catch {
-            recorder(driver).record(pv, .warning, reason: "VolumeFailedDelete", message: error.rpcDescription)
-            return .seconds(5)
+        let uid = pv.metadata.uid ?? pv.name
+        if !deleted.withLock({ $0.contains(uid) }) {
+            do throws(CSIError) {
+                let controller = try client(driver)
+                defer { Task { await controller.close() } }
+                try await controller.deleteVolume(CSIv1.DeleteVolumeRequest(volumeID: source.volumeHandle))
+            } catch {
+                recorder(driver).record(pv, .warning, reason: "VolumeFailedDelete", message: error.rpcDescription)
+                return .seconds(5)
+            }
+            deleted.withLock { _ = $0.insert(uid) }
         }
         var updated = pv
         updated.metadata.finalizers?.removeAll { $0 == StorageNames.provisionerFinalizer }

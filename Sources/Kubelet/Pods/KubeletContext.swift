@@ -102,6 +102,10 @@ public struct APIVolumeSources: VolumeSources {
         }
     }
 
+    public func updateClaimStatus(_ claim: PersistentVolumeClaim) async throws {
+        _ = try await client.updateStatus(claim)
+    }
+
     public func volumeAttachment(name: String) async throws -> VolumeAttachment? {
         do { return try await client.get(VolumeAttachment.self, name: name) } catch {
             if error.isNotFound { return nil }

@@ -141,6 +141,51 @@ extension VolumeManager {
         return publish.targetPath
     }
 
+    /// Finishes a file-system resize the resizer left to the node (the claim's
+    /// `FileSystemResizePending` condition): NodeExpandVolume on the published
+    /// volume (when the driver has EXPAND_VOLUME), then the claim's status
+    /// gets the volume's capacity and loses the condition, as upstream's
+    /// kubelet does. A claim with nothing pending costs one GET.
+    func expandCSIIfPending(claim name: String, name volume: String, pod: Pod, path: String) async throws {
+        let namespace = pod.metadata.namespace ?? "default"
+        guard let claim = try await sources.persistentVolumeClaim(namespace: namespace, name: name),
+              claim.status?.conditions?.contains(where: { $0.type == "FileSystemResizePending" }) == true,
+              let pvName = claim.spec?.volumeName, let pv = try await sources.persistentVolume(name: pvName),
+              let source = pv.spec?.csi, let size = pv.spec?.capacity?["storage"] else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        let staging = CSIVolumeData.load(directory)?.stagingTargetPath ?? ""
+        let (client, _) = try csiPlugin().client(forDriver: source.driver)
+        defer { Task { await client.close() } }
+        do throws(CSIError) {
+            if try await client.nodeGetCapabilities().capabilities.contains(.expandVolume) {
+                var request = CSIv1.NodeExpandVolumeRequest()
+                request.volumeID = source.volumeHandle
+                request.volumePath = path
+                request.stagingTargetPath = staging
+                request.capacityRange = CSIv1.CapacityRange(requiredBytes: size.value)
+                request.volumeCapability = CSIv1.VolumeCapability(.mount(.init(fsType: source.fsType ?? "", mountFlags: pv.spec?.mountOptions ?? [])),
+                                                                  accessMode: .init(kubernetesModes: pv.spec?.accessModes ?? []))
+                _ = try await client.nodeExpandVolume(request)
+            }
+        } catch {
+            throw VolumeError("MountVolume.NodeExpandVolume failed for volume \"\(pv.metadata.name ?? "")\" : \(error.rpcDescription)", volume: volume)
+        }
+        var expanded = claim
+        var status = claim.status ?? PersistentVolumeClaimStatus()
+        status.capacity = ["storage": size]
+        status.conditions = status.conditions?.filter { $0.type != "FileSystemResizePending" }
+        if status.conditions?.isEmpty == true { status.conditions = nil }
+        status.allocatedResourceStatuses = nil
+        expanded.status = status
+        try await sources.updateClaimStatus(expanded)
+    }
+
+    /// The CSI plugin, or upstream's error naming the driver when there is none.
+    func csiPlugin() throws -> CSIVolumePlugin {
+        guard let csi else { throw VolumeError("kubernetes.io/csi: this kubelet hosts no CSI drivers") }
+        return csi
+    }
+
     /// A secret's data as strings, for a CSI call's `secrets`.
     func secretData(_ reference: SecretReference?) async throws -> [String: String] {
         guard let reference, let name = reference.name else { return [:] }

@@ -20,11 +20,14 @@ public protocol VolumeSources: Sendable {
     func csiDriver(name: String) async throws -> CSIDriver?
     /// A VolumeAttachment, nil when it does not exist.
     func volumeAttachment(name: String) async throws -> VolumeAttachment?
+    /// Writes a claim's status (a finished file-system resize).
+    func updateClaimStatus(_ claim: PersistentVolumeClaim) async throws
 }
 
 extension VolumeSources {
     public func csiDriver(name: String) async throws -> CSIDriver? { nil }
     public func volumeAttachment(name: String) async throws -> VolumeAttachment? { nil }
+    public func updateClaimStatus(_ claim: PersistentVolumeClaim) async throws {}
 }
 
 /// A volume could not be set up; the container waits with the message.
@@ -109,6 +112,12 @@ public struct VolumeManager: Sendable {
         for volume in pod.spec?.volumes ?? [] {
             guard let name = volume.name else { continue }
             if volume.persistentVolumeClaim != nil || volume.nfs != nil || volume.csi != nil, let path = previous?.paths[name] {
+                if let claim = volume.persistentVolumeClaim?.claimName, path.contains("/" + CSIVolumePlugin.podDirectory + "/") {
+                    do { try await expandCSIIfPending(claim: claim, name: name, pod: pod, path: path) } catch var error as VolumeError {
+                        error.volume = name
+                        throw error
+                    }
+                }
                 result.paths[name] = path
                 if previous?.readOnly.contains(name) == true { result.readOnly.insert(name) }
                 if previous?.devices.contains(name) == true { result.devices.insert(name) }

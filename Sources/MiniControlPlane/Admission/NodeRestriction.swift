@@ -48,6 +48,7 @@ struct NodeRestriction: AdmissionPlugin {
         case ("coordination.k8s.io", "Lease"): try admitLease(a, node: node)
         case ("", "ServiceAccount"): try await admitTokenRequest(a, node: node, registry)
         case ("", "PersistentVolume"): try admitPersistentVolume(a, node: node)
+        case ("", "PersistentVolumeClaim"): try admitClaimStatus(a, node: node)
         default: return
         }
     }
@@ -161,6 +162,24 @@ struct NodeRestriction: AdmissionPlugin {
         let newFinalizers = new[path: ["metadata", "finalizers"]]?.arrayValue ?? []
         guard newFinalizers == expected, comparable(new, finalizers: newFinalizers) == comparable(old, finalizers: expected) else {
             throw a.forbidden(onlyFinalizer)
+        }
+    }
+
+    /// As upstream's `admitPVCStatus`: a kubelet finishing a file-system
+    /// resize may change a claim's status capacity, conditions and
+    /// allocated resource statuses, and nothing else.
+    func admitClaimStatus(_ a: AdmissionAttributes, node: String) throws(Status) {
+        guard a.operation == .update, a.subresource == "status", let old = a.oldObject, let new = a.object else {
+            throw a.forbidden("node \"\(node)\" is not allowed to modify persistentvolumeclaims other than through status updates")
+        }
+        func comparable(_ object: JSONValue) -> JSONValue {
+            var o = object
+            for key in ["resourceVersion", "managedFields", "generation"] { o.set(path: ["metadata", key][...], to: nil) }
+            for key in ["capacity", "conditions", "allocatedResourceStatuses"] { o.set(path: ["status", key][...], to: nil) }
+            return o
+        }
+        guard comparable(old) == comparable(new) else {
+            throw a.forbidden("node \"\(node)\" is not allowed to update fields other than status.capacity, status.conditions and status.allocatedResourceStatuses")
         }
     }
 

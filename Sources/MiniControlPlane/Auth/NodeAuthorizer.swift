@@ -52,7 +52,9 @@ enum NodeAuthorizer {
             }
             return .deny
         case "persistentvolumeclaims":
-            return a.verb == "get" && a.subresource == nil ? .referencedBy(node) : .deny
+            if a.verb == "get" && a.subresource == nil { return .referencedBy(node) }
+            // Finishing a file-system resize (NodeRestriction narrows the change).
+            return a.subresource == "status" && ["get", "update", "patch"].contains(a.verb) ? .referencedBy(node) : .deny
         case "csinodes":
             // Its own CSINode, which the kubelet keeps as drivers register.
             if a.verb == "get" { return a.name == node ? .allow : .deny }

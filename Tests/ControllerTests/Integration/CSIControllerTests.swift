@@ -98,4 +98,21 @@ struct CSIControllerTests {
             #expect(try await PersistentVolumeTests.waitFor(cp, ["get", "pvc", "data", "-o", "jsonpath={.status.phase}"], "Bound") == "Bound")
         }
     }
+
+    @Test func aGrownClaimIsExpandedByTheDriverAndLeftToTheNode() async throws {
+        try await withDriver { cp, driver in
+            try await cp.must("apply", "-f", "-", stdin: Self.storageClass + "\nallowVolumeExpansion: true")
+            try await cp.must("apply", "-f", "-", stdin: PersistentVolumeTests.claim("data", size: "1Gi", className: "csi-test"))
+            #expect(try await PersistentVolumeTests.waitFor(cp, ["get", "pvc", "data", "-o", "jsonpath={.status.phase}"], "Bound") == "Bound")
+            let pv = try await cp.must("get", "pvc", "data", "-o", "jsonpath={.spec.volumeName}")
+            try await cp.must("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}"#)
+            #expect(try await PersistentVolumeTests.waitFor(cp, ["get", "pv", pv, "-o", "jsonpath={.spec.capacity.storage}"], "2Gi") == "2Gi")
+            #expect(try await PersistentVolumeTests.waitFor(
+                cp, ["get", "pvc", "data", "-o", "jsonpath={.status.conditions[0].type} {.status.allocatedResourceStatuses.storage} {.status.capacity.storage}"],
+                "FileSystemResizePending NodeResizePending 1Gi") == "FileSystemResizePending NodeResizePending 1Gi")
+            #expect(driver.calls.withLock { $0.controllerExpanded.map { $0.capacityRange?.requiredBytes } } == [2 << 30])
+            _ = try await TestEnv.eventually(seconds: 30) { try await PersistentVolumeTests.events(cp, "data").contains("FileSystemResizeRequired") }
+            #expect(try await PersistentVolumeTests.events(cp, "data").contains("Resizing: External resizer is resizing volume \(pv)"))
+        }
+    }
 }

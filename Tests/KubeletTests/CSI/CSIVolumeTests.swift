@@ -1,5 +1,6 @@
 import CSI
 import Foundation
+import Synchronization
 import KubeAPI
 @testable import Kubelet
 import LinuxSystem
@@ -12,7 +13,14 @@ import Testing
 @Suite(.serialized) struct CSIVolumeTests {
     static let driverName = "csi.test.swiftkube.dev"
 
+    /// The claim statuses the kubelet wrote.
+    final class StatusWrites: Sendable {
+        let claims = Mutex<[PersistentVolumeClaim]>([])
+        init() {}
+    }
+
     struct Sources: VolumeSources {
+        var writes = StatusWrites()
         var claim: PersistentVolumeClaim?
         var volume: PersistentVolume?
         var driver: CSIDriver?
@@ -24,6 +32,7 @@ import Testing
         func persistentVolume(name: String) async throws -> PersistentVolume? { volume }
         func csiDriver(name: String) async throws -> CSIDriver? { driver }
         func volumeAttachment(name: String) async throws -> VolumeAttachment? { attachment }
+        func updateClaimStatus(_ claim: PersistentVolumeClaim) async throws { writes.claims.withLock { $0.append(claim) } }
     }
 
     /// A kubelet root with a driver serving and registered.
@@ -124,6 +133,31 @@ import Testing
         _ = try await node.setUp(try Self.pod(Self.claimVolume), sources)
         #expect(node.driver.calls.withLock { $0.staged.first?.publishContext } == ["device": "/dev/vdb"])
         #expect(node.driver.calls.withLock { $0.published.first?.publishContext } == ["device": "/dev/vdb"])
+        try await node.manager(sources).tearDown(node.sandbox)
+        await node.driver.stop()
+    }
+
+    @Test func aResizeLeftToTheNodeIsFinishedOnTheNextRefresh() async throws {
+        let node = try await Node(mounts: false)
+        var sources = try Self.claimSources()
+        let pod = try Self.pod(Self.claimVolume)
+        let volumes = try await node.setUp(pod, sources)
+        // The resizer grew the volume and left the file system to the node.
+        sources.volume?.spec?.capacity = ["storage": "2Gi"]
+        sources.claim?.status?.conditions = [Condition(type: "FileSystemResizePending", status: "True")]
+        sources.claim?.status?.allocatedResourceStatuses = ["storage": "NodeResizePending"]
+        let refreshed = try await node.manager(sources).setUp(pod, sandbox: node.sandbox,
+                                                              fields: PodFields(pod: pod, podIP: nil, hostIP: nil, nodeName: "n1"), previous: volumes)
+        #expect(refreshed.paths == volumes.paths)
+        let expanded = try #require(node.driver.calls.withLock { $0.nodeExpanded.first })
+        #expect(expanded.volumeID == "vol-1")
+        #expect(expanded.volumePath == volumes.paths["data"])
+        #expect(expanded.capacityRange?.requiredBytes == 2 << 30)
+        #expect(expanded.stagingTargetPath.hasSuffix("/globalmount"))
+        let written = try #require(sources.writes.claims.withLock { $0.first })
+        #expect(written.status?.capacity?["storage"] == "2Gi")
+        #expect(written.status?.conditions == nil)
+        #expect(written.status?.allocatedResourceStatuses == nil)
         try await node.manager(sources).tearDown(node.sandbox)
         await node.driver.stop()
     }
