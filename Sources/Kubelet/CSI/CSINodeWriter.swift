@@ -4,8 +4,10 @@ public import KubeAPI
 /// listing the registered drivers: what the scheduler and the attach/detach
 /// logic read a driver's node ID, topology keys and volume limit from.
 public protocol CSINodeWriter: Sendable {
-    /// Adds the driver to the CSINode, or replaces the entry of that name.
-    func installDriver(_ driver: CSINodeDriver) async throws
+    /// Adds the driver to the CSINode, or replaces the entry of that name,
+    /// and labels the Node with the driver's topology segments (what a PV's
+    /// node affinity from that driver names).
+    func installDriver(_ driver: CSINodeDriver, topology: [String: String]) async throws
     /// Removes the driver of that name from the CSINode (nothing if absent).
     func uninstallDriver(named name: String) async throws
 }
@@ -24,7 +26,8 @@ public struct KubeCSINodeWriter: CSINodeWriter {
         self.nodeName = nodeName
     }
 
-    public func installDriver(_ driver: CSINodeDriver) async throws {
+    public func installDriver(_ driver: CSINodeDriver, topology: [String: String]) async throws {
+        try await labelNode(topology)
         try await modify { drivers in
             if let index = drivers.firstIndex(where: { $0.name == driver.name }) {
                 if drivers[index] == driver { return false }
@@ -59,6 +62,33 @@ public struct KubeCSINodeWriter: CSINodeWriter {
                 }
                 guard change(&csiNode.spec.drivers) else { return }
                 _ = try await client.update(csiNode)
+                return
+            } catch {
+                if !error.isConflict || attempt > conflictRetries { throw error }
+            }
+        }
+    }
+
+    /// Adds the topology segments to the Node's labels, as upstream's
+    /// nodeinfomanager does (a label already there with another value is a
+    /// conflict the driver must not cause: refused).
+    private func labelNode(_ topology: [String: String]) async throws {
+        guard !topology.isEmpty else { return }
+        var attempt = 0
+        while true {
+            attempt += 1
+            var node = try await client.get(Node.self, name: nodeName)
+            var labels = node.metadata.labels ?? [:]
+            if topology.allSatisfy({ labels[$0.key] == $0.value }) { return }
+            for (key, value) in topology.sorted(by: { $0.key < $1.key }) {
+                if let existing = labels[key], existing != value {
+                    throw CSIRegistrationError.topologyCollision(key: key, reported: value, existing: existing)
+                }
+                labels[key] = value
+            }
+            node.metadata.labels = labels
+            do {
+                _ = try await client.update(node)
                 return
             } catch {
                 if !error.isConflict || attempt > conflictRetries { throw error }

@@ -145,7 +145,7 @@ public actor CSIPluginRegistration {
             registrationSocket: registrationSocket, nodeID: nodeInfo.nodeID,
             maxVolumesPerNode: nodeInfo.maxVolumesPerNode, accessibleTopology: topology
         )
-        try await nodeWriter.installDriver(driver.csiNodeDriver)
+        try await nodeWriter.installDriver(driver.csiNodeDriver, topology: driver.accessibleTopology)
         registry.register(driver)
         return driver
     }
@@ -188,6 +188,7 @@ public enum CSIRegistrationError: Error, Sendable, Equatable, CustomStringConver
     case unsupportedVersions(driver: String, versions: [String])
     case badEndpoint(driver: String, endpoint: String)
     case missingNodeID(driver: String)
+    case topologyCollision(key: String, reported: String, existing: String)
 
     public var description: String {
         switch self {
@@ -201,6 +202,8 @@ public enum CSIRegistrationError: Error, Sendable, Equatable, CustomStringConver
             "CSI driver \(driver) gave endpoint \"\(endpoint)\": the kubelet dials Unix sockets only (unix:///path or /path)"
         case .missingNodeID(let driver):
             "CSI driver \(driver) answered NodeGetInfo without a node ID"
+        case .topologyCollision(let key, let reported, let existing):
+            "detected topology value collision: driver reported \(key):\(reported) but existing label is \(key):\(existing)"
         }
     }
 }

@@ -10,7 +10,10 @@ import Testing
 final class RecordingCSINodeWriter: CSINodeWriter {
     let drivers = Mutex<[CSINodeDriver]>([])
 
-    func installDriver(_ driver: CSINodeDriver) async throws {
+    let labels = Mutex<[String: String]>([:])
+
+    func installDriver(_ driver: CSINodeDriver, topology: [String: String]) async throws {
+        labels.withLock { $0.merge(topology) { _, new in new } }
         drivers.withLock { drivers in
             drivers.removeAll { $0.name == driver.name }
             drivers.append(driver)
@@ -77,6 +80,7 @@ final class StatusLog: Sendable {
         allocatable.count = 16
         expected.allocatable = allocatable
         #expect(writer.drivers.withLock { $0 } == [expected])
+        #expect(writer.labels.withLock { $0 } == ["topology.test.csi/node": "node-1"])
         #expect(driver.calls.withLock { $0.registrationStatus.map(\.pluginRegistered) } == [true])
 
         // A second pass with nothing changed registers nothing again.

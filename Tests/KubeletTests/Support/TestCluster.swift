@@ -38,7 +38,7 @@ final class TestCluster: @unchecked Sendable {
     var tokenFile: String { bootstrapToken ? dir + "/bootstrap-token" : dir + "/cp/node-token" }
     let bootstrapToken: Bool
 
-    init(kubeletArguments: [String] = [], bootstrapToken: Bool = false) throws {
+    init(kubeletArguments: [String] = [], controlPlaneArguments: [String] = [], bootstrapToken: Bool = false) throws {
         self.kubeletArguments = kubeletArguments
         self.bootstrapToken = bootstrapToken
         let tag = UInt16.random(in: 1...UInt16.max)
@@ -50,7 +50,8 @@ final class TestCluster: @unchecked Sendable {
         try sh("ip netns add \(netns) && ip netns exec \(netns) sh -c 'ip link set lo up && ip link add eth0 type veth peer name eth0p && ip addr add \(nodeIP)/24 dev eth0 && ip link set eth0 up && ip link set eth0p up'")
         do {
             controlplane = try spawn(["/usr/bin/nsenter", "--net=\(netnsPath)", TestPaths.product("controlplane")!,
-                                      "--data-dir", dir + "/cp", "--secure-port", String(port), "--log-level", "warning"], log: dir + "/controlplane.log")
+                                      "--data-dir", dir + "/cp", "--secure-port", String(port), "--log-level", "warning"] + controlPlaneArguments,
+                                     log: dir + "/controlplane.log")
             guard eventually(seconds: 60, { kubectl(["get", "--raw", "/readyz"]).code == 0 }) else {
                 throw RuntimeError.other("controlplane did not become ready: \((try? FileIO.read(dir + "/controlplane.log")) ?? "")")
             }
