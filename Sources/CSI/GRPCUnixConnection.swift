@@ -1,4 +1,4 @@
-public import GRPCCore
+import GRPCCore
 import GRPCNIOTransportHTTP2
 
 /// One gRPC (HTTP/2, plaintext) connection to a Unix socket, shared by the

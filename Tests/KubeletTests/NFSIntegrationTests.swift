@@ -105,6 +105,21 @@ struct NFSMounterTests {
         #expect(MountPoint.isMountPoint(target))
         try FileIO.writeAtomically(target + "/written", Array("through nfs".utf8), mode: 0o644)
         #expect((try? FileIO.read(server.export + "/written")) == "through nfs")
+
+        // ReadWriteMany: a second pod's mount of the same export sees the
+        // first one's file, and the first sees what the second writes.
+        let other = TestPaths.temporaryDirectory("swiftkube-nfs-pod2")
+        let otherSandbox = Sandbox(podUID: "u2", name: "p2", namespace: "ns", directory: other, pinned: [:], hostNetwork: false, hostIPC: false,
+                                   hostPID: false, ip: nil, cgroupParent: "", hostname: "p2", created: "")
+        let otherVolumes = try await manager.setUp(p, sandbox: otherSandbox, fields: PodFields(pod: p, podIP: nil, hostIP: nil, nodeName: "n2"))
+        let otherTarget = try #require(otherVolumes.paths["shared"])
+        #expect(otherTarget != target && MountPoint.isMountPoint(otherTarget))
+        #expect((try? FileIO.read(otherTarget + "/written")) == "through nfs")
+        try FileIO.writeAtomically(otherTarget + "/answer", Array("from the second pod".utf8), mode: 0o644)
+        #expect((try? FileIO.read(target + "/answer")) == "from the second pod")
+        try VolumeManager.tearDown(otherSandbox)
+        #expect(!MountPoint.isMountPoint(otherTarget) && MountPoint.isMountPoint(target))
+        try? FileIO.removeTree(other)
         try VolumeManager.tearDown(sandbox)
         #expect(!MountPoint.isMountPoint(target) && !FileIO.exists(pod + "/volumes"))
         #expect(FileIO.exists(server.export + "/written"), "teardown leaves the server's data")

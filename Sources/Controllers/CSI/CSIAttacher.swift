@@ -33,7 +33,11 @@ public final class CSIAttacher: Controller {
         }
         // A node's driver registering late: its attachments can go on.
         csiNodes.addHandler { [queue, attachments] e in
-            guard case .updated(_, let node) = e else { return }
+            let node: CSINode
+            switch e {
+            case .added(let n), .updated(_, let n): node = n
+            case .deleted, .synced: return
+            }
             for va in attachments.list() where va.spec.nodeName == node.name && va.status?.attached != true { queue.add(va.name) }
         }
     }

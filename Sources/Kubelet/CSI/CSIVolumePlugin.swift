@@ -1,7 +1,7 @@
 public import CSI
 import Crypto
 import Foundation
-public import KubeAPI
+import KubeAPI
 
 /// The kubelet's CSI volume plugin (`kubernetes.io/csi`): the drivers
 /// registered on this node and where their volumes go. Volumes are staged

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CSI
 import Foundation
-public import KubeAPI
+import KubeAPI
 import LinuxSystem
 
 /// CSI volumes: PersistentVolumes with a `csi` source and inline `csi`

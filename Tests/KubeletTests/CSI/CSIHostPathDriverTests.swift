@@ -1,6 +1,7 @@
 import CSI
 import Foundation
-import Kubelet
+@testable import Kubelet
+import KubeAPI
 import LinuxSystem
 import TestSupport
 import Testing
@@ -202,6 +203,50 @@ struct CSIHostPathDriverTests {
         #expect(FileManager.default.fileExists(atPath: target + "/data.txt") == false)
         let left = try FileManager.default.subpathsOfDirectory(atPath: stateDirectory).filter { $0.hasSuffix("/data.txt") }
         #expect(left.isEmpty)
+    }
+
+    /// The kubelet's volume plugin with the real driver: a volume the driver
+    /// made is staged and published for a pod, written, and torn down.
+    @Test func theKubeletStagesPublishesAndTearsDownAVolumeOfTheDriver() async throws {
+        let binary = try #require(HostPathDriver.binary)
+        let scratch = ScratchDirectory("csi-hostpath-kubelet")
+        let socket = scratch.path + "/csi.sock"
+        let driver = try BackgroundProgram(binary, [
+            "--endpoint", "unix://" + socket, "--nodeid", Self.nodeID, "--drivername", Self.driverName, "--statedir", scratch.path + "/state",
+        ], logPath: scratch.path + "/driver.log")
+        defer { driver.stop() }
+        try #require(eventually(seconds: 20) { FileManager.default.fileExists(atPath: socket) }, "the driver made no socket")
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: socket), timeout: .seconds(30))
+        defer { Task { await client.close() } }
+        var create = CSIv1.CreateVolumeRequest()
+        create.name = "pvc-swiftkube-kubelet-test"
+        create.capacityRange = .init(requiredBytes: 1 << 20)
+        create.volumeCapabilities = [CSIv1.VolumeCapability(.mount(.init()), accessMode: .singleNodeWriter)]
+        let volume = try #require(try await client.createVolume(create).volume)
+
+        let registry = CSIDriverRegistry()
+        registry.register(CSIRegisteredDriver(name: Self.driverName, endpoint: CSIEndpoint(socketPath: socket), supportedVersions: ["1.0.0"],
+                                              registrationSocket: "", nodeID: Self.nodeID))
+        let sources = try CSIVolumeTests.claimSources(handle: volume.volumeID, driverName: Self.driverName, attributes: volume.volumeContext)
+        let manager = VolumeManager(sources: sources, csi: CSIVolumePlugin(registry: registry, rootDirectory: scratch.path + "/kubelet", nodeName: "n1"))
+        let sandbox = Sandbox(podUID: "pod-uid", name: "p", namespace: "ns", directory: scratch.path + "/kubelet/pods/pod-uid", pinned: [:],
+                              hostNetwork: false, hostIPC: false, hostPID: false, ip: nil, cgroupParent: "", hostname: "p", created: "")
+        let pod = try CSIVolumeTests.pod(CSIVolumeTests.claimVolume)
+        do {
+            let volumes = try await manager.setUp(pod, sandbox: sandbox, fields: PodFields(pod: pod, podIP: nil, hostIP: nil, nodeName: "n1"))
+            let target = try #require(volumes.paths["data"])
+            #expect(Self.mounts(under: scratch.path).contains(target))
+            try "from the pod\n".write(toFile: target + "/f", atomically: false, encoding: .utf8)
+            let backing = try FileManager.default.subpathsOfDirectory(atPath: scratch.path + "/state").filter { $0.hasSuffix("/f") }
+            #expect(backing.count == 1)
+            try await manager.tearDown(sandbox)
+        } catch {
+            Issue.record("the hostpath driver's log:\n\(driver.output)")
+            throw error
+        }
+        #expect(Self.mounts(under: scratch.path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/kubelet/pods/pod-uid/volumes"))
+        try await client.deleteVolume(CSIv1.DeleteVolumeRequest(volumeID: volume.volumeID))
     }
 
     /// Registration as in a cluster: the node-driver-registrar beside the

@@ -66,7 +66,8 @@ import Testing
         }
     }
 
-    static func claimSources(attachRequired: Bool? = false, handle: String = "vol-1") throws -> Sources {
+    static func claimSources(attachRequired: Bool? = false, handle: String = "vol-1", driverName: String = driverName,
+                             attributes: [String: String] = ["pool": "a"]) throws -> Sources {
         let claim = try PersistentVolumeTests.decode(PersistentVolumeClaim.self, [
             "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": "data", "namespace": "ns", "uid": "claim-uid"],
             "spec": ["accessModes": ["ReadWriteOnce"], "volumeName": "pv-1", "resources": ["requests": ["storage": "1Gi"]]],
@@ -76,7 +77,8 @@ import Testing
             "apiVersion": "v1", "kind": "PersistentVolume", "metadata": ["name": "pv-1"],
             "spec": ["accessModes": ["ReadWriteOnce"], "capacity": ["storage": "1Gi"],
                      "claimRef": ["namespace": "ns", "name": "data", "uid": "claim-uid"],
-                     "csi": ["driver": .string(driverName), "volumeHandle": .string(handle), "fsType": "ext4", "volumeAttributes": ["pool": "a"]]],
+                     "csi": ["driver": .string(driverName), "volumeHandle": .string(handle), "fsType": "ext4",
+                             "volumeAttributes": .object(attributes.mapValues { .string($0) })]],
         ])
         var driver: CSIDriver?
         if let attachRequired {
