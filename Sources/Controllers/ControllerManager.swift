@@ -3,7 +3,7 @@ import ControllerRuntime
 /// The controllers by name, and which of them `--controllers` enables.
 public enum ControllerManager {
     /// Every controller, in start order.
-    public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
+    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
@@ -36,6 +36,7 @@ public enum ControllerManager {
         for name in names where enabled.contains(name) {
             switch name {
             case "replicaset": out.append(ReplicaSetController(ctx))
+            case "replicationcontroller": out.append(ReplicationManager(ctx))
             case "deployment": out.append(DeploymentController(ctx))
             case "daemonset": out.append(DaemonSetController(ctx))
             case "endpointslice": out.append(EndpointSliceController(ctx))

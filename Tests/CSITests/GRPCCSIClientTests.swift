@@ -19,7 +19,7 @@ import Testing
         let scratch = ScratchDirectory("csi-client")
         let driver = TestCSIDriver(TestCSIDriver.Options())
         try await driver.start(driverSocket: scratch.path + "/csi.sock")
-        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/csi.sock"), timeout: .seconds(10))
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/csi.sock"), timeout: TestCSIDriver.callTimeout)
 
         #expect(try await client.getPluginInfo().name == "csi.test.swiftkube.dev")
         #expect(try await client.probe().isReady)
@@ -74,7 +74,7 @@ import Testing
         options.controller = false
         let driver = TestCSIDriver(options)
         try await driver.start(driverSocket: scratch.path + "/csi.sock")
-        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/csi.sock"), timeout: .seconds(10))
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/csi.sock"), timeout: TestCSIDriver.callTimeout)
         driver.failNext("NodeStageVolume", code: .notFound, message: "volume id missing does not exist in the volumes list")
         let error = try await #require(throws: CSIError.self) { try await client.nodeStageVolume(CSIv1.NodeStageVolumeRequest()) }
         #expect(error.code == .notFound)
@@ -91,7 +91,7 @@ import Testing
 
     @Test func aMissingSocketFailsAsUnavailable() async throws {
         let scratch = ScratchDirectory("csi-client")
-        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/absent.sock"), timeout: .seconds(30))
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/absent.sock"), timeout: TestCSIDriver.callTimeout)
         let error = try await #require(throws: CSIError.self) { _ = try await client.nodeGetInfo() }
         #expect(error.code == .unavailable)
         #expect(error.endpoint == scratch.path + "/absent.sock")
@@ -103,7 +103,7 @@ import Testing
         let scratch = ScratchDirectory("csi-client")
         let driver = TestCSIDriver(TestCSIDriver.Options())
         try await driver.start(driverSocket: scratch.path + "/csi.sock", registrationSocket: scratch.path + "/reg.sock")
-        let registrar = try GRPCPluginRegistrationClient(socketPath: scratch.path + "/reg.sock")
+        let registrar = try GRPCPluginRegistrationClient(socketPath: scratch.path + "/reg.sock", timeout: TestCSIDriver.callTimeout)
         let info = try await registrar.getInfo()
         #expect(info.type == "CSIPlugin")
         #expect(info.endpoint == scratch.path + "/csi.sock")

@@ -25,8 +25,9 @@ import Testing
         var source = CSIVolumeSource()
         source.driver = "secrets-store.csi.k8s.io"
         csi.csi = source
-        #expect(VolumeManager.unsupported(csi)?.description
-            == "volume \"secrets\": kubernetes.io/csi: driver name secrets-store.csi.k8s.io not found in the list of registered CSI drivers")
+        // Inline CSI volumes are the CSI plugin's: whether the driver is
+        // registered is known only at set-up (CSIVolumeTests).
+        #expect(VolumeManager.unsupported(csi) == nil)
 
         var empty = Volume(name: "scratch")
         empty.emptyDir = EmptyDirVolumeSource()

@@ -46,6 +46,11 @@ public final class TestCSIDriver: Sendable {
         public var registrationStatus: [PluginRegistration.RegistrationStatus] = []
     }
 
+    /// The deadline tests give their calls: generous, because a test process
+    /// running hundreds of tests on two cores can stall for minutes, and a
+    /// deadline that expires then is not the behaviour under test.
+    public static let callTimeout: Duration = .seconds(600)
+
     public let options: Options
     public let calls = Mutex(Calls())
     private let failures = Mutex<[String: RPCError]>([:])
@@ -89,8 +94,9 @@ public final class TestCSIDriver: Sendable {
             tasks.withLock { $0.append(Task { try? await registrar.serve(socketPath: registrationSocket) }) }
             sockets.append(registrationSocket)
         }
+        // Bounded generously: a loaded test process can stall for minutes.
         for socket in sockets {
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) {
+            for _ in 0..<24_000 where !FileManager.default.fileExists(atPath: socket) {
                 try await Task.sleep(for: .milliseconds(25))
             }
         }

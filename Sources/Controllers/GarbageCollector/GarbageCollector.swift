@@ -29,7 +29,8 @@ public final class GarbageCollector: Controller {
             .make(Endpoints.self, informers: f, client: c), .make(ConfigMap.self, informers: f, client: c),
             .make(Secret.self, informers: f, client: c), .make(ServiceAccount.self, informers: f, client: c),
             .make(Lease.self, informers: f, client: c), .make(Node.self, informers: f, client: c),
-            .make(Namespace.self, informers: f, client: c),
+            .make(Namespace.self, informers: f, client: c), .make(ReplicationController.self, informers: f, client: c),
+            .make(PersistentVolumeClaim.self, informers: f, client: c), .make(CSINode.self, informers: f, client: c),
         ]
         for (i, r) in resources.enumerated() {
             r.onChange { [self] old, new in onChange(resource: i, old: old, new: new) }

@@ -105,6 +105,7 @@ public enum ResourceCatalog {
         r(ResourceQuota.self, "", "resourcequotas", short: ["quota"], sub: ["status"]),
         r(PersistentVolume.self, "", "persistentvolumes", short: ["pv"], namespaced: false, sub: ["status"]),
         r(PersistentVolumeClaim.self, "", "persistentvolumeclaims", short: ["pvc"], sub: ["status"]),
+        r(ReplicationController.self, "", "replicationcontrollers", short: ["rc"], all: true, sub: ["status", "scale"]),
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),

@@ -31,6 +31,14 @@ public struct Defaulter: Sendable {
             obj["spec"] = spec
         case "ReplicaSet":
             defaultWorkload(&obj, replicas: true)
+        case "ReplicationController":
+            defaultWorkload(&obj, replicas: true)
+            // As upstream's v1 defaults: an empty selector, and empty labels,
+            // are the template's labels.
+            if let labels = obj[path: ["spec", "template", "metadata", "labels"]], !(labels.objectValue ?? [:]).isEmpty {
+                if (obj[path: ["spec", "selector"]]?.objectValue ?? [:]).isEmpty { obj.set(path: ["spec", "selector"], to: labels) }
+                if (obj[path: ["metadata", "labels"]]?.objectValue ?? [:]).isEmpty { obj.set(path: ["metadata", "labels"], to: labels) }
+            }
         case "DaemonSet":
             defaultWorkload(&obj, replicas: false)
             var spec = obj["spec"] ?? .emptyObject
@@ -263,6 +271,10 @@ public struct Defaulter: Sendable {
     }
 
     private func defaultVolume(_ v: inout JSONValue) {
+        // As upstream's SetDefaults_Volume: a volume with no source is an emptyDir.
+        if let keys = v.objectValue?.keys, keys.allSatisfy({ $0 == "name" }) {
+            v["emptyDir"] = .emptyObject
+        }
         for source in ["configMap", "secret", "downwardAPI", "projected"] {
             guard var s = v[source], s.objectValue != nil else { continue }
             setIfMissing(&s, "defaultMode", 420)

@@ -71,6 +71,8 @@ public enum Validator {
             let d = try decode(Deployment.self, obj)
             let o = try old.map { try decode(Deployment.self, $0) }
             errs += WorkloadValidation.validateDeployment(d, old: o)
+        case "ReplicationController":
+            errs += WorkloadValidation.validateReplicationController(try decode(ReplicationController.self, obj))
         case "ReplicaSet":
             let r = try decode(ReplicaSet.self, obj)
             let o = try old.map { try decode(ReplicaSet.self, $0) }

@@ -120,6 +120,29 @@ public enum WorkloadValidation {
         return errs
     }
 
+    /// Validates a ReplicationController as upstream's
+    /// `ValidateReplicationControllerSpec`: a non-empty selector that the
+    /// template's labels match, restart policy Always. Unlike a ReplicaSet's,
+    /// its selector may change.
+    public static func validateReplicationController(_ rc: ReplicationController) -> [FieldError] {
+        guard let spec = rc.spec else { return [.required("spec")] }
+        var errs = validateReplicas(spec.replicas)
+        if let m = spec.minReadySeconds, m < 0 {
+            errs.append(.invalid("spec.minReadySeconds", int: Int64(m), "must be greater than or equal to 0"))
+        }
+        let selector = spec.selector ?? [:]
+        if selector.isEmpty {
+            errs.append(.required("spec.selector"))
+        } else {
+            errs += LabelValidation.validateLabels(selector, field: "spec.selector")
+        }
+        var labelSelector = LabelSelector()
+        labelSelector.matchLabels = selector
+        errs += validateSelectorAndTemplate(selector: selector.isEmpty ? nil : labelSelector, template: spec.template, oldSelector: nil)
+            .filter { $0.field != "spec.selector" && !$0.field.hasPrefix("spec.selector.") }
+        return errs
+    }
+
     /// Validates a DaemonSet.
     public static func validateDaemonSet(_ d: DaemonSet, old: DaemonSet?) -> [FieldError] {
         guard let spec = d.spec else { return [.required("spec")] }

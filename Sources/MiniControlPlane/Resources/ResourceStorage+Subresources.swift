@@ -4,12 +4,20 @@ import KubeAPI
 extension ResourceStorage {
     // MARK: scale
 
-    /// The Scale object of a deployment or replica set.
+    /// The Scale object of a deployment, replica set or replication
+    /// controller (whose selector is a plain label map).
     func scale(of obj: JSONValue, _ info: ResourceInfo) -> JSONValue {
         let meta = obj["metadata"] ?? .emptyObject
         var scaleMeta: JSONValue = .emptyObject
         for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { scaleMeta[k] = meta[k] }
-        let selector = obj[path: ["spec", "selector"]].flatMap { try? KubeCodec.decode(LabelSelector.self, from: $0) }
+        let selector: LabelSelector?
+        if info.kind == ReplicationController.kind {
+            var s = LabelSelector()
+            s.matchLabels = obj[path: ["spec", "selector"]].flatMap { try? KubeCodec.decode([String: String].self, from: $0) }
+            selector = s
+        } else {
+            selector = obj[path: ["spec", "selector"]].flatMap { try? KubeCodec.decode(LabelSelector.self, from: $0) }
+        }
         return [
             "apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": scaleMeta,
             "spec": ["replicas": .int(obj[path: ["spec", "replicas"]]?.intValue ?? 0)],

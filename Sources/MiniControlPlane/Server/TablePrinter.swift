@@ -31,7 +31,7 @@ enum TablePrinter {
         case "Deployment":
             return [nameCol, col("Ready"), col("Up-to-date", "integer"), col("Available", "integer"), ageCol,
                     col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
-        case "ReplicaSet":
+        case "ReplicaSet", "ReplicationController":
             return [nameCol, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), ageCol,
                     col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
         case "DaemonSet":
@@ -192,7 +192,7 @@ enum TablePrinter {
             let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
             return [name, .string("\(int(status?["readyReplicas"]))/\(int(spec?["replicas"]))"), .int(int(status?["updatedReplicas"])),
                     .int(int(status?["availableReplicas"])), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
-        case "ReplicaSet":
+        case "ReplicaSet", "ReplicationController":
             let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
             return [name, .int(int(spec?["replicas"])), .int(int(status?["replicas"])), .int(int(status?["readyReplicas"])), age,
                     .string(c), .string(i), .string(selectorString(spec?["selector"]))]

@@ -282,16 +282,7 @@ struct StorageExamplesTests {
 
     /// Every PersistentVolume, PersistentVolumeClaim and StorageClass document of the checkout.
     static func storageDocuments() throws -> [(file: String, text: String)] {
-        var out: [(String, String)] = []
-        let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
-        for file in files.sorted() where file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
-            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-            for doc in text.components(separatedBy: "\n---") {
-                let kinds = doc.split(separator: "\n").filter { $0.hasPrefix("kind:") }.map { $0.dropFirst(5).trimmingCharacters(in: .whitespaces) }
-                if let kind = kinds.first, ["PersistentVolume", "PersistentVolumeClaim", "StorageClass"].contains(kind) { out.append((file, doc)) }
-            }
-        }
-        return out
+        try exampleDocuments(in: directory, kinds: ["PersistentVolume", "PersistentVolumeClaim", "StorageClass"])
     }
 
     @Test func everyExampleApplies() async throws {
@@ -365,4 +356,25 @@ struct AttachDetachTests {
             #expect(try await cp.must("get", "volumeattachments", "-o", "name") == "")
         }
     }
+}
+
+/// The documents of kind `kinds` in a checkout of kubernetes/examples: each
+/// YAML document, and each JSON file that is one object.
+func exampleDocuments(in directory: String, kinds: Set<String>) throws -> [(file: String, text: String)] {
+    var out: [(String, String)] = []
+    let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+    for file in files.sorted() {
+        if file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            for doc in text.components(separatedBy: "\n---") {
+                let found = doc.split(separator: "\n").filter { $0.hasPrefix("kind:") }.map { $0.dropFirst(5).trimmingCharacters(in: .whitespaces) }
+                if let kind = found.first, kinds.contains(kind) { out.append((file, doc)) }
+            }
+        } else if file.hasSuffix(".json"), let data = FileManager.default.contents(atPath: directory + "/" + file),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let kind = object["kind"] as? String,
+                  kinds.contains(kind) {
+            out.append((file, String(decoding: data, as: UTF8.self)))
+        }
+    }
+    return out
 }

@@ -108,7 +108,7 @@ struct CSIHostPathDriverTests {
         }
         // Dial once the driver listens: a connection that failed waits out its backoff.
         try #require(eventually(seconds: 20) { FileManager.default.fileExists(atPath: socket) }, "the driver made no socket")
-        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: socket), timeout: .seconds(30))
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: socket), timeout: TestCSIDriver.callTimeout)
         do {
             try await exercise(client, scratch: scratch, stateDirectory: stateDirectory, socket: socket)
         } catch {
@@ -216,7 +216,7 @@ struct CSIHostPathDriverTests {
         ], logPath: scratch.path + "/driver.log")
         defer { driver.stop() }
         try #require(eventually(seconds: 20) { FileManager.default.fileExists(atPath: socket) }, "the driver made no socket")
-        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: socket), timeout: .seconds(30))
+        let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: socket), timeout: TestCSIDriver.callTimeout)
         defer { Task { await client.close() } }
         var create = CSIv1.CreateVolumeRequest()
         create.name = "pvc-swiftkube-kubelet-test"
@@ -228,7 +228,8 @@ struct CSIHostPathDriverTests {
         registry.register(CSIRegisteredDriver(name: Self.driverName, endpoint: CSIEndpoint(socketPath: socket), supportedVersions: ["1.0.0"],
                                               registrationSocket: "", nodeID: Self.nodeID))
         let sources = try CSIVolumeTests.claimSources(handle: volume.volumeID, driverName: Self.driverName, attributes: volume.volumeContext)
-        let manager = VolumeManager(sources: sources, csi: CSIVolumePlugin(registry: registry, rootDirectory: scratch.path + "/kubelet", nodeName: "n1"))
+        let manager = VolumeManager(sources: sources, csi: CSIVolumePlugin(registry: registry, rootDirectory: scratch.path + "/kubelet", nodeName: "n1",
+                                                                                 makeClient: { try GRPCCSIClient(endpoint: $0, timeout: TestCSIDriver.callTimeout) }))
         let sandbox = Sandbox(podUID: "pod-uid", name: "p", namespace: "ns", directory: scratch.path + "/kubelet/pods/pod-uid", pinned: [:],
                               hostNetwork: false, hostIPC: false, hostPID: false, ip: nil, cgroupParent: "", hostname: "p", created: "")
         let pod = try CSIVolumeTests.pod(CSIVolumeTests.claimVolume)
@@ -275,9 +276,9 @@ struct CSIHostPathDriverTests {
 
         let registry = CSIDriverRegistry()
         let writer = RecordingCSINodeWriter()
-        let registration = CSIPluginRegistration(directory: registryDirectory, registry: registry, nodeWriter: writer)
+        let registration = CSIPluginRegistrationTests.registration(directory: registryDirectory, registry: registry, nodeWriter: writer)
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(30)
+        let deadline = clock.now + .seconds(300)
         while registry.driver(named: Self.driverName) == nil, clock.now < deadline, registrar.process.isRunning {
             await registration.scan()
             try await Task.sleep(for: .milliseconds(200))

@@ -34,6 +34,14 @@ final class StatusLog: Sendable {
 /// Plugin registration through `plugins_registry` sockets, with a registrar
 /// and a driver in Swift speaking the real protocols over Unix sockets.
 @Suite struct CSIPluginRegistrationTests {
+    /// Registration with the tests' generous call deadlines.
+    static func registration(directory: String, registry: CSIDriverRegistry, nodeWriter: any CSINodeWriter) -> CSIPluginRegistration {
+        CSIPluginRegistration(
+            directory: directory, registry: registry, nodeWriter: nodeWriter,
+            makeRegistrationClient: { try GRPCPluginRegistrationClient(socketPath: $0, timeout: TestCSIDriver.callTimeout) },
+            makeNodeClient: { try GRPCCSIClient(endpoint: $0, timeout: TestCSIDriver.callTimeout) })
+    }
+
     @Test func versionsOneXAreSupported() {
         #expect(CSIPluginRegistration.highestSupportedVersion(["1.0.0"]) == "1.0.0")
         #expect(CSIPluginRegistration.highestSupportedVersion(["0.3.0", "1.2.0", "v1.10.0", "2.0.0"]) == "v1.10.0")
@@ -67,7 +75,7 @@ final class StatusLog: Sendable {
 
         let registry = CSIDriverRegistry()
         let writer = RecordingCSINodeWriter()
-        let registration = CSIPluginRegistration(directory: registryDirectory, registry: registry, nodeWriter: writer)
+        let registration = Self.registration(directory: registryDirectory, registry: registry, nodeWriter: writer)
         await registration.scan()
 
         let registered = try #require(registry.driver(named: "csi.test.swiftkube.dev"))
@@ -107,14 +115,14 @@ final class StatusLog: Sendable {
     }
 
     static func waitForSocket(_ path: String) async throws {
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: path) { try await Task.sleep(for: .milliseconds(25)) }
+        for _ in 0..<24_000 where !FileManager.default.fileExists(atPath: path) { try await Task.sleep(for: .milliseconds(25)) }
     }
 
     @Test func aPluginOfAnotherTypeOrVersionIsRefusedAndTold() async throws {
         let scratch = ScratchDirectory("csi-reg")
         let registry = CSIDriverRegistry()
         let writer = RecordingCSINodeWriter()
-        let registration = CSIPluginRegistration(directory: scratch.path, registry: registry, nodeWriter: writer)
+        let registration = Self.registration(directory: scratch.path, registry: registry, nodeWriter: writer)
 
         let deviceStatuses = StatusLog()
         let deviceSocket = scratch.path + "/gpu.sock"
@@ -152,7 +160,7 @@ final class StatusLog: Sendable {
                                              supportedVersions: ["1.0.0"]), statuses: statuses, socket: socket)
         try await Self.waitForSocket(socket)
         let registry = CSIDriverRegistry()
-        let registration = CSIPluginRegistration(directory: scratch.path, registry: registry, nodeWriter: RecordingCSINodeWriter())
+        let registration = Self.registration(directory: scratch.path, registry: registry, nodeWriter: RecordingCSINodeWriter())
         let error = try await #require(throws: CSIError.self) { try await registration.register(socketPath: socket) }
         #expect(error.method == "csi.v1.Node/NodeGetInfo")
         #expect(error.code == .unavailable)

@@ -58,7 +58,8 @@ import Testing
         }
 
         func manager(_ sources: Sources) -> VolumeManager {
-            VolumeManager(sources: sources, csi: CSIVolumePlugin(registry: registry, rootDirectory: root, nodeName: "n1"))
+            VolumeManager(sources: sources, csi: CSIVolumePlugin(registry: registry, rootDirectory: root, nodeName: "n1",
+                                                                 makeClient: { try GRPCCSIClient(endpoint: $0, timeout: TestCSIDriver.callTimeout) }))
         }
 
         func setUp(_ pod: Pod, _ sources: Sources) async throws -> PodVolumes {

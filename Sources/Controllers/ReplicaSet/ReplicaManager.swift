@@ -1,29 +1,35 @@
 import Foundation
-import KubeAPI
+public import KubeAPI
 import Logging
 import ControllerRuntime
 
-/// Keeps `spec.replicas` pods of a ReplicaSet's template running: adopts
-/// matching orphans, releases pods that no longer match, creates missing pods
-/// in slow-start batches (1, 2, 4, …) and deletes the surplus (unscheduled,
-/// pending and not-ready pods first), and reports replicas, readyReplicas and
-/// availableReplicas (ready for `minReadySeconds`). Expectations keep it from
-/// acting twice before its informer has seen its own writes.
-public final class ReplicaSetController: Controller {
-    public let name = "replicaset"
+/// The ReplicaSet controller (`replicaset`).
+public typealias ReplicaSetController = ReplicaManager<ReplicaSet>
+/// The ReplicationController controller (`replicationcontroller`, upstream's replication manager).
+public typealias ReplicationManager = ReplicaManager<ReplicationController>
+
+/// Keeps `spec.replicas` pods of a ReplicaSet's (or ReplicationController's)
+/// template running: adopts matching orphans, releases pods that no longer
+/// match, creates missing pods in slow-start batches (1, 2, 4, …) and deletes
+/// the surplus (unscheduled, pending and not-ready pods first), and reports
+/// replicas, readyReplicas and availableReplicas (ready for
+/// `minReadySeconds`). Expectations keep it from acting twice before its
+/// informer has seen its own writes.
+public final class ReplicaManager<Owner: ReplicatedPodOwner>: Controller {
+    public let name = Owner.controllerName
     let ctx: ControllerContext
-    let queue = WorkQueue(name: "replicaset")
+    let queue = WorkQueue(name: Owner.controllerName)
     let expectations = ControllerExpectations()
-    let replicaSets: Informer<ReplicaSet>
+    let replicaSets: Informer<Owner>
     let pods: Informer<Pod>
     let recorder: EventRecorder
-    static let burstReplicas = 500
+    static var burstReplicas: Int { 500 }
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx
-        replicaSets = ctx.informers.informer(ReplicaSet.self)
+        replicaSets = ctx.informers.informer(Owner.self)
         pods = ctx.informers.informer(Pod.self)
-        recorder = ctx.recorder("replicaset-controller")
+        recorder = ctx.recorder(Owner.eventComponent)
         pods.addIndex(Indexes.controllerUID, Indexes.byControllerUID)
         replicaSets.addHandler { [queue] e in
             switch e {
@@ -35,13 +41,13 @@ public final class ReplicaSetController: Controller {
     }
 
     func ownerKey(_ p: Pod) -> String? {
-        guard let ref = p.metadata.controllerRef, ref.kind == "ReplicaSet", ref.apiVersion.hasPrefix("apps/") else { return nil }
+        guard let ref = p.metadata.controllerRef, ref.kind == Owner.kind, ref.apiVersion == Owner.apiVersion else { return nil }
         return "\(p.namespace)/\(ref.name)"
     }
 
     func enqueueMatching(_ p: Pod) {
         let labels = p.metadata.labels ?? [:]
-        for rs in replicaSets.list(namespace: p.namespace) where rs.spec?.selector?.matches(labels) == true {
+        for rs in replicaSets.list(namespace: p.namespace) where rs.podSelector?.matches(labels) == true {
             queue.add(objectKey(rs))
         }
     }
@@ -68,7 +74,7 @@ public final class ReplicaSetController: Controller {
             if let newKey {
                 queue.add(newKey)
                 if !PodState.isReady(old) && PodState.isReady(new),
-                   let rs = replicaSets.get(key: newKey), let mrs = rs.spec?.minReadySeconds, mrs > 0 {
+                   let rs = replicaSets.get(key: newKey), case let mrs = rs.minReadySeconds, mrs > 0 {
                     queue.addAfter(newKey, .seconds(mrs) + .milliseconds(500))
                 }
             } else if old.metadata.labels != new.metadata.labels || oldKey != nil {
@@ -95,8 +101,8 @@ public final class ReplicaSetController: Controller {
             return nil
         }
         let now = ctx.now()
-        guard let sel = rs.spec?.selector, let selector = try? LabelRequirements(sel) else {
-            ctx.logger.warning("replicaset \(key) has an invalid selector; skipping")
+        guard let sel = rs.podSelector, let selector = try? LabelRequirements(sel) else {
+            ctx.logger.warning("\(Owner.resource) \(key) has an invalid selector; skipping")
             return nil
         }
         let owned = try await claimPods(rs, selector: selector)
@@ -110,14 +116,14 @@ public final class ReplicaSetController: Controller {
         let remaining = active.filter { !deleted.contains($0.name) }
         try await updateStatus(rs, owned: owned, active: remaining, failure: manageError, now: now)
         if let manageError { throw manageError }
-        let minReady = rs.spec?.minReadySeconds ?? 0
+        let minReady = rs.minReadySeconds
         let waits = active.compactMap { PodState.secondsUntilAvailable($0, minReadySeconds: minReady, now: now) }
         if let soonest = waits.min() { return .milliseconds(Int64(soonest * 1000) + 200) }
         return nil
     }
 
     /// Owned pods matching the selector, after adopting orphans and releasing strays.
-    func claimPods(_ rs: ReplicaSet, selector: LabelRequirements) async throws -> [Pod] {
+    func claimPods(_ rs: Owner, selector: LabelRequirements) async throws -> [Pod] {
         let uid = rs.metadata.uid ?? ""
         var owned: [Pod] = []
         var adopt: [Pod] = []
@@ -136,7 +142,7 @@ public final class ReplicaSetController: Controller {
         }
         if !adopt.isEmpty {
             // Adopt only if the ReplicaSet still exists as we know it.
-            let fresh = try await ctx.client.get(ReplicaSet.self, namespace: rs.namespace, name: rs.name)
+            let fresh = try await ctx.client.get(Owner.self, namespace: rs.namespace, name: rs.name)
             guard fresh.metadata.uid == uid, fresh.metadata.deletionTimestamp == nil else { return owned }
             for p in adopt {
                 if let adopted = try await OwnerReferences.adopt(p, owner: controllerReference(to: rs), client: ctx.client) {
@@ -148,8 +154,8 @@ public final class ReplicaSetController: Controller {
     }
 
     /// Creates or deletes pods; returns the names of pods deleted.
-    func manage(_ rs: ReplicaSet, key: String, active: [Pod]) async throws -> Set<String> {
-        let want = rs.spec?.replicas ?? 1
+    func manage(_ rs: Owner, key: String, active: [Pod]) async throws -> Set<String> {
+        let want = rs.desiredReplicas
         let diff = active.count - want
         if diff < 0 {
             let toCreate = min(-diff, Self.burstReplicas)
@@ -227,10 +233,10 @@ public final class ReplicaSetController: Controller {
         return []
     }
 
-    func updateStatus(_ rs: ReplicaSet, owned: [Pod], active: [Pod], failure: (any Error)?, now: Date) async throws {
-        let templateLabels = rs.spec?.template?.metadata?.labels ?? [:]
-        let minReady = rs.spec?.minReadySeconds ?? 0
-        var status = rs.status ?? ReplicaSetStatus()
+    func updateStatus(_ rs: Owner, owned: [Pod], active: [Pod], failure: (any Error)?, now: Date) async throws {
+        let templateLabels = rs.templateLabels
+        let minReady = rs.minReadySeconds
+        var status = rs.replicaStatus ?? ReplicaSetStatus()
         status.replicas = active.count
         status.fullyLabeledReplicas = active.filter { p in templateLabels.allSatisfy { p.metadata.labels?[$0.key] == $0.value } }.count
         status.readyReplicas = active.filter(PodState.isReady).count
@@ -239,12 +245,12 @@ public final class ReplicaSetController: Controller {
         var conditions = (status.conditions ?? []).filter { $0.type != "ReplicaFailure" }
         if let failure {
             var c = Condition(type: "ReplicaFailure", status: "True", reason: "FailedCreate", message: "\(failure)")
-            c.lastTransitionTime = rs.status?.conditions?.first { $0.type == "ReplicaFailure" }?.lastTransitionTime ?? Timestamp(now)
+            c.lastTransitionTime = rs.replicaStatus?.conditions?.first { $0.type == "ReplicaFailure" }?.lastTransitionTime ?? Timestamp(now)
             conditions.append(c)
         }
         status.conditions = conditions.isEmpty ? nil : conditions
-        if status == rs.status { return }
-        _ = try await ctx.client.patch(ReplicaSet.self, namespace: rs.namespace, name: rs.name, patchType: .merge,
+        if status == rs.replicaStatus { return }
+        _ = try await ctx.client.patch(Owner.self, namespace: rs.namespace, name: rs.name, patchType: .merge,
                                        body: ["status": StatusPatch.replace(KubeCodec.encode(status), keys: ["conditions"])],
                                        subresource: "status")
     }
