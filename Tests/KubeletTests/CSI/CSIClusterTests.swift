@@ -82,7 +82,8 @@ struct CSIClusterTests {
         #expect(cluster.kubectl(["delete", "pvc", "data", "--wait=true", "--timeout=120s"]).code == 0)
         #expect(eventually(seconds: 60) { driver.calls.withLock { $0.deleted } == ["vol-\(pv)"] })
         #expect(eventually(seconds: 60) { cluster.kubectl(["get", "pv", pv]).code != 0 })
-        let mounts = ((try? FileIO.read("/proc/self/mountinfo")) ?? "").split(separator: "\n").filter {
+        // As the kubelet sees them (its mount namespace is the host's).
+        let mounts = ((try? FileIO.read("/proc/\(cluster.kubelet)/mountinfo")) ?? "").split(separator: "\n").filter {
             $0.contains(cluster.dir + "/kubelet/p") || $0.contains(scratch.path)
         }
         #expect(mounts.isEmpty, "\(mounts)")
