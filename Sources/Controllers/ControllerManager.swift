@@ -3,7 +3,7 @@ import ControllerRuntime
 /// The controllers by name, and which of them `--controllers` enables.
 public enum ControllerManager {
     /// Every controller, in start order.
-    public static let names = ["replicaset", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
+    public static let names = ["replicaset", "deployment", "daemonset", "job", "cronjob", "ttl-after-finished", "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
@@ -38,6 +38,9 @@ public enum ControllerManager {
             case "replicaset": out.append(ReplicaSetController(ctx))
             case "deployment": out.append(DeploymentController(ctx))
             case "daemonset": out.append(DaemonSetController(ctx))
+            case "job": out.append(JobController(ctx))
+            case "cronjob": out.append(CronJobController(ctx))
+            case "ttl-after-finished": out.append(TTLAfterFinishedController(ctx))
             case "endpointslice": out.append(EndpointSliceController(ctx))
             case "endpoints": out.append(EndpointsController(ctx))
             case "nodelifecycle": out.append(NodeLifecycleController(ctx))

@@ -214,7 +214,7 @@ enum TablePrinter {
         case "CronJob":
             let (c, i) = containersAndImages(spec?[path: ["jobTemplate", "spec", "template", "spec"]])
             let last = status?["lastScheduleTime"]?.stringValue.map { TablePrinter.age($0, now: now) } ?? "<none>"
-            return [name, .string(str(spec?["schedule"])), .string(none(str(spec?["timeZone"]))), .bool(spec?["suspend"]?.boolValue ?? false),
+            return [name, .string(str(spec?["schedule"])), .string(none(str(spec?["timeZone"]))), .string(spec?["suspend"]?.boolValue.map { $0 ? "True" : "False" } ?? "<unset>"),
                     .int(Int64(status?["active"]?.arrayValue?.count ?? 0)), .string(last), age, .string(c), .string(i),
                     .string(none(selectorString(spec?[path: ["jobTemplate", "spec", "selector"]])))]
         case "Namespace":
