@@ -23,6 +23,8 @@ public final class JobController: Controller {
     /// UIDs of pods whose finalizer this controller removed, until the informer shows it.
     let finalizerRemoved = Mutex<Set<String>>([])
     static let orphanPrefix = "pod:"
+    /// The `spec.managedBy` value of Jobs this controller reconciles (also when unset).
+    static let managedBy = "kubernetes.io/job-controller"
 
     public init(_ ctx: ControllerContext) {
         self.ctx = ctx
@@ -117,6 +119,8 @@ public final class JobController: Controller {
             _ = backoffs.withLock { $0.removeValue(forKey: key) }
             return nil
         }
+        // A Job another controller manages (spec.managedBy) is left to it, as upstream's.
+        if let manager = job.spec?.managedBy, manager != Self.managedBy { return nil }
         let now = ctx.now()
         guard expectations.satisfied(key, now: now) else { return nil }
         let uid = job.metadata.uid ?? ""
