@@ -3,7 +3,8 @@ import ControllerRuntime
 /// The controllers by name, and which of them `--controllers` enables.
 public enum ControllerManager {
     /// Every controller, in start order.
-    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "endpointslice", "endpoints", "nodelifecycle",
+    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "job", "cronjob", "ttl-after-finished",
+                               "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
@@ -39,6 +40,9 @@ public enum ControllerManager {
             case "replicationcontroller": out.append(ReplicationManager(ctx))
             case "deployment": out.append(DeploymentController(ctx))
             case "daemonset": out.append(DaemonSetController(ctx))
+            case "job": out.append(JobController(ctx))
+            case "cronjob": out.append(CronJobController(ctx))
+            case "ttl-after-finished": out.append(TTLAfterFinishedController(ctx))
             case "endpointslice": out.append(EndpointSliceController(ctx))
             case "endpoints": out.append(EndpointsController(ctx))
             case "nodelifecycle": out.append(NodeLifecycleController(ctx))

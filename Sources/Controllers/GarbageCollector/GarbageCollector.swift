@@ -25,6 +25,7 @@ public final class GarbageCollector: Controller {
         resources = [
             .make(Pod.self, informers: f, client: c), .make(ReplicaSet.self, informers: f, client: c),
             .make(Deployment.self, informers: f, client: c), .make(DaemonSet.self, informers: f, client: c),
+            .make(Job.self, informers: f, client: c), .make(CronJob.self, informers: f, client: c),
             .make(Service.self, informers: f, client: c), .make(EndpointSlice.self, informers: f, client: c),
             .make(Endpoints.self, informers: f, client: c), .make(ConfigMap.self, informers: f, client: c),
             .make(Secret.self, informers: f, client: c), .make(ServiceAccount.self, informers: f, client: c),

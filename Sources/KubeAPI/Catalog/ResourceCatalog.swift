@@ -109,6 +109,8 @@ public enum ResourceCatalog {
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
+        r(Job.self, "batch", "jobs", all: true, sub: ["status"]),
+        r(CronJob.self, "batch", "cronjobs", short: ["cj"], all: true, sub: ["status"]),
         r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),
         r(Lease.self, "coordination.k8s.io", "leases"),
         r(EventsV1Event.self, "events.k8s.io", "events", short: ["ev"], storedAs: EventsV1Conversion.self),
@@ -128,7 +130,7 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name.
     public static func find(group: String, plural: String) -> ResourceInfo? {

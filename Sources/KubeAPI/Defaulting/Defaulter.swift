@@ -53,6 +53,10 @@ public struct Defaulter: Sendable {
             spec["updateStrategy"] = strategy
             setIfMissing(&spec, "revisionHistoryLimit", 10)
             obj["spec"] = spec
+        case "Job":
+            defaultJob(&obj)
+        case "CronJob":
+            defaultCronJob(&obj)
         case "Service":
             defaultService(&obj)
         case "Secret":

@@ -81,6 +81,12 @@ public enum Validator {
             let d = try decode(DaemonSet.self, obj)
             let o = try old.map { try decode(DaemonSet.self, $0) }
             errs += WorkloadValidation.validateDaemonSet(d, old: o)
+        case "Job":
+            let j = try decode(Job.self, obj)
+            errs += BatchValidation.validateJob(j, old: try old.map { try decode(Job.self, $0) })
+        case "CronJob":
+            let c = try decode(CronJob.self, obj)
+            errs += BatchValidation.validateCronJob(c, old: try old.map { try decode(CronJob.self, $0) })
         case "Service":
             let s = try decode(Service.self, obj)
             let o = try old.map { try decode(Service.self, $0) }

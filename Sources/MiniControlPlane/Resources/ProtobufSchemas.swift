@@ -65,6 +65,44 @@ enum ProtobufSchemas {
         }),
     ])
 
+    /// batch/v1 JobSpec (kubectl create job, and job --from=cronjob copies a CronJob's).
+    static let jobSpec = PBMessage(fields: [
+        1: f("parallelism", .ptrInt), 2: f("completions", .ptrInt), 3: f("activeDeadlineSeconds", .ptrInt),
+        4: f("selector", msg { labelSelector }), 5: f("manualSelector", .ptrBool), 6: f("template", msg { podTemplate }),
+        7: f("backoffLimit", .ptrInt), 8: f("ttlSecondsAfterFinished", .ptrInt), 9: f("completionMode", .string),
+        10: f("suspend", .ptrBool),
+        11: f("podFailurePolicy", msg {
+            PBMessage(fields: [1: f("rules", msg {
+                PBMessage(fields: [
+                    1: f("action", .string),
+                    2: f("onExitCodes", msg { PBMessage(fields: [1: f("containerName", .string), 2: f("operator", .string),
+                                                                 3: f("values", .int, repeated: true)]) }),
+                    3: f("onPodConditions", msg { PBMessage(fields: [1: f("type", .string), 2: f("status", .string)]) }, repeated: true),
+                ])
+            }, repeated: true)])
+        }),
+        12: f("backoffLimitPerIndex", .ptrInt), 13: f("maxFailedIndexes", .ptrInt), 14: f("podReplacementPolicy", .string),
+        15: f("managedBy", .string),
+        16: f("successPolicy", msg {
+            PBMessage(fields: [1: f("rules", msg { PBMessage(fields: [1: f("succeededIndexes", .string), 2: f("succeededCount", .ptrInt)]) },
+                                    repeated: true)])
+        }),
+    ])
+
+    static let job = PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { jobSpec })])
+
+    static let cronJob = PBMessage(fields: [
+        1: f("metadata", meta),
+        2: f("spec", msg {
+            PBMessage(fields: [
+                1: f("schedule", .string), 2: f("startingDeadlineSeconds", .ptrInt), 3: f("concurrencyPolicy", .string),
+                4: f("suspend", .ptrBool),
+                5: f("jobTemplate", msg { PBMessage(fields: [1: f("metadata", meta), 2: f("spec", msg { jobSpec })]) }),
+                6: f("successfulJobsHistoryLimit", .ptrInt), 7: f("failedJobsHistoryLimit", .ptrInt), 8: f("timeZone", .string),
+            ])
+        }),
+    ])
+
     static let service = PBMessage(fields: [
         1: f("metadata", meta),
         2: f("spec", msg {
@@ -98,6 +136,8 @@ enum ProtobufSchemas {
                                              3: f("imagePullSecrets", msg { localObjectReference }, repeated: true),
                                              4: f("automountServiceAccountToken", .ptrBool)]),
         "Deployment": deployment,
+        "Job": job,
+        "CronJob": cronJob,
         "Pod": pod,
         "Service": service,
         "Eviction": PBMessage(fields: [1: f("metadata", meta), 2: f("deleteOptions", msg { deleteOptions })]),

@@ -205,7 +205,7 @@ final class ResourceStorage: Sendable {
 
     /// Kinds whose metadata.generation tracks spec changes.
     static func hasGeneration(_ info: ResourceInfo) -> Bool {
-        ["Deployment", "ReplicaSet", "DaemonSet"].contains(info.kind)
+        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob"].contains(info.kind)
     }
 
     /// Kinds whose status is reset on create and kept by main-resource updates.
@@ -213,8 +213,11 @@ final class ResourceStorage: Sendable {
 
     func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
         switch info.kind {
-        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota":
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob":
             obj["status"] = nil
+        case "Job":
+            obj["status"] = nil
+            Defaulter.generateJobSelector(&obj)
         case "Namespace":
             obj["status"] = ["phase": "Active"]
             // The namespace controller removes this once the namespace is empty.

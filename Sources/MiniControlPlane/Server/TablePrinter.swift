@@ -38,6 +38,12 @@ enum TablePrinter {
             return [nameCol, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), col("Up-to-date", "integer"),
                     col("Available", "integer"), col("Node Selector"), ageCol, col("Containers", wide: true), col("Images", wide: true),
                     col("Selector", wide: true)]
+        case "Job":
+            return [nameCol, col("Status"), col("Completions"), col("Duration"), ageCol, col("Containers", wide: true),
+                    col("Images", wide: true), col("Selector", wide: true)]
+        case "CronJob":
+            return [nameCol, col("Schedule"), col("Timezone"), col("Suspend", "boolean"), col("Active", "integer"), col("Last Schedule"),
+                    ageCol, col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
         case "Namespace": return [nameCol, col("Status"), ageCol]
         case "ConfigMap": return [nameCol, col("Data", "integer"), ageCol]
         case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
@@ -203,6 +209,14 @@ enum TablePrinter {
             return [name, .int(int(status?["desiredNumberScheduled"])), .int(int(status?["currentNumberScheduled"])),
                     .int(int(status?["numberReady"])), .int(int(status?["updatedNumberScheduled"])), .int(int(status?["numberAvailable"])),
                     .string(none(ns)), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
+        case "Job":
+            return jobCells(o, name: name, age: age, now: now)
+        case "CronJob":
+            let (c, i) = containersAndImages(spec?[path: ["jobTemplate", "spec", "template", "spec"]])
+            let last = status?["lastScheduleTime"]?.stringValue.map { TablePrinter.age($0, now: now) } ?? "<none>"
+            return [name, .string(str(spec?["schedule"])), .string(none(str(spec?["timeZone"]))), .string(spec?["suspend"]?.boolValue.map { $0 ? "True" : "False" } ?? "<unset>"),
+                    .int(Int64(status?["active"]?.arrayValue?.count ?? 0)), .string(last), age, .string(c), .string(i),
+                    .string(none(selectorString(spec?[path: ["jobTemplate", "spec", "selector"]])))]
         case "Namespace":
             return [name, .string(str(status?["phase"]).isEmpty ? "Active" : str(status?["phase"])), age]
         case "ConfigMap":

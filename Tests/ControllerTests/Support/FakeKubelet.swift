@@ -141,6 +141,28 @@ final class FakeKubelet: @unchecked Sendable {
         }
     }
 
+    /// A pod with this annotation (e.g. from a Job's template) runs, then
+    /// exits with the code it names: Succeeded for 0, Failed otherwise.
+    static let exitCodeAnnotation = "test.swiftkube.dev/exit-code"
+
+    /// Ends a running pod as its containers exiting with `exitCode` would.
+    func finish(_ p: Pod, exitCode: Int32) async {
+        let now = Timestamp().description
+        let status: JSONValue = [
+            "phase": exitCode == 0 ? "Succeeded" : "Failed",
+            "conditions": [["type": "PodScheduled", "status": "True"], ["type": "Initialized", "status": "True"],
+                           ["type": "ContainersReady", "status": "False", "reason": "PodCompleted", "lastTransitionTime": .string(now)],
+                           ["type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": .string(now)]],
+            "containerStatuses": .array((p.spec?.containers ?? []).map { c in
+                ["name": .string(c.name ?? ""), "image": .string(c.image ?? ""), "imageID": "", "ready": false, "restartCount": 0,
+                 "started": false,
+                 "state": ["terminated": ["exitCode": .int(Int64(exitCode)), "reason": exitCode == 0 ? "Completed" : "Error",
+                                          "startedAt": .string(now), "finishedAt": .string(now)]]]
+            }),
+        ]
+        _ = try? await client.patch(Pod.self, name: p.name, namespace: p.namespace, type: .merge, ["status": status], subresource: "status")
+    }
+
     func ip(for pod: Pod, node: String) -> String {
         let key = pod.metadata.uid ?? pod.name
         return state.withLock { s in
@@ -168,6 +190,10 @@ final class FakeKubelet: @unchecked Sendable {
         }
         let phase = p.status?.phase
         if phase == "Succeeded" || phase == "Failed" { return }
+        if phase == "Running", let code = p.metadata.annotations?[Self.exitCodeAnnotation].flatMap({ Int32($0) }) {
+            await finish(p, exitCode: code)
+            return
+        }
         let ready = !unready
         let current = p.status?.conditions?.first { $0.type == "Ready" }?.status == "True"
         if phase == "Running" && current == ready && p.status?.podIP != nil { return }
