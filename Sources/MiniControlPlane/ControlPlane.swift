@@ -242,14 +242,19 @@ public final class ControlPlane: Sendable {
         }
     }
 
-    /// Deletes events last seen before `cutoff`; returns how many.
+    /// Deletes events last written before `cutoff`; returns how many. As
+    /// upstream's TTL counts from the write (an etcd lease per write), the age
+    /// is that of the latest of the server's creation time, the last
+    /// timestamp and the series' last observation: a client's own old
+    /// `eventTime` does not make a new event expire at once.
     static func expireEvents(store: any Store, info: ResourceInfo, olderThan cutoff: Date) async -> Int {
         guard let page = try? await store.list(prefix: info.keyPrefix, startAfter: nil, limit: 0, revision: 0) else { return 0 }
         var removed = 0
         for item in page.items {
             guard let v = try? JSONParser.parse(item.value) else { continue }
-            let stamp = v["lastTimestamp"]?.stringValue ?? v["eventTime"]?.stringValue ?? v[path: ["metadata", "creationTimestamp"]]?.stringValue
-            guard let t = stamp.flatMap(Timestamp.init(rfc3339:)), t.date < cutoff else { continue }
+            let written = [v[path: ["metadata", "creationTimestamp"]], v["lastTimestamp"], v[path: ["series", "lastObservedTime"]]]
+                .compactMap { $0?.stringValue.flatMap(Timestamp.init(rfc3339:))?.date }.max()
+            guard let t = written ?? v["eventTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:))?.date, t < cutoff else { continue }
             if (try? await store.delete(key: item.key, expectedRevision: item.modRevision)) != nil { removed += 1 }
         }
         return removed

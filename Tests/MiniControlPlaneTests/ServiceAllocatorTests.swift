@@ -73,10 +73,14 @@ import TestSupport
         let fresh: JSONValue = ["metadata": ["name": "new", "namespace": "default"], "lastTimestamp": .string(Timestamp().description)]
         _ = try await store.create(key: info.key(namespace: "default", name: "old"), value: StoredObject.encode(old))
         _ = try await store.create(key: info.key(namespace: "default", name: "new"), value: StoredObject.encode(fresh))
+        // Written just now by a client that states an old eventTime: kept (the TTL counts from the write).
+        let stated: JSONValue = ["metadata": ["name": "stated", "namespace": "default", "creationTimestamp": .string(Timestamp().description)],
+                                 "eventTime": "2020-01-01T00:00:00.000000Z"]
+        _ = try await store.create(key: info.key(namespace: "default", name: "stated"), value: StoredObject.encode(stated))
         let removed = await ControlPlane.expireEvents(store: store, info: info, olderThan: Date().addingTimeInterval(-3600))
         #expect(removed == 1)
         let left = try await store.list(prefix: info.keyPrefix, startAfter: nil, limit: 0, revision: 0)
-        #expect(left.items.map(\.key) == [info.key(namespace: "default", name: "new")])
+        #expect(left.items.map(\.key) == [info.key(namespace: "default", name: "new"), info.key(namespace: "default", name: "stated")])
         await store.close()
     }
 }
