@@ -362,4 +362,31 @@ import TestSupport
             #expect(now[path: ["metadata", "finalizers"]] == ["example.com/keep", "kubernetes.io/pv-protection"])
         }
     }
+
+    /// A node finishing a file-system resize may write a claim's status
+    /// capacity, conditions and allocated resource statuses, nothing else
+    /// (upstream's admitPVCStatus).
+    @Test func nodeRestrictionOfClaimStatus() async throws {
+        try await Self.withRegistry { r in
+            let pvcInfo = ResourceCatalog.info(for: PersistentVolumeClaim.self)
+            let claim: JSONValue = [
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": "data", "namespace": "ns"],
+                "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "2Gi"]], "storageClassName": ""],
+            ]
+            _ = try await r.create(pvcInfo, "ns", claim, WriteOptions())
+            var asNode = WriteOptions()
+            asNode.user = Self.node1
+            func statusPatch(_ text: String) async -> String {
+                await Self.refusal { _ = try await r.patch(pvcInfo, "ns", "data", kind: .merge, Array(text.utf8), subresource: "status", asNode) }
+            }
+            var m = await statusPatch(#"{"status":{"capacity":{"storage":"2Gi"},"allocatedResourceStatuses":null}}"#)
+            #expect(m == "")
+            m = await statusPatch(#"{"status":{"phase":"Lost"}}"#)
+            #expect(m == #"persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to update fields other than status.capacity, status.conditions and status.allocatedResourceStatuses"#)
+            m = await Self.refusal {
+                _ = try await r.patch(pvcInfo, "ns", "data", kind: .merge, Array(#"{"metadata":{"labels":{"a":"b"}}}"#.utf8), subresource: nil, asNode)
+            }
+            #expect(m == #"persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to modify persistentvolumeclaims other than through status updates"#)
+        }
+    }
 }

@@ -200,74 +200,16 @@ public final class JobController: Controller {
         return try PodTemplate.pod(from: template, namespace: job.namespace, generateName: generateName, owner: controllerReference(to: job))
     }
 
-    /// Creates pods in slow-start batches (1, 2, 4, …); returns how many were made.
+    /// Creates the planned pods (in slow-start batches); returns how many were made.
     func create(_ job: Job, key: String, _ list: [JobPodToCreate]) async -> (Int, (any Error)?) {
-        guard !list.isEmpty else { return (0, nil) }
-        expectations.expectCreations(key, list.count, now: ctx.now())
-        var made = 0, next = 0, batch = 1
-        var failure: (any Error)?
-        while next < list.count && failure == nil {
-            let chunk = Array(list[next..<min(list.count, next + batch)])
-            next += chunk.count
-            batch *= 2
-            let results = await withTaskGroup(of: Result<Pod, KubeClientError>.self) { group in
-                for item in chunk {
-                    group.addTask {
-                        do {
-                            return .success(try await self.ctx.client.create(try JobController.pod(for: job, item)))
-                        } catch {
-                            return .failure(error as? KubeClientError ?? .transport("\(error)"))
-                        }
-                    }
-                }
-                var out: [Result<Pod, KubeClientError>] = []
-                for await r in group { out.append(r) }
-                return out
-            }
-            for r in results {
-                switch r {
-                case .success(let p):
-                    made += 1
-                    recorder.record(job, .normal, reason: "SuccessfulCreate", message: "Created pod: \(p.name)")
-                case .failure(let e):
-                    expectations.creationObserved(key)
-                    if failure == nil { failure = e }
-                    if !e.isNamespaceTerminating {
-                        recorder.record(job, .warning, reason: "FailedCreate", message: "Error creating: \(e.message)")
-                    }
-                }
-            }
-        }
-        for _ in next..<list.count { expectations.creationObserved(key) }
-        if let e = failure as? KubeClientError, e.isNamespaceTerminating { return (made, nil) }
-        return (made, failure)
+        let control = PodControl(client: ctx.client, expectations: expectations, recorder: recorder)
+        let (made, failure) = await control.create(list.count, for: job, key: key, now: ctx.now()) { try JobController.pod(for: job, list[$0]) }
+        return (made.count, failure)
     }
 
     func delete(_ job: Job, key: String, _ victims: [Pod]) async throws {
-        guard !victims.isEmpty else { return }
-        expectations.expectDeletions(key, victims.map { objectKey($0) }, now: ctx.now())
-        var failure: KubeClientError?
-        await withTaskGroup(of: (Pod, KubeClientError?).self) { group in
-            for p in victims {
-                group.addTask {
-                    do {
-                        try await self.ctx.client.delete(Pod.self, namespace: p.namespace, name: p.name,
-                                                         options: DeleteOptions.preconditioned(uid: p.metadata.uid))
-                        return (p, nil)
-                    } catch {
-                        return (p, error as? KubeClientError ?? .transport("\(error)"))
-                    }
-                }
-            }
-            for await (p, err) in group {
-                if let err, !err.isNotFound {
-                    expectations.deletionObserved(key, pod: objectKey(p))
-                    failure = failure ?? err
-                } else {
-                    recorder.record(job, .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(p.name)")
-                }
-            }
-        }
+        let control = PodControl(client: ctx.client, expectations: expectations, recorder: recorder)
+        let (_, failure) = await control.delete(victims, of: job, key: key, now: ctx.now())
         if let failure { throw failure }
     }
 }

@@ -157,76 +157,16 @@ public final class ReplicaManager<Owner: ReplicatedPodOwner>: Controller {
     func manage(_ rs: Owner, key: String, active: [Pod]) async throws -> Set<String> {
         let want = rs.desiredReplicas
         let diff = active.count - want
+        let control = PodControl(client: ctx.client, expectations: expectations, recorder: recorder)
         if diff < 0 {
-            let toCreate = min(-diff, Self.burstReplicas)
-            expectations.expectCreations(key, toCreate, now: ctx.now())
             let template = PodTemplate.json(of: rs)
             let pod = try PodTemplate.pod(from: template, namespace: rs.namespace, generateName: "\(rs.name)-",
                                           owner: controllerReference(to: rs))
-            var created = 0
-            var batch = 1
-            var failure: (any Error)?
-            while created < toCreate && failure == nil {
-                let n = min(batch, toCreate - created)
-                let results = await withTaskGroup(of: (Pod?, KubeClientError?).self) { group in
-                    for _ in 0..<n {
-                        group.addTask {
-                            do { return (try await self.ctx.client.create(pod), nil) } catch { return (nil, error as? KubeClientError ?? .transport("\(error)")) }
-                        }
-                    }
-                    var out: [(Pod?, KubeClientError?)] = []
-                    for await r in group { out.append(r) }
-                    return out
-                }
-                for (made, err) in results {
-                    if let made {
-                        recorder.record(rs, .normal, reason: "SuccessfulCreate", message: "Created pod: \(made.name)")
-                    } else if let err {
-                        expectations.creationObserved(key)
-                        if failure == nil { failure = err }
-                    }
-                }
-                created += n
-                batch *= 2
-            }
-            // Creations never attempted will not be observed.
-            for _ in created..<toCreate { expectations.creationObserved(key) }
-            if let failure {
-                let e = failure as? KubeClientError
-                if e?.isNamespaceTerminating == true {
-                    return []  // namespace terminating: nothing to do
-                }
-                // Admission refusals (quota, PodSecurity, LimitRange) as upstream reports them.
-                recorder.record(rs, .warning, reason: "FailedCreate", message: "Error creating: \(e?.message ?? "\(failure)")")
-                throw failure
-            }
+            let (_, failure) = await control.create(min(-diff, Self.burstReplicas), for: rs, key: key, now: ctx.now()) { _ in pod }
+            if let failure { throw failure }
         } else if diff > 0 {
             let victims = PodDeletionOrder.victims(active, count: min(diff, Self.burstReplicas))
-            expectations.expectDeletions(key, victims.map { objectKey($0) }, now: ctx.now())
-            var failure: KubeClientError?
-            var deleted: Set<String> = []
-            await withTaskGroup(of: (Pod, KubeClientError?).self) { group in
-                for p in victims {
-                    group.addTask {
-                        do {
-                            try await self.ctx.client.delete(Pod.self, namespace: p.namespace, name: p.name,
-                                                             options: DeleteOptions.preconditioned(uid: p.metadata.uid))
-                            return (p, nil)
-                        } catch {
-                            return (p, error as? KubeClientError ?? .transport("\(error)"))
-                        }
-                    }
-                }
-                for await (p, err) in group {
-                    if let err, !err.isNotFound {
-                        expectations.deletionObserved(key, pod: objectKey(p))
-                        failure = failure ?? err
-                    } else {
-                        deleted.insert(p.name)
-                        recorder.record(rs, .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(p.name)")
-                    }
-                }
-            }
+            let (deleted, failure) = await control.delete(victims, of: rs, key: key, now: ctx.now())
             if let failure { throw failure }
             return deleted
         }

@@ -83,7 +83,7 @@ struct CSIClusterTests {
         #expect(eventually(seconds: 60) { driver.calls.withLock { $0.deleted } == ["vol-\(pv)"] })
         #expect(eventually(seconds: 60) { cluster.kubectl(["get", "pv", pv]).code != 0 })
         // As the kubelet sees them (its mount namespace is the host's).
-        let mounts = ((try? FileIO.read("/proc/\(cluster.kubelet)/mountinfo")) ?? "").split(separator: "\n").filter {
+        let mounts = try FileIO.read("/proc/\(cluster.kubelet)/mountinfo").split(separator: "\n").filter {
             $0.contains(cluster.dir + "/kubelet/p") || $0.contains(scratch.path)
         }
         #expect(mounts.isEmpty, "\(mounts)")
