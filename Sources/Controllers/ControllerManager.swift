@@ -63,9 +63,11 @@ public enum ControllerManager {
             case "pv-protection": out.append(PVProtectionController(ctx))
             case "ephemeral-volume": out.append(EphemeralVolumeController(ctx))
             case "attachdetach": out.append(AttachDetachController(ctx))
-            case "csi-provisioner": out.append(CSIProvisioner(ctx))
-            case "csi-attacher": out.append(CSIAttacher(ctx))
-            case "csi-resizer": out.append(CSIResizer(ctx))
+            // The CSI sidecars' roles only for drivers named by --csi-controller
+            // (none: no informers or watches made for them).
+            case "csi-provisioner" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIProvisioner(ctx))
+            case "csi-attacher" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIAttacher(ctx))
+            case "csi-resizer" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIResizer(ctx))
             default: break
             }
         }

@@ -48,7 +48,6 @@ public final class CSIAttacher: Controller {
     }
 
     public func run() async {
-        guard !ctx.configuration.csiControllers.isEmpty else { return }
         await runWorkers(queue, workers: ctx.configuration.workers, logger: ctx.logger) { [self] name in try await sync(name) }
     }
 

@@ -64,7 +64,6 @@ public final class CSIProvisioner: Controller {
     }
 
     public func run() async {
-        guard !ctx.configuration.csiControllers.isEmpty else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 await runWorkers(claimQueue, workers: ctx.configuration.workers, logger: ctx.logger) { [self] key in try await syncClaim(key) }

@@ -39,7 +39,6 @@ public final class CSIResizer: Controller {
     }
 
     public func run() async {
-        guard !ctx.configuration.csiControllers.isEmpty else { return }
         await runWorkers(queue, workers: ctx.configuration.workers, logger: ctx.logger) { [self] key in try await sync(key) }
     }
 
