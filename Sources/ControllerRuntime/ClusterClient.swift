@@ -34,6 +34,10 @@ public protocol ClusterClient: ListWatchClient {
     func listRaw(_ resource: ResourceInfo, namespace: String?) async throws(KubeClientError) -> [JSONValue]
     /// Deletes an object of any served resource.
     func deleteRaw(_ resource: ResourceInfo, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError)
+    /// Reads the `scale` subresource of an object of any resource that has one.
+    func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale
+    /// Replaces the `scale` subresource (its `spec.replicas`; compare-and-swap on its resourceVersion).
+    func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale
 }
 
 extension ClusterClient {

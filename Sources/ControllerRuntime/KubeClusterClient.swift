@@ -35,6 +35,14 @@ public struct KubeClusterClient: ClusterClient {
         client.watchObjects(type, namespace: namespace, options: options, from: resourceVersion, keepUnknownFields: keepUnknownFields)
     }
 
+    public func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale {
+        try await client.getScale(resource, namespace: namespace, name: name)
+    }
+
+    public func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale {
+        try await client.updateScale(resource, scale)
+    }
+
     public func create<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T {
         try await client.create(object, namespace: Self.ns(T.self, object.metadata.namespace))
     }

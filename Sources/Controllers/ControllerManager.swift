@@ -3,7 +3,7 @@ import ControllerRuntime
 /// The controllers by name, and which of them `--controllers` enables.
 public enum ControllerManager {
     /// Every controller, in start order.
-    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "job", "cronjob", "ttl-after-finished",
+    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
                                "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
@@ -43,6 +43,7 @@ public enum ControllerManager {
             case "job": out.append(JobController(ctx))
             case "cronjob": out.append(CronJobController(ctx))
             case "ttl-after-finished": out.append(TTLAfterFinishedController(ctx))
+            case "horizontalpodautoscaling": out.append(HorizontalPodAutoscalerController(ctx))
             case "endpointslice": out.append(EndpointSliceController(ctx))
             case "endpoints": out.append(EndpointsController(ctx))
             case "nodelifecycle": out.append(NodeLifecycleController(ctx))

@@ -185,7 +185,7 @@ public final class ControlPlane: Sendable {
                     if !enabled.isEmpty {
                         let loops = ControlLoops(client: LocalClusterClient(registry: registry), configuration: c, enabled: enabled,
                                                  identity: self.identity, schedulerMetrics: schedulerMetrics, caPEM: ca.caCertificatePEM, issuer: ca,
-                                                 reviewer: AuthorizerReviewer(authorizer: authorizer), logger: logger)
+                                                 reviewer: AuthorizerReviewer(authorizer: authorizer), podMetrics: handler.nodeMetrics, logger: logger)
                         group.addTask { await self.runLeading(loops) }
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }

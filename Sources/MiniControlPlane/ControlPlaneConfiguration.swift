@@ -21,6 +21,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var nodeMonitorPeriod: Duration = .seconds(5)
     /// Prefix length of the podCIDR each node gets from clusterCIDR.
     public var nodeCIDRMaskSize = 24
+    /// How often the autoscaler evaluates each HorizontalPodAutoscaler.
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
     /// `--controllers`: `*` (everything, the scheduler included), `NAME`, `-NAME`.
     public var controllers: [String] = ["*"]
     /// `--kubelet-serving-auto-approve`: csrapproving approves kubelet

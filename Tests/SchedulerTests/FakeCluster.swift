@@ -235,4 +235,8 @@ final class FakeCluster: ClusterClient {
     func listRaw(_ resource: ResourceInfo, namespace: String?) async throws(KubeClientError) -> [JSONValue] { [] }
 
     func deleteRaw(_ resource: ResourceInfo, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError) {}
+    func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale {
+        throw .status(Status(message: "no scale in the fake cluster", reason: "NotFound", code: 404))
+    }
+    func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale { scale }
 }

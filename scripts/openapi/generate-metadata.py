@@ -20,7 +20,7 @@ OUT = os.path.join(ROOT, "Sources/KubeAPI/Schema/UpstreamMetadata+Generated.swif
 
 PACKAGES = ["io.k8s.api.core.v1", "io.k8s.api.apps.v1", "io.k8s.api.discovery.v1",
             "io.k8s.api.coordination.v1", "io.k8s.api.policy.v1", "io.k8s.api.events.v1",
-            "io.k8s.apimachinery.pkg.apis.meta.v1", "io.k8s.api.autoscaling.v1", "io.k8s.api.flowcontrol.v1",
+            "io.k8s.apimachinery.pkg.apis.meta.v1", "io.k8s.api.autoscaling.v2", "io.k8s.api.autoscaling.v1", "io.k8s.api.flowcontrol.v1",
             "io.k8s.api.scheduling.v1", "io.k8s.api.rbac.v1", "io.k8s.api.certificates.v1",
             "io.k8s.api.storage.v1", "io.k8s.api.batch.v1"]
 
@@ -42,6 +42,9 @@ OVERRIDES = {
     "RBACSubject": ["io.k8s.api.rbac.v1.Subject"],
     "CSITokenRequest": ["io.k8s.api.storage.v1.TokenRequest"],
     "StorageVolumeError": ["io.k8s.api.storage.v1.VolumeError"],
+    "HorizontalPodAutoscalerV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"],
+    "HorizontalPodAutoscalerSpecV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"],
+    "HorizontalPodAutoscalerStatusV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"],
 }
 
 

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How often node health is checked (e.g. 5s; at least four times per grace period).")
     var nodeMonitorPeriod = "5s"
 
+    @Option(help: "How often each HorizontalPodAutoscaler is evaluated (e.g. 15s).")
+    var horizontalPodAutoscalerSyncPeriod = "15s"
+
     @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
     var nodeCIDRMaskSize = 24
 
@@ -157,6 +160,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("invalid --node-monitor-period \(nodeMonitorPeriod)")
         }
         config.nodeMonitorPeriod = monitor
+        guard let hpaPeriod = ControlPlaneConfiguration.parseDuration(horizontalPodAutoscalerSyncPeriod), hpaPeriod > .zero else {
+            throw ValidationError("invalid --horizontal-pod-autoscaler-sync-period \(horizontalPodAutoscalerSyncPeriod): give a duration such as 15s")
+        }
+        config.horizontalPodAutoscalerSyncPeriod = hpaPeriod
         config.nodeCIDRMaskSize = nodeCIDRMaskSize
         config.controllers = controllers
         config.kubeletServingAutoApprove = kubeletServingAutoApprove

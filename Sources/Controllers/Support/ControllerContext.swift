@@ -36,6 +36,10 @@ public struct ControllerConfiguration: Sendable {
     public var csiClient: @Sendable (CSIEndpoint) throws -> any CSIControllerClient = { try GRPCCSIClient(endpoint: $0, timeout: .seconds(60)) }
     /// Workers per controller queue.
     public var workers = 4
+    /// How often each HorizontalPodAutoscaler is evaluated (`--horizontal-pod-autoscaler-sync-period`).
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
+    /// Where the autoscaler reads pod usage (the API server's metrics.k8s.io); nil: no resource metrics.
+    public var podMetrics: (any PodMetricsSource)?
 
     public init() {}
 }

@@ -82,7 +82,7 @@ public enum ResourceCatalog {
         _ model: T.Type, _ group: String, _ plural: String, short: [String] = [], namespaced: Bool = true,
         all: Bool = false, sub: [String] = [], storedAs conversion: (any StorageConversion.Type)? = nil
     ) -> ResourceInfo {
-        ResourceInfo(group: group, version: "v1", kind: T.kind, plural: plural, singular: T.kind.lowercased(),
+        ResourceInfo(group: group, version: String(T.apiVersion.split(separator: "/").last ?? "v1"), kind: T.kind, plural: plural, singular: T.kind.lowercased(),
                      shortNames: short, namespaced: namespaced, categories: all ? ["all"] : [], subresources: sub,
                      model: ModelType(T.self), conversion: conversion.map { ConversionType($0) })
     }
@@ -109,6 +109,9 @@ public enum ResourceCatalog {
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
+        r(HorizontalPodAutoscaler.self, "autoscaling", "horizontalpodautoscalers", short: ["hpa"], all: true, sub: ["status"]),
+        r(HorizontalPodAutoscalerV1.self, "autoscaling", "horizontalpodautoscalers", short: ["hpa"], all: true, sub: ["status"],
+          storedAs: AutoscalingV1Conversion.self),
         r(Job.self, "batch", "jobs", all: true, sub: ["status"]),
         r(CronJob.self, "batch", "cronjobs", short: ["cj"], all: true, sub: ["status"]),
         r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),
@@ -130,11 +133,28 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
-    /// Looks a resource up by group and plural name.
+    /// Looks a resource up by group and plural name, in the group's preferred version.
     public static func find(group: String, plural: String) -> ResourceInfo? {
         all.first { $0.group == group && $0.plural == plural }
+    }
+
+    /// Looks a resource up by group, version and plural name.
+    public static func find(group: String, version: String, plural: String) -> ResourceInfo? {
+        all.first { $0.group == group && $0.version == version && $0.plural == plural }
+    }
+
+    /// The versions a group is served in, the preferred (storage) one first.
+    public static func versions(group: String) -> [String] {
+        var out: [String] = []
+        for r in all where r.group == group && !out.contains(r.version) { out.append(r.version) }
+        return out
+    }
+
+    /// Resources of one group-version.
+    public static func resources(group: String, version: String) -> [ResourceInfo] {
+        all.filter { $0.group == group && $0.version == version }
     }
 
     /// Looks a resource up by apiVersion and kind.
@@ -142,14 +162,13 @@ public enum ResourceCatalog {
         all.first { $0.apiVersion == apiVersion && $0.kind == kind }
     }
 
-    /// Resources of one group.
-    public static func resources(group: String) -> [ResourceInfo] { all.filter { $0.group == group } }
 
     /// The info of a typed object.
     public static func info<T: KubeObject>(for type: T.Type) -> ResourceInfo {
         let group = T.apiVersion.contains("/") ? String(T.apiVersion.split(separator: "/")[0]) : ""
-        return find(group: group, plural: T.resource)
-            ?? ResourceInfo(group: group, version: "v1", kind: T.kind, plural: T.resource, singular: T.kind.lowercased(),
+        let version = String(T.apiVersion.split(separator: "/").last ?? "v1")
+        return find(group: group, version: version, plural: T.resource)
+            ?? ResourceInfo(group: group, version: version, kind: T.kind, plural: T.resource, singular: T.kind.lowercased(),
                             shortNames: [], namespaced: T.namespaced, categories: [], subresources: [])
     }
 }

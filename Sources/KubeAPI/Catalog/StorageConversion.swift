@@ -3,9 +3,11 @@
 /// out, as kube-apiserver keeps one storage version per resource
 /// (`events.k8s.io/v1` events are core/v1 events in storage).
 ///
-/// The conversion renames top-level fields; anything else passes through.
-/// A field of one version that bears the other's name of a renamed field is
-/// unknown in its own version and is dropped rather than aliased.
+/// By default the conversion renames top-level fields and anything else
+/// passes through: a field of one version that bears the other's name of a
+/// renamed field is unknown in its own version and is dropped rather than
+/// aliased. A conversion whose versions differ in shape (autoscaling/v1's
+/// CPU target against v2's metrics) implements both directions itself.
 public protocol StorageConversion: Sendable {
     /// The group of the resource whose storage holds the objects ("" for core).
     static var storageGroup: String { get }
@@ -15,10 +17,17 @@ public protocol StorageConversion: Sendable {
     static var renamedFields: KeyValuePairs<String, String> { get }
     /// Fills in what the stored version requires and the served one may omit.
     static func completeForStorage(_ object: inout JSONValue)
+    /// An object of the served version in the stored form.
+    static func toStorage(_ object: JSONValue) -> JSONValue
+    /// A stored object in the served version `apiVersion`.
+    static func fromStorage(_ object: JSONValue, apiVersion: String) -> JSONValue
 }
 
 extension StorageConversion {
-    /// An object of the served version in the stored form.
+    public static var renamedFields: KeyValuePairs<String, String> { [:] }
+    public static func completeForStorage(_ object: inout JSONValue) {}
+
+    /// An object of the served version in the stored form: renamed fields.
     public static func toStorage(_ object: JSONValue) -> JSONValue {
         guard case .object(var members) = object else { return object }
         for (_, stored) in renamedFields { members[stored] = nil }
@@ -31,7 +40,7 @@ extension StorageConversion {
         return out
     }
 
-    /// A stored object in the served version `apiVersion`.
+    /// A stored object in the served version `apiVersion`: renamed fields.
     public static func fromStorage(_ object: JSONValue, apiVersion: String) -> JSONValue {
         guard case .object(var members) = object else { return object }
         for (served, _) in renamedFields { members[served] = nil }

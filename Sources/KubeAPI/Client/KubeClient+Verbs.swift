@@ -73,6 +73,21 @@ extension KubeClient {
         try await put(obj, subresource: nil)
     }
 
+    /// Reads the `scale` subresource of an object of `resource`.
+    public func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale {
+        let data = try await request(.GET, url(apiVersion: resource.apiVersion, resource: resource.plural, namespace: namespace, name: name,
+                                               subresource: "scale"))
+        return try decodeObject(Scale.self, data)
+    }
+
+    /// Replaces the `scale` subresource of an object of `resource`.
+    public func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale {
+        let data = try await request(.PUT, url(apiVersion: resource.apiVersion, resource: resource.plural, namespace: scale.metadata.namespace,
+                                               name: scale.name, subresource: "scale"),
+                                     body: JSONWriter.bytes(KubeCodec.encodeObject(scale)))
+        return try decodeObject(Scale.self, data)
+    }
+
     /// Replaces only the status of an object.
     public func updateStatus<T: KubeObject>(_ obj: T) async throws(KubeClientError) -> T {
         try await put(obj, subresource: "status")

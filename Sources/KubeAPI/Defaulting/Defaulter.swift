@@ -57,6 +57,8 @@ public struct Defaulter: Sendable {
             defaultJob(&obj)
         case "CronJob":
             defaultCronJob(&obj)
+        case "HorizontalPodAutoscaler":
+            defaultHorizontalPodAutoscaler(&obj)
         case "Service":
             defaultService(&obj)
         case "Secret":
@@ -160,7 +162,7 @@ public struct Defaulter: Sendable {
         if !req.isEmpty { item["defaultRequest"] = .object(req) }
     }
 
-    private func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
+    func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
         if obj[key] == nil || obj[key]?.isNull == true { obj[key] = value }
     }
 

@@ -84,6 +84,8 @@ public enum Validator {
         case "Job":
             let j = try decode(Job.self, obj)
             errs += BatchValidation.validateJob(j, old: try old.map { try decode(Job.self, $0) })
+        case "HorizontalPodAutoscaler":
+            errs += AutoscalingValidation.validate(try decode(HorizontalPodAutoscaler.self, obj))
         case "CronJob":
             let c = try decode(CronJob.self, obj)
             errs += BatchValidation.validateCronJob(c, old: try old.map { try decode(CronJob.self, $0) })

@@ -19,6 +19,8 @@ struct ControlLoops: Sendable {
     let issuer: (any CertificateIssuer)?
     /// Answers the controllers' SubjectAccessReviews (csrapproving); nil for the default bindings' answers.
     var reviewer: (any SubjectAccessReviewer)? = nil
+    /// Pod usage for the autoscaler (the API server's metrics.k8s.io).
+    var podMetrics: (any PodMetricsSource)? = nil
     let logger: Logger
 
     /// Every name `--controllers` accepts.
@@ -37,6 +39,8 @@ struct ControlLoops: Sendable {
         c.csiControllers = configuration.csiControllers
         c.localPathRoot = configuration.disabled.contains("local-storage") ? nil : configuration.localPathRoot
         if let reviewer { c.subjectAccessReviewer = reviewer }
+        c.podMetrics = podMetrics
+        c.horizontalPodAutoscalerSyncPeriod = configuration.horizontalPodAutoscalerSyncPeriod
         return c
     }
 

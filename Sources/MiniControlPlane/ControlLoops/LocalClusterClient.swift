@@ -105,6 +105,21 @@ final class LocalClusterClient: ClusterClient {
         }
     }
 
+    func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale {
+        let v: JSONValue
+        do { v = try await registry.getScale(resource, namespace, name) } catch { throw .status(error) }
+        return try Self.decode(Scale.self, v)
+    }
+
+    func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale {
+        let v: JSONValue
+        do {
+            v = try await registry.updateScale(resource, scale.metadata.namespace, scale.name, body: KubeCodec.encodeObject(scale), patch: nil,
+                                               Self.options)
+        } catch { throw .status(error) }
+        return try Self.decode(Scale.self, v)
+    }
+
     func create<T: KubeObject>(_ object: T) async throws(KubeClientError) -> T {
         let r: WriteResult
         do {

@@ -34,7 +34,7 @@ enum ProtobufBody {
                 default: try r.skip(wire)
                 }
             }
-            guard let schema = ProtobufSchemas.kinds[kind] else {
+            guard let schema = ProtobufSchemas.kinds["\(apiVersion)/\(kind)"] ?? ProtobufSchemas.kinds[kind] else {
                 throw APIErrors.unsupportedMediaType("application/vnd.kubernetes.protobuf",
                                                      accepted: ["application/json", "application/yaml",
                                                                 "application/vnd.kubernetes.protobuf (for \(ProtobufSchemas.kinds.keys.sorted().joined(separator: ", ")))"])

@@ -125,8 +125,19 @@ enum ProtobufSchemas {
         3: f("orphanDependents", .ptrBool), 4: f("propagationPolicy", .string), 5: f("dryRun", .string, repeated: true),
     ])
 
-    /// Kinds accepted as protobuf.
+    /// Kinds accepted as protobuf (by kind, or by `apiVersion/kind` where
+    /// versions of a kind differ).
     static let kinds: [String: PBMessage] = [
+        // kubectl autoscale.
+        "autoscaling/v1/HorizontalPodAutoscaler": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [
+                    1: f("scaleTargetRef", msg { PBMessage(fields: [1: f("kind", .string), 2: f("name", .string), 3: f("apiVersion", .string)]) }),
+                    2: f("minReplicas", .ptrInt), 3: f("maxReplicas", .int), 4: f("targetCPUUtilizationPercentage", .ptrInt),
+                ])
+            }),
+        ]),
         "ConfigMap": PBMessage(fields: [1: f("metadata", meta), 2: f("data", .map(.string)), 3: f("binaryData", .map(.bytes)),
                                         4: f("immutable", .ptrBool)]),
         "Secret": PBMessage(fields: [1: f("metadata", meta), 2: f("data", .map(.bytes)), 3: f("type", .string),

@@ -150,7 +150,7 @@ final class APIHandler: Sendable {
             }
             guard segs[1] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: ""))) }
-            return await resourceRequest(req, group: "", segs: segs[2...], user: user, record: &record)
+            return await resourceRequest(req, group: "", version: "v1", segs: segs[2...], user: user, record: &record)
         case "apis":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
@@ -183,17 +183,18 @@ final class APIHandler: Sendable {
             }
             guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
             if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
-            guard segs[2] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
-            if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group))) }
-            return await resourceRequest(req, group: group, segs: segs[3...], user: user, record: &record)
+            let version = segs[2]
+            guard ResourceCatalog.versions(group: group).contains(version) else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group, version: version))) }
+            return await resourceRequest(req, group: group, version: version, segs: segs[3...], user: user, record: &record)
         default:
             return Self.status(APIErrors.notFoundPath(req.path))
         }
     }
 
-    private func resourceRequest(_ req: HTTPRequest, group: String, segs: ArraySlice<String>, user: UserInfo,
+    private func resourceRequest(_ req: HTTPRequest, group: String, version: String, segs: ArraySlice<String>, user: UserInfo,
                                  record: inout RequestRecord) async -> HTTPResponse {
-        guard case .resource(let path) = APIPath.parse(group: group, segs) else {
+        guard case .resource(let path) = APIPath.parse(group: group, version: version, segs) else {
             return Self.status(APIErrors.notFoundPath(req.path))
         }
         record.resource = path.info.plural

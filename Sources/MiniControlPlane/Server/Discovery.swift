@@ -10,19 +10,32 @@ enum Discovery {
          "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]]]
     }
 
-    static func groupVersion(_ g: String) -> JSONValue {
-        ["groupVersion": .string("\(g)/v1"), "version": "v1"]
+    static func groupVersion(_ g: String, _ v: String = "v1") -> JSONValue {
+        ["groupVersion": .string("\(g)/\(v)"), "version": .string(v)]
+    }
+
+    /// A group's versions, the preferred one first (v1 for the review groups).
+    static func versions(_ g: String) -> [String] {
+        let served = ResourceCatalog.versions(group: g)
+        return served.isEmpty ? ["v1"] : served
+    }
+
+    static func groupEntry(_ g: String) -> JSONValue {
+        let vs = versions(g)
+        return ["name": .string(g), "versions": .array(vs.map { groupVersion(g, $0) }), "preferredVersion": groupVersion(g, vs[0])]
     }
 
     static func group(_ g: String) -> JSONValue {
-        ["kind": "APIGroup", "apiVersion": "v1", "name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
+        var doc = groupEntry(g)
+        doc["kind"] = "APIGroup"
+        doc["apiVersion"] = "v1"
+        return doc
     }
 
     static var groupList: JSONValue {
         ["kind": "APIGroupList", "apiVersion": "v1",
-         "groups": .array((ResourceCatalog.groups + [AccessReview.group, SelfSubjectReview.group]).map { g in
-             ["name": .string(g), "versions": [groupVersion(g)], "preferredVersion": groupVersion(g)]
-         } + [NodeMetricsAPI.groupListEntry])]
+         "groups": .array((ResourceCatalog.groups + [AccessReview.group, SelfSubjectReview.group]).map(groupEntry)
+                          + [NodeMetricsAPI.groupListEntry])]
     }
 
     /// Subresources as (name, kind, group, version, verbs).
@@ -44,9 +57,9 @@ enum Discovery {
         }
     }
 
-    static func resourceList(group: String) -> JSONValue {
+    static func resourceList(group: String, version: String = "v1") -> JSONValue {
         var resources: [JSONValue] = []
-        for r in ResourceCatalog.resources(group: group) {
+        for r in ResourceCatalog.resources(group: group, version: version) {
             var entry: JSONValue = ["name": .string(r.plural), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
                                     "kind": .string(r.kind), "verbs": .array(r.verbs.map(JSONValue.string))]
             if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
@@ -62,7 +75,7 @@ enum Discovery {
                 resources.append(sub)
             }
         }
-        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? "v1" : "\(group)/v1"),
+        return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
                 "resources": .array(resources)]
     }
 
@@ -70,30 +83,35 @@ enum Discovery {
     static func aggregated(core: Bool) -> JSONValue {
         let groups = core ? [""] : ResourceCatalog.groups
         let items: [JSONValue] = groups.map { g in
-            let resources: [JSONValue] = ResourceCatalog.resources(group: g).map { r in
-                var entry: JSONValue = [
-                    "resource": .string(r.plural),
-                    "responseKind": ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)],
-                    "scope": r.namespaced ? "Namespaced" : "Cluster",
-                    "singularResource": .string(r.singular),
-                    "verbs": .array(r.verbs.map(JSONValue.string)),
-                ]
-                if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
-                if !r.categories.isEmpty { entry["categories"] = .array(r.categories.map(JSONValue.string)) }
-                let subs = subresources(r)
-                if !subs.isEmpty {
-                    entry["subresources"] = .array(subs.map { name, kind, sg, sv, verbs in
-                        ["subresource": .string(name), "responseKind": ["group": .string(sg), "version": .string(sv), "kind": .string(kind)],
-                         "verbs": verbs]
-                    })
-                }
-                return entry
+            let versions: [JSONValue] = ResourceCatalog.versions(group: g).map { v in
+                ["version": .string(v), "resources": .array(ResourceCatalog.resources(group: g, version: v).map(aggregatedEntry)),
+                 "freshness": "Current"]
             }
-            return ["metadata": ["name": .string(g), "creationTimestamp": .null],
-                    "versions": [["version": "v1", "resources": .array(resources), "freshness": "Current"]]]
+            return ["metadata": ["name": .string(g), "creationTimestamp": .null], "versions": .array(versions)]
         }
         let all = core ? items : items + [AccessReview.aggregatedGroup, SelfSubjectReview.aggregatedGroup, NodeMetricsAPI.aggregatedGroup]
         return ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": .emptyObject, "items": .array(all)]
+    }
+
+    /// One resource of an aggregated group-version.
+    static func aggregatedEntry(_ r: ResourceInfo) -> JSONValue {
+        var entry: JSONValue = [
+            "resource": .string(r.plural),
+            "responseKind": ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)],
+            "scope": r.namespaced ? "Namespaced" : "Cluster",
+            "singularResource": .string(r.singular),
+            "verbs": .array(r.verbs.map(JSONValue.string)),
+        ]
+        if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
+        if !r.categories.isEmpty { entry["categories"] = .array(r.categories.map(JSONValue.string)) }
+        let subs = subresources(r)
+        if !subs.isEmpty {
+            entry["subresources"] = .array(subs.map { name, kind, sg, sv, verbs in
+                ["subresource": .string(name), "responseKind": ["group": .string(sg), "version": .string(sv), "kind": .string(kind)],
+                 "verbs": verbs]
+            })
+        }
+        return entry
     }
 
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

@@ -4,6 +4,7 @@ import KubeAPI
 import Logging
 import HTTPServing
 import Synchronization
+import Controllers
 
 /// `metrics.k8s.io/v1beta1` served in-process (no metrics-server): node and
 /// pod usage read from each kubelet's `/stats/summary` through the kubelet
@@ -107,21 +108,8 @@ final class NodeMetricsAPI: Sendable {
     }
 
     func pods(namespace: String?, name: String?, query: ListQuery) async throws(Status) -> HTTPResponse {
-        let pods = try await objects(ResourceCatalog.info(for: Pod.self), namespace, query)
-            .filter { name == nil || $0[path: ["metadata", "name"]]?.stringValue == name }
-        let nodeNames = Set(pods.compactMap { $0[path: ["spec", "nodeName"]]?.stringValue })
-        let nodes = try await objects(ResourceCatalog.info(for: Node.self), nil, ListQuery())
-            .filter { nodeNames.contains($0[path: ["metadata", "name"]]?.stringValue ?? "") }
-        let summaries = await summaries(of: nodes)
-        var byUID: [String: JSONValue] = [:]
-        for s in summaries.values {
-            for p in s["pods"]?.arrayValue ?? [] {
-                if let uid = p[path: ["podRef", "uid"]]?.stringValue { byUID[uid] = p }
-            }
-        }
         var items: [JSONValue] = []
-        for pod in pods {
-            guard let uid = pod[path: ["metadata", "uid"]]?.stringValue, let stats = byUID[uid] else { continue }
+        for (pod, stats) in try await podStats(namespace: namespace, name: name, query: query) {
             let containers: [JSONValue] = (stats["containers"]?.arrayValue ?? []).compactMap { c in
                 guard let usage = Self.usage(c["cpu"], c["memory"]) else { return nil }
                 return ["name": c["name"] ?? "", "usage": usage]
@@ -135,6 +123,26 @@ final class NodeMetricsAPI: Sendable {
             return .jsonBytes(JSONWriter.bytes(Self.typed(item, kind: "PodMetrics")))
         }
         return .jsonBytes(JSONWriter.bytes(Self.list(items, kind: "PodMetricsList")))
+    }
+
+    /// The pods matching the query with their kubelet's summary stats.
+    func podStats(namespace: String?, name: String?, query: ListQuery) async throws(Status) -> [(pod: JSONValue, stats: JSONValue)] {
+        let pods = try await objects(ResourceCatalog.info(for: Pod.self), namespace, query)
+            .filter { name == nil || $0[path: ["metadata", "name"]]?.stringValue == name }
+        let nodeNames = Set(pods.compactMap { $0[path: ["spec", "nodeName"]]?.stringValue })
+        let nodes = try await objects(ResourceCatalog.info(for: Node.self), nil, ListQuery())
+            .filter { nodeNames.contains($0[path: ["metadata", "name"]]?.stringValue ?? "") }
+        let summaries = await summaries(of: nodes)
+        var byUID: [String: JSONValue] = [:]
+        for s in summaries.values {
+            for p in s["pods"]?.arrayValue ?? [] {
+                if let uid = p[path: ["podRef", "uid"]]?.stringValue { byUID[uid] = p }
+            }
+        }
+        return pods.compactMap { pod in
+            guard let uid = pod[path: ["metadata", "uid"]]?.stringValue, let stats = byUID[uid] else { return nil }
+            return (pod, stats)
+        }
     }
 
     func objects(_ info: ResourceInfo, _ namespace: String?, _ query: ListQuery) async throws(Status) -> [JSONValue] {
@@ -203,5 +211,36 @@ final class NodeMetricsAPI: Sendable {
 
     static func list(_ items: [JSONValue], kind: String) -> JSONValue {
         ["kind": .string(kind), "apiVersion": .string("\(group)/\(version)"), "metadata": .emptyObject, "items": .array(items)]
+    }
+}
+
+/// The autoscaler's readings, straight from the kubelets' summaries (what
+/// `metrics.k8s.io` serves, without the HTTP round trip).
+extension NodeMetricsAPI: PodMetricsSource {
+    func podMetrics(namespace: String, selector: String) async throws(PodMetricsError) -> [String: PodMetricsSample] {
+        var query = ListQuery()
+        do {
+            query.labels = try LabelRequirements(parsing: selector)
+        } catch {
+            throw PodMetricsError("invalid selector \"\(selector)\": \(error.message)")
+        }
+        let stats: [(pod: JSONValue, stats: JSONValue)]
+        do { stats = try await podStats(namespace: namespace, name: nil, query: query) } catch { throw PodMetricsError(error.message ?? "cannot list pods") }
+        var out: [String: PodMetricsSample] = [:]
+        for (pod, s) in stats {
+            guard let name = pod[path: ["metadata", "name"]]?.stringValue else { continue }
+            var containers: [String: [String: Int64]] = [:]
+            var time: Date?
+            for c in s["containers"]?.arrayValue ?? [] {
+                guard let cname = c["name"]?.stringValue, let nanoCores = c[path: ["cpu", "usageNanoCores"]]?.intValue,
+                      let workingSet = c[path: ["memory", "workingSetBytes"]]?.intValue else { continue }
+                containers[cname] = ["cpu": nanoCores / 1_000_000, "memory": workingSet * 1000]
+                if let t = c[path: ["cpu", "time"]]?.stringValue.flatMap(Timestamp.init(rfc3339:))?.date { time = max(time ?? t, t) }
+            }
+            guard !containers.isEmpty else { continue }
+            let timestamp = s[path: ["cpu", "time"]]?.stringValue.flatMap(Timestamp.init(rfc3339:))?.date ?? time ?? Date()
+            out[name] = PodMetricsSample(containers: containers, timestamp: timestamp, window: 10)
+        }
+        return out
     }
 }

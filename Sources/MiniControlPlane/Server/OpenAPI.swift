@@ -26,21 +26,24 @@ enum OpenAPI {
         }
     }
 
-    static func gvPath(_ group: String) -> String { group.isEmpty ? "api/v1" : "apis/\(group)/v1" }
+    static func gvPath(_ group: String, _ version: String = "v1") -> String { group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)" }
 
-    static var groupPaths: [(group: String, path: String)] { ([""] + ResourceCatalog.groups).map { ($0, gvPath($0)) } }
+    /// Every served group-version with its document's path.
+    static var groupPaths: [(group: String, version: String, path: String)] {
+        ([""] + ResourceCatalog.groups).flatMap { g in ResourceCatalog.versions(group: g).map { (g, $0, gvPath(g, $0)) } }
+    }
 
     /// The v3 documents by path (`api/v1`, `apis/apps/v1`).
     static let v3Documents: [String: Document] = {
         var out: [String: Document] = [:]
-        for (group, path) in groupPaths { out[path] = Document(JSONWriter.bytes(v3Document(group: group))) }
+        for (group, version, path) in groupPaths { out[path] = Document(JSONWriter.bytes(v3Document(group: group, version: version))) }
         return out
     }()
 
     /// The v3 index: every group-version with a link that carries its document's hash.
     static let v3Index: Document = {
         var paths: [String: JSONValue] = [:]
-        for (_, path) in groupPaths {
+        for (_, _, path) in groupPaths {
             paths[path] = ["serverRelativeURL": .string("/openapi/v3/\(path)?hash=\(v3Documents[path]?.etag ?? "")")]
         }
         return Document(JSONWriter.bytes(["paths": .object(paths)]))
@@ -54,8 +57,8 @@ enum OpenAPI {
 
     // MARK: - Building
 
-    static func kindKeys(group: String) -> [String] {
-        ResourceCatalog.resources(group: group).map { "\($0.apiVersion)/\($0.kind)" }
+    static func kindKeys(group: String, version: String) -> [String] {
+        ResourceCatalog.resources(group: group, version: version).map { "\($0.apiVersion)/\($0.kind)" }
     }
 
     static func parameter(_ name: String, _ type: String = "string") -> JSONValue {
@@ -63,8 +66,8 @@ enum OpenAPI {
     }
 
     /// The v3 document of one group-version.
-    static func v3Document(group: String) -> JSONValue {
-        var keys = kindKeys(group: group)
+    static func v3Document(group: String, version: String) -> JSONValue {
+        var keys = kindKeys(group: group, version: version)
         if group == "" { keys.append("policy/v1/Eviction") }
         if group == "apps" { keys.append("autoscaling/v1/Scale") }
         let builder = OpenAPISchemaBuilder(ModelSchemas.served, dialect: .v3)
@@ -74,28 +77,28 @@ enum OpenAPI {
             "description": "Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.",
         ]
         return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.0"],
-                "paths": .object(paths(group: group, dialect: .v3)), "components": ["schemas": .object(schemas)]]
+                "paths": .object(paths(group: group, version: version, dialect: .v3)), "components": ["schemas": .object(schemas)]]
     }
 
     /// The v2 (Swagger) document of every group-version.
     static let v2Document: JSONValue = {
-        var keys = groupPaths.flatMap { kindKeys(group: $0.group) }
+        var keys = groupPaths.flatMap { kindKeys(group: $0.group, version: $0.version) }
         keys += ["policy/v1/Eviction", "autoscaling/v1/Scale"]
         let builder = OpenAPISchemaBuilder(ModelSchemas.served, dialect: .v2)
         var paths: [String: JSONValue] = [:]
-        for (group, _) in groupPaths { paths.merge(Self.paths(group: group, dialect: .v2)) { a, _ in a } }
+        for (group, version, _) in groupPaths { paths.merge(Self.paths(group: group, version: version, dialect: .v2)) { a, _ in a } }
         return ["swagger": "2.0", "info": ["title": "Kubernetes", "version": "v1.32.0"], "paths": .object(paths),
                 "definitions": .object(builder.definitions(roots: keys))]
     }()
 
-    /// The operations of every resource of a group.
-    static func paths(group: String, dialect: OpenAPISchemaBuilder.Dialect) -> [String: JSONValue] {
+    /// The operations of every resource of a group-version.
+    static func paths(group: String, version: String, dialect: OpenAPISchemaBuilder.Dialect) -> [String: JSONValue] {
         let builder = OpenAPISchemaBuilder(ModelSchemas.served, dialect: dialect)
         let refPrefix = dialect == .v3 ? "#/components/schemas/" : "#/definitions/"
         var paths: [String: JSONValue] = [:]
-        for r in ResourceCatalog.resources(group: group) where r.kind != "Binding" {
+        for r in ResourceCatalog.resources(group: group, version: version) where r.kind != "Binding" {
             let gvk: JSONValue = ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)]
-            let base = "/\(gvPath(group))" + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural
+            let base = "/\(gvPath(group, version))" + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural
             var params: [JSONValue] = [parameter("dryRun"), parameter("fieldManager"), parameter("fieldValidation"), parameter("force", "boolean")]
             if dialect == .v2 {
                 params = params.map { p in

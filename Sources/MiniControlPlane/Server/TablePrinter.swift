@@ -41,6 +41,8 @@ enum TablePrinter {
         case "Job":
             return [nameCol, col("Status"), col("Completions"), col("Duration"), ageCol, col("Containers", wide: true),
                     col("Images", wide: true), col("Selector", wide: true)]
+        case "HorizontalPodAutoscaler":
+            return [nameCol, col("Reference"), col("Targets"), col("MinPods"), col("MaxPods", "integer"), col("Replicas", "integer"), ageCol]
         case "CronJob":
             return [nameCol, col("Schedule"), col("Timezone"), col("Suspend", "boolean"), col("Active", "integer"), col("Last Schedule"),
                     ageCol, col("Containers", wide: true), col("Images", wide: true), col("Selector", wide: true)]
@@ -211,6 +213,8 @@ enum TablePrinter {
                     .string(none(ns)), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
         case "Job":
             return jobCells(o, name: name, age: age, now: now)
+        case "HorizontalPodAutoscaler":
+            return horizontalPodAutoscalerCells(o, name: name, age: age)
         case "CronJob":
             let (c, i) = containersAndImages(spec?[path: ["jobTemplate", "spec", "template", "spec"]])
             let last = status?["lastScheduleTime"]?.stringValue.map { TablePrinter.age($0, now: now) } ?? "<none>"

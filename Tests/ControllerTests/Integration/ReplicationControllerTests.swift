@@ -87,14 +87,15 @@ struct ReplicationControllerTests {
     }
 }
 
-/// The ReplicationController manifests of the public kubernetes/examples
-/// repository apply (a server-side dry run); see StorageExamplesTests for
-/// `KUBERNETES_EXAMPLES`.
+/// The workload manifests of the public kubernetes/examples repository
+/// apply (a server-side dry run), kind by kind with the number the corpus
+/// has; see StorageExamplesTests for `KUBERNETES_EXAMPLES`.
 @Suite(.requires(.product("controlplane"), .tool("kubectl"), kubernetesExamplesCheckout), .serialized)
-struct ReplicationControllerExamplesTests {
-    @Test func everyExampleApplies() async throws {
-        let docs = try exampleDocuments(in: kubernetesExamplesDirectory, kinds: ["ReplicationController"])
-        #expect(docs.count >= 33)
+struct WorkloadExamplesTests {
+    @Test(arguments: [("ReplicationController", 33), ("HorizontalPodAutoscaler", 2)])
+    func everyExampleApplies(kind: String, atLeast: Int) async throws {
+        let docs = try exampleDocuments(in: kubernetesExamplesDirectory, kinds: [kind])
+        #expect(docs.count >= atLeast)
         try await withCluster { cp, _ in
             for (file, doc) in docs {
                 // Namespaces the examples expect to exist (kubectl create -f of their directory makes them).
