@@ -109,6 +109,8 @@ public enum ResourceCatalog {
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
+        r(StatefulSet.self, "apps", "statefulsets", short: ["sts"], all: true, sub: ["status", "scale"]),
+        r(ControllerRevision.self, "apps", "controllerrevisions"),
         r(Job.self, "batch", "jobs", all: true, sub: ["status"]),
         r(CronJob.self, "batch", "cronjobs", short: ["cj"], all: true, sub: ["status"]),
         r(EndpointSlice.self, "discovery.k8s.io", "endpointslices"),

@@ -53,6 +53,8 @@ public struct Defaulter: Sendable {
             spec["updateStrategy"] = strategy
             setIfMissing(&spec, "revisionHistoryLimit", 10)
             obj["spec"] = spec
+        case "StatefulSet":
+            defaultStatefulSet(&obj)
         case "Job":
             defaultJob(&obj)
         case "CronJob":
@@ -160,7 +162,7 @@ public struct Defaulter: Sendable {
         if !req.isEmpty { item["defaultRequest"] = .object(req) }
     }
 
-    private func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
+    func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {
         if obj[key] == nil || obj[key]?.isNull == true { obj[key] = value }
     }
 
