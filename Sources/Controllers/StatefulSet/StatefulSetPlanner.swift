@@ -109,7 +109,7 @@ public enum StatefulSetPlanner {
                 let (rev, template) = atCurrent ? (revisions.current, revisions.currentTemplate) : (revisions.update, revisions.updateTemplate)
                 let newPod = try StatefulSetIdentity.pod(set, template: template, ordinal: ord, revision: rev)
                 let wanted = StatefulSetIdentity.claims(set, ordinal: ord)
-                if wanted.contains(where: { claims[$0.metadata.name ?? ""].map { StatefulSetClaimRetention.isStale($0, for: newPod) } ?? false }) {
+                if wanted.contains(where: { claims[$0.metadata.name ?? ""].map { StatefulSetClaimRetention.isStale($0, for: newPod, set: set) } ?? false }) {
                     // Its claim is being collected with a previous pod: wait for it to go.
                     if monotonic { return plan }
                     continue
@@ -224,7 +224,8 @@ public enum StatefulSetPlanner {
         s.availableReplicas = available
         s.currentReplicas = current
         s.updatedReplicas = updated
-        if (set.spec?.updateStrategy?.type ?? "RollingUpdate") == "RollingUpdate" && updated == s.replicas && ready == s.replicas {
+        let wanted = StatefulSetIdentity.replicas(set)
+        if (set.spec?.updateStrategy?.type ?? "RollingUpdate") == "RollingUpdate" && updated == wanted && ready == wanted && s.replicas == wanted {
             s.currentReplicas = updated
             s.currentRevision = revisions.update
         }

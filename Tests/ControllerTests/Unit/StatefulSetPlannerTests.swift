@@ -182,12 +182,14 @@ import Testing
         var plan = try StatefulSetPlanner.plan(set(retention: both), pods: [], claims: [:], revisions: revs, now: now)
         guard case .createPod(_, let claims)? = plan.actions.first else { Issue.record("no create"); return }
         #expect(claims.first?.metadata.ownerReferences?.map(\.kind) == ["StatefulSet"])
+        #expect(claims.first?.metadata.ownerReferences?.first?.controller == true)
         // Scaled down: the claim of web-1 passes from the set to its pod before the pod goes.
         let s = set(replicas: 1, retention: both)
         var claim = StatefulSetIdentity.claims(s, ordinal: 1)[0]
         claim.metadata.ownerReferences = [OwnerReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "uid-web")]
         plan = try StatefulSetPlanner.plan(s, pods: [pod(0), pod(1)], claims: ["data-web-1": claim], revisions: revs, now: now)
-        #expect(plan.actions == [.setClaimOwners(claim: "data-web-1", [OwnerReference(apiVersion: "v1", kind: "Pod", name: "web-1", uid: "uid-web-1")]),
+        #expect(plan.actions == [.setClaimOwners(claim: "data-web-1", [OwnerReference(apiVersion: "v1", kind: "Pod", name: "web-1", uid: "uid-web-1",
+                                                                                      controller: true, blockOwnerDeletion: true)]),
                                  .deletePod(pod(1), reason: .condemned)])
         // A claim still owned by a removed pod is about to go: a new pod waits.
         plan = try StatefulSetPlanner.plan(set(retention: both), pods: [pod(0)],
@@ -199,6 +201,25 @@ import Testing
                                            revisions: revs, now: now)
         guard case .createPod(_, let none)? = plan.actions.first else { Issue.record("no create"); return }
         #expect(none.isEmpty)
+    }
+
+    @Test func claimsOfOthersOrEarlierIncarnationsAreLeftAlone() {
+        let s = set(retention: StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Delete", whenScaled: "Retain"))
+        var claim = StatefulSetIdentity.claims(s, ordinal: 0)[0]
+        // An earlier set of the same name: not touched (the collector decides).
+        claim.metadata.ownerReferences = [OwnerReference(apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "old-uid", controller: true)]
+        #expect(StatefulSetClaimRetention.owners(of: claim, set: s, pod: pod(0)) == nil)
+        // Another controller: ours is not added.
+        claim.metadata.ownerReferences = [OwnerReference(apiVersion: "v1", kind: "ConfigMap", name: "x", uid: "x", controller: true)]
+        #expect(StatefulSetClaimRetention.owners(of: claim, set: s, pod: pod(0)) == nil)
+        // Retain/Retain removes our references.
+        claim.metadata.ownerReferences = [controllerReference(to: s)]
+        #expect(StatefulSetClaimRetention.owners(of: claim, set: set(), pod: pod(0)) == [])
+        // A stale pod reference blocks a new pod only when scaled-down claims are deleted.
+        claim.metadata.ownerReferences = [OwnerReference(apiVersion: "v1", kind: "Pod", name: "web-0", uid: "gone", controller: true)]
+        #expect(!StatefulSetClaimRetention.isStale(claim, for: pod(0), set: s))
+        let scaled = set(retention: StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Retain", whenScaled: "Delete"))
+        #expect(StatefulSetClaimRetention.isStale(claim, for: pod(0), set: scaled))
     }
 
     @Test func podNamesParseOnlyForTheirSet() {
