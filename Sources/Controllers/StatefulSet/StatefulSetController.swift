@@ -55,8 +55,13 @@ public final class StatefulSetController: Controller {
                 if let key = ownerKey(p) {
                     creations.creationObserved(key)
                     queue.add(key)
+                } else if p.metadata.controllerRef == nil {
+                    for s in setsMatching(p) { queue.add(objectKey(s)) }
                 }
             case .updated(let old, let new):
+                if new.metadata.controllerRef == nil && old.metadata.labels != new.metadata.labels {
+                    for s in setsMatching(new) { queue.add(objectKey(s)) }
+                }
                 if let key = ownerKey(new) {
                     if new.metadata.deletionTimestamp != nil && old.metadata.deletionTimestamp == nil {
                         deletions.deletionObserved(key, pod: objectKey(new))
@@ -90,9 +95,8 @@ public final class StatefulSetController: Controller {
         }
         let now = ctx.now()
         guard let sel = set.spec?.selector, let selector = try? LabelRequirements(sel) else { return nil }
-        let uid = set.metadata.uid ?? ""
-        let owned = pods.byIndex(Indexes.controllerUID, uid).filter { selector.matches($0.metadata.labels ?? [:]) }
-        let history = revisions.byIndex(Indexes.controllerUID, uid)
+        let owned = try await claimPods(set, selector: selector)
+        let history = try await claimRevisions(set, selector: selector)
         let template = PodTemplate.json(of: set)
         let (resolution, collisionCount) = try await ControllerHistory.persist(
             owner: set, template: template, history: history, collisionCount: set.status?.collisionCount,

@@ -141,6 +141,58 @@ struct StatefulSetTests {
         }
     }
 
+    static let db = """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: db}
+        spec:
+          serviceName: db
+          replicas: 2
+          podManagementPolicy: Parallel
+          persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+          selector: {matchLabels: {app: db}}
+          template:
+            metadata: {labels: {app: db}}
+            spec: {containers: [{name: db, image: "postgres:16", volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}]}
+          volumeClaimTemplates:
+          - metadata: {name: data}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+        """
+
+    @Test func claimsFollowTheRetentionPolicyAndOrphansAreAdopted() async throws {
+        try await withCluster(nodes: [.init("n1")]) { cp, _ in
+            try await cp.must("apply", "-f", "-", stdin: Self.db)
+            #expect(try await Self.waitFor(cp, "2", "get", "sts", "db", "-o", "jsonpath={.status.readyReplicas}") == "2")
+            let setUID = try await Self.value(cp, "get", "sts", "db", "-o", "jsonpath={.metadata.uid}")
+            #expect(try await Self.waitFor(cp, "StatefulSet/\(setUID)/true", "get", "pvc", "data-db-0", "-o",
+                                           "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].uid}/{.metadata.ownerReferences[0].controller}")
+                    == "StatefulSet/\(setUID)/true")
+
+            // Scaled down (whenScaled: Delete): the claim passes to its pod and goes with it.
+            try await cp.must("scale", "sts", "db", "--replicas=1")
+            #expect(try await Self.waitFor(cp, "data-db-0", "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}") == "data-db-0")
+            #expect(try await Self.waitFor(cp, "db-0", "get", "pods", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.name}") == "db-0")
+
+            // Deleted with --cascade=orphan and made again: the new set adopts the pod and its claim.
+            let podUID = try await Self.value(cp, "get", "pod", "db-0", "-o", "jsonpath={.metadata.uid}")
+            try await cp.must("delete", "sts", "db", "--cascade=orphan")
+            #expect(try await Self.waitFor(cp, "", "get", "pod", "db-0", "-o", "jsonpath={.metadata.ownerReferences}") == "")
+            try await cp.must("apply", "-f", "-", stdin: Self.db.replacingOccurrences(of: "replicas: 2", with: "replicas: 1"))
+            let newUID = try await Self.value(cp, "get", "sts", "db", "-o", "jsonpath={.metadata.uid}")
+            #expect(newUID != setUID)
+            #expect(try await Self.waitFor(cp, "\(podUID) \(newUID)", "get", "pod", "db-0", "-o", "jsonpath={.metadata.uid} {.metadata.ownerReferences[0].uid}")
+                    == "\(podUID) \(newUID)")
+            #expect(try await Self.waitFor(cp, newUID, "get", "pvc", "data-db-0", "-o", "jsonpath={.metadata.ownerReferences[0].uid}") == newUID)
+            #expect(try await Self.waitFor(cp, "1", "get", "controllerrevisions", "-l", "app=db", "-o",
+                                           "jsonpath={.items[?(@.metadata.ownerReferences[0].uid==\"\(newUID)\")].revision}") == "1")
+
+            // Deleted (whenDeleted: Delete): pods and claims go with it.
+            try await cp.must("delete", "sts", "db")
+            #expect(try await Self.waitFor(cp, "", "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}") == "")
+            #expect(try await Self.waitFor(cp, "", "get", "pods", "-l", "app=db", "-o", "jsonpath={.items[*].metadata.name}") == "")
+        }
+    }
+
     @Test func changingTheSelectorIsRefusedWithTheField() async throws {
         try await withCluster { cp, _ in
             try await cp.must("apply", "-f", "-", stdin: Self.manifest)
