@@ -168,6 +168,13 @@ public final class StatefulSetController: Controller {
                                     message: "delete Pod \(pod.name) in StatefulSet \(setName) failed error: \(message(error))")
                     throw error
                 }
+            case .setPodLabels(let pod, let labels):
+                do {
+                    _ = try await ctx.client.patch(Pod.self, namespace: set.namespace, name: pod, patchType: .merge,
+                                                   body: ["metadata": ["labels": .object(labels.mapValues { .string($0) })]])
+                } catch {
+                    if !error.isNotFound { throw error }
+                }
             case .setClaimOwners(let claim, let refs):
                 do {
                     _ = try await ctx.client.patch(PersistentVolumeClaim.self, namespace: set.namespace, name: claim, patchType: .merge,

@@ -11,6 +11,8 @@ public enum StatefulSetAction: Sendable, Equatable {
     case deletePod(Pod, reason: StatefulSetDeleteReason)
     /// Set the owner references of a claim (the retention policy).
     case setClaimOwners(claim: String, [OwnerReference])
+    /// Restore a pod's identity labels (`statefulset.kubernetes.io/pod-name`, `apps.kubernetes.io/pod-index`).
+    case setPodLabels(pod: String, [String: String])
 }
 
 /// Why a pod is deleted.
@@ -137,6 +139,11 @@ public enum StatefulSetPlanner {
             }
             if monotonic && (isTerminating(pod) || !isRunningAndReady(pod) || !isRunningAndAvailable(pod, minReady, now)) {
                 return plan
+            }
+            // Upstream's identityMatches / UpdateStatefulPod: an adopted or edited pod gets its labels back.
+            let identity = [StatefulSetIdentity.podNameLabel: pod.metadata.name ?? "", StatefulSetIdentity.podIndexLabel: String(ord)]
+            if identity.contains(where: { pod.metadata.labels?[$0.key] != $0.value }) {
+                plan.actions.append(.setPodLabels(pod: pod.metadata.name ?? "", identity))
             }
             for claim in wanted {
                 guard let existing = claims[claim.metadata.name ?? ""],

@@ -47,8 +47,8 @@ import Testing
                                                                                 "spec": ["containers": [["name": "c", "image": "nginx:1"]]]])
 
     func pod(_ ordinal: Int, rev: String = "web-new", ready: Bool = true, phase: String = "Running", deleting: Bool = false) -> Pod {
-        var p = Make.pod("web-\(ordinal)", labels: ["app": "web", ControllerHistory.revisionHashLabel: rev], ready: ready, phase: phase,
-                         deleting: deleting)
+        var p = Make.pod("web-\(ordinal)", labels: ["app": "web", ControllerHistory.revisionHashLabel: rev, StatefulSetIdentity.podNameLabel: "web-\(ordinal)",
+                                                 StatefulSetIdentity.podIndexLabel: String(ordinal)], ready: ready, phase: phase, deleting: deleting)
         p.metadata.ownerReferences = [controllerReference(to: set())]
         return p
     }
@@ -220,6 +220,13 @@ import Testing
         #expect(!StatefulSetClaimRetention.isStale(claim, for: pod(0), set: s))
         let scaled = set(retention: StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Retain", whenScaled: "Delete"))
         #expect(StatefulSetClaimRetention.isStale(claim, for: pod(0), set: scaled))
+    }
+
+    @Test func aPodWithoutItsIdentityLabelsGetsThemBack() throws {
+        var p0 = pod(0)
+        p0.metadata.labels?[StatefulSetIdentity.podIndexLabel] = nil
+        let plan = try StatefulSetPlanner.plan(set(replicas: 1), pods: [p0], claims: [:], revisions: revs, now: now)
+        #expect(plan.actions == [.setPodLabels(pod: "web-0", [StatefulSetIdentity.podNameLabel: "web-0", StatefulSetIdentity.podIndexLabel: "0"])])
     }
 
     @Test func podNamesParseOnlyForTheirSet() {
