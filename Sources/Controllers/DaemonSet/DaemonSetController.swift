@@ -93,6 +93,9 @@ public final class DaemonSetController: Controller {
             guard let node = DaemonSetPlanner.targetNode(p) else { continue }
             byNode[node, default: []].append(p)
         }
+        // As upstream's: a DaemonSet being deleted makes no more history (the
+        // collector may already have taken or orphaned its revisions) and no pods.
+        if ds.metadata.deletionTimestamp != nil { return nil }
         let template = PodTemplate.json(of: ds)
         // The template's ControllerRevision (upstream's constructHistory):
         // its hash labels the pods, so `kubectl rollout undo ds` restores a revision.
@@ -102,7 +105,7 @@ public final class DaemonSetController: Controller {
         let hash = ControllerHistory.hash(of: resolution.update)
         var plan = DaemonSetPlanner.plan(ds, hash: hash, nodes: nodes.list(), pods: byNode, now: now)
         plan.status.collisionCount = collisionCount
-        if ds.metadata.deletionTimestamp == nil && expectations.satisfied(key, now: now) {
+        if expectations.satisfied(key, now: now) {
             try await apply(plan, ds: ds, key: key, template: template, hash: hash)
         }
         // History beyond revisionHistoryLimit goes, but never a revision a pod is at.
