@@ -131,57 +131,71 @@ public final class StatefulSetController: Controller {
         }
         if made > 0 { creations.expectCreations(key, made, now: now) }
         if !gone.isEmpty { deletions.expectDeletions(key, gone, now: now) }
+        for (i, a) in actions.enumerated() {
+            do {
+                try await perform(a, set: set, key: key)
+            } catch {
+                // What was never attempted will never be observed.
+                for rest in actions[(i + 1)...] {
+                    if case .createPod = rest { creations.creationObserved(key) }
+                    if case .deletePod(let p, _) = rest { deletions.deletionObserved(key, pod: objectKey(p)) }
+                }
+                throw error
+            }
+        }
+    }
+
+    /// One action, with its events; a failed creation or deletion is observed at once.
+    func perform(_ a: StatefulSetAction, set: StatefulSet, key: String) async throws {
         let setName = set.name
-        for a in actions {
-            switch a {
-            case .createPod(let pod, let missing):
-                do {
-                    try await createClaims(missing, pod: pod.name, set: set)
-                    _ = try await ctx.client.create(pod)
-                    recorder.record(set, .normal, reason: "SuccessfulCreate", message: "create Pod \(pod.name) in StatefulSet \(setName) successful")
-                } catch {
-                    creations.creationObserved(key)
-                    if (error as? KubeClientError)?.isAlreadyExists == true { continue }
-                    recorder.record(set, .warning, reason: "FailedCreate",
-                                    message: "create Pod \(pod.name) in StatefulSet \(setName) failed error: \(message(error))")
-                    throw error
-                }
-            case .createClaims(let missing, let pod):
-                try await createClaims(missing, pod: pod, set: set)
-            case .deletePod(let pod, let reason):
-                switch reason {
-                case .failed:
-                    recorder.record(set, .warning, reason: "RecreatingFailedPod",
-                                    message: "StatefulSet \(set.namespace)/\(setName) is recreating failed Pod \(pod.name)")
-                case .succeeded:
-                    recorder.record(set, .normal, reason: "RecreatingTerminatedPod",
-                                    message: "StatefulSet \(set.namespace)/\(setName) is recreating terminated Pod \(pod.name)")
-                case .condemned, .update: break
-                }
-                do {
-                    try await ctx.client.delete(Pod.self, namespace: pod.namespace, name: pod.name, options: .preconditioned(uid: pod.metadata.uid))
-                    recorder.record(set, .normal, reason: "SuccessfulDelete", message: "delete Pod \(pod.name) in StatefulSet \(setName) successful")
-                } catch {
-                    deletions.deletionObserved(key, pod: objectKey(pod))
-                    if error.isNotFound { continue }
-                    recorder.record(set, .warning, reason: "FailedDelete",
-                                    message: "delete Pod \(pod.name) in StatefulSet \(setName) failed error: \(message(error))")
-                    throw error
-                }
-            case .setPodLabels(let pod, let labels):
-                do {
-                    _ = try await ctx.client.patch(Pod.self, namespace: set.namespace, name: pod, patchType: .merge,
-                                                   body: ["metadata": ["labels": .object(labels.mapValues { .string($0) })]])
-                } catch {
-                    if !error.isNotFound { throw error }
-                }
-            case .setClaimOwners(let claim, let refs):
-                do {
-                    _ = try await ctx.client.patch(PersistentVolumeClaim.self, namespace: set.namespace, name: claim, patchType: .merge,
-                                                   body: ["metadata": ["ownerReferences": .array(refs.map { KubeCodec.encode($0) })]])
-                } catch {
-                    if !error.isNotFound { throw error }
-                }
+        switch a {
+        case .createPod(let pod, let missing):
+            do {
+                try await createClaims(missing, pod: pod.name, set: set)
+                _ = try await ctx.client.create(pod)
+                recorder.record(set, .normal, reason: "SuccessfulCreate", message: "create Pod \(pod.name) in StatefulSet \(setName) successful")
+            } catch {
+                creations.creationObserved(key)
+                if (error as? KubeClientError)?.isAlreadyExists == true { return }
+                recorder.record(set, .warning, reason: "FailedCreate",
+                                message: "create Pod \(pod.name) in StatefulSet \(setName) failed error: \(message(error))")
+                throw error
+            }
+        case .createClaims(let missing, let pod):
+            try await createClaims(missing, pod: pod, set: set)
+        case .deletePod(let pod, let reason):
+            switch reason {
+            case .failed:
+                recorder.record(set, .warning, reason: "RecreatingFailedPod",
+                                message: "StatefulSet \(set.namespace)/\(setName) is recreating failed Pod \(pod.name)")
+            case .succeeded:
+                recorder.record(set, .normal, reason: "RecreatingTerminatedPod",
+                                message: "StatefulSet \(set.namespace)/\(setName) is recreating terminated Pod \(pod.name)")
+            case .condemned, .update: break
+            }
+            do {
+                try await ctx.client.delete(Pod.self, namespace: pod.namespace, name: pod.name, options: .preconditioned(uid: pod.metadata.uid))
+                recorder.record(set, .normal, reason: "SuccessfulDelete", message: "delete Pod \(pod.name) in StatefulSet \(setName) successful")
+            } catch {
+                deletions.deletionObserved(key, pod: objectKey(pod))
+                if error.isNotFound { return }
+                recorder.record(set, .warning, reason: "FailedDelete",
+                                message: "delete Pod \(pod.name) in StatefulSet \(setName) failed error: \(message(error))")
+                throw error
+            }
+        case .setPodLabels(let pod, let labels):
+            do {
+                _ = try await ctx.client.patch(Pod.self, namespace: set.namespace, name: pod, patchType: .merge,
+                                               body: ["metadata": ["labels": .object(labels.mapValues { .string($0) })]])
+            } catch {
+                if !error.isNotFound { throw error }
+            }
+        case .setClaimOwners(let claim, let refs):
+            do {
+                _ = try await ctx.client.patch(PersistentVolumeClaim.self, namespace: set.namespace, name: claim, patchType: .merge,
+                                               body: ["metadata": ["ownerReferences": .array(refs.map { KubeCodec.encode($0) })]])
+            } catch {
+                if !error.isNotFound { throw error }
             }
         }
     }
