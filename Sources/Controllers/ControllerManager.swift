@@ -3,7 +3,8 @@ import ControllerRuntime
 /// The controllers by name, and which of them `--controllers` enables.
 public enum ControllerManager {
     /// Every controller, in start order.
-    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "job", "cronjob", "ttl-after-finished", "horizontalpodautoscaling",
+    public static let names = ["replicaset", "replicationcontroller", "deployment", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished",
+                               "horizontalpodautoscaling",
                                "endpointslice", "endpoints", "nodelifecycle",
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
@@ -40,6 +41,7 @@ public enum ControllerManager {
             case "replicationcontroller": out.append(ReplicationManager(ctx))
             case "deployment": out.append(DeploymentController(ctx))
             case "daemonset": out.append(DaemonSetController(ctx))
+            case "statefulset": out.append(StatefulSetController(ctx))
             case "job": out.append(JobController(ctx))
             case "cronjob": out.append(CronJobController(ctx))
             case "ttl-after-finished": out.append(TTLAfterFinishedController(ctx))

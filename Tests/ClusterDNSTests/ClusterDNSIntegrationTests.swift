@@ -97,6 +97,57 @@ struct ClusterDNSIntegrationTests {
     }
 }
 
+/// Per-pod names of a StatefulSet: the controller gives each pod its
+/// hostname and the governing Service as subdomain, the EndpointSlice
+/// controller puts the hostname on the endpoint, cluster-dns answers
+/// `web-0.nginx.default.svc.cluster.local` (pod addresses are posted by hand:
+/// no kubelet runs here).
+@Suite(.serialized, .requires(DNSLab.requirements))
+struct StatefulSetDNSTests {
+    @Test func statefulSetPodsResolveByName() throws {
+        let lab = try DNSLab()
+        defer { lab.tearDown() }
+        try lab.apply("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: nginx, namespace: default}
+            spec:
+              clusterIP: None
+              selector: {app: web}
+              ports: [{name: web, port: 80, protocol: TCP}]
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: web, namespace: default}
+            spec:
+              serviceName: nginx
+              replicas: 2
+              podManagementPolicy: Parallel
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec: {containers: [{name: web, image: "nginx:1.25"}]}
+            """)
+        #expect(eventually(seconds: 60) {
+            lab.kubectl(["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].metadata.name}"]).stdout == "web-0 web-1"
+        })
+        for i in 0..<2 {
+            let now = ISO8601DateFormatter().string(from: Date())
+            let status = #"{"status":{"phase":"Running","podIP":"10.244.7.\#(i + 10)","podIPs":[{"ip":"10.244.7.\#(i + 10)"}],"#
+                + #""conditions":[{"type":"Ready","status":"True","lastTransitionTime":"\#(now)"}]}}"#
+            let r = lab.kubectl(["patch", "pod", "web-\(i)", "--subresource=status", "--type=merge", "-p", status])
+            #expect(r.code == 0, "\(r)")
+        }
+        let port = try lab.startDNS()
+        for i in 0..<2 {
+            let name = "web-\(i).nginx.default.svc.cluster.local"
+            let found = eventually(seconds: 30) { lab.dig(port, name, "A", "+short").stdout == "10.244.7.\(i + 10)\n" }
+            #expect(found, "\(lab.dig(port, name, "A"))\n\(lab.kubectl(["get", "endpointslices", "-o", "yaml"]).stdout)")
+        }
+        #expect(Set(lab.dig(port, "nginx.default.svc.cluster.local", "A", "+short").lines) == ["10.244.7.10", "10.244.7.11"])
+    }
+}
+
 /// A controlplane and cluster-dns on loopback, in a temporary directory;
 /// `tearDown` stops both, also after a failure.
 final class DNSLab: @unchecked Sendable {

@@ -17,6 +17,7 @@ public final class DaemonSetController: Controller {
     let daemonSets: Informer<DaemonSet>
     let nodes: Informer<Node>
     let pods: Informer<Pod>
+    let revisions: Informer<ControllerRevision>
     let recorder: EventRecorder
 
     public init(_ ctx: ControllerContext) {
@@ -24,8 +25,10 @@ public final class DaemonSetController: Controller {
         daemonSets = ctx.informers.informer(DaemonSet.self)
         nodes = ctx.informers.informer(Node.self)
         pods = ctx.informers.informer(Pod.self)
+        revisions = ctx.informers.informer(ControllerRevision.self)
         recorder = ctx.recorder("daemonset-controller")
         pods.addIndex(Indexes.controllerUID, Indexes.byControllerUID)
+        revisions.addIndex(Indexes.controllerUID) { r in r.metadata.controllerRef.map { [$0.uid] } ?? [] }
         daemonSets.addHandler { [queue] e in
             switch e {
             case .added(let d), .updated(_, let d), .deleted(let d): queue.add(objectKey(d))
@@ -90,12 +93,26 @@ public final class DaemonSetController: Controller {
             guard let node = DaemonSetPlanner.targetNode(p) else { continue }
             byNode[node, default: []].append(p)
         }
+        // As upstream's: a DaemonSet being deleted makes no more history (the
+        // collector may already have taken or orphaned its revisions) and no pods.
+        if ds.metadata.deletionTimestamp != nil { return nil }
         let template = PodTemplate.json(of: ds)
-        let hash = PodTemplate.hash(template, collisionCount: ds.status?.collisionCount)
-        let plan = DaemonSetPlanner.plan(ds, hash: hash, nodes: nodes.list(), pods: byNode, now: now)
-        if ds.metadata.deletionTimestamp == nil && expectations.satisfied(key, now: now) {
+        // The template's ControllerRevision (upstream's constructHistory):
+        // its hash labels the pods, so `kubectl rollout undo ds` restores a revision.
+        let history = revisions.byIndex(Indexes.controllerUID, uid)
+        let (resolution, collisionCount) = try await ControllerHistory.persist(
+            owner: ds, template: template, history: history, collisionCount: ds.status?.collisionCount, currentName: nil, client: ctx.client)
+        let hash = ControllerHistory.hash(of: resolution.update)
+        var plan = DaemonSetPlanner.plan(ds, hash: hash, nodes: nodes.list(), pods: byNode, now: now)
+        plan.status.collisionCount = collisionCount
+        if expectations.satisfied(key, now: now) {
             try await apply(plan, ds: ds, key: key, template: template, hash: hash)
         }
+        // History beyond revisionHistoryLimit goes, but never a revision a pod is at.
+        let podHashes = Set(byNode.values.joined().compactMap { $0.metadata.labels?[DaemonSetPlanner.hashLabel] })
+        var live = Set(history.filter { podHashes.contains(ControllerHistory.hash(of: $0)) }.compactMap(\.metadata.name))
+        live.insert(resolution.update.metadata.name ?? "")
+        try await ControllerHistory.trim(history, live: live, limit: ds.spec?.revisionHistoryLimit ?? 10, client: ctx.client)
         var status = plan.status
         if status == ds.status { status = ds.status ?? status } else {
             _ = try await ctx.client.patch(DaemonSet.self, namespace: ds.namespace, name: ds.name, patchType: .merge,

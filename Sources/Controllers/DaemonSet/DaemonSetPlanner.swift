@@ -81,7 +81,7 @@ public enum DaemonSetPlanner {
         let spec = ds.spec?.template?.spec
         let minReady = ds.spec?.minReadySeconds ?? 0
         var desired = 0, current = 0, misscheduled = 0, ready = 0, updated = 0, available = 0
-        struct Slot { var node: String; var old: [Pod]; var new: [Pod] }
+        struct Slot { var node: String; var shouldRun: Bool; var old: [Pod]; var new: [Pod] }
         var slots: [Slot] = []
         let knownNodes = Set(nodes.compactMap(\.metadata.name))
         for node in nodes.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
@@ -115,45 +115,16 @@ public enum DaemonSetPlanner {
             if active.contains(where: PodState.isReady) { ready += 1 }
             if !newPods.isEmpty { updated += 1 }
             if active.contains(where: { PodState.isAvailable($0, minReadySeconds: minReady, now: now) }) { available += 1 }
-            slots.append(Slot(node: name, old: oldPods, new: newPods))
+            slots.append(Slot(node: name, shouldRun: shouldRun, old: oldPods, new: newPods))
         }
         // Pods for nodes that no longer exist.
         for (node, list) in pods where !knownNodes.contains(node) {
             plan.delete += list.filter(PodState.isActive).map(\.name)
         }
-        // Rolling update.
-        if (ds.spec?.updateStrategy?.type ?? "RollingUpdate") == "RollingUpdate" {
-            let ru = ds.spec?.updateStrategy?.rollingUpdate
-            let maxSurge = (ru?.maxSurge ?? .int(0)).scaled(total: desired, roundUp: true) ?? 0
-            var maxUnavailable = (ru?.maxUnavailable ?? .int(1)).scaled(total: desired, roundUp: true) ?? 1
-            if maxSurge == 0 && maxUnavailable == 0 { maxUnavailable = 1 }
-            let isAvail = { (p: Pod) in PodState.isAvailable(p, minReadySeconds: minReady, now: now) }
-            if maxSurge == 0 {
-                // Unavailable now: nodes that should run without an available pod.
-                var unavailable = max(desired - available, 0)
-                for s in slots where s.new.isEmpty {
-                    guard let old = s.old.first else { continue }
-                    if !isAvail(old) {
-                        plan.delete.append(old.name)
-                    } else if unavailable < maxUnavailable {
-                        plan.delete.append(old.name)
-                        unavailable += 1
-                    }
-                }
-            } else {
-                var surging = slots.filter { !$0.old.isEmpty && !$0.new.isEmpty }.count
-                for s in slots {
-                    guard let old = s.old.first else { continue }
-                    if let new = s.new.first {
-                        if isAvail(new) { plan.delete.append(old.name) }
-                    } else if !isAvail(old) {
-                        plan.delete.append(old.name)
-                    } else if surging < maxSurge {
-                        plan.createOn.append(s.node)
-                        surging += 1
-                    }
-                }
-            }
+        // Rolling update, as upstream's: only once nothing else is to be done
+        // (upstream waits for the manage step's expectations first).
+        if (ds.spec?.updateStrategy?.type ?? "RollingUpdate") == "RollingUpdate" && plan.createOn.isEmpty && plan.delete.isEmpty {
+            rollingUpdate(ds, slots: slots.map { ($0.node, $0.shouldRun, $0.old.first, $0.new.first) }, desired: desired, now: now, into: &plan)
         }
         var st = DaemonSetStatus(currentNumberScheduled: current, numberMisscheduled: misscheduled, desiredNumberScheduled: desired,
                                  numberReady: ready)
@@ -165,5 +136,49 @@ public enum DaemonSetPlanner {
         st.conditions = ds.status?.conditions
         plan.status = st
         return plan
+    }
+
+    /// Upstream's `rollingUpdate`: without surge, old pods are deleted while
+    /// fewer than `maxUnavailable` nodes are unavailable (an unavailable old
+    /// pod is replaced at once); with surge, new pods start beside old ones
+    /// up to `maxSurge` not yet available (beside an unavailable old pod at
+    /// once), and an old pod goes when the new one beside it is available.
+    static func rollingUpdate(_ ds: DaemonSet, slots: [(node: String, shouldRun: Bool, old: Pod?, new: Pod?)], desired: Int, now: Date,
+                              into plan: inout DaemonSetPlan) {
+        let ru = ds.spec?.updateStrategy?.rollingUpdate
+        let maxSurge = (ru?.maxSurge ?? .int(0)).scaled(total: desired, roundUp: true) ?? 0
+        var maxUnavailable = (ru?.maxUnavailable ?? .int(1)).scaled(total: desired, roundUp: true) ?? 1
+        if desired > 0 && maxSurge == 0 && maxUnavailable == 0 { maxUnavailable = 1 }
+        let minReady = ds.spec?.minReadySeconds ?? 0
+        let isAvail = { (p: Pod) in PodState.isAvailable(p, minReadySeconds: minReady, now: now) }
+        if maxSurge == 0 {
+            var unavailable = 0
+            var replace: [String] = [], candidates: [String] = []
+            for s in slots {
+                switch (s.old, s.new) {
+                case (nil, nil), (.some, .some): unavailable += 1
+                case (nil, .some(let new)): if !isAvail(new) { unavailable += 1 }
+                case (.some(let old), nil):
+                    if !isAvail(old) { replace.append(old.name) } else if unavailable < maxUnavailable { candidates.append(old.name) }
+                }
+            }
+            let remaining = min(max(maxUnavailable - unavailable, 0), candidates.count)
+            plan.delete += replace + candidates.prefix(remaining)
+            return
+        }
+        var surging = 0
+        var replaceOn: [String] = [], candidates: [String] = []
+        for s in slots {
+            guard let old = s.old else { continue }
+            if let new = s.new {
+                if !isAvail(new) { surging += 1 } else { plan.delete.append(old.name) }
+            } else if !isAvail(old) {
+                if s.shouldRun { replaceOn.append(s.node) } else { plan.delete.append(old.name) }
+            } else if surging < maxSurge {
+                candidates.append(s.node)
+            }
+        }
+        let remaining = min(max(maxSurge - surging, 0), candidates.count)
+        plan.createOn += replaceOn + candidates.prefix(remaining)
     }
 }

@@ -32,6 +32,7 @@ public final class GarbageCollector: Controller {
             .make(Lease.self, informers: f, client: c), .make(Node.self, informers: f, client: c),
             .make(Namespace.self, informers: f, client: c), .make(ReplicationController.self, informers: f, client: c),
             .make(PersistentVolumeClaim.self, informers: f, client: c), .make(CSINode.self, informers: f, client: c),
+            .make(StatefulSet.self, informers: f, client: c), .make(ControllerRevision.self, informers: f, client: c),
         ]
         for (i, r) in resources.enumerated() {
             r.onChange { [self] old, new in onChange(resource: i, old: old, new: new) }

@@ -109,6 +109,8 @@ public enum ResourceCatalog {
         r(Deployment.self, "apps", "deployments", short: ["deploy"], all: true, sub: ["status", "scale"]),
         r(ReplicaSet.self, "apps", "replicasets", short: ["rs"], all: true, sub: ["status", "scale"]),
         r(DaemonSet.self, "apps", "daemonsets", short: ["ds"], all: true, sub: ["status"]),
+        r(StatefulSet.self, "apps", "statefulsets", short: ["sts"], all: true, sub: ["status", "scale"]),
+        r(ControllerRevision.self, "apps", "controllerrevisions"),
         r(HorizontalPodAutoscaler.self, "autoscaling", "horizontalpodautoscalers", short: ["hpa"], all: true, sub: ["status"]),
         r(HorizontalPodAutoscalerV1.self, "autoscaling", "horizontalpodautoscalers", short: ["hpa"], all: true, sub: ["status"],
           storedAs: AutoscalingV1Conversion.self),

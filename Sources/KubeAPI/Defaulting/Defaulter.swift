@@ -53,6 +53,8 @@ public struct Defaulter: Sendable {
             spec["updateStrategy"] = strategy
             setIfMissing(&spec, "revisionHistoryLimit", 10)
             obj["spec"] = spec
+        case "StatefulSet":
+            defaultStatefulSet(&obj)
         case "Job":
             defaultJob(&obj)
         case "CronJob":

@@ -81,6 +81,12 @@ public enum Validator {
             let d = try decode(DaemonSet.self, obj)
             let o = try old.map { try decode(DaemonSet.self, $0) }
             errs += WorkloadValidation.validateDaemonSet(d, old: o)
+        case "StatefulSet":
+            let sts = try decode(StatefulSet.self, obj)
+            errs += WorkloadValidation.validateStatefulSet(sts, old: try old.map { try decode(StatefulSet.self, $0) })
+        case "ControllerRevision":
+            let r = try decode(ControllerRevision.self, obj)
+            errs += WorkloadValidation.validateControllerRevision(r, old: try old.map { try decode(ControllerRevision.self, $0) })
         case "Job":
             let j = try decode(Job.self, obj)
             errs += BatchValidation.validateJob(j, old: try old.map { try decode(Job.self, $0) })

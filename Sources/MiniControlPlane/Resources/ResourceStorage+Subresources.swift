@@ -4,8 +4,8 @@ import KubeAPI
 extension ResourceStorage {
     // MARK: scale
 
-    /// The Scale object of a deployment, replica set or replication
-    /// controller (whose selector is a plain label map).
+    /// The Scale object of a deployment, replica set, stateful set or
+    /// replication controller (whose selector is a plain label map).
     func scale(of obj: JSONValue, _ info: ResourceInfo) -> JSONValue {
         let meta = obj["metadata"] ?? .emptyObject
         var scaleMeta: JSONValue = .emptyObject

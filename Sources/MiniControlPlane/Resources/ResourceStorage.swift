@@ -205,7 +205,7 @@ final class ResourceStorage: Sendable {
 
     /// Kinds whose metadata.generation tracks spec changes.
     static func hasGeneration(_ info: ResourceInfo) -> Bool {
-        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob"].contains(info.kind)
+        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet"].contains(info.kind)
     }
 
     /// Kinds whose status is reset on create and kept by main-resource updates.
@@ -213,7 +213,7 @@ final class ResourceStorage: Sendable {
 
     func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
         switch info.kind {
-        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob":
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob", "StatefulSet":
             obj["status"] = nil
         case "Job":
             obj["status"] = nil

@@ -38,6 +38,10 @@ enum TablePrinter {
             return [nameCol, col("Desired", "integer"), col("Current", "integer"), col("Ready", "integer"), col("Up-to-date", "integer"),
                     col("Available", "integer"), col("Node Selector"), ageCol, col("Containers", wide: true), col("Images", wide: true),
                     col("Selector", wide: true)]
+        case "StatefulSet":
+            return [nameCol, col("Ready"), ageCol, col("Containers", wide: true), col("Images", wide: true)]
+        case "ControllerRevision":
+            return [nameCol, col("Controller"), col("Revision", "integer"), ageCol]
         case "Job":
             return [nameCol, col("Status"), col("Completions"), col("Duration"), ageCol, col("Containers", wide: true),
                     col("Images", wide: true), col("Selector", wide: true)]
@@ -211,6 +215,11 @@ enum TablePrinter {
             return [name, .int(int(status?["desiredNumberScheduled"])), .int(int(status?["currentNumberScheduled"])),
                     .int(int(status?["numberReady"])), .int(int(status?["updatedNumberScheduled"])), .int(int(status?["numberAvailable"])),
                     .string(none(ns)), age, .string(c), .string(i), .string(selectorString(spec?["selector"]))]
+        case "StatefulSet":
+            let (c, i) = containersAndImages(spec?[path: ["template", "spec"]])
+            return [name, .string("\(int(status?["readyReplicas"]))/\(int(spec?["replicas"]))"), age, .string(c), .string(i)]
+        case "ControllerRevision":
+            return [name, .string(controllerName(o)), .int(int(o["revision"])), age]
         case "Job":
             return jobCells(o, name: name, age: age, now: now)
         case "HorizontalPodAutoscaler":

@@ -92,7 +92,7 @@ struct ReplicationControllerTests {
 /// has; see StorageExamplesTests for `KUBERNETES_EXAMPLES`.
 @Suite(.requires(.product("controlplane"), .tool("kubectl"), kubernetesExamplesCheckout), .serialized)
 struct WorkloadExamplesTests {
-    @Test(arguments: [("ReplicationController", 33), ("HorizontalPodAutoscaler", 2)])
+    @Test(arguments: [("ReplicationController", 33), ("StatefulSet", 4), ("HorizontalPodAutoscaler", 2)])
     func everyExampleApplies(kind: String, atLeast: Int) async throws {
         let docs = try exampleDocuments(in: kubernetesExamplesDirectory, kinds: [kind])
         #expect(docs.count >= atLeast)

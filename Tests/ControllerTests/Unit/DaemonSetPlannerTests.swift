@@ -73,9 +73,29 @@ import Testing
         #expect(plan.createOn.count == 1 && plan.delete.isEmpty)
         let node = plan.createOn[0]
         pods[node]?.append(daemonPod("new", node: node, hash: "h2"))
+        // Not yet available: no more surge.
+        pods[node] = [pods[node]![0], daemonPod("new", node: node, hash: "h2", ready: false)]
+        plan = DaemonSetPlanner.plan(ds, hash: "h2", nodes: nodes, pods: pods, now: now)
+        #expect(plan.createOn.isEmpty && plan.delete.isEmpty)
+        // Available: its old pod goes, and (as upstream's) the next node surges.
+        pods[node] = [pods[node]![0], daemonPod("new", node: node, hash: "h2")]
         plan = DaemonSetPlanner.plan(ds, hash: "h2", nodes: nodes, pods: pods, now: now)
         #expect(plan.delete == ["old-\(node.dropFirst())"])
-        #expect(plan.createOn.isEmpty)
+        #expect(plan.createOn.count == 1 && plan.createOn[0] != node)
+        // An unavailable old pod gets its replacement beside it at once.
+        var sick = pods
+        sick["n2"] = [daemonPod("old-2", node: "n2", hash: "h1", ready: false)]
+        sick[node] = [daemonPod("new", node: node, hash: "h2", ready: false)]
+        plan = DaemonSetPlanner.plan(ds, hash: "h2", nodes: nodes, pods: sick, now: now)
+        #expect(plan.createOn.contains("n2") || node == "n2")
+    }
+
+    @Test func anUnavailableOldPodDoesNotUseTheUnavailabilityBudget() {
+        let nodes = (0..<3).map { Make.node("n\($0)") }
+        var pods: [String: [Pod]] = [:]
+        for i in 0..<3 { pods["n\(i)"] = [daemonPod("old-\(i)", node: "n\(i)", hash: "h1", ready: i != 0)] }
+        let plan = DaemonSetPlanner.plan(Make.daemonSet(maxUnavailable: .int(1)), hash: "h2", nodes: nodes, pods: pods, now: now)
+        #expect(plan.delete == ["old-0", "old-1"])
     }
 
     @Test func targetNodeComesFromNodeNameOrAffinity() throws {

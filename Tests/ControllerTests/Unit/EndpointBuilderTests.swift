@@ -37,6 +37,30 @@ import Testing
         #expect(slices.contains { $0.ports.isEmpty && $0.endpoints.map(\.addresses) == [["10.0.0.9"]] })
     }
 
+    @Test func statefulSetPodsGetTheirHostnameUnderTheGoverningService() throws {
+        // A StatefulSet whose serviceName is this Service: its pods' endpoints
+        // carry their hostnames (cluster-dns answers web-0.web.default.svc…).
+        var set = StatefulSet(metadata: ObjectMeta(name: "web", namespace: "default"))
+        var spec = StatefulSetSpec()
+        spec.serviceName = "web"
+        spec.template = PodTemplateSpec(metadata: ObjectMeta(labels: ["app": "web"]), spec: PodSpec(containers: [Container(name: "c", image: "x")]))
+        set.spec = spec
+        let template = PodTemplate.json(of: set)
+        var pods: [Pod] = []
+        for i in 0..<2 {
+            var p = try StatefulSetIdentity.pod(set, template: template, ordinal: i, revision: "r")
+            p.status = Make.pod("x", ip: "10.0.0.\(i + 1)").status
+            pods.append(p)
+        }
+        var other = pods[1]
+        other.metadata.name = "other-0"
+        other.spec?.subdomain = "elsewhere"
+        other.status?.podIP = "10.0.0.9"
+        let slices = EndpointBuilder.slices(service: service([]), pods: pods + [other], nodeZones: [:])
+        let hostnames = slices.flatMap(\.endpoints).map { "\($0.addresses[0])=\($0.hostname ?? "-")" }.sorted()
+        #expect(hostnames == ["10.0.0.1=web-0", "10.0.0.2=web-1", "10.0.0.9=-"])
+    }
+
     @Test func readinessAndTerminatingConditions() {
         let svc = service([ServicePort(name: "", port: 80, targetPort: .int(8080))])
         let pods = [Make.pod("ready", labels: ["app": "web"], ip: "10.0.0.1"), Make.pod("unready", labels: ["app": "web"], ready: false, ip: "10.0.0.2"),
