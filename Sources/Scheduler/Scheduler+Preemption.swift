@@ -1,0 +1,61 @@
+import Foundation
+import KubeAPI
+import ControllerRuntime
+
+extension Scheduler {
+    /// PostFilter's DefaultPreemption for a pod that fits nowhere: the node
+    /// where evicting lower-priority pods helps most (``Preemption``), or nil.
+    /// Runs under the core lock, on the cache the failed decision saw.
+    func preemptionCandidate(_ info: PodInfo, cache: SchedulerCache, algorithm: ScheduleAlgorithm) -> PreemptionCandidate? {
+        let pod = info.pod
+        let nominated = pod.status?.nominatedNodeName ?? ""
+        let onNominated = nominated.isEmpty ? [] : pods.list().filter { $0.spec?.nodeName == nominated }
+        guard Preemption.eligible(pod, nominatedNodePods: onNominated) else { return nil }
+        let state = CycleState.prepare(info, cache)
+        if state.preFilterFailure != nil { return nil }
+        let filters = algorithm.filters.filter { !$0.skipsFilter(info, state) }
+        let budgets = pdbs.list()
+        var candidates: [PreemptionCandidate] = []
+        for name in cache.nodeNames {
+            guard let node = cache.nodes[name], node.hasNode else { continue }
+            if let c = Preemption.selectVictims(for: pod, on: node, budgets: budgets, fits: { n in
+                ScheduleAlgorithm.firstFailure(filters, info, n, state) == nil
+            }) {
+                candidates.append(c)
+            }
+        }
+        return Preemption.pickNode(candidates)
+    }
+
+    /// Upstream's prepareCandidate: each victim gets the `DisruptionTarget`
+    /// condition (PreemptionByScheduler) and is deleted gracefully, with a
+    /// `Preempted` event; the preemptor's `status.nominatedNodeName` is set
+    /// by ``reportUnschedulable(_:_:nominatedNode:)``.
+    func preempt(for pod: Pod, _ candidate: PreemptionCandidate) async {
+        var condition = Preemption.disruptionTarget(schedulerName: configuration.schedulerName)
+        condition.lastTransitionTime = Timestamp()
+        let conditionJSON = KubeCodec.encode(condition)
+        for victim in candidate.victims {
+            let ns = victim.metadata.namespace, name = victim.metadata.name ?? ""
+            do {
+                _ = try await client.patch(Pod.self, namespace: ns, name: name, patchType: .strategic,
+                                           body: ["status": ["conditions": [conditionJSON]]], subresource: "status")
+                try await client.delete(Pod.self, namespace: ns, name: name, options: .preconditioned(uid: victim.metadata.uid))
+            } catch {
+                if !error.isNotFound { logger.warning("preempting \(ns ?? "")/\(name) for \(pod.metadata.name ?? ""): \(error)") }
+                continue
+            }
+            metrics.preempted()
+            events.record(victim, .normal, reason: "Preempted", message: "Preempted by pod \(pod.metadata.uid ?? "") on node \(candidate.node)")
+        }
+    }
+}
+
+extension DeleteOptions {
+    /// Delete options that only delete the object with this UID.
+    static func preconditioned(uid: String?) -> DeleteOptions {
+        var o = DeleteOptions()
+        if let uid { o.preconditions = Preconditions(uid: uid) }
+        return o
+    }
+}
