@@ -17,7 +17,7 @@ extension Scheduler {
         let budgets = pdbs.list()
         var candidates: [PreemptionCandidate] = []
         for name in cache.nodeNames {
-            guard let node = cache.nodes[name], node.hasNode else { continue }
+            guard let node = cache.node(name, for: info), node.hasNode else { continue }
             if let c = Preemption.selectVictims(for: pod, on: node, budgets: budgets, fits: { n in
                 ScheduleAlgorithm.firstFailure(filters, info, n, state) == nil
             }) {

@@ -192,6 +192,7 @@ public final class Scheduler: Sendable {
             case .success(let r):
                 logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")
                 c.cache.assume(info, on: r.node)
+                c.cache.clearNomination(info.key)
                 // VolumeBinding's Reserve: the chosen volumes and claims are taken before the next decision.
                 let volumes = r.volumes.map { c.cache.volumes.assume($0, node: r.node) }
                 c.inFlight += 1
@@ -199,7 +200,11 @@ public final class Scheduler: Sendable {
             case .failure(let fit):
                 c.queue.requeue(info.key, now: t, retryable: false)
                 let preemption = preemptionCandidate(info, cache: c.cache, algorithm: c.algorithm)
-                if preemption != nil { metrics.preemptionAttempt() }
+                if let preemption {
+                    metrics.preemptionAttempt()
+                    // Held for the pod from now on, before its status says so.
+                    c.cache.nominate(info, node: preemption.node)
+                }
                 return .unschedulable(entry.pod, fit, preemption)
             }
         }

@@ -107,3 +107,30 @@ import Testing
         #expect(cluster.recordedEvents.contains { $0.reason == "Preempted" && $0.message == "Preempted by pod uid-high on node a" })
     }
 }
+
+/// Nominated pods hold their node's room against pods of lower priority.
+@Suite struct NominatedPodTests {
+    @Test func aNominatedNodeIsHeldForItsPod() {
+        var cache = Fixtures.cache([Fixtures.node("a", cpu: "1"), Fixtures.node("b", cpu: "1")])
+        var waiting = PreemptionTests.pod("high", cpu: "1", priority: 100)
+        waiting.status?.nominatedNodeName = "a"
+        cache.nominate(PodInfo(waiting), node: "a")
+        var algorithm = ScheduleAlgorithm()
+        var rng = SeededGenerator(state: 1)
+        // A lower-priority pod goes elsewhere; a pod of higher priority may still take the node.
+        let low = PodInfo(PreemptionTests.pod("low", cpu: "1", priority: 1))
+        for _ in 0..<4 {
+            guard case .success(let r) = algorithm.schedule(low, cache: cache, using: &rng) else {
+                Issue.record("low did not fit on b")
+                return
+            }
+            #expect(r.node == "b")
+        }
+        #expect(cache.node("a", for: PodInfo(PreemptionTests.pod("top", cpu: "1", priority: 1000)))?.podCount == 0)
+        #expect(cache.node("a", for: low)?.podCount == 1)
+        // The nominee itself does not see its own hold.
+        #expect(cache.node("a", for: PodInfo(waiting))?.podCount == 0)
+        cache.clearNomination(PodInfo(waiting).key)
+        #expect(cache.node("a", for: low)?.podCount == 0)
+    }
+}
