@@ -188,3 +188,23 @@ public enum DisruptionBudgetMath {
         }
     }
 }
+
+/// Upstream's stale-disruption check: a `DisruptionTarget=True` condition set
+/// by an eviction or a preemption whose pod, two minutes on, is neither
+/// terminating nor finished is reset to False (the delete never happened).
+public enum StalePodDisruption {
+    /// How long a DisruptionTarget condition may stand without the pod going.
+    public static let timeout: TimeInterval = 2 * 60
+    /// The reason the kubelet gives its own, never stale, disruptions.
+    public static let terminationByKubelet = "TerminationByKubelet"
+
+    /// Seconds until the pod's DisruptionTarget condition is stale (0: now),
+    /// or nil when it has none that can go stale.
+    public static func wait(_ pod: Pod, now: Date) -> TimeInterval? {
+        guard pod.metadata.deletionTimestamp == nil, !PodState.isTerminal(pod),
+              let c = pod.status?.conditions?.first(where: { $0.type == "DisruptionTarget" }), c.status == "True",
+              c.reason != terminationByKubelet else { return nil }
+        let since = c.lastTransitionTime?.date ?? now
+        return max(0, timeout - now.timeIntervalSince(since))
+    }
+}

@@ -9,10 +9,13 @@ import ControllerRuntime
 /// many are healthy and must stay so, the disruptions allowed, the evicted
 /// pods not yet gone (`disruptedPods`, dropped after two minutes) and the
 /// `DisruptionAllowed` condition. The arithmetic is ``DisruptionBudgetMath``'s.
+/// It also resets a pod's `DisruptionTarget` condition that stood two
+/// minutes without the pod going (``StalePodDisruption``).
 public final class DisruptionController: Controller {
     public let name = "disruption"
     let ctx: ControllerContext
     let queue = WorkQueue(name: "disruption")
+    let staleQueue = WorkQueue(name: "disruption-stale-pod-disruption")
     let budgets: Informer<PodDisruptionBudget>
     let pods: Informer<Pod>
     let replicaSets: Informer<ReplicaSet>
@@ -36,10 +39,14 @@ public final class DisruptionController: Controller {
         }
         pods.addHandler { [self] e in
             switch e {
-            case .added(let p), .deleted(let p): enqueueBudgets(of: p)
+            case .added(let p):
+                enqueueBudgets(of: p)
+                enqueueIfStale(p)
+            case .deleted(let p): enqueueBudgets(of: p)
             case .updated(let old, let new):
                 enqueueBudgets(of: new)
                 if old.metadata.labels != new.metadata.labels { enqueueBudgets(of: old) }
+                enqueueIfStale(new)
             case .synced: break
             }
         }
@@ -49,8 +56,35 @@ public final class DisruptionController: Controller {
         for b in DisruptionBudgetMath.budgets(for: pod, in: budgets.list(namespace: pod.namespace)) { queue.add(objectKey(b)) }
     }
 
+    func enqueueIfStale(_ pod: Pod) {
+        guard let wait = StalePodDisruption.wait(pod, now: ctx.now()) else { return }
+        staleQueue.addAfter(objectKey(pod), .milliseconds(Int64(wait * 1000)))
+    }
+
     public func run() async {
-        await runWorkers(queue, workers: ctx.configuration.workers, logger: ctx.logger) { [self] key in try await sync(key) }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await runWorkers(self.queue, workers: self.ctx.configuration.workers, logger: self.ctx.logger) { [self] key in
+                try await sync(key)
+            } }
+            group.addTask { await runWorkers(self.staleQueue, workers: 1, logger: self.ctx.logger) { [self] key in
+                try await syncStalePodDisruption(key)
+            } }
+        }
+    }
+
+    /// Upstream's syncStalePodDisruption: the condition set to False once stale.
+    func syncStalePodDisruption(_ key: String) async throws -> Duration? {
+        guard let pod = pods.get(key: key), let wait = StalePodDisruption.wait(pod, now: ctx.now()) else { return nil }
+        if wait > 0 { return .milliseconds(Int64(wait * 1000) + 100) }
+        let reset: JSONValue = ["type": "DisruptionTarget", "status": "False", "reason": .null, "message": .null,
+                                "lastTransitionTime": .string(Timestamp(ctx.now()).description)]
+        do throws(KubeClientError) {
+            _ = try await ctx.client.patch(Pod.self, namespace: pod.namespace, name: pod.name, patchType: .strategic,
+                                           body: ["status": ["conditions": [reset]]], subresource: "status")
+        } catch {
+            if !error.isNotFound { throw error }
+        }
+        return nil
     }
 
     func sync(_ key: String) async throws -> Duration? {

@@ -121,3 +121,31 @@ import KubeAPI
         #expect(names == ["web", "all"])
     }
 }
+
+/// When a DisruptionTarget condition goes stale.
+@Suite struct StalePodDisruptionTests {
+    let now = Date(timeIntervalSince1970: 1_000_000)
+
+    func pod(reason: String = "EvictionByEvictionAPI", status: String = "True", since: TimeInterval, deleting: Bool = false,
+             phase: String = "Running") -> Pod {
+        var p = Make.pod("p", phase: phase, deleting: deleting)
+        var c = Condition(type: "DisruptionTarget", status: status, reason: reason)
+        c.lastTransitionTime = Timestamp(now.addingTimeInterval(-since))
+        p.status?.conditions?.append(c)
+        return p
+    }
+
+    @Test func staleAfterTwoMinutes() {
+        #expect(StalePodDisruption.wait(pod(since: 30), now: now) == 90)
+        #expect(StalePodDisruption.wait(pod(since: 300), now: now) == 0)
+        #expect(StalePodDisruption.wait(pod(reason: "PreemptionByScheduler", since: 120), now: now) == 0)
+    }
+
+    @Test func neverStale() {
+        #expect(StalePodDisruption.wait(pod(since: 300, deleting: true), now: now) == nil)
+        #expect(StalePodDisruption.wait(pod(since: 300, phase: "Failed"), now: now) == nil)
+        #expect(StalePodDisruption.wait(pod(reason: "TerminationByKubelet", since: 300), now: now) == nil)
+        #expect(StalePodDisruption.wait(pod(status: "False", since: 300), now: now) == nil)
+        #expect(StalePodDisruption.wait(Make.pod("plain"), now: now) == nil)
+    }
+}
