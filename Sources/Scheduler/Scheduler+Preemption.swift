@@ -24,7 +24,11 @@ extension Scheduler {
                 candidates.append(c)
             }
         }
-        return Preemption.pickNode(candidates)
+        guard var chosen = Preemption.pickNode(candidates) else { return nil }
+        let priority = Preemption.priority(pod)
+        chosen.lowerNominated = (cache.nominated[chosen.node] ?? [:]).values.map(\.pod)
+            .filter { Preemption.priority($0) < priority && $0.metadata.uid != pod.metadata.uid }
+        return chosen
     }
 
     /// Upstream's prepareCandidate: each victim gets the `DisruptionTarget`
@@ -32,6 +36,15 @@ extension Scheduler {
     /// `Preempted` event; the preemptor's `status.nominatedNodeName` is set
     /// by ``reportUnschedulable(_:_:nominatedNode:)``.
     func preempt(for pod: Pod, _ candidate: PreemptionCandidate) async {
+        // Upstream's prepareCandidate: lower-priority pods lose their nomination to the node.
+        for p in candidate.lowerNominated {
+            do {
+                _ = try await client.patch(Pod.self, namespace: p.metadata.namespace, name: p.metadata.name ?? "", patchType: .merge,
+                                           body: ["status": ["nominatedNodeName": .null]], subresource: "status")
+            } catch {
+                if !error.isNotFound { logger.debug("clearing the nomination of \(p.metadata.name ?? ""): \(error)") }
+            }
+        }
         var condition = Preemption.disruptionTarget(schedulerName: configuration.schedulerName)
         condition.lastTransitionTime = Timestamp()
         let conditionJSON = KubeCodec.encode(condition)

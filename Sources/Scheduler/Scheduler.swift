@@ -202,8 +202,10 @@ public final class Scheduler: Sendable {
                 let preemption = preemptionCandidate(info, cache: c.cache, algorithm: c.algorithm)
                 if let preemption {
                     metrics.preemptionAttempt()
-                    // Held for the pod from now on, before its status says so.
+                    // Held for the pod from now on, before its status says so;
+                    // lower-priority pods nominated there lose the node.
                     c.cache.nominate(info, node: preemption.node)
+                    for p in preemption.lowerNominated { c.cache.clearNomination(SchedulingQueue.key(p)) }
                 }
                 return .unschedulable(entry.pod, fit, preemption)
             }

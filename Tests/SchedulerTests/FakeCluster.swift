@@ -213,6 +213,7 @@ final class FakeCluster: ClusterClient {
             let key = Self.key(namespace, name)
             s.statusPatches[key] = body
             if let n = body[path: ["status", "nominatedNodeName"]]?.stringValue { s.nominations[key] = n }
+            if body[path: ["status", "nominatedNodeName"]] == .null { s.nominations[key] = "" }
             let types = body[path: ["status", "conditions"]]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
             if types.contains("DisruptionTarget") { s.disruptionTargets[key] = body }
         }

@@ -93,6 +93,11 @@ import Testing
         cluster.add(Fixtures.node("a", cpu: "1"))
         cluster.add(Self.pod("low", cpu: "1", priority: 1, node: "a"))
         cluster.add(Self.pod("never", cpu: "1", priority: 50, never: true))
+        // A pending pod of lower priority already nominated to the node loses its nomination.
+        var mid = Self.pod("mid", cpu: "1", priority: 20)
+        mid.status?.phase = "Pending"
+        mid.status?.nominatedNodeName = "a"
+        cluster.add(mid)
         cluster.add(Self.pod("high", cpu: "1", priority: 100))
         let settled = await runScheduler(cluster, configuration: SchedulerConfiguration()) {
             cluster.bindings["default/high"] == "a"
@@ -102,8 +107,10 @@ import Testing
         #expect(cluster.bindings["default/never"] == nil)
         let victimPatch = cluster.state.withLock { $0.disruptionTargets["default/low"] }
         #expect(victimPatch?[path: ["status", "conditions"]]?.arrayValue?.first?["reason"]?.stringValue == "PreemptionByScheduler")
-        let nominated = cluster.state.withLock { $0.nominations["default/high"] }
-        #expect(nominated == "a")
+        let nominated = cluster.state.withLock { $0.nominations }
+        #expect(nominated["default/high"] == "a")
+        #expect(nominated["default/mid"] == "", "\(nominated)")
+        #expect(cluster.bindings["default/mid"] == nil)
         #expect(cluster.recordedEvents.contains { $0.reason == "Preempted" && $0.message == "Preempted by pod uid-high on node a" })
     }
 }

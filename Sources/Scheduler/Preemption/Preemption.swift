@@ -8,6 +8,9 @@ public struct PreemptionCandidate: Sendable {
     public var victims: [Pod]
     /// How many of them are evicted against a PodDisruptionBudget.
     public var pdbViolations: Int
+    /// Pending pods of lower priority nominated to the node, whose
+    /// nomination the preemption takes away.
+    public var lowerNominated: [Pod] = []
 
     public init(node: String, victims: [Pod], pdbViolations: Int) {
         self.node = node
