@@ -103,6 +103,10 @@ extension Scheduler {
                 if c.cache.isAssumed(key) { return }
                 if let node = p.status?.nominatedNodeName, !node.isEmpty {
                     c.cache.nominate(PodInfo(p), node: node)
+                } else if case .updated(let old, _) = e, !(old.status?.nominatedNodeName ?? "").isEmpty {
+                    // Removed from the status: no longer held (a nomination the
+                    // scheduler made and has not yet written stays, as upstream's).
+                    c.cache.clearNomination(key)
                 }
                 c.queue.add(p, now: t)
             }

@@ -48,6 +48,8 @@ struct DisruptionBudgetKubectlTests {
             r = try c.kubectl("get", "pdb", "web")
             #expect(r.stdout.contains("MIN AVAILABLE") && r.stdout.contains("MAX UNAVAILABLE") && r.stdout.contains("ALLOWED DISRUPTIONS"), "\(r.output)")
             #expect(r.stdout.contains("N/A"), "\(r.output)")
+            r = try c.kubectl("explain", "pdb.spec.minAvailable")
+            #expect(r.status == 0 && r.stdout.contains("An eviction is allowed if at least"), "\(r.output)")
             r = try c.kubectl("get", "pdb", "web", "-o", "jsonpath={.status.conditions[0].type}={.status.conditions[0].reason}")
             #expect(r.stdout == "DisruptionAllowed=SufficientPods", "\(r.output)")
 
