@@ -16,10 +16,18 @@ extension Scheduler {
         let filters = algorithm.filters.filter { !$0.skipsFilter(info, state) }
         let budgets = pdbs.list()
         var candidates: [PreemptionCandidate] = []
+        // With affinity or spreading in play, other pods count: the cycle state is
+        // prepared again without the pods taken off the node (upstream's RemovePod).
+        let countsOtherPods = !state.affinityCounts.isEmpty || !state.antiAffinity.isEmpty || !state.existingAntiAffinity.isEmpty
+            || !state.hardSpread.isEmpty
         for name in cache.nodeNames {
             guard let node = cache.node(name, for: info), node.hasNode else { continue }
             if let c = Preemption.selectVictims(for: pod, on: node, budgets: budgets, fits: { n in
-                ScheduleAlgorithm.firstFailure(filters, info, n, state) == nil
+                guard countsOtherPods, let placed = cache.nodes[name] else { return ScheduleAlgorithm.firstFailure(filters, info, n, state) == nil }
+                var without = cache
+                for key in placed.pods.keys where n.pod(key) == nil { without.removePod(key) }
+                let trimmedState = CycleState.prepare(info, without)
+                return trimmedState.preFilterFailure == nil && ScheduleAlgorithm.firstFailure(filters, info, n, trimmedState) == nil
             }) {
                 candidates.append(c)
             }

@@ -7,10 +7,11 @@ import Testing
 /// default_preemption_test.go cases), and a preemption through the loop.
 @Suite struct PreemptionTests {
     static func pod(_ name: String, cpu: String, priority: Int, node: String? = nil, labels: [String: String] = [:],
-                    started: TimeInterval = 0, never: Bool = false) -> Pod {
+                    started: TimeInterval = 0, never: Bool = false, configure: (inout PodSpec) -> Void = { _ in }) -> Pod {
         var p = Fixtures.pod(name, cpu: cpu, labels: labels, node: node) { spec in
             spec.priority = priority
             if never { spec.preemptionPolicy = "Never" }
+            configure(&spec)
         }
         var status = PodStatus()
         status.phase = "Running"
@@ -62,6 +63,27 @@ import Testing
         let tight = [Self.pod("guarded", cpu: "2", priority: 1, node: "a", labels: ["app": "db"])]
         let v = try #require(victims(Self.pod("high", cpu: "1", priority: 5), node, tight, budgets: [Self.budget(["app": "db"], allowed: 0)]))
         #expect(v.victims.map(\.metadata.name) == ["guarded"] && v.pdbViolations == 1)
+    }
+
+    @Test func aVictimThatRepelsThePodIsPreempted() async {
+        // Plenty of cpu, but the preemptor's anti-affinity keeps it off the low pod's node.
+        let cluster = FakeCluster()
+        cluster.add(Fixtures.node("a", cpu: "4"))
+        cluster.add(Self.pod("low", cpu: "100m", priority: 1, node: "a", labels: ["app": "x"]))
+        var high = Self.pod("high", cpu: "100m", priority: 100) { spec in
+            var a = Affinity()
+            var anti = PodAffinity()
+            anti.requiredDuringSchedulingIgnoredDuringExecution = [Fixtures.term(["app": "x"])]
+            a.podAntiAffinity = anti
+            spec.affinity = a
+        }
+        high.status?.phase = "Pending"
+        cluster.add(high)
+        let settled = await runScheduler(cluster, configuration: SchedulerConfiguration()) {
+            cluster.bindings["default/high"] == "a"
+        }
+        #expect(settled, "bindings: \(cluster.bindings), deletes: \(cluster.deletes)")
+        #expect(cluster.deletes == ["default/low"])
     }
 
     @Test func nodeChoiceFollowsUpstreamsOrder() {
