@@ -9,7 +9,7 @@ public enum ControllerManager {
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
-                               "csi-provisioner", "csi-attacher", "csi-resizer"]
+                               "csi-provisioner", "csi-attacher", "csi-resizer", "disruption"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -71,6 +71,7 @@ public enum ControllerManager {
             case "csi-provisioner" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIProvisioner(ctx))
             case "csi-attacher" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIAttacher(ctx))
             case "csi-resizer" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIResizer(ctx))
+            case "disruption": out.append(DisruptionController(ctx))
             default: break
             }
         }

@@ -97,14 +97,23 @@ extension Scheduler {
             } else {
                 if !isOurs(p) || p.metadata.deletionTimestamp != nil || Self.isTerminal(p) || !(p.spec?.schedulingGates ?? []).isEmpty {
                     c.queue.remove(key)
+                    c.cache.clearNomination(key)
                     return
                 }
                 if c.cache.isAssumed(key) { return }
+                if let node = p.status?.nominatedNodeName, !node.isEmpty {
+                    c.cache.nominate(PodInfo(p), node: node)
+                } else if case .updated(let old, _) = e, !(old.status?.nominatedNodeName ?? "").isEmpty {
+                    // Removed from the status: no longer held (a nomination the
+                    // scheduler made and has not yet written stays, as upstream's).
+                    c.cache.clearNomination(key)
+                }
                 c.queue.add(p, now: t)
             }
         case .deleted(let p):
             let key = "\(p.metadata.namespace ?? "")/\(p.metadata.name ?? "")"
             c.queue.remove(key)
+            c.cache.clearNomination(key)
             if c.cache.pod(key) != nil {
                 c.cache.removePod(key)
                 c.queue.moveAllToActiveOrBackoff(now: t)
@@ -117,6 +126,7 @@ extension Scheduler {
     /// A pod with `spec.nodeName`: bound by us (confirming an assumption) or by someone else.
     func applyAssigned(_ p: Pod, key: String, at t: Double, to c: inout Core) {
         c.queue.remove(key)
+        c.cache.clearNomination(key)
         if Self.isTerminal(p) {
             if c.cache.pod(key) != nil {
                 c.cache.removePod(key)

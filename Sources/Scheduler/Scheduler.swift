@@ -27,7 +27,9 @@ public struct SchedulerConfiguration: Sendable {
 /// through `pods/NAME/binding` in the background while it goes on with the
 /// next pod. A pod that fits nowhere gets `PodScheduled=False`, reason
 /// `Unschedulable`, kube-scheduler's message and a `FailedScheduling` event,
-/// and is retried when nodes, pods, claims, volumes or storage classes change.
+/// and is retried when nodes, pods, claims, volumes or storage classes change;
+/// if evicting lower-priority pods would make room, they are preempted
+/// (``Preemption``) and the pod is nominated to their node.
 /// A pod with unbound WaitForFirstConsumer claims has them bound first, in
 /// its binding task (VolumeBinding's PreBind, `VolumeBinder`).
 ///
@@ -47,7 +49,8 @@ public final class Scheduler: Sendable {
 
     enum Decision: Sendable {
         case bind(PodInfo, node: String, volumes: PodVolumes?, started: ContinuousClock.Instant, firstSeen: Double)
-        case unschedulable(Pod, FitError)
+        /// With the preemption decided for it, if any.
+        case unschedulable(Pod, FitError, PreemptionCandidate?)
     }
 
     let core: Mutex<Core>
@@ -71,6 +74,8 @@ public final class Scheduler: Sendable {
     let claims: Informer<PersistentVolumeClaim>
     let volumes: Informer<PersistentVolume>
     let storageClasses: Informer<StorageClass>
+    /// Budgets preemption prefers not to break.
+    let pdbs: Informer<PodDisruptionBudget>
 
     public init(configuration: SchedulerConfiguration = SchedulerConfiguration(), client: any ClusterClient, informers: InformerFactory,
                 events: EventRecorder, metrics: SchedulerMetrics = SchedulerMetrics(), logger: Logger) {
@@ -86,6 +91,7 @@ public final class Scheduler: Sendable {
         claims = informers.informer(PersistentVolumeClaim.self)
         volumes = informers.informer(PersistentVolume.self)
         storageClasses = informers.informer(StorageClass.self)
+        pdbs = informers.informer(PodDisruptionBudget.self)
         nodes.addHandler { [self] e in onNode(e) }
         namespaces.addHandler { [self] e in onNamespace(e) }
         pods.addHandler { [self] e in onPod(e) }
@@ -143,8 +149,11 @@ public final class Scheduler: Sendable {
                 switch decision {
                 case .bind(let info, let node, let volumes, let started, let firstSeen):
                     group.addTask { await self.bind(info, node: node, volumes: volumes, started: started, firstSeen: firstSeen) }
-                case .unschedulable(let pod, let fit):
-                    group.addTask { await self.reportUnschedulable(pod, fit) }
+                case .unschedulable(let pod, let fit, let preemption):
+                    group.addTask {
+                        if let preemption { await self.preempt(for: pod, preemption) }
+                        await self.reportUnschedulable(pod, fit, nominatedNode: preemption?.node)
+                    }
                 }
             }
             group.cancelAll()
@@ -183,13 +192,22 @@ public final class Scheduler: Sendable {
             case .success(let r):
                 logger.debug("scheduling \(info.key) on \(r.node) (\(r.feasibleNodes) feasible of \(r.evaluatedNodes) evaluated)")
                 c.cache.assume(info, on: r.node)
+                c.cache.clearNomination(info.key)
                 // VolumeBinding's Reserve: the chosen volumes and claims are taken before the next decision.
                 let volumes = r.volumes.map { c.cache.volumes.assume($0, node: r.node) }
                 c.inFlight += 1
                 return .bind(info, node: r.node, volumes: volumes, started: started, firstSeen: entry.firstSeen)
             case .failure(let fit):
                 c.queue.requeue(info.key, now: t, retryable: false)
-                return .unschedulable(entry.pod, fit)
+                let preemption = preemptionCandidate(info, cache: c.cache, algorithm: c.algorithm)
+                if let preemption {
+                    metrics.preemptionAttempt()
+                    // Held for the pod from now on, before its status says so;
+                    // lower-priority pods nominated there lose the node.
+                    c.cache.nominate(info, node: preemption.node)
+                    for p in preemption.lowerNominated { c.cache.clearNomination(SchedulingQueue.key(p)) }
+                }
+                return .unschedulable(entry.pod, fit, preemption)
             }
         }
     }
@@ -223,17 +241,22 @@ public final class Scheduler: Sendable {
         bell.ring()
     }
 
-    func reportUnschedulable(_ pod: Pod, _ fit: FitError) async {
+    /// FailedScheduling, the PodScheduled condition and, after a preemption,
+    /// `status.nominatedNodeName` (upstream's failure handler).
+    func reportUnschedulable(_ pod: Pod, _ fit: FitError, nominatedNode: String? = nil) async {
         metrics.unschedulable()
         let message = fit.message
         events.record(pod, .warning, reason: "FailedScheduling", message: message)
         let current = pod.status?.conditions?.first { $0.type == "PodScheduled" }
-        if current?.status == "False", current?.reason == "Unschedulable", current?.message == message { return }
+        let nominationUnchanged = nominatedNode == nil || nominatedNode == pod.status?.nominatedNodeName
+        if current?.status == "False", current?.reason == "Unschedulable", current?.message == message, nominationUnchanged { return }
         let condition: JSONValue = ["type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": .string(message),
                                     "lastProbeTime": .null, "lastTransitionTime": .string(Timestamp().description)]
+        var status: JSONValue = ["conditions": [condition]]
+        if let nominatedNode { status["nominatedNodeName"] = .string(nominatedNode) }
         do {
             _ = try await client.patch(Pod.self, namespace: pod.metadata.namespace, name: pod.metadata.name ?? "", patchType: .strategic,
-                                       body: ["status": ["conditions": [condition]]], subresource: "status")
+                                       body: ["status": status], subresource: "status")
         } catch {
             if !error.isNotFound { logger.debug("updating PodScheduled of \(pod.metadata.namespace ?? "")/\(pod.name): \(error)") }
         }

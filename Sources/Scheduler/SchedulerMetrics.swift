@@ -9,6 +9,8 @@ public final class SchedulerMetrics: Sendable {
         var scheduled = 0
         var unschedulable = 0
         var errors = 0
+        var preemptionAttempts = 0
+        var preemptionVictims = 0
         var attempt: [Double] = []
         var e2e: [Double] = []
         var pending: (active: Int, backoff: Int, unschedulable: Int) = (0, 0, 0)
@@ -30,6 +32,10 @@ public final class SchedulerMetrics: Sendable {
 
     func unschedulable() { state.withLock { $0.unschedulable += 1 } }
     func error() { state.withLock { $0.errors += 1 } }
+    /// A preemption decided for a pod (upstream's preemption_attempts_total).
+    func preemptionAttempt() { state.withLock { $0.preemptionAttempts += 1 } }
+    /// A victim evicted by a preemption.
+    func preempted() { state.withLock { $0.preemptionVictims += 1 } }
     func pending(active: Int, backoff: Int, unschedulable: Int) { state.withLock { $0.pending = (active, backoff, unschedulable) } }
 
     /// Pods bound so far.
@@ -56,6 +62,12 @@ public final class SchedulerMetrics: Sendable {
             scheduler_pending_pods{queue="active"} \(s.pending.active)
             scheduler_pending_pods{queue="backoff"} \(s.pending.backoff)
             scheduler_pending_pods{queue="unschedulable"} \(s.pending.unschedulable)
+            # HELP scheduler_preemption_attempts_total Total preemption attempts in the cluster till now
+            # TYPE scheduler_preemption_attempts_total counter
+            scheduler_preemption_attempts_total \(s.preemptionAttempts)
+            # HELP scheduler_preemption_victims_total Number of pods evicted by preemption.
+            # TYPE scheduler_preemption_victims_total counter
+            scheduler_preemption_victims_total \(s.preemptionVictims)
 
             """
         for (name, help, sample) in [

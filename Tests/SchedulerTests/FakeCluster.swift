@@ -24,6 +24,12 @@ final class FakeCluster: ClusterClient {
         /// `update Kind key` and `patch Kind key`, in order.
         var writes: [String] = []
         var events: [Event] = []
+        /// Pods deleted (preemption's victims), in order.
+        var deletes: [String] = []
+        /// `status.nominatedNodeName` written by status patches.
+        var nominations: [String: String] = [:]
+        /// Status patches that set a DisruptionTarget condition.
+        var disruptionTargets: [String: JSONValue] = [:]
     }
 
     /// A type-erased object for the generic watchers.
@@ -203,11 +209,26 @@ final class FakeCluster: ClusterClient {
             put(o)
             return try await get(type, namespace: namespace, name: name)
         }
-        state.withLock { $0.statusPatches[Self.key(namespace, name)] = body }
+        state.withLock { s in
+            let key = Self.key(namespace, name)
+            s.statusPatches[key] = body
+            if let n = body[path: ["status", "nominatedNodeName"]]?.stringValue { s.nominations[key] = n }
+            if body[path: ["status", "nominatedNodeName"]] == .null { s.nominations[key] = "" }
+            let types = body[path: ["status", "conditions"]]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
+            if types.contains("DisruptionTarget") { s.disruptionTargets[key] = body }
+        }
         return try await get(type, namespace: namespace, name: name)
     }
 
-    func delete<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError) {}
+    /// Deletes a pod at once (no kubelet to wait for); other kinds are ignored.
+    func delete<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError) {
+        guard T.self == Pod.self else { return }
+        let key = Self.key(namespace, name)
+        state.withLock { $0.deletes.append(key) }
+        remove(pod: key)
+    }
+
+    var deletes: [String] { state.withLock { $0.deletes } }
 
     func bind(pod: String, namespace: String, uid: String?, node: String) async throws(KubeClientError) {
         try? await Task.sleep(for: .microseconds(Int64.random(in: 0...3000)))

@@ -131,6 +131,8 @@ public enum Validator {
             let csr = try decode(CertificateSigningRequest.self, obj)
             let o = try old.map { try decode(CertificateSigningRequest.self, $0) }
             errs += CertificatesValidation.validate(csr, old: o)
+        case "PodDisruptionBudget":
+            errs += PolicyValidation.validatePodDisruptionBudget(try decode(PodDisruptionBudget.self, obj))
         case "PriorityClass":
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }

@@ -174,6 +174,14 @@ enum ProtobufSchemas {
         // kubectl create priorityclass (scheduling.k8s.io/v1).
         "PriorityClass": PBMessage(fields: [1: f("metadata", meta), 2: f("value", .int), 3: f("globalDefault", .bool),
                                             4: f("description", .string), 5: f("preemptionPolicy", .string)]),
+        // kubectl create poddisruptionbudget (policy/v1).
+        "PodDisruptionBudget": PBMessage(fields: [
+            1: f("metadata", meta),
+            2: f("spec", msg {
+                PBMessage(fields: [1: f("minAvailable", .intOrString), 2: f("selector", msg { labelSelector }),
+                                   3: f("maxUnavailable", .intOrString), 4: f("unhealthyPodEvictionPolicy", .string)])
+            }),
+        ]),
         // kubectl create quota (core/v1).
         "ResourceQuota": PBMessage(fields: [
             1: f("metadata", meta),

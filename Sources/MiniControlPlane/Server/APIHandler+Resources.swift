@@ -192,7 +192,12 @@ extension APIHandler {
             let (body, _) = try decodeBody(req)
             var options = DeleteOptions()
             if let d = body["deleteOptions"] { options = (try? KubeCodec.decode(DeleteOptions.self, from: d)) ?? DeleteOptions() }
-            _ = try await registry.delete(info, ns, name, options: options, dryRun: try Self.writeOptions(req, user: user).dryRun, user: user)
+            if let bodyName = body[path: ["metadata", "name"]]?.stringValue, !bodyName.isEmpty, bodyName != name {
+                throw APIErrors.badRequest("name in URL does not match name in Eviction object")
+            }
+            // Upstream's propagateDryRun: the request's dryRun or the eviction's deleteOptions.dryRun.
+            let dryRun = try Self.writeOptions(req, user: user).dryRun || (options.dryRun ?? []).contains("All")
+            try await registry.evict(ns, name, options: options, dryRun: dryRun, user: user)
             return .status(APIErrors.success(code: 201))
         default:
             throw APIErrors.methodNotAllowed()

@@ -65,6 +65,8 @@ enum TablePrinter {
             return [nameCol, ageCol, col("SignerName"), col("Requestor"), col("RequestedDuration"), col("Condition")]
         case "PriorityClass": return [col("Name", format: "name"), col("Value", "integer"), col("Global-Default", "boolean"), col("Age"),
                                       col("PreemptionPolicy")]
+        case "PodDisruptionBudget":
+            return [nameCol, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), ageCol]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
         case "ResourceQuota": return [nameCol, ageCol, col("Request"), col("Limit")]
         case "LimitRange": return [nameCol, col("Created At", format: "date")]
@@ -306,6 +308,10 @@ enum TablePrinter {
         case "PriorityClass":
             return [name, .int(o["value"]?.intValue ?? 0), .bool(o["globalDefault"]?.boolValue ?? false), age,
                     .string(str(o["preemptionPolicy"]))]
+        case "PodDisruptionBudget":
+            // Upstream's printPodDisruptionBudget: N/A for the bound not set.
+            func bound(_ v: JSONValue?) -> JSONValue { .string(v.map { $0.stringValue ?? $0.intValue.map { String($0) } ?? "N/A" } ?? "N/A") }
+            return [name, bound(spec?["minAvailable"]), bound(spec?["maxUnavailable"]), .int(int(status?["disruptionsAllowed"])), age]
         case "Event":
             // One printer for both versions, as upstream prints its internal type.
             let o = o["apiVersion"]?.stringValue == EventsV1Event.apiVersion ? EventsV1Conversion.toStorage(o) : o

@@ -89,7 +89,7 @@ public struct ScheduleAlgorithm: Sendable {
         while visited < names.count && feasible.count < want {
             let name = names[(start + visited) % names.count]
             visited += 1
-            guard let node = cache.nodes[name], node.hasNode else { continue }
+            guard let node = cache.node(name, for: pod), node.hasNode else { continue }
             if let failure = Self.firstFailure(filters, pod, node, state) {
                 for r in failure.reasons { reasons[r, default: 0] += 1 }
             } else {

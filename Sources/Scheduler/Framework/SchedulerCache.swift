@@ -29,6 +29,11 @@ public struct SchedulerCache: Sendable {
     public var volumes = VolumeCache()
     /// Bound and assumed pods per claim they use (`namespace/claim`), for ReadWriteOncePod.
     public private(set) var claimUsers: [String: Int] = [:]
+    /// Pending pods nominated to a node by a preemption: node → pod key → pod
+    /// (see SchedulerCache+Nominated.swift).
+    public internal(set) var nominated: [String: [String: PodInfo]] = [:]
+    /// Pod key → the node it is nominated to.
+    var nominatedNodes: [String: String] = [:]
 
     public static let zoneLabel = "topology.kubernetes.io/zone"
 
