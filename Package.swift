@@ -423,6 +423,8 @@ let package = Package(
         .testTarget(
             name: "FuzzTests",
             dependencies: ["FuzzTargets", "TestSupport"],
+            // Crash inputs replayed from the source tree, not bundled.
+            exclude: ["Regressions"],
             swiftSettings: swiftSettings
         ),
         // Load generator for scripts/bench-apiserver (not run in CI).
@@ -440,8 +442,21 @@ let package = Package(
         // Driver for scripts/bench-scheduler (not run in CI).
         .executableTarget(
             name: "scheduler-bench",
-            dependencies: ["KubeAPI"],
+            dependencies: ["KubeAPI", "BenchSupport"],
             path: "Sources/Commands/scheduler-bench",
+            swiftSettings: swiftSettings
+        ),
+        // Driver for scripts/bench-controllers (not run in CI).
+        .executableTarget(
+            name: "controllers-bench",
+            dependencies: ["KubeAPI", "BenchSupport"],
+            path: "Sources/Commands/controllers-bench",
+            swiftSettings: swiftSettings
+        ),
+        // What the benchmark drivers share.
+        .target(
+            name: "BenchSupport",
+            dependencies: ["KubeAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

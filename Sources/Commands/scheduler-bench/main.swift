@@ -17,7 +17,7 @@
 // Lines starting with RESULT are read by the script to compute ratios.
 import Foundation
 import KubeAPI
-import Synchronization
+import BenchSupport
 
 struct Options {
     var command = ""
@@ -29,11 +29,6 @@ struct Options {
     var already = 0
     var pid: Int32 = 0
     var namespace = "default"
-}
-
-/// Why the benchmark could not go on.
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
 }
 
 func parseOptions() -> Options {
@@ -61,90 +56,6 @@ func parseOptions() -> Options {
     }
     return o
 }
-
-/// Prints a line at once (stdout to a pipe would otherwise be block-buffered).
-func say(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
-
-func now() -> Double { Date().timeIntervalSince1970 }
-
-func percentile(_ xs: [Double], _ p: Double) -> Double {
-    guard !xs.isEmpty else { return 0 }
-    let s = xs.sorted()
-    return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
-}
-
-func ms(_ s: Double) -> String { String(format: "%.2f ms", s * 1000) }
-
-func rssMB(_ pid: Int32) -> String {
-    guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return "n/a" }
-    let kb = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    return String(format: "%.1f MB", kb / 1024)
-}
-
-/// Hands out 0, 1, 2, ... to concurrent workers.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-
-    func take() -> Int {
-        value.withLock { v in
-            v += 1
-            return v - 1
-        }
-    }
-}
-
-/// Runs `count` jobs on `concurrency` workers; returns per-job latencies and the first error.
-func runConcurrently(count: Int, concurrency: Int, _ job: @escaping @Sendable (Int) async throws -> Void) async -> (latencies: [Double], errors: Int, first: String?) {
-    let next = Counter()
-    return await withTaskGroup(of: ([Double], Int, String?).self) { group in
-        for _ in 0..<concurrency {
-            group.addTask {
-                var lat: [Double] = []
-                var errs = 0
-                var first: String?
-                while true {
-                    let i = next.take()
-                    if i >= count { break }
-                    let t0 = now()
-                    do { try await job(i) } catch {
-                        errs += 1
-                        if first == nil { first = "\(error)" }
-                    }
-                    lat.append(now() - t0)
-                }
-                return (lat, errs, first)
-            }
-        }
-        var all: [Double] = []
-        var errors = 0
-        var first: String?
-        for await (l, e, f) in group {
-            all += l
-            errors += e
-            first = first ?? f
-        }
-        return (all, errors, first)
-    }
-}
-
-func post(_ client: KubeClient, _ url: String, _ body: JSONValue) async throws {
-    _ = try await client.request(.POST, url, body: JSONWriter.bytes(body))
-}
-
-func node(_ i: Int) -> JSONValue {
-    let name = "bench-node-\(i)"
-    return ["apiVersion": "v1", "kind": "Node",
-            "metadata": ["name": .string(name), "labels": ["kubernetes.io/hostname": .string(name), "topology.kubernetes.io/zone": .string("zone-\(i % 10)")]]]
-}
-
-let nodeStatus: JSONValue = {
-    let resources: JSONValue = ["cpu": "32", "memory": "128Gi", "pods": "110"]
-    let stamp = JSONValue.string(Timestamp().description)
-    return ["status": ["capacity": resources, "allocatable": resources,
-                       "conditions": [["type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": stamp, "lastTransitionTime": stamp]],
-                       "addresses": [["type": "InternalIP", "address": "192.0.2.10"]]]]
-}()
 
 /// A pod with requests; with `groups`, required anti-affinity to its group on each host.
 func pod(_ name: String, namespace: String, index: Int, groups: Int?, schedulerName: String? = nil) -> JSONValue {
@@ -210,16 +121,11 @@ func setup(_ client: KubeClient, _ o: Options) async throws {
     let groups = o.antiAffinity ? (o.pods + o.nodes - 1) / o.nodes : nil
     say("== setup: \(o.nodes) nodes, \(o.pods) pods\(groups.map { " with required anti-affinity (\($0) groups, one pod of each per node)" } ?? " with requests"), \(o.concurrency) concurrent clients ==")
     var t0 = now()
-    var r = await runConcurrently(count: o.nodes, concurrency: o.concurrency) { i in
-        try await post(client, client.url(apiVersion: "v1", resource: "nodes", namespace: nil), node(i))
-        _ = try await client.request(.PATCH, client.url(apiVersion: "v1", resource: "nodes", namespace: nil, name: "bench-node-\(i)", subresource: "status"),
-                                     body: JSONWriter.bytes(nodeStatus), contentType: PatchType.merge.rawValue)
-    }
-    guard r.errors == 0 else { throw BenchError(description: "\(r.errors) node creations failed, first: \(r.first ?? "")") }
+    try await makeNodes(client, count: o.nodes, concurrency: o.concurrency)
     say(String(format: "nodes:             %d created and made Ready in %.2f s", o.nodes, now() - t0))
     let podsURL = client.url(apiVersion: "v1", resource: "pods", namespace: o.namespace)
     t0 = now()
-    r = await runConcurrently(count: o.pods, concurrency: o.concurrency) { i in
+    var r = await runConcurrently(count: o.pods, concurrency: o.concurrency) { i in
         try await post(client, podsURL, pod("bench-\(i)", namespace: o.namespace, index: i, groups: groups))
     }
     guard r.errors == 0 else { throw BenchError(description: "\(r.errors) pod creations failed, first: \(r.first ?? "")") }
