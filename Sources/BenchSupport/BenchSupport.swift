@@ -113,3 +113,27 @@ public func makeNodes(_ client: KubeClient, count: Int, concurrency: Int) async 
     }
     guard r.errors == 0 else { throw BenchError(description: "\(r.errors) node creations failed, first: \(r.first ?? "")") }
 }
+
+/// Runs `command` of a benchmark driver (one of `commands`) against the
+/// cluster of `kubeconfig`; exits 1 with the error on failure.
+public func runDriver(_ name: String, kubeconfig: String, command: String,
+                      commands: [String: @Sendable (KubeClient) async throws -> Void]) async {
+    let client: KubeClient
+    do {
+        client = try KubeClient(config: try KubeConfig.load(path: kubeconfig))
+    } catch {
+        say("cannot load kubeconfig \(kubeconfig): \(error)")
+        exit(1)
+    }
+    do {
+        guard let run = commands[command] else {
+            throw BenchError(description: "usage: \(name) \(commands.keys.sorted().joined(separator: "|")) --kubeconfig FILE [options]")
+        }
+        try await run(client)
+    } catch {
+        say("\(name): \(error)")
+        await client.shutdown()
+        exit(1)
+    }
+    await client.shutdown()
+}

@@ -214,22 +214,4 @@ extension JSONValue {
 }
 
 let opts = parseOptions()
-let client: KubeClient
-do {
-    client = try KubeClient(config: try KubeConfig.load(path: opts.kubeconfig))
-} catch {
-    say("cannot load kubeconfig \(opts.kubeconfig): \(error)")
-    exit(1)
-}
-do {
-    switch opts.command {
-    case "jobs": try await jobs(client, opts)
-    case "cronjobs": try await cronJobs(client, opts)
-    default: throw BenchError(description: "usage: controllers-bench jobs|cronjobs --kubeconfig FILE [options]")
-    }
-} catch {
-    say("controllers-bench: \(error)")
-    await client.shutdown()
-    exit(1)
-}
-await client.shutdown()
+await runDriver("controllers-bench", kubeconfig: opts.kubeconfig, command: opts.command, commands: ["jobs": { try await jobs($0, opts) }, "cronjobs": { try await cronJobs($0, opts) }])

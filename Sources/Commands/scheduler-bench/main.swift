@@ -181,23 +181,4 @@ func live(_ client: KubeClient, _ o: Options) async throws {
 }
 
 let opts = parseOptions()
-let client: KubeClient
-do {
-    client = try KubeClient(config: try KubeConfig.load(path: opts.kubeconfig))
-} catch {
-    say("cannot load kubeconfig \(opts.kubeconfig): \(error)")
-    exit(1)
-}
-do {
-    switch opts.command {
-    case "setup": try await setup(client, opts)
-    case "measure": try await measure(client, opts)
-    case "live": try await live(client, opts)
-    default: throw BenchError(description: "usage: scheduler-bench setup|measure|live --kubeconfig FILE [options]")
-    }
-} catch {
-    say("scheduler-bench: \(error)")
-    await client.shutdown()
-    exit(1)
-}
-await client.shutdown()
+await runDriver("scheduler-bench", kubeconfig: opts.kubeconfig, command: opts.command, commands: ["setup": { try await setup($0, opts) }, "measure": { try await measure($0, opts) }, "live": { try await live($0, opts) }])
