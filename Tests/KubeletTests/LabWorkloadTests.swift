@@ -122,7 +122,9 @@ extension LabTests {
         """
     }
 
-    /// Busy while IDLE is unset: 100m requested, 300m allowed (3 × 50%).
+    /// Busy while IDLE is unset: 100m requested, 120m allowed (120% of the
+    /// request against a 50% target: two replicas), little enough beside
+    /// the other test process on two cores.
     static let burner = """
         apiVersion: apps/v1
         kind: Deployment
@@ -138,7 +140,7 @@ extension LabTests {
               - name: burn
                 image: busybox:1.35
                 command: ["sh", "-c", "if [ -z \\"$IDLE\\" ]; then while :; do :; done; else exec sleep 3600; fi"]
-                resources: {requests: {cpu: 100m}, limits: {cpu: 300m}}
+                resources: {requests: {cpu: 100m}, limits: {cpu: 120m}}
         ---
         apiVersion: autoscaling/v2
         kind: HorizontalPodAutoscaler
@@ -146,7 +148,7 @@ extension LabTests {
         spec:
           scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: burn}
           minReplicas: 1
-          maxReplicas: 3
+          maxReplicas: 2
           metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
           behavior:
             scaleDown: {stabilizationWindowSeconds: 10}

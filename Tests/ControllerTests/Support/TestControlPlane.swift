@@ -18,10 +18,18 @@ final class TestControlPlane: @unchecked Sendable {
     static let fastNodeFlags = ["--node-monitor-grace-period", "5s", "--node-monitor-period", "500ms",
                                 "--default-unreachable-toleration-seconds", "2", "--default-not-ready-toleration-seconds", "2"]
 
+    /// Without flags of its own, a test's nodes are given two minutes
+    /// between heartbeats before they are marked Unknown (upstream: 40 s):
+    /// under a full CI run on two cores the fake kubelet's one-second
+    /// heartbeats can stall for tens of seconds, and a node marked Unknown
+    /// marks its pods not ready, which no test but the node-failure ones
+    /// is about.
+    static let patientNodeFlags = ["--node-monitor-grace-period", "120s"]
+
     init(args: [String] = [], tag: String = "cp") async throws {
         dir = try TestEnv.tempDir(tag)
         port = TestEnv.freePort()
-        extraArgs = args
+        extraArgs = args.contains("--node-monitor-grace-period") ? args : Self.patientNodeFlags + args
         do {
             try await start()
         } catch {
