@@ -155,11 +155,11 @@ public final class DisruptionController: Controller {
             }
             return .init(uid: ref.uid, replicas: rs.spec?.replicas ?? 1)
         default:
-            // StatefulSets and other scalable kinds: their spec.replicas, read from the API server.
-            guard let info = ResourceCatalog.find(apiVersion: ref.apiVersion, kind: ref.kind), info.subresources.contains("scale"),
-                  let objects = try? await ctx.client.listRaw(info, namespace: namespace),
-                  let obj = objects.first(where: { $0[path: ["metadata", "uid"]]?.stringValue == ref.uid }) else { return nil }
-            return .init(uid: ref.uid, replicas: Int(obj[path: ["spec", "replicas"]]?.intValue ?? 1))
+            // StatefulSets and other scalable kinds: their scale subresource, as upstream's getScaleController.
+            guard let info = ResourceCatalog.scalable(kind: ref.kind, apiVersion: ref.apiVersion),
+                  let scale = try? await ctx.client.getScale(info, namespace: namespace, name: ref.name),
+                  scale.metadata.uid == ref.uid else { return nil }
+            return .init(uid: ref.uid, replicas: scale.spec?.replicas ?? 1)
         }
     }
 

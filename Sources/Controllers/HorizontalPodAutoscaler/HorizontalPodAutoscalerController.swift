@@ -51,9 +51,10 @@ public final class HorizontalPodAutoscalerController: Controller {
         let scale: Scale
         let resource: ResourceInfo
         do throws(KubeClientError) {
-            guard let r = Self.scalableResource(ref) else {
-                throw KubeClientError.status(Status(message: "no scalable resource of kind \(ref.kind)\(ref.apiVersion.map { " in \($0)" } ?? "") is served",
-                                                    reason: "NotFound", code: 404))
+            guard let r = ResourceCatalog.scalable(kind: ref.kind, apiVersion: ref.apiVersion) else {
+                throw KubeClientError.status(Status(
+                    message: "no resource of kind \(ref.kind)\(ref.apiVersion.map { " in \($0)" } ?? "") with a scale subresource is served; scalable kinds: \(ResourceCatalog.scalableKinds.joined(separator: ", "))",
+                    reason: "NotFound", code: 404))
             }
             resource = r
             scale = try await ctx.client.getScale(r, namespace: hpa.namespace, name: ref.name)
@@ -113,17 +114,6 @@ public final class HorizontalPodAutoscalerController: Controller {
         } catch {
             // Deleted meanwhile: nothing to write; a conflict retries with the newer object.
             if !error.isNotFound { throw error }
-        }
-    }
-
-    /// The served resource a reference names, if it has a `scale` subresource
-    /// (any version of the group when the reference's is not served).
-    static func scalableResource(_ ref: CrossVersionObjectReference) -> ResourceInfo? {
-        let group = ref.apiVersion.flatMap { $0.contains("/") ? String($0.split(separator: "/")[0]) : "" }
-        return ResourceCatalog.all.first { r in
-            r.kind == ref.kind && r.subresources.contains("scale") && r.apiVersion == ref.apiVersion
-        } ?? ResourceCatalog.all.first { r in
-            r.kind == ref.kind && r.subresources.contains("scale") && (group.map { r.group == $0 } ?? true)
         }
     }
 }

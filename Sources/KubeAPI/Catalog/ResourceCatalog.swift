@@ -148,6 +148,21 @@ public enum ResourceCatalog {
         all.first { $0.group == group && $0.version == version && $0.plural == plural }
     }
 
+    /// The served resource of `kind` with a `scale` subresource, in
+    /// `apiVersion` when that is served, else in any version of its group
+    /// (or of any group when `apiVersion` is nil): what an autoscaler's
+    /// target or a pod's owner names.
+    public static func scalable(kind: String, apiVersion: String?) -> ResourceInfo? {
+        let group = apiVersion.map { $0.contains("/") ? String($0.split(separator: "/")[0]) : "" }
+        let candidates = all.filter { $0.kind == kind && $0.subresources.contains("scale") }
+        return candidates.first { $0.apiVersion == apiVersion } ?? candidates.first { r in group.map { r.group == $0 } ?? true }
+    }
+
+    /// The kinds served with a `scale` subresource.
+    public static var scalableKinds: [String] {
+        all.filter { $0.subresources.contains("scale") && $0.conversion == nil }.map(\.kind)
+    }
+
     /// The versions a group is served in, the preferred (storage) one first.
     public static func versions(group: String) -> [String] {
         var out: [String] = []

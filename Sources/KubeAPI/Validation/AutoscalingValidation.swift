@@ -46,13 +46,11 @@ public enum AutoscalingValidation {
             errs.append(.invalid(path + ".name", ref.name, "may not contain '/'"))
         }
         guard !ref.kind.isEmpty else { return errs }
-        let served = ResourceCatalog.all.filter { r in
-            r.kind == ref.kind && (ref.apiVersion.map { r.apiVersion == $0 } ?? true)
-        }
-        if !served.isEmpty, !served.contains(where: { $0.subresources.contains("scale") }) {
-            let scalable = ResourceCatalog.all.filter { $0.subresources.contains("scale") && $0.conversion == nil }.map(\.kind)
+        // A kind served here but never with `scale` (a custom kind is left to the controller).
+        let served = ResourceCatalog.all.contains { r in r.kind == ref.kind && (ref.apiVersion.map { r.apiVersion == $0 } ?? true) }
+        if served, ResourceCatalog.scalable(kind: ref.kind, apiVersion: ref.apiVersion) == nil {
             errs.append(.invalid(path + ".kind", ref.kind,
-                                 "\(ref.kind) has no scale subresource; scalable kinds: \(scalable.joined(separator: ", "))"))
+                                 "\(ref.kind) has no scale subresource; scalable kinds: \(ResourceCatalog.scalableKinds.joined(separator: ", "))"))
         }
         return errs
     }

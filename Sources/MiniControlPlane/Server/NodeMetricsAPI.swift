@@ -14,7 +14,9 @@ import Controllers
 final class NodeMetricsAPI: Sendable {
     static let group = "metrics.k8s.io"
     static let version = "v1beta1"
-    static let window = "10s"
+    /// The window of a reading (the kubelet's CPU rate is over its last two samples).
+    static let windowSeconds = 10
+    static let window = "\(windowSeconds)s"
 
     let kubelets: KubeletProxy
     let registry: ResourceStorage
@@ -239,7 +241,7 @@ extension NodeMetricsAPI: PodMetricsSource {
             }
             guard !containers.isEmpty else { continue }
             let timestamp = s[path: ["cpu", "time"]]?.stringValue.flatMap(Timestamp.init(rfc3339:))?.date ?? time ?? Date()
-            out[name] = PodMetricsSample(containers: containers, timestamp: timestamp, window: 10)
+            out[name] = PodMetricsSample(containers: containers, timestamp: timestamp, window: TimeInterval(Self.windowSeconds))
         }
         return out
     }
