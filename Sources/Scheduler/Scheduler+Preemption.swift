@@ -71,12 +71,3 @@ extension Scheduler {
         }
     }
 }
-
-extension DeleteOptions {
-    /// Delete options that only delete the object with this UID.
-    static func preconditioned(uid: String?) -> DeleteOptions {
-        var o = DeleteOptions()
-        if let uid { o.preconditions = Preconditions(uid: uid) }
-        return o
-    }
-}

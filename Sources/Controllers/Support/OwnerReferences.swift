@@ -38,15 +38,6 @@ public enum Indexes {
     public static let byNodeName: @Sendable (Pod) -> [String] = { p in (p.spec?.nodeName).map { [$0] } ?? [] }
 }
 
-extension DeleteOptions {
-    /// Delete options that only delete the object with this UID.
-    public static func preconditioned(uid: String?) -> DeleteOptions {
-        var o = DeleteOptions()
-        if let uid { o.preconditions = Preconditions(uid: uid) }
-        return o
-    }
-}
-
 /// Building merge patches of status objects.
 public enum StatusPatch {
     /// A status as a merge patch: members absent from `status` but listed in

@@ -243,6 +243,13 @@ public struct DeleteOptions: Sendable, Hashable, Codable {
         self.gracePeriodSeconds = gracePeriodSeconds
         self.propagationPolicy = propagationPolicy
     }
+
+    /// Delete options that only delete the object with this UID.
+    public static func preconditioned(uid: String?) -> DeleteOptions {
+        var o = DeleteOptions()
+        if let uid { o.preconditions = Preconditions(uid: uid) }
+        return o
+    }
 }
 
 /// Must-match conditions of a delete.
