@@ -93,6 +93,11 @@ public struct ContainerResourceMetricSource: Sendable, Hashable, Codable {
     public var name: String
     public var target: MetricTarget
     public var container: String
+    public init(name: String, target: MetricTarget, container: String) {
+        self.name = name
+        self.target = target
+        self.container = container
+    }
 }
 
 /// A metric of something outside the cluster (external metrics API).

@@ -102,6 +102,25 @@ import Testing
         #expect(p.rawAverage == 400)
     }
 
+    @Test func memoryAndOneContainersCPUAreTargetsToo() throws {
+        // 32Mi used of a 64Mi request: 50% against a 25% target doubles the pods.
+        let pods = (0..<2).map { Self.pod("p\($0)") }
+        let metrics = Dictionary(uniqueKeysWithValues: pods.map { ($0.name, Self.sample(cpu: 10)) })
+        let memory = try ReplicaCalculator().utilizationReplicas(current: 2, targetUtilization: 25, resource: "memory", container: nil,
+                                                                 pods: pods, metrics: metrics, now: Self.now)
+        #expect(memory.replicas == 4 && memory.utilization == 50)
+        // A ContainerResource metric reads only its container, and says so in its status and reason.
+        var history = ScalingHistory()
+        var h = Self.hpa()
+        var m = MetricSpec(type: "ContainerResource")
+        m.containerResource = ContainerResourceMetricSource(name: "cpu", target: MetricTarget(type: "Utilization", averageUtilization: 5), container: "c")
+        h.spec?.metrics = [m]
+        let d = AutoscalerDecision.decide(h, currentReplicas: 2, selector: "app=web", pods: pods, metrics: .success(metrics),
+                                          calculator: ReplicaCalculator(), history: &history, now: Self.now)
+        #expect(d.desiredReplicas == 4 && d.reason == "cpu container resource utilization (percentage of request) above target")
+        #expect(d.currentMetrics.first?.containerResource?.current.averageUtilization == 10)
+    }
+
     // MARK: Stabilization and rate
 
     @Test func scaleDownWaitsForItsStabilizationWindow() {
