@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
-                "Netfilter", "Netlink", "KubeAPI",
+                "Netfilter", "Netlink", "KubeAPI", "ControllerRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -399,7 +399,7 @@ let package = Package(
         .executableTarget(
             name: "controlplane",
             dependencies: [
-                "MiniControlPlane", "CommandSupport", "KubeAPI", "CSI",
+                "MiniControlPlane", "Controllers", "CommandSupport", "KubeAPI", "CSI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -411,7 +411,7 @@ let package = Package(
         // replays the seeds and every crash found).
         .target(
             name: "FuzzTargets",
-            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "KubeAPI", "MiniControlPlane", "CSI"],
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "Proxy", "KubeAPI", "MiniControlPlane", "CSI"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

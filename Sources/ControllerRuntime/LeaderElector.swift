@@ -86,7 +86,7 @@ public final class LeaderElector: Sendable {
             }
             leading.withLock { $0 = false }
             if lost && !Task.isCancelled {
-                logger.error("leader election: lost lease \(c.namespace)/\(c.name); stopped scheduler and controllers, campaigning again")
+                logger.error("leader election: lost lease \(c.namespace)/\(c.name); stopped the work it guards, campaigning again")
                 continue
             }
             // Release from a task that is not cancelled, or the write would be.

@@ -9,7 +9,7 @@ public enum ControllerManager {
                                "garbagecollector", "namespace", "serviceaccount", "root-ca-cert-publisher", "nodeipam", "podgc", "resourcequota",
                                "csrapproving", "csrsigning", "tokencleaner",
                                "persistentvolume-binder", "pvc-protection", "pv-protection", "ephemeral-volume", "attachdetach",
-                               "csi-provisioner", "csi-attacher", "csi-resizer", "disruption"]
+                               "csi-provisioner", "csi-attacher", "csi-resizer", "disruption", "service-lb-controller"]
 
     /// Resolves a `--controllers` value like kube-controller-manager's:
     /// `*` is every controller (and the scheduler), `NAME` adds one, `-NAME` removes one.
@@ -72,6 +72,7 @@ public enum ControllerManager {
             case "csi-attacher" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIAttacher(ctx))
             case "csi-resizer" where !ctx.configuration.csiControllers.isEmpty: out.append(CSIResizer(ctx))
             case "disruption": out.append(DisruptionController(ctx))
+            case "service-lb-controller": out.append(ServiceLoadBalancerController(ctx))
             default: break
             }
         }

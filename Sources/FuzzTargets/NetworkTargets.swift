@@ -1,6 +1,7 @@
 import ClusterDNS
 import Netfilter
 import Netlink
+import Proxy
 import Streaming
 
 extension FuzzTarget {
@@ -58,4 +59,18 @@ extension FuzzTarget {
 
     /// A DNS label: its length, then its bytes.
     static func label(_ text: String) -> [UInt8] { [UInt8(text.utf8.count)] + Array(text.utf8) }
+}
+
+extension FuzzTarget {
+    /// ARP requests and IPv6 neighbour solicitations off the wire (the
+    /// load-balancer address speaker answers them).
+    static let neighborPackets = FuzzTarget("neighbor", "ARP and NDP packets (load-balancer address speaker)", seeds: [
+        // who-has 10.99.0.100 tell 10.99.0.1
+        [0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 99, 0, 1, 0, 0, 0, 0, 0, 0, 10, 99, 0, 100],
+    ]) { bytes in
+        if let arp = NeighborPackets.ARP(bytes: bytes) { _ = arp.reply(mac: [2, 0, 0, 0, 0, 1]).bytes }
+        if let ns = NeighborPackets.Solicitation(ipv6: bytes) {
+            _ = NeighborPackets.advertisement(target: ns.target, mac: [2, 0, 0, 0, 0, 1], destination: ns.source)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 public import CSI
+public import Controllers
 public import Foundation
 
 /// Everything `controlplane` is started with.
@@ -23,6 +24,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var nodeCIDRMaskSize = 24
     /// How often the autoscaler evaluates each HorizontalPodAutoscaler.
     public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
+    /// `--lb-address-pool`: where LoadBalancer Services get addresses (empty: the nodes' own).
+    public var loadBalancerPools: [AddressPool] = []
     /// `--controllers`: `*` (everything, the scheduler included), `NAME`, `-NAME`.
     public var controllers: [String] = ["*"]
     /// `--kubelet-serving-auto-approve`: csrapproving approves kubelet

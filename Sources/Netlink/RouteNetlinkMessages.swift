@@ -49,6 +49,16 @@ public struct LinkInfo: Sendable, Equatable {
     public var master: Int32?
     public var kind: String?
     public var macAddress: [UInt8]
+
+    public init(index: Int32, name: String, up: Bool, mtu: UInt32, master: Int32?, kind: String?, macAddress: [UInt8]) {
+        self.index = index
+        self.name = name
+        self.up = up
+        self.mtu = mtu
+        self.master = master
+        self.kind = kind
+        self.macAddress = macAddress
+    }
 }
 
 /// An address on an interface.

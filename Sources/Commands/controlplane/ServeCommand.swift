@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSI
+import Controllers
 import CommandSupport
 import Foundation
 import Logging
@@ -41,10 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How often each HorizontalPodAutoscaler is evaluated (e.g. 15s).")
     var horizontalPodAutoscalerSyncPeriod = "15s"
 
+    @Option(name: .customLong("lb-address-pool"), help: "Addresses for LoadBalancer Services: FIRST-LAST or a CIDR, IPv4 or IPv6 (repeatable or comma-separated). None: Services get the nodes' own addresses (k3s's ServiceLB).")
+    var lbAddressPool: [String] = []
+
     @Option(help: "Prefix length of the podCIDR each node gets from --cluster-cidr.")
     var nodeCIDRMaskSize = 24
 
-    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner, persistentvolume-binder, pvc-protection, pv-protection, ephemeral-volume, attachdetach.")
+    @Option(help: "Controllers to run: '*' for all (the scheduler included), NAME to add one, -NAME to remove one (repeatable or comma-separated). Names: scheduler, replicaset, deployment, daemonset, endpointslice, endpoints, nodelifecycle, garbagecollector, namespace, serviceaccount, root-ca-cert-publisher, nodeipam, podgc, csrapproving, csrsigning, tokencleaner, persistentvolume-binder, pvc-protection, pv-protection, ephemeral-volume, attachdetach, disruption, horizontalpodautoscaling, service-lb-controller.")
     var controllers: [String] = ["*"]
 
     @Option(help: "Approve kubelet serving CSRs whose subject alternative names are only the node's own addresses and host name.")
@@ -164,6 +168,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("invalid --horizontal-pod-autoscaler-sync-period \(horizontalPodAutoscalerSyncPeriod): give a duration such as 15s")
         }
         config.horizontalPodAutoscalerSyncPeriod = hpaPeriod
+        do {
+            config.loadBalancerPools = try AddressPool.parsePools(
+                lbAddressPool, reserved: [("--service-cidr", serviceCIDR), ("--cluster-cidr", clusterCIDR)])
+        } catch {
+            throw ValidationError("invalid --lb-address-pool: \(error.description)")
+        }
         config.nodeCIDRMaskSize = nodeCIDRMaskSize
         config.controllers = controllers
         config.kubeletServingAutoApprove = kubeletServingAutoApprove

@@ -35,6 +35,11 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("full-sync-period"), help: "Time between full rewrites of the table.") var fullSyncPeriod = "1h"
     @Flag(help: "Remove the proxy's nftables tables and exit.") var cleanup = false
     @Flag(help: "Print the Services as programmed in the kernel (read back over netlink) and exit.") var dump = false
+    @Option(name: .customLong("announce-load-balancer-ips"),
+            help: "Answer ARP/NDP for LoadBalancer addresses on this node's subnets while this node holds their Lease (MetalLB's layer-2 mode).")
+    var announceLoadBalancerIPs = true
+    @Option(name: .customLong("load-balancer-lease-duration"), help: "How long a load-balancer address's Lease lasts without renewal (failover time).")
+    var loadBalancerLeaseDuration = "10s"
     @Option(name: .customLong("log-level")) var logLevel = "info"
     @Option(name: .customLong("benchmark"), help: .hidden) var benchmarkServices: Int?
     @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
@@ -89,9 +94,13 @@ struct KubeProxyCommand: AsyncParsableCommand {
         for address in [healthzBindAddress, metricsBindAddress ?? ""] where !address.isEmpty && StatusServer.parseAddress(address) == nil {
             throw ValidationError("\(address) is not HOST:PORT")
         }
-        let configuration = ProxyConfiguration(
+        var configuration = ProxyConfiguration(
             nodeName: name, clusterCIDR: cidr, table: table, sync: sync,
             healthzBindAddress: healthzBindAddress.isEmpty ? nil : healthzBindAddress, metricsBindAddress: metricsBindAddress)
+        configuration.announceLoadBalancerIPs = announceLoadBalancerIPs
+        let leaseDuration = try Self.duration(loadBalancerLeaseDuration, "--load-balancer-lease-duration")
+        guard leaseDuration >= .seconds(2) else { throw ValidationError("--load-balancer-lease-duration must be 2s or more") }
+        configuration.loadBalancerLeaseDuration = leaseDuration
         let client = try KubeClient(config: config)
         let logger = Logger(label: "kube-proxy")
         let proxy: KubeProxy

@@ -40,6 +40,9 @@ public struct ControllerConfiguration: Sendable {
     public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
     /// Where the autoscaler reads pod usage (the API server's metrics.k8s.io); nil: no resource metrics.
     public var podMetrics: (any PodMetricsSource)?
+    /// Where LoadBalancer Services get their addresses (`--lb-address-pool`);
+    /// empty: the nodes' own addresses (k3s's ServiceLB).
+    public var loadBalancerPools: [AddressPool] = []
 
     public init() {}
 }

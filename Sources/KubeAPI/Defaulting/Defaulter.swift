@@ -323,6 +323,7 @@ public struct Defaulter: Sendable {
         if type == "NodePort" || type == "LoadBalancer" {
             setIfMissing(&spec, "externalTrafficPolicy", "Cluster")
         }
+        if type == "LoadBalancer" { setIfMissing(&spec, "allocateLoadBalancerNodePorts", true) }
         if case .array(var ports) = spec["ports"] ?? .null {
             for i in ports.indices {
                 setIfMissing(&ports[i], "protocol", "TCP")

@@ -60,6 +60,8 @@ public enum ServiceValidation {
         if let ip = spec.clusterIP, !ip.isEmpty, ip != "None", !IPAddressSyntax.isIPv4(ip) && !IPAddressSyntax.isIPv6(ip) {
             errs.append(.invalid("spec.clusterIP", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
         }
+        errs += validateExternalFields(spec, old: old?.spec, type: type)
+        errs += validateLoadBalancerStatus(s.status?.loadBalancer)
         errs += LabelValidation.validateLabels(spec.selector, field: "spec.selector")
         if let old, let oldIP = old.spec?.clusterIP, !oldIP.isEmpty, let newIP = spec.clusterIP, newIP != oldIP,
            type != "ExternalName" {

@@ -41,6 +41,7 @@ struct ControlLoops: Sendable {
         if let reviewer { c.subjectAccessReviewer = reviewer }
         c.podMetrics = podMetrics
         c.horizontalPodAutoscalerSyncPeriod = configuration.horizontalPodAutoscalerSyncPeriod
+        c.loadBalancerPools = configuration.loadBalancerPools
         return c
     }
 

@@ -118,11 +118,7 @@ extension ResourceStorage {
         }
         if info.kind == "Service" {
             var spec = obj["spec"] ?? .emptyObject
-            let oldSpec = old["spec"] ?? .emptyObject
-            if (spec["clusterIP"]?.stringValue ?? "").isEmpty, let ip = oldSpec["clusterIP"] {
-                spec["clusterIP"] = ip
-                spec["clusterIPs"] = oldSpec["clusterIPs"]
-            }
+            ServiceUpdateStrategy.prepare(&spec, old: old["spec"] ?? .emptyObject)
             obj["spec"] = spec
         }
         var attributes = AdmissionAttributes(operation: .update, info: info, subresource: subresource, namespace: ns, name: name,

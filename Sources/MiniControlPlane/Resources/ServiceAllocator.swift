@@ -102,46 +102,72 @@ actor ServiceAllocator {
             }
         }
         if type == "NodePort" || type == "LoadBalancer" {
+            // A LoadBalancer with allocateLoadBalancerNodePorts: false gets
+            // only the node ports it asks for, as upstream.
+            let autoAllocate = type == "NodePort" || spec["allocateLoadBalancerNodePorts"]?.boolValue != false
             var ports = spec["ports"]?.arrayValue ?? []
             for i in ports.indices {
                 if let n = ports[i]["nodePort"]?.intValue, n != 0 {
-                    let ok = dryRun ? true : try await reserve(Self.portPrefix + String(n), owner: owner, store: store, created: &created)
-                    if !ok {
-                        throw invalidStatus(kind: "Service", group: "", name: name,
-                                            errors: [.invalid("spec.ports[\(i)].nodePort", int: n, "provided port is already allocated")])
-                    }
-                    continue
+                    try await reservePort(n, field: "spec.ports[\(i)].nodePort", owner: owner, name: name, store: store, dryRun: dryRun, created: &created)
+                } else if autoAllocate {
+                    ports[i]["nodePort"] = .int(try await allocatePort(owner: owner, store: store, dryRun: dryRun, created: &created))
                 }
-                var chosen: Int64?
-                let count = Self.nodePorts.count
-                let start = Int.random(in: 0..<count)
-                for off in 0..<count {
-                    let p = Self.nodePorts.lowerBound + Int64((start + off) % count)
-                    if dryRun {
-                        chosen = p
-                        break
-                    }
-                    if try await reserve(Self.portPrefix + String(p), owner: owner, store: store, created: &created) {
-                        chosen = p
-                        break
-                    }
-                }
-                guard let chosen else { throw APIErrors.internalError("failed to allocate a nodePort: range is full") }
-                ports[i]["nodePort"] = .int(chosen)
             }
             spec["ports"] = .array(ports)
+        }
+        if Self.needsHealthCheckNodePort(spec) {
+            if let n = spec["healthCheckNodePort"]?.intValue, n != 0 {
+                try await reservePort(n, field: "spec.healthCheckNodePort", owner: owner, name: name, store: store, dryRun: dryRun, created: &created)
+            } else {
+                spec["healthCheckNodePort"] = .int(try await allocatePort(owner: owner, store: store, dryRun: dryRun, created: &created))
+            }
         }
         svc["spec"] = spec
     }
 
+    /// Whether a Service spec gets a health-check node port: a LoadBalancer
+    /// whose externalTrafficPolicy is Local (upstream's `NeedsHealthCheck`).
+    static func needsHealthCheckNodePort(_ spec: JSONValue) -> Bool {
+        spec["type"]?.stringValue == "LoadBalancer" && spec["externalTrafficPolicy"]?.stringValue == "Local"
+    }
+
+    /// Reserves a node port the Service asked for, or says it is taken.
+    func reservePort(_ n: Int64, field: String, owner: String, name: String, store: any Store, dryRun: Bool,
+                     created: inout [String]) async throws(Status) {
+        let ok = dryRun ? true : try await reserve(Self.portPrefix + String(n), owner: owner, store: store, created: &created)
+        if !ok {
+            throw invalidStatus(kind: "Service", group: "", name: name, errors: [.invalid(field, int: n, "provided port is already allocated")])
+        }
+    }
+
+    /// Picks and reserves a free node port.
+    func allocatePort(owner: String, store: any Store, dryRun: Bool, created: inout [String]) async throws(Status) -> Int64 {
+        let count = Self.nodePorts.count
+        let start = Int.random(in: 0..<count)
+        for off in 0..<count {
+            let p = Self.nodePorts.lowerBound + Int64((start + off) % count)
+            if dryRun { return p }
+            if try await reserve(Self.portPrefix + String(p), owner: owner, store: store, created: &created) { return p }
+        }
+        throw APIErrors.internalError("failed to allocate a nodePort: range is full")
+    }
+
+    /// The node ports a Service holds: its ports' and its health-check port.
+    static func heldPorts(_ svc: JSONValue) -> Set<Int64> {
+        var out = Set((svc[path: ["spec", "ports"]]?.arrayValue ?? []).compactMap { $0["nodePort"]?.intValue }.filter { $0 != 0 })
+        if let n = svc[path: ["spec", "healthCheckNodePort"]]?.intValue, n != 0 { out.insert(n) }
+        return out
+    }
+
     /// Releases what a deleted (or failed) Service held.
     func release(_ svc: JSONValue, store: any Store) async {
-        let owner = Self.owner(svc)
         var keys: [String] = []
         if let ip = svc[path: ["spec", "clusterIP"]]?.stringValue, !ip.isEmpty, ip != "None" { keys.append(Self.ipPrefix + ip) }
-        for p in svc[path: ["spec", "ports"]]?.arrayValue ?? [] {
-            if let n = p["nodePort"]?.intValue, n != 0 { keys.append(Self.portPrefix + String(n)) }
-        }
+        keys += Self.heldPorts(svc).sorted().map { Self.portPrefix + String($0) }
+        await release(keys: keys, owner: Self.owner(svc), store: store)
+    }
+
+    func release(keys: [String], owner: String, store: any Store) async {
         for key in keys {
             guard let cur = try? await store.get(key: key), String(decoding: cur.value, as: UTF8.self) == owner else { continue }
             _ = try? await store.delete(key: key, expectedRevision: cur.modRevision)
@@ -150,12 +176,11 @@ actor ServiceAllocator {
 
     /// Releases ports and addresses an updated Service no longer holds.
     func releaseDropped(old: JSONValue, new: JSONValue, store: any Store) async {
-        var gone = old
-        let newIP = new[path: ["spec", "clusterIP"]]?.stringValue
-        if gone[path: ["spec", "clusterIP"]]?.stringValue == newIP { gone.set(path: ["spec", "clusterIP"], to: nil) }
-        let kept = Set((new[path: ["spec", "ports"]]?.arrayValue ?? []).compactMap { $0["nodePort"]?.intValue })
-        let ports = (old[path: ["spec", "ports"]]?.arrayValue ?? []).filter { !kept.contains($0["nodePort"]?.intValue ?? 0) }
-        gone.set(path: ["spec", "ports"], to: .array(ports))
-        await release(gone, store: store)
+        var keys: [String] = []
+        if let ip = old[path: ["spec", "clusterIP"]]?.stringValue, !ip.isEmpty, ip != "None", ip != new[path: ["spec", "clusterIP"]]?.stringValue {
+            keys.append(Self.ipPrefix + ip)
+        }
+        keys += Self.heldPorts(old).subtracting(Self.heldPorts(new)).sorted().map { Self.portPrefix + String($0) }
+        await release(keys: keys, owner: Self.owner(old), store: store)
     }
 }

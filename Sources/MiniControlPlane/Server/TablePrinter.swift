@@ -188,8 +188,11 @@ enum TablePrinter {
                 if let np = p["nodePort"]?.intValue, np != 0 { return "\(int(p["port"])):\(np)/\(proto)" }
                 return "\(int(p["port"]))/\(proto)"
             }
-            let ext = (spec?["externalIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
+            var ext = (spec?["externalIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
             let type = str(spec?["type"]).isEmpty ? "ClusterIP" : str(spec?["type"])
+            // As kubectl: a load balancer's ingress points after the external IPs, "<pending>" without any.
+            let lb = (o[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap { $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue }
+            if type == "LoadBalancer" { ext += lb }
             return [name, .string(type), .string(none(str(spec?["clusterIP"]))),
                     .string(type == "LoadBalancer" && ext.isEmpty ? "<pending>" : none(ext.joined(separator: ","))),
                     .string(none(ports.joined(separator: ","))), age, .string(none(selectorString(spec?["selector"])))]

@@ -47,7 +47,7 @@ public enum ServiceDump {
                     switch e {
                     case .verdict(.goto, let target?), .verdict(.jump, let target?):
                         if target.hasPrefix("endpoint-") { out.formUnion(dnatTargets(target)) }
-                        else if target.hasPrefix("service-") || target.hasPrefix("local-") { out.formUnion(try endpoints(from: target, depth: depth + 1)) }
+                        else if ["service-", "local-", "external-"].contains(where: target.hasPrefix) { out.formUnion(try endpoints(from: target, depth: depth + 1)) }
                     case .lookup(let set, _, _, true, _) where set.hasPrefix("__map"):
                         for element in try elements(set) {
                             if let target = element.chain, target.hasPrefix("endpoint-") { out.formUnion(dnatTargets(target)) }
@@ -134,9 +134,9 @@ public enum ServiceDump {
         }.sorted { ($0.service, $0.proto) < ($1.service, $1.proto) }
     }
 
-    /// `namespace/name:port` from `service-HASH-namespace/name/proto/port` (and `local-`, `external-`).
+    /// `namespace/name:port` from `service-HASH-namespace/name/proto/port` (and `local-`, `external-`, `firewall-`).
     static func serviceName(_ chain: String) -> String? {
-        for prefix in ["service-", "local-", "external-"] where chain.hasPrefix(prefix) {
+        for prefix in ["service-", "local-", "external-", "firewall-"] where chain.hasPrefix(prefix) {
             let rest = chain.dropFirst(prefix.count).drop { $0 != "-" }.dropFirst()
             let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 4 else { return nil }

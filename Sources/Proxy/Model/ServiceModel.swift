@@ -1,3 +1,4 @@
+import Foundation
 public import KubeAPI
 import Netlink
 
@@ -42,6 +43,31 @@ public enum ServiceModel {
             }
             if family.contains(ip) { externalIPs.append(ip) }
         }
+        var loadBalancerIPs: [IPAddress] = []
+        var sourceRanges: [CIDR]?
+        if spec.type == "LoadBalancer" {
+            for ingress in service.status?.loadBalancer?.ingress ?? [] where ingress.ipMode != "Proxy" {
+                guard let text = ingress.ip else { continue }
+                guard let ip = IPAddress(text) else {
+                    warnings.append("service \(name): load balancer ingress \(text) is not an IP address")
+                    continue
+                }
+                if family.contains(ip) && !loadBalancerIPs.contains(ip) { loadBalancerIPs.append(ip) }
+            }
+            if let ranges = spec.loadBalancerSourceRanges, !ranges.isEmpty {
+                var mine: [CIDR] = []
+                for text in ranges {
+                    guard let cidr = CIDR(text.trimmingCharacters(in: .whitespaces)) else {
+                        warnings.append("service \(name): loadBalancerSourceRange \(text) is not a CIDR")
+                        continue
+                    }
+                    if family.contains(cidr.network) { mine.append(cidr) }
+                }
+                sourceRanges = mine
+            }
+        }
+        let healthCheckNodePort = spec.type == "LoadBalancer" && spec.externalTrafficPolicy == "Local"
+            ? spec.healthCheckNodePort.flatMap { (1...65535).contains($0) ? UInt16($0) : nil } : nil
         let hasNodePorts = spec.type == "NodePort" || spec.type == "LoadBalancer"
         let affinity: Int? = spec.sessionAffinity == "ClientIP" ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : nil
         if let a = affinity, a <= 0 || a > 86400 {
@@ -73,12 +99,12 @@ public enum ServiceModel {
             if hasNodePorts, let n = p.nodePort {
                 if (1...65535).contains(n) { nodePort = UInt16(n) } else { warnings.append("service \(name): nodePort \(n) is outside 1–65535") }
             }
-            guard clusterIP != nil || nodePort != nil || !externalIPs.isEmpty else { continue }
+            guard clusterIP != nil || nodePort != nil || !externalIPs.isEmpty || !loadBalancerIPs.isEmpty else { continue }
             let endpoints = Self.endpoints(for: portName, proto: proto, slices: slices, family: family, service: name, warnings: &warnings)
             out.append(ServicePortInfo(
                 service: name, portName: portName, proto: proto, port: UInt16(p.port), clusterIP: clusterIP, externalIPs: externalIPs,
-                nodePort: nodePort, affinitySeconds: affinity.flatMap { (1...86400).contains($0) ? $0 : nil },
-                externalPolicyLocal: spec.externalTrafficPolicy == "Local" && (nodePort != nil || !externalIPs.isEmpty),
+                loadBalancerIPs: loadBalancerIPs, sourceRanges: sourceRanges, healthCheckNodePort: healthCheckNodePort, nodePort: nodePort, affinitySeconds: affinity.flatMap { (1...86400).contains($0) ? $0 : nil },
+                externalPolicyLocal: spec.externalTrafficPolicy == "Local" && (nodePort != nil || !externalIPs.isEmpty || !loadBalancerIPs.isEmpty),
                 internalPolicyLocal: spec.internalTrafficPolicy == "Local", endpoints: endpoints))
         }
         return Result(ports: out, warnings: warnings)

@@ -99,6 +99,15 @@ public struct ServicePortInfo: Hashable, Sendable {
     /// The ClusterIP of this table's family, if any (nil for headless services).
     public var clusterIP: IPAddress?
     public var externalIPs: [IPAddress]
+    /// The addresses of `status.loadBalancer.ingress` of this family (not
+    /// those with `ipMode: Proxy`, which the load balancer itself serves).
+    public var loadBalancerIPs: [IPAddress]
+    /// `loadBalancerSourceRanges` of this family: only these clients may use
+    /// the load-balancer addresses. Nil: any client may; empty: none may (the
+    /// Service names ranges of the other family only).
+    public var sourceRanges: [CIDR]?
+    /// The health-check node port (`type: LoadBalancer`, `externalTrafficPolicy: Local`).
+    public var healthCheckNodePort: UInt16?
     public var nodePort: UInt16?
     /// ClientIP affinity timeout in seconds; nil without affinity.
     public var affinitySeconds: Int?
@@ -108,7 +117,8 @@ public struct ServicePortInfo: Hashable, Sendable {
     public var endpoints: [ProxyEndpoint]
 
     public init(service: ServiceName, portName: String = "", proto: L4Protocol = .tcp, port: UInt16, clusterIP: IPAddress?,
-                externalIPs: [IPAddress] = [], nodePort: UInt16? = nil, affinitySeconds: Int? = nil,
+                externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [], sourceRanges: [CIDR]? = nil, healthCheckNodePort: UInt16? = nil,
+                nodePort: UInt16? = nil, affinitySeconds: Int? = nil,
                 externalPolicyLocal: Bool = false, internalPolicyLocal: Bool = false, endpoints: [ProxyEndpoint] = []) {
         self.service = service
         self.portName = portName
@@ -116,6 +126,9 @@ public struct ServicePortInfo: Hashable, Sendable {
         self.port = port
         self.clusterIP = clusterIP
         self.externalIPs = externalIPs
+        self.loadBalancerIPs = loadBalancerIPs
+        self.sourceRanges = sourceRanges
+        self.healthCheckNodePort = healthCheckNodePort
         self.nodePort = nodePort
         self.affinitySeconds = affinitySeconds
         self.externalPolicyLocal = externalPolicyLocal
@@ -147,5 +160,5 @@ public struct ServicePortInfo: Hashable, Sendable {
     }
 
     /// Whether traffic from outside enters through an external chain.
-    public var hasExternalPath: Bool { nodePort != nil || !externalIPs.isEmpty }
+    public var hasExternalPath: Bool { nodePort != nil || !externalIPs.isEmpty || !loadBalancerIPs.isEmpty }
 }

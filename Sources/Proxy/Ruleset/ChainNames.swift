@@ -56,6 +56,8 @@ public enum ChainNames {
     public static func local(_ port: ServicePortInfo) -> String { "local-" + base(port) }
     /// The entry for traffic from outside (NodePort, external IPs).
     public static func external(_ port: ServicePortInfo) -> String { "external-" + base(port) }
+    /// The load-balancer addresses' check of `loadBalancerSourceRanges`.
+    public static func firewall(_ port: ServicePortInfo) -> String { "firewall-" + base(port) }
 
     /// `HASH-namespace/name/protocol/portname__address/port` of an endpoint.
     public static func endpointBase(_ port: ServicePortInfo, _ endpoint: ProxyEndpoint) -> String {

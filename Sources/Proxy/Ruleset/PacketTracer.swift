@@ -162,6 +162,7 @@ public struct PacketTracer: Sendable {
             case .destination(let a): return s.packet.destination == a
             case .source(let a): return s.packet.source == a
             case .sourceNotIn(let c): return !c.contains(s.packet.source)
+            case .sourceIn(let c): return c.contains(s.packet.source)
             case .destinationNotIn(let c): return !c.contains(s.packet.destination)
             case .l4proto(let p): return s.packet.proto == p
             case .destinationPort(let p): return s.packet.port == p

@@ -27,6 +27,8 @@ public struct ProxyRule: Hashable, Sendable {
         case source(IPAddress)
         /// `ip saddr != CIDR`
         case sourceNotIn(CIDR)
+        /// `ip saddr CIDR`
+        case sourceIn(CIDR)
         /// `ip daddr != CIDR`
         case destinationNotIn(CIDR)
         /// `meta l4proto tcp`

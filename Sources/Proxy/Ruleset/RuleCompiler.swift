@@ -58,12 +58,14 @@ public struct RuleCompiler: Sendable {
             return [.payload(base: .network, offset: destinationOffset, length: addressLength, into: R.r1), .cmp(R.r1, .eq, a.bytes)]
         case .source(let a):
             return [.payload(base: .network, offset: sourceOffset, length: addressLength, into: R.r1), .cmp(R.r1, .eq, a.bytes)]
-        case .sourceNotIn(let cidr), .destinationNotIn(let cidr):
+        case .sourceNotIn(let cidr), .destinationNotIn(let cidr), .sourceIn(let cidr):
             let offset: UInt32
-            if case .sourceNotIn = m { offset = sourceOffset } else { offset = destinationOffset }
+            if case .destinationNotIn = m { offset = destinationOffset } else { offset = sourceOffset }
+            var op = NFTExpression.CmpOp.neq
+            if case .sourceIn = m { op = .eq }
             return [.payload(base: .network, offset: offset, length: addressLength, into: R.r1),
                     .bitwise(source: R.r1, destination: R.r1, length: addressLength, mask: prefixMask(cidr), xor: [UInt8](repeating: 0, count: Int(addressLength))),
-                    .cmp(R.r1, .neq, cidr.network.bytes)]
+                    .cmp(R.r1, op, cidr.network.bytes)]
         case .l4proto(let p):
             return NFTMatch.l4proto(p.number)
         case .destinationPort(let port):

@@ -98,7 +98,7 @@ public struct RulesetBuilder: Sendable {
     }
 
     func add(_ port: ServicePortInfo, to f: inout RulesetFragment, claim: (MapKey) -> Bool) {
-        if configuration.endpointMaps && port.affinitySeconds == nil && !port.externalPolicyLocal {
+        if configuration.endpointMaps && port.affinitySeconds == nil && !port.externalPolicyLocal && port.sourceRanges == nil {
             return addMapped(port, to: &f, claim: claim)
         }
         let node = configuration.nodeName
@@ -125,21 +125,34 @@ public struct RulesetBuilder: Sendable {
 
         // NodePort and external IPs share the external chain.
         if port.hasExternalPath {
-            var externalKeys: [(String, MapKey, String)] = []
+            // (map, key, no-endpoints map, behind the load balancer's firewall)
+            var externalKeys: [(String, MapKey, String, Bool)] = []
             if let n = port.nodePort {
-                externalKeys.append((ChainNames.serviceNodePortsMap, .protocolPort(port.proto, n), ChainNames.noEndpointNodePortsMap))
+                externalKeys.append((ChainNames.serviceNodePortsMap, .protocolPort(port.proto, n), ChainNames.noEndpointNodePortsMap, false))
             }
             for ip in port.externalIPs {
-                externalKeys.append((ChainNames.serviceIPsMap, .addressProtocolPort(ip, port.proto, port.port), ChainNames.noEndpointServicesMap))
+                externalKeys.append((ChainNames.serviceIPsMap, .addressProtocolPort(ip, port.proto, port.port), ChainNames.noEndpointServicesMap, false))
             }
-            var usesExternalChain = false
-            for (map, key, noEndpointMap) in externalKeys where claim(key) {
+            for ip in port.loadBalancerIPs {
+                externalKeys.append((ChainNames.serviceIPsMap, .addressProtocolPort(ip, port.proto, port.port), ChainNames.noEndpointServicesMap,
+                                     port.sourceRanges != nil))
+            }
+            var usesExternalChain = false, usesFirewall = false
+            for (map, key, noEndpointMap, firewalled) in externalKeys where claim(key) {
                 if port.hasEndpoints {
-                    f.add(map, key, .goto(ChainNames.external(port)))
+                    f.add(map, key, .goto(firewalled ? ChainNames.firewall(port) : ChainNames.external(port)))
                     usesExternalChain = true
+                    usesFirewall = usesFirewall || firewalled
                 } else {
                     f.add(noEndpointMap, key, reject)
                 }
+            }
+            if usesFirewall, let ranges = port.sourceRanges {
+                // loadBalancerSourceRanges: listed clients, and this node itself, go on; the rest is dropped.
+                var rules = ranges.map { ProxyRule([.sourceIn($0)], [], .goto(ChainNames.external(port))) }
+                rules.append(ProxyRule([.sourceLocal], [], .goto(ChainNames.external(port)), comment: "traffic from this node"))
+                rules.append(ProxyRule([], [], .drop, comment: "\(port.displayName) is not open to this source (loadBalancerSourceRanges)"))
+                f.add(ChainNames.firewall(port), rules)
             }
             if usesExternalChain {
                 var rules: [ProxyRule] = []
@@ -193,7 +206,7 @@ public struct RulesetBuilder: Sendable {
         if let n = port.nodePort {
             external.append((ChainNames.serviceNodePortsMap, .protocolPort(port.proto, n), ChainNames.noEndpointNodePortsMap, ChainNames.dnatNodePorts, .nodePort))
         }
-        for ip in port.externalIPs {
+        for ip in port.externalIPs + port.loadBalancerIPs {
             external.append((ChainNames.serviceIPsMap, .addressProtocolPort(ip, port.proto, port.port), ChainNames.noEndpointServicesMap,
                              ChainNames.dnatExternalIPs, .serviceIP))
         }

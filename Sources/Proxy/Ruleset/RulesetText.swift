@@ -99,6 +99,7 @@ public enum RulesetText {
             case .destination(let a): return "\(ip) daddr \(a)"
             case .source(let a): return "\(ip) saddr \(a)"
             case .sourceNotIn(let c): return "\(ip) saddr != \(c)"
+            case .sourceIn(let c): return "\(ip) saddr \(c)"
             case .destinationNotIn(let c): return "\(ip) daddr != \(c)"
             case .l4proto(let p): return "meta l4proto \(p.rawValue)"
             case .destinationPort(let p): return "th dport \(p)"

@@ -3,6 +3,7 @@ public import KubeAPI
 public import Logging
 import Netfilter
 import Netlink
+import ControllerRuntime
 
 /// kube-proxy: watches Services and EndpointSlices, and keeps one nftables
 /// table per IP family in use equal to what they describe.
@@ -31,6 +32,10 @@ public actor KubeProxy {
     let origin = ContinuousClock.now
     /// What /healthz and /metrics read, from the event loop.
     let status = StatusBoard()
+    /// The health-check node ports of LoadBalancer Services with externalTrafficPolicy Local.
+    let healthServers: ServiceHealthServers
+    /// Holds load-balancer addresses on this node's segments (nil: `--announce-load-balancer-ips=false`).
+    let speaker: LoadBalancerSpeaker?
 
     /// Opens the netfilter netlink sockets; fails with a clear message when
     /// the kernel has no nf_tables.
@@ -40,6 +45,11 @@ public actor KubeProxy {
         self.logger = logger
         self.runner = SyncRunner(configuration.sync)
         self.nft = try NFTables.open()
+        self.healthServers = ServiceHealthServers(logger: logger) { [status] in status.snapshot.healthy }
+        self.speaker = configuration.announceLoadBalancerIPs
+            ? LoadBalancerSpeaker(nodeName: configuration.nodeName, client: KubeClusterClient(client), responder: PacketNeighborResponder(logger: logger),
+                                  logger: logger, leaseDuration: configuration.loadBalancerLeaseDuration)
+            : nil
         self.conntrack = configuration.conntrackCleanup ? (try? MNLConnection(.netfilter)).map { Conntrack(connection: $0) } : nil
     }
 
@@ -47,6 +57,17 @@ public actor KubeProxy {
 
     /// Runs the watches, the sync loop and the status server until cancelled.
     public func run() async throws {
+        defer { healthServers.stop() }
+        do {
+            try await serve()
+        } catch {
+            await speaker?.stop()
+            throw error
+        }
+        await speaker?.stop()
+    }
+
+    func serve() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Two informers; a relist after 410 Gone arrives as the differences.
             let services = Informer(Service.self, client: client, logger: logger)
@@ -161,6 +182,9 @@ public actor KubeProxy {
             }
         }
         if !ok { tracker.restoreDirty(dirty) }
+        let all = programmed.values.flatMap { $0.values.joined() }
+        healthServers.update(ServiceHealthServers.desired(Array(all), node: configuration.nodeName))
+        speaker?.update(LoadBalancerSpeaker.wanted(Array(all), node: configuration.nodeName))
         return ok
     }
 

@@ -16,6 +16,11 @@ public struct ProxyConfiguration: Sendable {
     /// Delete stale conntrack entries after endpoint changes (UDP ones, and
     /// unanswered TCP and SCTP ones to removed endpoints; see ``StaleFlows``).
     public var conntrackCleanup: Bool
+    /// Answer ARP/NDP for load-balancer addresses on this node's segments
+    /// when this node wins their Lease (``LoadBalancerSpeaker``).
+    public var announceLoadBalancerIPs = true
+    /// How long a load-balancer address's Lease lasts without renewal (failover time).
+    public var loadBalancerLeaseDuration: Duration = .seconds(10)
 
     public init(nodeName: String, clusterCIDR: CIDR? = CIDR("10.244.0.0/16"), table: String = "kube-proxy",
                 sync: SyncRunner.Settings = SyncRunner.Settings(), healthzBindAddress: String? = "0.0.0.0:10256",

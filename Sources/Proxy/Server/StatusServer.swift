@@ -10,10 +10,13 @@ public struct StatusServer: Sendable {
         public var status: Int
         public var contentType: String
         public var body: String
-        public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: String) {
+        /// Further headers, in order.
+        public var headers: [(String, String)]
+        public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: String, headers: [(String, String)] = []) {
             self.status = status
             self.contentType = contentType
             self.body = body
+            self.headers = headers
         }
     }
 
@@ -24,9 +27,13 @@ public struct StatusServer: Sendable {
     let handler: Handler
     let logger: Logger
 
-    public init(host: String, port: Int, logger: Logger, handler: @escaping Handler) {
+    /// What the server is for, in its log line.
+    let purpose: String
+
+    public init(host: String, port: Int, logger: Logger, purpose: String = "serving /healthz and /metrics", handler: @escaping Handler) {
         self.host = host
         self.port = port
+        self.purpose = purpose
         self.logger = logger
         self.handler = handler
     }
@@ -55,7 +62,7 @@ public struct StatusServer: Sendable {
             }
         let bound = server.channel.localAddress?.port ?? port
         onBound(bound)
-        logger.info("serving /healthz and /metrics on http://\(host):\(bound)")
+        logger.info("\(purpose) on http://\(host):\(bound)")
         try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -80,6 +87,7 @@ public struct StatusServer: Sendable {
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: response.contentType)
                     headers.add(name: "Content-Length", value: String(body.count))
+                    for (name, value) in response.headers { headers.add(name: name, value: value) }
                     if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
                     try await outbound.write(.head(HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)))
                     if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }

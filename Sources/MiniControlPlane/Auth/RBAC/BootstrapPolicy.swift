@@ -144,6 +144,8 @@ enum BootstrapPolicy {
             rule(["get", "list", "watch"], [""], ["nodes"]),
             rule(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
             rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+            // The load-balancer address Leases (one holder per address).
+            rule(["create", "get", "update"], ["coordination.k8s.io"], ["leases"]),
         ]),
         role("system:kube-dns", [rule(["list", "watch"], [""], ["endpoints", "services"])]),
         role("system:kubelet-api-admin", [
