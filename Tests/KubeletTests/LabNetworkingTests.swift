@@ -56,12 +56,12 @@ extension LabTests {
         spec:
           type: LoadBalancer
           externalTrafficPolicy: Local
-          loadBalancerIP: 10.99.0.120
+          loadBalancerIP: 198.51.100.120
           selector: {app: pinned}
           ports: [{port: 80, targetPort: 8080}]
         """
 
-    /// `curl` from the host's root namespace (the lab bridge's 10.99.0.1).
+    /// `curl` from the host's root namespace (the lab bridge's 198.51.100.1 for load-balancer addresses).
     static func curl(_ url: String) -> String {
         ((try? TestProcess.run([TestPaths.which("curl") ?? "/usr/bin/curl", "-s", "--max-time", "3", url]))?.stdout ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -72,13 +72,13 @@ extension LabTests {
         #expect(s.eventually(seconds: 120) { s.converged("spread", replicas: 2, label: "app=spread") })
         #expect(s.eventually(seconds: 120) { s.converged("pinned", replicas: 1, label: "app=pinned") })
         let spreadIP = s.get("get", "svc", "spread", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
-        #expect(spreadIP == "10.99.0.100", "\(s.kubectl(["describe", "svc", "spread"]).stdout)")
-        #expect(s.get("get", "svc", "pinned", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}") == "10.99.0.120")
+        #expect(spreadIP == "198.51.100.100", "\(s.kubectl(["describe", "svc", "spread"]).stdout)")
+        #expect(s.get("get", "svc", "pinned", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}") == "198.51.100.120")
 
         // Answered from the host through the pool address (masqueraded: the client is a node).
         var answer = ""
         let served = s.eventually(seconds: 60) {
-            answer = Self.curl("http://10.99.0.100/cgi-bin/who")
+            answer = Self.curl("http://198.51.100.100/cgi-bin/who")
             return answer.contains("spread-")
         }
         #expect(served, "\(answer)\n\(s.kubectl(["get", "lease", "-n", "kube-system"]).stdout)")
@@ -86,16 +86,17 @@ extension LabTests {
                                                  "-o", "jsonpath={.spec.holderIdentity}") }
 
         // externalTrafficPolicy Local: only node-2, with the endpoint, holds it, and the client's address is kept.
-        let local = s.eventually(seconds: 60) { Self.curl("http://10.99.0.120/cgi-bin/who").hasPrefix("10.99.0.1 pinned-") }
-        #expect(local, "\(Self.curl("http://10.99.0.120/cgi-bin/who"))")
-        #expect(holderOf("10.99.0.120") == "node-2")
+        // (busybox httpd writes IPv4 clients as IPv4-mapped IPv6 addresses.)
+        let local = s.eventually(seconds: 60) { Self.curl("http://198.51.100.120/cgi-bin/who").hasPrefix("[::ffff:198.51.100.1] pinned-") }
+        #expect(local, "\(Self.curl("http://198.51.100.120/cgi-bin/who"))")
+        #expect(holderOf("198.51.100.120") == "node-2")
         let hc = s.get("get", "svc", "pinned", "-o", "jsonpath={.spec.healthCheckNodePort}")
         let onNode2 = Self.curl("http://10.99.0.12:\(hc)/")
         #expect(onNode2.contains("\"localEndpoints\": 1") && onNode2.contains("\"name\": \"pinned\""), "\(onNode2)")
         #expect(Self.curl("http://10.99.0.11:\(hc)/").contains("\"localEndpoints\": 0"))
 
         // The holder of the spread address is cut off: the other node takes the address over.
-        let holder = holderOf("10.99.0.100")
+        let holder = holderOf("198.51.100.100")
         #expect(holder == "node-1" || holder == "node-2", "holder \(holder)")
         guard holder == "node-1" || holder == "node-2" else { return }
         let other = holder == "node-1" ? "node-2" : "node-1"
@@ -104,15 +105,15 @@ extension LabTests {
             s.lab("heal", holder)
             _ = s.eventually(seconds: 120) { s.nodeReady(holder) == "True" }
         }
-        let moved = s.eventually(seconds: 90) { holderOf("10.99.0.100") == other }
+        let moved = s.eventually(seconds: 90) { holderOf("198.51.100.100") == other }
         #expect(moved, "\(s.kubectl(["get", "lease", "-n", "kube-system", "-o", "wide"]).stdout)")
         answer = ""
         let servedAgain = s.eventually(seconds: 60) {
-            answer = Self.curl("http://10.99.0.100/cgi-bin/who")
+            answer = Self.curl("http://198.51.100.100/cgi-bin/who")
             return answer.contains("spread-")
         }
         #expect(servedAgain, "after the failover: \(answer)")
-        print("lab: 10.99.0.100 moved from \(holder) to \(other) and answers: \(answer)")
+        print("lab: 198.51.100.100 moved from \(holder) to \(other) and answers: \(answer)")
     }
 
     @Test func aLabExposesServicesThroughLoadBalancerAddresses() throws {
