@@ -144,6 +144,9 @@ enum BootstrapPolicy {
             rule(["get", "list", "watch"], [""], ["nodes"]),
             rule(["create", "patch", "update"], ["", "events.k8s.io"], ["events"]),
             rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+            // The network-policy enforcer kube-proxy runs.
+            rule(["list", "watch"], [""], ["pods", "namespaces"]),
+            rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
         ]),
         role("system:kube-dns", [rule(["list", "watch"], [""], ["endpoints", "services"])]),
         role("system:kubelet-api-admin", [
