@@ -1,0 +1,235 @@
+public import KubeAPI
+
+/// One element of the table's sets: an address (`proto` and `port` 0), or
+/// an address, protocol and port (the named-port sets).
+public struct SetElement: Sendable, Hashable, Comparable {
+    public var ip: UInt32
+    public var proto: UInt8
+    public var port: UInt16
+    public init(ip: UInt32, proto: UInt8 = 0, port: UInt16 = 0) {
+        self.ip = ip
+        self.proto = proto
+        self.port = port
+    }
+    public static func < (a: SetElement, b: SetElement) -> Bool { (a.ip, a.proto, a.port) < (b.ip, b.proto, b.port) }
+}
+
+/// What the table's sets hold, kept up to date incrementally as pods,
+/// namespaces and policies come and go: per policy the pods of this node it
+/// selects and each rule's peer pods; per named port the pods that have it;
+/// the pods isolated for ingress and for egress. Every change names the sets
+/// it touched (``takeDirty()``), so a sync rewrites only their elements.
+///
+/// Upstream's semantics: a pod selected by a policy of a type is isolated
+/// for that type; an empty `podSelector` selects every pod of the policy's
+/// namespace; a peer's `namespaceSelector` and `podSelector` both must match;
+/// a peer with only a `podSelector` means pods of the policy's namespace.
+public struct PolicyPlanner: Sendable {
+    /// The node whose pods are enforced; nil: every node (the cluster's view, for tracing).
+    public let nodeName: String?
+    public private(set) var pods: [ObjectRef: PodInfo] = [:]
+    public private(set) var namespaces: [String: [String: String]] = [:]
+    public private(set) var policies: [ObjectRef: CompiledPolicy] = [:]
+    /// Named ports in use, with how many policies name each.
+    public private(set) var namedPorts: [NamedPortKey: Int] = [:]
+    /// Set name → element → how many reasons it is there (two pods may share an address for a while).
+    public private(set) var sets: [String: [SetElement: Int]] = [:]
+    /// Sets whose elements changed since the last ``takeDirty()``.
+    public private(set) var dirty: Set<String> = []
+    /// Bumped when policies change (the chains must be rebuilt).
+    public private(set) var policyGeneration = 0
+    var podsByNamespace: [String: Set<ObjectRef>] = [:]
+
+    public static let ingressIsolated = "ingress-isolated"
+    public static let egressIsolated = "egress-isolated"
+
+    public init(nodeName: String?) {
+        self.nodeName = nodeName
+        sets[Self.ingressIsolated] = [:]
+        sets[Self.egressIsolated] = [:]
+    }
+
+    /// The elements of a set.
+    public func elements(_ set: String) -> Set<SetElement> { Set(sets[set].map { Array($0.keys) } ?? []) }
+
+    /// The sets touched since the last call, and forgets them.
+    public mutating func takeDirty() -> Set<String> {
+        defer { dirty = [] }
+        return dirty
+    }
+
+    /// Every set the chains use, by name, with whether its key has a port.
+    public var setNames: [String: Bool] {
+        var out: [String: Bool] = [Self.ingressIsolated: false, Self.egressIsolated: false]
+        for p in policies.values {
+            out[p.targetSet] = false
+            for r in p.rules where !r.selectorPeers.isEmpty { out[p.peerSet(r)] = false }
+        }
+        for k in namedPorts.keys { out[k.set] = true }
+        return out
+    }
+
+    // MARK: - Changes
+
+    public mutating func update(pod: PodInfo) {
+        if let old = pods[pod.key] {
+            if old == pod { return }
+            remove(podAt: old.key)
+        }
+        pods[pod.key] = pod
+        podsByNamespace[pod.namespace, default: []].insert(pod.key)
+        place(pod, count: 1)
+    }
+
+    public mutating func remove(pod key: ObjectRef) { remove(podAt: key) }
+
+    mutating func remove(podAt key: ObjectRef) {
+        guard let old = pods.removeValue(forKey: key) else { return }
+        podsByNamespace[old.namespace]?.remove(key)
+        place(old, count: -1)
+    }
+
+    public mutating func update(namespace name: String, labels: [String: String]) {
+        if namespaces[name] == labels { return }
+        let affected = policies.values.filter { p in p.rules.contains { r in r.selectorPeers.contains { $0.namespaceSelector != nil } } }
+        for p in affected { placePeers(p, count: -1) }
+        namespaces[name] = labels
+        for p in affected { placePeers(p, count: 1) }
+    }
+
+    public mutating func remove(namespace name: String) {
+        guard namespaces[name] != nil else { return }
+        let affected = policies.values.filter { p in p.rules.contains { r in r.selectorPeers.contains { $0.namespaceSelector != nil } } }
+        for p in affected { placePeers(p, count: -1) }
+        namespaces[name] = nil
+        for p in affected { placePeers(p, count: 1) }
+    }
+
+    public mutating func update(policy: NetworkPolicy) {
+        let compiled = CompiledPolicy(policy)
+        if policies[compiled.ref] == compiled { return }
+        remove(policyAt: compiled.ref)
+        policies[compiled.ref] = compiled
+        policyGeneration += 1
+        for k in compiled.namedPorts {
+            namedPorts[k, default: 0] += 1
+            if namedPorts[k] == 1 { fillNamedPort(k) }
+        }
+        placeTargets(compiled, count: 1)
+        placePeers(compiled, count: 1)
+    }
+
+    public mutating func remove(policy ref: ObjectRef) { remove(policyAt: ref) }
+
+    mutating func remove(policyAt ref: ObjectRef) {
+        guard let old = policies[ref] else { return }
+        placeTargets(old, count: -1)
+        placePeers(old, count: -1)
+        policies[ref] = nil
+        policyGeneration += 1
+        for k in old.namedPorts {
+            namedPorts[k, default: 0] -= 1
+            if namedPorts[k] == 0 {
+                namedPorts[k] = nil
+                sets[k.set] = nil
+                dirty.insert(k.set)
+            }
+        }
+        for name in [old.targetSet] + old.rules.filter({ !$0.selectorPeers.isEmpty }).map(old.peerSet) {
+            sets[name] = nil
+            dirty.insert(name)
+        }
+    }
+
+    // MARK: - Membership
+
+    mutating func bump(_ set: String, _ e: SetElement, _ count: Int) {
+        // In place: a copy of the set per element would make full syncs quadratic.
+        let n = sets[set, default: [:]][e, default: 0] + count
+        if n > 0 { sets[set, default: [:]][e] = n } else { sets[set]?[e] = nil }
+        dirty.insert(set)
+    }
+
+    func isLocal(_ pod: PodInfo) -> Bool { nodeName.map { pod.node == $0 } ?? true }
+
+    /// Adds (count 1) or removes (-1) one pod everywhere it belongs.
+    mutating func place(_ pod: PodInfo, count: Int) {
+        let local = isLocal(pod)
+        let nsLabels = namespaces[pod.namespace] ?? [:]
+        for p in policies.values {
+            if local && p.selects(pod) { placeTarget(p, pod, count) }
+            for r in p.rules where r.selectorPeers.contains(where: { $0.matches(pod, namespaceLabels: nsLabels, policyNamespace: p.ref.namespace) }) {
+                bump(p.peerSet(r), SetElement(ip: pod.ip), count)
+            }
+        }
+        for port in pod.namedPorts {
+            let k = NamedPortKey(proto: Proto(rawValue: port.proto) ?? .tcp, name: port.name)
+            if namedPorts[k] != nil { bump(k.set, SetElement(ip: pod.ip, proto: port.proto, port: port.port), count) }
+        }
+    }
+
+    mutating func placeTarget(_ p: CompiledPolicy, _ pod: PodInfo, _ count: Int) {
+        let e = SetElement(ip: pod.ip)
+        bump(p.targetSet, e, count)
+        if p.ingress { bump(Self.ingressIsolated, e, count) }
+        if p.egress { bump(Self.egressIsolated, e, count) }
+    }
+
+    mutating func placeTargets(_ p: CompiledPolicy, count: Int) {
+        if count > 0 && sets[p.targetSet] == nil {
+            sets[p.targetSet] = [:]
+            dirty.insert(p.targetSet)
+        }
+        for key in podsByNamespace[p.ref.namespace] ?? [] {
+            guard let pod = pods[key], isLocal(pod), p.selects(pod) else { continue }
+            placeTarget(p, pod, count)
+        }
+    }
+
+    mutating func placePeers(_ p: CompiledPolicy, count: Int) {
+        for r in p.rules where !r.selectorPeers.isEmpty {
+            let name = p.peerSet(r)
+            if count > 0 && sets[name] == nil {
+                sets[name] = [:]
+                dirty.insert(name)
+            }
+            // Only pods of the namespaces a peer can match.
+            var candidates: [String] = []
+            if r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) {
+                candidates = Array(podsByNamespace.keys)
+            } else {
+                candidates = [p.ref.namespace]
+            }
+            for ns in candidates {
+                let nsLabels = namespaces[ns] ?? [:]
+                for key in podsByNamespace[ns] ?? [] {
+                    guard let pod = pods[key],
+                          r.selectorPeers.contains(where: { $0.matches(pod, namespaceLabels: nsLabels, policyNamespace: p.ref.namespace) }) else { continue }
+                    bump(name, SetElement(ip: pod.ip), count)
+                }
+            }
+        }
+    }
+
+    mutating func fillNamedPort(_ k: NamedPortKey) {
+        sets[k.set] = [:]
+        dirty.insert(k.set)
+        for pod in pods.values {
+            for port in pod.namedPorts where port.name == k.name && port.proto == k.proto.rawValue {
+                bump(k.set, SetElement(ip: pod.ip, proto: port.proto, port: port.port), 1)
+            }
+        }
+    }
+
+    // MARK: - Questions
+
+    /// The policies that select a pod, and for which types.
+    public func policies(selecting pod: PodInfo) -> [CompiledPolicy] {
+        policies.values.filter { $0.selects(pod) }.sorted { $0.ref < $1.ref }
+    }
+
+    /// The pod with this address, if any.
+    public func pod(ip: UInt32) -> PodInfo? {
+        pods.values.filter { $0.ip == ip }.min { $0.key < $1.key }
+    }
+}
