@@ -36,6 +36,9 @@ public struct PolicyPlanner: Sendable {
     public private(set) var sets: [String: [SetElement: Int]] = [:]
     /// Sets whose elements changed since the last ``takeDirty()``.
     public private(set) var dirty: Set<String> = []
+    /// Per set, the elements that came or went (their count crossed zero)
+    /// since the last ``takeDirty()``: a sync checks only these.
+    public private(set) var touched: [String: Set<SetElement>] = [:]
     /// Bumped when policies change (the chains must be rebuilt).
     public private(set) var policyGeneration = 0
     var podsByNamespace: [String: Set<ObjectRef>] = [:]
@@ -53,9 +56,22 @@ public struct PolicyPlanner: Sendable {
     public func elements(_ set: String) -> Set<SetElement> { Set(sets[set].map { Array($0.keys) } ?? []) }
 
     /// The sets touched since the last call, and forgets them.
+    @discardableResult
     public mutating func takeDirty() -> Set<String> {
-        defer { dirty = [] }
+        defer {
+            dirty = []
+            touched = [:]
+        }
         return dirty
+    }
+
+    /// The sets and their elements touched since the last ``takeDirty()``, and forgets them.
+    public mutating func takeChanges() -> (sets: Set<String>, elements: [String: Set<SetElement>]) {
+        defer {
+            dirty = []
+            touched = [:]
+        }
+        return (dirty, touched)
     }
 
     /// Every set the chains use, by name, with whether its key has a port.
@@ -145,9 +161,13 @@ public struct PolicyPlanner: Sendable {
 
     mutating func bump(_ set: String, _ e: SetElement, _ count: Int) {
         // In place: a copy of the set per element would make full syncs quadratic.
-        let n = sets[set, default: [:]][e, default: 0] + count
+        let was = sets[set, default: [:]][e, default: 0]
+        let n = was + count
         if n > 0 { sets[set, default: [:]][e] = n } else { sets[set]?[e] = nil }
-        dirty.insert(set)
+        if (was > 0) != (n > 0) {
+            dirty.insert(set)
+            touched[set, default: []].insert(e)
+        }
     }
 
     func isLocal(_ pod: PodInfo) -> Bool { nodeName.map { pod.node == $0 } ?? true }
@@ -193,18 +213,18 @@ public struct PolicyPlanner: Sendable {
                 sets[name] = [:]
                 dirty.insert(name)
             }
-            // Only pods of the namespaces a peer can match.
-            var candidates: [String] = []
-            if r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) {
-                candidates = Array(podsByNamespace.keys)
-            } else {
-                candidates = [p.ref.namespace]
-            }
+            // Namespaces first: a peer that does not match a namespace skips all its pods.
+            let candidates = r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) ? Array(podsByNamespace.keys) : [p.ref.namespace]
             for ns in candidates {
                 let nsLabels = namespaces[ns] ?? [:]
+                let peers = r.selectorPeers.filter { peer in
+                    if let selector = peer.namespaceSelector { return selector.matches(nsLabels) }
+                    return ns == p.ref.namespace
+                }
+                if peers.isEmpty { continue }
+                let everyPod = peers.contains { $0.podSelector == nil }
                 for key in podsByNamespace[ns] ?? [] {
-                    guard let pod = pods[key],
-                          r.selectorPeers.contains(where: { $0.matches(pod, namespaceLabels: nsLabels, policyNamespace: p.ref.namespace) }) else { continue }
+                    guard let pod = pods[key], everyPod || peers.contains(where: { $0.podSelector?.matches(pod.labels) ?? true }) else { continue }
                     bump(name, SetElement(ip: pod.ip), count)
                 }
             }

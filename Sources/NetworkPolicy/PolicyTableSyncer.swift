@@ -58,7 +58,7 @@ public final class PolicyTableSyncer {
             let members = planner.elements(name)
             elements[name] = members
             if !members.isEmpty {
-                batch.addElements(name, members.sorted().map { NFTBatch.MapElement(key: $0.key(withPort: withPort), verdict: nil, chain: nil) })
+                batch.addElements(name, members.map { NFTBatch.MapElement(key: $0.key(withPort: withPort), verdict: nil, chain: nil) })
             }
         }
         for name in chains.order { Self.addChain(&batch, name) }
@@ -68,27 +68,51 @@ public final class PolicyTableSyncer {
         return (batch, Applied(chains: chains, sets: sets, elements: elements))
     }
 
-    /// The transaction from `previous` to the planner's state: the dirty
-    /// sets' element differences and the chains that changed.
-    public func partialBatch(from previous: Applied, _ planner: PolicyPlanner, dirty: Set<String>, _ chains: PolicyChains) -> (NFTBatch, Applied) {
+    /// What a partial sync changes in ``Applied`` once the kernel took it.
+    public struct Changes: Sendable {
+        var added: [String: [SetElement]] = [:]
+        var removed: [String: [SetElement]] = [:]
+        var newSets: [String: Set<SetElement>] = [:]
+        var goneSets: [String] = []
+        var sets: [String: Bool]
+        var chains: PolicyChains
+    }
+
+    /// The transaction from `previous` to the planner's state: for the sets
+    /// that existed, only the elements that came or went (`touched`); new
+    /// sets whole; the chains that changed.
+    public func partialBatch(from previous: Applied, _ planner: PolicyPlanner, dirty: Set<String>, touched: [String: Set<SetElement>],
+                             _ chains: PolicyChains) -> (NFTBatch, Changes) {
         var batch = NFTBatch(family: .ipv4, table: table)
-        var next = previous
         let chainsChanged = previous.chains != chains
         let sets = chainsChanged || dirty.contains(where: { previous.sets[$0] == nil }) ? planner.setNames : previous.sets
+        var changes = Changes(sets: sets, chains: chains)
         // New sets first: new rules look them up.
         for (name, withPort) in sets.sorted(by: { $0.key < $1.key }) where previous.sets[name] == nil {
             batch.addSet(Self.spec(name, withPort: withPort))
-        }
-        for name in dirty.union(sets.keys.filter { previous.sets[$0] == nil }).sorted() {
-            guard let withPort = sets[name] else { continue }
-            let want = planner.elements(name)
-            let have = previous.elements[name] ?? []
-            let removed = have.subtracting(want), added = want.subtracting(have)
-            if !removed.isEmpty { batch.deleteElements(name, keys: removed.sorted().map { $0.key(withPort: withPort) }) }
-            if !added.isEmpty {
-                batch.addElements(name, added.sorted().map { NFTBatch.MapElement(key: $0.key(withPort: withPort), verdict: nil, chain: nil) })
+            let members = planner.elements(name)
+            changes.newSets[name] = members
+            if !members.isEmpty {
+                batch.addElements(name, members.sorted().map { NFTBatch.MapElement(key: $0.key(withPort: withPort), verdict: nil, chain: nil) })
             }
-            next.elements[name] = want
+        }
+        for (name, elements) in touched.sorted(by: { $0.key < $1.key }) {
+            guard let withPort = sets[name], previous.sets[name] != nil, let have = previous.elements[name] else { continue }
+            let present = planner.sets[name] ?? [:]
+            var added: [SetElement] = [], removed: [SetElement] = []
+            for e in elements {
+                let want = present[e] != nil
+                if want && !have.contains(e) { added.append(e) }
+                if !want && have.contains(e) { removed.append(e) }
+            }
+            if !removed.isEmpty {
+                batch.deleteElements(name, keys: removed.map { $0.key(withPort: withPort) })
+                changes.removed[name] = removed
+            }
+            if !added.isEmpty {
+                batch.addElements(name, added.map { NFTBatch.MapElement(key: $0.key(withPort: withPort), verdict: nil, chain: nil) })
+                changes.added[name] = added
+            }
         }
         if chainsChanged {
             let old = previous.chains
@@ -103,36 +127,39 @@ public final class PolicyTableSyncer {
         }
         for name in previous.sets.keys.sorted() where sets[name] == nil {
             batch.deleteSet(name)
-            next.elements[name] = nil
+            changes.goneSets.append(name)
         }
-        next.sets = sets
-        next.chains = chains
-        return (batch, next)
+        return (batch, changes)
     }
 
     /// Brings the kernel to the planner's state; full when nothing is known
     /// of the kernel (first sync, after a failure, or `full`).
     @discardableResult
     public func sync(_ planner: inout PolicyPlanner, _ chains: PolicyChains, full: Bool = false) throws -> PolicySyncReport {
-        let dirty = planner.takeDirty()
-        var isFull = full
-        let result: (NFTBatch, Applied)
+        let (dirty, touched) = planner.takeChanges()
         do {
-            if !full, let previous = applied, try nft.tableExists(family: .ipv4, table) {
-                result = partialBatch(from: previous, planner, dirty: dirty, chains)
-            } else {
-                isFull = true
-                result = fullBatch(planner, chains)
+            if !full, applied != nil, try nft.tableExists(family: .ipv4, table) {
+                let (batch, changes) = partialBatch(from: applied!, planner, dirty: dirty, touched: touched, chains)
+                try nft.apply(batch)
+                // In place: a copy of the applied sets per sync would cost as much as a full diff.
+                for (name, elements) in changes.added { applied!.elements[name, default: []].formUnion(elements) }
+                for (name, elements) in changes.removed { applied!.elements[name]?.subtract(elements) }
+                for (name, elements) in changes.newSets { applied!.elements[name] = elements }
+                for name in changes.goneSets { applied!.elements[name] = nil }
+                applied!.sets = changes.sets
+                applied!.chains = changes.chains
+                return PolicySyncReport(full: false, changes: batch.count, chains: chains.order.count, rules: chains.ruleCount,
+                                        elements: applied!.elements.values.reduce(0) { $0 + $1.count })
             }
-            try nft.apply(result.0)
+            let (batch, next) = fullBatch(planner, chains)
+            try nft.apply(batch)
+            applied = next
+            return PolicySyncReport(full: true, changes: batch.count, chains: chains.order.count, rules: chains.ruleCount,
+                                    elements: next.elements.values.reduce(0) { $0 + $1.count })
         } catch {
             applied = nil
             throw error
         }
-        let (batch, next) = result
-        applied = next
-        return PolicySyncReport(full: isFull, changes: batch.count, chains: chains.order.count, rules: chains.ruleCount,
-                                elements: next.elements.values.reduce(0) { $0 + $1.count })
     }
 
     /// Deletes the table (`kube-proxy --cleanup`). Returns whether it existed.
