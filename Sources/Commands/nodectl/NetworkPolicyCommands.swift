@@ -37,11 +37,12 @@ struct NetpolCommand: ParsableCommand {
         commandName: "netpol",
         abstract: "Show the NetworkPolicies that apply to a pod and the rules programmed for them.",
         discussion: """
-            Without POD: every policy, with the pods of this node it selects.
-            With POD (NAMESPACE/NAME, NAME in default, or its IP): the policies selecting it
-            for ingress and egress, and each policy's chain as the kernel holds it
+            Without POD: every policy, with the pods of this node it selects. \
+            With POD (NAMESPACE/NAME, NAME in default, or its IP): the policies selecting it \
+            for ingress and egress, and each policy's chain as the kernel holds it \
             (table ip kube-network-policy), compared with what the enforcer planned.
             """)
+    @OptionGroup var node: NodeOptions
     @OptionGroup var state: PolicyStateOptions
     @Argument(help: "The pod: NAMESPACE/NAME, NAME or IP.") var pod: String?
 
@@ -63,8 +64,8 @@ struct NetpolCommand: ParsableCommand {
             let selecting = planner.policies(selecting: info)
             let ingress = selecting.filter(\.ingress), egress = selecting.filter(\.egress)
             print("Pod \(info.key) (\(IPAddress.v4(info.ip)), node \(info.node.isEmpty ? "?" : info.node))")
-            print("  ingress: " + (ingress.isEmpty ? "not isolated (no policy selects it for Ingress)" : "isolated; allowed by " + ingress.map(\.ref.description).joined(separator: ", ")))
-            print("  egress:  " + (egress.isEmpty ? "not isolated (no policy selects it for Egress)" : "isolated; allowed by " + egress.map(\.ref.description).joined(separator: ", ")))
+            print("  ingress: " + (ingress.isEmpty ? "not isolated (no policy selects it for Ingress)" : "isolated; selected by " + ingress.map(\.ref.description).joined(separator: ", ")))
+            print("  egress:  " + (egress.isEmpty ? "not isolated (no policy selects it for Egress)" : "isolated; selected by " + egress.map(\.ref.description).joined(separator: ", ")))
             if info.node != s.node {
                 print("  (the pod runs on \(info.node); its rules are programmed there — ask that node)")
                 return
@@ -107,12 +108,13 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Would a new connection from SRC to DST:PORT be allowed by NetworkPolicy, and by which policy?",
         discussion: """
-            SRC and DST are pods (NAMESPACE/NAME, NAME in default) or IPv4 addresses; SRC may be
-            `node` for this node itself. PROTO is tcp (default), udp or sctp. A DST that is a
-            Service's ClusterIP is traced, as the kernel judges it, after DNAT: once per endpoint
-            kube-proxy programmed on this node. The answer walks the same chains and sets the
+            SRC and DST are pods (NAMESPACE/NAME, NAME in default) or IPv4 addresses; SRC may be \
+            `node` for this node itself. PROTO is tcp (default), udp or sctp. A DST that is a \
+            Service's ClusterIP is traced, as the kernel judges it, after DNAT: once per endpoint \
+            kube-proxy programmed on this node. The answer walks the same chains and sets the \
             enforcer programs, for the whole cluster (each pod's own node enforces its rules).
             """)
+    @OptionGroup var node: NodeOptions
     @OptionGroup var state: PolicyStateOptions
     @Argument(help: "Source: pod, IP or `node`.") var source: String
     @Argument(help: "Destination: POD_OR_IP:PORT[/PROTO].") var destination: String
