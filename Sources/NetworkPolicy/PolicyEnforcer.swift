@@ -147,12 +147,16 @@ public actor PolicyEnforcer {
 
     func syncLoop() async {
         var failures = 0
+        var lastSync = ContinuousClock.now
         while !Task.isCancelled {
+            // Every 30 s without changes: a sync that only checks the table is still there (a full one if not).
+            if ContinuousClock.now - lastSync > .seconds(30) { changed = true }
             guard listed.count == 3, changed else {
                 _ = await signal.wait(until: ContinuousClock.now + .seconds(1))
                 if listed.count == 3 { writeState() }
                 continue
             }
+            lastSync = ContinuousClock.now
             changed = false
             let started = ContinuousClock.now
             do {

@@ -39,6 +39,11 @@ public struct PolicyPlanner: Sendable {
     /// Per set, the elements that came or went (their count crossed zero)
     /// since the last ``takeDirty()``: a sync checks only these.
     public private(set) var touched: [String: Set<SetElement>] = [:]
+    /// Sets made since the last ``takeChanges()`` (not remade after a
+    /// removal): a sync writes them whole, so their elements are not tracked.
+    var fresh: Set<String> = []
+    /// Sets removed since the last ``takeChanges()``.
+    var removedSets: Set<String> = []
     /// Bumped when policies change (the chains must be rebuilt).
     public private(set) var policyGeneration = 0
     var podsByNamespace: [String: Set<ObjectRef>] = [:]
@@ -57,21 +62,33 @@ public struct PolicyPlanner: Sendable {
 
     /// The sets touched since the last call, and forgets them.
     @discardableResult
-    public mutating func takeDirty() -> Set<String> {
-        defer {
-            dirty = []
-            touched = [:]
-        }
-        return dirty
-    }
+    public mutating func takeDirty() -> Set<String> { takeChanges().sets }
 
     /// The sets and their elements touched since the last ``takeDirty()``, and forgets them.
     public mutating func takeChanges() -> (sets: Set<String>, elements: [String: Set<SetElement>]) {
         defer {
             dirty = []
             touched = [:]
+            fresh = []
+            removedSets = []
         }
         return (dirty, touched)
+    }
+
+    /// Makes an empty set (a new policy's, a named port's).
+    mutating func create(_ name: String) {
+        sets[name] = [:]
+        dirty.insert(name)
+        if !removedSets.contains(name) { fresh.insert(name) }
+    }
+
+    /// Drops a set (a deleted policy's, a named port no policy names any more).
+    mutating func drop(_ name: String) {
+        sets[name] = nil
+        dirty.insert(name)
+        fresh.remove(name)
+        removedSets.insert(name)
+        touched[name] = nil
     }
 
     /// Every set the chains use, by name, with whether its key has a port.
@@ -147,14 +164,10 @@ public struct PolicyPlanner: Sendable {
             namedPorts[k, default: 0] -= 1
             if namedPorts[k] == 0 {
                 namedPorts[k] = nil
-                sets[k.set] = nil
-                dirty.insert(k.set)
+                drop(k.set)
             }
         }
-        for name in [old.targetSet] + old.rules.filter({ !$0.selectorPeers.isEmpty }).map(old.peerSet) {
-            sets[name] = nil
-            dirty.insert(name)
-        }
+        for name in [old.targetSet] + old.rules.filter({ !$0.selectorPeers.isEmpty }).map(old.peerSet) { drop(name) }
     }
 
     // MARK: - Membership
@@ -164,7 +177,7 @@ public struct PolicyPlanner: Sendable {
         let was = sets[set, default: [:]][e, default: 0]
         let n = was + count
         if n > 0 { sets[set, default: [:]][e] = n } else { sets[set]?[e] = nil }
-        if (was > 0) != (n > 0) {
+        if (was > 0) != (n > 0), !fresh.contains(set) {
             dirty.insert(set)
             touched[set, default: []].insert(e)
         }
@@ -196,10 +209,7 @@ public struct PolicyPlanner: Sendable {
     }
 
     mutating func placeTargets(_ p: CompiledPolicy, count: Int) {
-        if count > 0 && sets[p.targetSet] == nil {
-            sets[p.targetSet] = [:]
-            dirty.insert(p.targetSet)
-        }
+        if count > 0 && sets[p.targetSet] == nil { create(p.targetSet) }
         for key in podsByNamespace[p.ref.namespace] ?? [] {
             guard let pod = pods[key], isLocal(pod), p.selects(pod) else { continue }
             placeTarget(p, pod, count)
@@ -209,10 +219,7 @@ public struct PolicyPlanner: Sendable {
     mutating func placePeers(_ p: CompiledPolicy, count: Int) {
         for r in p.rules where !r.selectorPeers.isEmpty {
             let name = p.peerSet(r)
-            if count > 0 && sets[name] == nil {
-                sets[name] = [:]
-                dirty.insert(name)
-            }
+            if count > 0 && sets[name] == nil { create(name) }
             // Namespaces first: a peer that does not match a namespace skips all its pods.
             let candidates = r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) ? Array(podsByNamespace.keys) : [p.ref.namespace]
             for ns in candidates {
@@ -232,8 +239,7 @@ public struct PolicyPlanner: Sendable {
     }
 
     mutating func fillNamedPort(_ k: NamedPortKey) {
-        sets[k.set] = [:]
-        dirty.insert(k.set)
+        create(k.set)
         for pod in pods.values {
             for port in pod.namedPorts where port.name == k.name && port.proto == k.proto.rawValue {
                 bump(k.set, SetElement(ip: pod.ip, proto: port.proto, port: port.port), 1)

@@ -178,7 +178,9 @@ extension FilterRule {
 extension SetElement {
     /// The key bytes: `ipv4_addr` (4) or `ipv4_addr . inet_proto . inet_service` (12).
     public func key(withPort: Bool) -> [UInt8] {
-        withPort ? ip.bigEndianBytes + [proto, 0, 0, 0] + port.bigEndianBytes + [0, 0] : ip.bigEndianBytes
+        let a = UInt8(ip >> 24), b = UInt8(ip >> 16 & 0xff), c = UInt8(ip >> 8 & 0xff), d = UInt8(ip & 0xff)
+        if !withPort { return [a, b, c, d] }
+        return [a, b, c, d, proto, 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0]
     }
 
     /// The element of key bytes read back from the kernel.
