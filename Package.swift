@@ -155,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "kube-proxy",
             dependencies: [
-                "Proxy", "Netfilter", "KubeAPI", "Netlink", "CommandSupport",
+                "Proxy", "NetworkPolicy", "Netfilter", "KubeAPI", "Netlink", "CommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -252,7 +252,7 @@ let package = Package(
         .executableTarget(
             name: "nodectl",
             dependencies: [
-                "Images", "Runtime", "LinuxSystem", "Kubelet", "KubeAPI", "Netlink",
+                "Images", "Runtime", "LinuxSystem", "Kubelet", "KubeAPI", "Netlink", "Netfilter", "NetworkPolicy", "Proxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -281,6 +281,22 @@ let package = Package(
             dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming", "CSI",
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // NetworkPolicy: the planner (policies, pods, namespaces → sets of pod
+        // IPs per policy, kept incrementally), the chains, the nf_tables table
+        // of its own, the tracer, and the enforcer kube-proxy runs.
+        .target(
+            name: "NetworkPolicy",
+            dependencies: [
+                "Netfilter", "Netlink", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NetworkPolicyTests",
+            dependencies: ["NetworkPolicy", "Netfilter", "Netlink", "KubeAPI", "LinuxSystem", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

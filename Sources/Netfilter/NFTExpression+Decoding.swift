@@ -32,6 +32,9 @@ extension NFTExpression {
         case "cmp":
             guard let register = u32(1), let op = u32(2).flatMap(CmpOp.init(rawValue:)) else { return nil }
             return .cmp(register, op, data(3))
+        case "range":
+            guard let register = u32(1), u32(2) == 0 else { return nil }
+            return .range(register, from: data(3), to: data(4))
         case "bitwise":
             guard let source = u32(1), let destination = u32(2), let length = u32(3) else { return nil }
             return .bitwise(source: source, destination: destination, length: length, mask: data(4), xor: data(5))

@@ -18,6 +18,9 @@ public enum NFTExpression: Sendable, Equatable {
     case setMeta(MetaKey, from: UInt32)
     /// Compare `register` with data.
     case cmp(UInt32, CmpOp, [UInt8])
+    /// `from <= register <= to` (nft_range, `th dport 8000-8100`), comparing
+    /// the bytes as network-order numbers.
+    case range(UInt32, from: [UInt8], to: [UInt8])
     /// `register = (register & mask) ^ xor` over `length` bytes.
     case bitwise(source: UInt32, destination: UInt32, length: UInt32, mask: [UInt8], xor: [UInt8])
     /// Look the key in `register` up in a set (by name, or by id within the batch);
@@ -55,6 +58,7 @@ public enum NFTExpression: Sendable, Equatable {
         case .payload: return "payload"
         case .meta, .setMeta: return "meta"
         case .cmp: return "cmp"
+        case .range: return "range"
         case .bitwise: return "bitwise"
         case .lookup, .mapLookup: return "lookup"
         case .immediate, .verdict: return "immediate"
@@ -98,6 +102,11 @@ public enum NFTExpression: Sendable, Equatable {
             d.attribute(1, be32: register)      // NFTA_CMP_SREG
             d.attribute(2, be32: op.rawValue)   // NFTA_CMP_OP
             NFTExpression.data(data, into: &d, 3) // NFTA_CMP_DATA
+        case .range(let register, let from, let to):
+            d.attribute(1, be32: register)      // NFTA_RANGE_SREG
+            d.attribute(2, be32: 0)             // NFTA_RANGE_OP: NFT_RANGE_EQ
+            NFTExpression.data(from, into: &d, 3) // NFTA_RANGE_FROM_DATA
+            NFTExpression.data(to, into: &d, 4)   // NFTA_RANGE_TO_DATA
         case .bitwise(let source, let destination, let length, let mask, let xor):
             d.attribute(1, be32: source)        // NFTA_BITWISE_SREG
             d.attribute(2, be32: destination)   // NFTA_BITWISE_DREG
@@ -227,6 +236,11 @@ public enum NFTMatch {
     /// `fib daddr type local`.
     public static func destinationIsLocal() -> [NFTExpression] {
         [.fibDestinationAddressType(into: NFT.Register.r1), .cmp(NFT.Register.r1, .eq, UInt32(2).littleEndianBytes)]
+    }
+
+    /// `fib saddr type local`: the packet's source is an address of this host.
+    public static func sourceIsLocal() -> [NFTExpression] {
+        [.fibSourceAddressType(into: NFT.Register.r1), .cmp(NFT.Register.r1, .eq, UInt32(2).littleEndianBytes)]
     }
 
     /// Loads `ip daddr . meta l4proto . th dport` as a 12-byte key starting

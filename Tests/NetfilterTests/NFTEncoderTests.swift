@@ -100,3 +100,32 @@ import Netlink
         #expect(NFT.DataType.concatenation([.ipv4Address, .inetProtocol, .inetService]) == 0x730d)
     }
 }
+
+/// The expressions NetworkPolicy added: nft_range (`th dport 8000-8090`)
+/// and `fib saddr type local`, byte for byte as libnftnl lays them out.
+@Suite struct NFTPolicyExpressionTests {
+    func hex(_ e: NFTExpression) -> String {
+        var m = NetlinkMessage(type: 0, flags: [], summary: "")
+        e.encode(into: &m)
+        return m.payload.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    @Test func rangeBytes() {
+        #expect(hex(.range(NFT.Register.r1, from: [0x1f, 0x40], to: [0x1f, 0x9a])) ==
+                "3c000180" + "0a00010072616e6765000000" + "2c000280" + "080001000000000108000200000000000c00038006000100" + "1f400000"
+                + "0c000480060001001f9a0000")
+    }
+
+    @Test func fibSourceTypeBytes() {
+        #expect(hex(.fibSourceAddressType(into: NFT.Register.r1)) ==
+                "28000180" + "0800010066696200" + "1c000280" + "080003000000000108000200000000030800010000000001")
+    }
+
+    @Test func rangeDecodesBack() {
+        var m = NetlinkMessage(type: 0, flags: [], summary: "")
+        let e = NFTExpression.range(NFT.Register.r1, from: [0, 80], to: [0, 90])
+        e.encode(into: &m)
+        let decoded = NFTExpression.decodeList(NetlinkAttributes(m.payload[...]))
+        #expect(decoded.expressions == [e] && decoded.unknown.isEmpty)
+    }
+}

@@ -5,6 +5,7 @@ import KubeAPI
 import Logging
 import Netfilter
 import Netlink
+import NetworkPolicy
 import Proxy
 
 /// `kube-proxy`: programs Service VIPs and NodePorts for this node in nftables.
@@ -19,7 +20,9 @@ struct KubeProxyCommand: AsyncParsableCommand {
               sudo kube-proxy --kubeconfig kube-proxy.kubeconfig --node-name node-1
             or with --apiserver, --ca-file and --token-file for another identity.
               sudo kube-proxy --dump      lists the Services as programmed in the kernel
-              sudo kube-proxy --cleanup   removes the proxy's tables
+              sudo kube-proxy --cleanup   removes the proxy's tables (and the network policy table)
+            It also enforces NetworkPolicies for this node's pods, in the table
+            ip kube-network-policy (--no-network-policy to leave that to another component).
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -34,6 +37,12 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync-period"), help: "Longest time between syncs; also checks the table still exists.") var syncPeriod = "30s"
     @Option(name: .customLong("full-sync-period"), help: "Time between full rewrites of the table.") var fullSyncPeriod = "1h"
     @Flag(help: "Remove the proxy's nftables tables and exit.") var cleanup = false
+    @Flag(name: .customLong("network-policy"), inversion: .prefixedNo,
+          help: "Enforce NetworkPolicies for this node's pods (table ip kube-network-policy).")
+    var networkPolicy = true
+    @Option(name: .customLong("network-policy-state-file"),
+            help: "Where the enforcer leaves what it knows for `nodectl netpol` and `nodectl trace` (\"\" for nowhere).")
+    var networkPolicyStateFile = PolicyState.defaultPath
     @Flag(help: "Print the Services as programmed in the kernel (read back over netlink) and exit.") var dump = false
     @Option(name: .customLong("announce-load-balancer-ips"),
             help: "Answer ARP/NDP for LoadBalancer addresses on this node's subnets while this node holds their Lease (MetalLB's layer-2 mode).")
@@ -45,10 +54,23 @@ struct KubeProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
     @Option(name: .customLong("benchmark-nft-file"), help: .hidden) var benchmarkNftFile: String?
     @Option(name: .customLong("benchmark-upstream-nft-file"), help: .hidden) var benchmarkUpstreamNftFile: String?
+    @Option(name: .customLong("benchmark-network-policy"), help: .hidden) var benchmarkPolicies: Int?
+    @Option(name: .customLong("benchmark-pods"), help: .hidden) var benchmarkPods = 1000
 
     func run() async throws {
         bootstrapLogging(level: logLevel)
         let table = "kube-proxy"
+        if let policies = benchmarkPolicies {
+            // scripts/bench-netpol: only in a throwaway network namespace.
+            guard ProxyBenchmark.inNamedNetworkNamespace else {
+                throw ValidationError("--benchmark-network-policy programs thousands of rules: run it in a throwaway named network namespace (scripts/bench-netpol does)")
+            }
+            let figures = try PolicyBenchmark.run(policies: policies, pods: benchmarkPods) { text in
+                if let path = benchmarkNftFile { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+            }
+            figures.lines.forEach { print($0) }
+            return
+        }
         if let services = benchmarkServices {
             // scripts/bench-proxy: only in a throwaway network namespace.
             guard ProxyBenchmark.inNamedNetworkNamespace else {
@@ -66,7 +88,8 @@ struct KubeProxyCommand: AsyncParsableCommand {
             return
         }
         if cleanup {
-            let removed = try KubeProxy.cleanup(table: table)
+            var removed = try KubeProxy.cleanup(table: table)
+            if try PolicyEnforcer.cleanup(nft: try NFTables.open()) { removed.append("ip \(PolicyChains.table)") }
             print(removed.isEmpty ? "nothing to remove" : "removed table " + removed.joined(separator: ", table "))
             return
         }
@@ -111,8 +134,22 @@ struct KubeProxyCommand: AsyncParsableCommand {
             throw error
         }
         logger.info("kube-proxy for node \(name) (cluster CIDR \(cidr?.description ?? "none")), table ip \(table)")
+        var enforcer: PolicyEnforcer?
+        if networkPolicy {
+            enforcer = PolicyEnforcer(nodeName: name, client: client, nft: try NFTables.open(),
+                                      statePath: networkPolicyStateFile.isEmpty ? nil : networkPolicyStateFile,
+                                      logger: Logger(label: "network-policy"))
+            logger.info("enforcing NetworkPolicies in table ip \(PolicyChains.table)")
+        }
         do {
-            try await runUntilSignalled(logger: logger, stopping: "the rules stay in place") { try await proxy.run() }
+            try await runUntilSignalled(logger: logger, stopping: "the rules stay in place") { [enforcer] in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await proxy.run() }
+                    if let enforcer { group.addTask { await enforcer.run() } }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
         } catch {
             await client.shutdown()
             throw error

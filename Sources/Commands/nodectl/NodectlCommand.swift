@@ -18,6 +18,7 @@ struct NodectlCommand: AsyncParsableCommand {
             ExecCommand.self, AttachCommand.self, PortForwardCommand.self, StatsCommand.self, PodStatsCommand.self,
             StopCommand.self, StopPodCommand.self, RmCommand.self, RmPodCommand.self,
             ImagesCommand.self, PullCommand.self, ImportCommand.self, RmiCommand.self, InfoCommand.self, VersionCommand.self, DoctorCommand.self,
+            NetpolCommand.self, TraceCommand.self,
         ])
 }
 

@@ -67,6 +67,8 @@ public struct Defaulter: Sendable {
             setIfMissing(&obj, "type", "Opaque")
         case "PriorityClass":
             setIfMissing(&obj, "preemptionPolicy", "PreemptLowerPriority")
+        case "NetworkPolicy":
+            defaultNetworkPolicy(&obj)
         case "PersistentVolume":
             var spec = obj["spec"] ?? .emptyObject
             setIfMissing(&spec, "persistentVolumeReclaimPolicy", "Retain")
@@ -162,6 +164,34 @@ public struct Defaulter: Sendable {
         for (k, v) in item["min"]?.objectValue ?? [:] where req[k] == nil { req[k] = v }
         if !def.isEmpty { item["default"] = .object(def) }
         if !req.isEmpty { item["defaultRequest"] = .object(req) }
+    }
+
+    /// Upstream's SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort:
+    /// `policyTypes` Ingress, plus Egress when there are egress rules; ports' protocol TCP.
+    private func defaultNetworkPolicy(_ obj: inout JSONValue) {
+        var spec = obj["spec"] ?? .emptyObject
+        setIfMissing(&spec, "podSelector", .emptyObject)
+        for (key, peers) in [("ingress", "from"), ("egress", "to")] {
+            guard let rules = spec[key]?.arrayValue else { continue }
+            spec[key] = .array(rules.map { rule in
+                var rule = rule
+                _ = peers
+                if let ports = rule["ports"]?.arrayValue {
+                    rule["ports"] = .array(ports.map { port in
+                        var port = port
+                        if port.objectValue != nil { setIfMissing(&port, "protocol", "TCP") }
+                        return port
+                    })
+                }
+                return rule
+            })
+        }
+        if (spec["policyTypes"]?.arrayValue ?? []).isEmpty {
+            var types: [JSONValue] = [.string("Ingress")]
+            if !(spec["egress"]?.arrayValue ?? []).isEmpty { types.append(.string("Egress")) }
+            spec["policyTypes"] = .array(types)
+        }
+        obj["spec"] = spec
     }
 
     func setIfMissing(_ obj: inout JSONValue, _ key: String, _ value: JSONValue) {

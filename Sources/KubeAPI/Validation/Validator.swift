@@ -131,6 +131,8 @@ public enum Validator {
             let csr = try decode(CertificateSigningRequest.self, obj)
             let o = try old.map { try decode(CertificateSigningRequest.self, $0) }
             errs += CertificatesValidation.validate(csr, old: o)
+        case "NetworkPolicy":
+            errs += NetworkingValidation.validateNetworkPolicy(try decode(NetworkPolicy.self, obj))
         case "PodDisruptionBudget":
             errs += PolicyValidation.validatePodDisruptionBudget(try decode(PodDisruptionBudget.self, obj))
         case "PriorityClass":

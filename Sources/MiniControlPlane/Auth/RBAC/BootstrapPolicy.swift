@@ -146,6 +146,9 @@ enum BootstrapPolicy {
             rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
             // The load-balancer address Leases (one holder per address).
             rule(["create", "get", "update"], ["coordination.k8s.io"], ["leases"]),
+            // The network-policy enforcer kube-proxy runs.
+            rule(["list", "watch"], [""], ["pods", "namespaces"]),
+            rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
         ]),
         role("system:kube-dns", [rule(["list", "watch"], [""], ["endpoints", "services"])]),
         role("system:kubelet-api-admin", [
