@@ -7,7 +7,7 @@ import Testing
 @testable import Ingress
 
 /// The proxy on loopback: real backends on ephemeral ports, curl as the client.
-@Suite(.requires(.tool("curl")))
+@Suite(.ownThread, .requires(.tool("curl")))
 struct ProxyServerTests {
     /// A proxy routing `a.example.com` to backend A and `b.example.com/api` to backend B, and the backends.
     struct Harness {
@@ -169,7 +169,7 @@ struct ProxyServerTests {
             let port = h.http
             let slow = Task.detached { Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(port)/api/slow") }
             // Wait until the request is with the backend, then drop its route.
-            while h.proxy.inFlightRequests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            while h.b.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
             h.store.replace(h.table(withB: false))
             let result = await slow.value
             #expect(result.code == "200")
@@ -183,7 +183,7 @@ struct ProxyServerTests {
         let h = try await Harness.make()
         let port = h.http
         let slow = Task.detached { Self.curl("-H 'Host: a.example.com' http://127.0.0.1:\(port)/slow") }
-        while h.proxy.inFlightRequests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        while h.a.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
         await h.stop()
         let result = await slow.value
         #expect(result.code == "200")

@@ -1,91 +1,105 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A small HTTP/1.1 server on 127.0.0.1 for proxy tests: it answers every
 /// request with its name, the path and the forwarded headers it got
 /// (`/slow` after a pause), and after an `Upgrade: echo` request answers
-/// 101 and echoes raw bytes.
+/// 101 and echoes raw bytes. It runs on event loops only, so tests that
+/// block a thread waiting for curl never starve it.
 final class TestBackend: Sendable {
     let name: String
-    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
-    let task: Task<Void, Never>
+    let channel: any Channel
+    let counter: Counter
 
-    var port: Int { channel.channel.localAddress?.port ?? 0 }
+    /// Requests received so far.
+    final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
 
-    private init(name: String, channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>, task: Task<Void, Never>) {
+    var requests: Int { counter.value.load(ordering: .relaxed) }
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    private init(name: String, channel: any Channel, counter: Counter) {
         self.name = name
         self.channel = channel
-        self.task = task
+        self.counter = counter
     }
 
     static func start(_ name: String, group: any EventLoopGroup) async throws -> TestBackend {
-        let server = try await ServerBootstrap(group: group)
+        let counter = Counter()
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { child in
-                child.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child) }
+            .childChannelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(Handler(name: name, counter: counter)) }
             }
-        let task = Task {
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await server.executeThenClose { inbound in
-                        for try await conn in inbound {
-                            group.addTask { await serve(conn, name: name) }
-                        }
-                    }
-                } catch {}
-            }
-        }
-        return TestBackend(name: name, channel: server, task: task)
+            .bind(host: "127.0.0.1", port: 0).get()
+        return TestBackend(name: name, channel: channel, counter: counter)
     }
 
     func stop() async {
-        try? await channel.channel.close()
-        task.cancel()
-        await task.value
+        try? await channel.close()
     }
 
-    static func serve(_ conn: NIOAsyncChannel<ByteBuffer, ByteBuffer>, name: String) async {
-        do {
-            try await conn.executeThenClose { inbound, outbound in
-                var buffer: [UInt8] = []
-                var upgraded = false
-                for try await chunk in inbound {
-                    if upgraded {
-                        try await outbound.write(chunk)
-                        continue
-                    }
-                    buffer += chunk.readableBytesView
-                    while let end = headEnd(buffer) {
-                        let head = String(decoding: buffer[..<end], as: UTF8.self)
-                        let lines = head.split(separator: "\r\n").map(String.init)
-                        var headers: [String: String] = [:]
-                        for line in lines.dropFirst() {
-                            if let colon = line.firstIndex(of: ":") {
-                                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                            }
-                        }
-                        let length = Int(headers["content-length"] ?? "0") ?? 0
-                        guard buffer.count >= end + 4 + length else { break }
-                        let body = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
-                        buffer.removeFirst(end + 4 + length)
-                        let requestLine = lines.first?.split(separator: " ") ?? []
-                        let path = requestLine.count > 1 ? String(requestLine[1]) : ""
-                        if headers["upgrade"] == "echo" {
-                            try await outbound.write(ByteBuffer(string: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"))
-                            upgraded = true
-                            if !buffer.isEmpty { try await outbound.write(ByteBuffer(bytes: buffer)) }
-                            buffer = []
-                            break
-                        }
-                        if path.hasPrefix("/slow") { try await Task.sleep(for: .milliseconds(500)) }
-                        let text = "backend=\(name) path=\(path) body=\(body) xff=\(headers["x-forwarded-for"] ?? "") xrealip=\(headers["x-real-ip"] ?? "") "
-                            + "host=\(headers["host"] ?? "") xfhost=\(headers["x-forwarded-host"] ?? "") proto=\(headers["x-forwarded-proto"] ?? "") "
-                            + "port=\(headers["x-forwarded-port"] ?? "")\n"
-                        try await outbound.write(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)"))
+    final class Handler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let name: String
+        let counter: Counter
+        var buffer: [UInt8] = []
+        var upgraded = false
+
+        init(name: String, counter: Counter) {
+            self.name = name
+            self.counter = counter
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let chunk = unwrapInboundIn(data)
+            if upgraded {
+                context.writeAndFlush(wrapOutboundOut(chunk), promise: nil)
+                return
+            }
+            buffer += chunk.readableBytesView
+            while let end = TestBackend.headEnd(buffer) {
+                let head = String(decoding: buffer[..<end], as: UTF8.self)
+                let lines = head.split(separator: "\r\n").map(String.init)
+                var headers: [String: String] = [:]
+                for line in lines.dropFirst() {
+                    if let colon = line.firstIndex(of: ":") {
+                        headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                     }
                 }
+                let length = Int(headers["content-length"] ?? "0") ?? 0
+                guard buffer.count >= end + 4 + length else { break }
+                let body = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+                buffer.removeFirst(end + 4 + length)
+                counter.value.add(1, ordering: .relaxed)
+                let requestLine = lines.first?.split(separator: " ") ?? []
+                let path = requestLine.count > 1 ? String(requestLine[1]) : ""
+                if headers["upgrade"] == "echo" {
+                    upgraded = true
+                    context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")), promise: nil)
+                    if !buffer.isEmpty { context.write(wrapOutboundOut(ByteBuffer(bytes: buffer)), promise: nil) }
+                    buffer = []
+                    context.flush()
+                    return
+                }
+                let text = "backend=\(name) path=\(path) body=\(body) xff=\(headers["x-forwarded-for"] ?? "") xrealip=\(headers["x-real-ip"] ?? "") "
+                    + "host=\(headers["host"] ?? "") xfhost=\(headers["x-forwarded-host"] ?? "") proto=\(headers["x-forwarded-proto"] ?? "") "
+                    + "port=\(headers["x-forwarded-port"] ?? "")\n"
+                let response = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)")
+                if path.hasPrefix("/slow") {
+                    let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: .milliseconds(500)) {
+                        loopBound.value.writeAndFlush(NIOAny(response), promise: nil)
+                    }
+                } else {
+                    context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+                }
             }
-        } catch {}
+        }
     }
 
     static func headEnd(_ b: [UInt8]) -> Int? {

@@ -7,7 +7,8 @@ extension ProxyHandler: BackendResponseSink {
         switch part {
         case .head(let head):
             if upgrade != nil, head.status == .switchingProtocols {
-                startTunnel(head, context: context)
+                // Switched after the decoder's end of this head, so no HTTP part reaches the tunnel.
+                switchingHead = head
                 return
             }
             if head.status.code < 200 {
@@ -23,6 +24,11 @@ extension ProxyHandler: BackendResponseSink {
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
+            if let head = switchingHead {
+                switchingHead = nil
+                startTunnel(head, context: context)
+                return
+            }
             let reusable = backendKeepAlive && requestEnded && upgrade == nil
             if let ch = detachBackend(), let endpoint = backendEndpoint {
                 if reusable { release(ch, endpoint: endpoint) } else { ch.close(promise: nil) }

@@ -48,6 +48,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var backendReused = false
     var inFlight = false
     var backendKeepAlive = true
+    /// A backend's 101 to an upgrade, until its end.
+    var switchingHead: HTTPResponseHead?
 
     init(shared: ProxyShared, client: ForwardedHeaders.Client, isHTTP2: Bool) {
         self.shared = shared
