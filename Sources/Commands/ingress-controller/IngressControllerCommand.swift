@@ -19,7 +19,7 @@ struct IngressControllerCommand: AsyncParsableCommand {
             As a node component, on the node's address:
               ingress-controller --kubeconfig ingress.kubeconfig --publish-status-address 10.0.0.11
             Without an API server, from a List of Ingresses, Services, EndpointSlices and Secrets:
-              ingress-controller --static-config routes.yaml --http-port 8080 --https-port 0
+              ingress-controller --static-config routes.yaml --http-port 8080 --https-port=-1
             """)
 
     @OptionGroup var connection: ConnectionOptions
