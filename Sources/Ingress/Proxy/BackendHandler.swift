@@ -32,14 +32,27 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.context = nil
     }
 
-    /// Starts (or restarts) the read timeout; called when a request is sent and on every read.
+    /// When the last response bytes arrived (the timer checks it instead of being rescheduled on every read).
+    var lastRead = NIODeadline.now()
+
+    /// Starts the read timeout; called when a request is sent.
     func armTimeout() {
-        timer?.cancel()
+        lastRead = .now()
+        guard timer == nil else { return }
+        schedule(in: readTimeout)
+    }
+
+    func schedule(in delay: TimeAmount) {
         guard let context else { return }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: readTimeout) {
+        timer = context.eventLoop.scheduleTask(in: delay) {
             let handler = loopBound.value
             handler.timer = nil
+            let idle = NIODeadline.now() - handler.lastRead
+            if idle < handler.readTimeout {
+                handler.schedule(in: handler.readTimeout - idle)
+                return
+            }
             if let sink = handler.sink {
                 handler.sink = nil
                 sink.backendFailed(ProxyError.readTimeout)
@@ -55,7 +68,8 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if case .end = part { disarmTimeout() } else if sink != nil { armTimeout() }
+        // The timer keeps running while the connection idles in the pool: it closes it after the same time.
+        lastRead = .now()
         sink?.backendResponse(part)
     }
 

@@ -48,6 +48,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var backendReused = false
     var inFlight = false
     var backendKeepAlive = true
+    /// Reading the client was paused while a backend connection was opened.
+    var readPaused = false
     /// A backend's 101 to an upgrade, until its end.
     var switchingHead: HTTPResponseHead?
 
@@ -144,9 +146,15 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         backendHead = ForwardedHeaders.backendRequest(head, client: client, upgrade: upgrade)
         candidates = shared.rotate(match.backend.endpoints)
         state = .connecting
+        // The common case: an idle keep-alive connection, used at once.
+        if upgrade == nil, let ch = shared.pool.take(candidates[0], on: context.eventLoop) {
+            attach(ch, endpoint: candidates[0], reused: true, context: context)
+            return
+        }
         // Hold the client's body back until a backend connection is there.
+        readPaused = true
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        connectNext(context: context, allowPooled: true)
+        connectNext(context: context, allowPooled: false)
     }
 
     /// Tries the next endpoint: an idle pooled connection first (when
@@ -207,8 +215,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         ch.flush()
         handler.armTimeout()
-        if upgrade == nil { context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in } }
-        if !requestEnded { context.read() }
+        if readPaused, upgrade == nil {
+            readPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            if !requestEnded { context.read() }
+        }
     }
 
     /// Unhooks the backend connection from this exchange.
@@ -217,7 +228,6 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let ch = backendChannel else { return nil }
         if let handler = try? ch.pipeline.syncOperations.handler(type: BackendHandler.self) {
             handler.sink = nil
-            handler.disarmTimeout()
         }
         backendChannel = nil
         return ch
@@ -248,7 +258,10 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         responseStarted = true
         state = .discarding
-        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if readPaused {
+            readPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
         context.flush()
         if requestEnded || pending.contains(where: { if case .end = $0 { return true } else { return false } }) {
             requestEnded = true
