@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "nodectl", targets: ["nodectl"]),
         .executable(name: "kube-proxy", targets: ["kube-proxy"]),
         .executable(name: "cluster-dns", targets: ["cluster-dns"]),
+        .executable(name: "ingress-controller", targets: ["ingress-controller"]),
         .library(name: "Runtime", targets: ["Runtime"]),
         .executable(name: "controlplane", targets: ["controlplane"]),
         .library(name: "KubeAPI", targets: ["KubeAPI"]),
@@ -198,6 +199,50 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Commands/cluster-dns",
+            swiftSettings: swiftSettings
+        ),
+        // The ingress controller: the routing table built from Ingresses,
+        // Services, EndpointSlices and Secrets, the HTTP/1.1 and HTTP/2
+        // reverse proxy (TLS with SNI, upgrades), status and events.
+        .target(
+            name: "Ingress",
+            dependencies: [
+                "KubeAPI", "ControllerRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The ingress-controller executable: flags → IngressControllerConfiguration → IngressController.run().
+        .executableTarget(
+            name: "ingress-controller",
+            dependencies: [
+                "Ingress", "KubeAPI", "CommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Commands/ingress-controller",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IngressTests",
+            dependencies: [
+                "Ingress", "KubeAPI", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The Container Storage Interface: its messages in the protobuf wire

@@ -47,7 +47,7 @@ import TestSupport
         #expect(AdmissionChain.standard().names == ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
                                                     "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
                                                     "PersistentVolumeClaimResize", "PodSecurity", "CertificateApproval", "CertificateSigning",
-                                                    "CertificateSubjectRestriction", "ResourceQuota"])
+                                                    "CertificateSubjectRestriction", "DefaultIngressClass", "ResourceQuota"])
     }
 
     @Test func namespaceLifecycle() async throws {

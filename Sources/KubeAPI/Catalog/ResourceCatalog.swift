@@ -130,6 +130,8 @@ public enum ResourceCatalog {
         r(CSINode.self, "storage.k8s.io", "csinodes", namespaced: false),
         r(VolumeAttachment.self, "storage.k8s.io", "volumeattachments", namespaced: false, sub: ["status"]),
         r(PriorityClass.self, "scheduling.k8s.io", "priorityclasses", short: ["pc"], namespaced: false),
+        r(IngressClass.self, "networking.k8s.io", "ingressclasses", namespaced: false),
+        r(Ingress.self, "networking.k8s.io", "ingresses", short: ["ing"], sub: ["status"]),
         r(PodDisruptionBudget.self, "policy", "poddisruptionbudgets", short: ["pdb"], sub: ["status"]),
         r(NetworkPolicy.self, "networking.k8s.io", "networkpolicies", short: ["netpol"]),
         r(FlowSchema.self, "flowcontrol.apiserver.k8s.io", "flowschemas", namespaced: false, sub: ["status"]),
@@ -137,7 +139,7 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "policy", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// Looks a resource up by group and plural name, in the group's preferred version.
     public static func find(group: String, plural: String) -> ResourceInfo? {

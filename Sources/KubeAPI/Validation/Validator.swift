@@ -135,6 +135,12 @@ public enum Validator {
             errs += NetworkingValidation.validateNetworkPolicy(try decode(NetworkPolicy.self, obj))
         case "PodDisruptionBudget":
             errs += PolicyValidation.validatePodDisruptionBudget(try decode(PodDisruptionBudget.self, obj))
+        case "Ingress":
+            let ing = try decode(Ingress.self, obj)
+            errs += NetworkingValidation.validateIngress(ing, old: try old.map { try decode(Ingress.self, $0) }, subresource: subresource)
+        case "IngressClass":
+            let c = try decode(IngressClass.self, obj)
+            errs += NetworkingValidation.validateIngressClass(c, old: try old.map { try decode(IngressClass.self, $0) })
         case "PriorityClass":
             let pc = try decode(PriorityClass.self, obj)
             let o = try old.map { try decode(PriorityClass.self, $0) }

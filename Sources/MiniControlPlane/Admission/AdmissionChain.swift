@@ -43,6 +43,7 @@ struct AdmissionChain: Sendable {
             SignerPermission.approval,
             SignerPermission.signing,
             CertificateSubjectRestriction(),
+            DefaultIngressClass(),
             ResourceQuotaAdmission(),
         ])
     }

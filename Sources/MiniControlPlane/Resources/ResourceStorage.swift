@@ -205,7 +205,7 @@ final class ResourceStorage: Sendable {
 
     /// Kinds whose metadata.generation tracks spec changes.
     static func hasGeneration(_ info: ResourceInfo) -> Bool {
-        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler"].contains(info.kind)
+        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress"].contains(info.kind)
     }
 
     /// Kinds whose status is reset on create and kept by main-resource updates.
@@ -221,6 +221,9 @@ final class ResourceStorage: Sendable {
         case "PodDisruptionBudget":
             // Upstream's strategy starts from an empty status, whose counts v1 always writes.
             obj["status"] = ["disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0]
+        case "Ingress":
+            // Upstream's strategy starts from an empty status.
+            obj["status"] = ["loadBalancer": [:]]
         case "Namespace":
             obj["status"] = ["phase": "Active"]
             // The namespace controller removes this once the namespace is empty.

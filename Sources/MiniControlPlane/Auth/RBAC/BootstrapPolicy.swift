@@ -150,6 +150,15 @@ enum BootstrapPolicy {
             rule(["list", "watch"], [""], ["pods", "namespaces"]),
             rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
         ]),
+        // The built-in ingress controller (Sources/Ingress), as ingress-nginx's ClusterRole.
+        role("system:ingress-controller", [
+            rule(["list", "watch"], [""], ["endpoints", "services", "secrets"]),
+            rule(["get", "list", "watch"], [""], ["services"]),
+            rule(readVerbs, ["networking.k8s.io"], ["ingresses", "ingressclasses"]),
+            rule(["update"], ["networking.k8s.io"], ["ingresses/status"]),
+            rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+            rule(["create", "patch"], ["", "events.k8s.io"], ["events"]),
+        ]),
         role("system:kube-dns", [rule(["list", "watch"], [""], ["endpoints", "services"])]),
         role("system:kubelet-api-admin", [
             rule(["get", "list", "watch", "proxy"], [""], ["nodes"]),
@@ -175,6 +184,7 @@ enum BootstrapPolicy {
         binding("system:monitoring", [group("system:monitoring")]),
         binding("system:node", []),
         binding("system:node-proxier", [user("system:kube-proxy")]),
+        binding("system:ingress-controller", [user("system:ingress-controller")]),
         binding("system:kube-dns", [RBACSubject(kind: "ServiceAccount", name: "kube-dns", namespace: "kube-system")]),
         binding("system:service-account-issuer-discovery", [group("system:serviceaccounts")]),
         binding("kubeadm:kubelet-bootstrap", role: "system:node-bootstrapper", [group("system:bootstrappers")]),

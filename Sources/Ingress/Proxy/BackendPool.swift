@@ -1,0 +1,87 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Keep-alive connections to backend endpoints, kept per endpoint and event
+/// loop (a client connection only uses backend connections of its own loop,
+/// so an exchange never crosses threads).
+final class BackendPool: Sendable {
+    struct Key: Hashable {
+        var endpoint: Backend.Endpoint
+        var loop: ObjectIdentifier
+    }
+
+    let idle = Mutex<[Key: [any Channel]]>([:])
+    let configuration: ProxyConfiguration
+
+    init(configuration: ProxyConfiguration) { self.configuration = configuration }
+
+    /// An idle connection to `endpoint` on `loop`, if one is open.
+    func take(_ endpoint: Backend.Endpoint, on loop: any EventLoop) -> (any Channel)? {
+        let key = Key(endpoint: endpoint, loop: ObjectIdentifier(loop))
+        return idle.withLock { map in
+            while var list = map[key], let ch = list.popLast() {
+                map[key] = list.isEmpty ? nil : list
+                if ch.isActive { return ch }
+            }
+            return nil
+        }
+    }
+
+    /// Returns a connection whose exchange ended cleanly; closes it when the pool is full.
+    func put(_ channel: any Channel, endpoint: Backend.Endpoint) {
+        let key = Key(endpoint: endpoint, loop: ObjectIdentifier(channel.eventLoop))
+        let kept = idle.withLock { map in
+            guard (map[key]?.count ?? 0) < configuration.maxIdlePerEndpoint, channel.isActive else { return false }
+            map[key, default: []].append(channel)
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
+    }
+
+    /// Forgets a closed connection.
+    func forget(_ channel: any Channel, endpoint: Backend.Endpoint) {
+        let key = Key(endpoint: endpoint, loop: ObjectIdentifier(channel.eventLoop))
+        idle.withLock { map in
+            map[key]?.removeAll { $0 === channel }
+            if map[key]?.isEmpty == true { map[key] = nil }
+        }
+    }
+
+    /// Opens a new connection on `loop`: HTTP/1.1 client codec (left-over
+    /// bytes forwarded, for upgrades) and a ``BackendHandler``.
+    func connect(_ endpoint: Backend.Endpoint, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+        let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeout * 1000))
+        let maxHeader = configuration.maxHeaderBytes
+        return ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(configuration.connectTimeout * 1000)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { ch in
+                do {
+                    let ops = ch.pipeline.syncOperations
+                    try ops.addHandler(HTTPRequestEncoder(), name: BackendPool.encoderName)
+                    try ops.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes),
+                                                            maximumBufferSize: maxHeader * 4), name: BackendPool.decoderName)
+                    try ops.addHandler(BackendHandler(readTimeout: readTimeout), name: BackendPool.handlerName)
+                    return ch.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return ch.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .connect(host: endpoint.host, port: endpoint.port)
+    }
+
+    /// Closes every idle connection.
+    func closeAll() {
+        let all = idle.withLock { map in
+            defer { map = [:] }
+            return map.values.flatMap { $0 }
+        }
+        for ch in all { ch.close(promise: nil) }
+    }
+
+    static let encoderName = "ingress-backend-encoder"
+    static let decoderName = "ingress-backend-decoder"
+    static let handlerName = "ingress-backend"
+}

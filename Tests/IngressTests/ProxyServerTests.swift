@@ -1,0 +1,192 @@
+import Foundation
+import KubeAPI
+import NIOCore
+import NIOPosix
+import TestSupport
+import Testing
+@testable import Ingress
+
+/// The proxy on loopback: real backends on ephemeral ports, curl as the client.
+@Suite(.ownThread, .requires(.tool("curl")))
+struct ProxyServerTests {
+    /// A proxy routing `a.example.com` to backend A and `b.example.com/api` to backend B, and the backends.
+    struct Harness {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var a: TestBackend!
+        var b: TestBackend!
+        let store = RoutingTableStore()
+        var proxy: ProxyServer!
+
+        static func make(secrets: [Secret] = [], tls: [IngressTLS]? = nil, extra: [Ingress] = []) async throws -> Harness {
+            var h = Harness()
+            h.a = try await TestBackend.start("A", group: h.group)
+            h.b = try await TestBackend.start("B", group: h.group)
+            h.store.replace(h.table(secrets: secrets, tls: tls, extra: extra))
+            h.proxy = ProxyServer(configuration: ProxyConfiguration(bindAddress: "127.0.0.1", httpPort: 0, httpsPort: 0, connectTimeout: 2,
+                                                                    shutdownGracePeriod: 5),
+                                  store: h.store, tls: try TLSContextStore(store: h.store), threads: 2)
+            try await h.proxy.start()
+            return h
+        }
+
+        func table(secrets: [Secret] = [], tls: [IngressTLS]? = nil, extra: [Ingress] = [], withB: Bool = true) -> IngressRoutingTable {
+            var services = [Fixtures.service("a"), Fixtures.service("missing-endpoints"), Fixtures.service("down")]
+            var slices = [Fixtures.slice("a", port: a.port, endpoints: [("127.0.0.1", true, false)]),
+                          // Nothing listens on port 1 of loopback.
+                          Fixtures.slice("down", port: 1, endpoints: [("127.0.0.1", true, false)])]
+            if withB {
+                services.append(Fixtures.service("b"))
+                slices.append(Fixtures.slice("b", port: b.port, endpoints: [("127.0.0.1", true, false)]))
+            }
+            let ing = Fixtures.ingress("web", rules: [
+                Fixtures.rule("a.example.com", [("/", "Prefix", "a")]),
+                Fixtures.rule("b.example.com", [("/api", "Prefix", "b"), ("/none", "Prefix", "missing-endpoints"),
+                                                 ("/gone", "Prefix", "no-such-service"), ("/down", "Prefix", "down")]),
+            ], tls: tls)
+            return IngressRoutingTable.build(IngressSnapshot(ingresses: [ing] + extra, services: services, endpointSlices: slices,
+                                                             secrets: secrets)).table
+        }
+
+        func stop() async {
+            await proxy.shutdown()
+            await a.stop()
+            await b.stop()
+            try? await group.shutdownGracefully()
+        }
+
+        var http: Int { proxy.httpPort ?? 0 }
+        var https: Int { proxy.httpsPort ?? 0 }
+    }
+
+    /// curl's status code and body for a request through the proxy.
+    static func curl(_ args: String) -> (code: String, body: String) {
+        let (_, out) = shell("curl -s -m 20 -w '\\n%{http_code}' \(args)", timeout: 30)
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test func routesByHostAndPathWithForwardedHeaders() async throws {
+        let h = try await Harness.make()
+        do {
+            let a = Self.curl("-H 'Host: a.example.com' -H 'X-Forwarded-For: 6.6.6.6' http://127.0.0.1:\(h.http)/x?y=1")
+            #expect(a.code == "200")
+            #expect(a.body.contains("backend=A path=/x?y=1"))
+            #expect(a.body.contains("xff=127.0.0.1 xrealip=127.0.0.1"))
+            #expect(a.body.contains("host=a.example.com xfhost=a.example.com proto=http port=\(h.http)"))
+            let b = Self.curl("-H 'Host: b.example.com' -d hello http://127.0.0.1:\(h.http)/api/v1")
+            #expect(b.code == "200")
+            #expect(b.body.contains("backend=B path=/api/v1 body=hello"))
+            // /apix is not under /api.
+            #expect(Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(h.http)/apix").code == "404")
+            #expect(Self.curl("-H 'Host: c.example.com' http://127.0.0.1:\(h.http)/").code == "404")
+        }
+        await h.stop()
+    }
+
+    @Test func keepAliveConnectionsServeManyRequests() async throws {
+        let h = try await Harness.make()
+        do {
+            let urls = (0..<20).map { "http://127.0.0.1:\(h.http)/api/\($0)" }.joined(separator: " ")
+            let (code, out) = shell("curl -s -m 20 -H 'Host: b.example.com' \(urls)", timeout: 30)
+            #expect(code == 0)
+            #expect(out.split(separator: "\n").filter { $0.hasPrefix("backend=B") }.count == 20)
+        }
+        await h.stop()
+    }
+
+    @Test func unavailableBackendsAnswerAsNginx() async throws {
+        let h = try await Harness.make()
+        do {
+            let none = Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(h.http)/none")
+            #expect(none.code == "503")
+            #expect(none.body.contains("503 Service Temporarily Unavailable"))
+            #expect(Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(h.http)/gone").code == "503")
+            #expect(Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(h.http)/down").code == "502")
+        }
+        await h.stop()
+    }
+
+    @Test func tlsWithSNIAndHTTP2() async throws {
+        let pair = try SelfSignedCertificate.make(commonName: "a.example.com", dnsNames: ["a.example.com"])
+        var secret = Secret(metadata: ObjectMeta())
+        secret.metadata.name = "a-tls"
+        secret.metadata.namespace = "default"
+        secret.type = "kubernetes.io/tls"
+        secret.data = ["tls.crt": Data(pair.certificatePEM.utf8).base64EncodedString(), "tls.key": Data(pair.keyPEM.utf8).base64EncodedString()]
+        let h = try await Harness.make(secrets: [secret], tls: [IngressTLS(hosts: ["a.example.com"], secretName: "a-tls")])
+        do {
+            let dir = ScratchDirectory("ingress-tls")
+            let caFile = dir.path + "/a.pem"
+            try pair.certificatePEM.write(toFile: caFile, atomically: true, encoding: .utf8)
+            // Verified against the Secret's certificate: SNI chose it.
+            let (code, out) = shell("curl -s -m 20 --cacert \(caFile) --resolve a.example.com:\(h.https):127.0.0.1 "
+                                    + "--http2 -w '\\n%{http_version}' https://a.example.com:\(h.https)/tls", timeout: 30)
+            #expect(code == 0, "\(out)")
+            #expect(out.contains("backend=A path=/tls"))
+            #expect(out.contains("proto=https"))
+            #expect(out.hasSuffix("\n2"))
+            // HTTP/1.1 over TLS too.
+            let (code1, out1) = shell("curl -s -m 20 --cacert \(caFile) --resolve a.example.com:\(h.https):127.0.0.1 "
+                                      + "--http1.1 -w '\\n%{http_version}' https://a.example.com:\(h.https)/tls1", timeout: 30)
+            #expect(code1 == 0 && out1.hasSuffix("\n1.1"), "\(out1)")
+            // Another name gets the default (self-signed) certificate, which that CA does not sign.
+            let (other, _) = shell("curl -s -m 20 --cacert \(caFile) --resolve b.example.com:\(h.https):127.0.0.1 https://b.example.com:\(h.https)/api", timeout: 30)
+            #expect(other != 0)
+            #expect(Self.curl("-k --resolve b.example.com:\(h.https):127.0.0.1 https://b.example.com:\(h.https)/api").code == "200")
+        }
+        await h.stop()
+    }
+
+    @Test func upgradeBecomesATunnel() async throws {
+        let h = try await Harness.make()
+        do {
+            let ch = try await ClientBootstrap(group: h.group).connect(host: "127.0.0.1", port: h.http) { ch in
+                ch.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch) }
+            }
+            let received = try await ch.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /ws HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"))
+                var text = ""
+                var sent = false
+                for try await chunk in inbound {
+                    text += String(buffer: chunk)
+                    if !sent, text.contains("\r\n\r\n") {
+                        sent = true
+                        try await outbound.write(ByteBuffer(string: "ping-through-the-tunnel"))
+                    }
+                    if text.contains("ping-through-the-tunnel") { break }
+                }
+                return text
+            }
+            #expect(received.hasPrefix("HTTP/1.1 101 Switching Protocols"))
+            #expect(received.contains("ping-through-the-tunnel"))
+        }
+        await h.stop()
+    }
+
+    @Test func reconfigurationKeepsInFlightRequests() async throws {
+        let h = try await Harness.make()
+        do {
+            let port = h.http
+            let slow = Task.detached { Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(port)/api/slow") }
+            // Wait until the request is with the backend, then drop its route.
+            while h.b.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            h.store.replace(h.table(withB: false))
+            let result = await slow.value
+            #expect(result.code == "200")
+            #expect(result.body.contains("backend=B path=/api/slow"))
+            #expect(Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(port)/api").code == "503")
+        }
+        await h.stop()
+    }
+
+    @Test func shutdownDrainsInFlightRequests() async throws {
+        let h = try await Harness.make()
+        let port = h.http
+        let slow = Task.detached { Self.curl("-H 'Host: a.example.com' http://127.0.0.1:\(port)/slow") }
+        while h.a.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await h.stop()
+        let result = await slow.value
+        #expect(result.code == "200")
+        #expect(result.body.contains("backend=A path=/slow"))
+    }
+}
