@@ -62,7 +62,7 @@ extension LabTests {
         """
 
     /// `curl` from the host's root namespace (the lab bridge's 198.51.100.1 for load-balancer addresses).
-    static func curl(_ url: String) -> String {
+    static func hostCurl(_ url: String) -> String {
         ((try? TestProcess.run([TestPaths.which("curl") ?? "/usr/bin/curl", "-s", "--max-time", "3", url]))?.stdout ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -78,7 +78,7 @@ extension LabTests {
         // Answered from the host through the pool address (masqueraded: the client is a node).
         var answer = ""
         let served = s.eventually(seconds: 60) {
-            answer = Self.curl("http://198.51.100.100/cgi-bin/who")
+            answer = Self.hostCurl("http://198.51.100.100/cgi-bin/who")
             return answer.contains("spread-")
         }
         #expect(served, "\(answer)\n\(s.kubectl(["get", "lease", "-n", "kube-system"]).stdout)")
@@ -87,13 +87,13 @@ extension LabTests {
 
         // externalTrafficPolicy Local: only node-2, with the endpoint, holds it, and the client's address is kept.
         // (busybox httpd writes IPv4 clients as IPv4-mapped IPv6 addresses.)
-        let local = s.eventually(seconds: 60) { Self.curl("http://198.51.100.120/cgi-bin/who").hasPrefix("[::ffff:198.51.100.1] pinned-") }
-        #expect(local, "\(Self.curl("http://198.51.100.120/cgi-bin/who"))")
+        let local = s.eventually(seconds: 60) { Self.hostCurl("http://198.51.100.120/cgi-bin/who").hasPrefix("[::ffff:198.51.100.1] pinned-") }
+        #expect(local, "\(Self.hostCurl("http://198.51.100.120/cgi-bin/who"))")
         #expect(holderOf("198.51.100.120") == "node-2")
         let hc = s.get("get", "svc", "pinned", "-o", "jsonpath={.spec.healthCheckNodePort}")
-        let onNode2 = Self.curl("http://10.99.0.12:\(hc)/")
+        let onNode2 = Self.hostCurl("http://10.99.0.12:\(hc)/")
         #expect(onNode2.contains("\"localEndpoints\": 1") && onNode2.contains("\"name\": \"pinned\""), "\(onNode2)")
-        #expect(Self.curl("http://10.99.0.11:\(hc)/").contains("\"localEndpoints\": 0"))
+        #expect(Self.hostCurl("http://10.99.0.11:\(hc)/").contains("\"localEndpoints\": 0"))
 
         // The holder of the spread address is cut off: the other node takes the address over.
         let holder = holderOf("198.51.100.100")
@@ -109,7 +109,7 @@ extension LabTests {
         #expect(moved, "\(s.kubectl(["get", "lease", "-n", "kube-system", "-o", "wide"]).stdout)")
         answer = ""
         let servedAgain = s.eventually(seconds: 60) {
-            answer = Self.curl("http://198.51.100.100/cgi-bin/who")
+            answer = Self.hostCurl("http://198.51.100.100/cgi-bin/who")
             return answer.contains("spread-")
         }
         #expect(servedAgain, "after the failover: \(answer)")
