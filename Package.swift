@@ -472,7 +472,7 @@ let package = Package(
         // replays the seeds and every crash found).
         .target(
             name: "FuzzTargets",
-            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "Proxy", "KubeAPI", "MiniControlPlane", "CSI"],
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "Proxy", "KubeAPI", "MiniControlPlane", "CSI", "Ingress"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

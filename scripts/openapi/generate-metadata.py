@@ -78,6 +78,9 @@ def main():
                 if fname == "metadata" and not f["d"]:
                     # Upstream leaves a few undocumented (CertificateSigningRequest's).
                     f["d"] = STANDARD_METADATA
+                if not f["d"] and "$ref" in prop:
+                    # An undocumented field of a documented type (networking's IngressRule.http): the type's description.
+                    f["d"] = defs.get(prop["$ref"].split("/")[-1], {}).get("description", "")
                 for key, short in [("x-kubernetes-patch-strategy", "ps"), ("x-kubernetes-patch-merge-key", "mk"),
                                    ("x-kubernetes-list-type", "lt"), ("x-kubernetes-list-map-keys", "lk"),
                                    ("x-kubernetes-map-type", "mt"), ("enum", "e")]:
