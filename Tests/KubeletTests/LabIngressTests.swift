@@ -10,12 +10,13 @@ import TestSupport
 /// runs Traefik. An Ingress without a class gets the default class
 /// `swiftkube`; it routes two hosts and two paths to two Services over HTTP
 /// and HTTPS (the certificate chosen by SNI from a `kubernetes.io/tls`
-/// Secret, HTTP/2 by ALPN), through either node; its status carries the
-/// nodes' addresses; an upgrade (websocket handshake) becomes a byte tunnel;
+/// Secret, HTTP/2 by ALPN), through either node and through the address of
+/// the controllers' own LoadBalancer Service, which its status carries; an upgrade (websocket handshake) becomes a byte tunnel;
 /// a missing Service answers 503 with a Warning event, a missing Secret gets
 /// an event, an invalid Ingress is refused with upstream's message; a
 /// rolling update of a backend Deployment behind the Ingress, with a client
-/// requesting the whole time, loses no request.
+/// requesting the whole time, loses no request. Then, in the same lab, the
+/// LoadBalancer scenarios of LabNetworkingTests.
 extension LabTests {
     /// Two Deployments answering `served-by-NAME-POD` on `/` and `/b/`.
     static func site(_ name: String) -> String {
@@ -152,17 +153,20 @@ extension LabTests {
         #expect(s.kubectl(["rollout", "status", "deployment/b", "--timeout=180s"], timeout: 200).code == 0)
         #expect(s.kubectl(["wait", "--for=condition=Ready", "pod/echo", "--timeout=120s"]).code == 0)
 
-        // The default class was given at creation; the status carries both nodes' addresses.
+        // The default class was given at creation; the status carries the address of the
+        // controllers' own LoadBalancer Service (kube-system/ingress), as k3s's Traefik publishes.
         #expect(s.get("get", "ingress", "sites", "-o", "jsonpath={.spec.ingressClassName}") == "swiftkube")
+        let published = s.get("get", "svc", "-n", "kube-system", "ingress", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+        #expect(published.hasPrefix("198.51.100."), "\(s.kubectl(["describe", "svc", "-n", "kube-system", "ingress"]).stdout)")
         #expect(s.eventually(seconds: 60) {
-            s.get("get", "ingress", "sites", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == "\(node1) \(node2)"
+            s.get("get", "ingress", "sites", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}") == published
         }, "\(s.kubectl(["get", "ingress", "-o", "yaml"]).stdout)")
         let table = s.kubectl(["get", "ingress", "sites"]).stdout
         #expect(table.hasPrefix("NAME") && table.contains("CLASS") && table.contains("HOSTS") && table.contains("ADDRESS") && table.contains("80, 443"), "\(table)")
         #expect(s.kubectl(["get", "ingressclass"]).stdout.contains("swiftkube.io/ingress-controller"))
 
-        // Two hosts and two paths over HTTP, through either node.
-        for node in [node1, node2] {
+        // Two hosts and two paths over HTTP, through either node and through the load balancer's address.
+        for node in [node1, node2, published] {
             #expect(s.eventually(seconds: 60) { Self.curl("--resolve a.example.com:80:\(node) http://a.example.com/").body.hasPrefix("served-by-a-") })
             let b = Self.curl("--resolve a.example.com:80:\(node) http://a.example.com/b/")
             #expect(b.code.hasPrefix("200") && b.body.hasPrefix("served-by-b-"), "\(b)")
@@ -221,6 +225,9 @@ extension LabTests {
         print("lab: \(codes.count) requests through the ingress during the rollout, \(failed.count) failed")
         #expect(codes.count > 20)
         #expect(failed.isEmpty, "\(failed.count) of \(codes.count) requests failed: \(Set(failed))")
+
+        // LoadBalancer Services in the same lab (LabNetworkingTests).
+        try checkLoadBalancers(s)
 
         #expect(s.lab("down").code == 0)
         #expect(s.snapshot() == before)
