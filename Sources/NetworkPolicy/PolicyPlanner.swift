@@ -122,20 +122,21 @@ public struct PolicyPlanner: Sendable {
         place(old, count: -1)
     }
 
+    /// A namespace's labels: only its own pods' places in peer sets with a namespace selector change.
     public mutating func update(namespace name: String, labels: [String: String]) {
         if namespaces[name] == labels { return }
         let affected = policies.values.filter { p in p.rules.contains { r in r.selectorPeers.contains { $0.namespaceSelector != nil } } }
-        for p in affected { placePeers(p, count: -1) }
+        for p in affected { placePeers(p, count: -1, in: name) }
         namespaces[name] = labels
-        for p in affected { placePeers(p, count: 1) }
+        for p in affected { placePeers(p, count: 1, in: name) }
     }
 
     public mutating func remove(namespace name: String) {
         guard namespaces[name] != nil else { return }
         let affected = policies.values.filter { p in p.rules.contains { r in r.selectorPeers.contains { $0.namespaceSelector != nil } } }
-        for p in affected { placePeers(p, count: -1) }
+        for p in affected { placePeers(p, count: -1, in: name) }
         namespaces[name] = nil
-        for p in affected { placePeers(p, count: 1) }
+        for p in affected { placePeers(p, count: 1, in: name) }
     }
 
     public mutating func update(policy: NetworkPolicy) {
@@ -216,12 +217,15 @@ public struct PolicyPlanner: Sendable {
         }
     }
 
-    mutating func placePeers(_ p: CompiledPolicy, count: Int) {
+    /// Adds (1) or removes (-1) the peer pods of a policy's rules: of every
+    /// namespace, or of one (`in`) when only its labels changed.
+    mutating func placePeers(_ p: CompiledPolicy, count: Int, in only: String? = nil) {
         for r in p.rules where !r.selectorPeers.isEmpty {
             let name = p.peerSet(r)
             if count > 0 && sets[name] == nil { create(name) }
             // Namespaces first: a peer that does not match a namespace skips all its pods.
-            let candidates = r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) ? Array(podsByNamespace.keys) : [p.ref.namespace]
+            var candidates = r.selectorPeers.contains(where: { $0.namespaceSelector != nil }) ? Array(podsByNamespace.keys) : [p.ref.namespace]
+            if let only { candidates = candidates.filter { $0 == only } }
             for ns in candidates {
                 let nsLabels = namespaces[ns] ?? [:]
                 let peers = r.selectorPeers.filter { peer in
