@@ -35,6 +35,9 @@ public final class LoadBalancerSpeaker: Sendable {
     /// Where to find an address's interface (the node's addresses and links).
     let interfaces: @Sendable () throws -> (addresses: [AddressInfo], links: [LinkInfo])
     let campaigns = Mutex<[IPAddress: Task<Void, Never>]>([:])
+    /// What the last ``update(_:)`` placed: kube-proxy calls it after every
+    /// sync, and the node's interfaces are read only when this changes.
+    let lastWanted = Mutex<[IPAddress: [ServiceName]]?>(nil)
 
     public init(nodeName: String, client: any ClusterClient, responder: any NeighborResponder, logger: Logger,
                 leaseDuration: Duration = .seconds(10),
@@ -83,13 +86,19 @@ public final class LoadBalancerSpeaker: Sendable {
     /// Campaigns for exactly the addresses in `wanted` that lie on one of
     /// this node's segments; stops (and releases the Lease of) the others.
     public func update(_ wanted: [IPAddress: [ServiceName]]) {
+        let unchanged = lastWanted.withLock { last in
+            defer { last = wanted }
+            return last == wanted
+        }
+        if unchanged { return }
         var placed: [IPAddress: (index: Int32, mac: [UInt8])] = [:]
         if !wanted.isEmpty {
             do {
                 let (addresses, links) = try interfaces()
                 for ip in wanted.keys { if let i = Self.interface(for: ip, addresses: addresses, links: links) { placed[ip] = i } }
             } catch {
-                logger.warning("load-balancer addresses: cannot read this node's interfaces: \(error)")
+                logger.warning("load-balancer addresses: cannot read this node's interfaces: \(error); retrying at the next sync")
+                lastWanted.withLock { $0 = nil }
                 return
             }
         }
