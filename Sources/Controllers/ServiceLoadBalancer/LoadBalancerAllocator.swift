@@ -18,8 +18,8 @@ public struct LoadBalancerAllocator: Sendable, Equatable {
             switch self {
             case .notInPool(let ip, let pools): return "requested IP \(ip) is not in any address pool (\(pools.map(\.description).joined(separator: ", ")))"
             case .taken(let ip, let owner): return "requested IP \(ip) is already allocated to service \(owner)"
-            case .exhausted(let family): return "no available \(family) address in the load-balancer pools"
-            case .noPool(let families): return "no load-balancer address pool serves \(families.joined(separator: " or "))"
+            case .exhausted(let family): return "no available \(family) address in the load-balancer pools; add a range with --lb-address-pool or delete a LoadBalancer Service"
+            case .noPool(let families): return "no load-balancer address pool serves \(families.joined(separator: " or ")); add one with --lb-address-pool"
             }
         }
     }

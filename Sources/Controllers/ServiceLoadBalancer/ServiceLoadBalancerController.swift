@@ -105,7 +105,7 @@ public final class ServiceLoadBalancerController: Controller {
         if ctx.configuration.loadBalancerPools.isEmpty {
             addresses = Self.nodeAddresses(nodes?.list() ?? [], families: families)
             if addresses.isEmpty {
-                return fail(svc, "no Ready node has an InternalIP of family \(families.joined(separator: " or ")) to serve it")
+                return fail(svc, "no Ready node has an InternalIP of family \(families.joined(separator: " or ")) to serve it (nodes labelled \(Self.excludeLabel) are left out); give the control plane --lb-address-pool or bring a node up")
             }
         } else {
             let current = (svc.status?.loadBalancer?.ingress ?? []).compactMap { $0.ip.flatMap(PoolAddress.init) }
