@@ -86,11 +86,12 @@ final class ClusterFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(at: kubeconfig)
         var args = ["--data-dir", dataDir.path, "--secure-port", String(port), "--log-level", "warning", "--watch-bookmark-interval", "1s"]
         if let etcd { args += ["--datastore", "etcd://127.0.0.1:\(etcd.clientPort)"] }
-        // No test here is about node health, and the nodes the tests register send no
-        // heartbeats: under a full CI run on two cores a test can outlast the grace period
-        // and the default tolerations, and the node lifecycle controller would then mark its
-        // pods not ready and evict them (a budget refusing an eviction, a pod gone).
-        if !extraArgs.contains(where: { $0.hasPrefix("--controllers") }) { args += ["--controllers", "*,-nodelifecycle"] }
+        // No test here is about node health or pod garbage collection, and the tests bind
+        // pods to nodes that send no heartbeats or do not exist: under a full CI run on two
+        // cores a test can outlast the grace period and tolerations (the node lifecycle
+        // controller would mark its pods not ready and evict them: a budget refusing an
+        // eviction, a pod gone) or podgc's 40 s quarantine (a pod on a missing node deleted).
+        if !extraArgs.contains(where: { $0.hasPrefix("--controllers") }) { args += ["--controllers", "*,-nodelifecycle,-podgc"] }
         args += extraArgs
         let p = smallStacks
             ? try ChildProcess("/bin/sh", ["-c", #"ulimit -s unlimited && exec "$0" "$@""#, bin] + args, log: dir.appendingPathComponent("controlplane.log"))
