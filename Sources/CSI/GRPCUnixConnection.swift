@@ -1,11 +1,19 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import Glibc
 
 /// One gRPC (HTTP/2, plaintext) connection to a Unix socket, shared by the
 /// CSI client and the plugin-registration client: it runs the connection in
 /// a task of its own until `close()`, applies a deadline to every call,
 /// fails fast when the socket is not there (not wait-for-ready, as gRPC-Go's
 /// default), and turns every failure into a ``CSIError``.
+///
+/// grpc-swift-nio-transport (2.x) can lose a fail-fast call: one that joins
+/// the channel's queue just after the connection attempt failed waits for
+/// the next state change, and a channel that stays in transient failure
+/// never makes one, so the call runs to its deadline. A socket path that
+/// does not exist is therefore answered before the call is made, as
+/// gRPC-Go answers it: `Unavailable`, "no such file or directory".
 public final class GRPCUnixConnection: Sendable {
     public let endpoint: CSIEndpoint
     /// The deadline of each call.
@@ -40,6 +48,10 @@ public final class GRPCUnixConnection: Sendable {
 
     /// Calls `method` with this connection's deadline.
     public func call<Request, Response>(_ method: GRPCMethod<Request, Response>, _ request: Request) async throws(CSIError) -> Response {
+        if let absent = socketAbsence() {
+            throw CSIError(method: method.fullName, endpoint: endpoint.socketPath, code: .unavailable,
+                           message: "connection error: desc = \"transport: Error while dialing: dial unix \(endpoint.socketPath): connect: \(absent)\"")
+        }
         var options = CallOptions.defaults
         options.timeout = timeout
         options.waitForReady = false
@@ -56,5 +68,16 @@ public final class GRPCUnixConnection: Sendable {
         } catch {
             throw CSIError(method: method.fullName, endpoint: endpoint.socketPath, code: .unavailable, message: "\(error)")
         }
+    }
+
+    /// Why the endpoint's socket cannot be dialled, when its path is not
+    /// there (or is not a socket); nil when it may be.
+    private func socketAbsence() -> String? {
+        var info = stat()
+        guard stat(endpoint.socketPath, &info) == 0 else {
+            let code = errno
+            return code == ENOENT || code == ENOTDIR ? String(cString: strerror(code)).lowercased() : nil
+        }
+        return info.st_mode & S_IFMT == S_IFSOCK ? nil : "connection refused (not a socket)"
     }
 }

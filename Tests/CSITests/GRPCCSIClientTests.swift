@@ -94,6 +94,7 @@ import Testing
         let client = try GRPCCSIClient(endpoint: CSIEndpoint(socketPath: scratch.path + "/absent.sock"), timeout: TestCSIDriver.callTimeout)
         let error = try await #require(throws: CSIError.self) { _ = try await client.nodeGetInfo() }
         #expect(error.code == .unavailable)
+        #expect(error.message.contains("dial unix \(scratch.path)/absent.sock: connect: no such file or directory"))
         #expect(error.endpoint == scratch.path + "/absent.sock")
         #expect(error.code.isFinal == false)
         await client.close()
