@@ -55,6 +55,7 @@ public final class TestCSIDriver: Sendable {
     public let calls = Mutex(Calls())
     private let failures = Mutex<[String: RPCError]>([:])
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let executors = Mutex<[ThreadTaskExecutor]>([])
 
     public init(_ options: Options) {
         self.options = options
@@ -85,13 +86,20 @@ public final class TestCSIDriver: Sendable {
 
     /// Serves the driver on `driverSocket` and, when given, the registration
     /// service on `registrationSocket`; returns once both accept connections.
+    ///
+    /// The servers run on a thread of their own: the kubelet and the control
+    /// plane call them from other processes while a test may block the
+    /// cooperative pool (synchronous waits in this or other tests), and a
+    /// starved pool would leave their calls unanswered until the deadline.
     public func start(driverSocket: String, registrationSocket: String? = nil) async throws {
+        let executor = try ThreadTaskExecutor()
+        executors.withLock { $0.append(executor) }
         let driver = service()
-        tasks.withLock { $0.append(Task { try? await driver.serve(socketPath: driverSocket) }) }
+        tasks.withLock { $0.append(Task(executorPreference: executor) { try? await driver.serve(socketPath: driverSocket) }) }
         var sockets = [driverSocket]
         if let registrationSocket {
             let registrar = registration(endpoint: driverSocket)
-            tasks.withLock { $0.append(Task { try? await registrar.serve(socketPath: registrationSocket) }) }
+            tasks.withLock { $0.append(Task(executorPreference: executor) { try? await registrar.serve(socketPath: registrationSocket) }) }
             sockets.append(registrationSocket)
         }
         // Bounded generously: a loaded test process can stall for minutes.
@@ -107,6 +115,7 @@ public final class TestCSIDriver: Sendable {
         let running = tasks.withLock { tasks in defer { tasks = [] }; return tasks }
         for task in running { task.cancel() }
         for task in running { await task.value }
+        for executor in executors.withLock({ e in defer { e = [] }; return e }) { executor.shutdown() }
     }
 
     func registration(endpoint: String) -> GRPCUnaryService {
