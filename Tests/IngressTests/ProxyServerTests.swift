@@ -137,6 +137,45 @@ struct ProxyServerTests {
         await h.stop()
     }
 
+    /// Sends raw bytes, then shuts the sending side down, and reads until the proxy closes.
+    static func exchange(_ request: String, port: Int, group: any EventLoopGroup) async throws -> String {
+        let ch = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port) { ch in
+            ch.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch,
+                                                            configuration: .init(isOutboundHalfClosureEnabled: true))
+            }
+        }
+        return try await ch.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            outbound.finish()
+            var text = ""
+            for try await chunk in inbound { text += String(buffer: chunk) }
+            return text
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderAndAHalfCloseWaitsForThem() async throws {
+        let h = try await Harness.make()
+        do {
+            let request = (1...3).map { "GET /api/\($0) HTTP/1.1\r\nHost: b.example.com\r\n\r\n" }.joined()
+            let text = try await Self.exchange(request, port: h.http, group: h.group)
+            let paths = text.components(separatedBy: "backend=B path=").dropFirst().map { $0.prefix(6) }
+            #expect(paths == ["/api/1", "/api/2", "/api/3"], "\(text)")
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
+        }
+        await h.stop()
+    }
+
+    @Test func aRequestThatDoesNotParseGets400AndTheConnectionCloses() async throws {
+        let h = try await Harness.make()
+        do {
+            let text = try await Self.exchange("NOT HTTP AT ALL\r\n\r\n", port: h.http, group: h.group)
+            #expect(text.hasPrefix("HTTP/1.1 400 Bad Request"), "\(text)")
+            #expect(text.lowercased().contains("connection: close"))
+        }
+        await h.stop()
+    }
+
     @Test func upgradeBecomesATunnel() async throws {
         let h = try await Harness.make()
         do {

@@ -21,8 +21,8 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     let readTimeout: TimeAmount
     var timer: Scheduled<Void>?
     var context: ChannelHandlerContext?
-    /// Called when the connection closes (the pool forgets it).
-    var onClose: (() -> Void)?
+    /// The pool holding this connection while it idles (it forgets the connection when it closes).
+    var idleIn: (pool: BackendPool, endpoint: Backend.Endpoint)?
 
     init(readTimeout: TimeAmount) { self.readTimeout = readTimeout }
 
@@ -83,8 +83,10 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         disarmTimeout()
-        onClose?()
-        onClose = nil
+        if let (pool, endpoint) = idleIn {
+            idleIn = nil
+            pool.forget(context.channel, endpoint: endpoint)
+        }
         if let sink {
             self.sink = nil
             sink.backendFailed(ProxyError.backendClosed)

@@ -12,29 +12,36 @@ final class BackendPool: Sendable {
         var loop: ObjectIdentifier
     }
 
-    let idle = Mutex<[Key: [any Channel]]>([:])
+    /// An idle connection and its last handler (bound to the connection's loop, where it is only used).
+    struct Idle: Sendable {
+        var channel: any Channel
+        var handler: NIOLoopBound<BackendHandler>
+    }
+
+    let idle = Mutex<[Key: [Idle]]>([:])
     let configuration: ProxyConfiguration
 
     init(configuration: ProxyConfiguration) { self.configuration = configuration }
 
     /// An idle connection to `endpoint` on `loop`, if one is open.
-    func take(_ endpoint: Backend.Endpoint, on loop: any EventLoop) -> (any Channel)? {
+    func take(_ endpoint: Backend.Endpoint, on loop: any EventLoop) -> Idle? {
         let key = Key(endpoint: endpoint, loop: ObjectIdentifier(loop))
         return idle.withLock { map in
-            while var list = map[key], let ch = list.popLast() {
-                map[key] = list.isEmpty ? nil : list
-                if ch.isActive { return ch }
+            while let found = map[key]?.popLast() {
+                if map[key]?.isEmpty == true { map[key] = nil }
+                if found.channel.isActive { return found }
             }
             return nil
         }
     }
 
     /// Returns a connection whose exchange ended cleanly; closes it when the pool is full.
-    func put(_ channel: any Channel, endpoint: Backend.Endpoint) {
+    func put(_ channel: any Channel, handler: BackendHandler, endpoint: Backend.Endpoint) {
         let key = Key(endpoint: endpoint, loop: ObjectIdentifier(channel.eventLoop))
+        let entry = Idle(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
         let kept = idle.withLock { map in
             guard (map[key]?.count ?? 0) < configuration.maxIdlePerEndpoint, channel.isActive else { return false }
-            map[key, default: []].append(channel)
+            map[key, default: []].append(entry)
             return true
         }
         if !kept { channel.close(promise: nil) }
@@ -44,7 +51,7 @@ final class BackendPool: Sendable {
     func forget(_ channel: any Channel, endpoint: Backend.Endpoint) {
         let key = Key(endpoint: endpoint, loop: ObjectIdentifier(channel.eventLoop))
         idle.withLock { map in
-            map[key]?.removeAll { $0 === channel }
+            map[key]?.removeAll { $0.channel === channel }
             if map[key]?.isEmpty == true { map[key] = nil }
         }
     }
@@ -78,7 +85,7 @@ final class BackendPool: Sendable {
             defer { map = [:] }
             return map.values.flatMap { $0 }
         }
-        for ch in all { ch.close(promise: nil) }
+        for entry in all { entry.channel.close(promise: nil) }
     }
 
     static let encoderName = "ingress-backend-encoder"

@@ -30,25 +30,25 @@ extension ProxyHandler: BackendResponseSink {
                 return
             }
             let reusable = backendKeepAlive && requestEnded && upgrade == nil
+            let handler = backendHandler
             if let ch = detachBackend(), let endpoint = backendEndpoint {
-                if reusable { release(ch, endpoint: endpoint) } else { ch.close(promise: nil) }
+                if reusable { release(ch, handler: handler, endpoint: endpoint) } else { ch.close(promise: nil) }
             }
-            let close = !keepAlive && !isHTTP2
+            let close = closesAfterResponse
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [weak self] _ in
                 if close { self?.context?.close(promise: nil) }
             }
             endExchange()
             backendKeepAlive = true
+            if !close { nextPipelined(context: context) }
         }
     }
 
     /// Back to the pool, forgotten there if it closes while idle.
-    func release(_ ch: any Channel, endpoint: Backend.Endpoint) {
-        let pool = shared.pool
-        if let handler = try? ch.pipeline.syncOperations.handler(type: BackendHandler.self) {
-            handler.onClose = { pool.forget(ch, endpoint: endpoint) }
-        }
-        pool.put(ch, endpoint: endpoint)
+    func release(_ ch: any Channel, handler: BackendHandler?, endpoint: Backend.Endpoint) {
+        guard let handler else { return ch.close(promise: nil) }
+        handler.idleIn = (shared.pool, endpoint)
+        shared.pool.put(ch, handler: handler, endpoint: endpoint)
     }
 
     func backendReadComplete() {

@@ -23,7 +23,7 @@ extension ProxyHandler {
             try clientOps.addHandler(clientSide)
             try backendOps.addHandler(backendSide)
             // Each decoder goes last, so the bytes it already read reach the tunnel.
-            for name in [ProxyServer.pipeliningName, ProxyServer.errorsName, ProxyServer.encoderName, ProxyServer.decoderName] {
+            for name in [ProxyServer.encoderName, ProxyServer.decoderName] {
                 _ = clientOps.removeHandler(name: name)
             }
             for name in [BackendPool.handlerName, BackendPool.encoderName, BackendPool.decoderName] {

@@ -9,6 +9,11 @@ import NIOHTTP1
 /// and the response through, and answers 404/502/503/504 itself as nginx.
 /// An accepted `101 Switching Protocols` turns both connections into a raw
 /// byte tunnel.
+///
+/// It also does, for HTTP/1.1, what NIO's pipelining and protocol-error
+/// handlers would, without their extra steps on every request: parts of a
+/// pipelined request wait until the response before them has ended, and a
+/// request that does not parse gets `400` and the connection is closed.
 final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -44,6 +49,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var attempt = 0
     var backendName = ""
     var backendChannel: (any Channel)?
+    var backendHandler: BackendHandler?
     var backendEndpoint: Backend.Endpoint?
     var backendReused = false
     var inFlight = false
@@ -52,6 +58,14 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var readPaused = false
     /// A backend's 101 to an upgrade, until its end.
     var switchingHead: HTTPResponseHead?
+    /// Parts of pipelined requests that came while an exchange was under way.
+    var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// Reading the client was paused because too many pipelined parts wait.
+    var pipelinePaused = false
+    /// How many pipelined parts may wait before reading pauses.
+    static let pipelinedLimit = 16
+    /// The client shut its sending side down (HTTP/1.1): the requests it sent are answered, then the connection closes.
+    var inputClosed = false
 
     init(shared: ProxyShared, client: ForwardedHeaders.Client, isHTTP2: Bool) {
         self.shared = shared
@@ -64,6 +78,44 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        if !isHTTP2, !pipelined.isEmpty || awaitingResponse {
+            pipelined.append(part)
+            if pipelined.count >= Self.pipelinedLimit, !pipelinePaused {
+                pipelinePaused = true
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+            }
+            return
+        }
+        handle(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event as? ChannelEvent == .inputClosed else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputClosed = true
+        if state == .idle, pipelined.isEmpty { context.close(promise: nil) }
+    }
+
+    /// Whether the connection closes once the current response has ended.
+    var closesAfterResponse: Bool { !isHTTP2 && (!keepAlive || inputClosed && pipelined.isEmpty) }
+
+    /// The request has ended and its response has not: what the client sends now is the next request.
+    var awaitingResponse: Bool { requestEnded && (state == .connecting || state == .proxying || state == .discarding) }
+
+    /// Starts the pipelined requests that waited for the response that just ended.
+    func nextPipelined(context: ChannelHandlerContext) {
+        while !awaitingResponse, let part = pipelined.popFirst() {
+            handle(part, context: context)
+        }
+        if pipelinePaused, pipelined.count < Self.pipelinedLimit {
+            pipelinePaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             begin(head, context: context)
@@ -76,7 +128,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestHadBody = true
             pending.append(part)
         case (.connecting, .head), (.proxying, .head), (.discarding, .head):
-            // The pipelining handler holds a second request back until the first response ends.
+            // Not before the request has ended (and then it waits in `pipelined`).
             break
         case (.proxying, .body(let buffer)):
             requestHadBody = true
@@ -115,6 +167,17 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         shared.logger.debug("client \(client.address): \(error)")
+        if !isHTTP2, error is HTTPParserError, state != .tunnel, state == .idle || !responseStarted {
+            // As NIO's HTTPServerProtocolErrorHandler: 400, then close.
+            detachBackend()?.close(promise: nil)
+            endExchange()
+            var headers = HTTPHeaders()
+            headers.add(name: "Connection", value: "close")
+            headers.add(name: "Content-Length", value: "0")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
         context.close(promise: nil)
     }
 
@@ -147,8 +210,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         candidates = shared.rotate(match.backend.endpoints)
         state = .connecting
         // The common case: an idle keep-alive connection, used at once.
-        if upgrade == nil, let ch = shared.pool.take(candidates[0], on: context.eventLoop) {
-            attach(ch, endpoint: candidates[0], reused: true, context: context)
+        if upgrade == nil, let idle = shared.pool.take(candidates[0], on: context.eventLoop) {
+            attach(idle.channel, handler: idle.handler.value, endpoint: candidates[0], reused: true, context: context)
             return
         }
         // Hold the client's body back until a backend connection is there.
@@ -167,8 +230,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let endpoint = candidates[attempt]
-        if allowPooled, upgrade == nil, let ch = shared.pool.take(endpoint, on: context.eventLoop) {
-            attach(ch, endpoint: endpoint, reused: true, context: context)
+        if allowPooled, upgrade == nil, let idle = shared.pool.take(endpoint, on: context.eventLoop) {
+            attach(idle.channel, handler: idle.handler.value, endpoint: endpoint, reused: true, context: context)
             return
         }
         attempt += 1
@@ -179,7 +242,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             switch result {
             case .success(let ch):
-                self.attach(ch, endpoint: endpoint, reused: false, context: context)
+                self.attach(ch, handler: nil, endpoint: endpoint, reused: false, context: context)
             case .failure(let error):
                 self.shared.logger.info("connecting to \(endpoint) for \(self.backendName) failed: \(error)")
                 if self.attempt < maxAttempts {
@@ -193,15 +256,17 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func attach(_ ch: any Channel, endpoint: Backend.Endpoint, reused: Bool, context: ChannelHandlerContext) {
-        guard let handler = try? ch.pipeline.syncOperations.handler(type: BackendHandler.self) else {
+    /// Sends the request on a backend connection (`handler`: its last handler, when known).
+    func attach(_ ch: any Channel, handler known: BackendHandler?, endpoint: Backend.Endpoint, reused: Bool, context: ChannelHandlerContext) {
+        guard let handler = known ?? (try? ch.pipeline.syncOperations.handler(type: BackendHandler.self)) else {
             ch.close(promise: nil)
             connectNext(context: context, allowPooled: false)
             return
         }
-        handler.onClose = nil
+        handler.idleIn = nil
         handler.sink = self
         backendChannel = ch
+        backendHandler = handler
         backendEndpoint = endpoint
         backendReused = reused
         state = .proxying
@@ -226,9 +291,8 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     @discardableResult
     func detachBackend() -> (any Channel)? {
         guard let ch = backendChannel else { return nil }
-        if let handler = try? ch.pipeline.syncOperations.handler(type: BackendHandler.self) {
-            handler.sink = nil
-        }
+        backendHandler?.sink = nil
+        backendHandler = nil
         backendChannel = nil
         return ch
     }
@@ -272,10 +336,11 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func finishLocal(context: ChannelHandlerContext) {
-        let close = !keepAlive && !isHTTP2
+        let close = closesAfterResponse
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [weak self] _ in
             if close { self?.context?.close(promise: nil) }
         }
         endExchange()
+        if !close { nextPipelined(context: context) }
     }
 }

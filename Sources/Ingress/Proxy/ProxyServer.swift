@@ -66,6 +66,8 @@ public final class ProxyServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that shuts its sending side after a request still gets the response (plain HTTP/1.1).
+            .childChannelOption(.allowRemoteHalfClosure, value: !useTLS)
             .childChannelInitializer { [weak self] ch in
                 self?.track(ch)
                 let client = ForwardedHeaders.Client(address: ch.remoteAddress?.ipAddress ?? "",
@@ -104,16 +106,12 @@ public final class ProxyServer: Sendable {
 
     static let encoderName = "ingress-http-encoder"
     static let decoderName = "ingress-http-decoder"
-    static let pipeliningName = "ingress-http-pipelining"
-    static let errorsName = "ingress-http-errors"
 
     static func configureHTTP1(_ ops: ChannelPipeline.SynchronousOperations, shared: ProxyShared, client: ForwardedHeaders.Client,
                                maxHeader: Int) throws {
         try ops.addHandler(HTTPResponseEncoder(), name: encoderName)
         try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes), maximumBufferSize: maxHeader * 4),
                            name: decoderName)
-        try ops.addHandler(HTTPServerPipelineHandler(), name: pipeliningName)
-        try ops.addHandler(HTTPServerProtocolErrorHandler(), name: errorsName)
         try ops.addHandler(ProxyHandler(shared: shared, client: client, isHTTP2: false))
     }
 

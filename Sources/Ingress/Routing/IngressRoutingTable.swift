@@ -123,17 +123,17 @@ public struct IngressRoutingTable: Sendable {
     ///   - path: the request target; a query string is ignored.
     public func route(host: String?, path: String) -> Match? {
         let h = HostMatcher.normalize(host ?? "")
-        let p = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
-        var groups: [[Route]] = []
-        if let g = exact[h] { groups.append(g) }
-        if let dot = h.firstIndex(of: "."), dot != h.startIndex, let g = wildcard[String(h[h.index(after: dot)...])] { groups.append(g) }
-        groups.append(anyHost)
-        for group in groups {
-            if let r = group.first(where: { PathMatcher.matches(pathType: $0.pathType, rulePath: $0.path, requestPath: p) }) {
-                return Match(backend: r.backend, ingress: r.ingress, path: r.path)
-            }
-        }
-        return defaultBackend
+        let p = path.firstIndex(of: "?").map { path[..<$0] } ?? path[...]
+        if let g = exact[h], let m = Self.first(in: g, path: p) { return m }
+        if !wildcard.isEmpty, let dot = h.firstIndex(of: "."), dot != h.startIndex,
+           let g = wildcard[String(h[h.index(after: dot)...])], let m = Self.first(in: g, path: p) { return m }
+        return Self.first(in: anyHost, path: p) ?? defaultBackend
+    }
+
+    /// The first route of a group (already in precedence order) whose path matches.
+    static func first(in group: [Route], path: Substring) -> Match? {
+        guard let r = group.first(where: { PathMatcher.matches(pathType: $0.pathType, rulePath: $0.path, requestPath: path) }) else { return nil }
+        return Match(backend: r.backend, ingress: r.ingress, path: r.path)
     }
 
     /// The certificate for a TLS server name: a precise host first, then a wildcard one.

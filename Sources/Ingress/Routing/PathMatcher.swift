@@ -8,14 +8,35 @@
 public enum PathMatcher {
     /// Whether `requestPath` (without the query) matches a rule.
     public static func matches(pathType: PathType, rulePath: String, requestPath: String) -> Bool {
+        matches(pathType: pathType, rulePath: rulePath, requestPath: requestPath[...])
+    }
+
+    /// Whether `requestPath` (without the query) matches a rule; allocates nothing.
+    public static func matches(pathType: PathType, rulePath: String, requestPath: Substring) -> Bool {
         switch pathType {
         case .exact:
             return requestPath == rulePath
         case .prefix, .implementationSpecific:
-            let rule = elements(rulePath)
-            let request = elements(requestPath)
-            guard rule.count <= request.count else { return false }
-            return zip(rule, request).allSatisfy { $0 == $1 }
+            var rule = Elements(rulePath[...])
+            var request = Elements(requestPath)
+            while let r = rule.next() {
+                guard let q = request.next(), r == q else { return false }
+            }
+            return true
+        }
+    }
+
+    /// The non-empty `/`-separated elements of a path, one at a time.
+    struct Elements: IteratorProtocol {
+        var rest: Substring
+        init(_ path: Substring) { rest = path }
+
+        mutating func next() -> Substring? {
+            while rest.first == "/" { rest = rest.dropFirst() }
+            guard !rest.isEmpty else { return nil }
+            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            defer { rest = rest[end...] }
+            return rest[..<end]
         }
     }
 
