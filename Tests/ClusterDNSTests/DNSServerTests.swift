@@ -17,11 +17,16 @@ struct DNSServerTests {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                // A server that fails to start ends the stream, so the wait below ends with its error.
+                defer { continuation.finish() }
                 try await server.run { continuation.yield($0) }
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw DNSServerError(description: "server did not start") }
+            guard let port = await iterator.next() else {
+                while let _ = try await group.next() {}
+                throw DNSServerError(description: "server did not start")
+            }
             defer { group.cancelAll() }
             let result = try await body(port)
             group.cancelAll()

@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 public import NIOPosix
+import Glibc
 
 /// Why the server could not start.
 public struct DNSServerError: Error, Sendable, CustomStringConvertible {
@@ -40,36 +41,7 @@ public struct DNSServer: Sendable {
     /// `onListening` with the port, and serves until the task is cancelled;
     /// then closes both sockets and returns.
     public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
-        let udp: UDPChannel
-        do {
-            udp = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: listen.host, port: listen.port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try UDPChannel(wrappingChannelSynchronously: channel) }
-                }
-        } catch {
-            throw DNSServerError(description: "cannot listen on udp \(listen): \(error)\(listen.port < 1024 ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)" : "")")
-        }
-        guard let port = udp.channel.localAddress?.port else {
-            udp.channel.close(promise: nil)
-            throw DNSServerError(description: "udp socket on \(listen) has no local port")
-        }
-        let tcp: NIOAsyncChannel<TCPChannel, Never>
-        do {
-            tcp = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .bind(host: listen.host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(DNSTCPFrameEncoder()))
-                        return try TCPChannel(wrappingChannelSynchronously: channel)
-                    }
-                }
-        } catch {
-            try? await udp.channel.close()
-            throw DNSServerError(description: "cannot listen on tcp \(listen.host):\(port): \(error)")
-        }
+        let (udp, tcp, port) = try await bind()
         logger.info("serving DNS on \(HostPort(host: listen.host, port: port)) (udp, tcp)")
         onListening(port)
         do {
@@ -83,6 +55,48 @@ public struct DNSServer: Sendable {
             // Cancellation closed the sockets under the loops: a clean stop.
         }
         logger.debug("stopped serving DNS on \(HostPort(host: listen.host, port: port))")
+    }
+
+    /// Binds UDP, then TCP on the same port. With port 0 the kernel picks
+    /// the UDP port, and its TCP twin may be taken (by any connection's
+    /// local port): then both are tried again on another port.
+    private func bind() async throws -> (UDPChannel, NIOAsyncChannel<TCPChannel, Never>, Int) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let udp: UDPChannel
+            do {
+                udp = try await DatagramBootstrap(group: group)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .bind(host: listen.host, port: listen.port) { channel in
+                        channel.eventLoop.makeCompletedFuture { try UDPChannel(wrappingChannelSynchronously: channel) }
+                    }
+            } catch {
+                throw DNSServerError(description: "cannot listen on udp \(listen): \(error)\(listen.port < 1024 ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)" : "")")
+            }
+            guard let port = udp.channel.localAddress?.port else {
+                udp.channel.close(promise: nil)
+                throw DNSServerError(description: "udp socket on \(listen) has no local port")
+            }
+            do {
+                let tcp = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .bind(host: listen.host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSTCPFrameDecoder()))
+                            try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(DNSTCPFrameEncoder()))
+                            return try TCPChannel(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                return (udp, tcp, port)
+            } catch {
+                try? await udp.channel.close()
+                let inUse = (error as? IOError)?.errnoCode == EADDRINUSE
+                if listen.port == 0, inUse, attempt < 16 { continue }
+                throw DNSServerError(description: "cannot listen on tcp \(listen.host):\(port): \(error)")
+            }
+        }
     }
 
     /// The answer to one packet, forwarding when needed; nil sends nothing.
