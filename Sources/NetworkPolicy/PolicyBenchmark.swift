@@ -23,10 +23,16 @@ public enum PolicyBenchmark {
         public var kernel = Timing()
         /// Plan + build + kernel: a full sync from nothing.
         public var fullSync = Timing()
-        /// One more pod: planner update and a partial sync (set elements only).
+        /// One more pod: planner update and a partial sync (set elements only);
+        /// the median of ``cycles`` adds, and the slowest.
         public var addPod = Timing()
+        public var addPodSlowest = Timing()
         public var addPodChanges = 0
+        /// The same pod removed again: the median of ``cycles`` and the slowest.
         public var removePod = Timing()
+        public var removePodSlowest = Timing()
+        /// How many times the pod was added and removed.
+        public var cycles = 0
         public var fullSyncChanges = 0
         public var chains = 0
         public var rules = 0
@@ -36,8 +42,9 @@ public enum PolicyBenchmark {
             func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
             func timing(_ name: String, _ t: Timing) -> [String] { ["\(name)_seconds \(seconds(t.wall))", "\(name)_cpu_seconds \(seconds(t.cpu))"] }
             return timing("plan", plan) + timing("build", build) + timing("kernel", kernel) + timing("full_sync", fullSync)
-                + ["full_sync_changes \(fullSyncChanges)"] + timing("add_pod", addPod) + ["add_pod_changes \(addPodChanges)"]
-                + timing("remove_pod", removePod) + ["chains \(chains)", "rules \(rules)", "elements \(elements)"]
+                + ["full_sync_changes \(fullSyncChanges)"] + timing("add_pod", addPod) + timing("add_pod_slowest", addPodSlowest)
+                + ["add_pod_changes \(addPodChanges)"] + timing("remove_pod", removePod) + timing("remove_pod_slowest", removePodSlowest)
+                + ["cycles \(cycles)", "chains \(chains)", "rules \(rules)", "elements \(elements)"]
         }
     }
 
@@ -47,6 +54,13 @@ public enum PolicyBenchmark {
         let start = clock.now
         let value = try body()
         return (value, Timing(wall: clock.now - start, cpu: threadCPUTime() - cpu))
+    }
+
+    /// The median (by wall time) and the slowest of some timings.
+    static func medianAndSlowest(_ timings: [Timing]) -> (Timing, Timing) {
+        let sorted = timings.sorted { $0.wall < $1.wall }
+        guard let slowest = sorted.last else { return (Timing(), Timing()) }
+        return (sorted[sorted.count / 2], slowest)
     }
 
     static func threadCPUTime() -> Duration {
@@ -100,7 +114,8 @@ public enum PolicyBenchmark {
 
     /// Runs the measurements; `render` gets the table's `nft -f` text for the
     /// script's reference load. Leaves the namespace without the table.
-    public static func run(policies: Int, pods: Int, table: String = PolicyChains.table, render: (String) throws -> Void) throws -> Figures {
+    public static func run(policies: Int, pods: Int, cycles: Int = 21, table: String = PolicyChains.table,
+                           render: (String) throws -> Void) throws -> Figures {
         let nft = try NFTables.open()
         let syncer = PolicyTableSyncer(nft: nft, table: table)
         try syncer.deleteTable()
@@ -135,17 +150,25 @@ public enum PolicyBenchmark {
         // One more pod, matching several policies' selectors and peers.
         let extra = PodInfo(namespace: "ns-1", name: "extra", node: "bench-node", ip: 0x0af5_0001, labels: ["app": "app-1", "tier": "web"],
                             namedPorts: [.init(name: "http", proto: 6, port: 8080)])
-        let (report, add) = try measure { () -> PolicySyncReport in
-            planner.update(pod: extra)
-            return try syncer.sync(&planner, chains)
+        // Added and removed again and again: one sync is milliseconds, and
+        // on a shared machine a single one says more about the neighbours.
+        var adds: [Timing] = [], removes: [Timing] = []
+        for _ in 0..<cycles {
+            let (report, add) = try measure { () -> PolicySyncReport in
+                planner.update(pod: extra)
+                return try syncer.sync(&planner, chains)
+            }
+            adds.append(add)
+            f.addPodChanges = report.changes
+            let (_, remove) = try measure { () -> PolicySyncReport in
+                planner.remove(pod: extra.key)
+                return try syncer.sync(&planner, chains)
+            }
+            removes.append(remove)
         }
-        f.addPod = add
-        f.addPodChanges = report.changes
-        let (_, remove) = try measure { () -> PolicySyncReport in
-            planner.remove(pod: extra.key)
-            return try syncer.sync(&planner, chains)
-        }
-        f.removePod = remove
+        f.cycles = cycles
+        (f.addPod, f.addPodSlowest) = medianAndSlowest(adds)
+        (f.removePod, f.removePodSlowest) = medianAndSlowest(removes)
         try syncer.deleteTable()
         return f
     }

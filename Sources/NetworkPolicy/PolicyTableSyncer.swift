@@ -87,8 +87,9 @@ public final class PolicyTableSyncer {
         let chainsChanged = previous.chains != chains
         let sets = chainsChanged || dirty.contains(where: { previous.sets[$0] == nil }) ? planner.setNames : previous.sets
         var changes = Changes(sets: sets, chains: chains)
-        // New sets first: new rules look them up.
-        for (name, withPort) in sets.sorted(by: { $0.key < $1.key }) where previous.sets[name] == nil {
+        // New sets first: new rules look them up. (Only the new and the gone
+        // sets are sorted: sorting all of them made a third of a one-pod sync.)
+        for (name, withPort) in sets.filter({ previous.sets[$0.key] == nil }).sorted(by: { $0.key < $1.key }) {
             batch.addSet(Self.spec(name, withPort: withPort))
             let members = planner.elements(name)
             changes.newSets[name] = members
@@ -125,7 +126,7 @@ public final class PolicyTableSyncer {
             }
             for name in gone { batch.deleteChain(name) }
         }
-        for name in previous.sets.keys.sorted() where sets[name] == nil {
+        for name in previous.sets.keys.filter({ sets[$0] == nil }).sorted() {
             batch.deleteSet(name)
             changes.goneSets.append(name)
         }
