@@ -69,9 +69,12 @@ struct LabTests {
 
     /// A pod on `node` that requests `target` port 80 every
     /// 50 ms and logs `EPOCH ok` or `EPOCH fail`. A request waits up to 10 s
-    /// (`nc -w 10`): one sent to a lost endpoint never completes however long
-    /// it waits, while a healthy one may stall for seconds on a CI machine
-    /// whose two cores also run the other test process.
+    /// to connect (`nc -w 10`): one sent to a lost endpoint never completes
+    /// however long it waits, while a healthy one may stall for seconds on a
+    /// CI machine whose two cores also run the other test process. The whole
+    /// request is bounded too (`timeout 12`): busybox's `-w` bounds only the
+    /// connect, and a request connected to a node-2 pod just before the cut
+    /// would wait for its answer forever, and the prober with it.
     static func prober(_ name: String, node: String, target: String) -> String {
         """
         apiVersion: v1
@@ -82,7 +85,7 @@ struct LabTests {
           containers:
           - name: sh
             image: busybox:1.35
-            command: ["sh", "-c", "while :; do r=$(printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | nc -w 10 \(target) 80 2>/dev/null); case $r in *served-by*) echo \\"$(date +%s) ok\\";; *) echo \\"$(date +%s) fail\\";; esac; sleep 0.05; done"]
+            command: ["sh", "-c", "while :; do r=$(printf 'GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n' | timeout 12 nc -w 10 \(target) 80 2>/dev/null); case $r in *served-by*) echo \\"$(date +%s) ok\\";; *) echo \\"$(date +%s) fail\\";; esac; sleep 0.05; done"]
         """
     }
 
@@ -303,7 +306,7 @@ struct LabTests {
             ((try? FileIO.read(s.dir + "/state/logs/kube-proxy-node-1.log")) ?? "").split(separator: "\n").suffix(40).joined(separator: "\n")
         }
         #expect(afterLoss.count > 10 && afterLoss.allSatisfy(\.ok),
-                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s, out of node-1's table at \(Int(programmed.timeIntervalSince(cut))) s (cut at epoch \(cutAt)); node-1's kube-proxy:\n\(proxyLog())")
+                "\(afterLoss.filter { !$0.ok }.count) of \(afterLoss.count) requests failed after node-2 was marked unreachable; failures at \(probes.filter { !$0.ok }.map { $0.time - cutAt }) s after the cut, marked at \(Int(unreachable.timeIntervalSince(cut))) s, withdrawn at \(Int(withdrawn.timeIntervalSince(cut))) s, out of node-1's table at \(Int(programmed.timeIntervalSince(cut))) s (cut at epoch \(cutAt)); \(probes.count) results in all, the last at \(probes.last.map { $0.time - cutAt } ?? 0) s; the prober's log ends: \(s.kubectl(["logs", "prober-1", "--tail", "3"])); node-1's kube-proxy:\n\(proxyLog())")
         // Healed, node-2 comes back and removes what it ran.
         #expect(s.lab("heal", "node-2").code == 0)
         #expect(s.lab("restart", "kubelet-node-2").code == 0)

@@ -71,8 +71,16 @@ final class LabSession {
     }
 
     /// A pod's lines of the form `EPOCH ok|fail` (written by the prober).
+    /// A prober's results; reading its log is tried again a few times (a
+    /// loaded lab's API server or kubelet may fail one `kubectl logs`).
     func probeResults(_ pod: String) -> [(time: Int, ok: Bool)] {
-        kubectl(["logs", pod]).stdout.split(separator: "\n").compactMap { line in
+        var log = kubectl(["logs", pod])
+        for _ in 0..<5 where log.code != 0 {
+            print("lab: kubectl logs \(pod) failed, trying again: \(log)")
+            sleep(2)
+            log = kubectl(["logs", pod])
+        }
+        return log.stdout.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ")
             guard f.count == 2, let t = Int(f[0]), f[1] == "ok" || f[1] == "fail" else { return nil }
             return (t, f[1] == "ok")
