@@ -89,32 +89,6 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         handle(part, context: context)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event as? ChannelEvent == .inputClosed else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        inputClosed = true
-        if state == .idle, pipelined.isEmpty { context.close(promise: nil) }
-    }
-
-    /// Whether the connection closes once the current response has ended.
-    var closesAfterResponse: Bool { !isHTTP2 && (!keepAlive || inputClosed && pipelined.isEmpty) }
-
-    /// The request has ended and its response has not: what the client sends now is the next request.
-    var awaitingResponse: Bool { requestEnded && (state == .connecting || state == .proxying || state == .discarding) }
-
-    /// Starts the pipelined requests that waited for the response that just ended.
-    func nextPipelined(context: ChannelHandlerContext) {
-        while !awaitingResponse, let part = pipelined.popFirst() {
-            handle(part, context: context)
-        }
-        if pipelinePaused, pipelined.count < Self.pipelinedLimit {
-            pipelinePaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-        }
-    }
-
     func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
@@ -168,14 +142,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         shared.logger.debug("client \(client.address): \(error)")
         if !isHTTP2, error is HTTPParserError, state != .tunnel, state == .idle || !responseStarted {
-            // As NIO's HTTPServerProtocolErrorHandler: 400, then close.
-            detachBackend()?.close(promise: nil)
-            endExchange()
-            var headers = HTTPHeaders()
-            headers.add(name: "Connection", value: "close")
-            headers.add(name: "Content-Length", value: "0")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            respondBadRequestAndClose(context: context)
             return
         }
         context.close(promise: nil)

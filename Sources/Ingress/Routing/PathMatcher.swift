@@ -40,13 +40,13 @@ public enum PathMatcher {
         }
     }
 
-    /// The non-empty `/`-separated elements of a path.
-    static func elements(_ path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: true)
-    }
-
     /// How many elements a prefix path has (longest prefix wins).
-    static func length(_ path: String) -> Int { elements(path).count }
+    static func length(_ path: String) -> Int {
+        var elements = Elements(path[...])
+        var count = 0
+        while elements.next() != nil { count += 1 }
+        return count
+    }
 }
 
 /// The three path types of networking.k8s.io/v1.
