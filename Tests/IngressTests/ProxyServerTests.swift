@@ -176,6 +176,60 @@ struct ProxyServerTests {
         await h.stop()
     }
 
+    @Test func responsesFramedEveryWayReachTheClient() async throws {
+        let h = try await Harness.make()
+        do {
+            let base = "-H 'Host: a.example.com' http://127.0.0.1:\(h.http)"
+            // Chunked from the backend: decoded and chunked again for an HTTP/1.1 client.
+            let chunked = Self.curl("\(base)/chunked")
+            #expect(chunked.code == "200" && chunked.body == "hello, world", "\(chunked)")
+            // Read until the backend closes: chunked for the client, whose connection stays open.
+            let untilClose = Self.curl("\(base)/close")
+            #expect(untilClose.code == "200" && untilClose.body == "read until the connection closes", "\(untilClose)")
+            #expect(Self.curl("\(base)/nocontent").code == "204")
+            // Several framings one after another on one keep-alive connection.
+            let (code, out) = shell("curl -s -m 20 -H 'Host: a.example.com' http://127.0.0.1:\(h.http)/chunked http://127.0.0.1:\(h.http)/nocontent "
+                                    + "http://127.0.0.1:\(h.http)/close http://127.0.0.1:\(h.http)/after", timeout: 30)
+            #expect(code == 0 && out.contains("hello, worldread until the connection closesbackend=A path=/after"), "\(out)")
+            // An HTTP/1.0 client: the body that has no length ends when the connection closes.
+            let old = try await Self.exchange("GET /chunked HTTP/1.0\r\nHost: a.example.com\r\n\r\n", port: h.http, group: h.group)
+            #expect(old.hasPrefix("HTTP/1.0 200 OK\r\n") && old.hasSuffix("\r\n\r\nhello, world"), "\(old)")
+            #expect(old.contains("Connection: close") && !old.lowercased().contains("transfer-encoding"))
+            // HEAD: the length of the body that is not sent.
+            let head = try await Self.exchange("HEAD /x HTTP/1.1\r\nHost: a.example.com\r\n\r\n", port: h.http, group: h.group)
+            #expect(head.hasPrefix("HTTP/1.1 200 OK") && head.contains("Content-Length: ") && head.hasSuffix("\r\n\r\n"), "\(head)")
+            // An informational response goes ahead of the final one.
+            let early = try await Self.exchange("GET /early HTTP/1.1\r\nHost: a.example.com\r\n\r\n", port: h.http, group: h.group)
+            #expect(early.hasPrefix("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n"), "\(early)")
+            #expect(early.hasSuffix("\r\n\r\nearly"))
+            // A response that does not parse (two lengths) is the backend's fault: 502.
+            #expect(Self.curl("\(base)/garbage").code == "502")
+        }
+        await h.stop()
+    }
+
+    @Test func requestBodiesAreFramedAndAmbiguousRequestsRefused() async throws {
+        let h = try await Harness.make()
+        do {
+            let chunked = Self.curl("-H 'Host: b.example.com' -H 'Transfer-Encoding: chunked' -d hello http://127.0.0.1:\(h.http)/api/chunked")
+            #expect(chunked.code == "200" && chunked.body.contains("path=/api/chunked body=hello"), "\(chunked)")
+            let before = h.b.requests
+            // Both lengths: where the request ends is ambiguous (request smuggling), so it is refused.
+            let both = try await Self.exchange("POST /api HTTP/1.1\r\nHost: b.example.com\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                                               port: h.http, group: h.group)
+            #expect(both.hasPrefix("HTTP/1.1 400 Bad Request"), "\(both)")
+            let gzip = try await Self.exchange("POST /api HTTP/1.1\r\nHost: b.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", port: h.http, group: h.group)
+            #expect(gzip.hasPrefix("HTTP/1.1 501 Not Implemented"), "\(gzip)")
+            let folded = try await Self.exchange("GET /api HTTP/1.1\r\nHost: b.example.com\r\nX-A: 1\r\n  continued\r\n\r\n", port: h.http, group: h.group)
+            #expect(folded.hasPrefix("HTTP/1.1 400 Bad Request"), "\(folded)")
+            let large = try await Self.exchange("GET /api HTTP/1.1\r\nHost: b.example.com\r\nX-Big: \(String(repeating: "a", count: 70_000))\r\n\r\n",
+                                                port: h.http, group: h.group)
+            #expect(large.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large"), "\(large.prefix(100))")
+            #expect(h.b.requests == before)
+        }
+        await h.stop()
+    }
+
     @Test func upgradeBecomesATunnel() async throws {
         let h = try await Harness.make()
         do {
@@ -198,6 +252,17 @@ struct ProxyServerTests {
             }
             #expect(received.hasPrefix("HTTP/1.1 101 Switching Protocols"))
             #expect(received.contains("ping-through-the-tunnel"))
+        }
+        await h.stop()
+    }
+
+    @Test func aDeclinedUpgradeLeavesTheConnectionToHTTP() async throws {
+        let h = try await Harness.make()
+        do {
+            let text = try await Self.exchange("GET /first HTTP/1.1\r\nHost: a.example.com\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n"
+                                               + "GET /second HTTP/1.1\r\nHost: a.example.com\r\n\r\n", port: h.http, group: h.group)
+            let paths = text.components(separatedBy: "backend=A path=").dropFirst().map { $0.prefix(7) }
+            #expect(paths == ["/first ", "/second"], "\(text)")
         }
         await h.stop()
     }

@@ -71,13 +71,25 @@ final class TestBackend: Sendable {
                         headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                     }
                 }
-                let length = Int(headers["content-length"] ?? "0") ?? 0
-                guard buffer.count >= end + 4 + length else { break }
-                let body = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
-                buffer.removeFirst(end + 4 + length)
+                let body: String
+                if headers["transfer-encoding"] == "chunked" {
+                    guard let (decoded, consumed) = TestBackend.dechunk(buffer[(end + 4)...]) else { break }
+                    body = String(decoding: decoded, as: UTF8.self)
+                    buffer.removeFirst(end + 4 + consumed)
+                } else {
+                    let length = Int(headers["content-length"] ?? "0") ?? 0
+                    guard buffer.count >= end + 4 + length else { break }
+                    body = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+                    buffer.removeFirst(end + 4 + length)
+                }
                 counter.value.add(1, ordering: .relaxed)
                 let requestLine = lines.first?.split(separator: " ") ?? []
                 let path = requestLine.count > 1 ? String(requestLine[1]) : ""
+                if let canned = TestBackend.canned[path] {
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: canned)), promise: nil)
+                    if path == "/close" { context.close(promise: nil) }
+                    continue
+                }
                 if headers["upgrade"] == "echo" {
                     upgraded = true
                     context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")), promise: nil)
@@ -89,7 +101,8 @@ final class TestBackend: Sendable {
                 let text = "backend=\(name) path=\(path) body=\(body) xff=\(headers["x-forwarded-for"] ?? "") xrealip=\(headers["x-real-ip"] ?? "") "
                     + "host=\(headers["host"] ?? "") xfhost=\(headers["x-forwarded-host"] ?? "") proto=\(headers["x-forwarded-proto"] ?? "") "
                     + "port=\(headers["x-forwarded-port"] ?? "")\n"
-                let response = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)")
+                let isHEAD = requestLine.first == "HEAD"
+                let response = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(isHEAD ? "" : text)")
                 if path.hasPrefix("/slow") {
                     let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
                     context.eventLoop.scheduleTask(in: .milliseconds(500)) {
@@ -99,6 +112,35 @@ final class TestBackend: Sendable {
                     context.writeAndFlush(wrapOutboundOut(response), promise: nil)
                 }
             }
+        }
+    }
+
+    /// Responses to fixed paths, framed each in another way.
+    static let canned: [String: String] = [
+        "/chunked": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        "/close": "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nread until the connection closes",
+        "/nocontent": "HTTP/1.1 204 No Content\r\nX-Kind: none\r\n\r\n",
+        "/early": "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly",
+        "/garbage": "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+    ]
+
+    /// A chunked body's data and how many bytes it took, nil while incomplete.
+    static func dechunk(_ bytes: ArraySlice<UInt8>) -> ([UInt8], Int)? {
+        var out: [UInt8] = []
+        var i = bytes.startIndex
+        while true {
+            guard let lineEnd = bytes[i...].firstIndex(of: 10) else { return nil }
+            let sizeText = String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else { return nil }
+            i = lineEnd + 1
+            if size == 0 {
+                // No trailers from the proxy: the empty line.
+                guard bytes.endIndex - i >= 2 else { return nil }
+                return (out, i + 2 - bytes.startIndex)
+            }
+            guard bytes.endIndex - i >= size + 2 else { return nil }
+            out += bytes[i..<(i + size)]
+            i += size + 2
         }
     }
 

@@ -1,21 +1,29 @@
 import NIOCore
-import NIOHTTP1
+
+/// A part of a backend's response, as the exchange sees it.
+enum BackendResponsePart {
+    /// A head: informational (1xx), `101` to an upgrade, or the final one.
+    case head(HTTP1Head)
+    /// Body data, without the chunked framing.
+    case body(ByteBuffer)
+    case end
+}
 
 /// Who receives a backend connection's response (the client side of one
 /// exchange). Everything runs on the connection's event loop.
 protocol BackendResponseSink: AnyObject {
-    func backendResponse(_ part: HTTPClientResponsePart)
+    func backendResponse(_ part: BackendResponsePart)
     func backendReadComplete()
     /// The connection failed or closed before the response ended.
     func backendFailed(_ error: any Error)
     func backendWritabilityChanged(_ writable: Bool)
 }
 
-/// The last handler of a backend connection: hands response parts to the
-/// current exchange, enforces the read timeout while a response is awaited,
-/// and tells the pool when an idle connection closes.
+/// The one handler of a backend connection: reads HTTP/1.1 responses off
+/// its bytes (``HTTP1MessageReader``) and hands their parts to the current exchange, enforces the read timeout while a response
+/// is awaited, and tells the pool when an idle connection closes.
 final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     weak var sink: (any BackendResponseSink)?
     let readTimeout: TimeAmount
@@ -24,13 +32,34 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The pool holding this connection while it idles (it forgets the connection when it closes).
     var idleIn: (pool: BackendPool, endpoint: Backend.Endpoint)?
 
-    init(readTimeout: TimeAmount) { self.readTimeout = readTimeout }
+    var reader: HTTP1MessageReader
+    /// A request was sent and its response has not ended.
+    var awaiting = false
+    var upgradeRequested = false
+    /// Whether the connection may carry another request once this response ends.
+    private(set) var reusable = true
+
+    init(readTimeout: TimeAmount, maxHeaderBytes: Int) {
+        self.readTimeout = readTimeout
+        reader = HTTP1MessageReader(kind: .response, maxBytes: maxHeaderBytes)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         self.context = nil
     }
+
+    /// A request was written: its response comes next.
+    func expectResponse(isHEAD: Bool, upgrade: Bool) {
+        awaiting = true
+        reader.requestIsHEAD = isHEAD
+        upgradeRequested = upgrade
+        armTimeout()
+    }
+
+    /// The bytes read after a `101`: the tunnel's first.
+    func takeHeldBytes() -> ByteBuffer? { reader.takeBuffered() }
 
     /// When the last response bytes arrived (the timer checks it instead of being rescheduled on every read).
     var lastRead = NIODeadline.now()
@@ -53,11 +82,7 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
                 handler.schedule(in: handler.readTimeout - idle)
                 return
             }
-            if let sink = handler.sink {
-                handler.sink = nil
-                sink.backendFailed(ProxyError.readTimeout)
-            }
-            handler.context?.close(promise: nil)
+            handler.fail(ProxyError.readTimeout)
         }
     }
 
@@ -67,10 +92,50 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
         // The timer keeps running while the connection idles in the pool: it closes it after the same time.
         lastRead = .now()
-        sink?.backendResponse(part)
+        reader.append(unwrapInboundIn(data))
+        do {
+            try process()
+        } catch {
+            fail(ProxyError.invalidResponse(String(describing: error)))
+        }
+    }
+
+    /// Hands on every complete part read.
+    func process() throws {
+        while awaiting, !reader.switched, let part = try reader.next() {
+            switch part {
+            case .head(let head):
+                if head.status == 101 {
+                    guard upgradeRequested else { throw HTTP1ParseError.invalid("101 Switching Protocols to a request that asked for no upgrade") }
+                    reusable = false
+                } else if head.status >= 200 {
+                    if !head.keepAlive || head.responseFraming(requestIsHEAD: reader.requestIsHEAD) == .untilClose { reusable = false }
+                }
+                sink?.backendResponse(.head(head))
+            case .body(let data):
+                sink?.backendResponse(.body(data))
+            case .end:
+                awaiting = false
+                sink?.backendResponse(.end)
+            }
+        }
+        // Bytes nobody asked for: the connection is not in step with its requests any more.
+        if !awaiting, !reader.switched, reader.hasBufferedBytes {
+            reusable = false
+            reader.discardBuffered()
+        }
+    }
+
+    /// Ends the exchange with an error and closes the connection.
+    func fail(_ error: any Error) {
+        reusable = false
+        if let sink {
+            self.sink = nil
+            sink.backendFailed(error)
+        }
+        context?.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -83,9 +148,16 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         disarmTimeout()
+        reusable = false
         if let (pool, endpoint) = idleIn {
             idleIn = nil
             pool.forget(context.channel, endpoint: endpoint)
+        }
+        // A body read until the connection closes has ended now.
+        if awaiting, case .end? = try? reader.inputEnded() {
+            awaiting = false
+            sink?.backendResponse(.end)
+            return
         }
         if let sink {
             self.sink = nil
@@ -94,11 +166,7 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let sink {
-            self.sink = nil
-            sink.backendFailed(error)
-        }
-        context.close(promise: nil)
+        fail(error)
     }
 }
 
@@ -106,12 +174,14 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
 enum ProxyError: Error, CustomStringConvertible {
     case readTimeout
     case backendClosed
+    case invalidResponse(String)
     case noEndpoints(String)
 
     var description: String {
         switch self {
         case .readTimeout: return "upstream timed out while reading the response"
         case .backendClosed: return "upstream closed the connection before the response ended"
+        case .invalidResponse(let why): return "upstream sent an invalid response: \(why)"
         case .noEndpoints(let why): return why
         }
     }

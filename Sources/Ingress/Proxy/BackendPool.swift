@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -56,8 +55,7 @@ final class BackendPool: Sendable {
         }
     }
 
-    /// Opens a new connection on `loop`: HTTP/1.1 client codec (left-over
-    /// bytes forwarded, for upgrades) and a ``BackendHandler``.
+    /// Opens a new connection on `loop`, with a ``BackendHandler``.
     func connect(_ endpoint: Backend.Endpoint, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
         let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeout * 1000))
         let maxHeader = configuration.maxHeaderBytes
@@ -65,15 +63,8 @@ final class BackendPool: Sendable {
             .connectTimeout(.milliseconds(Int64(configuration.connectTimeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { ch in
-                do {
-                    let ops = ch.pipeline.syncOperations
-                    try ops.addHandler(HTTPRequestEncoder(), name: BackendPool.encoderName)
-                    try ops.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes),
-                                                            maximumBufferSize: maxHeader * 4), name: BackendPool.decoderName)
-                    try ops.addHandler(BackendHandler(readTimeout: readTimeout), name: BackendPool.handlerName)
-                    return ch.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return ch.eventLoop.makeFailedFuture(error)
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(BackendHandler(readTimeout: readTimeout, maxHeaderBytes: maxHeader))
                 }
             }
             .connect(host: endpoint.host, port: endpoint.port)
@@ -87,8 +78,4 @@ final class BackendPool: Sendable {
         }
         for entry in all { entry.channel.close(promise: nil) }
     }
-
-    static let encoderName = "ingress-backend-encoder"
-    static let decoderName = "ingress-backend-decoder"
-    static let handlerName = "ingress-backend"
 }

@@ -2,45 +2,43 @@ import NIOCore
 import NIOHTTP1
 
 extension ProxyHandler: BackendResponseSink {
-    func backendResponse(_ part: HTTPClientResponsePart) {
-        guard let context, state == .proxying else { return }
+    func backendResponse(_ part: BackendResponsePart) {
+        guard let context, state == .proxying, let request else { return }
         switch part {
         case .head(let head):
-            if upgrade != nil, head.status == .switchingProtocols {
-                // Switched after the decoder's end of this head, so no HTTP part reaches the tunnel.
-                switchingHead = head
+            if head.status == 101, let upgrade = request.upgrade {
+                startTunnel(head, upgrade: head.value("upgrade") ?? upgrade, context: context)
                 return
             }
-            if head.status.code < 200 {
-                // 1xx other than an accepted upgrade: forward and wait for the final head.
-                context.write(wrapOutboundOut(.head(ForwardedHeaders.clientResponse(head, version: requestHead?.version ?? .http1_1))), promise: nil)
+            var close = !keepAlive && !isHTTP2
+            if head.status < 200 {
+                // Informational: forwarded, and the final head comes after it.
+                context.write(wrapOutboundOut(codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator)), promise: nil)
                 return
             }
             responseStarted = true
-            if !head.isKeepAlive { backendKeepAlive = false }
-            var out = ForwardedHeaders.clientResponse(head, version: requestHead?.version ?? .http1_1)
-            if !keepAlive && !isHTTP2 { out.headers.replaceOrAdd(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(out)), promise: nil)
+            let out = codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator)
+            if close { keepAlive = false }
+            context.write(wrapOutboundOut(out), promise: nil)
         case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            if let head = switchingHead {
-                switchingHead = nil
-                startTunnel(head, context: context)
-                return
-            }
-            let reusable = backendKeepAlive && requestEnded && upgrade == nil
+            context.write(wrapOutboundOut(codec.responseBody(buffer, allocator: allocator)), promise: nil)
+        case .end:
+            let reusable = (backendHandler?.reusable ?? false) && requestEnded
             let handler = backendHandler
             if let ch = detachBackend(), let endpoint = backendEndpoint {
                 if reusable { release(ch, handler: handler, endpoint: endpoint) } else { ch.close(promise: nil) }
             }
-            let close = closesAfterResponse
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [weak self] _ in
-                if close { self?.context?.close(promise: nil) }
+            if let end = codec.responseEnd(allocator: allocator) { context.write(wrapOutboundOut(end), promise: nil) }
+            if request.upgrade != nil, !isHTTP2 {
+                // Declined: what the client sent after the upgrade request is HTTP again.
+                state = .idle
+                guard resumeAfterDeclinedUpgrade(context: context) else { return }
             }
+            let close = closesAfterResponse
             endExchange()
-            backendKeepAlive = true
-            if !close { nextPipelined(context: context) }
+            if close { return flushAndClose(context: context) }
+            context.flush()
+            handleParts(context: context)
         }
     }
 
@@ -70,11 +68,11 @@ extension ProxyHandler: BackendResponseSink {
             // (only when it had no body that is already gone).
             if backendReused, !requestHadBody, case ProxyError.backendClosed = error {
                 state = .connecting
-                pending = requestEnded ? [.end(nil)] : []
+                pending = requestEnded ? [.end] : []
                 connectNext(context: context, allowPooled: false)
                 return
             }
-            shared.logger.info("\(requestHead?.method.rawValue ?? "") \(requestHead?.uri ?? "") to \(backendName) (\(backendEndpoint?.description ?? "")): \(error)")
+            shared.logger.info("\(request?.method ?? "") \(request?.target ?? "") to \(backendName) (\(backendEndpoint?.description ?? "")): \(error)")
             if case ProxyError.readTimeout = error { respondLocally(504, context: context) } else { respondLocally(502, context: context) }
             return
         }

@@ -1,12 +1,11 @@
 import NIOCore
 import NIOHTTP1
 
-/// What NIO's pipelining and protocol-error handlers would do on an
-/// HTTP/1.1 connection, done here without their steps on every request
-/// (the pipelining handler stopped reading after each request and re-armed
-/// epoll after each response): pipelined requests wait for the response
-/// before them, a half-closing client still gets its answers, and a request
-/// that does not parse gets 400.
+/// HTTP/1.1's connection rules: pipelined requests wait for the response
+/// before them (in `parts`), a half-closing client still gets its answers, a
+/// request that does not parse gets 400 (431 when its head is too large,
+/// 501 for a transfer coding other than chunked), and a declined upgrade
+/// lets the connection carry on as HTTP.
 extension ProxyHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event as? ChannelEvent == .inputClosed else {
@@ -14,34 +13,50 @@ extension ProxyHandler {
             return
         }
         inputClosed = true
-        if state == .idle, pipelined.isEmpty { context.close(promise: nil) }
+        if state == .idle, parts.isEmpty { context.close(promise: nil) }
     }
 
     /// Whether the connection closes once the current response has ended.
-    var closesAfterResponse: Bool { !isHTTP2 && (!keepAlive || inputClosed && pipelined.isEmpty) }
+    var closesAfterResponse: Bool { !isHTTP2 && (!keepAlive || inputClosed && parts.isEmpty) }
 
     /// The request has ended and its response has not: what the client sends now is the next request.
     var awaitingResponse: Bool { requestEnded && (state == .connecting || state == .proxying || state == .discarding) }
 
-    /// Starts the pipelined requests that waited for the response that just ended.
-    func nextPipelined(context: ChannelHandlerContext) {
-        while !awaitingResponse, let part = pipelined.popFirst() {
-            handle(part, context: context)
+    /// What the client sent is not HTTP/1.1: as nginx, an error status, then close.
+    func protocolError(_ error: any Error, context: ChannelHandlerContext) {
+        shared.logger.debug("client \(client.address): \(error)")
+        guard state == .idle || !responseStarted else {
+            // A response is under way: the client can only be told by closing.
+            detachBackend()?.close(promise: nil)
+            endExchange()
+            context.close(promise: nil)
+            return
         }
-        if pipelinePaused, pipelined.count < Self.pipelinedLimit {
-            pipelinePaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-        }
-    }
-
-    /// As NIO's HTTPServerProtocolErrorHandler: 400, then close.
-    func respondBadRequestAndClose(context: ChannelHandlerContext) {
         detachBackend()?.close(promise: nil)
         endExchange()
-        var headers = HTTPHeaders()
-        headers.add(name: "Connection", value: "close")
-        headers.add(name: "Content-Length", value: "0")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        let status: HTTPResponseStatus = switch error {
+        case HTTP1ParseError.headTooLarge: .custom(code: 431, reasonPhrase: "Request Header Fields Too Large")
+        case HTTP1ParseError.unsupportedTransferCoding: .notImplemented
+        default: .badRequest
+        }
+        parts.removeAll()
+        for part in codec.localResponse(status, body: "", request: nil, close: true, allocator: allocator) {
+            context.write(wrapOutboundOut(part), promise: nil)
+        }
+        state = .discarding
+        flushAndClose(context: context)
+    }
+
+    /// The backend answered an upgrade request without switching: read on as HTTP; false when what was held back does not parse.
+    func resumeAfterDeclinedUpgrade(context: ChannelHandlerContext) -> Bool {
+        do {
+            try codec.resume(allocator: allocator, into: &parts)
+        } catch {
+            protocolError(error, context: context)
+            return false
+        }
+        readPaused = false
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        return true
     }
 }

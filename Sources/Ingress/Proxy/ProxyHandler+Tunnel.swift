@@ -1,18 +1,15 @@
 import NIOCore
-import NIOHTTP1
 
 extension ProxyHandler {
     /// The backend accepted an upgrade: send its 101 to the client, then
     /// replace the HTTP handlers of both connections with a byte tunnel
-    /// (bytes either decoder already read are passed on, not lost).
-    func startTunnel(_ head: HTTPResponseHead, context: ChannelHandlerContext) {
-        guard let backend = detachBackend() else { return }
+    /// (bytes either side already read are passed on, not lost).
+    func startTunnel(_ head: HTTP1Head, upgrade: String, context: ChannelHandlerContext) {
+        guard let request, let backendHandler, let backend = detachBackend() else { return }
         state = .tunnel
-        var out = ForwardedHeaders.clientResponse(head, version: requestHead?.version ?? .http1_1)
-        out.headers.replaceOrAdd(name: "Connection", value: "upgrade")
-        if let value = head.headers.first(name: "upgrade") { out.headers.replaceOrAdd(name: "Upgrade", value: value) }
-        context.write(wrapOutboundOut(.head(out)), promise: nil)
-        context.flush()
+        var close = false
+        context.write(wrapOutboundOut(codec.responseHead(head, request: request, upgrade: upgrade, close: &close, allocator: context.channel.allocator)),
+                      promise: nil)
         let (clientSide, backendSide) = TunnelHandler.pair()
         let shared = self.shared
         shared.tunnelOpened()
@@ -22,13 +19,14 @@ extension ProxyHandler {
             let backendOps = backend.pipeline.syncOperations
             try clientOps.addHandler(clientSide)
             try backendOps.addHandler(backendSide)
-            // Each decoder goes last, so the bytes it already read reach the tunnel.
-            for name in [ProxyServer.encoderName, ProxyServer.decoderName] {
-                _ = clientOps.removeHandler(name: name)
+            // A 101 has no body, so the codec passes these bytes on as they are.
+            if let held = backendHandler.takeHeldBytes() {
+                context.write(wrapOutboundOut(codec.responseBody(held, allocator: context.channel.allocator)), promise: nil)
             }
-            for name in [BackendPool.handlerName, BackendPool.encoderName, BackendPool.decoderName] {
-                _ = backendOps.removeHandler(name: name)
-            }
+            if let held = codec.takeHeldBytes() { backend.write(held, promise: nil) }
+            context.flush()
+            backend.flush()
+            _ = backendOps.removeHandler(backendHandler)
             endExchange()
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             backend.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }

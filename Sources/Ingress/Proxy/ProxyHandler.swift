@@ -2,21 +2,16 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The client side of the proxy: one per HTTP/1.1 connection or HTTP/2
-/// stream. For each request it routes on the current table, takes a
-/// keep-alive connection to one ready endpoint of the backend (or opens one,
-/// trying the next endpoint only when connecting fails), streams the request
-/// and the response through, and answers 404/502/503/504 itself as nginx.
-/// An accepted `101 Switching Protocols` turns both connections into a raw
-/// byte tunnel.
-///
-/// It also does, for HTTP/1.1, what NIO's pipelining and protocol-error
-/// handlers would, without their extra steps on every request: parts of a
-/// pipelined request wait until the response before them has ended, and a
-/// request that does not parse gets `400` and the connection is closed.
-final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+/// The client side of the proxy: one per HTTP/1.x connection or HTTP/2
+/// stream (`Codec` says which). For each request it routes on the current
+/// table, takes a keep-alive connection to one ready endpoint of the backend
+/// (or opens one, trying the next endpoint only when connecting fails),
+/// streams the request and the response through, and answers
+/// 404/502/503/504 itself as nginx. An accepted `101 Switching Protocols`
+/// turns both connections into a raw byte tunnel.
+final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Codec.InboundIn
+    typealias OutboundOut = Codec.OutboundOut
 
     enum State {
         case idle
@@ -32,15 +27,14 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     let shared: ProxyShared
     let client: ForwardedHeaders.Client
-    let isHTTP2: Bool
+    var codec: Codec
+    var isHTTP2: Bool { Codec.isHTTP2 }
     var state = State.idle
     var context: ChannelHandlerContext?
 
     // The current exchange.
-    var requestHead: HTTPRequestHead?
-    var backendHead: HTTPRequestHead?
-    var upgrade: String?
-    var pending: [HTTPServerRequestPart] = []
+    var request: ProxyRequest?
+    var pending: [RequestPart] = []
     var requestEnded = false
     var requestHadBody = false
     var responseStarted = false
@@ -53,43 +47,59 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     var backendEndpoint: Backend.Endpoint?
     var backendReused = false
     var inFlight = false
-    var backendKeepAlive = true
     /// Reading the client was paused while a backend connection was opened.
     var readPaused = false
-    /// A backend's 101 to an upgrade, until its end.
-    var switchingHead: HTTPResponseHead?
-    /// Parts of pipelined requests that came while an exchange was under way.
-    var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    /// Parts read and not handled yet: pipelined requests wait here while an exchange is under way.
+    var parts = CircularBuffer<RequestPart>()
     /// Reading the client was paused because too many pipelined parts wait.
     var pipelinePaused = false
     /// How many pipelined parts may wait before reading pauses.
-    static let pipelinedLimit = 16
+    static var pipelinedLimit: Int { 16 }
+    /// Request bytes were written to the backend since its last flush.
+    var backendUnflushed = false
+    /// The client connection's allocator.
+    var allocator = ByteBufferAllocator()
     /// The client shut its sending side down (HTTP/1.1): the requests it sent are answered, then the connection closes.
     var inputClosed = false
 
-    init(shared: ProxyShared, client: ForwardedHeaders.Client, isHTTP2: Bool) {
+    init(shared: ProxyShared, client: ForwardedHeaders.Client, maxHeaderBytes: Int) {
         self.shared = shared
         self.client = client
-        self.isHTTP2 = isHTTP2
+        codec = Codec(client: client, maxHeaderBytes: maxHeaderBytes)
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        allocator = context.channel.allocator
+    }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if !isHTTP2, !pipelined.isEmpty || awaitingResponse {
-            pipelined.append(part)
-            if pipelined.count >= Self.pipelinedLimit, !pipelinePaused {
-                pipelinePaused = true
-                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-            }
+        guard state != .tunnel else { return }
+        do {
+            try codec.decode(unwrapInboundIn(data), allocator: allocator, into: &parts)
+        } catch {
+            protocolError(error, context: context)
             return
         }
-        handle(part, context: context)
+        handleParts(context: context)
     }
 
-    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// Handles the parts read, up to the end of a request whose response has not ended.
+    func handleParts(context: ChannelHandlerContext) {
+        while !awaitingResponse, state != .tunnel, let part = parts.popFirst() {
+            handle(part, context: context)
+        }
+        if !isHTTP2, parts.count >= Self.pipelinedLimit, !pipelinePaused {
+            pipelinePaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        } else if pipelinePaused, parts.count < Self.pipelinedLimit {
+            pipelinePaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+    }
+
+    func handle(_ part: RequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             begin(head, context: context)
@@ -102,14 +112,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestHadBody = true
             pending.append(part)
         case (.connecting, .head), (.proxying, .head), (.discarding, .head):
-            // Not before the request has ended (and then it waits in `pipelined`).
+            // Not before the request has ended (and then it waits in `parts`).
             break
         case (.proxying, .body(let buffer)):
             requestHadBody = true
-            backendChannel?.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
-        case (.proxying, .end(let trailers)):
+            writeBody(buffer)
+            backendUnflushed = true
+        case (.proxying, .end):
             requestEnded = true
-            backendChannel?.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
+            if writeEnd() || backendUnflushed {
+                backendChannel?.flush()
+                backendUnflushed = false
+            }
         case (.discarding, .end):
             requestEnded = true
             finishLocal(context: context)
@@ -118,8 +132,25 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func writeBody(_ buffer: ByteBuffer) {
+        guard let ch = backendChannel, let request else { return }
+        let out = request.chunkedToBackend ? HTTP1Writer.chunk(buffer, allocator: allocator) : buffer
+        ch.write(out, promise: nil)
+    }
+
+    /// Ends the request's body on the backend connection; whether that wrote anything.
+    @discardableResult
+    func writeEnd() -> Bool {
+        guard let ch = backendChannel, let request, request.chunkedToBackend else { return false }
+        ch.write(HTTP1Writer.lastChunk(allocator: allocator), promise: nil)
+        return true
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
-        if state == .proxying { backendChannel?.flush() }
+        if backendUnflushed {
+            backendUnflushed = false
+            backendChannel?.flush()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -130,10 +161,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let ch = backendChannel, state == .proxying || state == .connecting {
+        if state == .proxying || state == .connecting {
             // The client went away mid-exchange: the backend connection cannot be reused.
             detachBackend()?.close(promise: nil)
-            _ = ch
         }
         endExchange()
         context.fireChannelInactive()
@@ -141,43 +171,36 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         shared.logger.debug("client \(client.address): \(error)")
-        if !isHTTP2, error is HTTPParserError, state != .tunnel, state == .idle || !responseStarted {
-            respondBadRequestAndClose(context: context)
-            return
-        }
         context.close(promise: nil)
     }
 
     // MARK: - Starting an exchange
 
-    func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        requestHead = head
+    func begin(_ head: ProxyRequest, context: ChannelHandlerContext) {
+        request = head
         pending = []
         requestEnded = false
         requestHadBody = false
         responseStarted = false
-        keepAlive = isHTTP2 || head.isKeepAlive
+        keepAlive = isHTTP2 || head.keepAlive
         attempt = 0
         inFlight = true
         shared.requestStarted()
         if shared.isDraining { keepAlive = false }
-        let host = head.headers.first(name: "host")
-        guard let match = shared.store.current.route(host: host, path: head.uri) else {
+        guard let match = shared.store.route(host: head.host, path: head.target) else {
             respondLocally(404, context: context)
             return
         }
         backendName = match.backend.name
         guard !match.backend.endpoints.isEmpty else {
-            shared.logger.info("\(head.method) \(host ?? "") \(head.uri): 503, \(match.backend.unavailableReason ?? "no endpoints") (ingress \(match.ingress))")
+            shared.logger.info("\(head.method) \(head.host ?? "") \(head.target): 503, \(match.backend.unavailableReason ?? "no endpoints") (ingress \(match.ingress))")
             respondLocally(503, context: context)
             return
         }
-        upgrade = isHTTP2 ? nil : ForwardedHeaders.upgrade(head)
-        backendHead = ForwardedHeaders.backendRequest(head, client: client, upgrade: upgrade)
         candidates = shared.rotate(match.backend.endpoints)
         state = .connecting
         // The common case: an idle keep-alive connection, used at once.
-        if upgrade == nil, let idle = shared.pool.take(candidates[0], on: context.eventLoop) {
+        if head.upgrade == nil, let idle = shared.pool.take(candidates[0], on: context.eventLoop) {
             attach(idle.channel, handler: idle.handler.value, endpoint: candidates[0], reused: true, context: context)
             return
         }
@@ -197,7 +220,7 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let endpoint = candidates[attempt]
-        if allowPooled, upgrade == nil, let idle = shared.pool.take(endpoint, on: context.eventLoop) {
+        if allowPooled, request?.upgrade == nil, let idle = shared.pool.take(endpoint, on: context.eventLoop) {
             attach(idle.channel, handler: idle.handler.value, endpoint: endpoint, reused: true, context: context)
             return
         }
@@ -223,9 +246,9 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Sends the request on a backend connection (`handler`: its last handler, when known).
+    /// Sends the request on a backend connection (`handler`: its handler, when known).
     func attach(_ ch: any Channel, handler known: BackendHandler?, endpoint: Backend.Endpoint, reused: Bool, context: ChannelHandlerContext) {
-        guard let handler = known ?? (try? ch.pipeline.syncOperations.handler(type: BackendHandler.self)) else {
+        guard let request, let handler = known ?? (try? ch.pipeline.syncOperations.handler(type: BackendHandler.self)) else {
             ch.close(promise: nil)
             connectNext(context: context, allowPooled: false)
             return
@@ -237,17 +260,18 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         backendEndpoint = endpoint
         backendReused = reused
         state = .proxying
-        if let backendHead { ch.write(HTTPClientRequestPart.head(backendHead), promise: nil) }
+        ch.write(request.backendHead, promise: nil)
         for part in pending {
             switch part {
-            case .body(let b): ch.write(HTTPClientRequestPart.body(.byteBuffer(b)), promise: nil)
-            case .end(let t): ch.write(HTTPClientRequestPart.end(t), promise: nil)
+            case .body(let b): writeBody(b)
+            case .end: writeEnd()
             case .head: break
             }
         }
+        handler.expectResponse(isHEAD: request.isHEAD, upgrade: request.upgrade != nil)
         ch.flush()
-        handler.armTimeout()
-        if readPaused, upgrade == nil {
+        backendUnflushed = false
+        if readPaused, request.upgrade == nil {
             readPaused = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             if !requestEnded { context.read() }
@@ -269,8 +293,6 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
             inFlight = false
             shared.requestFinished()
         }
-        requestHead = nil
-        backendHead = nil
         pending = []
         if state != .tunnel { state = .idle }
     }
@@ -279,35 +301,36 @@ final class ProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func respondLocally(_ code: Int, context: ChannelHandlerContext) {
         let status = LocalResponse.status(code)
-        var headers = HTTPHeaders()
-        let body = LocalResponse.page(status)
-        headers.add(name: "Content-Type", value: "text/html")
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        let version = requestHead?.version ?? .http1_1
-        if !keepAlive && !isHTTP2 { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        for part in codec.localResponse(status, body: LocalResponse.page(status), request: request, close: !keepAlive, allocator: allocator) {
+            context.write(wrapOutboundOut(part), promise: nil)
+        }
         responseStarted = true
         state = .discarding
         if readPaused {
             readPaused = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
-        context.flush()
         if requestEnded || pending.contains(where: { if case .end = $0 { return true } else { return false } }) {
             requestEnded = true
             finishLocal(context: context)
         } else {
+            context.flush()
             context.read()
         }
     }
 
     func finishLocal(context: ChannelHandlerContext) {
         let close = closesAfterResponse
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [weak self] _ in
-            if close { self?.context?.close(promise: nil) }
-        }
         endExchange()
-        if !close { nextPipelined(context: context) }
+        if close { return flushAndClose(context: context) }
+        context.flush()
+        handleParts(context: context)
+    }
+
+    /// Closes the connection once everything written to it has gone out.
+    func flushAndClose(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(codec.emptyWrite(allocator: context.channel.allocator))).assumeIsolated().whenComplete { [weak self] _ in
+            self?.context?.close(promise: nil)
+        }
     }
 }

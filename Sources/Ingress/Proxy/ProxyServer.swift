@@ -89,7 +89,7 @@ public final class ProxyServer: Sendable {
                                     stream.eventLoop.makeCompletedFuture {
                                         let ops = stream.pipeline.syncOperations
                                         try ops.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                                        try ops.addHandler(ProxyHandler(shared: shared, client: client, isHTTP2: true))
+                                        try ops.addHandler(ProxyHandler<HTTP2ClientCodec>(shared: shared, client: client, maxHeaderBytes: maxHeader))
                                     }
                                 }).map { _ in }
                             },
@@ -104,15 +104,10 @@ public final class ProxyServer: Sendable {
             }
     }
 
-    static let encoderName = "ingress-http-encoder"
-    static let decoderName = "ingress-http-decoder"
-
+    /// HTTP/1.x: the proxy reads and writes the connection's bytes itself (``HTTP1ClientCodec``).
     static func configureHTTP1(_ ops: ChannelPipeline.SynchronousOperations, shared: ProxyShared, client: ForwardedHeaders.Client,
                                maxHeader: Int) throws {
-        try ops.addHandler(HTTPResponseEncoder(), name: encoderName)
-        try ops.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes), maximumBufferSize: maxHeader * 4),
-                           name: decoderName)
-        try ops.addHandler(ProxyHandler(shared: shared, client: client, isHTTP2: false))
+        try ops.addHandler(ProxyHandler<HTTP1ClientCodec>(shared: shared, client: client, maxHeaderBytes: maxHeader))
     }
 
     func track(_ ch: any Channel) {

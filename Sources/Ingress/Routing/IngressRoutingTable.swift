@@ -123,7 +123,7 @@ public struct IngressRoutingTable: Sendable {
     ///   - path: the request target; a query string is ignored.
     public func route(host: String?, path: String) -> Match? {
         let h = HostMatcher.normalize(host ?? "")
-        let p = path.firstIndex(of: "?").map { path[..<$0] } ?? path[...]
+        let p = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { path[..<$0] } ?? path[...]
         if let g = exact[h], let m = Self.first(in: g, path: p) { return m }
         if !wildcard.isEmpty, let dot = h.firstIndex(of: "."), dot != h.startIndex,
            let g = wildcard[String(h[h.index(after: dot)...])], let m = Self.first(in: g, path: p) { return m }

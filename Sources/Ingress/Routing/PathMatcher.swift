@@ -32,9 +32,11 @@ public enum PathMatcher {
         init(_ path: Substring) { rest = path }
 
         mutating func next() -> Substring? {
-            while rest.first == "/" { rest = rest.dropFirst() }
+            // On UTF-8 code units: `/` is ASCII, so its indices are character boundaries.
+            let slash = UInt8(ascii: "/")
+            while rest.utf8.first == slash { rest = rest[rest.utf8.index(after: rest.startIndex)...] }
             guard !rest.isEmpty else { return nil }
-            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            let end = rest.utf8.firstIndex(of: slash) ?? rest.endIndex
             defer { rest = rest[end...] }
             return rest[..<end]
         }
