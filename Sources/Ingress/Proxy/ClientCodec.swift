@@ -55,8 +55,9 @@ protocol ClientCodec {
     func localResponse(_ status: HTTPResponseStatus, body: String, request: ProxyRequest?, close: Bool, allocator: ByteBufferAllocator) -> [OutboundOut]
 }
 
-/// HTTP/1.x on the connection's bytes: heads parsed in place (``HTTP1HeadParser``),
-/// bodies framed by ``HTTP1BodyFramer`` and re-chunked where they have no length.
+/// HTTP/1.x on the connection's bytes: requests read by ``HTTP1MessageReader``
+/// (heads parsed in place, bodies framed), responses written by ``HTTP1Writer``
+/// with bodies that have no length chunked again (HTTP/1.1) or closed (HTTP/1.0).
 struct HTTP1ClientCodec: ClientCodec {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
