@@ -52,11 +52,11 @@ extension StatefulSetController {
         return fresh.metadata.uid == set.metadata.uid && fresh.metadata.deletionTimestamp == nil
     }
 
-    /// The sets whose selector matches an orphan pod, to look at it.
-    func setsMatching(_ p: Pod) -> [StatefulSet] {
-        sets.list(namespace: p.namespace).filter { s in
+    /// The sets whose selector matches an orphan pod's or revision's labels, to look at it.
+    func setsMatching(namespace: String, labels: [String: String]?) -> [StatefulSet] {
+        sets.list(namespace: namespace).filter { s in
             guard let sel = s.spec?.selector, let r = try? LabelRequirements(sel) else { return false }
-            return r.matches(p.metadata.labels ?? [:])
+            return r.matches(labels ?? [:])
         }
     }
 }

@@ -38,9 +38,16 @@ public final class StatefulSetController: Controller {
             case .synced: break
             }
         }
-        revisions.addHandler { [queue] e in
+        revisions.addHandler { [self] e in
             switch e {
-            case .added(let r), .updated(_, let r), .deleted(let r):
+            case .added(let r), .updated(_, let r):
+                if let ref = r.metadata.controllerRef {
+                    if ref.kind == StatefulSet.kind { queue.add("\(r.namespace)/\(ref.name)") }
+                } else {
+                    // An orphan (its set deleted with --cascade=orphan): a set that matches it may adopt it.
+                    for s in setsMatching(namespace: r.namespace, labels: r.metadata.labels) { queue.add(objectKey(s)) }
+                }
+            case .deleted(let r):
                 if let ref = r.metadata.controllerRef, ref.kind == StatefulSet.kind { queue.add("\(r.namespace)/\(ref.name)") }
             case .synced: break
             }
@@ -52,24 +59,20 @@ public final class StatefulSetController: Controller {
         pods.addHandler { [self] e in
             switch e {
             case .added(let p):
-                if let key = ownerKey(p) {
+                if let key = Self.ownerKey(p) {
                     creations.creationObserved(key)
                     queue.add(key)
                 } else if p.metadata.controllerRef == nil {
-                    for s in setsMatching(p) { queue.add(objectKey(s)) }
+                    for s in setsMatching(namespace: p.namespace, labels: p.metadata.labels) { queue.add(objectKey(s)) }
                 }
             case .updated(let old, let new):
-                if new.metadata.controllerRef == nil && old.metadata.labels != new.metadata.labels {
-                    for s in setsMatching(new) { queue.add(objectKey(s)) }
+                if let key = Self.ownerKey(new), new.metadata.deletionTimestamp != nil && old.metadata.deletionTimestamp == nil {
+                    deletions.deletionObserved(key, pod: objectKey(new))
                 }
-                if let key = ownerKey(new) {
-                    if new.metadata.deletionTimestamp != nil && old.metadata.deletionTimestamp == nil {
-                        deletions.deletionObserved(key, pod: objectKey(new))
-                    }
-                    queue.add(key)
-                }
+                let keys = Self.setsToSync(old: old, new: new) { setsMatching(namespace: $0.namespace, labels: $0.metadata.labels).map { objectKey($0) } }
+                for key in keys { queue.add(key) }
             case .deleted(let p):
-                if let key = ownerKey(p) {
+                if let key = Self.ownerKey(p) {
                     deletions.deletionObserved(key, pod: objectKey(p))
                     queue.add(key)
                 }
@@ -78,9 +81,24 @@ public final class StatefulSetController: Controller {
         }
     }
 
-    func ownerKey(_ p: Pod) -> String? {
+    static func ownerKey(_ p: Pod) -> String? {
         guard let ref = p.metadata.controllerRef, ref.kind == StatefulSet.kind else { return nil }
         return "\(p.namespace)/\(ref.name)"
+    }
+
+    /// The sets to look at again when a pod changed, as upstream's `updatePod`: the old owner when the pod left it, the
+    /// owner, and for an orphan whose labels or owner changed (released by its set, or orphaned when its set was deleted
+    /// with `--cascade=orphan`) every set that matches it (`matching`), which may adopt it.
+    static func setsToSync(old: Pod, new: Pod, matching: (Pod) -> [String]) -> [String] {
+        var keys: [String] = []
+        let controllerChanged = old.metadata.controllerRef?.uid != new.metadata.controllerRef?.uid
+        if controllerChanged, let key = ownerKey(old) { keys.append(key) }
+        if let key = ownerKey(new) {
+            keys.append(key)
+        } else if new.metadata.controllerRef == nil, old.metadata.labels != new.metadata.labels || controllerChanged {
+            keys += matching(new)
+        }
+        return keys
     }
 
     public func run() async {
