@@ -47,9 +47,6 @@ public struct HTTP1BodyFramer: Sendable {
         self.maxLineBytes = maxLineBytes
     }
 
-    /// Whether the body has ended (`.end` was returned).
-    public var isDone: Bool { if case .done = state { true } else { false } }
-
     /// The next event from the front of `buffer`, nil when more bytes are needed.
     /// `.end` is returned once (at once for a message without a body); after it, the framer takes nothing more.
     public mutating func next(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> Event? {

@@ -99,15 +99,7 @@ public struct HTTP1Head: Sendable {
 
     /// Whether the bytes in `range` equal the lowercase ASCII `lowercase`, ignoring case.
     func matches(_ range: Range<Int>, _ lowercase: String) -> Bool {
-        bytes.withUnsafeReadableBytes { p in
-            var i = range.lowerBound
-            for expected in lowercase.utf8 {
-                guard i < range.upperBound else { return false }
-                if HTTP1Syntax.lower(p[i]) != expected { return false }
-                i += 1
-            }
-            return i == range.upperBound
-        }
+        bytes.withUnsafeReadableBytes { HTTP1Syntax.equal($0, range, lowercase) }
     }
 
     /// Whether the comma-separated list in `range` of `buffer` has `lowercaseToken` as one of its elements.
@@ -155,10 +147,13 @@ enum HTTP1Syntax {
     }
 
     /// Whether the bytes in `range` are the lowercase ASCII `lowercase`, ignoring case.
-    static func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
-        guard range.count == lowercase.utf8CodeUnitCount else { return false }
-        let q = lowercase.utf8Start
-        for k in 0..<range.count where lower(p[range.lowerBound + k]) != q[k] { return false }
+    static func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: String) -> Bool {
+        guard range.count == lowercase.utf8.count else { return false }
+        var i = range.lowerBound
+        for expected in lowercase.utf8 {
+            if lower(p[i]) != expected { return false }
+            i += 1
+        }
         return true
     }
 }

@@ -151,13 +151,13 @@ public struct HTTP1HeadParser: Sendable {
                                               valueLength: Int32(valueEnd - valueStart), lineStart: Int32(lineStart), lineEnd: Int32(i)))
                 let value = valueStart..<valueEnd
                 switch name.count {
-                case 14 where named(name, "content-length"):
+                case 14 where HTTP1Syntax.equal(p, name, "content-length"):
                     let length = try Self.contentLength(p, value)
                     if let contentLength, contentLength != length { throw .invalid("differing Content-Length values") }
                     contentLength = length
-                case 17 where named(name, "transfer-encoding"):
+                case 17 where HTTP1Syntax.equal(p, name, "transfer-encoding"):
                     transferEncoding.append(value)
-                case 10 where named(name, "connection"):
+                case 10 where HTTP1Syntax.equal(p, name, "connection"):
                     if HTTP1Head.listContains(bytes, value, "close") { close = true }
                     if HTTP1Head.listContains(bytes, value, "keep-alive") { keepAlive = true }
                     if !namesFields { namesFields = Self.namesFields(p, value) }
@@ -211,7 +211,6 @@ public struct HTTP1HeadParser: Sendable {
             return code
         }
 
-        func named(_ range: Range<Int>, _ lowercase: StaticString) -> Bool { HTTP1Syntax.equal(p, range, lowercase) }
 
         /// Whether a `Connection` value has a token other than close, keep-alive and upgrade.
         static func namesFields(_ p: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {

@@ -164,20 +164,12 @@ package enum HTTP1Writer {
 }
 
 extension HTTP1Head {
-    /// Whether a field is hop-by-hop: one of RFC 9110's, or one the `Connection` header names.
+    /// Whether a field is hop-by-hop: one of RFC 9110's (``ForwardedHeaders/hopByHop``, the list HTTP/2 heads are
+    /// checked against too), or one the `Connection` header names.
     func isHopByHop(_ f: Field, _ p: UnsafeRawBufferPointer) -> Bool {
         let start = Int(f.nameStart)
         let name = start..<(start + Int(f.nameLength))
-        switch name.count {
-        case 2: if equal(p, name, "te") { return true }
-        case 7: if equal(p, name, "trailer") || equal(p, name, "upgrade") { return true }
-        case 10: if equal(p, name, "connection") || equal(p, name, "keep-alive") { return true }
-        case 16: if equal(p, name, "proxy-connection") { return true }
-        case 17: if equal(p, name, "transfer-encoding") { return true }
-        case 18: if equal(p, name, "proxy-authenticate") { return true }
-        case 19: if equal(p, name, "proxy-authorization") { return true }
-        default: break
-        }
+        if ForwardedHeaders.hopByHop.contains(where: { HTTP1Syntax.equal(p, name, $0) }) { return true }
         return connectionNamesFields && nominatedByConnection(name, p)
     }
 
@@ -194,9 +186,7 @@ extension HTTP1Head {
     /// `X-Forwarded-*` and `X-Real-IP`, which the proxy sets itself.
     func isClientForwarding(_ f: Field, _ p: UnsafeRawBufferPointer) -> Bool {
         let start = Int(f.nameStart), length = Int(f.nameLength)
-        if length == 9 { return equal(p, start..<start + 9, "x-real-ip") }
-        return length > 12 && equal(p, start..<start + 12, "x-forwarded-")
+        if length == 9 { return HTTP1Syntax.equal(p, start..<start + 9, "x-real-ip") }
+        return length > 12 && HTTP1Syntax.equal(p, start..<start + 12, "x-forwarded-")
     }
-
-    func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: StaticString) -> Bool { HTTP1Syntax.equal(p, range, lowercase) }
 }
