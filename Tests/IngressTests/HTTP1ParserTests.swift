@@ -92,6 +92,13 @@ struct HTTP1ParserTests {
         #expect(throws: HTTP1ParseError.self, "\(why)") { try Self.events(text, kind: .request) }
     }
 
+    @Test func tokenCharactersAreRFC9110sTchar() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for c in UInt8.min...UInt8.max {
+            #expect(HTTP1Syntax.isToken(c) == tchar.contains(c), "byte \(c)")
+        }
+    }
+
     @Test func unknownCodingsAndLargeHeadsHaveTheirOwnErrors() {
         #expect(throws: HTTP1ParseError.unsupportedTransferCoding("gzip, chunked")) {
             try Self.events("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", kind: .request)
@@ -118,6 +125,16 @@ struct HTTP1WriterTests {
         let out = HTTP1Writer.backendRequest(request, client: client, upgrade: nil, host: request.value("host"), allocator: ByteBufferAllocator())
         #expect(String(buffer: out) == "POST /p?q HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 2\r\nAccept: */*\r\n"
             + "X-Real-IP: 10.0.0.9\r\nX-Forwarded-For: 10.0.0.9\r\nX-Forwarded-Host: a.example.com\r\nX-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\n\r\n")
+    }
+
+    @Test func anHTTP11RequestKeepsItsLinesAsWrittenWithoutTheHopByHopOnes() throws {
+        let request = try Self.head("GET /a HTTP/1.1\r\nHost: h\r\nTE: trailers\r\nA: 1\r\nB: 2\r\nx-forwarded-proto: http\r\nUpgrade: h2c\r\n"
+                                    + "Connection: upgrade\r\nC: 3\r\nProxy-Authorization: x\r\n\r\n", .request)
+        #expect(request.connectionUpgrade)
+        let client = ForwardedHeaders.Client(address: "10.0.0.9", scheme: "http", port: 80)
+        let out = HTTP1Writer.backendRequest(request, client: client, upgrade: nil, host: "h", allocator: ByteBufferAllocator())
+        #expect(String(buffer: out) == "GET /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n"
+            + "X-Real-IP: 10.0.0.9\r\nX-Forwarded-For: 10.0.0.9\r\nX-Forwarded-Host: h\r\nX-Forwarded-Port: 80\r\nX-Forwarded-Proto: http\r\n\r\n")
     }
 
     @Test func theClientGetsTheResponseInItsVersionAndFraming() throws {

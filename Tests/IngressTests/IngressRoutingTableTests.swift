@@ -67,6 +67,15 @@ import Testing
         #expect(service(t, "a.b.example.com", "/") == nil)
     }
 
+    @Test(arguments: [
+        ("example.com", "example.com"), ("example.com:8080", "example.com"), ("Example.COM:80", "example.com"),
+        ("example.com.", "example.com"), ("example.com.:80", "example.com"), ("[::1]:8080", "::1"), ("[::1]", "::1"),
+        ("::1", "::1"), ("10.0.0.1:80", "10.0.0.1"), ("", ""),
+    ])
+    func requestHostsAreNormalized(header: String, host: String) {
+        #expect(HostMatcher.normalize(header) == host)
+    }
+
     @Test func hostGroupsFallThroughToHostlessRules() {
         let (t, _) = table([Fixtures.ingress("i", rules: [
             Fixtures.rule("x.example.com", [("/api", "Prefix", "a")]),

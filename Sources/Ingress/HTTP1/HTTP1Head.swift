@@ -13,6 +13,24 @@ public struct HTTP1Head: Sendable {
         var valueLength: Int32
         var lineStart: Int32
         var lineEnd: Int32
+        /// What the proxy knows the name to be, decided once while parsing.
+        var name: Name
+    }
+
+    /// The header names the proxy acts on (compared once per field, while parsing, instead of per use).
+    enum Name: UInt8, Sendable {
+        case other
+        case host
+        case contentLength
+        /// Hop-by-hop ones the proxy reads: they are never forwarded either.
+        case transferEncoding, connection, upgrade
+        /// The other hop-by-hop headers of ``ForwardedHeaders/hopByHop``.
+        case hopByHop
+        /// `X-Forwarded-*` and `X-Real-IP`, which the proxy sets itself on requests.
+        case clientForwarding
+
+        /// Whether the field describes one connection (RFC 9110 §7.6.1), so is never forwarded.
+        var isHopByHop: Bool { self == .transferEncoding || self == .connection || self == .upgrade || self == .hopByHop }
     }
 
     /// How the body that follows a head is delimited (RFC 9112 §6).
@@ -43,9 +61,11 @@ public struct HTTP1Head: Sendable {
     public let keepAlive: Bool
     /// Whether a `Connection` header names header fields (tokens other than close, keep-alive and upgrade), which are hop-by-hop then.
     let connectionNamesFields: Bool
+    /// Whether a `Connection` header has the token `upgrade`.
+    public let connectionUpgrade: Bool
 
     init(bytes: ByteBuffer, fields: [Field], first: Range<Int>, second: Range<Int>, minorVersion: Int, status: Int,
-         framing: Framing, keepAlive: Bool, connectionNamesFields: Bool) {
+         framing: Framing, keepAlive: Bool, connectionNamesFields: Bool, connectionUpgrade: Bool) {
         self.bytes = bytes
         self.fields = fields
         self.first = first
@@ -55,6 +75,7 @@ public struct HTTP1Head: Sendable {
         self.framing = framing
         self.keepAlive = keepAlive
         self.connectionNamesFields = connectionNamesFields
+        self.connectionUpgrade = connectionUpgrade
     }
 
     /// The request's method.
@@ -71,6 +92,12 @@ public struct HTTP1Head: Sendable {
     /// The first value of the header `lowercaseName`, if present.
     public func value(_ lowercaseName: String) -> String? {
         for f in fields where nameIs(f, lowercaseName) { return text(Int(f.valueStart)..<Int(f.valueStart + f.valueLength)) }
+        return nil
+    }
+
+    /// The first value of a header the parser recognized (see ``Name``).
+    func value(_ name: Name) -> String? {
+        for f in fields where f.name == name { return text(Int(f.valueStart)..<Int(f.valueStart + f.valueLength)) }
         return nil
     }
 
@@ -117,15 +144,14 @@ enum HTTP1Syntax {
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
 
-    /// `tchar`: the characters of a token (method, header name).
-    static let token: [Bool] = (0..<256).map { c in
-        switch UInt8(c) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-        default: return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(c))
-        }
-    }
+    /// `tchar`, the characters of a token (method, header name): letters, digits and ``!#$%&'*+-.^_`|~``, as a bit
+    /// per ASCII character (HTTP1ParserTests checks the masks against that list).
+    static let tokenMaskLow: UInt64 = 0x03FF_6CFA_0000_0000
+    static let tokenMaskHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
-    @inline(__always) static func isToken(_ c: UInt8) -> Bool { token[Int(c)] }
+    @inline(__always) static func isToken(_ c: UInt8) -> Bool {
+        c < 64 ? tokenMaskLow >> c & 1 == 1 : c < 128 && tokenMaskHigh >> (c - 64) & 1 == 1
+    }
     /// A field value's characters: visible ASCII, space, tab and obs-text (not CR, LF, NUL or other controls).
     @inline(__always) static func isFieldValue(_ c: UInt8) -> Bool { c >= 0x20 && c != 0x7F || c == 0x09 }
     /// A request target's characters: visible ASCII and obs-text.
@@ -147,10 +173,20 @@ enum HTTP1Syntax {
     }
 
     /// Whether the bytes in `range` are the lowercase ASCII `lowercase`, ignoring case.
+    static func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
+        range.count == lowercase.utf8CodeUnitCount && lowercase.withUTF8Buffer { equal(p, range, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same, for a name known only at run time.
     static func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: String) -> Bool {
-        guard range.count == lowercase.utf8.count else { return false }
+        var name = lowercase
+        return range.count == name.utf8.count && name.withUTF8 { equal(p, range, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func equal(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercase: UnsafeRawBufferPointer) -> Bool {
+        guard range.count == lowercase.count else { return false }
         var i = range.lowerBound
-        for expected in lowercase.utf8 {
+        for expected in lowercase {
             if lower(p[i]) != expected { return false }
             i += 1
         }

@@ -1,4 +1,9 @@
 public import NIOCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Why bytes are not an HTTP/1.x message the proxy passes on.
 public enum HTTP1ParseError: Error, Equatable, CustomStringConvertible {
@@ -67,14 +72,15 @@ public struct HTTP1HeadParser: Sendable {
     /// The length of the head (through its empty line) at the front of `buffer`, if it is all there.
     mutating func findEnd(_ buffer: ByteBuffer) throws(HTTP1ParseError) -> Int? {
         let result: Result<Int?, HTTP1ParseError> = buffer.withUnsafeReadableBytes { p in
+            guard let base = p.baseAddress else { return .success(nil) }
             var i = scanned
             let n = p.count
-            while i < n {
-                if p[i] == 0x0A {
-                    guard i >= 1, p[i - 1] == 0x0D else { return .failure(.invalid("a line ends in a bare LF")) }
-                    if i == 1 { return .failure(.invalid("the start line is empty")) }
-                    if i >= 3, p[i - 2] == 0x0A { return .success(i + 1) }
-                }
+            // From one LF to the next (memchr), not byte by byte.
+            while i < n, let found = memchr(base + i, 0x0A, n - i) {
+                i = UnsafeRawPointer(found) - base
+                guard i >= 1, p[i - 1] == 0x0D else { return .failure(.invalid("a line ends in a bare LF")) }
+                if i == 1 { return .failure(.invalid("the start line is empty")) }
+                if i >= 3, p[i - 2] == 0x0A { return .success(i + 1) }
                 i += 1
             }
             scanned = n
@@ -133,7 +139,7 @@ public struct HTTP1HeadParser: Sendable {
             fields.reserveCapacity(12)
             var contentLength: Int64?
             var transferEncoding: [Range<Int>] = []
-            var close = false, keepAlive = false, namesFields = false
+            var close = false, keepAlive = false, namesFields = false, upgrade = false
             while !(p[i] == 0x0D && p[i + 1] == 0x0A) {
                 if HTTP1Syntax.isSpace(p[i]) { throw .invalid("obsolete line folding") }
                 guard fields.count < HTTP1HeadParser.maxFields else { throw .invalid("more than \(HTTP1HeadParser.maxFields) header fields") }
@@ -147,30 +153,43 @@ public struct HTTP1HeadParser: Sendable {
                 var valueEnd = i
                 while valueEnd > valueStart, HTTP1Syntax.isSpace(p[valueEnd - 1]) { valueEnd -= 1 }
                 try lineEnd("in a header field value")
+                let known = Self.name(p, name)
                 fields.append(HTTP1Head.Field(nameStart: Int32(name.lowerBound), nameLength: Int32(name.count), valueStart: Int32(valueStart),
-                                              valueLength: Int32(valueEnd - valueStart), lineStart: Int32(lineStart), lineEnd: Int32(i)))
+                                              valueLength: Int32(valueEnd - valueStart), lineStart: Int32(lineStart), lineEnd: Int32(i), name: known))
                 let value = valueStart..<valueEnd
-                switch name.count {
-                case 14 where HTTP1Syntax.equal(p, name, "content-length"):
+                switch known {
+                case .contentLength:
                     let length = try Self.contentLength(p, value)
                     if let contentLength, contentLength != length { throw .invalid("differing Content-Length values") }
                     contentLength = length
-                case 17 where HTTP1Syntax.equal(p, name, "transfer-encoding"):
+                case .transferEncoding:
                     transferEncoding.append(value)
-                case 10 where HTTP1Syntax.equal(p, name, "connection"):
-                    if HTTP1Head.listContains(bytes, value, "close") { close = true }
-                    if HTTP1Head.listContains(bytes, value, "keep-alive") { keepAlive = true }
-                    if !namesFields { namesFields = Self.namesFields(p, value) }
+                case .connection:
+                    // Its tokens: close, keep-alive, upgrade, or the name of a hop-by-hop field.
+                    _ = HTTP1Syntax.anyListElement(p, value) { token in
+                        if HTTP1Syntax.equal(p, token, "close") {
+                            close = true
+                        } else if HTTP1Syntax.equal(p, token, "keep-alive") {
+                            keepAlive = true
+                        } else if HTTP1Syntax.equal(p, token, "upgrade") {
+                            upgrade = true
+                        } else if !token.isEmpty {
+                            namesFields = true
+                        }
+                        return false
+                    }
                 default:
                     break
                 }
             }
             let framing = try Self.framing(p, kind: kind, minor: minor, contentLength: contentLength, transferEncoding: transferEncoding)
             return HTTP1Head(bytes: bytes, fields: fields, first: first, second: second, minorVersion: minor, status: status,
-                             framing: framing, keepAlive: minor == 1 ? !close : keepAlive && !close, connectionNamesFields: namesFields)
+                             framing: framing, keepAlive: minor == 1 ? !close : keepAlive && !close, connectionNamesFields: namesFields,
+                             connectionUpgrade: upgrade)
         }
 
         /// One or more bytes of a class.
+        @inline(__always)
         mutating func run(_ allowed: (UInt8) -> Bool, _ what: String) throws(HTTP1ParseError) -> Range<Int> {
             let s = i
             while allowed(p[i]) { i += 1 }
@@ -212,10 +231,17 @@ public struct HTTP1HeadParser: Sendable {
         }
 
 
-        /// Whether a `Connection` value has a token other than close, keep-alive and upgrade.
-        static func namesFields(_ p: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-            HTTP1Syntax.anyListElement(p, range) { token in
-                !token.isEmpty && !HTTP1Syntax.equal(p, token, "close") && !HTTP1Syntax.equal(p, token, "keep-alive") && !HTTP1Syntax.equal(p, token, "upgrade")
+        /// What a header field's name is to the proxy.
+        static func name(_ p: UnsafeRawBufferPointer, _ name: Range<Int>) -> HTTP1Head.Name {
+            switch name.count {
+            case 4 where HTTP1Syntax.equal(p, name, "host"): return .host
+            case 14 where HTTP1Syntax.equal(p, name, "content-length"): return .contentLength
+            case 17 where HTTP1Syntax.equal(p, name, "transfer-encoding"): return .transferEncoding
+            case 10 where HTTP1Syntax.equal(p, name, "connection"): return .connection
+            case 7 where HTTP1Syntax.equal(p, name, "upgrade"): return .upgrade
+            case 9 where HTTP1Syntax.equal(p, name, "x-real-ip"): return .clientForwarding
+            case 13... where HTTP1Syntax.equal(p, name.lowerBound..<name.lowerBound + 12, "x-forwarded-"): return .clientForwarding
+            default: return ForwardedHeaders.hopByHop.contains { HTTP1Syntax.equal(p, name, $0) } ? .hopByHop : .other
             }
         }
 

@@ -9,18 +9,28 @@ package enum HTTP1Writer {
     /// The request head for the backend, from an HTTP/1.x client's head.
     package static func backendRequest(_ head: HTTP1Head, client: ForwardedHeaders.Client, upgrade: String?, host: String?,
                                allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + 160)
-        head.bytes.withUnsafeReadableBytes { p in
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[head.first]))
-            out.writeInteger(UInt8(ascii: " "))
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[head.second]))
-            out.writeStaticString(" HTTP/1.1\r\n")
-            for f in head.fields where !head.isHopByHop(f, p) && !head.isClientForwarding(f, p) {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(f.lineStart)..<Int(f.lineEnd)]))
+        let host = host ?? ""
+        // At most: the head read (a request line rewritten to HTTP/1.1 is as long), a Transfer-Encoding line, and the proxy's lines.
+        let maxBytes = head.bytes.readableBytes + 28 + client.forwardedBytes + host.utf8.count + (upgrade.map { $0.utf8.count + 32 } ?? 0)
+        var out = allocator.buffer(capacity: maxBytes)
+        out.writeHead(maxBytes: maxBytes) { w in
+            head.bytes.withUnsafeReadableBytes { p in
+                let lines: Int
+                if head.minorVersion == 1 {
+                    // The request line as the client wrote it: it goes with the lines that follow it.
+                    lines = 0
+                } else {
+                    w.put(UnsafeRawBufferPointer(rebasing: p[head.first]))
+                    w.put(" ")
+                    w.put(UnsafeRawBufferPointer(rebasing: p[head.second]))
+                    w.put(" HTTP/1.1\r\n")
+                    lines = Int(head.fields.first?.lineStart ?? Int32(head.bytes.readableBytes - 2))
+                }
+                head.writeLines(&w, p, from: lines) { f in !head.isHopByHop(f, p) && f.name != .clientForwarding }
             }
+            if head.framing == .chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            writeForwarded(&w, client: client, host: host, upgrade: upgrade)
         }
-        if head.framing == .chunked { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
-        writeForwarded(&out, client: client, host: host ?? "", upgrade: upgrade)
         return out
     }
 
@@ -45,28 +55,24 @@ package enum HTTP1Writer {
         let bodiless: [HTTPMethod] = [.GET, .HEAD, .DELETE, .OPTIONS, .TRACE, .CONNECT]
         let chunked = !hasLength && !bodiless.contains(head.method)
         if chunked { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
-        writeForwarded(&out, client: client, host: host ?? "", upgrade: nil)
+        let forwardedHost = host ?? ""
+        out.writeHead(maxBytes: client.forwardedBytes + forwardedHost.utf8.count) { w in
+            writeForwarded(&w, client: client, host: forwardedHost, upgrade: nil)
+        }
         return (out, chunked)
     }
 
-    static func writeForwarded(_ out: inout ByteBuffer, client: ForwardedHeaders.Client, host: String, upgrade: String?) {
-        out.writeStaticString("X-Real-IP: ")
-        out.writeString(client.address)
-        out.writeStaticString("\r\nX-Forwarded-For: ")
-        out.writeString(client.address)
-        out.writeStaticString("\r\nX-Forwarded-Host: ")
-        out.writeString(host)
-        out.writeStaticString("\r\nX-Forwarded-Port: ")
-        out.writeString(client.portText)
-        out.writeStaticString("\r\nX-Forwarded-Proto: ")
-        out.writeString(client.scheme)
-        out.writeStaticString("\r\n")
+    /// The proxy's `X-Real-IP` and `X-Forwarded-*` lines, the upgrade's, and the empty line.
+    static func writeForwarded(_ w: inout HeadWriter, client: ForwardedHeaders.Client, host: String, upgrade: String?) {
+        w.put(client.forwardedBeforeHost)
+        w.put(host)
+        w.put(client.forwardedAfterHost)
         if let upgrade {
-            out.writeStaticString("Upgrade: ")
-            out.writeString(upgrade)
-            out.writeStaticString("\r\nConnection: upgrade\r\n")
+            w.put("Upgrade: ")
+            w.put(upgrade)
+            w.put("\r\nConnection: upgrade\r\n")
         }
-        out.writeStaticString("\r\n")
+        w.put("\r\n")
     }
 
     /// How a response's body goes to an HTTP/1.x client.
@@ -88,31 +94,36 @@ package enum HTTP1Writer {
         }
     }
 
-    /// The response head for an HTTP/1.x client.
-    package static func clientResponse(_ head: HTTP1Head, minorVersion: Int, framing: ResponseFraming, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var out = allocator.buffer(capacity: head.bytes.readableBytes + 64)
-        out.writeStaticString(minorVersion == 1 ? "HTTP/1.1" : "HTTP/1.0")
-        let lineEnd = Int(head.fields.first?.lineStart ?? Int32(head.bytes.readableBytes - 2))
-        head.bytes.withUnsafeReadableBytes { p in
-            // The status code and reason as the backend wrote them, from the space after the version.
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[8..<lineEnd]))
-            for f in head.fields where !head.isHopByHop(f, p) {
-                // A length that does not frame the body (it is chunked, either way) is not passed on.
-                if framing.chunked || head.framing == .chunked, head.nameIs(f, "content-length") { continue }
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(f.lineStart)..<Int(f.lineEnd)]))
+    /// The response head for an HTTP/1.x client, in a buffer with `bodyRoom` bytes more capacity.
+    package static func clientResponse(_ head: HTTP1Head, minorVersion: Int, framing: ResponseFraming, bodyRoom: Int = 0,
+                                       allocator: ByteBufferAllocator) -> ByteBuffer {
+        // At most: the head read (a status line with the other version is as long), a Transfer-Encoding line and a Connection one.
+        let maxBytes = head.bytes.readableBytes + 28 + 32 + (framing.upgrade?.utf8.count ?? 0)
+        var out = allocator.buffer(capacity: maxBytes + bodyRoom)
+        // A length that does not frame the body (it is chunked, either way) is not passed on.
+        let dropLength = framing.chunked || head.framing == .chunked
+        out.writeHead(maxBytes: maxBytes) { w in
+            head.bytes.withUnsafeReadableBytes { p in
+                // The status line as the backend wrote it when the versions agree, else from the space after the version.
+                var lines = 0
+                if head.minorVersion != minorVersion {
+                    w.put(minorVersion == 1 ? "HTTP/1.1" : "HTTP/1.0")
+                    lines = 8
+                }
+                head.writeLines(&w, p, from: lines) { f in !head.isHopByHop(f, p) && !(dropLength && f.name == .contentLength) }
             }
+            if framing.chunked { w.put("Transfer-Encoding: chunked\r\n") }
+            if let upgrade = framing.upgrade {
+                w.put("Connection: upgrade\r\nUpgrade: ")
+                w.put(upgrade)
+                w.put("\r\n")
+            } else if framing.close {
+                w.put("Connection: close\r\n")
+            } else if framing.keepAliveHeader {
+                w.put("Connection: keep-alive\r\n")
+            }
+            w.put("\r\n")
         }
-        if framing.chunked { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
-        if let upgrade = framing.upgrade {
-            out.writeStaticString("Connection: upgrade\r\nUpgrade: ")
-            out.writeString(upgrade)
-            out.writeStaticString("\r\n")
-        } else if framing.close {
-            out.writeStaticString("Connection: close\r\n")
-        } else if framing.keepAliveHeader {
-            out.writeStaticString("Connection: keep-alive\r\n")
-        }
-        out.writeStaticString("\r\n")
         return out
     }
 
@@ -164,29 +175,70 @@ package enum HTTP1Writer {
 }
 
 extension HTTP1Head {
+    /// Copies the head from byte `start` to the end of its fields, leaving out the fields `keep` refuses; runs of
+    /// kept lines are copied in one write.
+    func writeLines(_ w: inout HeadWriter, _ p: UnsafeRawBufferPointer, from start: Int, keep: (Field) -> Bool) {
+        var run = start
+        for f in fields where !keep(f) {
+            if Int(f.lineStart) > run { w.put(UnsafeRawBufferPointer(rebasing: p[run..<Int(f.lineStart)])) }
+            run = Int(f.lineEnd)
+        }
+        let end = p.count - 2
+        if end > run { w.put(UnsafeRawBufferPointer(rebasing: p[run..<end])) }
+    }
+
     /// Whether a field is hop-by-hop: one of RFC 9110's (``ForwardedHeaders/hopByHop``, the list HTTP/2 heads are
-    /// checked against too), or one the `Connection` header names.
+    /// checked against too, classified by the parser), or one the `Connection` header names.
     func isHopByHop(_ f: Field, _ p: UnsafeRawBufferPointer) -> Bool {
-        let start = Int(f.nameStart)
-        let name = start..<(start + Int(f.nameLength))
-        if ForwardedHeaders.hopByHop.contains(where: { HTTP1Syntax.equal(p, name, $0) }) { return true }
-        return connectionNamesFields && nominatedByConnection(name, p)
+        if f.name.isHopByHop { return true }
+        return connectionNamesFields && nominatedByConnection(Int(f.nameStart)..<Int(f.nameStart + f.nameLength), p)
     }
 
     /// Whether some `Connection` header lists this name.
     func nominatedByConnection(_ name: Range<Int>, _ p: UnsafeRawBufferPointer) -> Bool {
         fields.contains { c in
-            HTTP1Syntax.equal(p, Int(c.nameStart)..<Int(c.nameStart + c.nameLength), "connection")
+            c.name == .connection
                 && HTTP1Syntax.anyListElement(p, Int(c.valueStart)..<Int(c.valueStart + c.valueLength)) { token in
                     token.count == name.count && zip(token, name).allSatisfy { HTTP1Syntax.lower(p[$0]) == HTTP1Syntax.lower(p[$1]) }
                 }
         }
     }
+}
 
-    /// `X-Forwarded-*` and `X-Real-IP`, which the proxy sets itself.
-    func isClientForwarding(_ f: Field, _ p: UnsafeRawBufferPointer) -> Bool {
-        let start = Int(f.nameStart), length = Int(f.nameLength)
-        if length == 9 { return HTTP1Syntax.equal(p, start..<start + 9, "x-real-ip") }
-        return length > 12 && HTTP1Syntax.equal(p, start..<start + 12, "x-forwarded-")
+/// Writes a head's pieces straight into a buffer's writable memory: one
+/// capacity check and one access to the buffer for the whole head, where a
+/// `ByteBuffer` write per piece would cost one each.
+struct HeadWriter {
+    let memory: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ memory: UnsafeMutableRawBufferPointer) { self.memory = memory }
+
+    mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        // The caller's bound was wrong: stop rather than write past the memory given.
+        precondition(count + bytes.count <= memory.count, "head larger than the \(memory.count) bytes reserved")
+        guard let source = bytes.baseAddress, let target = memory.baseAddress else { return }
+        (target + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func put(_ text: StaticString) { text.withUTF8Buffer { put(UnsafeRawBufferPointer($0)) } }
+
+    mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func put(_ bytes: [UInt8]) { bytes.withUnsafeBytes { put($0) } }
+}
+
+extension ByteBuffer {
+    /// Writes at most `maxBytes` through a ``HeadWriter``.
+    mutating func writeHead(maxBytes: Int, _ body: (inout HeadWriter) -> Void) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: maxBytes) { memory in
+            var writer = HeadWriter(memory)
+            body(&writer)
+            return writer.count
+        }
     }
 }

@@ -25,12 +25,14 @@ protocol BackendResponseSink: AnyObject {
 final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
-    weak var sink: (any BackendResponseSink)?
+    /// The exchange the response goes to; it unhooks itself when the exchange ends (``ProxyHandler/detachBackend()``),
+    /// and a failure or close unhooks it here.
+    var sink: (any BackendResponseSink)?
     let readTimeout: TimeAmount
     var timer: Scheduled<Void>?
     var context: ChannelHandlerContext?
     /// The pool holding this connection while it idles (it forgets the connection when it closes).
-    var idleIn: (pool: BackendPool, endpoint: Backend.Endpoint)?
+    var idleIn: (pool: BackendPool.Idle, endpoint: Backend.Endpoint)?
 
     var reader: HTTP1MessageReader
     /// A request was sent and its response has not ended.

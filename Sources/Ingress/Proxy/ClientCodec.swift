@@ -1,21 +1,36 @@
 import NIOCore
 import NIOHTTP1
 
-/// One request as an exchange handles it, whichever protocol the client speaks.
-struct ProxyRequest {
-    var method: String
-    var target: String
-    var host: String?
+/// One request as an exchange handles it, whichever protocol the client
+/// speaks. A class: the exchange, its parts and the codec share it, and
+/// each holds one reference instead of a copy of its strings.
+final class ProxyRequest {
+    let method: String
+    let target: String
+    let host: String?
     /// The client's HTTP/1.x minor version (1 for HTTP/2).
-    var minorVersion: Int
-    var keepAlive: Bool
+    let minorVersion: Int
+    let keepAlive: Bool
     /// The `Upgrade` value of an HTTP/1.1 upgrade request.
-    var upgrade: String?
-    var isHEAD: Bool
+    let upgrade: String?
+    let isHEAD: Bool
     /// The body goes to the backend chunked.
-    var chunkedToBackend: Bool
+    let chunkedToBackend: Bool
     /// The head to send to the backend.
-    var backendHead: ByteBuffer
+    let backendHead: ByteBuffer
+
+    init(method: String, target: String, host: String?, minorVersion: Int, keepAlive: Bool, upgrade: String?, isHEAD: Bool,
+         chunkedToBackend: Bool, backendHead: ByteBuffer) {
+        self.method = method
+        self.target = target
+        self.host = host
+        self.minorVersion = minorVersion
+        self.keepAlive = keepAlive
+        self.upgrade = upgrade
+        self.isHEAD = isHEAD
+        self.chunkedToBackend = chunkedToBackend
+        self.backendHead = backendHead
+    }
 }
 
 /// A request, as the parts an exchange sees.
@@ -49,6 +64,8 @@ protocol ClientCodec {
     mutating func responseBody(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> OutboundOut
     /// What ends the response, if anything has to be written.
     mutating func responseEnd(allocator: ByteBufferAllocator) -> OutboundOut?
+    /// Appends `part` to `earlier` (written later in one piece), when the protocol and the sizes allow it.
+    static func append(_ part: OutboundOut, to earlier: inout OutboundOut) -> Bool
     /// Nothing, written to learn when everything written before has gone out (before closing).
     func emptyWrite(allocator: ByteBufferAllocator) -> OutboundOut
     /// A whole response made by the proxy.
@@ -99,8 +116,8 @@ struct HTTP1ClientCodec: ClientCodec {
     }
 
     func makeRequest(_ head: HTTP1Head, allocator: ByteBufferAllocator) -> ProxyRequest {
-        let host = head.value("host")
-        let upgrade: String? = head.minorVersion == 1 && head.hasToken("connection", "upgrade") ? head.value("upgrade").flatMap { $0.isEmpty ? nil : $0 } : nil
+        let host = head.value(.host)
+        let upgrade: String? = head.minorVersion == 1 && head.connectionUpgrade ? head.value(.upgrade).flatMap { $0.isEmpty ? nil : $0 } : nil
         return ProxyRequest(method: head.method, target: head.target, host: host, minorVersion: head.minorVersion, keepAlive: head.keepAlive,
                             upgrade: upgrade, isHEAD: head.isHEAD, chunkedToBackend: head.framing == .chunked,
                             backendHead: HTTP1Writer.backendRequest(head, client: client, upgrade: upgrade, host: host, allocator: allocator))
@@ -120,10 +137,12 @@ struct HTTP1ClientCodec: ClientCodec {
         let delimitedByLength: Bool = if case .length = framing { true } else { framing == .none }
         if !delimitedByLength, request.minorVersion == 0 { close = true }
         chunkedResponse = !delimitedByLength && request.minorVersion == 1
+        // Room for a small body, appended to the head (``append(_:to:)``).
+        let bodyRoom = if case .length(let n) = framing, n <= Self.appendLimit { Int(n) } else { 0 }
         return HTTP1Writer.clientResponse(head, minorVersion: request.minorVersion,
                                           framing: .init(chunked: chunkedResponse, close: close,
                                                          keepAliveHeader: request.minorVersion == 0 && !close, upgrade: upgrade),
-                                          allocator: allocator)
+                                          bodyRoom: bodyRoom, allocator: allocator)
     }
 
     mutating func responseBody(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -136,6 +155,16 @@ struct HTTP1ClientCodec: ClientCodec {
     }
 
     func emptyWrite(allocator: ByteBufferAllocator) -> ByteBuffer { ByteBuffer() }
+
+    /// Small parts are copied together; large bodies are written as they came, without a copy.
+    static func append(_ part: ByteBuffer, to earlier: inout ByteBuffer) -> Bool {
+        guard part.readableBytes <= Self.appendLimit else { return false }
+        earlier.writeImmutableBuffer(part)
+        return true
+    }
+
+    /// The largest part ``append(_:to:)`` copies.
+    static var appendLimit: Int { 8192 }
 
     func localResponse(_ status: HTTPResponseStatus, body: String, request: ProxyRequest?, close: Bool, allocator: ByteBufferAllocator) -> [ByteBuffer] {
         let minor = request?.minorVersion ?? 1
@@ -180,6 +209,9 @@ struct HTTP2ClientCodec: ClientCodec {
     mutating func responseEnd(allocator: ByteBufferAllocator) -> HTTPServerResponsePart? { .end(nil) }
 
     func emptyWrite(allocator: ByteBufferAllocator) -> HTTPServerResponsePart { .body(.byteBuffer(ByteBuffer())) }
+
+    /// HTTP/2 frames its parts itself.
+    static func append(_ part: HTTPServerResponsePart, to earlier: inout HTTPServerResponsePart) -> Bool { false }
 
     func localResponse(_ status: HTTPResponseStatus, body: String, request: ProxyRequest?, close: Bool, allocator: ByteBufferAllocator) -> [HTTPServerResponsePart] {
         var headers = HTTPHeaders()

@@ -6,23 +6,28 @@
 /// allocating.
 package enum ForwardedHeaders {
     /// Headers that describe one connection, never forwarded (lowercase).
-    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+    static let hopByHop: [StaticString] = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
                            "upgrade", "proxy-authenticate", "proxy-authorization"]
 
     /// What the proxy knows about the client's connection.
     package struct Client {
-        var address: String
-        var scheme: String
-        var port: Int
-        /// `port` as sent in `X-Forwarded-Port`.
-        let portText: String
+        let address: String
+        let scheme: String
+        let port: Int
+        /// The headers the proxy sets on each request of this connection, as written before and after the `X-Forwarded-Host` value.
+        let forwardedBeforeHost: [UInt8]
+        let forwardedAfterHost: [UInt8]
 
         package init(address: String, scheme: String, port: Int) {
             self.address = address
             self.scheme = scheme
             self.port = port
-            portText = String(port)
+            forwardedBeforeHost = Array("X-Real-IP: \(address)\r\nX-Forwarded-For: \(address)\r\nX-Forwarded-Host: ".utf8)
+            forwardedAfterHost = Array("\r\nX-Forwarded-Port: \(port)\r\nX-Forwarded-Proto: \(scheme)\r\n".utf8)
         }
+
+        /// The bytes of the proxy's lines, without the host, the upgrade's lines and the empty line after them (2 bytes).
+        var forwardedBytes: Int { forwardedBeforeHost.count + forwardedAfterHost.count + 2 }
     }
 
     static func isHopByHop(_ name: String) -> Bool {
@@ -34,18 +39,18 @@ package enum ForwardedHeaders {
     }
 
     /// ASCII-case-insensitive equality with a lowercase name, without allocating.
-    static func equalsIgnoringCase<S: StringProtocol>(_ name: S, _ lowercase: String) -> Bool {
-        name.utf8.count == lowercase.utf8.count && hasPrefixIgnoringCase(name, lowercase)
+    static func equalsIgnoringCase<S: StringProtocol>(_ name: S, _ lowercase: StaticString) -> Bool {
+        name.utf8.count == lowercase.utf8CodeUnitCount && hasPrefixIgnoringCase(name, lowercase)
     }
 
     /// Whether `name` starts with the lowercase `prefix`, ignoring ASCII case.
-    static func hasPrefixIgnoringCase<S: StringProtocol>(_ name: S, _ prefix: String) -> Bool {
-        var bytes = name.utf8.makeIterator()
-        for expected in prefix.utf8 {
-            guard let byte = bytes.next() else { return false }
-            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-            if folded != expected { return false }
+    static func hasPrefixIgnoringCase<S: StringProtocol>(_ name: S, _ prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { expected in
+            var bytes = name.utf8.makeIterator()
+            for e in expected {
+                guard let byte = bytes.next(), HTTP1Syntax.lower(byte) == e else { return false }
+            }
+            return true
         }
-        return true
     }
 }

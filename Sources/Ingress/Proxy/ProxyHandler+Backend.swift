@@ -7,50 +7,77 @@ extension ProxyHandler: BackendResponseSink {
         switch part {
         case .head(let head):
             if head.status == 101, let upgrade = request.upgrade {
-                startTunnel(head, upgrade: head.value("upgrade") ?? upgrade, context: context)
+                startTunnel(head, upgrade: head.value(.upgrade) ?? upgrade, context: context)
                 return
             }
             var close = !keepAlive && !isHTTP2
             if head.status < 200 {
                 // Informational: forwarded, and the final head comes after it.
-                context.write(wrapOutboundOut(codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator)), promise: nil)
+                send(codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator), context: context)
                 return
             }
             responseStarted = true
             let out = codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator)
             if close { keepAlive = false }
-            context.write(wrapOutboundOut(out), promise: nil)
+            send(out, context: context)
         case .body(let buffer):
-            context.write(wrapOutboundOut(codec.responseBody(buffer, allocator: allocator)), promise: nil)
+            send(codec.responseBody(buffer, allocator: allocator), context: context)
         case .end:
             let reusable = (backendHandler?.reusable ?? false) && requestEnded
             let handler = backendHandler
             if let ch = detachBackend(), let endpoint = backendEndpoint {
                 if reusable { release(ch, handler: handler, endpoint: endpoint) } else { ch.close(promise: nil) }
             }
-            if let end = codec.responseEnd(allocator: allocator) { context.write(wrapOutboundOut(end), promise: nil) }
+            if let end = codec.responseEnd(allocator: allocator) { send(end, context: context) }
             if request.upgrade != nil, !isHTTP2 {
                 // Declined: what the client sent after the upgrade request is HTTP again.
                 state = .idle
+                writeHeld(context: context)
                 guard resumeAfterDeclinedUpgrade(context: context) else { return }
             }
             let close = closesAfterResponse
             endExchange()
             if close { return flushAndClose(context: context) }
-            context.flush()
+            flushHeld(context: context)
             handleParts(context: context)
+        }
+    }
+
+    /// Writes part of a response: what one read of the backend gives (a
+    /// head and a body that fits with it) goes out as one piece when the read ends.
+    func send(_ out: Codec.OutboundOut, context: ChannelHandlerContext) {
+        if var earlier = held.take() {
+            if Codec.append(out, to: &earlier) {
+                held = earlier
+                return
+            }
+            context.write(wrapOutboundOut(earlier), promise: nil)
+        }
+        held = out
+    }
+
+    /// Writes what ``send(_:context:)`` holds, before anything else is written.
+    func writeHeld(context: ChannelHandlerContext) {
+        if let earlier = held.take() { context.write(wrapOutboundOut(earlier), promise: nil) }
+    }
+
+    /// Writes what ``send(_:context:)`` holds and flushes.
+    func flushHeld(context: ChannelHandlerContext) {
+        if let earlier = held.take() {
+            context.writeAndFlush(wrapOutboundOut(earlier), promise: nil)
+        } else {
+            context.flush()
         }
     }
 
     /// Back to the pool, forgotten there if it closes while idle.
     func release(_ ch: any Channel, handler: BackendHandler?, endpoint: Backend.Endpoint) {
-        guard let handler else { return ch.close(promise: nil) }
-        handler.idleIn = (shared.pool, endpoint)
-        shared.pool.put(ch, handler: handler, endpoint: endpoint)
+        guard let handler, let idle else { return ch.close(promise: nil) }
+        idle.put(ch, handler: handler, endpoint: endpoint)
     }
 
     func backendReadComplete() {
-        context?.flush()
+        if let context { flushHeld(context: context) }
     }
 
     func backendWritabilityChanged(_ writable: Bool) {
@@ -62,6 +89,8 @@ extension ProxyHandler: BackendResponseSink {
         guard let context, state == .proxying else { return }
         let ch = detachBackend()
         ch?.close(promise: nil)
+        // An informational head or a part of the response read before the failure.
+        writeHeld(context: context)
         if !responseStarted {
             // A reused keep-alive connection the backend had closed: the
             // request was not processed, so send it again on a new connection
@@ -69,7 +98,7 @@ extension ProxyHandler: BackendResponseSink {
             if backendReused, !requestHadBody, case ProxyError.backendClosed = error {
                 state = .connecting
                 pending = requestEnded ? [.end] : []
-                connectNext(context: context, allowPooled: false)
+                connectNext(context: context)
                 return
             }
             shared.logger.info("\(request?.method ?? "") \(request?.target ?? "") to \(backendName) (\(backendEndpoint?.description ?? "")): \(error)")

@@ -7,6 +7,7 @@ extension ProxyHandler {
     func startTunnel(_ head: HTTP1Head, upgrade: String, context: ChannelHandlerContext) {
         guard let request, let backendHandler, let backend = detachBackend() else { return }
         state = .tunnel
+        writeHeld(context: context)
         var close = false
         context.write(wrapOutboundOut(codec.responseHead(head, request: request, upgrade: upgrade, close: &close, allocator: context.channel.allocator)),
                       promise: nil)

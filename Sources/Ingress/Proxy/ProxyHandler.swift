@@ -31,6 +31,8 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     var isHTTP2: Bool { Codec.isHTTP2 }
     var state = State.idle
     var context: ChannelHandlerContext?
+    /// This connection's loop's idle backend connections.
+    var idle: BackendPool.Idle?
 
     // The current exchange.
     var request: ProxyRequest?
@@ -46,6 +48,8 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     var backendHandler: BackendHandler?
     var backendEndpoint: Backend.Endpoint?
     var backendReused = false
+    /// Response bytes ``send(_:context:)`` holds until the backend's read ends.
+    var held: Codec.OutboundOut?
     var inFlight = false
     /// Reading the client was paused while a backend connection was opened.
     var readPaused = false
@@ -71,6 +75,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         allocator = context.channel.allocator
+        idle = shared.pool.idle(on: context.eventLoop)
     }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
@@ -200,30 +205,25 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
         candidates = shared.rotate(match.backend.endpoints)
         state = .connecting
         // The common case: an idle keep-alive connection, used at once.
-        if head.upgrade == nil, let idle = shared.pool.take(candidates[0], on: context.eventLoop) {
-            attach(idle.channel, handler: idle.handler.value, endpoint: candidates[0], reused: true, context: context)
+        if head.upgrade == nil, let pooled = idle?.take(candidates[0]) {
+            attach(pooled.channel, handler: pooled.handler, endpoint: candidates[0], reused: true, context: context)
             return
         }
         // Hold the client's body back until a backend connection is there.
         readPaused = true
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        connectNext(context: context, allowPooled: false)
+        connectNext(context: context)
     }
 
-    /// Tries the next endpoint: an idle pooled connection first (when
-    /// allowed), else a new connection; at most three endpoints are tried,
-    /// and only when connecting to one failed.
-    func connectNext(context: ChannelHandlerContext, allowPooled: Bool) {
+    /// Opens a connection to the next endpoint; at most three endpoints are
+    /// tried, and only when connecting to one failed.
+    func connectNext(context: ChannelHandlerContext) {
         let maxAttempts = min(candidates.count, 3)
         guard attempt < maxAttempts else {
             respondLocally(502, context: context)
             return
         }
         let endpoint = candidates[attempt]
-        if allowPooled, request?.upgrade == nil, let idle = shared.pool.take(endpoint, on: context.eventLoop) {
-            attach(idle.channel, handler: idle.handler.value, endpoint: endpoint, reused: true, context: context)
-            return
-        }
         attempt += 1
         shared.pool.connect(endpoint, on: context.eventLoop).assumeIsolated().whenComplete { [weak self] result in
             guard let self, let context = self.context, self.state == .connecting else {
@@ -236,7 +236,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
             case .failure(let error):
                 self.shared.logger.info("connecting to \(endpoint) for \(self.backendName) failed: \(error)")
                 if self.attempt < maxAttempts {
-                    self.connectNext(context: context, allowPooled: false)
+                    self.connectNext(context: context)
                 } else if case ChannelError.connectTimeout = error {
                     self.respondLocally(504, context: context)
                 } else {
@@ -250,7 +250,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     func attach(_ ch: any Channel, handler known: BackendHandler?, endpoint: Backend.Endpoint, reused: Bool, context: ChannelHandlerContext) {
         guard let request, let handler = known ?? (try? ch.pipeline.syncOperations.handler(type: BackendHandler.self)) else {
             ch.close(promise: nil)
-            connectNext(context: context, allowPooled: false)
+            connectNext(context: context)
             return
         }
         handler.idleIn = nil
@@ -260,16 +260,21 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
         backendEndpoint = endpoint
         backendReused = reused
         state = .proxying
-        ch.write(request.backendHead, promise: nil)
-        for part in pending {
-            switch part {
-            case .body(let b): writeBody(b)
-            case .end: writeEnd()
-            case .head: break
-            }
-        }
         handler.expectResponse(isHEAD: request.isHEAD, upgrade: request.upgrade != nil)
-        ch.flush()
+        if pending.isEmpty {
+            // The common case (a pooled connection, taken as the head arrives): one trip through the pipeline.
+            ch.writeAndFlush(request.backendHead, promise: nil)
+        } else {
+            ch.write(request.backendHead, promise: nil)
+            for part in pending {
+                switch part {
+                case .body(let b): writeBody(b)
+                case .end: writeEnd()
+                case .head: break
+                }
+            }
+            ch.flush()
+        }
         backendUnflushed = false
         if readPaused, request.upgrade == nil {
             readPaused = false
@@ -300,6 +305,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     // MARK: - Local responses
 
     func respondLocally(_ code: Int, context: ChannelHandlerContext) {
+        writeHeld(context: context)
         let status = LocalResponse.status(code)
         for part in codec.localResponse(status, body: LocalResponse.page(status), request: request, close: !keepAlive, allocator: allocator) {
             context.write(wrapOutboundOut(part), promise: nil)
@@ -329,6 +335,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
 
     /// Closes the connection once everything written to it has gone out.
     func flushAndClose(context: ChannelHandlerContext) {
+        writeHeld(context: context)
         context.writeAndFlush(wrapOutboundOut(codec.emptyWrite(allocator: context.channel.allocator))).assumeIsolated().whenComplete { [weak self] _ in
             self?.context?.close(promise: nil)
         }

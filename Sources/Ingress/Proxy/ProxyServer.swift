@@ -31,8 +31,9 @@ public final class ProxyServer: Sendable {
                 threads: Int = System.coreCount) {
         self.configuration = configuration
         self.tls = tls
-        shared = ProxyShared(store: store, pool: BackendPool(configuration: configuration), logger: logger)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        self.group = group
+        shared = ProxyShared(store: store, pool: BackendPool(configuration: configuration, group: group), logger: logger)
     }
 
     /// The bound HTTP port (resolves port 0), nil before start or without HTTP.
@@ -129,7 +130,7 @@ public final class ProxyServer: Sendable {
         }
         let open = connections.withLock { Array($0.values) }
         for ch in open { try? await ch.close() }
-        shared.pool.closeAll()
+        await shared.pool.closeAll()
         try? await group.shutdownGracefully()
     }
 

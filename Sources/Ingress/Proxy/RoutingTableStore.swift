@@ -8,6 +8,9 @@ public final class RoutingTableStore: Sendable {
     final class Installed: Sendable {
         let table: IngressRoutingTable
         init(_ table: IngressRoutingTable) { self.table = table }
+
+        /// Routes on the table in place (reading `table` from outside would copy the struct, a retain per collection).
+        func route(host: String?, path: String) -> IngressRoutingTable.Match? { table.route(host: host, path: path) }
     }
 
     let state: Mutex<Installed>
@@ -20,7 +23,7 @@ public final class RoutingTableStore: Sendable {
 
     /// Routes a request on the current table (``IngressRoutingTable/route(host:path:)``).
     public func route(host: String?, path: String) -> IngressRoutingTable.Match? {
-        state.withLock { $0 }.table.route(host: host, path: path)
+        state.withLock { $0 }.route(host: host, path: path)
     }
 
     /// Installs a new table.

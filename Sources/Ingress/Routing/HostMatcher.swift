@@ -15,17 +15,24 @@ public enum HostMatcher {
 
     /// The host of a `Host` header or `:authority`: lowercased, without port or IPv6 brackets, without a trailing dot.
     public static func normalize(_ hostHeader: String) -> String {
-        let utf8 = hostHeader.utf8
-        // The common case, `name` or `name:port` in lowercase: no copy through lowercased().
-        guard !utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 == UInt8(ascii: "[") }) else { return slowNormalize(hostHeader) }
-        var name = Substring(hostHeader)
-        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")) {
-            // More than one colon: an IPv6 address without brackets, kept whole as before.
-            guard utf8[utf8.index(after: colon)...].firstIndex(of: UInt8(ascii: ":")) == nil else { return slowNormalize(hostHeader) }
-            name = hostHeader[..<colon]
+        // The common case, `name` or `name:port` in lowercase, in one pass over the bytes and without lowercased()'s copy.
+        let fast: String?? = hostHeader.utf8.withContiguousStorageIfAvailable { b -> String? in
+            var colon: Int?
+            for i in b.indices {
+                let c = b[i]
+                if c >= 0x41 && c <= 0x5A || c == UInt8(ascii: "[") { return nil }
+                if c == UInt8(ascii: ":") {
+                    // More than one colon: an IPv6 address without brackets, kept whole.
+                    if colon != nil { return nil }
+                    colon = i
+                }
+            }
+            var end = colon ?? b.count
+            if end > 0, b[end - 1] == UInt8(ascii: ".") { end -= 1 }
+            return end == b.count ? hostHeader : String(decoding: UnsafeBufferPointer(rebasing: b[..<end]), as: UTF8.self)
         }
-        if name.hasSuffix(".") { name = name.dropLast() }
-        return String(name)
+        if case .some(.some(let host)) = fast { return host }
+        return slowNormalize(hostHeader)
     }
 
     static func slowNormalize(_ hostHeader: String) -> String {

@@ -132,8 +132,8 @@ public struct IngressRoutingTable: Sendable {
 
     /// The first route of a group (already in precedence order) whose path matches.
     static func first(in group: [Route], path: Substring) -> Match? {
-        guard let r = group.first(where: { PathMatcher.matches(pathType: $0.pathType, rulePath: $0.path, requestPath: path) }) else { return nil }
-        return Match(backend: r.backend, ingress: r.ingress, path: r.path)
+        guard let i = group.firstIndex(where: { PathMatcher.matches(pathType: $0.pathType, rulePath: $0.path, requestPath: path) }) else { return nil }
+        return Match(backend: group[i].backend, ingress: group[i].ingress, path: group[i].path)
     }
 
     /// The certificate for a TLS server name: a precise host first, then a wildcard one.
