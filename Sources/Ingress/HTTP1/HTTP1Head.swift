@@ -132,9 +132,7 @@ public struct HTTP1Head: Sendable {
     /// Whether the comma-separated list in `range` of `buffer` has `lowercaseToken` as one of its elements.
     static func listContains(_ buffer: ByteBuffer, _ range: Range<Int>, _ lowercaseToken: String) -> Bool {
         buffer.withUnsafeReadableBytes { p in
-            HTTP1Syntax.anyListElement(p, range) { element in
-                element.count == lowercaseToken.utf8.count && zip(element, lowercaseToken.utf8).allSatisfy { HTTP1Syntax.lower(p[$0]) == $1 }
-            }
+            HTTP1Syntax.anyListElement(p, range) { HTTP1Syntax.equal(p, $0, lowercaseToken) }
         }
     }
 }

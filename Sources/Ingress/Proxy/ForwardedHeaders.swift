@@ -11,17 +11,14 @@ package enum ForwardedHeaders {
 
     /// What the proxy knows about the client's connection.
     package struct Client {
+        /// The client's address, for logs.
         let address: String
-        let scheme: String
-        let port: Int
         /// The headers the proxy sets on each request of this connection, as written before and after the `X-Forwarded-Host` value.
         let forwardedBeforeHost: [UInt8]
         let forwardedAfterHost: [UInt8]
 
         package init(address: String, scheme: String, port: Int) {
             self.address = address
-            self.scheme = scheme
-            self.port = port
             forwardedBeforeHost = Array("X-Real-IP: \(address)\r\nX-Forwarded-For: \(address)\r\nX-Forwarded-Host: ".utf8)
             forwardedAfterHost = Array("\r\nX-Forwarded-Port: \(port)\r\nX-Forwarded-Proto: \(scheme)\r\n".utf8)
         }
