@@ -28,15 +28,32 @@ struct BackendPoolTests {
         #expect(idle.take(a)?.channel == nil)
     }
 
-    @Test func aConnectionThatClosesWhileIdleIsForgotten() throws {
+    /// A pool holding two idle connections to one endpoint.
+    static func twoIdle() throws -> (idle: BackendPool.Idle, endpoint: Backend.Endpoint, first: EmbeddedChannel, second: (EmbeddedChannel, BackendHandler)) {
         let loop = EmbeddedEventLoop()
         let idle = BackendPool.Idle(maxPerEndpoint: 4)
         let a = Backend.Endpoint(host: "10.0.0.1", port: 80)
-        let (c1, h1) = try Self.connection(loop), (c2, h2) = try Self.connection(loop)
+        let (c1, h1) = try connection(loop), (c2, h2) = try connection(loop)
         idle.put(c1, handler: h1, endpoint: a)
         idle.put(c2, handler: h2, endpoint: a)
+        return (idle, a, c1, (c2, h2))
+    }
+
+    @Test func aConnectionThatClosesWhileIdleIsForgotten() throws {
+        let (idle, a, c1, (c2, _)) = try Self.twoIdle()
         // The backend closes it: the handler's channelInactive tells the pool.
         try c2.close().wait()
+        #expect(idle.take(a)?.channel === c1)
+        #expect(idle.take(a)?.channel == nil)
+    }
+
+    @Test func anIdleConnectionThatSendsUnaskedBytesIsClosedAndForgotten() throws {
+        let (idle, a, c1, (c2, h2)) = try Self.twoIdle()
+        // A backend that times the idle connection out answers 408 before it closes (nginx, Apache):
+        // read as the next request's response, it would answer a request it never saw.
+        try c2.writeInbound(ByteBuffer(string: "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+        #expect(!c2.isActive)
+        #expect(!h2.reusable)
         #expect(idle.take(a)?.channel === c1)
         #expect(idle.take(a)?.channel == nil)
     }

@@ -123,10 +123,14 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
                 sink?.backendResponse(.end)
             }
         }
-        // Bytes nobody asked for: the connection is not in step with its requests any more.
+        // Bytes nobody asked for (a backend's `408` before it closes an idle connection, or a response
+        // longer than it said): the connection is not in step with its requests any more. Closed at once
+        // when it idles, so that the next request never reads them as its response; otherwise after the
+        // exchange that is still using it.
         if !awaiting, !reader.switched, reader.hasBufferedBytes {
             reusable = false
             reader.discardBuffered()
+            if sink == nil { context?.close(promise: nil) }
         }
     }
 
