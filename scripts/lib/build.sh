@@ -55,8 +55,8 @@ build_estimate() {
 # LTO, and the link alone takes minutes. Prints the binary's path.
 build_ingress_controller() {
     local scratch=$1
+    local flags=(-c release --static-swift-stdlib --experimental-lto-mode=full --scratch-path "$scratch")
     mkdir -p "$scratch"
-    swift_build "$scratch/build.log" -c release --static-swift-stdlib --experimental-lto-mode=full \
-        --scratch-path "$scratch" --product ingress-controller >&2 || return
-    echo "$(swift build -c release --static-swift-stdlib --experimental-lto-mode=full --scratch-path "$scratch" --show-bin-path)/ingress-controller"
+    swift_build "$scratch/build.log" "${flags[@]}" --product ingress-controller >&2 || return
+    echo "$(swift build "${flags[@]}" --show-bin-path)/ingress-controller"
 }

@@ -124,9 +124,9 @@ final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         // Bytes nobody asked for (a backend's `408` before it closes an idle connection, or a response
-        // longer than it said): the connection is not in step with its requests any more. Closed at once
-        // when it idles, so that the next request never reads them as its response; otherwise after the
-        // exchange that is still using it.
+        // longer than it said): the connection is not in step with its requests any more. Once no exchange
+        // holds it (idle in the pool, or just released by the exchange whose response ended in this read)
+        // it is closed at once, so that no request reads them as its response; the pool forgets it as it closes.
         if !awaiting, !reader.switched, reader.hasBufferedBytes {
             reusable = false
             reader.discardBuffered()
