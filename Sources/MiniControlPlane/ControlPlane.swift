@@ -161,6 +161,8 @@ public final class ControlPlane: Sendable {
                     try await tokens.load(store: store)
                     try await NodeToken.ensure(dir: c.dataDir, registry: registry)
                     rbacRevision = try await rbac.load(registry)
+                    // Custom resources are served from the first request on.
+                    try await CustomResourceDefinitionController(registry: registry, logger: logger).sync()
                     break
                 } catch {
                     logger.warning("waiting for storage: \(error)")
@@ -190,6 +192,7 @@ public final class ControlPlane: Sendable {
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
                     group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
+                    group.addTask { await CustomResourceDefinitionController(registry: registry, logger: logger).run() }
                     group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }
                     group.addTask { await ClusterRoleAggregator(registry: registry, logger: logger).run() }
                     group.addTask {

@@ -18,10 +18,12 @@ public struct ResourceInfo: Sendable, Hashable {
     /// Set when the objects live in another version's storage (converted on
     /// the way in and out); nil when this version is the storage version.
     public var conversion: ConversionType?
+    /// Set for a custom resource (a served version of a CustomResourceDefinition); nil for a built-in.
+    public var custom: CustomResourceInfo?
 
     public init(group: String, version: String, kind: String, plural: String, singular: String, shortNames: [String],
                 namespaced: Bool, categories: [String], subresources: [String], model: ModelType? = nil,
-                conversion: ConversionType? = nil) {
+                conversion: ConversionType? = nil, custom: CustomResourceInfo? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -33,7 +35,17 @@ public struct ResourceInfo: Sendable, Hashable {
         self.subresources = subresources
         self.model = model
         self.conversion = conversion
+        self.custom = custom
     }
+
+    /// The kind of a list of these objects (`PodList`; a custom resource's `listKind`).
+    public var listKind: String { custom?.listKind ?? kind + "List" }
+
+    /// Whether the resource is one of the API server's own (kind-specific validation, defaulting and admission apply).
+    public var isBuiltin: Bool { custom == nil }
+
+    /// Whether objects are stored in this version (so it is the one entry to walk when every object is visited).
+    public var isStorageVersion: Bool { custom.map { $0.storageVersion == version } ?? (conversion == nil) }
 
     /// `v1` or `apps/v1`.
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
@@ -55,12 +67,21 @@ public struct ResourceInfo: Sendable, Hashable {
 
     /// An object of this resource in its stored form.
     public func toStorage(_ object: JSONValue) -> JSONValue {
-        conversion.map { $0.type.toStorage(object) } ?? object
+        if let custom, custom.storageVersion != version { return withAPIVersion(object, custom.storageVersion) }
+        return conversion.map { $0.type.toStorage(object) } ?? object
     }
 
     /// A stored object in this resource's version.
     public func fromStorage(_ object: JSONValue) -> JSONValue {
-        conversion.map { $0.type.fromStorage(object, apiVersion: apiVersion) } ?? object
+        if let custom, custom.storageVersion != version { return withAPIVersion(object, version) }
+        return conversion.map { $0.type.fromStorage(object, apiVersion: apiVersion) } ?? object
+    }
+
+    /// A custom resource's versions differ only in `apiVersion` (conversion strategy `None`).
+    private func withAPIVersion(_ object: JSONValue, _ version: String) -> JSONValue {
+        var o = object
+        o["apiVersion"] = .string("\(group)/\(version)")
+        return o
     }
 
     /// The storage key of one object.
@@ -129,6 +150,8 @@ public enum ResourceCatalog {
         r(CSIDriver.self, "storage.k8s.io", "csidrivers", namespaced: false),
         r(CSINode.self, "storage.k8s.io", "csinodes", namespaced: false),
         r(VolumeAttachment.self, "storage.k8s.io", "volumeattachments", namespaced: false, sub: ["status"]),
+        r(CustomResourceDefinition.self, "apiextensions.k8s.io", "customresourcedefinitions", short: ["crd", "crds"], namespaced: false,
+          sub: ["status"]),
         r(PriorityClass.self, "scheduling.k8s.io", "priorityclasses", short: ["pc"], namespaced: false),
         r(IngressClass.self, "networking.k8s.io", "ingressclasses", namespaced: false),
         r(Ingress.self, "networking.k8s.io", "ingresses", short: ["ing"], sub: ["status"]),
@@ -139,50 +162,35 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
-    /// Looks a resource up by group and plural name, in the group's preferred version.
-    public static func find(group: String, plural: String) -> ResourceInfo? {
-        all.first { $0.group == group && $0.plural == plural }
-    }
+    /// The built-in resources, the same in every API server (a ``ResourceRegistry`` adds custom ones).
+    public static let builtins = ResourceSet(all, groups: groups)
 
-    /// Looks a resource up by group, version and plural name.
+    /// Looks a built-in resource up by group and plural name, in the group's preferred version.
+    public static func find(group: String, plural: String) -> ResourceInfo? { builtins.find(group: group, plural: plural) }
+
+    /// Looks a built-in resource up by group, version and plural name.
     public static func find(group: String, version: String, plural: String) -> ResourceInfo? {
-        all.first { $0.group == group && $0.version == version && $0.plural == plural }
+        builtins.find(group: group, version: version, plural: plural)
     }
 
-    /// The served resource of `kind` with a `scale` subresource, in
-    /// `apiVersion` when that is served, else in any version of its group
-    /// (or of any group when `apiVersion` is nil): what an autoscaler's
-    /// target or a pod's owner names.
-    public static func scalable(kind: String, apiVersion: String?) -> ResourceInfo? {
-        let group = apiVersion.map { $0.contains("/") ? String($0.split(separator: "/")[0]) : "" }
-        let candidates = all.filter { $0.kind == kind && $0.subresources.contains("scale") }
-        return candidates.first { $0.apiVersion == apiVersion } ?? candidates.first { r in group.map { r.group == $0 } ?? true }
-    }
+    /// See ``ResourceSet/scalable(kind:apiVersion:)``.
+    public static func scalable(kind: String, apiVersion: String?) -> ResourceInfo? { builtins.scalable(kind: kind, apiVersion: apiVersion) }
 
-    /// The kinds served with a `scale` subresource.
+    /// The built-in kinds served with a `scale` subresource.
     public static var scalableKinds: [String] {
         all.filter { $0.subresources.contains("scale") && $0.conversion == nil }.map(\.kind)
     }
 
-    /// The versions a group is served in, the preferred (storage) one first.
-    public static func versions(group: String) -> [String] {
-        var out: [String] = []
-        for r in all where r.group == group && !out.contains(r.version) { out.append(r.version) }
-        return out
-    }
+    /// The versions a built-in group is served in, the preferred (storage) one first.
+    public static func versions(group: String) -> [String] { builtins.versions(group: group) }
 
-    /// Resources of one group-version.
-    public static func resources(group: String, version: String) -> [ResourceInfo] {
-        all.filter { $0.group == group && $0.version == version }
-    }
+    /// Built-in resources of one group-version.
+    public static func resources(group: String, version: String) -> [ResourceInfo] { builtins.resources(group: group, version: version) }
 
-    /// Looks a resource up by apiVersion and kind.
-    public static func find(apiVersion: String, kind: String) -> ResourceInfo? {
-        all.first { $0.apiVersion == apiVersion && $0.kind == kind }
-    }
-
+    /// Looks a built-in resource up by apiVersion and kind.
+    public static func find(apiVersion: String, kind: String) -> ResourceInfo? { builtins.find(apiVersion: apiVersion, kind: kind) }
 
     /// The info of a typed object.
     public static func info<T: KubeObject>(for type: T.Type) -> ResourceInfo {

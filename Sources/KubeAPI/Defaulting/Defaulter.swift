@@ -59,6 +59,8 @@ public struct Defaulter: Sendable {
             defaultJob(&obj)
         case "CronJob":
             defaultCronJob(&obj)
+        case "CustomResourceDefinition":
+            defaultCustomResourceDefinition(&obj)
         case "HorizontalPodAutoscaler":
             defaultHorizontalPodAutoscaler(&obj)
         case "Service":

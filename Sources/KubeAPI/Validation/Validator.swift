@@ -38,6 +38,21 @@ public enum Validator {
         return errs.isEmpty ? .valid : .invalid(errs)
     }
 
+    /// Validates a custom resource's metadata as upstream's custom resource strategy does (its name a DNS subdomain);
+    /// the rest is its definition's schema's to check.
+    public static func validateCustomResource(_ obj: JSONValue, old: JSONValue? = nil) -> ValidationOutcome {
+        do {
+            let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
+            let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
+            let errs = validateMeta(meta, kind: "", old: oldMeta)
+            return errs.isEmpty ? .valid : .invalid(errs)
+        } catch let e as DecodingErrorAsField {
+            return .invalid([e.error])
+        } catch {
+            return .undecodable("\(error)")
+        }
+    }
+
     struct DecodingErrorAsField: Error { var error: FieldError }
 
     /// Decodes, turning a missing required key into a "Required value" field error.
@@ -92,6 +107,9 @@ public enum Validator {
             errs += BatchValidation.validateJob(j, old: try old.map { try decode(Job.self, $0) })
         case "HorizontalPodAutoscaler":
             errs += AutoscalingValidation.validate(try decode(HorizontalPodAutoscaler.self, obj))
+        case "CustomResourceDefinition":
+            let crd = try decode(CustomResourceDefinition.self, obj)
+            errs += APIExtensionsValidation.validate(crd, old: try old.map { try decode(CustomResourceDefinition.self, $0) })
         case "CronJob":
             let c = try decode(CronJob.self, obj)
             errs += BatchValidation.validateCronJob(c, old: try old.map { try decode(CronJob.self, $0) })

@@ -38,6 +38,11 @@ extension ResourceStorage {
         } catch {
             throw APIErrors.badRequest("error decoding patch: \(error.description)")
         }
+        // Strategic merge needs a Go struct's patch tags; custom resources have none (upstream answers 415 too).
+        if kind == .strategic, !info.isBuiltin {
+            throw Status(message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, "
+                         + "application/merge-patch+json, application/apply-patch+yaml", reason: "UnsupportedMediaType", code: 415)
+        }
         for attempt in 0..<8 {
             let current = try await getStored(info, ns, name)
             let currentObj = try decode(current, info)
@@ -111,7 +116,7 @@ extension ResourceStorage {
         }
         if options.managedFieldsDecided { obj.set(path: ["metadata", "managedFields"], to: decidedFields) }
         if info.kind == "Secret" { foldStringData(&obj) }
-        defaulter.apply(kind: info.kind, to: &obj)
+        if info.isBuiltin { defaulter.apply(kind: info.kind, to: &obj) }
         if Self.hasGeneration(info), obj["spec"] != old["spec"] {
             let g = (oldMeta["generation"]?.intValue ?? 0) + 1
             obj.set(path: ["metadata", "generation"], to: .int(g))
@@ -219,6 +224,10 @@ extension ResourceStorage {
             let policy = options.propagationPolicy ?? (options.orphanDependents == true ? "Orphan" : nil)
             if policy == "Foreground", !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
             if policy == "Orphan", !finalizers.contains("orphan") { finalizers.append("orphan") }
+            // A definition's objects go before it does (upstream's CRD storage adds the finalizer on delete).
+            if info.isBuiltin, info.kind == CustomResourceDefinition.kind, !finalizers.contains(.string(CustomResourceDefinition.cleanupFinalizer)) {
+                finalizers.append(.string(CustomResourceDefinition.cleanupFinalizer))
+            }
             var grace: Int64 = 0
             if info.kind == "Pod" {
                 grace = options.gracePeriodSeconds ?? meta["deletionGracePeriodSeconds"]?.intValue
@@ -296,7 +305,7 @@ extension ResourceStorage {
     /// namespaces deleted without it (created before it existed, or finalized by hand).
     func deleteNamespaceContents(_ ns: String) async {
         // Each stored object once: a version kept in another's storage holds the same objects.
-        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" && info.conversion == nil {
+        for info in resources.snapshot.resources.stored where info.namespaced && info.kind != "Binding" {
             guard let page = try? await store.list(prefix: info.prefix(namespace: ns), startAfter: nil, limit: 0, revision: 0) else { continue }
             for item in page.items {
                 guard let (_, last) = try? await store.delete(key: item.key, expectedRevision: nil) else { continue }

@@ -48,6 +48,8 @@ final class ResourceStorage: Sendable {
     /// Decides RBAC escalation checks on role and binding writes (none for
     /// a registry without one, as in unit tests).
     let authorizer: Authorizer?
+    /// The resources this API server serves: the built-ins and the custom resources of its established definitions.
+    let resources = ResourceRegistry()
 
     init(store: any Store, defaulter: Defaulter, allocator: ServiceAllocator, admission: AdmissionChain = .standard(),
          authorizer: Authorizer? = nil) {
@@ -145,8 +147,8 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
-        if info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
-        defaulter.apply(kind: info.kind, to: &obj)
+        if info.isBuiltin, info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
+        if info.isBuiltin { defaulter.apply(kind: info.kind, to: &obj) }
         var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
                                              object: obj, user: options.user, dryRun: options.dryRun)
         try await admission.admit(&attributes, self)
@@ -203,17 +205,23 @@ final class ResourceStorage: Sendable {
         }
     }
 
-    /// Kinds whose metadata.generation tracks spec changes.
+    /// Kinds whose metadata.generation tracks spec changes (every custom resource's does).
     static func hasGeneration(_ info: ResourceInfo) -> Bool {
-        ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress"].contains(info.kind)
+        !info.isBuiltin || ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress",
+                              "CustomResourceDefinition"].contains(info.kind)
     }
 
     /// Kinds whose status is reset on create and kept by main-resource updates.
     static func hasStatusSubresource(_ info: ResourceInfo) -> Bool { info.subresources.contains("status") }
 
     func prepareForCreate(_ info: ResourceInfo, _ obj: inout JSONValue) {
+        guard info.isBuiltin else {
+            // A custom resource's status is the status subresource's to write, when it has one.
+            if Self.hasStatusSubresource(info) { obj["status"] = nil }
+            return
+        }
         switch info.kind {
-        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob", "StatefulSet":
+        case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob", "StatefulSet", "CustomResourceDefinition":
             obj["status"] = nil
         case "Job":
             obj["status"] = nil
@@ -291,7 +299,9 @@ final class ResourceStorage: Sendable {
                 throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))
             }
         }
-        switch Validator.validate(info.apiVersion, kind: info.kind, obj, old: old, subresource: subresource) {
+        let outcome = info.isBuiltin ? Validator.validate(info.apiVersion, kind: info.kind, obj, old: old, subresource: subresource)
+            : Validator.validateCustomResource(obj, old: old)
+        switch outcome {
         case .valid: break
         case .invalid(let errs): throw APIErrors.invalid(info, name, errs)
         case .undecodable(let m):

@@ -164,7 +164,7 @@ extension APIHandler {
                     deleted.append(obj)
                 }
             }
-            return .jsonBytes(JSONWriter.bytes(["apiVersion": .string(info.apiVersion), "kind": .string(info.kind + "List"),
+            return .jsonBytes(JSONWriter.bytes(["apiVersion": .string(info.apiVersion), "kind": .string(info.listKind),
                                                 "metadata": .emptyObject, "items": .array(deleted)]))
         case ("get", "log"):
             guard let kubelets else { throw APIErrors.unavailable("no kubelet client configured") }
@@ -265,7 +265,7 @@ extension APIHandler {
             }
             var meta: JSONValue = ["resourceVersion": .string(rv)]
             if let c = page.continueToken { meta["continue"] = .string(c) }
-            out.append(contentsOf: Array(#"],"kind":""#.utf8) + Array((path.info.kind + "List").utf8) + Array(#"","metadata":"#.utf8))
+            out.append(contentsOf: Array(#"],"kind":""#.utf8) + Array(path.info.listKind.utf8) + Array(#"","metadata":"#.utf8))
             JSONWriter.write(meta, into: &out)
             out.append(UInt8(ascii: "}"))
             return .jsonBytes(out)

@@ -136,6 +136,8 @@ final class APIHandler: Sendable {
         let isResource = (segs.first == "api" && segs.count > 2) || (segs.first == "apis" && segs.count > 3)
         if !isResource, let refused = forbiddenPath(req, user: user) { return refused }
         let accept = req.headers.first(name: "accept")
+        // The resources served now (custom resources come and go): this request resolves on them alone.
+        let served = registry.resources.snapshot.resources
         switch segs.first {
         case "metrics" where segs.count == 1:
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -144,19 +146,19 @@ final class APIHandler: Sendable {
         case "api":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
-                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: true)), contentType: Discovery.aggregatedContentType)
+                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: true, in: served)), contentType: Discovery.aggregatedContentType)
                 }
                 return .jsonBytes(JSONWriter.bytes(Discovery.versions(serverAddress: serverAddress)))
             }
             guard segs[1] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
-            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: ""))) }
-            return await resourceRequest(req, group: "", version: "v1", segs: segs[2...], user: user, record: &record)
+            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: "", in: served))) }
+            return await resourceRequest(req, group: "", version: "v1", segs: segs[2...], served: served, user: user, record: &record)
         case "apis":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
-                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: false)), contentType: Discovery.aggregatedContentType)
+                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: false, in: served)), contentType: Discovery.aggregatedContentType)
                 }
-                return .jsonBytes(JSONWriter.bytes(Discovery.groupList))
+                return .jsonBytes(JSONWriter.bytes(Discovery.groupList(served)))
             }
             let group = segs[1]
             if group == SelfSubjectReview.group {
@@ -181,20 +183,20 @@ final class APIHandler: Sendable {
                 record.verb = "get"
                 return await nodeMetrics.handle(req, segs: segs, user: user, authorizer: authorizer)
             }
-            guard ResourceCatalog.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
-            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group))) }
+            guard served.groups.contains(group) else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 2 { return .jsonBytes(JSONWriter.bytes(Discovery.group(group, in: served))) }
             let version = segs[2]
-            guard ResourceCatalog.versions(group: group).contains(version) else { return Self.status(APIErrors.notFoundPath(req.path)) }
-            if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group, version: version))) }
-            return await resourceRequest(req, group: group, version: version, segs: segs[3...], user: user, record: &record)
+            guard served.versions(group: group).contains(version) else { return Self.status(APIErrors.notFoundPath(req.path)) }
+            if segs.count == 3 { return .jsonBytes(JSONWriter.bytes(Discovery.resourceList(group: group, version: version, in: served))) }
+            return await resourceRequest(req, group: group, version: version, segs: segs[3...], served: served, user: user, record: &record)
         default:
             return Self.status(APIErrors.notFoundPath(req.path))
         }
     }
 
-    private func resourceRequest(_ req: HTTPRequest, group: String, version: String, segs: ArraySlice<String>, user: UserInfo,
-                                 record: inout RequestRecord) async -> HTTPResponse {
-        guard case .resource(let path) = APIPath.parse(group: group, version: version, segs) else {
+    private func resourceRequest(_ req: HTTPRequest, group: String, version: String, segs: ArraySlice<String>, served: ResourceSet,
+                                 user: UserInfo, record: inout RequestRecord) async -> HTTPResponse {
+        guard case .resource(let path) = APIPath.parse(group: group, version: version, segs, in: served) else {
             return Self.status(APIErrors.notFoundPath(req.path))
         }
         record.resource = path.info.plural

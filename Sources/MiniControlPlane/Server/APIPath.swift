@@ -12,16 +12,17 @@ struct APIPath: Sendable, Equatable {
         case notFound
     }
 
-    /// Parses the path segments after `/api/v1` or `/apis/G/V`.
-    static func parse(group: String, version: String = "v1", _ segs: ArraySlice<String>) -> ParseResult {
+    /// Parses the path segments after `/api/v1` or `/apis/G/V`, on the resources `served`.
+    static func parse(group: String, version: String = "v1", _ segs: ArraySlice<String>,
+                      in served: ResourceSet = ResourceCatalog.builtins) -> ParseResult {
         var s = segs
         var namespace: String?
-        if s.first == "namespaces", s.count >= 3, let r = ResourceCatalog.find(group: group, version: version, plural: s[s.startIndex + 2]), r.namespaced {
+        if s.first == "namespaces", s.count >= 3, let r = served.find(group: group, version: version, plural: s[s.startIndex + 2]), r.namespaced {
             namespace = s[s.startIndex + 1]
             s = s.dropFirst(2)
             _ = r
         }
-        guard let plural = s.first, let info = ResourceCatalog.find(group: group, version: version, plural: plural) else { return .notFound }
+        guard let plural = s.first, let info = served.find(group: group, version: version, plural: plural) else { return .notFound }
         s = s.dropFirst()
         if info.namespaced == false && namespace != nil { return .notFound }
         var path = APIPath(info: info, namespace: namespace, name: nil, subresource: nil)

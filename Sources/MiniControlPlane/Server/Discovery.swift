@@ -15,26 +15,27 @@ enum Discovery {
     }
 
     /// A group's versions, the preferred one first (v1 for the review groups).
-    static func versions(_ g: String) -> [String] {
-        let served = ResourceCatalog.versions(group: g)
-        return served.isEmpty ? ["v1"] : served
+    static func versions(_ g: String, in served: ResourceSet) -> [String] {
+        let versions = served.versions(group: g)
+        return versions.isEmpty ? ["v1"] : versions
     }
 
-    static func groupEntry(_ g: String) -> JSONValue {
-        let vs = versions(g)
+    static func groupEntry(_ g: String, in served: ResourceSet) -> JSONValue {
+        let vs = versions(g, in: served)
         return ["name": .string(g), "versions": .array(vs.map { groupVersion(g, $0) }), "preferredVersion": groupVersion(g, vs[0])]
     }
 
-    static func group(_ g: String) -> JSONValue {
-        var doc = groupEntry(g)
+    /// `/apis/GROUP` (the review groups are served in v1 alone, whatever `served` holds).
+    static func group(_ g: String, in served: ResourceSet = ResourceCatalog.builtins) -> JSONValue {
+        var doc = groupEntry(g, in: served)
         doc["kind"] = "APIGroup"
         doc["apiVersion"] = "v1"
         return doc
     }
 
-    static var groupList: JSONValue {
+    static func groupList(_ served: ResourceSet) -> JSONValue {
         ["kind": "APIGroupList", "apiVersion": "v1",
-         "groups": .array((ResourceCatalog.groups + [AccessReview.group, SelfSubjectReview.group]).map(groupEntry)
+         "groups": .array((served.groups + [AccessReview.group, SelfSubjectReview.group]).map { groupEntry($0, in: served) }
                           + [NodeMetricsAPI.groupListEntry])]
     }
 
@@ -57,9 +58,9 @@ enum Discovery {
         }
     }
 
-    static func resourceList(group: String, version: String = "v1") -> JSONValue {
+    static func resourceList(group: String, version: String = "v1", in served: ResourceSet = ResourceCatalog.builtins) -> JSONValue {
         var resources: [JSONValue] = []
-        for r in ResourceCatalog.resources(group: group, version: version) {
+        for r in served.resources(group: group, version: version) {
             var entry: JSONValue = ["name": .string(r.plural), "singularName": .string(r.singular), "namespaced": .bool(r.namespaced),
                                     "kind": .string(r.kind), "verbs": .array(r.verbs.map(JSONValue.string))]
             if !r.shortNames.isEmpty { entry["shortNames"] = .array(r.shortNames.map(JSONValue.string)) }
@@ -80,11 +81,11 @@ enum Discovery {
     }
 
     /// The aggregated document for `/api` (core) or `/apis` (named groups).
-    static func aggregated(core: Bool) -> JSONValue {
-        let groups = core ? [""] : ResourceCatalog.groups
+    static func aggregated(core: Bool, in served: ResourceSet = ResourceCatalog.builtins) -> JSONValue {
+        let groups = core ? [""] : served.groups
         let items: [JSONValue] = groups.map { g in
-            let versions: [JSONValue] = ResourceCatalog.versions(group: g).map { v in
-                ["version": .string(v), "resources": .array(ResourceCatalog.resources(group: g, version: v).map(aggregatedEntry)),
+            let versions: [JSONValue] = served.versions(group: g).map { v in
+                ["version": .string(v), "resources": .array(served.resources(group: g, version: v).map(aggregatedEntry)),
                  "freshness": "Current"]
             }
             return ["metadata": ["name": .string(g), "creationTimestamp": .null], "versions": .array(versions)]

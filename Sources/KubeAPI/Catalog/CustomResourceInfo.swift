@@ -1,0 +1,54 @@
+/// What a catalog entry of a custom resource carries besides its names: it
+/// comes from one served version of an established CustomResourceDefinition.
+///
+/// Compared and hashed by the definition's uid and resource version (as
+/// ``ModelType`` is by type identity), so ``ResourceInfo`` stays cheaply `Hashable`.
+public struct CustomResourceInfo: Sendable, Hashable {
+    /// The definition's name (`PLURAL.GROUP`), uid and resource version.
+    public var definition: String
+    public var uid: String
+    public var resourceVersion: String
+    /// The kind of lists (`WidgetList`).
+    public var listKind: String
+    /// The version objects are stored in; this entry's objects are converted to and from it (conversion `None`: `apiVersion` only).
+    public var storageVersion: String
+    /// The version's OpenAPI v3 schema, as the definition gives it.
+    public var schema: JSONValue?
+    public var scale: CustomResourceSubresourceScale?
+    public var printerColumns: [CustomResourceColumnDefinition]
+    /// Paths list and watch requests may select on, besides `metadata.name` and `metadata.namespace`.
+    public var selectableFields: [String]
+    /// The warning requests to this version get, if it is deprecated.
+    public var deprecationWarning: String?
+
+    public static func == (a: CustomResourceInfo, b: CustomResourceInfo) -> Bool { a.uid == b.uid && a.resourceVersion == b.resourceVersion && a.storageVersion == b.storageVersion }
+    public func hash(into h: inout Hasher) {
+        h.combine(uid)
+        h.combine(resourceVersion)
+    }
+}
+
+extension CustomResourceDefinition {
+    /// The catalog entries of the served versions, in the definition's order, under the accepted names
+    /// (the spec's, once `NamesAccepted`); empty when there is no storage version.
+    public var resourceInfos: [ResourceInfo] {
+        guard let storage = storageVersion else { return [] }
+        let names = status?.acceptedNames ?? spec.names
+        return spec.versions.filter(\.served).map { version in
+            var subresources: [String] = []
+            if version.subresources?.status != nil { subresources.append("status") }
+            if version.subresources?.scale != nil { subresources.append("scale") }
+            let custom = CustomResourceInfo(
+                definition: metadata.name ?? "\(spec.names.plural).\(spec.group)", uid: metadata.uid ?? "", resourceVersion: metadata.resourceVersion ?? "",
+                listKind: names.listKind ?? names.kind + "List", storageVersion: storage.name, schema: version.schema?.openAPIV3Schema,
+                scale: version.subresources?.scale, printerColumns: version.additionalPrinterColumns ?? [],
+                selectableFields: (version.selectableFields ?? []).map(\.jsonPath),
+                deprecationWarning: version.deprecated == true
+                    ? version.deprecationWarning ?? "\(spec.group)/\(version.name) \(names.kind) is deprecated" : nil)
+            return ResourceInfo(group: spec.group, version: version.name, kind: names.kind, plural: names.plural,
+                                singular: names.singular ?? names.kind.lowercased(), shortNames: names.shortNames ?? [],
+                                namespaced: spec.scope == CustomResourceDefinitionSpec.namespacedScope, categories: names.categories ?? [],
+                                subresources: subresources, custom: custom)
+        }
+    }
+}
