@@ -28,7 +28,8 @@ import Testing
         let second = Self.crd("gadgets", kind: "Widget", short: ["wg"])
         let d = CustomResourceNaming.decide(second, among: [first, second])
         #expect(d.namesAccepted.status == "False")
-        #expect(d.namesAccepted.reason == "KindConflict" && d.namesAccepted.message == "\"Widget\" is already in use")
+        // Every name is checked in upstream's order (plural, singular, short names, kind, list kind); the last conflict is the one reported.
+        #expect(d.namesAccepted.reason == "ListKindConflict" && d.namesAccepted.message == "\"WidgetList\" is already in use")
         #expect(d.established.status == "False" && d.established.reason == "NotAccepted")
         // The plural was free: taken; the kind was not.
         #expect(d.acceptedNames.plural == "gadgets" && d.acceptedNames.kind == "")
