@@ -91,4 +91,105 @@ struct CustomResourceKubectlTests {
             #expect(r.status != 0 && r.stderr.contains("protected groups must have approval annotation"), "\(r.output)")
         }
     }
+
+    static let crontabs = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: crontabs.stable.example.com}
+        spec:
+          group: stable.example.com
+          scope: Namespaced
+          names: {plural: crontabs, kind: CronTab, shortNames: [ct]}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            subresources:
+              status: {}
+              scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+            selectableFields: [{jsonPath: .spec.image}]
+            additionalPrinterColumns:
+            - {name: Spec, type: string, jsonPath: .spec.cronSpec}
+            - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+            - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+            - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    required: [cronSpec]
+                    properties:
+                      cronSpec: {type: string, pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$'}
+                      image: {type: string, default: busybox, description: The image the job runs.}
+                      replicas: {type: integer, minimum: 1, maximum: 10, default: 1}
+                  status:
+                    type: object
+                    properties:
+                      replicas: {type: integer}
+                      selector: {type: string}
+                      conditions:
+                        type: array
+                        items: {type: object, properties: {type: {type: string}, status: {type: string}}}
+        """
+
+    /// A structural schema validates, prunes and defaults; printer columns and the scale subresource work through kubectl.
+    @Test func aSchemaValidatesPrunesAndDefaultsAndColumnsAndScaleWork() async throws {
+        try await withCluster(.sqlite) { c in
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: Self.crontabs)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("wait", "--for=condition=Established", "crd/crontabs.stable.example.com", "--timeout=30s")
+            #expect(r.status == 0, "\(r.output)")
+
+            // Invalid: refused with the schema's messages, nothing stored.
+            let bad = "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: bad}\nspec: {cronSpec: nope, replicas: 20}\n"
+            r = try c.kubectl(["apply", "-f", "-"], stdin: bad)
+            #expect(r.status != 0, "\(r.output)")
+            #expect(r.stderr.contains(#"spec.cronSpec: Invalid value: "nope": spec.cronSpec in body should match"#), "\(r.output)")
+            #expect(r.stderr.contains("spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10"), "\(r.output)")
+
+            // Unknown fields are pruned with a warning; defaults are filled in.
+            let good = "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: ct1}\nspec: {cronSpec: '*/5 * * * *', colour: red}\n"
+            r = try c.kubectl(["create", "--validate=warn", "-f", "-"], stdin: good)
+            #expect(r.status == 0 && r.stderr.contains(#"unknown field "spec.colour""#), "\(r.output)")
+            r = try c.kubectl("get", "ct", "ct1", "-o", "jsonpath={.spec.image}/{.spec.replicas}/{.spec.colour}")
+            #expect(r.stdout == "busybox/1/", "\(r.output)")
+            r = try c.kubectl(["create", "--validate=strict", "-f", "-"], stdin: good.replacingOccurrences(of: "ct1", with: "ct2"))
+            #expect(r.status != 0 && r.stderr.contains(#"unknown field "spec.colour""#), "\(r.output)")
+
+            // Status through the status subresource; printer columns in kubectl get.
+            r = try c.kubectl("patch", "ct", "ct1", "--subresource=status", "--type=merge", "-p",
+                              #"{"status":{"replicas":1,"selector":"app=ct1","conditions":[{"type":"Ready","status":"True"}]}}"#)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("get", "crontabs")
+            let header = r.stdout.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(header.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "SPEC", "REPLICAS", "READY", "AGE"], "\(r.output)")
+            #expect(r.stdout.contains("ct1") && r.stdout.contains("*/5 * * * *") && r.stdout.contains("True"), "\(r.output)")
+
+            // kubectl scale goes through the scale subresource.
+            r = try c.kubectl("scale", "crontab/ct1", "--replicas=3")
+            #expect(r.status == 0 && r.stdout.contains("scaled"), "\(r.output)")
+            r = try c.kubectl("get", "--raw", "/apis/stable.example.com/v1/namespaces/default/crontabs/ct1/scale")
+            let scale = try JSONParser.parse(Array(r.stdout.utf8))
+            #expect(scale[path: ["spec", "replicas"]] == 3 && scale[path: ["status", "selector"]] == "app=ct1", "\(r.output)")
+            r = try c.kubectl("scale", "crontab/ct1", "--replicas=30")
+            #expect(r.status != 0 && r.stderr.contains("should be less than or equal to 10"), "\(r.output)")
+
+            // Selectable fields; other fields are refused as upstream refuses them.
+            r = try c.kubectl("get", "ct", "--field-selector", "spec.image=busybox", "-o", "name")
+            #expect(r.stdout == "crontab.stable.example.com/ct1\n", "\(r.output)")
+            r = try c.kubectl("get", "ct", "--field-selector", "spec.image=nginx", "-o", "name")
+            #expect(r.status == 0 && r.stdout.isEmpty, "\(r.output)")
+            r = try c.kubectl("get", "ct", "--field-selector", "spec.cronSpec=x")
+            #expect(r.status != 0 && r.stderr.contains("field label not supported: spec.cronSpec"), "\(r.output)")
+
+            // kubectl explain reads the schema from the published OpenAPI.
+            r = try c.kubectl("explain", "crontab.spec")
+            #expect(r.status == 0 && r.stdout.contains("KIND:       CronTab") && r.stdout.contains("image\t<string>")
+                    && r.stdout.contains("The image the job runs."), "\(r.output)")
+            r = try c.kubectl("explain", "crontab.spec.image", "--output=plaintext-openapiv2")
+            #expect(r.status == 0 && r.stdout.contains("The image the job runs."), "\(r.output)")
+        }
+    }
 }

@@ -14,8 +14,12 @@ public struct CustomResourceInfo: Sendable, Hashable {
     public var storageVersion: String
     /// The version's OpenAPI v3 schema, as the definition gives it.
     public var schema: JSONValue?
+    /// The schema parsed: what objects are validated, pruned and defaulted by (nil: none given).
+    public var structural: StructuralSchema?
     public var scale: CustomResourceSubresourceScale?
     public var printerColumns: [CustomResourceColumnDefinition]
+    /// The columns `kubectl get` shows, paths parsed: the definition's, or `Age` when it gives none (as upstream).
+    public var columns: [CustomResourceColumn]
     /// Paths list and watch requests may select on, besides `metadata.name` and `metadata.namespace`.
     public var selectableFields: [String]
     /// The warning requests to this version get, if it is deprecated.
@@ -41,7 +45,9 @@ extension CustomResourceDefinition {
             let custom = CustomResourceInfo(
                 definition: metadata.name ?? "\(spec.names.plural).\(spec.group)", uid: metadata.uid ?? "", resourceVersion: metadata.resourceVersion ?? "",
                 listKind: names.listKind ?? names.kind + "List", storageVersion: storage.name, schema: version.schema?.openAPIV3Schema,
+                structural: version.schema?.openAPIV3Schema.flatMap { StructuralSchema.parse($0, path: "").schema },
                 scale: version.subresources?.scale, printerColumns: version.additionalPrinterColumns ?? [],
+                columns: CustomResourceColumn.columns(version.additionalPrinterColumns ?? []),
                 selectableFields: (version.selectableFields ?? []).map(\.jsonPath),
                 deprecationWarning: version.deprecated == true
                     ? version.deprecationWarning ?? "\(spec.group)/\(version.name) \(names.kind) is deprecated" : nil)
@@ -50,5 +56,18 @@ extension CustomResourceDefinition {
                                 namespaced: spec.scope == CustomResourceDefinitionSpec.namespacedScope, categories: names.categories ?? [],
                                 subresources: subresources, custom: custom)
         }
+    }
+}
+
+/// One printer column of a custom resource, its path parsed once.
+public struct CustomResourceColumn: Sendable, Hashable {
+    public var definition: CustomResourceColumnDefinition
+    public var path: JSONPathExpression
+
+    /// The columns for `defined` (those whose paths parse), or `Age` from the creation time when none are defined.
+    public static func columns(_ defined: [CustomResourceColumnDefinition]) -> [CustomResourceColumn] {
+        let defs = defined.isEmpty
+            ? [CustomResourceColumnDefinition(name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp")] : defined
+        return defs.compactMap { d in (try? JSONPathExpression(d.jsonPath)).map { CustomResourceColumn(definition: d, path: $0) } }
     }
 }

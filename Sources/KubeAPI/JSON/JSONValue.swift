@@ -43,6 +43,15 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// The number as a double (integers too), or nil for other kinds of value.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
     /// The boolean, or nil for other kinds of value.
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }

@@ -53,6 +53,18 @@ public enum FieldLabels {
         return Set(["metadata.name", "metadata.namespace"]).union(extra[key] ?? [])
     }
 
+    /// `selector` checked against what `info`'s resource can be selected on: a
+    /// custom resource's `metadata.name`, `metadata.namespace` and its version's
+    /// `selectableFields`; a built-in's as ``check(_:group:kind:)``.
+    public static func check(_ selector: FieldSelector, _ info: ResourceInfo) throws(SelectorParseError) -> FieldSelector {
+        guard let custom = info.custom else { return try check(selector, group: info.group, kind: info.kind) }
+        let fields = Set(["metadata.name", "metadata.namespace"] + custom.selectableFields.map { String($0.drop { $0 == "." }) })
+        for t in selector.terms where !fields.contains(t.field) {
+            throw SelectorParseError(message: "field label not supported: \(t.field)")
+        }
+        return selector
+    }
+
     /// `selector` with upstream's renames applied and its fields as paths
     /// into the stored object, or an error naming the first field `kind`
     /// cannot be selected on.

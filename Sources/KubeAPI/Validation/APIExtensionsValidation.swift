@@ -65,7 +65,11 @@ public enum APIExtensionsValidation {
             if !seen.insert(version.name).inserted { unique = false }
             let nameErrs = Validator.dns1035LabelErrors(version.name)
             if !nameErrs.isEmpty { errs.append(.invalid(path + ".name", version.name, nameErrs.joined(separator: ","))) }
-            if version.schema?.openAPIV3Schema == nil { errs.append(.required(path + ".schema.openAPIV3Schema")) }
+            if let schema = version.schema?.openAPIV3Schema {
+                errs += StructuralSchema.parse(schema, path: path + ".schema.openAPIV3Schema").errors
+            } else {
+                errs.append(.required(path + ".schema.openAPIV3Schema"))
+            }
             errs += validateVersion(version, path: path)
         }
         if !unique { errs.append(.invalid("spec.versions", "", "must contain unique version names")) }
@@ -134,6 +138,8 @@ public enum APIExtensionsValidation {
             }
             if let e = simpleJSONPathError(value) {
                 errs.append(.invalid(field, value, e))
+            } else if !((try? JSONPathExpression(value))?.isSimpleFieldPath ?? false) {
+                errs.append(.invalid(field, value, "must be a simple json path of field names"))
             } else if !prefixes.contains(where: value.hasPrefix) {
                 errs.append(.invalid(field, value, message))
             }
@@ -161,10 +167,15 @@ public enum APIExtensionsValidation {
         return errs
     }
 
-    /// Upstream's `validateSimpleJSONPath`: `.a.b`, nothing more is checked here.
+    /// Upstream's `validateSimpleJSONPath`: starts with `.` and parses as a JSONPath.
     static func simpleJSONPathError(_ s: String) -> String? {
         if s.isEmpty { return "must not be empty" }
         if !s.hasPrefix(".") { return "must be a simple json path starting with ." }
+        do {
+            _ = try JSONPathExpression(s)
+        } catch {
+            return "must be a simple json path: \(error.description)"
+        }
         return nil
     }
 

@@ -9,6 +9,7 @@ public struct FieldError: Sendable, Hashable, Error, CustomStringConvertible {
         case duplicate = "FieldValueDuplicate"
         case tooLong = "FieldValueTooLong"
         case notFound = "FieldValueNotFound"
+        case tooMany = "FieldValueTooMany"
     }
 
     public var kind: Kind
@@ -28,6 +29,7 @@ public struct FieldError: Sendable, Hashable, Error, CustomStringConvertible {
         case .duplicate: return "Duplicate value: \(value ?? "null")"
         case .tooLong: return "Too long: \(detail)"
         case .notFound: return "Not found: \(value ?? "null")"
+        case .tooMany: return "Too many: \(value ?? "null"): \(detail)"
         }
     }
 
@@ -36,6 +38,11 @@ public struct FieldError: Sendable, Hashable, Error, CustomStringConvertible {
     /// A missing required field.
     public static func tooLong(_ field: String, _ max: Int) -> FieldError {
         FieldError(kind: .tooLong, field: field, value: nil, detail: "may not be more than \(max) bytes")
+    }
+
+    /// A list or map with more entries than allowed.
+    public static func tooMany(_ field: String, _ actual: Int, _ max: Int) -> FieldError {
+        FieldError(kind: .tooMany, field: field, value: String(actual), detail: "must have at most \(max) items")
     }
 
     public static func required(_ field: String, _ detail: String = "") -> FieldError {

@@ -40,11 +40,12 @@ public enum Validator {
 
     /// Validates a custom resource's metadata as upstream's custom resource strategy does (its name a DNS subdomain);
     /// the rest is its definition's schema's to check.
-    public static func validateCustomResource(_ obj: JSONValue, old: JSONValue? = nil) -> ValidationOutcome {
+    public static func validateCustomResource(_ obj: JSONValue, old: JSONValue? = nil, schema: StructuralSchema? = nil) -> ValidationOutcome {
         do {
             let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
             let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
-            let errs = validateMeta(meta, kind: "", old: oldMeta)
+            var errs = validateMeta(meta, kind: "", old: oldMeta)
+            if let schema { errs += schema.validate(obj, path: "") }
             return errs.isEmpty ? .valid : .invalid(errs)
         } catch let e as DecodingErrorAsField {
             return .invalid([e.error])

@@ -4,12 +4,29 @@ import KubeAPI
 extension ResourceStorage {
     // MARK: scale
 
-    /// The Scale object of a deployment, replica set, stateful set or
-    /// replication controller (whose selector is a plain label map).
+    /// Where a resource keeps what its Scale shows: `spec.replicas` and
+    /// `status.replicas` for built-ins, the definition's `scale` paths for a custom resource.
+    static func scalePaths(_ info: ResourceInfo) -> (spec: [String], status: [String], selector: [String]?) {
+        guard let scale = info.custom?.scale else { return (["spec", "replicas"], ["status", "replicas"], nil) }
+        func names(_ p: String?) -> [String]? { p.flatMap { try? JSONPathExpression($0) }?.fieldNames }
+        return (names(scale.specReplicasPath) ?? ["spec", "replicas"], names(scale.statusReplicasPath) ?? ["status", "replicas"],
+                names(scale.labelSelectorPath))
+    }
+
+    /// The Scale object of a deployment, replica set, stateful set,
+    /// replication controller (whose selector is a plain label map) or custom
+    /// resource (whose selector is the string at its `labelSelectorPath`).
     func scale(of obj: JSONValue, _ info: ResourceInfo) -> JSONValue {
         let meta = obj["metadata"] ?? .emptyObject
         var scaleMeta: JSONValue = .emptyObject
         for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { scaleMeta[k] = meta[k] }
+        let paths = Self.scalePaths(info)
+        if info.custom != nil {
+            var status: JSONValue = ["replicas": .int(obj[path: paths.status]?.intValue ?? 0)]
+            if let selector = paths.selector.flatMap({ obj[path: $0]?.stringValue }) { status["selector"] = .string(selector) }
+            return ["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": scaleMeta,
+                    "spec": ["replicas": .int(obj[path: paths.spec]?.intValue ?? 0)], "status": status]
+        }
         let selector: LabelSelector?
         if info.kind == ReplicationController.kind {
             var s = LabelSelector()
@@ -67,7 +84,7 @@ extension ResourceStorage {
                                     errors: [.invalid("spec.replicas", int: replicas, "must be greater than or equal to 0")])
             }
             var updated = obj
-            updated.set(path: ["spec", "replicas"], to: .int(replicas))
+            updated.set(path: Self.scalePaths(info).spec[...], to: .int(replicas))
             do {
                 let r = try await write(info, ns, name, current: current, proposed: updated, subresource: nil, options)
                 return scale(of: r.object, info)

@@ -116,8 +116,8 @@ extension ResourceStorage {
         }
         if options.managedFieldsDecided { obj.set(path: ["metadata", "managedFields"], to: decidedFields) }
         if info.kind == "Secret" { foldStringData(&obj) }
-        if info.isBuiltin { defaulter.apply(kind: info.kind, to: &obj) }
-        if Self.hasGeneration(info), obj["spec"] != old["spec"] {
+        let unknownFields = normalize(info, &obj)
+        if Self.hasGeneration(info), Self.generationChanges(info, obj, old: old) {
             let g = (oldMeta["generation"]?.intValue ?? 0) + 1
             obj.set(path: ["metadata", "generation"], to: .int(g))
         }
@@ -132,7 +132,7 @@ extension ResourceStorage {
         obj = attributes.object ?? obj
         var oldForValidation = old
         oldForValidation.set(path: ["metadata", "resourceVersion"], to: nil)
-        var warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource)
+        var warnings = try validate(info, name, obj, old: oldForValidation, options, subresource: subresource, unknownFields: unknownFields)
         attributes.object = obj
         try await admission.validate(&attributes, self)
         warnings = attributes.warnings + warnings

@@ -148,12 +148,12 @@ final class ResourceStorage: Sendable {
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
         if info.isBuiltin, info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
-        if info.isBuiltin { defaulter.apply(kind: info.kind, to: &obj) }
+        let unknownFields = normalize(info, &obj)
         var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
                                              object: obj, user: options.user, dryRun: options.dryRun)
         try await admission.admit(&attributes, self)
         obj = attributes.object ?? obj
-        var warnings = try validate(info, name, obj, old: nil, options)
+        var warnings = try validate(info, name, obj, old: nil, options, unknownFields: unknownFields)
         attributes.object = obj
         try await admission.validate(&attributes, self)
         warnings = attributes.warnings + warnings
@@ -209,6 +209,32 @@ final class ResourceStorage: Sendable {
     static func hasGeneration(_ info: ResourceInfo) -> Bool {
         !info.isBuiltin || ["Deployment", "ReplicaSet", "DaemonSet", "Job", "CronJob", "StatefulSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress",
                               "CustomResourceDefinition"].contains(info.kind)
+    }
+
+    /// Whether an update moves `metadata.generation`: a change of `spec` for built-ins,
+    /// of anything but `metadata` and `status` for custom resources (upstream's custom resource strategy).
+    static func generationChanges(_ info: ResourceInfo, _ obj: JSONValue, old: JSONValue) -> Bool {
+        guard !info.isBuiltin else { return obj["spec"] != old["spec"] }
+        var a = obj, b = old
+        for k in ["metadata", "status"] {
+            a[k] = nil
+            b[k] = nil
+        }
+        return a != b
+    }
+
+    /// Built-ins are defaulted by their kind; custom resources are pruned and
+    /// defaulted by their version's schema, which returns the pruned fields'
+    /// paths (nil for built-ins, whose unknown fields ``UnknownFieldCheck`` finds).
+    func normalize(_ info: ResourceInfo, _ obj: inout JSONValue) -> [String]? {
+        guard let custom = info.custom else {
+            defaulter.apply(kind: info.kind, to: &obj)
+            return nil
+        }
+        guard let schema = custom.structural else { return [] }
+        let unknown = schema.prune(&obj, isResourceRoot: true)
+        schema.applyDefaults(&obj)
+        return unknown
     }
 
     /// Kinds whose status is reset on create and kept by main-resource updates.
@@ -289,18 +315,18 @@ final class ResourceStorage: Sendable {
 
     /// Runs validation and field validation; returns warnings.
     func validate(_ info: ResourceInfo, _ name: String, _ obj: JSONValue, old: JSONValue?, _ options: WriteOptions,
-                  subresource: String? = nil) throws(Status) -> [String] {
+                  subresource: String? = nil, unknownFields: [String]? = nil) throws(Status) -> [String] {
         // Unknown fields first: upstream's strict decoding refuses them before validation.
         var problems: [String] = []
         if options.fieldValidation != "Ignore" {
             problems = options.duplicateKeys.map { "duplicate field \"\($0)\"" }
-            problems += (UnknownFieldCheck.unknownFields(info, obj) ?? []).map { "unknown field \"\($0)\"" }
+            problems += (unknownFields ?? UnknownFieldCheck.unknownFields(info, obj) ?? []).map { "unknown field \"\($0)\"" }
             if !problems.isEmpty, options.fieldValidation == "Strict" {
                 throw APIErrors.badRequest("strict decoding error: " + problems.joined(separator: ", "))
             }
         }
         let outcome = info.isBuiltin ? Validator.validate(info.apiVersion, kind: info.kind, obj, old: old, subresource: subresource)
-            : Validator.validateCustomResource(obj, old: old)
+            : Validator.validateCustomResource(obj, old: old, schema: info.custom?.structural)
         switch outcome {
         case .valid: break
         case .invalid(let errs): throw APIErrors.invalid(info, name, errs)

@@ -70,7 +70,7 @@ extension APIHandler {
         var response: HTTPResponse
         switch form {
         case .table(let include):
-            let t = TablePrinter.table(kind: path.info.kind, objects: [obj],
+            let t = TablePrinter.table(path.info, objects: [obj],
                                        resourceVersion: obj[path: ["metadata", "resourceVersion"]]?.stringValue,
                                        continueToken: nil, includeObject: include)
             response = .jsonBytes(JSONWriter.bytes(t), status: status)
@@ -242,7 +242,7 @@ extension APIHandler {
         case .table(let include):
             var objects: [JSONValue] = []
             for item in page.items { objects.append(try registry.decode(item, path.info)) }
-            let t = TablePrinter.table(kind: path.info.kind, objects: objects, resourceVersion: rv, continueToken: page.continueToken,
+            let t = TablePrinter.table(path.info, objects: objects, resourceVersion: rv, continueToken: page.continueToken,
                                        includeObject: include)
             return .jsonBytes(JSONWriter.bytes(t))
         case .partialMetadata:

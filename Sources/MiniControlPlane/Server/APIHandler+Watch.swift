@@ -134,7 +134,7 @@ struct WatchEncoder: Sendable {
             out.append(contentsOf: StoredObject.inject(e.bytes, revision: e.revision, as: info))
         case .table(let include):
             let obj = info.fromStorage((try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject)
-            JSONWriter.write(TablePrinter.table(kind: info.kind, objects: [obj], resourceVersion: String(e.revision), continueToken: nil,
+            JSONWriter.write(TablePrinter.table(info, objects: [obj], resourceVersion: String(e.revision), continueToken: nil,
                                                 includeObject: include), into: &out)
         case .partialMetadata:
             let obj = info.fromStorage((try? StoredObject.decode(e.bytes, revision: e.revision)) ?? .emptyObject)

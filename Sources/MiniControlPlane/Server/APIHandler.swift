@@ -8,6 +8,8 @@ import HTTPServing
 /// resource registry, with authentication, authorization and metrics.
 final class APIHandler: Sendable {
     let registry: ResourceStorage
+    /// The OpenAPI documents of what is served now (rebuilt when definitions change what that is).
+    let openAPI = OpenAPI.Cache()
     let authenticator: Authenticator
     /// `Node,RBAC` authorization.
     let authorizer: Authorizer
@@ -142,7 +144,7 @@ final class APIHandler: Sendable {
         case "metrics" where segs.count == 1:
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":
-            return OpenAPI.respond(req, segs: segs) ?? Self.status(APIErrors.notFoundPath(req.path))
+            return OpenAPI.respond(req, segs: segs, documents: openAPI.documents(registry.resources.snapshot)) ?? Self.status(APIErrors.notFoundPath(req.path))
         case "api":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
@@ -281,7 +283,7 @@ final class APIHandler: Sendable {
         if let f = req.param("fieldSelector"), !f.isEmpty {
             do {
                 let selector = try FieldSelector(parsing: f)
-                q.fields = try info.map { i throws(SelectorParseError) in try FieldLabels.check(selector, group: i.group, kind: i.kind) } ?? selector
+                q.fields = try info.map { i throws(SelectorParseError) in try FieldLabels.check(selector, i) } ?? selector
             } catch {
                 throw APIErrors.badRequest(error.message)
             }

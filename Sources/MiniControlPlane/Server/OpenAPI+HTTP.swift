@@ -12,20 +12,20 @@ extension OpenAPI {
 
     /// Answers `/openapi/v2`, `/openapi/v3` and `/openapi/v3/<group-version>`
     /// (`segs` are the path's segments), or nil for other paths.
-    static func respond(_ req: HTTPRequest, segs: [String]) -> HTTPResponse? {
+    static func respond(_ req: HTTPRequest, segs: [String], documents: Documents = .builtins) -> HTTPResponse? {
         guard segs.count >= 2, segs[0] == "openapi" else { return nil }
         let accept = req.headers.first(name: "accept") ?? ""
         switch segs[1] {
         case "v2" where segs.count == 2:
             switch negotiate(accept, offers: [jsonType, v2ProtobufType]) {
-            case jsonType?: return serve(v2JSON, contentType: jsonType, req: req)
-            case v2ProtobufType?: return serve(v2Protobuf, contentType: v2ProtobufContentType, req: req)
+            case jsonType?: return serve(documents.v2JSON, contentType: jsonType, req: req)
+            case v2ProtobufType?: return serve(documents.v2Protobuf, contentType: v2ProtobufContentType, req: req)
             default: return notAcceptable(accept)
             }
         case "v3":
             guard negotiate(accept, offers: [jsonType]) != nil else { return notAcceptable(accept) }
-            if segs.count == 2 { return serve(v3Index, contentType: jsonType, req: req) }
-            guard let doc = v3Documents[segs[2...].joined(separator: "/")] else { return nil }
+            if segs.count == 2 { return serve(documents.v3Index, contentType: jsonType, req: req) }
+            guard let doc = documents.v3[segs[2...].joined(separator: "/")] else { return nil }
             if let hash = req.query["hash"]?.first, hash != doc.etag {
                 // As kube-openapi: a stale link is redirected to the current document.
                 var headers: HTTPHeaders = ["Location": "/openapi/v3/\(segs[2...].joined(separator: "/"))?hash=\(doc.etag)"]

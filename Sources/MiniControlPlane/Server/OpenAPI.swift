@@ -97,42 +97,48 @@ enum OpenAPI {
         let refPrefix = dialect == .v3 ? "#/components/schemas/" : "#/definitions/"
         var paths: [String: JSONValue] = [:]
         for r in ResourceCatalog.resources(group: group, version: version) where r.kind != "Binding" {
-            let gvk: JSONValue = ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)]
-            let base = "/\(gvPath(group, version))" + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural
-            var params: [JSONValue] = [parameter("dryRun"), parameter("fieldManager"), parameter("fieldValidation"), parameter("force", "boolean")]
-            if dialect == .v2 {
-                params = params.map { p in
-                    var q = p
-                    q["type"] = q["schema"]?["type"]
-                    q["schema"] = nil
-                    return q
-                }
-            }
             let typeName = r.model.map { String(describing: $0.type) }
             let schemaRef: JSONValue = typeName.flatMap { builder.definitionName($0) }.map { ["$ref": .string(refPrefix + $0)] } ?? ["type": "object"]
-            func op(_ action: String, _ id: String, body: [String] = []) -> JSONValue {
-                var o: JSONValue = ["operationId": .string(id), "parameters": .array(params),
-                                    "x-kubernetes-action": .string(action), "x-kubernetes-group-version-kind": gvk]
-                if dialect == .v3 {
-                    o["responses"] = ["200": ["description": "OK", "content": ["application/json": ["schema": schemaRef]]]]
-                    if !body.isEmpty {
-                        let schema: JSONValue = action == "patch"
-                            ? ["$ref": .string(refPrefix + "io.k8s.apimachinery.pkg.apis.meta.v1.Patch")] : schemaRef
-                        o["requestBody"] = ["required": true, "content": .object(Dictionary(uniqueKeysWithValues: body.map { ($0, ["schema": schema]) }))]
-                    }
-                } else {
-                    o["responses"] = ["200": ["description": "OK", "schema": schemaRef]]
-                    if !body.isEmpty { o["consumes"] = .array(body.map { .string($0) }) }
-                }
-                return o
-            }
-            let id = r.kind + (r.namespaced ? "Namespaced" : "")
-            let patchTypes = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
-                              "application/strategic-merge-patch+json"]
-            paths["\(base)/{name}"] = ["get": op("get", "read\(id)"), "put": op("put", "replace\(id)", body: ["*/*"]),
-                                       "patch": op("patch", "patch\(id)", body: patchTypes), "delete": op("delete", "delete\(id)")]
-            paths[base] = ["get": op("list", "list\(id)"), "post": op("post", "create\(id)", body: ["*/*"])]
+            for (path, item) in operations(r, schemaRef: schemaRef, dialect: dialect) { paths[path] = item }
         }
         return paths
+    }
+
+    /// The path items of one resource: get, replace, patch and delete by name; list and create.
+    static func operations(_ r: ResourceInfo, schemaRef: JSONValue, dialect: OpenAPISchemaBuilder.Dialect) -> [String: JSONValue] {
+        let refPrefix = dialect == .v3 ? "#/components/schemas/" : "#/definitions/"
+        let gvk: JSONValue = ["group": .string(r.group), "version": .string(r.version), "kind": .string(r.kind)]
+        let base = "/\(gvPath(r.group, r.version))" + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural
+        var params: [JSONValue] = [parameter("dryRun"), parameter("fieldManager"), parameter("fieldValidation"), parameter("force", "boolean")]
+        if dialect == .v2 {
+            params = params.map { p in
+                var q = p
+                q["type"] = q["schema"]?["type"]
+                q["schema"] = nil
+                return q
+            }
+        }
+        func op(_ action: String, _ id: String, body: [String] = []) -> JSONValue {
+            var o: JSONValue = ["operationId": .string(id), "parameters": .array(params),
+                                "x-kubernetes-action": .string(action), "x-kubernetes-group-version-kind": gvk]
+            if dialect == .v3 {
+                o["responses"] = ["200": ["description": "OK", "content": ["application/json": ["schema": schemaRef]]]]
+                if !body.isEmpty {
+                    let schema: JSONValue = action == "patch"
+                        ? ["$ref": .string(refPrefix + "io.k8s.apimachinery.pkg.apis.meta.v1.Patch")] : schemaRef
+                    o["requestBody"] = ["required": true, "content": .object(Dictionary(uniqueKeysWithValues: body.map { ($0, ["schema": schema]) }))]
+                }
+            } else {
+                o["responses"] = ["200": ["description": "OK", "schema": schemaRef]]
+                if !body.isEmpty { o["consumes"] = .array(body.map { .string($0) }) }
+            }
+            return o
+        }
+        let id = r.kind + (r.namespaced ? "Namespaced" : "")
+        let patchTypes = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+                          "application/strategic-merge-patch+json"]
+        return ["\(base)/{name}": ["get": op("get", "read\(id)"), "put": op("put", "replace\(id)", body: ["*/*"]),
+                                    "patch": op("patch", "patch\(id)", body: patchTypes), "delete": op("delete", "delete\(id)")],
+                base: ["get": op("list", "list\(id)"), "post": op("post", "create\(id)", body: ["*/*"])]]
     }
 }

@@ -98,14 +98,32 @@ enum TablePrinter {
         })
     }
 
-    /// A Table of objects; `includeObject` is `None`, `Object` or `PartialObjectMetadata`.
+    /// A Table of objects of `info`'s resource; `includeObject` is `None`, `Object` or `PartialObjectMetadata`.
+    /// A custom resource gets its definition's printer columns.
+    static func table(_ info: ResourceInfo, objects: [JSONValue], resourceVersion: String?, continueToken: String?,
+                      includeObject: String, now: Date = Date()) -> JSONValue {
+        guard let custom = info.custom else {
+            return table(kind: info.kind, objects: objects, resourceVersion: resourceVersion, continueToken: continueToken,
+                         includeObject: includeObject, now: now)
+        }
+        return table(columnDefinitions: customColumnDefinitions(custom), objects: objects, resourceVersion: resourceVersion,
+                     continueToken: continueToken, includeObject: includeObject) { customCells(custom, $0, now: now) }
+    }
+
+    /// A Table of built-in objects of `kind`.
     static func table(kind: String, objects: [JSONValue], resourceVersion: String?, continueToken: String?,
                       includeObject: String, now: Date = Date()) -> JSONValue {
+        table(columnDefinitions: columnDefinitions(kind), objects: objects, resourceVersion: resourceVersion, continueToken: continueToken,
+              includeObject: includeObject) { cells(kind, $0, now: now) }
+    }
+
+    static func table(columnDefinitions: JSONValue, objects: [JSONValue], resourceVersion: String?, continueToken: String?,
+                      includeObject: String, cells: (JSONValue) -> [JSONValue]) -> JSONValue {
         var meta: JSONValue = .emptyObject
         if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
         if let continueToken { meta["continue"] = .string(continueToken) }
         let rows: [JSONValue] = objects.map { obj in
-            var row: JSONValue = ["cells": .array(cells(kind, obj, now: now))]
+            var row: JSONValue = ["cells": .array(cells(obj))]
             switch includeObject {
             case "None": break
             case "Object": row["object"] = obj
@@ -114,8 +132,40 @@ enum TablePrinter {
             }
             return row
         }
-        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": columnDefinitions(kind),
+        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": columnDefinitions,
                 "rows": .array(rows)]
+    }
+
+    /// Name, then the definition's columns (upstream's custom resource table convertor).
+    static func customColumnDefinitions(_ custom: CustomResourceInfo) -> JSONValue {
+        var defs: [JSONValue] = [["name": "Name", "type": "string", "format": "name", "priority": 0,
+                                  "description": "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"]]
+        for c in custom.columns {
+            defs.append(["name": .string(c.definition.name), "type": .string(c.definition.type), "format": .string(c.definition.format ?? ""),
+                         "description": .string(c.definition.description ?? ""), "priority": .int(Int64(c.definition.priority ?? 0))])
+        }
+        return .array(defs)
+    }
+
+    /// A custom object's cells: the first value each column's path reaches, typed by the column
+    /// (`date` as an age, `integer` as a whole number), or null when the path reaches nothing.
+    static func customCells(_ custom: CustomResourceInfo, _ o: JSONValue, now: Date) -> [JSONValue] {
+        var cells: [JSONValue] = [.string(str(o[path: ["metadata", "name"]]))]
+        for c in custom.columns {
+            guard let v = c.path.evaluate(o).first else {
+                cells.append(.null)
+                continue
+            }
+            switch c.definition.type {
+            case "string": cells.append(.string(v.stringValue ?? JSONWriter.string(v)))
+            case "integer": cells.append(v.intValue.map(JSONValue.int) ?? v.numberValue.map { .int(Int64($0)) } ?? .null)
+            case "number": cells.append(v.numberValue.map(JSONValue.double) ?? .null)
+            case "boolean": cells.append(v.boolValue.map(JSONValue.bool) ?? .null)
+            case "date": cells.append(v.stringValue.map { .string(age($0, now: now)) } ?? .null)
+            default: cells.append(v)
+            }
+        }
+        return cells
     }
 
     /// Kubernetes' HumanDuration.
