@@ -38,9 +38,15 @@ public protocol ClusterClient: ListWatchClient {
     func getScale(_ resource: ResourceInfo, namespace: String, name: String) async throws(KubeClientError) -> Scale
     /// Replaces the `scale` subresource (its `spec.replicas`; compare-and-swap on its resourceVersion).
     func updateScale(_ resource: ResourceInfo, _ scale: Scale) async throws(KubeClientError) -> Scale
+    /// Every resource served now, custom resources included (walk those with
+    /// `isStorageVersion` to visit each stored object once).
+    func servedResources() async throws(KubeClientError) -> [ResourceInfo]
 }
 
 extension ClusterClient {
+    /// The built-ins, for clients that cannot discover more.
+    public func servedResources() async throws(KubeClientError) -> [ResourceInfo] { ResourceCatalog.all }
+
     /// ``list(_:namespace:options:)`` for an ``Informer``.
     public func listObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,
                                            keepUnknownFields: Bool) async throws(KubeClientError) -> ObjectList<T> {

@@ -64,6 +64,35 @@ public struct KubeClusterClient: ClusterClient {
         try await client.bind(pod: pod, namespace: namespace, node: node, podUID: uid)
     }
 
+    /// The built-ins and, from discovery, the resources of groups that are not built in
+    /// (custom resources; the group's preferred version taken as where they are kept).
+    public func servedResources() async throws(KubeClientError) -> [ResourceInfo] {
+        func get(_ path: String) async throws(KubeClientError) -> JSONValue {
+            let data = try await client.request(.GET, client.server + path)
+            do { return try JSONParser.parse(data) } catch { throw .decoding(error.description) }
+        }
+        var out = ResourceCatalog.all
+        let builtinGroups = Set(ResourceCatalog.all.map(\.group))
+        for group in try await get("/apis")["groups"]?.arrayValue ?? [] {
+            guard let name = group["name"]?.stringValue, !builtinGroups.contains(name),
+                  let preferred = group[path: ["preferredVersion", "version"]]?.stringValue else { continue }
+            for v in group["versions"]?.arrayValue ?? [] {
+                guard let version = v["version"]?.stringValue else { continue }
+                for r in try await get("/apis/\(name)/\(version)")["resources"]?.arrayValue ?? [] {
+                    let verbs = (r["verbs"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    guard let plural = r["name"]?.stringValue, !plural.contains("/"), let kind = r["kind"]?.stringValue,
+                          verbs.contains("list"), verbs.contains("delete") else { continue }
+                    out.append(ResourceInfo(
+                        group: name, version: version, kind: kind, plural: plural, singular: r["singularName"]?.stringValue ?? kind.lowercased(),
+                        shortNames: (r["shortNames"]?.arrayValue ?? []).compactMap(\.stringValue), namespaced: r["namespaced"]?.boolValue ?? false,
+                        categories: (r["categories"]?.arrayValue ?? []).compactMap(\.stringValue), subresources: [],
+                        custom: CustomResourceInfo(definition: "\(plural).\(name)", listKind: kind + "List", storageVersion: preferred)))
+                }
+            }
+        }
+        return out
+    }
+
     public func listRaw(_ resource: ResourceInfo, namespace: String?) async throws(KubeClientError) -> [JSONValue] {
         var out: [JSONValue] = []
         var token: String?

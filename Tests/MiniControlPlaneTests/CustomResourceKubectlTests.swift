@@ -190,6 +190,23 @@ struct CustomResourceKubectlTests {
                     && r.stdout.contains("The image the job runs."), "\(r.output)")
             r = try c.kubectl("explain", "crontab.spec.image", "--output=plaintext-openapiv2")
             #expect(r.status == 0 && r.stdout.contains("The image the job runs."), "\(r.output)")
+
+            // Deleting a namespace deletes its custom objects, waiting for their finalizers.
+            r = try c.kubectl("create", "namespace", "jobs")
+            let held = "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: held, namespace: jobs, finalizers: [example.com/hold]}\nspec: {cronSpec: '* * * * *'}\n"
+            r = try c.kubectl(["create", "-f", "-"], stdin: held)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("delete", "namespace", "jobs", "--wait=false")
+            let marked = try eventually {
+                try !c.kubectl("get", "ct", "held", "-n", "jobs", "-o", "jsonpath={.metadata.deletionTimestamp}").stdout.isEmpty
+            }
+            #expect(marked, "the namespace controller did not delete the custom object")
+            r = try c.kubectl("get", "namespace", "jobs", "-o", "jsonpath={.status.phase}")
+            #expect(r.stdout == "Terminating", "\(r.output)")
+            r = try c.kubectl("patch", "ct", "held", "-n", "jobs", "--type=merge", "-p", #"{"metadata":{"finalizers":null}}"#)
+            #expect(r.status == 0, "\(r.output)")
+            let gone = try eventually { try c.kubectl("get", "namespace", "jobs").status != 0 }
+            #expect(gone, "the namespace stayed after its last object went")
         }
     }
 }

@@ -34,8 +34,8 @@ public final class NamespaceController: Controller {
         guard let ns = namespaces.get(key: name), ns.metadata.deletionTimestamp != nil,
               ns.spec?.finalizers?.contains(Self.finalizer) == true else { return nil }
         var remaining = 0
-        // Each stored object once: a version kept in another's storage holds the same objects.
-        for info in ResourceCatalog.all where info.namespaced && info.kind != "Binding" && info.conversion == nil {
+        // Each stored object once (a version kept in another's storage holds the same objects), custom resources too.
+        for info in try await ctx.client.servedResources() where info.namespaced && info.kind != "Binding" && info.isStorageVersion {
             let items = try await ctx.client.listRaw(info, namespace: name)
             for item in items {
                 remaining += 1

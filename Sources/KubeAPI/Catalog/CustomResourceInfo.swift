@@ -25,6 +25,35 @@ public struct CustomResourceInfo: Sendable, Hashable {
     /// The warning requests to this version get, if it is deprecated.
     public var deprecationWarning: String?
 
+    /// An entry known only by what discovery says of it (a client's view): names and the version objects are kept in.
+    public init(definition: String, listKind: String, storageVersion: String) {
+        self.definition = definition
+        uid = ""
+        resourceVersion = ""
+        self.listKind = listKind
+        self.storageVersion = storageVersion
+        printerColumns = []
+        columns = []
+        selectableFields = []
+    }
+
+    init(definition: String, uid: String, resourceVersion: String, listKind: String, storageVersion: String, schema: JSONValue?,
+         structural: StructuralSchema?, scale: CustomResourceSubresourceScale?, printerColumns: [CustomResourceColumnDefinition],
+         columns: [CustomResourceColumn], selectableFields: [String], deprecationWarning: String?) {
+        self.definition = definition
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+        self.listKind = listKind
+        self.storageVersion = storageVersion
+        self.schema = schema
+        self.structural = structural
+        self.scale = scale
+        self.printerColumns = printerColumns
+        self.columns = columns
+        self.selectableFields = selectableFields
+        self.deprecationWarning = deprecationWarning
+    }
+
     public static func == (a: CustomResourceInfo, b: CustomResourceInfo) -> Bool { a.uid == b.uid && a.resourceVersion == b.resourceVersion && a.storageVersion == b.storageVersion }
     public func hash(into h: inout Hasher) {
         h.combine(uid)

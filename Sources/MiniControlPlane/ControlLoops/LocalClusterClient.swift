@@ -12,6 +12,8 @@ final class LocalClusterClient: ClusterClient {
 
     init(registry: ResourceStorage) { self.registry = registry }
 
+    func servedResources() async throws(KubeClientError) -> [ResourceInfo] { registry.resources.snapshot.resources.all }
+
     static func info<T: KubeObject>(_ t: T.Type) -> ResourceInfo { ResourceCatalog.info(for: t) }
 
     static func ns<T: KubeObject>(_ t: T.Type, _ namespace: String?) -> String? {

@@ -1,0 +1,37 @@
+import KubeAPI
+
+extension FuzzTarget {
+    /// A custom resource definition's schema and an object checked against it:
+    /// the input is split at the first NUL into a schema (JSON) and an object
+    /// (JSON); the schema is parsed (structural rules, patterns compiled), and the
+    /// object pruned, defaulted and validated by it.
+    static let customResourceSchema = FuzzTarget("crd-schema", "custom resource schemas, and objects validated by them", seeds: [
+        Array(#"{"type":"object","properties":{"spec":{"type":"object","required":["a"],"properties":{"a":{"type":"string","pattern":"^(a+)+$","maxLength":9},"n":{"type":"integer","minimum":1,"default":2},"l":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"],"items":{"type":"object","required":["k"],"properties":{"k":{"type":"string"}}}},"p":{"x-kubernetes-int-or-string":true,"anyOf":[{"type":"integer"},{"type":"string"}]}}}}}"#.utf8)
+            + [0] + Array(#"{"spec":{"a":"aaab","l":[{"k":"x"},{"k":"x"}],"p":1.5,"z":1},"metadata":{"name":"w","q":1}}"#.utf8),
+    ]) { bytes in
+        let parts = bytes.split(separator: 0, maxSplits: 1, omittingEmptySubsequences: false)
+        guard let schemaJSON = try? JSONParser.parse(Array(parts[0])) else { return }
+        let (schema, _) = StructuralSchema.parse(schemaJSON, path: "s")
+        guard let schema, parts.count > 1, var obj = try? JSONParser.parse(Array(parts[1])) else { return }
+        _ = schema.prune(&obj, isResourceRoot: true)
+        schema.applyDefaults(&obj)
+        _ = schema.validate(obj, path: "")
+    }
+
+    /// Regular expressions (RE2 syntax) and JSONPaths: the input's first line is a
+    /// pattern, the rest text to match; the same line is also parsed as a JSONPath and
+    /// evaluated over a small object.
+    static let patterns = FuzzTarget("patterns", "schema patterns (RE2 syntax) and printer-column JSONPaths", seeds: [
+        Array("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z]{2,}){1,3}$\nmy-name.example.com".utf8),
+        Array(".status.conditions[?(@.type==\"Ready\")].status\nx".utf8),
+        Array("(?i)^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$\n*/5 * * * *".utf8),
+    ]) { bytes in
+        let parts = bytes.split(separator: 10, maxSplits: 1, omittingEmptySubsequences: false)
+        let pattern = String(decoding: parts[0], as: UTF8.self)
+        let text = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self) : ""
+        if let r = try? LinearRegex(pattern) { _ = r.matches(text) }
+        if let p = try? JSONPathExpression(pattern) {
+            _ = p.evaluate(["status": ["conditions": [["type": "Ready", "status": "True"], ["type": "X", "n": 2]]], "spec": ["a": [1, 2, 3]]])
+        }
+    }
+}
