@@ -34,4 +34,18 @@ extension FuzzTarget {
             _ = p.evaluate(["status": ["conditions": [["type": "Ready", "status": "True"], ["type": "X", "n": 2]]], "spec": ["a": [1, 2, 3]]])
         }
     }
+
+    /// CEL expressions (validation rules): parsed, checked, and evaluated over a
+    /// small object under a low cost limit.
+    static let celExpressions = FuzzTarget("cel", "CEL validation rules, parsed and evaluated", seeds: [
+        Array("self.spec.replicas <= self.spec.max && self.spec.ports.all(p, p.port > 0 && p.name.matches('^[a-z]+$'))".utf8),
+        Array("self.spec.tags.map(t, t.upperAscii()).join(',') + string(duration('1h30m')) == 'x' ? [1u, 2.5, b'x'] : {'k': -0x10}".utf8),
+        Array("timestamp('2026-12-07T10:00:00Z') - duration('90s') < timestamp('2026-12-07T10:00:00Z') || 1 / 0 == 1".utf8),
+    ]) { bytes in
+        let source = String(decoding: bytes, as: UTF8.self)
+        guard let e = try? CELParser.parse(source, variables: ["self", "oldSelf"]) else { return }
+        let obj = CELValue(["spec": ["replicas": 3, "max": 5, "tags": ["a", "b"], "ports": [["name": "http", "port": 80]]]])
+        var ev = CELEvaluator(bindings: ["self": obj, "oldSelf": obj], costLimit: 10_000)
+        _ = try? ev.evaluate(e)
+    }
 }

@@ -120,6 +120,9 @@ struct CustomResourceKubectlTests {
                   spec:
                     type: object
                     required: [cronSpec]
+                    x-kubernetes-validations:
+                    - {rule: "self.image != 'forbidden'", message: that image is not allowed}
+                    - {rule: "self.cronSpec == oldSelf.cronSpec", messageExpression: "'cronSpec is immutable (was ' + oldSelf.cronSpec + ')'"}
                     properties:
                       cronSpec: {type: string, pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$'}
                       image: {type: string, default: busybox, description: The image the job runs.}
@@ -175,6 +178,12 @@ struct CustomResourceKubectlTests {
             #expect(scale[path: ["spec", "replicas"]] == 3 && scale[path: ["status", "selector"]] == "app=ct1", "\(r.output)")
             r = try c.kubectl("scale", "crontab/ct1", "--replicas=30")
             #expect(r.status != 0 && r.stderr.contains("should be less than or equal to 10"), "\(r.output)")
+
+            // CEL rules, a transition rule among them.
+            r = try c.kubectl(["create", "-f", "-"], stdin: good.replacingOccurrences(of: "ct1", with: "ct3").replacingOccurrences(of: "colour: red", with: "image: forbidden"))
+            #expect(r.status != 0 && r.stderr.contains("spec: Invalid value: that image is not allowed"), "\(r.output)")
+            r = try c.kubectl("patch", "ct", "ct1", "--type=merge", "-p", #"{"spec":{"cronSpec":"0 * * * *"}}"#)
+            #expect(r.status != 0 && r.stderr.contains("spec: Invalid value: cronSpec is immutable (was */5 * * * *)"), "\(r.output)")
 
             // Selectable fields; other fields are refused as upstream refuses them.
             r = try c.kubectl("get", "ct", "--field-selector", "spec.image=busybox", "-o", "name")

@@ -45,14 +45,35 @@ public struct OwnThreadTrait: SuiteTrait, TestTrait, TestScoping {
     }
 }
 
+/// Runs `body` on a thread of its own once one of `gate`'s places is free:
+/// for test helpers whose bodies block (a cluster fixture's synchronous
+/// kubectl calls), so they never hold a thread of the cooperative pool.
+public func onOwnThread<T>(gate: BlockingTestGate = .clusters, _ body: () async throws -> T) async throws -> T {
+    await gate.acquire()
+    let outcome: Result<T, any Error>
+    do {
+        let executor = try ThreadTaskExecutor()
+        defer { executor.shutdown() }
+        outcome = .success(try await withTaskExecutorPreference(executor) { try await body() })
+    } catch {
+        outcome = .failure(error)
+    }
+    await gate.release()
+    return try outcome.get()
+}
+
 extension Trait where Self == OwnThreadTrait {
     /// Runs each test of the suite on a thread of its own (see `OwnThreadTrait`).
     public static var ownThread: Self { OwnThreadTrait() }
 }
 
 /// Lets at most one blocking test per core run at once, in arrival order.
-actor BlockingTestGate {
-    static let shared = BlockingTestGate(width: max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+public actor BlockingTestGate {
+    static let shared = BlockingTestGate(width: cores)
+    /// Tests that start a control plane and drive it with kubectl: as many at once as
+    /// there are cores, beside the tests under ``OwnThreadTrait``.
+    public static let clusters = BlockingTestGate(width: cores)
+    static var cores: Int { max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []

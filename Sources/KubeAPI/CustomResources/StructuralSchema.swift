@@ -63,6 +63,11 @@ public final class StructuralSchema: Sendable {
         public var reason: String?
         public var fieldPath: String?
         public var optionalOldSelf: Bool
+        /// The rule compiled, and its message expression (nil when absent or when they did not compile).
+        public var program: CELExpr?
+        public var messageProgram: CELExpr?
+        /// Whether the rule reads `oldSelf` (a transition rule, run on updates only unless `optionalOldSelf`).
+        public var usesOldSelf: Bool { program.map { CELParser.references($0, "oldSelf") } ?? false }
     }
 
     /// The logical junctors of one schema node.
@@ -73,6 +78,9 @@ public final class StructuralSchema: Sendable {
         public var not: StructuralSchema?
         var isEmpty: Bool { allOf.isEmpty && anyOf.isEmpty && oneOf.isEmpty && not == nil }
     }
+
+    /// The reasons a rule's failure may carry.
+    public static let ruleReasons = ["FieldValueRequired", "FieldValueForbidden", "FieldValueInvalid", "FieldValueDuplicate"]
 
     /// The deepest a schema may nest; deeper definitions are refused rather than walked.
     public static let maxDepth = 64
@@ -191,10 +199,33 @@ struct SchemaParser {
         var rules: [StructuralSchema.ValidationRule] = []
         for (i, r) in (o["x-kubernetes-validations"]?.arrayValue ?? []).enumerated() {
             let rule = r["rule"]?.stringValue ?? ""
-            if rule.isEmpty { errors.append(.required(path + ".x-kubernetes-validations[\(i)].rule", "rule is not specified")) }
-            rules.append(.init(rule: rule, message: r["message"]?.stringValue, messageExpression: r["messageExpression"]?.stringValue,
-                               reason: r["reason"]?.stringValue, fieldPath: r["fieldPath"]?.stringValue,
-                               optionalOldSelf: r["optionalOldSelf"]?.boolValue ?? false))
+            let rulePath = path + ".x-kubernetes-validations[\(i)]"
+            var compiled = StructuralSchema.ValidationRule(
+                rule: rule, message: r["message"]?.stringValue, messageExpression: r["messageExpression"]?.stringValue,
+                reason: r["reason"]?.stringValue, fieldPath: r["fieldPath"]?.stringValue, optionalOldSelf: r["optionalOldSelf"]?.boolValue ?? false)
+            if rule.isEmpty {
+                errors.append(.required(rulePath + ".rule", "rule is not specified"))
+            } else {
+                do {
+                    compiled.program = try CELParser.parse(rule, variables: ["self", "oldSelf"])
+                } catch {
+                    errors.append(.invalid(rulePath + ".rule", rule, "compilation failed: \(error.description)"))
+                }
+            }
+            if let m = compiled.messageExpression {
+                do {
+                    compiled.messageProgram = try CELParser.parse(m, variables: ["self", "oldSelf"])
+                } catch {
+                    errors.append(.invalid(rulePath + ".messageExpression", m, "messageExpression compilation failed: \(error.description)"))
+                }
+            }
+            if let reason = compiled.reason, !StructuralSchema.ruleReasons.contains(reason) {
+                errors.append(.notSupported(rulePath + ".reason", reason, StructuralSchema.ruleReasons))
+            }
+            if let m = compiled.message, m.contains("\n") {
+                errors.append(.invalid(rulePath + ".message", m, "message must not contain line breaks"))
+            }
+            rules.append(compiled)
         }
 
         let schema = StructuralSchema(

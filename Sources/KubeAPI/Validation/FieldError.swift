@@ -18,12 +18,15 @@ public struct FieldError: Sendable, Hashable, Error, CustomStringConvertible {
     /// The offending value, already formatted (strings quoted).
     public var value: String?
     public var detail: String
+    /// An invalid value left out of the message (upstream's `field.OmitValueType`, for objects and lists).
+    public var omitsValue = false
 
     /// The message without the field: `Invalid value: "Foo": ...`.
     public var body: String {
         switch kind {
         case .required: return "Required value" + (detail.isEmpty ? "" : ": " + detail)
         case .forbidden: return "Forbidden" + (detail.isEmpty ? "" : ": " + detail)
+        case .invalid where omitsValue: return "Invalid value" + (detail.isEmpty ? "" : ": " + detail)
         case .invalid: return "Invalid value: \(value ?? "null")" + (detail.isEmpty ? "" : ": " + detail)
         case .notSupported: return "Unsupported value: \(value ?? "null")" + (detail.isEmpty ? "" : ": " + detail)
         case .duplicate: return "Duplicate value: \(value ?? "null")"

@@ -45,7 +45,10 @@ public enum Validator {
             let meta = try decode(ObjectMeta.self, obj["metadata"] ?? .emptyObject)
             let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
             var errs = validateMeta(meta, kind: "", old: oldMeta)
-            if let schema { errs += schema.validate(obj, path: "") }
+            if let schema {
+                errs += schema.validate(obj, path: "")
+                errs += schema.validateRules(obj, old: old)
+            }
             return errs.isEmpty ? .valid : .invalid(errs)
         } catch let e as DecodingErrorAsField {
             return .invalid([e.error])

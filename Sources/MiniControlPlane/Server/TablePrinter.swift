@@ -55,7 +55,7 @@ enum TablePrinter {
         case "Secret": return [nameCol, col("Type"), col("Data", "integer"), ageCol]
         case "Endpoints": return [nameCol, col("Endpoints"), ageCol]
         case "Lease": return [nameCol, col("Holder"), ageCol]
-        case "Role", "ClusterRole": return [nameCol, col("Created At", "date")]
+        case "Role", "ClusterRole", "CustomResourceDefinition": return [nameCol, col("Created At", "date")]
         case "RoleBinding", "ClusterRoleBinding":
             return [nameCol, col("Role"), ageCol, col("Users", wide: true), col("Groups", wide: true), col("ServiceAccounts", wide: true)]
         case "PodTemplate": return [nameCol, col("Containers"), col("Images"), col("Pod Labels")]
@@ -333,7 +333,7 @@ enum TablePrinter {
             let pv = spec?[path: ["source", "persistentVolumeName"]]?.stringValue ?? ""
             return [name, .string(str(spec?["attacher"])), .string(pv), .string(str(spec?["nodeName"])),
                     .string(status?["attached"]?.boolValue == true ? "true" : "false"), age]
-        case "Role", "ClusterRole":
+        case "Role", "ClusterRole", "CustomResourceDefinition":
             return [name, o[path: ["metadata", "creationTimestamp"]] ?? .null]
         case "RoleBinding", "ClusterRoleBinding":
             let subjects = o["subjects"]?.arrayValue ?? []

@@ -219,15 +219,19 @@ final class ClusterFixture: @unchecked Sendable {
 /// Runs `body` with a fresh cluster and always stops it.
 func withCluster<T>(_ backend: Backend, smallStacks: Bool = false, extraArgs: [String] = [],
                     _ body: (ClusterFixture) async throws -> T) async throws -> T {
-    let c = try await ClusterFixture(backend: backend, smallStacks: smallStacks, extraArgs: extraArgs)
-    do {
-        let r = try await body(c)
-        c.stop()
-        return r
-    } catch {
-        let log = c.log
-        c.stop()
-        Issue.record("controlplane log:\n\(log.suffix(4000))")
-        throw error
+    // The body blocks on kubectl and the control plane process: on a thread of its own, so
+    // the cooperative pool stays free for the in-process servers of other tests.
+    try await onOwnThread {
+        let c = try await ClusterFixture(backend: backend, smallStacks: smallStacks, extraArgs: extraArgs)
+        do {
+            let r = try await body(c)
+            c.stop()
+            return r
+        } catch {
+            let log = c.log
+            c.stop()
+            Issue.record("controlplane log:\n\(log.suffix(4000))")
+            throw error
+        }
     }
 }

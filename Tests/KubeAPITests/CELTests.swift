@@ -1,0 +1,133 @@
+import Testing
+@testable import KubeAPI
+
+/// The CEL evaluator: CEL's semantics, Kubernetes' libraries, and the cost limit.
+@Suite struct CELTests {
+    func eval(_ source: String, _ bindings: [String: CELValue] = [:], limit: Int64 = CELEvaluator.perCallLimit) throws -> CELValue {
+        let e = try CELParser.parse(source, variables: Set(bindings.keys))
+        var ev = CELEvaluator(bindings: bindings, costLimit: limit)
+        return try ev.evaluate(e)
+    }
+
+    func failure(_ source: String, _ bindings: [String: CELValue] = [:], limit: Int64 = CELEvaluator.perCallLimit) -> String? {
+        do {
+            _ = try eval(source, bindings, limit: limit)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static let obj = CELValue(["spec": ["replicas": 3, "min": 1, "max": 5, "name": "web-1", "tags": ["a", "b"],
+                                         "ports": [["name": "http", "port": 80], ["name": "https", "port": 443]]]])
+
+    @Test func arithmeticComparisonAndLogic() throws {
+        #expect(try eval("1 + 2 * 3 - 4 / 2 % 3") == .int(5))
+        #expect(try eval("2.5 * 2.0") == .double(5))
+        #expect(try eval("1 == 1.0 && 2u > 1 && 'a' < 'b' && [1, 2] == [1, 2] && {'a': 1} == {'a': 1}") == .bool(true))
+        #expect(try eval("true ? 'x' : 'y'") == .string("x"))
+        #expect(try eval("!(1 in [2, 3]) && 'a' in {'a': 1}") == .bool(true))
+        #expect(try eval("-9223372036854775808") == .int(.min))
+        #expect(try eval("0x10 + 1u == 17u || true") == .bool(true))
+        #expect(try eval(#"'a\tb' + r'\t' + """x""" + ''"#) == .string("a\tb\\tx"))
+        #expect(failure("9223372036854775807 + 1") == "integer overflow")
+        #expect(failure("1 / 0") == "division by zero")
+        #expect(failure("1 + 'a'")?.hasPrefix("no such overload") == true)
+    }
+
+    /// Errors are values `&&` and `||` can step over, in either order.
+    @Test func logicAbsorbsErrors() throws {
+        #expect(try eval("1/0 == 1 || true") == .bool(true))
+        #expect(try eval("false && 1/0 == 1") == .bool(false))
+        #expect(try eval("1/0 == 1 && false") == .bool(false))
+        #expect(failure("1/0 == 1 && true") == "division by zero")
+    }
+
+    @Test func fieldsMacrosAndLibraries() throws {
+        let b = ["self": Self.obj]
+        #expect(try eval("self.spec.min <= self.spec.replicas && self.spec.replicas <= self.spec.max", b) == .bool(true))
+        #expect(try eval("has(self.spec.tags) && !has(self.spec.missing)", b) == .bool(true))
+        #expect(try eval("self.spec.ports.all(p, p.port > 0) && self.spec.ports.exists(p, p.name == 'https')", b) == .bool(true))
+        #expect(try eval("self.spec.ports.exists_one(p, p.port < 100)", b) == .bool(true))
+        #expect(try eval("self.spec.ports.map(p, p.port)", b) == .list([.int(80), .int(443)]))
+        #expect(try eval("self.spec.ports.map(p, p.port > 100, p.name)", b) == .list([.string("https")]))
+        #expect(try eval("self.spec.ports.filter(p, p.port > 100).size()", b) == .int(1))
+        #expect(try eval("size(self.spec.tags) == 2 && self.spec.tags[1] == 'b'", b) == .bool(true))
+        #expect(try eval("self.spec.name.matches('^[a-z]+-[0-9]+$') && self.spec.name.startsWith('web')", b) == .bool(true))
+        #expect(try eval("self.spec.name.split('-') == ['web', '1'] && ['a','b'].join(',') == 'a,b'", b) == .bool(true))
+        #expect(try eval("'ABc'.lowerAscii() == 'abc' && 'hello'.indexOf('l') == 2 && 'hello'.substring(1, 3) == 'el'") == .bool(true))
+        #expect(try eval("[1, 2, 3].isSorted() && [1, 2, 3].sum() == 6 && [3, 1].min() == 1") == .bool(true))
+        #expect(try eval("int('42') + int(2.9) == 44 && string(1.5) == '1.5' && double(2) == 2.0") == .bool(true))
+        #expect(try eval("duration('1h30m') > duration('90s') && timestamp('2026-12-07T10:00:00Z') < timestamp('2026-12-07T10:00:01Z')") == .bool(true))
+        #expect(try eval("timestamp('2026-12-07T10:00:00Z') + duration('1h') == timestamp('2026-12-07T11:00:00Z')") == .bool(true))
+        #expect(failure("self.spec.nope", b) == "no such key: nope")
+        #expect(failure("self.spec.tags[5]", b) == "index out of bounds: 5")
+    }
+
+    @Test func compileErrorsNameWhatIsWrong() {
+        #expect(throws: CELCompileError.self) { try CELParser.parse("self.x >", variables: ["self"]) }
+        do {
+            _ = try CELParser.parse("foo.bar == 1", variables: ["self"])
+            Issue.record("compiled")
+        } catch {
+            #expect(error.description == "ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')")
+        }
+        #expect(throws: CELCompileError.self) { try CELParser.parse("self.nosuchfn()", variables: ["self"]) }
+        #expect(throws: CELCompileError.self) { try CELParser.parse(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), variables: []) }
+    }
+
+    /// A rule that would run for ever stops at the cost limit.
+    @Test func costLimitStopsRunawayRules() {
+        let big = CELValue.list(Array(repeating: .int(1), count: 2000))
+        #expect(failure("self.all(a, self.all(b, self.all(c, a + b + c > 0)))", ["self": big]) == "operation cancelled: actual cost limit exceeded")
+        #expect(failure("self.all(a, true)", ["self": big], limit: 100) == "operation cancelled: actual cost limit exceeded")
+    }
+
+    static let ruled: JSONValue = [
+        "type": "object",
+        "properties": [
+            "spec": [
+                "type": "object",
+                "x-kubernetes-validations": [
+                    ["rule": "self.min <= self.max", "message": "min must not exceed max"],
+                    ["rule": "self.max <= 100", "messageExpression": "'max is ' + string(self.max) + ', over 100'"],
+                    ["rule": "self.mode == oldSelf.mode", "message": "mode is immutable", "reason": "FieldValueForbidden", "fieldPath": ".mode"],
+                ],
+                "properties": [
+                    "min": ["type": "integer"], "max": ["type": "integer"], "mode": ["type": "string"],
+                    "items": ["type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                              "items": ["type": "object", "required": ["name"],
+                                        "x-kubernetes-validations": [["rule": "self.size >= oldSelf.size", "message": "items may only grow"]],
+                                        "properties": ["name": ["type": "string"], "size": ["type": "integer"]]]],
+                ],
+            ],
+        ],
+    ]
+
+    @Test func schemaRulesWithMessagesTransitionsAndFieldPaths() throws {
+        let (s, errs) = StructuralSchema.parse(Self.ruled, path: "s")
+        #expect(errs.isEmpty, "\(errs)")
+        let schema = try #require(s)
+        let ok: JSONValue = ["spec": ["min": 1, "max": 5, "mode": "a", "items": [["name": "x", "size": 2]]]]
+        #expect(schema.validateRules(ok, old: nil).isEmpty)
+        let bad: JSONValue = ["spec": ["min": 600, "max": 500, "mode": "b", "items": [["name": "x", "size": 1]]]]
+        #expect(schema.validateRules(bad, old: nil).map(\.description) == [
+            "spec: Invalid value: min must not exceed max",
+            "spec: Invalid value: max is 500, over 100",
+        ])
+        #expect(schema.validateRules(bad, old: ok).map(\.description) == [
+            "spec: Invalid value: min must not exceed max",
+            "spec: Invalid value: max is 500, over 100",
+            "spec.mode: Forbidden: mode is immutable",
+            "spec.items[0]: Invalid value: items may only grow",
+        ])
+    }
+
+    @Test func rulesThatDoNotCompileRefuseTheDefinition() {
+        let errs = StructuralSchema.parse(["type": "object", "x-kubernetes-validations": [["rule": "self.a >"], ["rule": "self.a", "reason": "Nope"]]],
+                                          path: "s").errors.map(\.description)
+        #expect(errs.count == 2)
+        #expect(errs.first?.hasPrefix(#"s.x-kubernetes-validations[0].rule: Invalid value: "self.a >": compilation failed: ERROR: <input>:1:9: Syntax error:"#) == true, "\(errs)")
+        #expect(errs.last == #"s.x-kubernetes-validations[1].reason: Unsupported value: "Nope": supported values: "FieldValueRequired", "FieldValueForbidden", "FieldValueInvalid", "FieldValueDuplicate""#)
+    }
+}
