@@ -101,8 +101,18 @@ public final class GarbageCollector: Controller {
     }
 
     /// Deletes a dependent whose owners are all gone, or prunes dangling references.
+    ///
+    /// The decision is made on the object as the API server has it now, as upstream's
+    /// `attemptToDeleteItem` does: the cache may still show an owner reference that was
+    /// removed since (an orphaning), and the object may have been adopted by a new owner.
     func attemptToDelete(_ r: GCResource, namespace: String?, name: String) async throws {
-        guard let meta = r.get(namespace, name), let refs = meta.ownerReferences, !refs.isEmpty else { return }
+        guard let cached = r.get(namespace, name), !(cached.ownerReferences ?? []).isEmpty else { return }
+        let meta: ObjectMeta
+        do { meta = try await r.fetch(namespace, name) } catch {
+            if error.isNotFound { return }
+            throw error
+        }
+        guard meta.uid == cached.uid, let refs = meta.ownerReferences, !refs.isEmpty else { return }
         if meta.deletionTimestamp != nil { return }
         var solid = 0
         var gone: [OwnerReference] = []
