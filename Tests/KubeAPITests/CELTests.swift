@@ -31,6 +31,7 @@ import Testing
         #expect(try eval("0x10 + 1u == 17u || true") == .bool(true))
         #expect(try eval(#"'a\tb' + r'\t' + """x""" + ''"#) == .string("a\tb\\tx"))
         #expect(failure("9223372036854775807 + 1") == "integer overflow")
+        #expect(try eval("string(1e300) == '1e+300' && string(2.0) == '2'") == .bool(true))
         #expect(failure("1 / 0") == "division by zero")
         #expect(failure("1 + 'a'")?.hasPrefix("no such overload") == true)
     }

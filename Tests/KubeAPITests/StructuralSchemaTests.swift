@@ -135,4 +135,11 @@ import Testing
         let errs = StructuralSchema.parse(s, path: "s").errors
         #expect(errs.count == 1 && errs[0].description.hasSuffix("Forbidden: must not nest more than 64 levels"), "\(errs)")
     }
+
+    /// Numbers past Int64's range are worded, never converted (a trap would take the API server down).
+    @Test func hugeNumbersAreWordedNotTrapped() throws {
+        let (s, _) = StructuralSchema.parse(["type": "object", "properties": ["n": ["type": "number", "maximum": 1]]], path: "")
+        let schema = try #require(s)
+        #expect(schema.validate(["n": 5e19], path: "").map(\.description) == ["n: Invalid value: 5e+19: n in body should be less than or equal to 1"])
+    }
 }

@@ -281,6 +281,12 @@ enum CELOperators {
         }
     }
 
+    /// The result of an arithmetic step, or CEL's overflow error.
+    static func checked<T>(_ r: (partialValue: T, overflow: Bool), _ message: String) throws(CELEvaluator.Failure) -> T {
+        if r.overflow { throw .error(message) }
+        return r.partialValue
+    }
+
     static func apply(_ op: String, _ a: CELValue, _ b: CELValue, _ ev: inout CELEvaluator) throws(CELEvaluator.Failure) -> CELValue {
         func overload() -> CELEvaluator.Failure { .error("no such overload: \(a.typeName) \(op) \(b.typeName)") }
         switch op {
@@ -306,14 +312,8 @@ enum CELOperators {
             }
         case "+":
             switch (a, b) {
-            case (.int(let x), .int(let y)):
-                let (r, o) = x.addingReportingOverflow(y)
-                if o { throw .error("integer overflow") }
-                return .int(r)
-            case (.uint(let x), .uint(let y)):
-                let (r, o) = x.addingReportingOverflow(y)
-                if o { throw .error("unsigned integer overflow") }
-                return .uint(r)
+            case (.int(let x), .int(let y)): return .int(try checked(x.addingReportingOverflow(y), "integer overflow"))
+            case (.uint(let x), .uint(let y)): return .uint(try checked(x.addingReportingOverflow(y), "unsigned integer overflow"))
             case (.double(let x), .double(let y)): return .double(x + y)
             case (.string(let x), .string(let y)):
                 try ev.charge(Int64((x.utf8.count + y.utf8.count) / 10))
@@ -322,29 +322,17 @@ enum CELOperators {
             case (.list(let x), .list(let y)):
                 try ev.charge(Int64((x.count + y.count) / 10))
                 return .list(x + y)
-            case (.duration(let x), .duration(let y)):
-                let (r, o) = x.addingReportingOverflow(y)
-                if o { throw .error("integer overflow") }
-                return .duration(r)
+            case (.duration(let x), .duration(let y)): return .duration(try checked(x.addingReportingOverflow(y), "integer overflow"))
             case (.timestamp(let s, let n), .duration(let d)), (.duration(let d), .timestamp(let s, let n)):
                 return try CELFunctions.timestamp(s, n, plus: d)
             default: throw overload()
             }
         case "-":
             switch (a, b) {
-            case (.int(let x), .int(let y)):
-                let (r, o) = x.subtractingReportingOverflow(y)
-                if o { throw .error("integer overflow") }
-                return .int(r)
-            case (.uint(let x), .uint(let y)):
-                let (r, o) = x.subtractingReportingOverflow(y)
-                if o { throw .error("unsigned integer overflow") }
-                return .uint(r)
+            case (.int(let x), .int(let y)): return .int(try checked(x.subtractingReportingOverflow(y), "integer overflow"))
+            case (.uint(let x), .uint(let y)): return .uint(try checked(x.subtractingReportingOverflow(y), "unsigned integer overflow"))
             case (.double(let x), .double(let y)): return .double(x - y)
-            case (.duration(let x), .duration(let y)):
-                let (r, o) = x.subtractingReportingOverflow(y)
-                if o { throw .error("integer overflow") }
-                return .duration(r)
+            case (.duration(let x), .duration(let y)): return .duration(try checked(x.subtractingReportingOverflow(y), "integer overflow"))
             case (.timestamp(let s, let n), .duration(let d)):
                 guard d != .min else { throw .error("integer overflow") }
                 return try CELFunctions.timestamp(s, n, plus: -d)
@@ -357,14 +345,8 @@ enum CELOperators {
             }
         case "*":
             switch (a, b) {
-            case (.int(let x), .int(let y)):
-                let (r, o) = x.multipliedReportingOverflow(by: y)
-                if o { throw .error("integer overflow") }
-                return .int(r)
-            case (.uint(let x), .uint(let y)):
-                let (r, o) = x.multipliedReportingOverflow(by: y)
-                if o { throw .error("unsigned integer overflow") }
-                return .uint(r)
+            case (.int(let x), .int(let y)): return .int(try checked(x.multipliedReportingOverflow(by: y), "integer overflow"))
+            case (.uint(let x), .uint(let y)): return .uint(try checked(x.multipliedReportingOverflow(by: y), "unsigned integer overflow"))
             case (.double(let x), .double(let y)): return .double(x * y)
             default: throw overload()
             }

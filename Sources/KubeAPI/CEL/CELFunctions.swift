@@ -183,7 +183,7 @@ enum CELFunctions {
         case ("string", .string): return v
         case ("string", .int(let i)): return .string(String(i))
         case ("string", .uint(let u)): return .string(String(u))
-        case ("string", .double(let d)): return .string(goFloat(d))
+        case ("string", .double(let d)): return .string(JSONWriter.numberText(d))
         case ("string", .bool(let b)): return .string(String(b))
         case ("string", .bytes(let b)):
             guard let s = String(validating: b, as: UTF8.self) else { throw .error("invalid UTF-8 in bytes, cannot convert to string") }
@@ -248,12 +248,6 @@ enum CELFunctions {
         return parts
     }
 
-    /// Go's `%v` of a float64.
-    static func goFloat(_ d: Double) -> String {
-        if d.rounded() == d, abs(d) < 1e21 { return String(Int64(d)) }
-        return String(d)
-    }
-
     // MARK: durations and timestamps
 
     /// A Go duration string (`1h30m`, `-1.5s`, `300ms`) in nanoseconds.
@@ -286,7 +280,7 @@ enum CELFunctions {
     /// Go's `Duration.String` (`1h30m0s`), as CEL's `string(duration)` prints it: seconds with a fraction.
     static func formatDuration(_ n: Int64) -> String {
         let secs = Double(n) / 1e9
-        return goFloat(secs) + "s"
+        return JSONWriter.numberText(secs) + "s"
     }
 
     /// An RFC 3339 timestamp as seconds and nanoseconds since the epoch.

@@ -348,9 +348,9 @@ public enum CELParser {
         mutating func expr() throws(CELCompileError) -> CELExpr {
             try nest()
             defer { depth -= 1 }
-            let c = try or()
+            let c = try binary()
             if accept("?") {
-                let a = try or()
+                let a = try binary()
                 try expect(":")
                 let b = try expr()
                 return .conditional(c, a, b)
@@ -364,67 +364,19 @@ public enum CELParser {
             try nest()
         }
 
-        mutating func or() throws(CELCompileError) -> CELExpr {
-            var links = 0
-            defer { depth -= links }
-            var e = try and()
-            while accept("||") {
-                try link(&links)
-                e = .binary("||", e, try and())
-            }
-            return e
-        }
+        /// CEL's binary operators, loosest first; each level is left-associative.
+        static let precedence: [Set<String>] = [["||"], ["&&"], ["<", "<=", ">", ">=", "==", "!=", "in"], ["+", "-"], ["*", "/", "%"]]
 
-        mutating func and() throws(CELCompileError) -> CELExpr {
+        /// The binary operators of `level` of ``precedence`` and tighter ones.
+        mutating func binary(_ level: Int = 0) throws(CELCompileError) -> CELExpr {
+            guard level < Self.precedence.count else { return try unary() }
             var links = 0
             defer { depth -= links }
-            var e = try relation()
-            while accept("&&") {
-                try link(&links)
-                e = .binary("&&", e, try relation())
-            }
-            return e
-        }
-
-        mutating func relation() throws(CELCompileError) -> CELExpr {
-            var links = 0
-            defer { depth -= links }
-            var e = try addition()
-            while true {
-                if peek.kind == .op, ["<", "<=", ">", ">=", "==", "!="].contains(peek.text) {
-                    try link(&links)
-                    let op = next().text
-                    e = .binary(op, e, try addition())
-                } else if peek.kind == .ident, peek.text == "in" {
-                    try link(&links)
-                    _ = next()
-                    e = .binary("in", e, try addition())
-                } else {
-                    return e
-                }
-            }
-        }
-
-        mutating func addition() throws(CELCompileError) -> CELExpr {
-            var links = 0
-            defer { depth -= links }
-            var e = try multiplication()
-            while peek.kind == .op, peek.text == "+" || peek.text == "-" {
+            var e = try binary(level + 1)
+            while peek.kind == .op || (peek.kind == .ident && peek.text == "in"), Self.precedence[level].contains(peek.text) {
                 try link(&links)
                 let op = next().text
-                e = .binary(op, e, try multiplication())
-            }
-            return e
-        }
-
-        mutating func multiplication() throws(CELCompileError) -> CELExpr {
-            var links = 0
-            defer { depth -= links }
-            var e = try unary()
-            while peek.kind == .op, ["*", "/", "%"].contains(peek.text) {
-                try link(&links)
-                let op = next().text
-                e = .binary(op, e, try unary())
+                e = .binary(op, e, try binary(level + 1))
             }
             return e
         }

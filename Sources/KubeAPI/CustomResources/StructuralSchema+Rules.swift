@@ -30,9 +30,9 @@ extension StructuralSchema {
             }
         case .array(let a):
             guard let items else { return }
-            let oldItems = old?.arrayValue ?? []
+            let correlate = correlation(old?.arrayValue ?? [])
             for (i, v) in a.enumerated() {
-                items.rules(v, correlatedItem(v, in: oldItems), "\(path)[\(i)]", &budget, &errs)
+                items.rules(v, correlate(v), "\(path)[\(i)]", &budget, &errs)
                 if budget < 0 { return }
             }
         default:
@@ -40,16 +40,19 @@ extension StructuralSchema {
         }
     }
 
-    /// The old item that is "the same" as `item`: by keys in a `map` list, by value in a `set`; none in atomic lists.
-    func correlatedItem(_ item: JSONValue, in old: [JSONValue]) -> JSONValue? {
+    /// Finds the old item that is "the same" as a new one: by keys in a `map` list, by value in
+    /// a `set`; none in atomic lists. The old items are indexed once, so a long list costs linear time.
+    func correlation(_ old: [JSONValue]) -> (JSONValue) -> JSONValue? {
         switch listType {
         case "map"?:
-            let key = listMapKeys.map { item[$0] }
-            return old.first { o in listMapKeys.map { o[$0] } == key }
+            var byKey: [[JSONValue?]: JSONValue] = [:]
+            for o in old { byKey[listMapKeys.map { o[$0] }] = byKey[listMapKeys.map { o[$0] }] ?? o }
+            return { item in byKey[self.listMapKeys.map { item[$0] }] }
         case "set"?:
-            return old.first { $0 == item }
+            let values = Set(old)
+            return { values.contains($0) ? $0 : nil }
         default:
-            return nil
+            return { _ in nil }
         }
     }
 
@@ -123,9 +126,9 @@ extension StructuralSchema {
             switch rule.reason {
             case "FieldValueForbidden"?: errs.append(.forbidden(at, detail))
             case "FieldValueRequired"?: errs.append(.required(at, detail))
-            case "FieldValueDuplicate"?: errs.append(FieldError(kind: .duplicate, field: at, value: Self.shown(value), detail: ""))
+            case "FieldValueDuplicate"?: errs.append(FieldError(kind: .duplicate, field: at, value: Self.goValue(value), detail: ""))
             default:
-                var e = FieldError(kind: .invalid, field: at, value: Self.shown(value), detail: detail)
+                var e = FieldError(kind: .invalid, field: at, value: Self.goValue(value), detail: detail)
                 e.omitsValue = type == "object" || type == "array"
                 errs.append(e)
             }
@@ -137,6 +140,4 @@ extension StructuralSchema {
         let m = (rule.message ?? "").trimmingCharacters(in: .whitespaces)
         return m.isEmpty ? rule.rule.trimmingCharacters(in: .whitespaces) : m
     }
-
-    static func shown(_ v: JSONValue) -> String { goValue(v) }
 }

@@ -102,17 +102,17 @@ extension StructuralSchema {
         guard let n = value.numberValue else { return }
         if let maximum {
             if exclusiveMaximum ? n >= maximum : n > maximum {
-                errs.append(invalid(path, value, "\(name) in body should be less than \(exclusiveMaximum ? "" : "or equal to ")\(Self.goNumber(maximum))"))
+                errs.append(invalid(path, value, "\(name) in body should be less than \(exclusiveMaximum ? "" : "or equal to ")\(JSONWriter.numberText(maximum))"))
             }
         }
         if let minimum {
             if exclusiveMinimum ? n <= minimum : n < minimum {
-                errs.append(invalid(path, value, "\(name) in body should be greater than \(exclusiveMinimum ? "" : "or equal to ")\(Self.goNumber(minimum))"))
+                errs.append(invalid(path, value, "\(name) in body should be greater than \(exclusiveMinimum ? "" : "or equal to ")\(JSONWriter.numberText(minimum))"))
             }
         }
         if let multipleOf, multipleOf > 0 {
             let q = n / multipleOf
-            if q.rounded() != q { errs.append(invalid(path, value, "\(name) in body should be a multiple of \(Self.goNumber(multipleOf))")) }
+            if q.rounded() != q { errs.append(invalid(path, value, "\(name) in body should be a multiple of \(JSONWriter.numberText(multipleOf))")) }
         }
     }
 
@@ -188,17 +188,11 @@ extension StructuralSchema {
         switch v {
         case .string(let s): return FieldError.quote(s)
         case .int(let i): return String(i)
-        case .double(let d): return goNumber(d)
+        case .double(let d): return JSONWriter.numberText(d)
         case .bool(let b): return String(b)
         case .null: return "null"
         default: return JSONWriter.string(v)
         }
-    }
-
-    /// A number as Go's `%v` prints a float64: `1` not `1.0`.
-    static func goNumber(_ d: Double) -> String {
-        if d.rounded() == d, abs(d) < 1e21 { return String(Int64(d)) }
-        return String(d)
     }
 
     /// JSON equality with 1 == 1.0.

@@ -10,6 +10,14 @@ public enum JSONWriter {
     }
 
     /// The JSON text as a string.
+    /// A double as JSON and Go's `%v` print it: whole numbers without a fraction
+    /// (`3`, not `3.0`) below 10^15, others in Swift's shortest form; `+Inf`, `-Inf`, `NaN` as Go.
+    public static func numberText(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d > 0 ? "+Inf" : "-Inf" }
+        return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+    }
+
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }
@@ -38,11 +46,7 @@ public enum JSONWriter {
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
             if d.isFinite {
-                if d.rounded() == d && abs(d) < 1e15 {
-                    out.append(contentsOf: String(Int64(d)).utf8)
-                } else {
-                    out.append(contentsOf: "\(d)".utf8)
-                }
+                out.append(contentsOf: numberText(d).utf8)
             } else {
                 out.append(contentsOf: "null".utf8)
             }

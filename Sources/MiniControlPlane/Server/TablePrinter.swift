@@ -158,7 +158,7 @@ enum TablePrinter {
             }
             switch c.definition.type {
             case "string": cells.append(.string(v.stringValue ?? JSONWriter.string(v)))
-            case "integer": cells.append(v.intValue.map(JSONValue.int) ?? v.numberValue.map { .int(Int64($0)) } ?? .null)
+            case "integer": cells.append(v.intValue.map(JSONValue.int) ?? .null)
             case "number": cells.append(v.numberValue.map(JSONValue.double) ?? .null)
             case "boolean": cells.append(v.boolValue.map(JSONValue.bool) ?? .null)
             case "date": cells.append(v.stringValue.map { .string(age($0, now: now)) } ?? .null)
