@@ -146,6 +146,13 @@ final class LabSession {
         return left
     }
 
+    /// The last `lines` lines of a lab process's log (`controlplane`, `kubelet-node-1`, …),
+    /// for a failure's message: the lab's directory is gone once the test ends.
+    func logTail(_ name: String, lines: Int = 40) -> String {
+        let text = (try? FileIO.read("\(dir)/state/logs/\(name).log")) ?? "(no log)"
+        return "\n--- \(name).log (last \(lines) lines)\n" + text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     /// Brings the lab down (again) and removes its directory.
     func tearDown() {
         lab("down")
