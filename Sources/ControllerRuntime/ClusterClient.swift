@@ -41,11 +41,36 @@ public protocol ClusterClient: ListWatchClient {
     /// Every resource served now, custom resources included (walk those with
     /// `isStorageVersion` to visit each stored object once).
     func servedResources() async throws(KubeClientError) -> [ResourceInfo]
+    /// Every object of a resource known at run time (a custom resource), decoded as `T`
+    /// (``PartialObjectMetadata`` for a metadata-only view), and the list's resourceVersion.
+    func listObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?,
+                                    options: ListOptions) async throws(KubeClientError) -> ObjectList<T>
+    /// Patches an object of a resource known at run time (merge or JSON patch: custom resources take no strategic merge).
+    func patchRaw(_ resource: ResourceInfo, namespace: String?, name: String, patchType: PatchType, body: JSONValue) async throws(KubeClientError)
+    /// Changes to a resource known at run time after `resourceVersion`, decoded as `T`, resuming as ``watch(_:namespace:options:from:)`` does.
+    func watchObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?, options: ListOptions,
+                                     from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error>
 }
 
 extension ClusterClient {
     /// The built-ins, for clients that cannot discover more.
     public func servedResources() async throws(KubeClientError) -> [ResourceInfo] { ResourceCatalog.all }
+
+    /// Clients that serve only typed kinds (test fakes) refuse resources known at run time.
+    public func listObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?,
+                                           options: ListOptions) async throws(KubeClientError) -> ObjectList<T> {
+        throw .transport("this client does not serve \(resource.plural).\(resource.group)")
+    }
+
+    public func patchRaw(_ resource: ResourceInfo, namespace: String?, name: String, patchType: PatchType,
+                         body: JSONValue) async throws(KubeClientError) {
+        throw .transport("this client does not serve \(resource.plural).\(resource.group)")
+    }
+
+    public func watchObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?, options: ListOptions,
+                                            from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: KubeClientError.transport("this client does not serve \(resource.plural).\(resource.group)")) }
+    }
 
     /// ``list(_:namespace:options:)`` for an ``Informer``.
     public func listObjects<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,

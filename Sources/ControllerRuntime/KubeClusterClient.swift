@@ -93,6 +93,26 @@ public struct KubeClusterClient: ClusterClient {
         return out
     }
 
+    public func listObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?,
+                                           options: ListOptions) async throws(KubeClientError) -> ObjectList<T> {
+        let (items, rv) = try await client.listAll(type, namespace: resource.namespaced ? (namespace ?? "") : nil, options: options,
+                                                   keepUnknownFields: false, resource: resource)
+        return ObjectList(items: items, resourceVersion: rv)
+    }
+
+    public func watchObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?, options: ListOptions,
+                                            from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        client.watchResuming(type, namespace: resource.namespaced ? (namespace ?? "") : nil, from: resourceVersion, options: options,
+                             keepUnknownFields: false, resource: resource)
+    }
+
+    public func patchRaw(_ resource: ResourceInfo, namespace: String?, name: String, patchType: PatchType,
+                         body: JSONValue) async throws(KubeClientError) {
+        _ = try await client.request(.PATCH, client.url(apiVersion: resource.apiVersion, resource: resource.plural,
+                                                        namespace: resource.namespaced ? namespace : nil, name: name),
+                                     body: JSONWriter.bytes(body), contentType: patchType.rawValue)
+    }
+
     public func listRaw(_ resource: ResourceInfo, namespace: String?) async throws(KubeClientError) -> [JSONValue] {
         var out: [JSONValue] = []
         var token: String?

@@ -218,4 +218,91 @@ struct CustomResourceKubectlTests {
             #expect(gone, "the namespace stayed after its last object went")
         }
     }
+
+    /// The garbage collector follows custom resources: a ConfigMap owned by a
+    /// custom object goes with it (background and foreground), and a custom
+    /// object owned by a ConfigMap goes with that.
+    @Test func garbageCollectionFollowsCustomResources() async throws {
+        try await withCluster(.sqlite) { c in
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: Self.definition())
+            r = try c.kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=30s")
+            #expect(r.status == 0, "\(r.output)")
+            func uid(_ what: String) throws -> String { try c.kubectl("get", what, "-o", "jsonpath={.metadata.uid}").stdout }
+            func owned(_ name: String, by kind: String, _ apiVersion: String, _ owner: String, _ ownerUID: String, block: Bool = false) -> String {
+                "metadata: {name: \(name), ownerReferences: [{apiVersion: \(apiVersion), kind: \(kind), name: \(owner), uid: \(ownerUID)\(block ? ", blockOwnerDeletion: true" : "")}]}"
+            }
+            // A ConfigMap owned by a widget.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: Self.widget)
+            let w1 = try uid("widget/w1")
+            r = try c.kubectl(["create", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\n" + owned("cm1", by: "Widget", "example.com/v1", "w1", w1))
+            #expect(r.status == 0, "\(r.output)")
+            // A widget owned by a ConfigMap (its owner reference in the other served version).
+            r = try c.kubectl("create", "configmap", "owner")
+            let owner = try uid("configmap/owner")
+            r = try c.kubectl(["create", "-f", "-"], stdin: "apiVersion: example.com/v1beta1\nkind: Widget\n" + owned("w2", by: "ConfigMap", "v1", "owner", owner))
+            #expect(r.status == 0, "\(r.output)")
+
+            r = try c.kubectl("delete", "widget", "w1")
+            let cmGone = try eventually(seconds: 90) { try c.kubectl("get", "configmap", "cm1").status != 0 }
+            #expect(cmGone, "cm1 outlived its owner widget w1")
+            r = try c.kubectl("delete", "configmap", "owner")
+            let widgetGone = try eventually(seconds: 90) { try c.kubectl("get", "widget", "w2").status != 0 }
+            #expect(widgetGone, "widget w2 outlived its owner configmap")
+
+            // Foreground: the owner waits for its blocking dependent.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: Self.widget.replacingOccurrences(of: "w1", with: "w3"))
+            let w3 = try uid("widget/w3")
+            r = try c.kubectl(["create", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\n" + owned("cm3", by: "Widget", "example.com/v1", "w3", w3, block: true))
+            r = try c.kubectl("delete", "widget", "w3", "--cascade=foreground", "--timeout=90s")
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("get", "configmap", "cm3")
+            #expect(r.status != 0, "\(r.output)")
+        }
+    }
+
+    /// Server-side apply merges custom objects by their schema: a `map` list by its key,
+    /// so two managers own one item each, and changing another's item is a conflict.
+    @Test func serverSideApplyMergesMapListsByKey() async throws {
+        try await withCluster(.sqlite) { c in
+            let crd = """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: gateways.net.example.com}
+                spec:
+                  group: net.example.com
+                  scope: Namespaced
+                  names: {plural: gateways, kind: Gateway}
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        properties:
+                          spec:
+                            type: object
+                            properties:
+                              listeners:
+                                type: array
+                                x-kubernetes-list-type: map
+                                x-kubernetes-list-map-keys: [name]
+                                items: {type: object, required: [name], properties: {name: {type: string}, port: {type: integer}}}
+                """
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: crd)
+            r = try c.kubectl("wait", "--for=condition=Established", "crd/gateways.net.example.com", "--timeout=30s")
+            #expect(r.status == 0, "\(r.output)")
+            func gateway(_ name: String, _ port: Int) -> String {
+                "apiVersion: net.example.com/v1\nkind: Gateway\nmetadata: {name: gw}\nspec: {listeners: [{name: \(name), port: \(port)}]}\n"
+            }
+            r = try c.kubectl(["apply", "--server-side", "--field-manager=a", "-f", "-"], stdin: gateway("http", 80))
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl(["apply", "--server-side", "--field-manager=b", "-f", "-"], stdin: gateway("https", 443))
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("get", "gateway", "gw", "-o", "jsonpath={.spec.listeners[*].name}")
+            #expect(r.stdout == "http https", "\(r.output)")
+            r = try c.kubectl(["apply", "--server-side", "--field-manager=a", "-f", "-"], stdin: gateway("https", 8443))
+            #expect(r.status != 0 && r.stderr.contains("conflict") && r.stderr.contains("\"b\""), "\(r.output)")
+        }
+    }
 }

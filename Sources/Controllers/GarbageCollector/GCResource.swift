@@ -42,4 +42,62 @@ public struct GCResource: Sendable {
                 }
             })
     }
+
+    /// A resource known only at run time (a custom resource's storage version):
+    /// its own metadata informer, which the garbage collector runs; ownerReference
+    /// removals go as merge patches, since custom resources take no strategic merge.
+    public static func make(resource: ResourceInfo, client: any ClusterClient) -> GCResource {
+        let inf = Informer(PartialObjectMetadata.self, client: ResourceListWatch(resource: resource, base: client), keepUnknownFields: false)
+        inf.addIndex(ownerIndex) { o in (o.metadata.ownerReferences ?? []).map(\.uid) }
+        let namespaced = resource.namespaced
+        @Sendable func fetch(_ ns: String?, _ name: String) async throws(KubeClientError) -> ObjectMeta {
+            var options = ListOptions()
+            options.fieldSelector = "metadata.name=\(name)"
+            let found = try await client.listObjects(resource, as: PartialObjectMetadata.self, namespace: namespaced ? ns : nil, options: options)
+            guard let meta = found.items.first?.metadata else {
+                throw .status(Status(message: "\(resource.plural).\(resource.group) \"\(name)\" not found", reason: "NotFound", code: 404))
+            }
+            return meta
+        }
+        return GCResource(
+            apiVersion: resource.apiVersion, kind: resource.kind, namespaced: namespaced, informer: inf,
+            get: { ns, name in inf.get(namespace: namespaced ? ns : nil, name: name)?.metadata },
+            dependents: { uid in inf.byIndex(ownerIndex, uid).map(\.metadata) },
+            fetch: fetch,
+            delete: { ns, name, options throws(KubeClientError) in
+                try await client.deleteRaw(resource, namespace: namespaced ? ns : nil, name: name, options: options)
+            },
+            patch: { ns, name, type, body throws(KubeClientError) in
+                guard type == .strategic else {
+                    try await client.patchRaw(resource, namespace: ns, name: name, patchType: type, body: body)
+                    return
+                }
+                // The collector's strategic `$patch: delete` of owner references, as a merge patch of what is left.
+                let drop = Set((body[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []).compactMap { $0["uid"]?.stringValue })
+                let meta = try await fetch(ns, name)
+                let kept = (meta.ownerReferences ?? []).filter { !drop.contains($0.uid) }
+                let refs: JSONValue = kept.isEmpty ? .null : KubeCodec.encode(kept)
+                try await client.patchRaw(resource, namespace: ns, name: name, patchType: .merge,
+                                          body: ["metadata": ["ownerReferences": refs, "resourceVersion": .string(meta.resourceVersion ?? "")]])
+            },
+            onChange: { handler in
+                inf.addHandler { e in
+                    switch e {
+                    case .added(let o): handler(nil, o.metadata)
+                    case .updated(let old, let new): handler(old.metadata, new.metadata)
+                    case .deleted(let o): handler(o.metadata, nil)
+                    case .synced: break
+                    }
+                }
+            })
+    }
+
+    /// The API group of `apiVersion` (`apps` of `apps/v1`, "" of `v1`).
+    static func group(_ apiVersion: String) -> String {
+        apiVersion.split(separator: "/").count == 2 ? String(apiVersion.split(separator: "/")[0]) : ""
+    }
+
+    /// Whether an owner reference names this resource's kind (any version of its group: an owner
+    /// reference may carry a version other than the one kept in storage).
+    func matches(_ ref: OwnerReference) -> Bool { kind == ref.kind && Self.group(apiVersion) == Self.group(ref.apiVersion) }
 }

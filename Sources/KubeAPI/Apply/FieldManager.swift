@@ -16,7 +16,12 @@ public struct FieldManager: Sendable {
     public static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
     public init(kind: String, apiVersion: String, statusSubresource: Bool) {
-        self.schema = PatchSchema.forKind(kind)
+        self.init(schema: PatchSchema.forKind(kind), apiVersion: apiVersion, statusSubresource: statusSubresource)
+    }
+
+    /// The field manager of a resource merged by `schema` (a custom resource's, from its structural schema).
+    public init(schema: PatchSchema, apiVersion: String, statusSubresource: Bool) {
+        self.schema = schema
         self.apiVersion = apiVersion
         self.statusSubresource = statusSubresource
     }

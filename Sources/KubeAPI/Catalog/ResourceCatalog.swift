@@ -44,6 +44,10 @@ public struct ResourceInfo: Sendable, Hashable {
     /// Whether the resource is one of the API server's own (kind-specific validation, defaulting and admission apply).
     public var isBuiltin: Bool { custom == nil }
 
+    /// The kind for code that handles built-in kinds by name: nil for a custom resource,
+    /// so a custom kind that happens to be called `Pod` or `Role` never takes a built-in's path.
+    public var builtinKind: String? { custom == nil ? kind : nil }
+
     /// Whether objects are stored in this version (so it is the one entry to walk when every object is visited).
     public var isStorageVersion: Bool { custom.map { $0.storageVersion == version } ?? (conversion == nil) }
 

@@ -16,10 +16,13 @@ extension KubeClient {
     /// the configured namespace; pass "" for all namespaces).
     /// `keepUnknownFields: false` skips remembering fields the model does not
     /// know, as for ``watch(_:namespace:options:keepUnknownFields:)``.
+    /// `resource`, when given, is listed instead of `T`'s own (a resource known only at run
+    /// time, its objects decoded as `T`, e.g. ``PartialObjectMetadata``).
     public func list<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                    keepUnknownFields: Bool = true) async throws(KubeClientError) -> KubeList<T> {
-        let ns = namespace == "" ? nil : namespaceFor(T.self, namespace)
-        let data = try await request(.GET, url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.query(options, watch: false)))
+                                    keepUnknownFields: Bool = true, resource: ResourceInfo? = nil) async throws(KubeClientError) -> KubeList<T> {
+        let ns = namespace == "" ? nil : namespaceFor(T.self, namespace, resource)
+        let data = try await request(.GET, url(apiVersion: resource?.apiVersion ?? T.apiVersion, resource: resource?.plural ?? T.resource,
+                                               namespace: ns, query: Self.query(options, watch: false)))
         let v: JSONValue
         do { v = try JSONParser.parse(data) } catch { throw .decoding(error.description) }
         var items: [T] = []
@@ -36,14 +39,14 @@ extension KubeClient {
 
     /// Lists every page; returns the items and the list's resourceVersion.
     public func listAll<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                       pageSize: Int = 500,
-                                       keepUnknownFields: Bool = true) async throws(KubeClientError) -> (items: [T], resourceVersion: String) {
+                                       pageSize: Int = 500, keepUnknownFields: Bool = true,
+                                       resource: ResourceInfo? = nil) async throws(KubeClientError) -> (items: [T], resourceVersion: String) {
         var o = options
         o.limit = pageSize
         var out: [T] = []
         var rv = ""
         while true {
-            let page = try await list(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields)
+            let page = try await list(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields, resource: resource)
             out += page.items
             if rv.isEmpty { rv = page.metadata?.resourceVersion ?? "" }
             guard let c = page.metadata?.continue, !c.isEmpty else { return (out, rv) }

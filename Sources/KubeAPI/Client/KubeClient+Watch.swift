@@ -36,11 +36,13 @@ extension KubeClient {
     /// `keepUnknownFields: false` skips remembering fields the model does not
     /// know (a second pass over every object): for callers that never write
     /// the objects back whole, as the kubelet's pod watch (it patches status).
+    /// `resource`, when given, is watched instead of `T`'s own (see ``list(_:namespace:options:keepUnknownFields:resource:)``).
     public func watch<T: KubeObject>(_ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions(),
-                                     keepUnknownFields: Bool = true) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+                                     keepUnknownFields: Bool = true, resource: ResourceInfo? = nil) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
-        let ns = namespace == "" ? nil : namespaceFor(T.self, namespace)
-        let u = url(apiVersion: T.apiVersion, resource: T.resource, namespace: ns, query: Self.query(options, watch: true))
+        let ns = namespace == "" ? nil : namespaceFor(T.self, namespace, resource)
+        let u = url(apiVersion: resource?.apiVersion ?? T.apiVersion, resource: resource?.plural ?? T.resource, namespace: ns,
+                    query: Self.query(options, watch: true))
         let task = Task {
             do {
                 let resp = try await send(.GET, u, body: nil, contentType: "application/json", timeout: .hours(24))
@@ -99,8 +101,8 @@ extension KubeClient {
     /// `.status` error whose `isGone` is true when that resourceVersion has
     /// been compacted; the caller then lists again.
     public func watchResuming<T: KubeObject>(_ type: T.Type, namespace: String? = nil, from resourceVersion: String,
-                                             options: ListOptions = ListOptions(),
-                                             keepUnknownFields: Bool = true) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+                                             options: ListOptions = ListOptions(), keepUnknownFields: Bool = true,
+                                             resource: ResourceInfo? = nil) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let task = Task {
             var rv = resourceVersion
@@ -110,7 +112,7 @@ extension KubeClient {
                 o.resourceVersion = rv
                 o.allowWatchBookmarks = true
                 do {
-                    for try await e in self.watch(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields) {
+                    for try await e in self.watch(T.self, namespace: namespace, options: o, keepUnknownFields: keepUnknownFields, resource: resource) {
                         failures = 0
                         if let r = e.resourceVersion, !r.isEmpty { rv = r }
                         continuation.yield(e)

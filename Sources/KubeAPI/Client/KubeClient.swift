@@ -201,8 +201,8 @@ public final class KubeClient: Sendable {
         return q
     }
 
-    func namespaceFor<T: KubeObject>(_ t: T.Type, _ ns: String?) -> String? {
-        T.namespaced ? (ns ?? config.namespace) : nil
+    func namespaceFor<T: KubeObject>(_ t: T.Type, _ ns: String?, _ resource: ResourceInfo? = nil) -> String? {
+        (resource?.namespaced ?? T.namespaced) ? (ns ?? config.namespace) : nil
     }
 
     // MARK: raw requests

@@ -100,4 +100,28 @@ extension StructuralSchema {
             break
         }
     }
+
+    /// How server-side apply merges objects of this schema: `map` lists by their
+    /// (first) key, `set` lists as sets, other lists whole (atomic, as upstream
+    /// treats a list without a list type), maps by key; `metadata` as ObjectMeta's.
+    public func patchSchema(isResourceRoot: Bool = false) -> PatchSchema {
+        var fields: [String: PatchSchema] = [:]
+        for (k, p) in properties { fields[k] = p.patchSchema() }
+        if isResourceRoot { fields["metadata"] = PatchSchema.forKind("").field("metadata") }
+        switch type {
+        case "array":
+            switch listType {
+            case "map"?:
+                guard let key = listMapKeys.first else { return .plain }
+                return .keyedList(key: key, element: items?.patchSchema() ?? .plain)
+            case "set"?: return .primitiveSet
+            default: return .plain
+            }
+        case "object":
+            if let additionalProperties, mapType != "atomic" { return .map(additionalProperties.patchSchema()) }
+            return fields.isEmpty ? .plain : .object(fields)
+        default:
+            return isResourceRoot ? .object(fields) : .plain
+        }
+    }
 }

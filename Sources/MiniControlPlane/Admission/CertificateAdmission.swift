@@ -17,7 +17,7 @@ enum SignerAuthorization {
 
     static func signer(_ o: JSONValue?) -> String { o?[path: ["spec", "signerName"]]?.stringValue ?? "" }
 
-    static func isCSR(_ a: AdmissionAttributes) -> Bool { a.info.kind == "CertificateSigningRequest" }
+    static func isCSR(_ a: AdmissionAttributes) -> Bool { a.info.builtinKind == "CertificateSigningRequest" }
 }
 
 /// The CertificateApproval and CertificateSigning admission plugins: a

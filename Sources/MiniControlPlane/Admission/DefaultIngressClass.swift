@@ -9,7 +9,7 @@ struct DefaultIngressClass: AdmissionPlugin {
     var name: String { "DefaultIngressClass" }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard a.operation == .create, a.isMainResource, a.info.kind == "Ingress", var obj = a.object else { return }
+        guard a.operation == .create, a.isMainResource, a.info.builtinKind == "Ingress", var obj = a.object else { return }
         if let cls = obj[path: ["spec", "ingressClassName"]], !cls.isNull { return }
         if obj[path: ["metadata", "annotations", Ingress.classAnnotation]] != nil { return }
         let info = ResourceCatalog.info(for: IngressClass.self)

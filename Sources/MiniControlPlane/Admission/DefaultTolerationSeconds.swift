@@ -11,7 +11,7 @@ struct DefaultTolerationSeconds: AdmissionPlugin {
     var unreachableSeconds: Int64 = 300
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard a.info.kind == "Pod", a.info.group.isEmpty, a.isMainResource, a.operation != .delete, var pod = a.object else { return }
+        guard a.info.builtinKind == "Pod", a.info.group.isEmpty, a.isMainResource, a.operation != .delete, var pod = a.object else { return }
         var spec = pod["spec"] ?? .emptyObject
         Defaulter.addDefaultTolerations(&spec, notReadySeconds: notReadySeconds, unreachableSeconds: unreachableSeconds)
         pod["spec"] = spec

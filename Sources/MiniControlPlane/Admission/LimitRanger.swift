@@ -13,7 +13,7 @@ struct LimitRanger: AdmissionPlugin {
     static let annotation = "kubernetes.io/limit-ranger"
 
     func applies(_ a: AdmissionAttributes) -> Bool {
-        a.info.kind == "Pod" && a.info.group.isEmpty && a.operation == .create && a.subresource == nil && a.namespace != nil
+        a.info.builtinKind == "Pod" && a.info.group.isEmpty && a.operation == .create && a.subresource == nil && a.namespace != nil
     }
 
     /// The `spec.limits` items of the namespace's LimitRanges.

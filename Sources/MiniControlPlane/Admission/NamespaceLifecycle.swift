@@ -10,7 +10,7 @@ struct NamespaceLifecycle: AdmissionPlugin {
     static let immortal: Set<String> = ["default", "kube-system", "kube-public"]
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        if a.info.kind == "Namespace" && a.info.group.isEmpty {
+        if a.info.builtinKind == "Namespace" && a.info.group.isEmpty {
             if a.operation == .delete && Self.immortal.contains(a.name) {
                 throw a.forbidden("this namespace may not be deleted")
             }

@@ -17,7 +17,7 @@ struct ResourceQuotaAdmission: AdmissionPlugin {
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         guard a.operation == .create || a.operation == .update, a.subresource == nil, a.info.namespaced,
               let ns = a.namespace, let obj = a.object else { return }
-        if a.info.kind == "Pod" && a.operation == .update { return }
+        if a.info.builtinKind == "Pod" && a.operation == .update { return }
         let quotaInfo = ResourceCatalog.info(for: ResourceQuota.self)
         // Most namespaces have none; charging reads them fresh.
         if try await registry.admissionList(quotaInfo, ns).isEmpty { return }
@@ -55,7 +55,7 @@ struct ResourceQuotaAdmission: AdmissionPlugin {
         let hard = spec["hard"]?.objectValue ?? [:]
         let relevant = Set(hard.keys.filter { QuotaEvaluator.tracks($0, a.info) })
         guard !relevant.isEmpty, QuotaEvaluator.matches(spec, obj, a.info) else { return nil }
-        if a.info.kind == "Pod" && a.info.group.isEmpty {
+        if a.info.builtinKind == "Pod" && a.info.group.isEmpty {
             let missing = QuotaEvaluator.missing(obj, required: relevant)
             if !missing.isEmpty {
                 let text = missing.keys.sorted().map { "\($0) for: \(Set(missing[$0] ?? []).sorted().joined(separator: ","))" }.joined(separator: "; ")

@@ -12,7 +12,7 @@ struct ServiceAccountAdmission: AdmissionPlugin {
     var name: String { "ServiceAccount" }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard a.info.kind == "Pod", a.info.group.isEmpty, a.operation == .create, a.isMainResource,
+        guard a.info.builtinKind == "Pod", a.info.group.isEmpty, a.operation == .create, a.isMainResource,
               var pod = a.object, let ns = a.namespace else { return }
         let spec = pod["spec"] ?? .emptyObject
         if pod[path: ["metadata", "annotations", "kubernetes.io/config.mirror"]] != nil {

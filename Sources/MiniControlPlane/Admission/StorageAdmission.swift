@@ -9,7 +9,7 @@ struct DefaultStorageClass: AdmissionPlugin {
     var name: String { "DefaultStorageClass" }
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard a.operation == .create, a.isMainResource, a.info.kind == "PersistentVolumeClaim", var obj = a.object else { return }
+        guard a.operation == .create, a.isMainResource, a.info.builtinKind == "PersistentVolumeClaim", var obj = a.object else { return }
         if obj[path: ["spec", "storageClassName"]] != nil && obj[path: ["spec", "storageClassName"]]?.isNull != true { return }
         if obj[path: ["metadata", "annotations", "volume.beta.kubernetes.io/storage-class"]] != nil { return }
         guard let name = try await Self.defaultClass(registry) else { return }
@@ -42,7 +42,7 @@ struct StorageObjectInUseProtection: AdmissionPlugin {
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         guard a.operation == .create, a.isMainResource, var obj = a.object else { return }
         let finalizer: String
-        switch a.info.kind {
+        switch a.info.builtinKind ?? "" {
         case "PersistentVolumeClaim": finalizer = StorageNames.claimProtection
         case "PersistentVolume": finalizer = StorageNames.volumeProtection
         default: return
@@ -61,7 +61,7 @@ struct PersistentVolumeClaimResize: AdmissionPlugin {
     var name: String { "PersistentVolumeClaimResize" }
 
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
-        guard a.operation == .update, a.isMainResource, a.info.kind == "PersistentVolumeClaim",
+        guard a.operation == .update, a.isMainResource, a.info.builtinKind == "PersistentVolumeClaim",
               let new = a.object, let old = a.oldObject else { return }
         let path: [String] = ["spec", "resources", "requests", "storage"]
         let newSize = Quantity(new[path: path]?.stringValue ?? "0").value

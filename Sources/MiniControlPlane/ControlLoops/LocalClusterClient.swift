@@ -25,10 +25,10 @@ final class LocalClusterClient: ClusterClient {
         do { return try KubeCodec.decodeObject(t, from: v) } catch { throw .decoding(error.message) }
     }
 
-    static func decodeStored<T: KubeObject>(_ t: T.Type, _ bytes: [UInt8], revision: Int64) throws(KubeClientError) -> T {
+    static func decodeStored<T: KubeObject>(_ t: T.Type, _ resource: ResourceInfo, _ bytes: [UInt8], revision: Int64) throws(KubeClientError) -> T {
         let v: JSONValue
         do { v = try StoredObject.decode(bytes, revision: revision) } catch { throw .decoding(error.description) }
-        return try decode(t, info(t).fromStorage(v))
+        return try decode(t, resource.fromStorage(v))
     }
 
     static func query(_ o: ListOptions) throws(KubeClientError) -> ListQuery {
@@ -55,17 +55,29 @@ final class LocalClusterClient: ClusterClient {
     }
 
     func list<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions) async throws(KubeClientError) -> ObjectList<T> {
+        try await listObjects(Self.info(type), as: type, namespace: namespace, options: options)
+    }
+
+    func listObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?,
+                                    options: ListOptions) async throws(KubeClientError) -> ObjectList<T> {
         let q = try Self.query(options)
         let page: ListPage
-        do { page = try await registry.list(Self.info(type), Self.ns(type, namespace), q) } catch { throw .status(error) }
+        let ns = resource.namespaced && !(namespace ?? "").isEmpty ? namespace : nil
+        do { page = try await registry.list(resource, ns, q) } catch { throw .status(error) }
         var items: [T] = []
         items.reserveCapacity(page.items.count)
-        for item in page.items { items.append(try Self.decodeStored(type, item.value, revision: item.modRevision)) }
+        for item in page.items { items.append(try Self.decodeStored(type, resource, item.value, revision: item.modRevision)) }
         return ObjectList(items: items, resourceVersion: String(page.revision))
     }
 
     func watch<T: KubeObject>(_ type: T.Type, namespace: String?, options: ListOptions,
                               from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        watchObjects(Self.info(type), as: type, namespace: namespace, options: options, from: resourceVersion)
+    }
+
+    func watchObjects<T: KubeObject>(_ resource: ResourceInfo, as type: T.Type, namespace: String?, options: ListOptions,
+                                     from resourceVersion: String) -> AsyncThrowingStream<WatchEvent<T>, any Error> {
+        let ns = resource.namespaced && !(namespace ?? "").isEmpty ? namespace : nil
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let registry = self.registry
         // Control loops run on large stacks (see `JSONParser.maxDepth`); this task is not their child.
@@ -74,14 +86,14 @@ final class LocalClusterClient: ClusterClient {
                 let q = try Self.query(options)
                 let opened: (initial: [APIWatchEvent], events: AsyncThrowingStream<StoreEvent, any Error>, startRevision: Int64)
                 do {
-                    opened = try await registry.watch(Self.info(type), Self.ns(type, namespace), q, resourceVersion: resourceVersion)
+                    opened = try await registry.watch(resource, ns, q, resourceVersion: resourceVersion)
                 } catch let s as Status {
                     throw KubeClientError.status(s)
                 }
-                for e in opened.initial { continuation.yield(try Self.event(type, e)) }
+                for e in opened.initial { continuation.yield(try Self.event(type, resource, e)) }
                 do {
                     for try await se in opened.events {
-                        if let e = ResourceStorage.classify(se, q) { continuation.yield(try Self.event(type, e)) }
+                        if let e = ResourceStorage.classify(se, q) { continuation.yield(try Self.event(type, resource, e)) }
                     }
                 } catch let e as StoreError {
                     if case .compacted(let r, let c) = e {
@@ -98,8 +110,8 @@ final class LocalClusterClient: ClusterClient {
         return stream
     }
 
-    static func event<T: KubeObject>(_ t: T.Type, _ e: APIWatchEvent) throws(KubeClientError) -> WatchEvent<T> {
-        let o = try decodeStored(t, e.bytes, revision: e.revision)
+    static func event<T: KubeObject>(_ t: T.Type, _ resource: ResourceInfo, _ e: APIWatchEvent) throws(KubeClientError) -> WatchEvent<T> {
+        let o = try decodeStored(t, resource, e.bytes, revision: e.revision)
         switch e.type {
         case "ADDED": return .added(o)
         case "DELETED": return .deleted(o)
@@ -148,6 +160,15 @@ final class LocalClusterClient: ClusterClient {
                                          subresource: subresource, Self.options)
         } catch { throw .status(error) }
         return try Self.decode(type, r.object)
+    }
+
+    func patchRaw(_ resource: ResourceInfo, namespace: String?, name: String, patchType: PatchType,
+                  body: JSONValue) async throws(KubeClientError) {
+        guard let kind = PatchKind(rawValue: patchType.rawValue) else { throw .status(APIErrors.badRequest("unknown patch type")) }
+        do {
+            _ = try await registry.patch(resource, resource.namespaced ? namespace : nil, name, kind: kind, JSONWriter.bytes(body),
+                                         subresource: nil, Self.options)
+        } catch { throw .status(error) }
     }
 
     func delete<T: KubeObject>(_ type: T.Type, namespace: String?, name: String, options: DeleteOptions) async throws(KubeClientError) {

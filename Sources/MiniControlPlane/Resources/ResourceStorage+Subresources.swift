@@ -28,7 +28,7 @@ extension ResourceStorage {
                     "spec": ["replicas": .int(obj[path: paths.spec]?.intValue ?? 0)], "status": status]
         }
         let selector: LabelSelector?
-        if info.kind == ReplicationController.kind {
+        if info.builtinKind == ReplicationController.kind {
             var s = LabelSelector()
             s.matchLabels = obj[path: ["spec", "selector"]].flatMap { try? KubeCodec.decode([String: String].self, from: $0) }
             selector = s

@@ -95,7 +95,7 @@ extension ResourceStorage {
         let decidedFields = options.managedFieldsDecided ? meta["managedFields"] : nil
         Self.omitEmptyMetadata(&meta)
         obj["metadata"] = meta
-        if info.kind == "CertificateSigningRequest" {
+        if info.builtinKind == "CertificateSigningRequest" {
             obj = Self.certificateSigningRequestUpdate(obj, old: old, subresource: subresource)
         } else if subresource == "status" {
             var merged = old
@@ -112,16 +112,16 @@ extension ResourceStorage {
             obj = merged
         } else if Self.hasStatusSubresource(info) {
             obj["status"] = old["status"]
-            if info.kind == "Namespace" { obj.set(path: ["spec", "finalizers"], to: old[path: ["spec", "finalizers"]]) }
+            if info.builtinKind == "Namespace" { obj.set(path: ["spec", "finalizers"], to: old[path: ["spec", "finalizers"]]) }
         }
         if options.managedFieldsDecided { obj.set(path: ["metadata", "managedFields"], to: decidedFields) }
-        if info.kind == "Secret" { foldStringData(&obj) }
+        if info.builtinKind == "Secret" { foldStringData(&obj) }
         let unknownFields = normalize(info, &obj)
         if Self.hasGeneration(info), Self.generationChanges(info, obj, old: old) {
             let g = (oldMeta["generation"]?.intValue ?? 0) + 1
             obj.set(path: ["metadata", "generation"], to: .int(g))
         }
-        if info.kind == "Service" {
+        if info.builtinKind == "Service" {
             var spec = obj["spec"] ?? .emptyObject
             ServiceUpdateStrategy.prepare(&spec, old: old["spec"] ?? .emptyObject)
             obj["spec"] = spec
@@ -138,7 +138,7 @@ extension ResourceStorage {
         warnings = attributes.warnings + warnings
         try await checkEscalation(info, obj, old: old, user: options.user)
         try recordManagedFields(info, old: old, &obj, subresource: subresource, options)
-        if info.kind == "Service" {
+        if info.builtinKind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
         }
         let bytes = StoredObject.encode(info.toStorage(obj))
@@ -152,7 +152,7 @@ extension ResourceStorage {
             out.set(path: ["metadata", "resourceVersion"], to: .string(String(current.modRevision)))
             return WriteResult(object: out, warnings: warnings)
         }
-        if deleting && finalizers.isEmpty && !(info.kind == "Pod" && Self.awaitsKubelet(obj)) && !Self.hasNamespaceFinalizers(obj) {
+        if deleting && finalizers.isEmpty && !(info.builtinKind == "Pod" && Self.awaitsKubelet(obj)) && !Self.hasNamespaceFinalizers(obj) {
             // The last finalizer is gone: the object goes away now.
             do {
                 let (rev, _) = try await store.delete(key: current.key, expectedRevision: current.modRevision)
@@ -166,7 +166,7 @@ extension ResourceStorage {
         }
         do {
             let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
-            if info.kind == "Service" { await allocator.releaseDropped(old: old, new: obj, store: store) }
+            if info.builtinKind == "Service" { await allocator.releaseDropped(old: old, new: obj, store: store) }
             admissionReads.forget(info, namespace: ns, name: name)
             obj.set(path: ["metadata", "resourceVersion"], to: .string(String(rev)))
             return WriteResult(object: obj, warnings: warnings)
@@ -225,11 +225,11 @@ extension ResourceStorage {
             if policy == "Foreground", !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
             if policy == "Orphan", !finalizers.contains("orphan") { finalizers.append("orphan") }
             // A definition's objects go before it does (upstream's CRD storage adds the finalizer on delete).
-            if info.isBuiltin, info.kind == CustomResourceDefinition.kind, !finalizers.contains(.string(CustomResourceDefinition.cleanupFinalizer)) {
+            if info.builtinKind == CustomResourceDefinition.kind, !finalizers.contains(.string(CustomResourceDefinition.cleanupFinalizer)) {
                 finalizers.append(.string(CustomResourceDefinition.cleanupFinalizer))
             }
             var grace: Int64 = 0
-            if info.kind == "Pod" {
+            if info.builtinKind == "Pod" {
                 grace = options.gracePeriodSeconds ?? meta["deletionGracePeriodSeconds"]?.intValue
                     ?? obj[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30
                 let node = obj[path: ["spec", "nodeName"]]?.stringValue ?? ""
@@ -237,10 +237,10 @@ extension ResourceStorage {
                 if node.isEmpty || phase == "Succeeded" || phase == "Failed" { grace = 0 }
                 if grace < 0 { grace = 0 }
             }
-            let namespaceFinalizers = info.kind == "Namespace" && Self.hasNamespaceFinalizers(obj)
+            let namespaceFinalizers = info.builtinKind == "Namespace" && Self.hasNamespaceFinalizers(obj)
             if grace > 0 || !finalizers.isEmpty || namespaceFinalizers {
                 // Graceful or blocked deletion: record it and keep the object.
-                if info.kind == "Namespace" {
+                if info.builtinKind == "Namespace" {
                     obj.set(path: ["status", "phase"], to: "Terminating")
                     namespaceCache.set(name, .terminating)
                 }
@@ -290,7 +290,7 @@ extension ResourceStorage {
 
     /// Side effects of an object being gone from storage.
     func didDelete(_ info: ResourceInfo, _ obj: JSONValue) async {
-        switch info.kind {
+        switch info.builtinKind ?? "" {
         case "Service": await allocator.release(obj, store: store)
         case "Namespace":
             let name = obj[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -309,7 +309,7 @@ extension ResourceStorage {
             guard let page = try? await store.list(prefix: info.prefix(namespace: ns), startAfter: nil, limit: 0, revision: 0) else { continue }
             for item in page.items {
                 guard let (_, last) = try? await store.delete(key: item.key, expectedRevision: nil) else { continue }
-                if info.kind == "Service", let obj = try? JSONParser.parse(last.value) { await allocator.release(obj, store: store) }
+                if info.builtinKind == "Service", let obj = try? JSONParser.parse(last.value) { await allocator.release(obj, store: store) }
             }
         }
     }

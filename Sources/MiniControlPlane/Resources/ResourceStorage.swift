@@ -147,7 +147,7 @@ final class ResourceStorage: Sendable {
         obj["metadata"] = meta
         let name = meta["name"]?.stringValue ?? ""
         prepareForCreate(info, &obj)
-        if info.isBuiltin, info.kind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
+        if info.builtinKind == "CertificateSigningRequest" { try Self.prepareCertificateSigningRequest(&obj, requester: options.user) }
         let unknownFields = normalize(info, &obj)
         var attributes = AdmissionAttributes(operation: .create, info: info, subresource: nil, namespace: ns, name: name,
                                              object: obj, user: options.user, dryRun: options.dryRun)
@@ -159,7 +159,7 @@ final class ResourceStorage: Sendable {
         warnings = attributes.warnings + warnings
         try await checkEscalation(info, obj, old: nil, user: options.user)
         try recordManagedFields(info, old: nil, &obj, subresource: nil, options)
-        if info.kind == "Service" {
+        if info.builtinKind == "Service" {
             // Fail before reserving anything when the name is taken.
             if (try? await store.get(key: info.key(namespace: ns, name: name))) ?? nil != nil {
                 throw APIErrors.alreadyExists(info, name)
@@ -171,7 +171,7 @@ final class ResourceStorage: Sendable {
         do {
             rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(info.toStorage(obj)))
         } catch {
-            if info.kind == "Service" { await allocator.release(obj, store: store) }
+            if info.builtinKind == "Service" { await allocator.release(obj, store: store) }
             throw Self.status(error, info, name)
         }
         if info.plural == "namespaces" { namespaceCache.set(name, .active) }
@@ -182,13 +182,17 @@ final class ResourceStorage: Sendable {
 
     /// RBAC escalation prevention for the request's user (``EscalationCheck``).
     func checkEscalation(_ info: ResourceInfo, _ obj: JSONValue, old: JSONValue?, user: UserInfo?) async throws(Status) {
-        guard EscalationCheck.kinds.contains(info.kind), let user, let authorizer else { return }
+        guard let kind = info.builtinKind, EscalationCheck.kinds.contains(kind), let user, let authorizer else { return }
         try await EscalationCheck.check(info, obj, old: old, user: user, authorizer: authorizer, registry: self)
     }
 
     /// The field manager of a resource type.
     static func fieldManager(_ info: ResourceInfo) -> FieldManager {
-        FieldManager(kind: info.kind, apiVersion: info.apiVersion, statusSubresource: hasStatusSubresource(info))
+        if let custom = info.custom {
+            return FieldManager(schema: custom.structural?.patchSchema(isResourceRoot: true) ?? PatchSchema.forKind(""),
+                                apiVersion: info.apiVersion, statusSubresource: hasStatusSubresource(info))
+        }
+        return FieldManager(kind: info.kind, apiVersion: info.apiVersion, statusSubresource: hasStatusSubresource(info))
     }
 
     /// Records in `metadata.managedFields` what a create, update or patch
@@ -246,7 +250,7 @@ final class ResourceStorage: Sendable {
             if Self.hasStatusSubresource(info) { obj["status"] = nil }
             return
         }
-        switch info.kind {
+        switch info.builtinKind ?? "" {
         case "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service", "ResourceQuota", "CronJob", "StatefulSet", "CustomResourceDefinition":
             obj["status"] = nil
         case "Job":
