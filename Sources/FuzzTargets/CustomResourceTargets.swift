@@ -1,4 +1,6 @@
+import Foundation
 import KubeAPI
+import MiniControlPlane
 
 extension FuzzTarget {
     /// A custom resource definition's schema and an object checked against it:
@@ -47,5 +49,16 @@ extension FuzzTarget {
         let obj = CELValue(["spec": ["replicas": 3, "max": 5, "tags": ["a", "b"], "ports": [["name": "http", "port": 80]]]])
         var ev = CELEvaluator(bindings: ["self": obj, "oldSelf": obj], costLimit: 10_000)
         _ = try? ev.evaluate(e)
+    }
+
+    /// An admission webhook's answer: its AdmissionReview envelope checked and its
+    /// JSON patch applied to a small object, as the API server does with what a
+    /// webhook sends back.
+    static let admissionReview = FuzzTarget("admission-review", "admission webhook answers: envelopes and JSON patches", seeds: [
+        Array(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":true,"patchType":"JSONPatch","patch":"W3sib3AiOiJhZGQiLCJwYXRoIjoiL21ldGFkYXRhL2xhYmVscyIsInZhbHVlIjp7ImEiOiJiIn19XQ=="}}"#.utf8),
+        Array(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u","allowed":false,"status":{"code":403,"message":"no"},"warnings":["w"]}}"#.utf8),
+    ]) { bytes in
+        guard let response = try? WebhookResponse.decode(bytes, uid: "u") else { return }
+        _ = try? WebhookResponse.applyPatch(response, to: ["metadata": ["name": "x", "labels": ["k": "v"]], "spec": ["containers": [["name": "c"]]]])
     }
 }

@@ -47,7 +47,8 @@ import TestSupport
         #expect(AdmissionChain.standard().names == ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority",
                                                     "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
                                                     "PersistentVolumeClaimResize", "PodSecurity", "CertificateApproval", "CertificateSigning",
-                                                    "CertificateSubjectRestriction", "DefaultIngressClass", "ResourceQuota"])
+                                                    "CertificateSubjectRestriction", "DefaultIngressClass", "MutatingAdmissionWebhook",
+                                                    "ValidatingAdmissionWebhook", "ResourceQuota"])
     }
 
     @Test func namespaceLifecycle() async throws {

@@ -157,6 +157,8 @@ public enum ResourceCatalog {
         r(CustomResourceDefinition.self, "apiextensions.k8s.io", "customresourcedefinitions", short: ["crd", "crds"], namespaced: false,
           sub: ["status"]),
         r(PriorityClass.self, "scheduling.k8s.io", "priorityclasses", short: ["pc"], namespaced: false),
+        r(ValidatingWebhookConfiguration.self, "admissionregistration.k8s.io", "validatingwebhookconfigurations", namespaced: false),
+        r(MutatingWebhookConfiguration.self, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", namespaced: false),
         r(IngressClass.self, "networking.k8s.io", "ingressclasses", namespaced: false),
         r(Ingress.self, "networking.k8s.io", "ingresses", short: ["ing"], sub: ["status"]),
         r(PodDisruptionBudget.self, "policy", "poddisruptionbudgets", short: ["pdb"], sub: ["status"]),
@@ -166,7 +168,7 @@ public enum ResourceCatalog {
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// The built-in resources, the same in every API server (a ``ResourceRegistry`` adds custom ones).
     public static let builtins = ResourceSet(all, groups: groups)

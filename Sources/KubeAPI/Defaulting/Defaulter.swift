@@ -61,6 +61,10 @@ public struct Defaulter: Sendable {
             defaultCronJob(&obj)
         case "CustomResourceDefinition":
             defaultCustomResourceDefinition(&obj)
+        case "ValidatingWebhookConfiguration":
+            defaultWebhookConfiguration(&obj, mutating: false)
+        case "MutatingWebhookConfiguration":
+            defaultWebhookConfiguration(&obj, mutating: true)
         case "HorizontalPodAutoscaler":
             defaultHorizontalPodAutoscaler(&obj)
         case "Service":

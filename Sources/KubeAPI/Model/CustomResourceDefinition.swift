@@ -203,13 +203,19 @@ public struct WebhookConversion: Sendable, Hashable, Codable {
     public var conversionReviewVersions: [String]
 }
 
-/// How the API server reaches a webhook: a URL, or a Service in the cluster.
+/// How the API server reaches a webhook (conversion, admission): a URL, or a Service in the cluster.
 public struct WebhookClientConfig: Sendable, Hashable, Codable {
     /// `https://host[:port]/path`, without user, query or fragment.
     public var url: String?
     public var service: WebhookServiceReference?
     /// PEM certificates (base64 in JSON) that sign the webhook's serving certificate; the system's when empty.
     public var caBundle: String?
+
+    public init(url: String? = nil, service: WebhookServiceReference? = nil, caBundle: String? = nil) {
+        self.url = url
+        self.service = service
+        self.caBundle = caBundle
+    }
 }
 
 /// A webhook's Service.
@@ -219,6 +225,13 @@ public struct WebhookServiceReference: Sendable, Hashable, Codable {
     public var path: String?
     /// Defaults to 443.
     public var port: Int32?
+
+    public init(namespace: String, name: String, path: String? = nil, port: Int32? = nil) {
+        self.namespace = namespace
+        self.name = name
+        self.path = path
+        self.port = port
+    }
 }
 
 /// What the API server says about a definition.

@@ -28,6 +28,12 @@ public struct LabelRequirements: Sendable, Hashable, CustomStringConvertible {
 
     /// Selects everything.
     public static let everything = LabelRequirements(requirements: [])
+    /// Selects nothing.
+    public static let nothing: LabelRequirements = {
+        var r = LabelRequirements(requirements: [])
+        r.matchesNothing = true
+        return r
+    }()
 
     public init(requirements: [Requirement]) { self.requirements = requirements }
 

@@ -111,6 +111,10 @@ public enum Validator {
             errs += BatchValidation.validateJob(j, old: try old.map { try decode(Job.self, $0) })
         case "HorizontalPodAutoscaler":
             errs += AutoscalingValidation.validate(try decode(HorizontalPodAutoscaler.self, obj))
+        case "ValidatingWebhookConfiguration":
+            errs += AdmissionRegistrationValidation.validate(try decode(ValidatingWebhookConfiguration.self, obj))
+        case "MutatingWebhookConfiguration":
+            errs += AdmissionRegistrationValidation.validate(try decode(MutatingWebhookConfiguration.self, obj))
         case "CustomResourceDefinition":
             let crd = try decode(CustomResourceDefinition.self, obj)
             errs += APIExtensionsValidation.validate(crd, old: try old.map { try decode(CustomResourceDefinition.self, $0) })

@@ -29,7 +29,8 @@ struct AdmissionChain: Sendable {
     /// kube-apiserver's default plugins that this server implements, in
     /// upstream's order.
     static func standard(defaultTolerations: DefaultTolerationSeconds = DefaultTolerationSeconds()) -> AdmissionChain {
-        AdmissionChain(plugins: [
+        let webhooks = WebhookCaller()
+        return AdmissionChain(plugins: [
             NamespaceLifecycle(),
             LimitRanger(),
             ServiceAccountAdmission(),
@@ -44,6 +45,8 @@ struct AdmissionChain: Sendable {
             SignerPermission.signing,
             CertificateSubjectRestriction(),
             DefaultIngressClass(),
+            WebhookAdmission(mutating: true, caller: webhooks),
+            WebhookAdmission(mutating: false, caller: webhooks),
             ResourceQuotaAdmission(),
         ])
     }

@@ -9,12 +9,16 @@ import Synchronization
 final class AdmissionReadCache: Sendable {
     private let entries = Mutex<[String: ([JSONValue], ContinuousClock.Instant)]>([:])
     static let ttl: Duration = .seconds(1)
-    /// The resources cached (writes of others forget nothing).
-    static let cachedResources: Set<String> = ["limitranges", "resourcequotas", "namespaces"]
+    /// The resources cached, by group and resource (writes of others forget nothing).
+    static let cachedResources: Set<String> = Set(["limitranges", "resourcequotas", "namespaces"]).union(wholeLists)
+    /// Cluster-scoped resources cached as one list (the webhook configurations).
+    static let wholeLists: Set<String> = ["validatingwebhookconfigurations.admissionregistration.k8s.io",
+                                          "mutatingwebhookconfigurations.admissionregistration.k8s.io"]
 
-    /// `limitranges/NS` for a namespace's objects, `namespaces/NAME` for a namespace.
+    /// `limitranges/NS` for a namespace's objects, `namespaces/NAME` for a namespace, `RESOURCE/` for a whole list.
     static func key(_ info: ResourceInfo, namespace: String?, name: String) -> String {
-        "\(info.plural)/\(info.namespaced ? namespace ?? "" : name)"
+        if wholeLists.contains(info.groupResource) { return "\(info.groupResource)/" }
+        return "\(info.plural)/\(info.namespaced ? namespace ?? "" : name)"
     }
 
     func get(_ key: String) -> [JSONValue]? {
@@ -28,14 +32,15 @@ final class AdmissionReadCache: Sendable {
 
     /// Forgets what a write of this object may have changed.
     func forget(_ info: ResourceInfo, namespace: String?, name: String) {
-        guard info.group.isEmpty, Self.cachedResources.contains(info.plural) else { return }
+        guard info.isBuiltin, Self.cachedResources.contains(info.groupResource) else { return }
         _ = entries.withLock { $0.removeValue(forKey: Self.key(info, namespace: namespace, name: name)) }
     }
 }
 
 extension ResourceStorage {
-    /// The objects of a namespaced resource in a namespace, for admission (cached briefly).
-    func admissionList(_ info: ResourceInfo, _ ns: String) async throws(Status) -> [JSONValue] {
+    /// The objects of a namespaced resource in a namespace, or of a cluster-scoped one
+    /// (`ns` nil), for admission (cached briefly).
+    func admissionList(_ info: ResourceInfo, _ ns: String?) async throws(Status) -> [JSONValue] {
         let key = AdmissionReadCache.key(info, namespace: ns, name: "")
         if let cached = admissionReads.get(key) { return cached }
         var out: [JSONValue] = []

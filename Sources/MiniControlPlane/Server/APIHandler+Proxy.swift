@@ -110,21 +110,7 @@ extension APIHandler {
         } else if !port.isEmpty, !servicePorts.contains(where: { $0["name"]?.stringValue == port }) {
             throw APIErrors.unavailable("no service port \"\(port)\" found for service \"\(name)\"")
         }
-        let endpoints: JSONValue
-        do {
-            endpoints = try await registry.get(ResourceCatalog.info(for: Endpoints.self), ns, name)
-        } catch where error.code == 404 {
-            throw APIErrors.unavailable("no endpoints available for service \"\(name)\"")
-        }
-        var candidates: [(String, Int)] = []
-        for subset in endpoints["subsets"]?.arrayValue ?? [] {
-            guard let p = (subset["ports"]?.arrayValue ?? []).first(where: { ($0["name"]?.stringValue ?? "") == portName }),
-                  let number = p["port"]?.intValue else { continue }
-            for a in subset["addresses"]?.arrayValue ?? [] {
-                if let ip = a["ip"]?.stringValue { candidates.append((ip, Int(number))) }
-            }
-        }
-        guard let (ip, number) = candidates.randomElement() else {
+        guard let (ip, number) = try await registry.serviceEndpoints(ns, name, portName: portName).randomElement() else {
             throw APIErrors.unavailable("no endpoints available for service \"\(name)\"")
         }
         return ProxyTarget(scheme: scheme.isEmpty ? "http" : scheme, host: ip, port: number, kubelet: false)

@@ -68,6 +68,7 @@ enum TablePrinter {
         case "NetworkPolicy": return [nameCol, col("Pod-Selector"), ageCol]
         case "Ingress": return [nameCol, col("Class"), col("Hosts"), col("Address"), col("Ports"), ageCol]
         case "IngressClass": return [nameCol, col("Controller"), col("Parameters"), ageCol]
+        case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration": return [nameCol, col("Webhooks", "integer"), ageCol]
         case "PodDisruptionBudget":
             return [nameCol, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), ageCol]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
@@ -369,6 +370,8 @@ enum TablePrinter {
             return [name, .string(selector.isEmpty ? "<none>" : selector), age]
         case "Ingress": return ingressCells(o, name: name, age: age)
         case "IngressClass": return ingressClassCells(o, name: name, age: age)
+        case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration":
+            return [name, .int(Int64(o["webhooks"]?.arrayValue?.count ?? 0)), age]
         case "PodDisruptionBudget":
             // Upstream's printPodDisruptionBudget: N/A for the bound not set.
             func bound(_ v: JSONValue?) -> JSONValue { .string(v.map { $0.stringValue ?? $0.intValue.map { String($0) } ?? "N/A" } ?? "N/A") }
