@@ -48,7 +48,7 @@ import TestSupport
                                                     "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection",
                                                     "PersistentVolumeClaimResize", "PodSecurity", "CertificateApproval", "CertificateSigning",
                                                     "CertificateSubjectRestriction", "DefaultIngressClass", "MutatingAdmissionWebhook",
-                                                    "ValidatingAdmissionWebhook", "ResourceQuota"])
+                                                    "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"])
     }
 
     @Test func namespaceLifecycle() async throws {

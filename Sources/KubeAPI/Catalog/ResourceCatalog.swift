@@ -159,6 +159,8 @@ public enum ResourceCatalog {
         r(PriorityClass.self, "scheduling.k8s.io", "priorityclasses", short: ["pc"], namespaced: false),
         r(ValidatingWebhookConfiguration.self, "admissionregistration.k8s.io", "validatingwebhookconfigurations", namespaced: false),
         r(MutatingWebhookConfiguration.self, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", namespaced: false),
+        r(ValidatingAdmissionPolicy.self, "admissionregistration.k8s.io", "validatingadmissionpolicies", namespaced: false, sub: ["status"]),
+        r(ValidatingAdmissionPolicyBinding.self, "admissionregistration.k8s.io", "validatingadmissionpolicybindings", namespaced: false),
         r(IngressClass.self, "networking.k8s.io", "ingressclasses", namespaced: false),
         r(Ingress.self, "networking.k8s.io", "ingresses", short: ["ing"], sub: ["status"]),
         r(PodDisruptionBudget.self, "policy", "poddisruptionbudgets", short: ["pdb"], sub: ["status"]),

@@ -26,3 +26,32 @@ extension Defaulter {
         obj["webhooks"] = .array(hooks)
     }
 }
+
+extension Defaulter {
+    /// Upstream's v1 defaults for a ValidatingAdmissionPolicy (`failurePolicy: Fail`) and
+    /// the match resources of a policy or binding (`matchPolicy: Equivalent`, empty
+    /// selectors, rules of `scope: "*"`); a binding's `paramRef` gets
+    /// `parameterNotFoundAction: Deny`.
+    func defaultAdmissionPolicy(_ obj: inout JSONValue, binding: Bool) {
+        var spec = obj["spec"] ?? .emptyObject
+        guard spec.objectValue != nil else { return }
+        if !binding { setIfMissing(&spec, "failurePolicy", "Fail") }
+        let field = binding ? "matchResources" : "matchConstraints"
+        if var m = spec[field], m.objectValue != nil {
+            setIfMissing(&m, "matchPolicy", "Equivalent")
+            setIfMissing(&m, "namespaceSelector", .emptyObject)
+            setIfMissing(&m, "objectSelector", .emptyObject)
+            for key in ["resourceRules", "excludeResourceRules"] {
+                guard var rules = m[key]?.arrayValue else { continue }
+                for j in rules.indices where rules[j].objectValue != nil { setIfMissing(&rules[j], "scope", "*") }
+                m[key] = .array(rules)
+            }
+            spec[field] = m
+        }
+        if binding, var ref = spec["paramRef"], ref.objectValue != nil {
+            setIfMissing(&ref, "parameterNotFoundAction", "Deny")
+            spec["paramRef"] = ref
+        }
+        obj["spec"] = spec
+    }
+}

@@ -65,6 +65,10 @@ public struct Defaulter: Sendable {
             defaultWebhookConfiguration(&obj, mutating: false)
         case "MutatingWebhookConfiguration":
             defaultWebhookConfiguration(&obj, mutating: true)
+        case "ValidatingAdmissionPolicy":
+            defaultAdmissionPolicy(&obj, binding: false)
+        case "ValidatingAdmissionPolicyBinding":
+            defaultAdmissionPolicy(&obj, binding: true)
         case "HorizontalPodAutoscaler":
             defaultHorizontalPodAutoscaler(&obj)
         case "Service":

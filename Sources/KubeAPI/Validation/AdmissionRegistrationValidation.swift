@@ -53,7 +53,7 @@ public enum AdmissionRegistrationValidation {
             if let ca = w.clientConfig.caBundle, !ca.isEmpty, Data(base64Encoded: ca) == nil {
                 errs.append(.invalid(path + ".clientConfig.caBundle", "", "must be base64-encoded PEM certificates"))
             }
-            errs += validateMatchConditions(w.matchConditions ?? [], path: path + ".matchConditions")
+            errs += validateMatchConditions(w.matchConditions ?? [], path: path + ".matchConditions", variables: matchConditionVariables)
         }
         return errs
     }
@@ -158,7 +158,7 @@ public enum AdmissionRegistrationValidation {
         return errs
     }
 
-    static func validateMatchConditions(_ conditions: [MatchCondition], path: String) -> [FieldError] {
+    static func validateMatchConditions(_ conditions: [MatchCondition], path: String, variables: Set<String>) -> [FieldError] {
         var errs: [FieldError] = []
         if conditions.count > maxMatchConditions { errs.append(.tooMany(path, conditions.count, maxMatchConditions)) }
         var names = Set<String>()
@@ -174,11 +174,19 @@ public enum AdmissionRegistrationValidation {
             if c.expression.trimmingCharacters(in: .whitespaces).isEmpty {
                 errs.append(.required(p + ".expression"))
             } else {
-                do { _ = try CELParser.parse(c.expression, variables: matchConditionVariables) } catch {
-                    errs.append(.invalid(p + ".expression", c.expression, "compilation failed: \(error)"))
-                }
+                errs += compileErrors(c.expression, path: p + ".expression", variables: variables)
             }
         }
         return errs
+    }
+
+    /// A CEL expression's compile error, as a field error (none when it compiles).
+    static func compileErrors(_ expression: String, path: String, variables: Set<String>) -> [FieldError] {
+        do {
+            _ = try CELParser.parse(expression, variables: variables)
+            return []
+        } catch {
+            return [.invalid(path, expression, "compilation failed: \(error)")]
+        }
     }
 }

@@ -115,6 +115,10 @@ public enum Validator {
             errs += AdmissionRegistrationValidation.validate(try decode(ValidatingWebhookConfiguration.self, obj))
         case "MutatingWebhookConfiguration":
             errs += AdmissionRegistrationValidation.validate(try decode(MutatingWebhookConfiguration.self, obj))
+        case "ValidatingAdmissionPolicy":
+            errs += AdmissionPolicyValidation.validate(try decode(ValidatingAdmissionPolicy.self, obj))
+        case "ValidatingAdmissionPolicyBinding":
+            errs += AdmissionPolicyValidation.validate(try decode(ValidatingAdmissionPolicyBinding.self, obj))
         case "CustomResourceDefinition":
             let crd = try decode(CustomResourceDefinition.self, obj)
             errs += APIExtensionsValidation.validate(crd, old: try old.map { try decode(CustomResourceDefinition.self, $0) })

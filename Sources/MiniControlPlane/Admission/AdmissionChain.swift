@@ -46,6 +46,7 @@ struct AdmissionChain: Sendable {
             CertificateSubjectRestriction(),
             DefaultIngressClass(),
             WebhookAdmission(mutating: true, caller: webhooks),
+            ValidatingAdmissionPolicyPlugin(),
             WebhookAdmission(mutating: false, caller: webhooks),
             ResourceQuotaAdmission(),
         ])

@@ -69,6 +69,8 @@ enum TablePrinter {
         case "Ingress": return [nameCol, col("Class"), col("Hosts"), col("Address"), col("Ports"), ageCol]
         case "IngressClass": return [nameCol, col("Controller"), col("Parameters"), ageCol]
         case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration": return [nameCol, col("Webhooks", "integer"), ageCol]
+        case "ValidatingAdmissionPolicy": return [nameCol, col("Validations", "integer"), col("ParamKind"), ageCol]
+        case "ValidatingAdmissionPolicyBinding": return [nameCol, col("PolicyName"), col("ParamRef"), ageCol]
         case "PodDisruptionBudget":
             return [nameCol, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), ageCol]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
@@ -372,6 +374,17 @@ enum TablePrinter {
         case "IngressClass": return ingressClassCells(o, name: name, age: age)
         case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration":
             return [name, .int(Int64(o["webhooks"]?.arrayValue?.count ?? 0)), age]
+        case "ValidatingAdmissionPolicy":
+            let kind = spec?["paramKind"].map { "\(str($0["apiVersion"]))/\(str($0["kind"]))" } ?? "<unset>"
+            return [name, .int(Int64(spec?["validations"]?.arrayValue?.count ?? 0)), .string(kind), age]
+        case "ValidatingAdmissionPolicyBinding":
+            // As kubectl: NAMESPACE/NAME, */NAME when the namespace is the request's, or the selector.
+            var ref = "<unset>"
+            if let r = spec?["paramRef"] {
+                let n = str(r["name"]), ns = str(r["namespace"])
+                if !n.isEmpty { ref = ns.isEmpty ? "*/\(n)" : "\(ns)/\(n)" } else if r["selector"] != nil { ref = selectorString(r["selector"]) }
+            }
+            return [name, .string(str(spec?["policyName"])), .string(ref), age]
         case "PodDisruptionBudget":
             // Upstream's printPodDisruptionBudget: N/A for the bound not set.
             func bound(_ v: JSONValue?) -> JSONValue { .string(v.map { $0.stringValue ?? $0.intValue.map { String($0) } ?? "N/A" } ?? "N/A") }

@@ -21,8 +21,8 @@ struct CompiledWebhook: Sendable {
         self.configuration = configuration
         self.reinvoke = reinvoke
         // Validation refused what does not parse; a stored leftover that does not parse matches nothing.
-        namespaceSelector = hook.namespaceSelector.map { (try? LabelRequirements($0)) ?? LabelRequirements.nothing } ?? .everything
-        objectSelector = hook.objectSelector.map { (try? LabelRequirements($0)) ?? LabelRequirements.nothing } ?? .everything
+        namespaceSelector = WebhookMatching.requirements(hook.namespaceSelector)
+        objectSelector = WebhookMatching.requirements(hook.objectSelector)
         conditions = (hook.matchConditions ?? []).compactMap { c in
             (try? CELParser.parse(c.expression, variables: AdmissionRegistrationValidation.matchConditionVariables)).map { (c.name, $0) }
         }
@@ -50,9 +50,13 @@ enum WebhookMatching {
     /// The version a rule of `hook` matched the request in (the request's own, or under
     /// `Equivalent` another served version of the resource), or nil when no rule matches.
     static func matchedVersion(_ hook: any AdmissionWebhook, _ a: AdmissionAttributes, served: ResourceSet) -> String? {
-        let rules = hook.rules ?? []
+        matchedVersion(hook.rules ?? [], matchPolicy: hook.matchPolicy, a, served: served)
+    }
+
+    /// The version one of `rules` matched the request in, or nil.
+    static func matchedVersion(_ rules: [RuleWithOperations], matchPolicy: String?, _ a: AdmissionAttributes, served: ResourceSet) -> String? {
         if rules.contains(where: { matches($0, a, version: a.info.version) }) { return a.info.version }
-        guard hook.matchPolicy != "Exact" else { return nil }
+        guard matchPolicy != "Exact" else { return nil }
         for v in served.versions(group: a.info.group) where v != a.info.version {
             guard served.find(group: a.info.group, version: v, plural: a.info.plural) != nil else { continue }
             if rules.contains(where: { matches($0, a, version: v) }) { return v }
@@ -89,23 +93,34 @@ enum WebhookMatching {
     /// always matched; a namespace being created or updated is matched on its own labels;
     /// other objects on their namespace's.
     static func matchesNamespace(_ w: CompiledWebhook, _ a: AdmissionAttributes, registry: ResourceStorage) async throws(Status) -> Bool {
-        if w.namespaceSelector.isEmpty { return true }
+        try await matchesNamespace(w.namespaceSelector, a, registry: registry)
+    }
+
+    static func matchesNamespace(_ selector: LabelRequirements, _ a: AdmissionAttributes, registry: ResourceStorage) async throws(Status) -> Bool {
+        if selector.isEmpty { return true }
         let isNamespace = a.info.isBuiltin && a.info.group.isEmpty && a.info.plural == "namespaces"
         if !isNamespace && (a.namespace ?? "").isEmpty { return true }
         if isNamespace, a.isMainResource, a.operation == .create || a.operation == .update {
-            return w.namespaceSelector.matches(labels(a.object))
+            return selector.matches(labels(a.object))
         }
         let name = isNamespace ? a.name : a.namespace ?? ""
         guard let ns = try await registry.admissionNamespace(name) else {
             throw APIErrors.internalError("namespace \"\(name)\" not found")
         }
-        return w.namespaceSelector.matches(labels(ns))
+        return selector.matches(labels(ns))
     }
 
     /// Upstream's `MatchObjectSelector`: the new object's labels or the old one's.
-    static func matchesObject(_ w: CompiledWebhook, _ a: AdmissionAttributes) -> Bool {
-        if w.objectSelector.isEmpty { return true }
-        return [a.object, a.oldObject].contains { o in o != nil && w.objectSelector.matches(labels(o)) }
+    static func matchesObject(_ w: CompiledWebhook, _ a: AdmissionAttributes) -> Bool { matchesObject(w.objectSelector, a) }
+
+    static func matchesObject(_ selector: LabelRequirements, _ a: AdmissionAttributes) -> Bool {
+        if selector.isEmpty { return true }
+        return [a.object, a.oldObject].contains { o in o != nil && selector.matches(labels(o)) }
+    }
+
+    /// A selector as matching needs it: nil selects everything, one that does not parse nothing.
+    static func requirements(_ s: LabelSelector?) -> LabelRequirements {
+        s.map { (try? LabelRequirements($0)) ?? LabelRequirements.nothing } ?? .everything
     }
 
     static func labels(_ o: JSONValue?) -> [String: String] {
