@@ -17,6 +17,20 @@ public struct GCResource: Sendable {
     let patch: @Sendable (_ namespace: String?, _ name: String, _ type: PatchType, _ body: JSONValue) async throws(KubeClientError) -> Void
     let onChange: @Sendable (@escaping @Sendable (_ old: ObjectMeta?, _ new: ObjectMeta?) -> Void) -> Void
 
+    /// Registers a handler of an informer's changes as (old, new) metadata.
+    static func metadataChanges<T: KubeObject>(_ inf: Informer<T>) -> @Sendable (@escaping @Sendable (ObjectMeta?, ObjectMeta?) -> Void) -> Void {
+        { handler in
+            inf.addHandler { e in
+                switch e {
+                case .added(let o): handler(nil, o.metadata)
+                case .updated(let old, let new): handler(old.metadata, new.metadata)
+                case .deleted(let o): handler(o.metadata, nil)
+                case .synced: break
+                }
+            }
+        }
+    }
+
     /// Index of owner UIDs (all owner references, not just the controller).
     static let ownerIndex = "gcOwnerUID"
 
@@ -31,16 +45,7 @@ public struct GCResource: Sendable {
             fetch: { ns, name throws(KubeClientError) in try await client.get(T.self, namespace: ns, name: name).metadata },
             delete: { ns, name, options throws(KubeClientError) in try await client.delete(T.self, namespace: ns, name: name, options: options) },
             patch: { ns, name, type, body throws(KubeClientError) in _ = try await client.patch(T.self, namespace: ns, name: name, patchType: type, body: body) },
-            onChange: { handler in
-                inf.addHandler { e in
-                    switch e {
-                    case .added(let o): handler(nil, o.metadata)
-                    case .updated(let old, let new): handler(old.metadata, new.metadata)
-                    case .deleted(let o): handler(o.metadata, nil)
-                    case .synced: break
-                    }
-                }
-            })
+            onChange: metadataChanges(inf))
     }
 
     /// A resource known only at run time (a custom resource's storage version):
@@ -80,16 +85,7 @@ public struct GCResource: Sendable {
                 try await client.patchRaw(resource, namespace: ns, name: name, patchType: .merge,
                                           body: ["metadata": ["ownerReferences": refs, "resourceVersion": .string(meta.resourceVersion ?? "")]])
             },
-            onChange: { handler in
-                inf.addHandler { e in
-                    switch e {
-                    case .added(let o): handler(nil, o.metadata)
-                    case .updated(let old, let new): handler(old.metadata, new.metadata)
-                    case .deleted(let o): handler(o.metadata, nil)
-                    case .synced: break
-                    }
-                }
-            })
+            onChange: metadataChanges(inf))
     }
 
     /// The API group of `apiVersion` (`apps` of `apps/v1`, "" of `v1`).
