@@ -34,8 +34,17 @@ struct ValidatingAdmissionPolicyPlugin: AdmissionPlugin {
         let served = registry.resources.snapshot.resources
         var denials: [Denial] = []
         var failures: [JSONValue] = []
+        // Read at most once per write, and only when a policy applies.
+        var namespaceRead: JSONValue?
+        func namespaceObject() async throws(Status) -> JSONValue {
+            if let n = namespaceRead { return n }
+            let n = try await Self.namespaceObject(a, registry)
+            namespaceRead = n
+            return n
+        }
         for p in policies {
             guard let version = try await p.constraints.matchedVersion(a, served: served, registry) else { continue }
+            let request = WebhookAdmission.request(a, version: version)
             let failOpen = p.policy.spec.failurePolicy == "Ignore"
             func configurationError(_ message: String, binding: String?) {
                 guard !failOpen else { return }
@@ -48,10 +57,9 @@ struct ValidatingAdmissionPolicyPlugin: AdmissionPlugin {
                     configurationError("failed to configure binding: \(error.message ?? "")", binding: b.name)
                     continue
                 }
-                let namespaceObject = try await Self.namespaceObject(a, registry)
+                let namespace = try await namespaceObject()
                 for param in params {
-                    let request = WebhookAdmission.request(a, version: version)
-                    for d in p.evaluate(a, request: request, params: param, namespaceObject: namespaceObject) {
+                    for d in p.evaluate(a, request: request, params: param, namespaceObject: namespace) {
                         guard d.failed else { continue }
                         if d.evaluationError && failOpen { continue }
                         let actions = b.binding.spec.validationActions ?? []
@@ -71,7 +79,7 @@ struct ValidatingAdmissionPolicyPlugin: AdmissionPlugin {
                     }
                 }
             }
-            for (key, value) in p.annotations(a, namespaceObject: try await Self.namespaceObject(a, registry)) {
+            for (key, value) in p.annotations.isEmpty ? [] : p.annotations(a, request: request, namespaceObject: try await namespaceObject()) {
                 a.auditAnnotations["\(p.name)/\(key)"] = value
             }
         }
@@ -212,13 +220,9 @@ struct CompiledPolicy: Sendable {
     /// (one that fails is left out: an expression using it then fails).
     func bindings(_ a: AdmissionAttributes, request: AdmissionRequest, params: JSONValue?, namespaceObject: JSONValue,
                   budget: inout Int64) -> [String: CELValue] {
-        var requestJSON = KubeCodec.encode(request)
-        requestJSON["object"] = nil
-        requestJSON["oldObject"] = nil
-        var b: [String: CELValue] = [
-            "object": CELValue(a.object ?? .null), "oldObject": CELValue(a.oldObject ?? .null), "request": CELValue(requestJSON),
-            "namespaceObject": CELValue(namespaceObject), "variables": .map([:]),
-        ]
+        var b = AdmissionCEL.bindings(a, request: request)
+        b["namespaceObject"] = CELValue(namespaceObject)
+        b["variables"] = .map([:])
         if policy.spec.paramKind != nil { b["params"] = CELValue(params ?? .null) }
         var values: [CELValue: CELValue] = [:]
         for (name, expression) in variables {
@@ -245,17 +249,10 @@ struct CompiledPolicy: Sendable {
                 return .failure(error == .costExceeded && !byBudget ? .error(error.description) : error)
             }
         }
-        var conditionErrors: [String] = []
-        for (name, expression) in conditions {
-            switch run(expression) {
-            case .success(.bool(false)): return []
-            case .success(.bool(true)): continue
-            case .success(let v): conditionErrors.append("expression '\(name)' resulted in error: no such overload: expected bool, got \(v.typeName)")
-            case .failure(let f): conditionErrors.append("expression '\(name)' resulted in error: \(f)")
-            }
-        }
-        if !conditionErrors.isEmpty {
-            return [Decision(index: 0, failed: true, evaluationError: true, message: conditionErrors.joined(separator: ", "))]
+        switch AdmissionCEL.matchConditions(conditions, run: run) {
+        case .success(false): return []
+        case .success(true): break
+        case .failure(let errors): return [Decision(index: 0, failed: true, evaluationError: true, message: errors.message)]
         }
         var out: [Decision] = []
         for (i, (v, expression, messageExpression)) in validations.enumerated() {
@@ -289,11 +286,10 @@ struct CompiledPolicy: Sendable {
     }
 
     /// The audit annotations the policy's `valueExpression`s give (strings; null or empty for none).
-    func annotations(_ a: AdmissionAttributes, namespaceObject: JSONValue) -> [(String, String)] {
+    func annotations(_ a: AdmissionAttributes, request: AdmissionRequest, namespaceObject: JSONValue) -> [(String, String)] {
         guard !annotations.isEmpty else { return [] }
         var budget = ValidatingAdmissionPolicyPlugin.costBudget
-        let b = bindings(a, request: WebhookAdmission.request(a, version: a.info.version), params: nil, namespaceObject: namespaceObject,
-                         budget: &budget)
+        let b = bindings(a, request: request, params: nil, namespaceObject: namespaceObject, budget: &budget)
         var out: [(String, String)] = []
         for (key, expression) in annotations {
             guard let expression else { continue }

@@ -172,27 +172,15 @@ struct WebhookAdmission: AdmissionPlugin {
     /// Whether every match condition holds; an error in one is the webhook's failure.
     static func conditionsHold(_ w: CompiledWebhook, request: AdmissionRequest, _ a: AdmissionAttributes) throws(WebhookError) -> Bool {
         guard !w.conditions.isEmpty else { return true }
-        var requestJSON = KubeCodec.encode(request)
-        requestJSON["object"] = nil
-        requestJSON["oldObject"] = nil
-        let bindings: [String: CELValue] = [
-            "object": CELValue(a.object ?? .null), "oldObject": CELValue(a.oldObject ?? .null), "request": CELValue(requestJSON),
-        ]
-        var failures: [String] = []
-        for (name, expression) in w.conditions {
+        let bindings = AdmissionCEL.bindings(a, request: request)
+        let result = AdmissionCEL.matchConditions(w.conditions) { expression in
             var evaluator = CELEvaluator(bindings: bindings)
-            do {
-                switch try evaluator.evaluate(expression) {
-                case .bool(false): return false
-                case .bool(true): continue
-                case let v: failures.append("expression '\(name)' resulted in error: no such overload: expected bool, got \(v.typeName)")
-                }
-            } catch {
-                failures.append("expression '\(name)' resulted in error: \(error)")
-            }
+            do throws(CELEvaluator.Failure) { return .success(try evaluator.evaluate(expression)) } catch { return .failure(error) }
         }
-        if !failures.isEmpty { throw .condition(failures.joined(separator: ", ")) }
-        return true
+        switch result {
+        case .success(let holds): return holds
+        case .failure(let errors): throw .condition(errors.message)
+        }
     }
 
     /// The AdmissionRequest of a write.
