@@ -27,8 +27,13 @@ extension ControllerHistory {
                 return (r, collisionCount)
             } catch {
                 guard error.isAlreadyExists else { throw error }
+                // Equal data is the same revision whoever owns it, as upstream's
+                // `CreateControllerRevision` decides: after `delete --cascade=orphan`
+                // and a re-create, the old set's revision may not be orphaned yet;
+                // taking it (adopted at a later sync) keeps the pods' hash label
+                // current, where a new name would roll every adopted pod.
                 let existing = try await client.get(ControllerRevision.self, namespace: namespace, name: r.update.metadata.name ?? "")
-                if existing.metadata.isControlled(by: owner.metadata.uid) && equal(existing, r.update) {
+                if equal(existing, r.update) {
                     r.update = existing
                     return (r, collisionCount)
                 }
