@@ -114,4 +114,53 @@ struct AdmissionPolicyKubectlTests {
             }
         }
     }
+
+    /// The `Audit` action and `auditAnnotations`: the write is allowed and
+    /// its audit event carries the failures under
+    /// `validation.policy.admission.k8s.io/validation_failure` and the
+    /// policy's annotations under `POLICY/KEY`.
+    @Test func auditActionAndAnnotationsReachTheAuditLog() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("policy-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let auditPolicy = dir.appendingPathComponent("policy.yaml")
+        try "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules: [{level: Metadata}]\n"
+            .write(to: auditPolicy, atomically: true, encoding: .utf8)
+        let logPath = dir.appendingPathComponent("audit.log")
+        try await withCluster(.sqlite, extraArgs: ["--audit-log-path", logPath.path, "--audit-policy-file", auditPolicy.path]) { c in
+            let audited = """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: replicas-audit}
+                spec:
+                  matchConstraints:
+                    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]
+                  validations:
+                  - expression: "object.spec.replicas <= 2"
+                    message: "too many replicas"
+                  auditAnnotations:
+                  - key: replicas
+                    valueExpression: "string(object.spec.replicas)"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: replicas-audit}
+                spec: {policyName: replicas-audit, validationActions: [Audit]}
+                """
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: audited)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("create", "deployment", "many", "--image=busybox:1.35", "--replicas=4")
+            #expect(r.status == 0 && !r.stderr.contains("Warning"), "\(r.output)")
+            let events = try String(contentsOf: logPath, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+            let create = try #require(events.first {
+                $0["verb"] == "create" && $0[path: ["objectRef", "resource"]] == "deployments" && $0[path: ["objectRef", "name"]] == "many"
+            })
+            #expect(create[path: ["annotations", "replicas-audit/replicas"]] == "4", "\(JSONWriter.string(create))")
+            let failure = try #require(create[path: ["annotations", "validation.policy.admission.k8s.io/validation_failure"]]?.stringValue)
+            let failures = try JSONParser.parse(Array(failure.utf8))
+            #expect(failures.arrayValue?.first?["message"] == "too many replicas" && failures.arrayValue?.first?["policy"] == "replicas-audit"
+                    && failures.arrayValue?.first?["binding"] == "replicas-audit" && failures.arrayValue?.first?["validationActions"] == ["Audit"],
+                    "\(failure)")
+        }
+    }
 }

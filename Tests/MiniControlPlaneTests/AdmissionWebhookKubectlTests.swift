@@ -11,7 +11,9 @@ import HTTPServing
 /// certificate from the cluster's CA for `hook.default.svc` and 127.0.0.1:
 /// - `/mutate` adds the label `webhook.example.com/seen: "true"` and warns;
 /// - `/validate` refuses objects labelled `deny: "true"` (403, with a message) and warns otherwise;
-/// - `/slow` answers after five seconds.
+/// - `/slow` answers after five seconds;
+/// - `/first` annotates what it saw of `/second`'s label and the request's `dryRun`;
+/// - `/second` adds the label `second: done`.
 final class FakeWebhook: Sendable {
     let port: Int
     let caBundle: String
@@ -51,6 +53,19 @@ final class FakeWebhook: Sendable {
                 }
             case "/slow":
                 try? await Task.sleep(for: .seconds(5))
+            case "/first":
+                var annotations = request.object?[path: ["metadata", "annotations"]]?.objectValue ?? [:]
+                annotations["first.example.com/saw"] = .string(labels?["second"]?.stringValue ?? "nothing")
+                annotations["first.example.com/dry-run"] = .string(String(request.dryRun ?? false))
+                let patch: JSONValue = [["op": "add", "path": "/metadata/annotations", "value": .object(annotations)]]
+                response.patch = Data(JSONWriter.bytes(patch)).base64EncodedString()
+                response.patchType = "JSONPatch"
+            case "/second":
+                var merged = labels ?? [:]
+                merged["second"] = "done"
+                let patch: JSONValue = [["op": "add", "path": "/metadata/labels", "value": .object(merged)]]
+                response.patch = Data(JSONWriter.bytes(patch)).base64EncodedString()
+                response.patchType = "JSONPatch"
             default:
                 return .text("no such webhook", status: .notFound)
             }
@@ -204,6 +219,59 @@ struct AdmissionWebhookKubectlTests {
                             #"webhooks[0].rules[0].operations: Invalid value: []string{"CREATE", "*"}: if '*' is present, must not specify other operations"#] {
                 #expect(r.stderr.contains(message), "\(message)\n\(r.output)")
             }
+        }
+    }
+
+    /// Two mutating webhooks limited to labelled namespaces: the first
+    /// (`reinvocationPolicy: IfNeeded`) is called again after the second
+    /// changed the object, and sees its label; a server-side dry run reaches
+    /// the webhooks with `dryRun: true` and stores nothing.
+    @Test func reinvocationNamespaceSelectorAndDryRun() async throws {
+        try await withCluster(.sqlite) { c in
+            let hook = try await FakeWebhook(clusterData: c.dataDir, dir: c.dir.appendingPathComponent("webhook"))
+            defer { hook.stop() }
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: Self.service(port: hook.port))
+            #expect(r.status == 0, "\(r.output)")
+            let chain = """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: MutatingWebhookConfiguration
+                metadata: {name: chain}
+                webhooks:
+                - name: first.example.com
+                  clientConfig: {service: {namespace: default, name: hook, path: /first}, caBundle: \(hook.caBundle)}
+                  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
+                  namespaceSelector: {matchLabels: {hooked: "yes"}}
+                  reinvocationPolicy: IfNeeded
+                  sideEffects: None
+                  admissionReviewVersions: [v1]
+                - name: second.example.com
+                  clientConfig: {service: {namespace: default, name: hook, path: /second}, caBundle: \(hook.caBundle)}
+                  rules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
+                  namespaceSelector: {matchLabels: {hooked: "yes"}}
+                  sideEffects: None
+                  admissionReviewVersions: [v1]
+                """
+            r = try c.kubectl(["apply", "-f", "-"], stdin: chain)
+            #expect(r.status == 0, "\(r.output)")
+            for ns in ["hooked", "plain"] { #expect(try c.kubectl("create", "namespace", ns).status == 0) }
+            #expect(try c.kubectl("label", "namespace", "hooked", "hooked=yes").status == 0)
+
+            // Reinvoked: the first webhook's second call saw the second's label.
+            #expect(try c.kubectl("create", "configmap", "x", "-n", "hooked").status == 0)
+            r = try c.kubectl("get", "configmap", "x", "-n", "hooked", "-o",
+                              "jsonpath={.metadata.labels.second} {.metadata.annotations.first\\.example\\.com/saw} {.metadata.annotations.first\\.example\\.com/dry-run}")
+            #expect(r.stdout == "done done false", "\(r.output)")
+
+            // The namespace selector leaves other namespaces alone.
+            #expect(try c.kubectl("create", "configmap", "x", "-n", "plain").status == 0)
+            r = try c.kubectl("get", "configmap", "x", "-n", "plain", "-o", "jsonpath={.metadata.labels}{.metadata.annotations}")
+            #expect(r.status == 0 && r.stdout.isEmpty, "\(r.output)")
+
+            // A server-side dry run: the webhooks see dryRun and nothing is stored.
+            r = try c.kubectl("create", "configmap", "y", "-n", "hooked", "--dry-run=server", "-o",
+                              "jsonpath={.metadata.labels.second} {.metadata.annotations.first\\.example\\.com/dry-run}")
+            #expect(r.status == 0 && r.stdout == "done true", "\(r.output)")
+            #expect(try c.kubectl("get", "configmap", "y", "-n", "hooked").status != 0)
         }
     }
 }
