@@ -130,10 +130,12 @@ public final class ControlPlane: Sendable {
         let audit = try Self.auditLog(c)
         let authenticator = Authenticator(credentials: credentials, staticTokens: c.staticTokens,
                                           clientCertificates: ClientCertificateAuthenticator(ca: ca.caCertificate), anonymousAuth: c.anonymousAuth)
+        let aggregator = try Aggregator(registry: registry, clientCertificatePEM: ca.frontProxyClientCertificatePEM,
+                                        clientKeyPEM: ca.frontProxyClientKeyPEM, logger: logger)
         let handler = APIHandler(registry: registry, authenticator: authenticator, authorizer: authorizer, metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
-                                 extraMetrics: { schedulerMetrics.render() }, audit: audit,
+                                 extraMetrics: { schedulerMetrics.render() }, audit: audit, aggregator: aggregator,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, acceptsClientCertificates: true, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
@@ -157,6 +159,7 @@ public final class ControlPlane: Sendable {
                 do {
                     try await Bootstrap.run(registry: registry, allocator: allocator, advertiseAddress: advertised, port: c.securePort,
                                            localStorage: !c.disabled.contains("local-storage"), logger: logger)
+                    try await Bootstrap.publishAuthentication(registry: registry, ca: ca)
                     try await BootstrapPolicyReconciler.run(registry, logger: logger)
                     try await tokens.load(store: store)
                     try await NodeToken.ensure(dir: c.dataDir, registry: registry)
@@ -196,6 +199,10 @@ public final class ControlPlane: Sendable {
                     group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }
                     group.addTask { await ClusterRoleAggregator(registry: registry, logger: logger).run() }
                     group.addTask {
+                        await APIServiceController(registry: registry, aggregator: aggregator, localMetrics: handler.nodeMetrics != nil,
+                                                   logger: logger).run()
+                    }
+                    group.addTask {
                         await LegacyTokenController(registry: registry, tokens: tokens, caPEM: ca.caCertificatePEM, logger: logger).run()
                     }
                     _ = try await group.next()
@@ -205,11 +212,13 @@ public final class ControlPlane: Sendable {
         } catch {
             await listener.close()
             await kubelets.shutdown()
+            await aggregator.shutdown()
             await store.close()
             throw error
         }
         await listener.close()
         await kubelets.shutdown()
+        await aggregator.shutdown()
         await store.close()
     }
 
@@ -288,6 +297,29 @@ public final class ControlPlane: Sendable {
 
 /// Objects every cluster has: the system namespaces and the `kubernetes` Service.
 enum Bootstrap {
+    /// `kube-system/extension-apiserver-authentication`, written on every start as
+    /// kube-apiserver writes it: how aggregated API servers (metrics-server, …)
+    /// authenticate the requests the API server proxies to them.
+    static func publishAuthentication(registry: ResourceStorage, ca: CertificateAuthority) async throws(Status) {
+        let info = ResourceCatalog.info(for: ConfigMap.self)
+        let name = "extension-apiserver-authentication"
+        let data: JSONValue = [
+            "client-ca-file": .string(ca.caCertificatePEM),
+            "requestheader-client-ca-file": .string(ca.frontProxyCACertificatePEM),
+            "requestheader-allowed-names": .string("[\"\(CertificateAuthority.frontProxyClientName)\"]"),
+            "requestheader-username-headers": "[\"X-Remote-User\"]",
+            "requestheader-group-headers": "[\"X-Remote-Group\"]",
+            "requestheader-extra-headers-prefix": "[\"X-Remote-Extra-\"]",
+        ]
+        let obj: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "kube-system"], "data": data]
+        if try await !createIfMissing(registry, info, "kube-system", obj) {
+            var current = try await registry.get(info, "kube-system", name)
+            guard current["data"] != data else { return }
+            current["data"] = data
+            _ = try await registry.update(info, "kube-system", name, current, subresource: nil, WriteOptions())
+        }
+    }
+
     /// Creates an object; false when it already existed.
     static func createIfMissing(_ registry: ResourceStorage, _ info: ResourceInfo, _ ns: String?, _ obj: JSONValue) async throws(Status) -> Bool {
         do {

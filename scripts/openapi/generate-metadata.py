@@ -23,7 +23,8 @@ PACKAGES = ["io.k8s.api.core.v1", "io.k8s.api.apps.v1", "io.k8s.api.discovery.v1
             "io.k8s.apimachinery.pkg.apis.meta.v1", "io.k8s.api.autoscaling.v2", "io.k8s.api.autoscaling.v1", "io.k8s.api.flowcontrol.v1",
             "io.k8s.api.scheduling.v1", "io.k8s.api.rbac.v1", "io.k8s.api.certificates.v1",
             "io.k8s.api.storage.v1", "io.k8s.api.batch.v1", "io.k8s.api.networking.v1",
-            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1", "io.k8s.api.admissionregistration.v1"]
+            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1", "io.k8s.api.admissionregistration.v1",
+            "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"]
 
 # Swift type -> upstream definitions it stands for (the first names the schema;
 # the others add field docs for fields the first lacks).
@@ -47,6 +48,7 @@ OVERRIDES = {
     "HorizontalPodAutoscalerV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"],
     "HorizontalPodAutoscalerSpecV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"],
     "HorizontalPodAutoscalerStatusV1": ["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"],
+    "APIServiceReference": ["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"],
 }
 
 

@@ -167,10 +167,11 @@ public enum ResourceCatalog {
         r(NetworkPolicy.self, "networking.k8s.io", "networkpolicies", short: ["netpol"]),
         r(FlowSchema.self, "flowcontrol.apiserver.k8s.io", "flowschemas", namespaced: false, sub: ["status"]),
         r(PriorityLevelConfiguration.self, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", namespaced: false, sub: ["status"]),
+        r(APIService.self, "apiregistration.k8s.io", "apiservices", namespaced: false, sub: ["status"]),
     ]
 
     /// API groups other than core, with their versions, in discovery order.
-    public static let groups: [String] = ["apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
+    public static let groups: [String] = ["apiregistration.k8s.io", "apps", "autoscaling", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "certificates.k8s.io", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io", "flowcontrol.apiserver.k8s.io"]
 
     /// The built-in resources, the same in every API server (a ``ResourceRegistry`` adds custom ones).
     public static let builtins = ResourceSet(all, groups: groups)

@@ -71,6 +71,11 @@ public struct Defaulter: Sendable {
             defaultAdmissionPolicy(&obj, binding: true)
         case "HorizontalPodAutoscaler":
             defaultHorizontalPodAutoscaler(&obj)
+        case "APIService":
+            // kube-aggregator's SetDefaults_ServiceReference.
+            if obj[path: ["spec", "service"]]?.objectValue != nil, obj[path: ["spec", "service", "port"]] == nil {
+                obj.set(path: ["spec", "service", "port"], to: 443)
+            }
         case "Service":
             defaultService(&obj)
         case "Secret":

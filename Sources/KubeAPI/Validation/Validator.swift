@@ -119,6 +119,9 @@ public enum Validator {
             errs += AdmissionPolicyValidation.validate(try decode(ValidatingAdmissionPolicy.self, obj))
         case "ValidatingAdmissionPolicyBinding":
             errs += AdmissionPolicyValidation.validate(try decode(ValidatingAdmissionPolicyBinding.self, obj))
+        case "APIService":
+            let a = try decode(APIService.self, obj)
+            errs += subresource == "status" ? APIServiceValidation.validateStatus(a) : APIServiceValidation.validate(a)
         case "CustomResourceDefinition":
             let crd = try decode(CustomResourceDefinition.self, obj)
             errs += APIExtensionsValidation.validate(crd, old: try old.map { try decode(CustomResourceDefinition.self, $0) })
@@ -221,7 +224,7 @@ public enum Validator {
     /// Kinds whose names must be DNS-1123 labels rather than subdomains.
     static let labelNamedKinds: Set<String> = ["Namespace"]
     /// Kinds whose names are any path segment (`system:node`), as upstream's RBAC names.
-    static let pathSegmentNamedKinds: Set<String> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+    static let pathSegmentNamedKinds: Set<String> = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "APIService"]
 
     static func validateMeta(_ m: ObjectMeta, kind: String, old: ObjectMeta?) -> [FieldError] {
         var errs: [FieldError] = []

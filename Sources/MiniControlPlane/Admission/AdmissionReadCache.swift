@@ -11,11 +11,12 @@ final class AdmissionReadCache: Sendable {
     static let ttl: Duration = .seconds(1)
     /// The resources cached, by group and resource (writes of others forget nothing).
     static let cachedResources: Set<String> = Set(["limitranges", "resourcequotas", "namespaces"]).union(wholeLists)
-    /// Cluster-scoped resources cached as one list (the webhook configurations, the policies and their bindings).
+    /// Cluster-scoped resources cached as one list (the webhook configurations, the policies and their bindings; the APIServices, for routing).
     static let wholeLists: Set<String> = ["validatingwebhookconfigurations.admissionregistration.k8s.io",
                                           "mutatingwebhookconfigurations.admissionregistration.k8s.io",
                                           "validatingadmissionpolicies.admissionregistration.k8s.io",
-                                          "validatingadmissionpolicybindings.admissionregistration.k8s.io"]
+                                          "validatingadmissionpolicybindings.admissionregistration.k8s.io",
+                                          "apiservices.apiregistration.k8s.io"]
 
     /// `limitranges/NS` for a namespace's objects, `namespaces/NAME` for a namespace, `RESOURCE/` for a whole list.
     static func key(_ info: ResourceInfo, namespace: String?, name: String) -> String {

@@ -13,7 +13,9 @@ public struct CertificateError: Error, CustomStringConvertible {
 /// On first start the CA key and certificate are written to `DIR/ca.key` and
 /// `DIR/ca.crt`; later starts reuse them. The serving certificate is issued
 /// anew on each start (so new `--tls-san` values take effect) and written to
-/// `DIR/apiserver.crt` and `DIR/apiserver.key`.
+/// `DIR/apiserver.crt` and `DIR/apiserver.key`. A second CA, the front
+/// proxy's (`DIR/front-proxy-ca.*`), signs the client certificate requests
+/// to aggregated API servers are made with (`DIR/front-proxy-client.*`).
 public struct CertificateAuthority: Sendable {
     public let caCertificatePEM: String
     public let servingCertificatePEM: String
@@ -27,35 +29,21 @@ public struct CertificateAuthority: Sendable {
     let caKeyRaw: Data
     let caCertificate: Certificate
 
+    /// The front-proxy CA (`front-proxy-ca.crt`), which aggregated API servers
+    /// trust for requests carrying `X-Remote-User` (their
+    /// `requestheader-client-ca-file`), and the client certificate the API
+    /// server proxies to them with (CN front-proxy-client).
+    public let frontProxyCACertificatePEM: String
+    public let frontProxyClientCertificatePEM: String
+    public let frontProxyClientKeyPEM: String
+    /// The CN of the front-proxy client certificate (`requestheader-allowed-names`).
+    public static let frontProxyClientName = "front-proxy-client"
+
     /// Loads or creates the CA in `dir` and issues a serving certificate for `sans`.
     public static func prepare(dir: URL, sans: [String]) throws -> CertificateAuthority {
-        let fm = FileManager.default
-        let caKeyURL = dir.appendingPathComponent("ca.key")
-        let caCertURL = dir.appendingPathComponent("ca.crt")
-        let caKey: P256.Signing.PrivateKey
-        let caCert: Certificate
         do {
-            if fm.fileExists(atPath: caKeyURL.path), fm.fileExists(atPath: caCertURL.path) {
-                caKey = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOf: caKeyURL, encoding: .utf8))
-                caCert = try Certificate(pemEncoded: String(contentsOf: caCertURL, encoding: .utf8))
-            } else {
-                caKey = P256.Signing.PrivateKey()
-                let name = try DistinguishedName { CommonName("swiftkube-ca") }
-                let now = Date()
-                caCert = try Certificate(
-                    version: .v3, serialNumber: Certificate.SerialNumber(),
-                    publicKey: .init(caKey.publicKey),
-                    notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
-                    issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-                    extensions: try Certificate.Extensions {
-                        Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                        Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
-                        SubjectKeyIdentifier(hash: Certificate.PublicKey(caKey.publicKey))
-                    },
-                    issuerPrivateKey: .init(caKey))
-                try writePrivate(caKey.pemRepresentation, to: caKeyURL)
-                try caCert.serializeAsPEM().pemString.write(to: caCertURL, atomically: true, encoding: .utf8)
-            }
+            let (caKey, caCert) = try loadOrCreateCA(dir: dir, file: "ca", commonName: "swiftkube-ca")
+            let (frontProxyKey, frontProxyCA) = try loadOrCreateCA(dir: dir, file: "front-proxy-ca", commonName: "front-proxy-ca")
             let serverKey = P256.Signing.PrivateKey()
             var names: [GeneralName] = []
             var seen = Set<String>()
@@ -83,35 +71,74 @@ public struct CertificateAuthority: Sendable {
             let certPEM = try serverCert.serializeAsPEM().pemString
             try certPEM.write(to: dir.appendingPathComponent("apiserver.crt"), atomically: true, encoding: .utf8)
             try writePrivate(serverKey.pemRepresentation, to: dir.appendingPathComponent("apiserver.key"))
-            let clientKey = P256.Signing.PrivateKey()
-            let clientCert = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(),
-                publicKey: .init(clientKey.publicKey),
-                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(365 * 86400),
-                issuer: caCert.subject,
-                subject: try DistinguishedName {
-                    OrganizationName("system:masters")
-                    CommonName("kube-apiserver-kubelet-client")
-                },
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                    try ExtendedKeyUsage([.clientAuth])
-                },
-                issuerPrivateKey: .init(caKey))
-            let clientPEM = try clientCert.serializeAsPEM().pemString
-            try clientPEM.write(to: dir.appendingPathComponent("apiserver-kubelet-client.crt"), atomically: true, encoding: .utf8)
-            try writePrivate(clientKey.pemRepresentation, to: dir.appendingPathComponent("apiserver-kubelet-client.key"))
+            let kubeletClient = try issueClient(dir: dir, file: "apiserver-kubelet-client", subject: try DistinguishedName {
+                OrganizationName("system:masters")
+                CommonName("kube-apiserver-kubelet-client")
+            }, caKey: caKey, caCert: caCert)
+            let frontProxyClient = try issueClient(dir: dir, file: "front-proxy-client",
+                                                   subject: try DistinguishedName { CommonName(frontProxyClientName) },
+                                                   caKey: frontProxyKey, caCert: frontProxyCA)
             return CertificateAuthority(caCertificatePEM: try caCert.serializeAsPEM().pemString,
                                         servingCertificatePEM: certPEM, servingKeyPEM: serverKey.pemRepresentation,
-                                        kubeletClientCertificatePEM: clientPEM, kubeletClientKeyPEM: clientKey.pemRepresentation,
-                                        caKeyRaw: caKey.rawRepresentation, caCertificate: caCert)
+                                        kubeletClientCertificatePEM: kubeletClient.certificatePEM, kubeletClientKeyPEM: kubeletClient.keyPEM,
+                                        caKeyRaw: caKey.rawRepresentation, caCertificate: caCert,
+                                        frontProxyCACertificatePEM: try frontProxyCA.serializeAsPEM().pemString,
+                                        frontProxyClientCertificatePEM: frontProxyClient.certificatePEM,
+                                        frontProxyClientKeyPEM: frontProxyClient.keyPEM)
         } catch let e as CertificateError {
             throw e
         } catch {
             throw CertificateError(description: "cannot prepare certificates in \(dir.path): \(error)")
         }
+    }
+
+    /// The CA of `DIR/FILE.key` and `DIR/FILE.crt`, made there on first use.
+    static func loadOrCreateCA(dir: URL, file: String, commonName: String) throws -> (P256.Signing.PrivateKey, Certificate) {
+        let keyURL = dir.appendingPathComponent("\(file).key")
+        let certURL = dir.appendingPathComponent("\(file).crt")
+        if FileManager.default.fileExists(atPath: keyURL.path), FileManager.default.fileExists(atPath: certURL.path) {
+            return (try P256.Signing.PrivateKey(pemRepresentation: String(contentsOf: keyURL, encoding: .utf8)),
+                    try Certificate(pemEncoded: String(contentsOf: certURL, encoding: .utf8)))
+        }
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName(commonName) }
+        let now = Date()
+        let cert = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
+            },
+            issuerPrivateKey: .init(key))
+        try writePrivate(key.pemRepresentation, to: keyURL)
+        try cert.serializeAsPEM().pemString.write(to: certURL, atomically: true, encoding: .utf8)
+        return (key, cert)
+    }
+
+    /// A client certificate for `subject`, issued anew on each start and written to `DIR/FILE.crt` and `.key`.
+    static func issueClient(dir: URL, file: String, subject: DistinguishedName, caKey: P256.Signing.PrivateKey,
+                            caCert: Certificate) throws -> (certificatePEM: String, keyPEM: String) {
+        let key = P256.Signing.PrivateKey()
+        let now = Date()
+        let cert = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(),
+            publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(365 * 86400),
+            issuer: caCert.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                try ExtendedKeyUsage([.clientAuth])
+            },
+            issuerPrivateKey: .init(caKey))
+        let pem = try cert.serializeAsPEM().pemString
+        try pem.write(to: dir.appendingPathComponent("\(file).crt"), atomically: true, encoding: .utf8)
+        try writePrivate(key.pemRepresentation, to: dir.appendingPathComponent("\(file).key"))
+        return (pem, key.pemRepresentation)
     }
 
     static func writePrivate(_ text: String, to url: URL) throws {

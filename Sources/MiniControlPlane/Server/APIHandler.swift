@@ -33,14 +33,17 @@ final class APIHandler: Sendable {
     let extraMetrics: @Sendable () -> String
     /// The audit log, when configured.
     let audit: AuditLog?
+    /// Proxies group-versions APIServices send to Services.
+    let aggregator: Aggregator?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: ResourceStorage, authenticator: Authenticator, authorizer: Authorizer, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
-         extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil,
+         extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil, aggregator: Aggregator? = nil,
          readiness: @escaping @Sendable () async -> Bool) {
         self.audit = audit
+        self.aggregator = aggregator
         self.bookmarkInterval = bookmarkInterval
         self.tokens = tokens
         self.extraMetrics = extraMetrics
@@ -158,10 +161,11 @@ final class APIHandler: Sendable {
         case "apis":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
-                    return .jsonBytes(JSONWriter.bytes(Discovery.aggregated(core: false, in: served)), contentType: Discovery.aggregatedContentType)
+                    return .jsonBytes(JSONWriter.bytes(await mergedAggregatedDiscovery(served: served)), contentType: Discovery.aggregatedContentType)
                 }
-                return .jsonBytes(JSONWriter.bytes(Discovery.groupList(served)))
+                return .jsonBytes(JSONWriter.bytes(await mergedGroupList(served: served)))
             }
+            if let aggregated = await aggregatedRequest(req, segs: segs, served: served, user: user, record: &record) { return aggregated }
             let group = segs[1]
             if group == SelfSubjectReview.group {
                 record.verb = "create"

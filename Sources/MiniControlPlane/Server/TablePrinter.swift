@@ -71,6 +71,7 @@ enum TablePrinter {
         case "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration": return [nameCol, col("Webhooks", "integer"), ageCol]
         case "ValidatingAdmissionPolicy": return [nameCol, col("Validations", "integer"), col("ParamKind"), ageCol]
         case "ValidatingAdmissionPolicyBinding": return [nameCol, col("PolicyName"), col("ParamRef"), ageCol]
+        case "APIService": return [nameCol, col("Service"), col("Available"), ageCol]
         case "PodDisruptionBudget":
             return [nameCol, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), ageCol]
         case "EndpointSlice": return [nameCol, col("AddressType"), col("Ports"), col("Endpoints"), ageCol]
@@ -385,6 +386,12 @@ enum TablePrinter {
                 if !n.isEmpty { ref = ns.isEmpty ? "*/\(n)" : "\(ns)/\(n)" } else if r["selector"] != nil { ref = selectorString(r["selector"]) }
             }
             return [name, .string(str(spec?["policyName"])), .string(ref), age]
+        case "APIService":
+            // kube-aggregator's printer: Local without a service; True, or False/Unknown with the reason.
+            let service = spec?["service"].map { "\(str($0["namespace"]))/\(str($0["name"]))" } ?? "Local"
+            let available = status?["conditions"]?.arrayValue?.first { $0["type"] == "Available" }
+            let shown = available.map { c in str(c["status"]) == "True" ? "True" : "\(str(c["status"])) (\(str(c["reason"])))" } ?? "Unknown"
+            return [name, .string(service), .string(shown), age]
         case "PodDisruptionBudget":
             // Upstream's printPodDisruptionBudget: N/A for the bound not set.
             func bound(_ v: JSONValue?) -> JSONValue { .string(v.map { $0.stringValue ?? $0.intValue.map { String($0) } ?? "N/A" } ?? "N/A") }

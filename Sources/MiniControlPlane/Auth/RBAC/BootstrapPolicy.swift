@@ -175,6 +175,15 @@ enum BootstrapPolicy {
         ]),
     ]
 
+    /// Upstream's namespaced bootstrap roles the add-ons bind to: aggregated API
+    /// servers (metrics-server) read how to authenticate the API server's proxied requests.
+    static var namespacedRoles: [Role] {
+        var meta = ObjectMeta(name: "extension-apiserver-authentication-reader", namespace: "kube-system")
+        meta.labels = bootstrappingLabel
+        meta.annotations = [autoupdateAnnotation: "true"]
+        return [Role(metadata: meta, rules: [rule(["get", "list", "watch"], [""], ["configmaps"], names: ["extension-apiserver-authentication"])])]
+    }
+
     /// The default cluster role bindings, with kubeadm's three for joining nodes.
     static let clusterRoleBindings: [ClusterRoleBinding] = [
         binding("cluster-admin", [group("system:masters")]),

@@ -13,6 +13,10 @@ enum BootstrapPolicyReconciler {
         for role in BootstrapPolicy.clusterRoles {
             try await reconcile(registry, roleInfo, try encode(role), merge: mergeRole)
         }
+        let namespacedInfo = ResourceCatalog.info(for: Role.self)
+        for role in BootstrapPolicy.namespacedRoles {
+            try await reconcile(registry, namespacedInfo, try encode(role), merge: mergeRole)
+        }
         let bindingInfo = ResourceCatalog.info(for: ClusterRoleBinding.self)
         for binding in BootstrapPolicy.clusterRoleBindings {
             try await reconcile(registry, bindingInfo, try encode(binding), merge: mergeBinding)
@@ -28,11 +32,12 @@ enum BootstrapPolicyReconciler {
 
     static func reconcile(_ registry: ResourceStorage, _ info: ResourceInfo, _ expected: JSONValue, merge: Merge) async throws(Status) {
         let name = expected[path: ["metadata", "name"]]?.stringValue ?? ""
+        let ns = expected[path: ["metadata", "namespace"]]?.stringValue
         let existing: JSONValue
         do {
-            existing = try await registry.get(info, nil, name)
+            existing = try await registry.get(info, ns, name)
         } catch where error.code == 404 {
-            _ = try await registry.create(info, nil, expected, WriteOptions())
+            _ = try await registry.create(info, ns, expected, WriteOptions())
             return
         }
         if existing[path: ["metadata", "annotations", BootstrapPolicy.autoupdateAnnotation]]?.stringValue == "false" { return }
@@ -43,7 +48,7 @@ enum BootstrapPolicyReconciler {
         }
         let withMetadata = mergeMetadata(existing, expected) ?? existing
         guard let merged = merge(withMetadata, expected) ?? (withMetadata == existing ? nil : withMetadata) else { return }
-        _ = try await registry.update(info, nil, name, merged, subresource: nil, WriteOptions())
+        _ = try await registry.update(info, ns, name, merged, subresource: nil, WriteOptions())
     }
 
     /// Adds the expected labels and annotations the object lacks (its own values win).
