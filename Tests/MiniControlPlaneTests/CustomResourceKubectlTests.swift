@@ -56,6 +56,9 @@ struct CustomResourceKubectlTests {
             // The other version reads the same object.
             r = try c.kubectl("get", "widgets.v1beta1.example.com", "w1", "-o", "jsonpath={.apiVersion}")
             #expect(r.stdout == "example.com/v1beta1", "\(r.output)")
+            // Listed in the other version, every item is in it too.
+            r = try c.kubectl("get", "widgets.v1beta1.example.com", "-o", "jsonpath={.items[*].apiVersion}")
+            #expect(r.stdout == "example.com/v1beta1", "\(r.output)")
             r = try c.kubectl("patch", "widget", "w1", "--type=merge", "-p", #"{"spec":{"size":4}}"#)
             #expect(r.status == 0, "\(r.output)")
             r = try c.kubectl("patch", "widget", "w1", "--type=strategic", "-p", #"{"spec":{"size":5}}"#)

@@ -45,7 +45,7 @@ enum StoredObject {
     /// `metadata.resourceVersion` set to `revision`: spliced for the storage
     /// version, converted for a version kept in another's storage.
     static func inject(_ bytes: [UInt8], revision: Int64, as info: ResourceInfo) -> [UInt8] {
-        guard info.conversion != nil, let v = try? decode(bytes, revision: revision) else { return inject(bytes, revision: revision) }
+        guard !info.isStorageVersion, let v = try? decode(bytes, revision: revision) else { return inject(bytes, revision: revision) }
         return JSONWriter.bytes(info.fromStorage(v))
     }
 
