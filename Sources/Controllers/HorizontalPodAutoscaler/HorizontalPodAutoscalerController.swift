@@ -51,7 +51,12 @@ public final class HorizontalPodAutoscalerController: Controller {
         let scale: Scale
         let resource: ResourceInfo
         do throws(KubeClientError) {
-            guard let r = ResourceCatalog.scalable(kind: ref.kind, apiVersion: ref.apiVersion) else {
+            // A built-in kind, else a custom one served with `scale` now (asked each sync: definitions come and go).
+            var found = ResourceCatalog.scalable(kind: ref.kind, apiVersion: ref.apiVersion)
+            if found == nil {
+                found = ResourceSet(try await ctx.client.servedResources(), groups: []).scalable(kind: ref.kind, apiVersion: ref.apiVersion)
+            }
+            guard let r = found else {
                 throw KubeClientError.status(Status(
                     message: "no resource of kind \(ref.kind)\(ref.apiVersion.map { " in \($0)" } ?? "") with a scale subresource is served; scalable kinds: \(ResourceCatalog.scalableKinds.joined(separator: ", "))",
                     reason: "NotFound", code: 404))

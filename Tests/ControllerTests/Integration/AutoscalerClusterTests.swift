@@ -53,6 +53,50 @@ struct AutoscalerClusterTests {
         }
     }
 
+    /// A custom resource with a `scale` subresource is a target like a Deployment.
+    @Test func aCustomResourceWithScaleIsBroughtIntoItsBounds() async throws {
+        try await withCluster(args: ["--horizontal-pod-autoscaler-sync-period=1s"]) { cp, _ in
+            try await cp.must("apply", "-f", "-", stdin: """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: widgets.example.com}
+                spec:
+                  group: example.com
+                  scope: Namespaced
+                  names: {plural: widgets, singular: widget, kind: Widget}
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    subresources:
+                      status: {}
+                      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.selector}
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        properties:
+                          spec: {type: object, properties: {replicas: {type: integer}}}
+                          status: {type: object, properties: {replicas: {type: integer}, selector: {type: string}}}
+                """)
+            _ = try await TestEnv.eventually { (try? await cp.must("get", "widgets")) != nil }
+            try await cp.must("apply", "-f", "-", stdin: "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {replicas: 1}\n")
+            try await cp.must("apply", "-f", "-", stdin: """
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: w}
+                spec:
+                  scaleTargetRef: {apiVersion: example.com/v1, kind: Widget, name: w}
+                  minReplicas: 3
+                  maxReplicas: 5
+                  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+                """)
+            let replicas = { try await cp.must("get", "widget", "w", "-o", "jsonpath={.spec.replicas}") }
+            _ = try await TestEnv.eventually { try await replicas() == "3" }
+            #expect(try await replicas() == "3")
+            #expect(try await cp.must("get", "hpa", "w", "-o", "jsonpath={.status.desiredReplicas}") == "3")
+        }
+    }
+
     @Test func aTargetWithoutScaleAndBadBoundsAreRefusedWithTheField() async throws {
         try await withCluster { cp, _ in
             let configMap = try await cp.kubectl(["apply", "-f", "-"], stdin: """
