@@ -53,6 +53,19 @@ public enum TestPaths {
         return python
     }
 
+    /// The pinned version of kopf, the operator framework the operator test runs.
+    public static let kopfVersion = "1.45.2"
+
+    /// The Python interpreter of `.build-python` with kopf from PyPI, installed
+    /// there on first use (nil when pip cannot reach the registry).
+    public static var kopf: String? {
+        guard let python = pythonClient else { return nil }
+        if let r = try? TestProcess.run([python, "-c", "import kopf"], timeout: 60), r.code == 0 { return python }
+        guard let r = try? TestProcess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "kopf==\(kopfVersion)"], timeout: 300),
+              r.code == 0 else { return nil }
+        return python
+    }
+
     /// A fresh temporary directory.
     public static func temporaryDirectory(_ prefix: String) -> String {
         var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)

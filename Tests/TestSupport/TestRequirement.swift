@@ -58,6 +58,11 @@ public struct TestRequirement: Sendable {
     /// `scripts/install-deps` makes (`.build-python`).
     public static let pythonClient = TestRequirement("the Python kubernetes client (scripts/install-deps)") { TestPaths.pythonClient != nil }
 
+    /// kopf from PyPI beside the Python client (installed by the first test that needs it).
+    public static let kopf = TestRequirement("kopf \(TestPaths.kopfVersion) from PyPI (pip could not install it into .build-python: is the registry reachable?)") {
+        TestPaths.kopf != nil
+    }
+
     /// A file or directory the kernel offers (`what` names it for the reader).
     public static func path(_ path: String, _ what: String) -> TestRequirement {
         TestRequirement(what) { FileIO.exists(path) }
