@@ -13,7 +13,9 @@ import HTTPServing
 /// - `/validate` refuses objects labelled `deny: "true"` (403, with a message) and warns otherwise;
 /// - `/slow` answers after five seconds;
 /// - `/first` annotates what it saw of `/second`'s label and the request's `dryRun`;
-/// - `/second` adds the label `second: done`.
+/// - `/second` adds the label `second: done`;
+/// - `/convert` answers ConversionReviews between `example.com/v1` (`spec.size`)
+///   and `example.com/v2` (`spec.length`).
 final class FakeWebhook: Sendable {
     let port: Int
     let caBundle: String
@@ -32,6 +34,7 @@ final class FakeWebhook: Sendable {
         let port = Harness.freePort()
         self.port = port
         let server = HTTPServer(host: "127.0.0.1", port: port, tls: tls, logger: Logger(label: "fake-webhook")) { req in
+            if req.path == "/convert" { return Self.convert(req.body) }
             guard let review = try? JSONValueDecoder.decode(AdmissionReview.self, from: JSONParser.parse(req.body)),
                   let request = review.request else { return .text("not an AdmissionReview", status: .badRequest) }
             var response = AdmissionResponse(uid: request.uid, allowed: true)
@@ -78,6 +81,26 @@ final class FakeWebhook: Sendable {
     }
 
     func stop() { task.cancel() }
+
+    /// A conversion webhook: `spec.size` in v1 is `spec.length` in v2.
+    static func convert(_ body: [UInt8]) -> HTTPResponse {
+        guard let review = try? JSONParser.parse(body), let request = review["request"] else {
+            return .text("not a ConversionReview", status: .badRequest)
+        }
+        let desired = request["desiredAPIVersion"]?.stringValue ?? ""
+        let objects: [JSONValue] = (request["objects"]?.arrayValue ?? []).map { o in
+            var c = o
+            c["apiVersion"] = .string(desired)
+            var spec = o["spec"]?.objectValue ?? [:]
+            if desired == "example.com/v2", let size = spec.removeValue(forKey: "size") { spec["length"] = size }
+            if desired == "example.com/v1", let length = spec.removeValue(forKey: "length") { spec["size"] = length }
+            c["spec"] = .object(spec)
+            return c
+        }
+        let answer: JSONValue = ["apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview",
+                                 "response": ["uid": request["uid"] ?? "", "convertedObjects": .array(objects), "result": ["status": "Success"]]]
+        return .jsonBytes(JSONWriter.bytes(answer))
+    }
 }
 
 /// Admission webhooks through the real kubectl: a mutating webhook adds a

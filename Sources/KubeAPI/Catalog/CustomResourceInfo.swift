@@ -24,6 +24,8 @@ public struct CustomResourceInfo: Sendable, Hashable {
     public var selectableFields: [String]
     /// The warning requests to this version get, if it is deprecated.
     public var deprecationWarning: String?
+    /// The definition's conversion webhook (strategy `Webhook`); nil for `None`, where versions differ in `apiVersion` alone.
+    public var conversionWebhook: WebhookConversion?
 
     /// An entry known only by what discovery says of it (a client's view): names and the version objects are kept in.
     public init(definition: String, listKind: String, storageVersion: String) {
@@ -80,10 +82,12 @@ extension CustomResourceDefinition {
                 selectableFields: (version.selectableFields ?? []).map(\.jsonPath),
                 deprecationWarning: version.deprecated == true
                     ? version.deprecationWarning ?? "\(spec.group)/\(version.name) \(names.kind) is deprecated" : nil)
+            var withConversion = custom
+            if spec.conversion?.strategy == "Webhook" { withConversion.conversionWebhook = spec.conversion?.webhook }
             return ResourceInfo(group: spec.group, version: version.name, kind: names.kind, plural: names.plural,
                                 singular: names.singular ?? names.kind.lowercased(), shortNames: names.shortNames ?? [],
                                 namespaced: spec.scope == CustomResourceDefinitionSpec.namespacedScope, categories: names.categories ?? [],
-                                subresources: subresources, custom: custom)
+                                subresources: subresources, custom: withConversion)
         }
     }
 }

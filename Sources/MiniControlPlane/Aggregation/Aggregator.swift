@@ -87,7 +87,7 @@ final class Aggregator: Sendable {
             svc = try await registry.get(ResourceCatalog.info(for: Service.self), ns, name)
         } catch {
             if error.code == 404 { throw Unreachable(reason: "ServiceNotFound", message: "service/\(name) in \"\(ns)\" is not present") }
-            throw Unreachable(reason: "ServiceAccessError", message: "service/\(name) in \"\(ns)\" cannot be checked due to: \(error.message)")
+            throw Unreachable(reason: "ServiceAccessError", message: "service/\(name) in \"\(ns)\" cannot be checked due to: \(error.message ?? "")")
         }
         guard let servicePort = (svc[path: ["spec", "ports"]]?.arrayValue ?? []).first(where: { $0["port"]?.intValue == port }) else {
             throw Unreachable(reason: "ServicePortError", message: "service/\(name) in \"\(ns)\" is not listening on port \(port)")
@@ -97,7 +97,7 @@ final class Aggregator: Sendable {
         do {
             ready = try await registry.serviceEndpoints(ns, name, portName: portName)
         } catch {
-            throw Unreachable(reason: "EndpointsAccessError", message: "service/\(name) in \"\(ns)\" cannot be checked due to: \(error.message)")
+            throw Unreachable(reason: "EndpointsAccessError", message: "service/\(name) in \"\(ns)\" cannot be checked due to: \(error.message ?? "")")
         }
         guard let chosen = ready.randomElement() else {
             throw Unreachable(reason: "MissingEndpoints",

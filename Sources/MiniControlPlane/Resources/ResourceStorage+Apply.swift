@@ -30,7 +30,8 @@ extension ResourceStorage {
             } catch let s where s.code == 404 {
                 current = nil
             }
-            let live = try current.map { c throws(Status) in try decode(c, info) }
+            var live: JSONValue?
+            if let current { live = try await served(current, info) }
             let merged: JSONValue
             do {
                 merged = try manager.apply(live: live, config: config, manager: options.fieldManager, force: options.force,

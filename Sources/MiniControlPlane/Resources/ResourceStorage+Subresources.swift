@@ -54,7 +54,7 @@ extension ResourceStorage {
                                      shortNames: [], namespaced: true, categories: [], subresources: [])
         for _ in 0..<8 {
             let current = try await getStored(info, ns, name)
-            let obj = try decode(current, info)
+            let obj = try await served(current, info)
             var newScale: JSONValue
             if let body {
                 newScale = body

@@ -45,7 +45,7 @@ extension ResourceStorage {
         }
         for attempt in 0..<8 {
             let current = try await getStored(info, ns, name)
-            let currentObj = try decode(current, info)
+            let currentObj = try await served(current, info)
             var patched: JSONValue
             do throws(PatchError) {
                 switch kind {
@@ -83,7 +83,7 @@ extension ResourceStorage {
     /// split, defaulting, validation, finalizer-driven deletion and CAS.
     func write(_ info: ResourceInfo, _ ns: String?, _ name: String, current: StoredValue, proposed: JSONValue,
                subresource: String?, _ options: WriteOptions) async throws(Status) -> WriteResult {
-        let old = try decode(current, info)
+        let old = try await served(current, info)
         var obj = proposed
         var meta = obj["metadata"] ?? .emptyObject
         let oldMeta = old["metadata"] ?? .emptyObject
@@ -141,7 +141,7 @@ extension ResourceStorage {
         if info.builtinKind == "Service" {
             try await allocator.allocate(&obj, registry: self, dryRun: options.dryRun)
         }
-        let bytes = StoredObject.encode(info.toStorage(obj))
+        let bytes = StoredObject.encode(try await storable(obj, info))
         if bytes == current.value {
             return WriteResult(object: old, warnings: warnings)
         }
@@ -206,7 +206,7 @@ extension ResourceStorage {
                 user: UserInfo? = nil) async throws(Status) -> JSONValue {
         for attempt in 0..<8 {
             let current = try await getStored(info, ns, name)
-            var obj = try decode(current, info)
+            var obj = try await served(current, info)
             if attempt == 0 {
                 var attributes = AdmissionAttributes(operation: .delete, info: info, subresource: nil, namespace: ns, name: name,
                                                      object: nil, oldObject: obj, user: user, dryRun: dryRun)
@@ -259,8 +259,8 @@ extension ResourceStorage {
                 newMeta["resourceVersion"] = nil
                 obj["metadata"] = newMeta
                 if dryRun { return obj }
-                let bytes = StoredObject.encode(info.toStorage(obj))
-                if bytes == current.value { return try decode(current, info) }
+                let bytes = StoredObject.encode(try await storable(obj, info))
+                if bytes == current.value { return try await served(current, info) }
                 do {
                     let rev = try await store.update(key: current.key, value: bytes, expectedRevision: current.modRevision)
                     admissionReads.forget(info, namespace: ns, name: name)

@@ -44,6 +44,8 @@ final class ResourceStorage: Sendable {
     let admission: AdmissionChain
     /// What admission reads on every write, briefly cached.
     let admissionReads = AdmissionReadCache()
+    /// Calls definitions' conversion webhooks.
+    let conversionCaller = WebhookCaller()
 
     /// Decides RBAC escalation checks on role and binding writes (none for
     /// a registry without one, as in unit tests).
@@ -91,7 +93,7 @@ final class ResourceStorage: Sendable {
     /// One object with its resourceVersion.
     func get(_ info: ResourceInfo, _ ns: String?, _ name: String) async throws(Status) -> JSONValue {
         let s = try await getStored(info, ns, name)
-        return try decode(s, info)
+        return try await served(s, info)
     }
 
     /// A stored object in `info`'s version.
@@ -168,8 +170,9 @@ final class ResourceStorage: Sendable {
         }
         if options.dryRun { return WriteResult(object: obj, warnings: warnings, created: true) }
         let rev: Int64
+        let stored = StoredObject.encode(try await storable(obj, info))
         do {
-            rev = try await store.create(key: info.key(namespace: ns, name: name), value: StoredObject.encode(info.toStorage(obj)))
+            rev = try await store.create(key: info.key(namespace: ns, name: name), value: stored)
         } catch {
             if info.builtinKind == "Service" { await allocator.release(obj, store: store) }
             throw Self.status(error, info, name)

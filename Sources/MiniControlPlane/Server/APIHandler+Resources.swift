@@ -238,18 +238,32 @@ extension APIHandler {
     func list(_ req: HTTPRequest, _ path: APIPath, _ q: ListQuery, _ form: OutputForm) async throws(Status) -> HTTPResponse {
         let page = try await registry.list(path.info, path.namespace, q)
         let rv = String(page.revision)
+        // A definition with a conversion webhook: the page converted in one review.
+        var converted: [JSONValue]?
+        if path.info.custom?.conversionWebhook != nil {
+            var stored: [JSONValue] = []
+            for item in page.items {
+                do { stored.append(try StoredObject.decode(item.value, revision: item.modRevision)) } catch {
+                    throw APIErrors.internalError("stored \(path.info.plural) object \(item.key) is corrupt: \(error)")
+                }
+            }
+            converted = try await registry.served(stored, path.info)
+        }
+        func objects() throws(Status) -> [JSONValue] {
+            if let converted { return converted }
+            var out: [JSONValue] = []
+            for item in page.items { out.append(try registry.decode(item, path.info)) }
+            return out
+        }
         switch form {
         case .table(let include):
-            var objects: [JSONValue] = []
-            for item in page.items { objects.append(try registry.decode(item, path.info)) }
+            let objects = try objects()
             let t = TablePrinter.table(path.info, objects: objects, resourceVersion: rv, continueToken: page.continueToken,
                                        includeObject: include)
             return .jsonBytes(JSONWriter.bytes(t))
         case .partialMetadata:
-            var items: [JSONValue] = []
-            for item in page.items {
-                let obj = try registry.decode(item, path.info)
-                items.append(["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject])
+            let items: [JSONValue] = try objects().map { obj in
+                ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"] ?? .emptyObject]
             }
             var meta: JSONValue = ["resourceVersion": .string(rv)]
             if let c = page.continueToken { meta["continue"] = .string(c) }
@@ -259,9 +273,16 @@ extension APIHandler {
             // Splice stored bytes: no parse per object.
             var out: [UInt8] = Array(#"{"apiVersion":""#.utf8) + Array(path.info.apiVersion.utf8) + Array(#"","items":["#.utf8)
             out.reserveCapacity(page.items.reduce(256) { $0 + $1.value.count + 32 })
-            for (i, item) in page.items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: StoredObject.inject(item.value, revision: item.modRevision, as: path.info))
+            if let converted {
+                for (i, obj) in converted.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONWriter.write(obj, into: &out)
+                }
+            } else {
+                for (i, item) in page.items.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(contentsOf: StoredObject.inject(item.value, revision: item.modRevision, as: path.info))
+                }
             }
             var meta: JSONValue = ["resourceVersion": .string(rv)]
             if let c = page.continueToken { meta["continue"] = .string(c) }

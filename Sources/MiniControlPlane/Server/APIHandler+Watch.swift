@@ -35,13 +35,13 @@ extension APIHandler {
         let opened = watching
         let metrics = self.metrics
         let bookmarkInterval = self.bookmarkInterval
-        let encoder = WatchEncoder(info: info, form: form)
+        let encoder = WatchEncoder(info: info, form: form, registry: registry)
         // The stream's producer is a task of its own: back to large stacks (see `JSONParser.maxDepth`).
         return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: .stream({ writer in
             try await withTaskExecutorPreference(LargeStackExecutor.shared) {
                 metrics.watchStarted()
                 defer { metrics.watchEnded() }
-                for e in opened.initial { try await writer.write(encoder.encode(e)) }
+                for e in opened.initial { try await writer.write(await encoder.encodeConverting(e)) }
                 let last = RevisionBox(max(opened.startRevision, opened.initial.map(\.revision).max() ?? 0))
                 if sendInitialEvents == true { try await writer.write(encoder.bookmark(last.value, initialEventsEnd: true)) }
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,7 +56,7 @@ extension APIHandler {
                     }
                     group.addTask {
                         for try await se in opened.events {
-                            if let e = ResourceStorage.classify(se, q) { try await writer.write(encoder.encode(e)) }
+                            if let e = ResourceStorage.classify(se, q) { try await writer.write(await encoder.encodeConverting(e)) }
                             last.raise(to: se.revision)
                         }
                     }
@@ -126,6 +126,22 @@ extension APIHandler {
 struct WatchEncoder: Sendable {
     let info: ResourceInfo
     let form: APIHandler.OutputForm
+    /// Converts custom objects through their definition's webhook.
+    var registry: ResourceStorage?
+
+    /// `encode`, after the definition's conversion webhook converted the object
+    /// (an ERROR event carrying the failure when it could not).
+    func encodeConverting(_ e: APIWatchEvent) async -> [UInt8] {
+        guard info.custom?.conversionWebhook != nil, let registry else { return encode(e) }
+        do {
+            var obj = try await registry.served([try StoredObject.decode(e.bytes, revision: e.revision)], info)[0]
+            obj.set(path: ["metadata", "resourceVersion"], to: nil)
+            return encode(APIWatchEvent(type: e.type, bytes: JSONWriter.bytes(obj), revision: e.revision))
+        } catch {
+            let status = (error as? Status) ?? APIErrors.internalError("\(error)")
+            return JSONWriter.bytes(["type": "ERROR", "object": KubeCodec.encode(status)]) + [0x0A]
+        }
+    }
 
     func encode(_ e: APIWatchEvent) -> [UInt8] {
         var out: [UInt8] = Array(#"{"object":"#.utf8)
