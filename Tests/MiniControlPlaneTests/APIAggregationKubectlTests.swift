@@ -21,15 +21,9 @@ final class FakeAggregatedServer: Sendable {
     let task: Task<Void, any Error>
 
     init(clusterData: URL, dir: URL) async throws {
-        let fm = FileManager.default
-        try? fm.removeItem(at: dir)
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        for f in ["ca.crt", "ca.key"] { try fm.copyItem(at: clusterData.appendingPathComponent(f), to: dir.appendingPathComponent(f)) }
-        let ca = try CertificateAuthority.prepare(dir: dir, sans: ["wardle.default.svc"])
-        caBundle = Data(ca.caCertificatePEM.utf8).base64EncodedString()
-        var config = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem)))
+        let signed = try ClusterSignedServer(clusterData: clusterData, dir: dir, sans: ["wardle.default.svc"])
+        caBundle = signed.caBundle
+        var config = signed.tls
         config.certificateVerification = .noHostnameVerification
         config.trustRoots = .file(clusterData.appendingPathComponent("front-proxy-ca.crt").path)
         let port = Harness.freePort()

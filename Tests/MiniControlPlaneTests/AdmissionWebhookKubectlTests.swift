@@ -22,15 +22,9 @@ final class FakeWebhook: Sendable {
     let task: Task<Void, any Error>
 
     init(clusterData: URL, dir: URL) async throws {
-        let fm = FileManager.default
-        try? fm.removeItem(at: dir)
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        for f in ["ca.crt", "ca.key"] { try fm.copyItem(at: clusterData.appendingPathComponent(f), to: dir.appendingPathComponent(f)) }
-        let ca = try CertificateAuthority.prepare(dir: dir, sans: ["hook.default.svc", "127.0.0.1"])
-        caBundle = Data(ca.caCertificatePEM.utf8).base64EncodedString()
-        let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem))))
+        let signed = try ClusterSignedServer(clusterData: clusterData, dir: dir, sans: ["hook.default.svc", "127.0.0.1"])
+        caBundle = signed.caBundle
+        let tls = try NIOSSLContext(configuration: signed.tls)
         let port = Harness.freePort()
         self.port = port
         let server = HTTPServer(host: "127.0.0.1", port: port, tls: tls, logger: Logger(label: "fake-webhook")) { req in

@@ -161,27 +161,32 @@ final class Aggregator: Sendable {
         return !KubeletProxy.hopByHop.contains(n) && !n.hasPrefix("impersonate-") && !n.hasPrefix("x-remote-")
     }
 
+    /// A request to `path` on the APIService's backend as `user`, with the client that reaches it.
+    func request(to s: APIService, path: String, as user: UserInfo) async throws(Unreachable) -> (HTTPClient, HTTPClientRequest) {
+        let endpoint = try await self.endpoint(of: s)
+        var req = HTTPClientRequest(url: Self.url(s, endpoint: endpoint, path: path))
+        req.tlsConfiguration = try tls(for: s)
+        Self.identify(&req.headers, user: user)
+        return (client(serverName: Self.serverName(s), address: endpoint.host), req)
+    }
+
     /// Forwards a request for a remote group-version and streams the answer back.
     func proxy(_ req: HTTPRequest, to s: APIService, user: UserInfo) async -> HTTPResponse {
         guard s.available?.status == "True" else { return .text("service unavailable\n", status: .serviceUnavailable) }
-        let endpoint: (host: String, port: Int)
-        let tls: TLSConfiguration
+        let client: HTTPClient
+        var out: HTTPClientRequest
         do {
-            endpoint = try await self.endpoint(of: s)
-            tls = try self.tls(for: s)
+            (client, out) = try await request(to: s, path: req.uri, as: user)
         } catch {
             logger.info("apiservice \(s.metadata.name ?? ""): \(error.message)")
             return .text("service unavailable\n", status: .serviceUnavailable)
         }
-        var out = HTTPClientRequest(url: Self.url(s, endpoint: endpoint, path: req.uri))
         out.method = req.method
-        out.tlsConfiguration = tls
         for (k, v) in req.headers where Self.forwarded(k) { out.headers.add(name: k, value: v) }
-        Self.identify(&out.headers, user: user)
         if !req.body.isEmpty { out.body = .bytes(ByteBuffer(bytes: req.body)) }
         let response: HTTPClientResponse
         do {
-            response = try await client(serverName: Self.serverName(s), address: endpoint.host).execute(out, timeout: .hours(24))
+            response = try await client.execute(out, timeout: .hours(24))
         } catch {
             return .text("Error trying to reach service: '\(error)'\n", status: .serviceUnavailable)
         }
@@ -204,37 +209,32 @@ final class Aggregator: Sendable {
     /// backend as system:kube-aggregator (system:masters), five seconds at
     /// most; a 2xx is available. The resource list read is kept for discovery.
     func check(_ s: APIService) async -> APIServiceCondition {
-        let endpoint: (host: String, port: Int)
-        let tls: TLSConfiguration
+        let path = (s.spec.group ?? "").isEmpty ? "/api/\(s.spec.version ?? "")" : "/apis/\(s.spec.group ?? "")/\(s.spec.version ?? "")"
+        let client: HTTPClient
+        var req: HTTPClientRequest
         do {
-            endpoint = try await self.endpoint(of: s)
-            tls = try self.tls(for: s)
+            (client, req) = try await request(to: s, path: path, as: UserInfo(name: Self.checkUser, groups: ["system:masters"]))
         } catch {
             forgetResources(of: s)
             return APIServiceCondition(type: "Available", status: "False", reason: error.reason, message: error.message)
         }
-        let path = (s.spec.group ?? "").isEmpty ? "/api/\(s.spec.version ?? "")" : "/apis/\(s.spec.group ?? "")/\(s.spec.version ?? "")"
-        let url = Self.url(s, endpoint: endpoint, path: path)
-        var req = HTTPClientRequest(url: url)
-        req.tlsConfiguration = tls
         req.headers.add(name: "Accept", value: "application/json")
-        Self.identify(&req.headers, user: UserInfo(name: Self.checkUser, groups: ["system:masters"]))
         let failure: String
         do {
-            let response = try await client(serverName: Self.serverName(s), address: endpoint.host).execute(req, timeout: .seconds(5))
+            let response = try await client.execute(req, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 4 << 20)
             if (200..<300).contains(Int(response.status.code)) {
                 let list = try? JSONParser.parse(Array(body.readableBytesView))
                 resourceLists.withLock { $0[s.metadata.name ?? ""] = .some(list) }
                 return APIServiceCondition(type: "Available", status: "True", reason: "Passed", message: "all checks passed")
             }
-            failure = "bad status from \(url): \(response.status.code)"
+            failure = "bad status from \(req.url): \(response.status.code)"
         } catch {
             failure = "\(error)"
         }
         forgetResources(of: s)
         return APIServiceCondition(type: "Available", status: "False", reason: "FailedDiscoveryCheck",
-                                   message: "failing or missing response from \(url): \(failure)")
+                                   message: "failing or missing response from \(req.url): \(failure)")
     }
 
     func forgetResources(of s: APIService) {
