@@ -496,8 +496,11 @@ let package = Package(
             dependencies: [
                 "KubeAPI",
                 "MiniControlPlane",
+                "HTTPServing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Commands/apiserver-bench",
             swiftSettings: swiftSettings

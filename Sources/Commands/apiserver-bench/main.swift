@@ -20,6 +20,8 @@ struct Options {
     var label = ""
     /// RoleBindings for the RBAC phase (0 skips it).
     var rbacBindings = 10_000
+    /// Custom objects (and as many ConfigMaps) for the extension phase (0 skips it).
+    var customObjects = 4_000
 }
 
 func parseOptions() -> Options {
@@ -37,6 +39,7 @@ func parseOptions() -> Options {
         case "--etcd": o.etcd = v
         case "--label": o.label = v
         case "--rbac-bindings": o.rbacBindings = Int(v) ?? o.rbacBindings
+        case "--custom-objects": o.customObjects = Int(v) ?? o.customObjects
         default: say("unknown option \(a)"); exit(2)
         }
     }
@@ -226,5 +229,9 @@ say(String(format: "updates:           %d in %.2f s  p50 %@  p99 %@  errors %d",
              ms(percentile(ulat, 0.5)), ms(percentile(ulat, 0.99)), uerrs))
 say("watch deliveries:  \(deliveries.count) of \(opts.watchers * opts.updates)  latency p50 \(ms(percentile(deliveries, 0.5)))  p99 \(ms(percentile(deliveries, 0.99)))")
 say("controlplane RSS after watch: \(rssMB(opts.pid))")
+if opts.customObjects > 0 {
+    await extensionPhase(client, config: config, dataDir: URL(fileURLWithPath: opts.kubeconfig).deletingLastPathComponent(),
+                         count: opts.customObjects, concurrency: opts.concurrency)
+}
 if opts.rbacBindings > 0 { await rbacPhase(client, config: config, bindings: opts.rbacBindings, pods: opts.pods / 2, concurrency: opts.concurrency) }
 await client.shutdown()
