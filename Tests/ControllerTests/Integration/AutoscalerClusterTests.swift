@@ -78,7 +78,7 @@ struct AutoscalerClusterTests {
                           spec: {type: object, properties: {replicas: {type: integer}}}
                           status: {type: object, properties: {replicas: {type: integer}, selector: {type: string}}}
                 """)
-            _ = try await TestEnv.eventually { (try? await cp.must("get", "widgets")) != nil }
+            _ = await TestEnv.eventually { (try? await cp.must("get", "widgets")) != nil }
             try await cp.must("apply", "-f", "-", stdin: "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {replicas: 1}\n")
             try await cp.must("apply", "-f", "-", stdin: """
                 apiVersion: autoscaling/v2

@@ -65,7 +65,7 @@ struct OperatorFrameworkTests {
         guard let python = TestPaths.kopf else { return }
         try await withCluster(nodes: [.init("n1")]) { cp, _ in
             try await cp.must("apply", "-f", "-", stdin: Self.definition)
-            _ = try await TestEnv.eventually { (try? await cp.must("get", "webapps")) != nil }
+            _ = await TestEnv.eventually { (try? await cp.must("get", "webapps")) != nil }
             let source = cp.dir.appendingPathComponent("operator.py")
             try Self.operatorSource.write(to: source, atomically: true, encoding: .utf8)
             let kopf = try ChildProcess(python, ["-m", "kopf", "run", "--standalone", "--namespace", "default", "--verbose", source.path],
@@ -75,18 +75,18 @@ struct OperatorFrameworkTests {
 
             try await cp.must("apply", "-f", "-", stdin: "apiVersion: example.com/v1\nkind: WebApp\nmetadata: {name: shop}\nspec: {image: \"nginx:1.25\", replicas: 2}\n")
             let status = { (try? await cp.must("get", "webapp", "shop", "-o", "jsonpath={.status.phase} {.status.create_fn.deployment}")) ?? "" }
-            _ = try await TestEnv.eventually { await status() == "Deployed shop" }
+            _ = await TestEnv.eventually { await status() == "Deployed shop" }
             #expect(await status() == "Deployed shop", "kopf's log:\n\(kopf.log.suffix(4000))")
             let owner = try await cp.must("get", "deployment", "shop", "-o", "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}")
             #expect(owner == "WebApp/shop")
             let ready = { (try? await cp.must("get", "deployment", "shop", "-o", "jsonpath={.status.readyReplicas}")) ?? "" }
-            _ = try await TestEnv.eventually { await ready() == "2" }
+            _ = await TestEnv.eventually { await ready() == "2" }
             #expect(await ready() == "2")
 
             // Deleted, the custom object takes its Deployment with it.
             try await cp.must("delete", "webapp", "shop", "--wait=false")
             let gone = { (try? await cp.kubectl("get", "deployment", "shop"))?.status ?? 0 }
-            _ = try await TestEnv.eventually { await gone() != 0 }
+            _ = await TestEnv.eventually { await gone() != 0 }
             #expect(await gone() != 0, "kopf's log:\n\(kopf.log.suffix(4000))")
         }
     }

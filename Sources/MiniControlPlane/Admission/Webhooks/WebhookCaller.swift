@@ -6,12 +6,12 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// Makes one HTTPS POST to a webhook, as kube-apiserver's webhook client:
+/// Makes HTTPS POSTs to webhooks, as kube-apiserver's webhook client:
 /// TLS verified against the webhook's `caBundle` (the system's roots when it
 /// has none) and the name the certificate must carry (`NAME.NAMESPACE.svc`
 /// for a Service, the URL's host otherwise), whatever address is dialled;
 /// the whole call bounded by the webhook's timeout and the answer by
-/// ``maxResponseBytes``.
+/// ``maxResponseBytes``; connections kept alive between calls.
 final class WebhookCaller: Sendable {
     /// Upstream's webhook client limit on a response body (3 MiB).
     static let maxResponseBytes = 3 * 1024 * 1024
@@ -60,13 +60,19 @@ final class WebhookCaller: Sendable {
         return context
     }
 
-    /// POSTs `body` as JSON and returns the status code and body of the answer.
+    /// Connections kept open between calls.
+    private let pool = WebhookConnectionPool()
+
+    /// POSTs `body` as JSON and returns the status code and body of the answer,
+    /// on a kept-alive connection to the same place when there is one.
     func post(_ target: Target, body: [UInt8], caBundle: String?, timeout: Duration) async throws(Failure) -> (status: Int, body: [UInt8]) {
         let tls = try context(caBundle: caBundle)
+        let key = "\(target.host)|\(target.port)|\(target.serverName ?? "")|\(caBundle ?? "")"
         let opened = OpenedChannel()
+        let pool = self.pool
         do {
             return try await withThrowingTaskGroup(of: (Int, [UInt8])?.self) { group in
-                group.addTask { try await Self.exchange(target, body: body, tls: tls, timeout: timeout, opened: opened) }
+                group.addTask { try await Self.exchange(target, body: body, tls: tls, timeout: timeout, pool: pool, key: key, opened: opened) }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
@@ -86,43 +92,33 @@ final class WebhookCaller: Sendable {
         }
     }
 
-    typealias Channel = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-
-    static func exchange(_ target: Target, body: [UInt8], tls: NIOSSLContext, timeout: Duration,
+    static func exchange(_ target: Target, body: [UInt8], tls: NIOSSLContext, timeout: Duration, pool: WebhookConnectionPool, key: String,
                          opened: OpenedChannel) async throws -> (Int, [UInt8]) {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: target.host, port: target.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: target.serverName))
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try Channel(wrappingChannelSynchronously: channel)
-                }
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path)
+        let hostHeader = (target.serverName ?? (target.host.contains(":") ? "[\(target.host)]" : target.host)) + ":\(target.port)"
+        head.headers = ["Host": hostHeader, "Content-Type": "application/json", "Accept": "application/json, */*",
+                        "Content-Length": String(body.count), "User-Agent": "kube-apiserver-admission"]
+        // A kept connection the webhook closed meanwhile is dropped for a new one, once.
+        if let kept = pool.take(key) {
+            opened.set(kept.channel)
+            do {
+                let answer = try await kept.exchange(head, body: body)
+                if answer.keepAlive { pool.give(kept, key) } else { kept.close() }
+                return (answer.status, answer.body)
+            } catch let closed as WebhookResponseCollector.Closed where !closed.answered {
+                kept.close()
             }
-        opened.set(channel.channel)
-        return try await channel.executeThenClose { inbound, outbound in
-            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path)
-            let hostHeader = (target.serverName ?? (target.host.contains(":") ? "[\(target.host)]" : target.host)) + ":\(target.port)"
-            head.headers = ["Host": hostHeader, "Content-Type": "application/json", "Accept": "application/json, */*",
-                            "Content-Length": String(body.count), "Connection": "close", "User-Agent": "kube-apiserver-admission"]
-            try await outbound.write(.head(head))
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-            try await outbound.write(.end(nil))
-            var status = 0
-            var data: [UInt8] = []
-            for try await part in inbound {
-                switch part {
-                case .head(let h): status = Int(h.status.code)
-                case .body(let b):
-                    guard data.count + b.readableBytes <= maxResponseBytes else {
-                        throw Failure(description: "the response is larger than \(maxResponseBytes) bytes")
-                    }
-                    data.append(contentsOf: b.readableBytesView)
-                case .end: return (status, data)
-                }
-            }
-            throw Failure(description: "EOF")
+        }
+        let fresh = try await WebhookConnection.connect(host: target.host, port: target.port, serverName: target.serverName, tls: tls,
+                                                        timeout: timeout, maxResponseBytes: maxResponseBytes)
+        opened.set(fresh.channel)
+        do {
+            let answer = try await fresh.exchange(head, body: body)
+            if answer.keepAlive { pool.give(fresh, key) } else { fresh.close() }
+            return (answer.status, answer.body)
+        } catch {
+            fresh.close()
+            throw error
         }
     }
 
@@ -130,6 +126,8 @@ final class WebhookCaller: Sendable {
     static func word(_ error: any Error, _ target: Target) -> String {
         let host = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
         if let e = error as? Failure { return e.description }
+        if let e = error as? WebhookResponseCollector.TooLarge { return "the response is larger than \(e.limit) bytes" }
+        if error is WebhookResponseCollector.Closed { return "EOF" }
         if let e = error as? NIOConnectionError, let first = e.connectionErrors.first { return word(first.error, target) }
         if let e = error as? IOError {
             switch e.errnoCode {
