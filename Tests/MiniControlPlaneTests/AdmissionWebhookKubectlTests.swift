@@ -11,7 +11,7 @@ import HTTPServing
 /// certificate from the cluster's CA for `hook.default.svc` and 127.0.0.1:
 /// - `/mutate` adds the label `webhook.example.com/seen: "true"` and warns;
 /// - `/validate` refuses objects labelled `deny: "true"` (403, with a message) and warns otherwise;
-/// - `/slow` answers after five seconds;
+/// - `/slow` answers after five seconds; `/garbage` answers HTML;
 /// - `/first` annotates what it saw of `/second`'s label and the request's `dryRun`;
 /// - `/second` adds the label `second: done`;
 /// - `/convert` answers ConversionReviews between `example.com/v1` (`spec.size`)
@@ -29,6 +29,7 @@ final class FakeWebhook: Sendable {
         self.port = port
         let server = HTTPServer(host: "127.0.0.1", port: port, tls: tls, logger: Logger(label: "fake-webhook")) { req in
             if req.path == "/convert" { return Self.convert(req.body) }
+            if req.path == "/garbage" { return .text("<html>not a review</html>", contentType: "text/html") }
             guard let review = try? JSONValueDecoder.decode(AdmissionReview.self, from: JSONParser.parse(req.body)),
                   let request = review.request else { return .text("not an AdmissionReview", status: .badRequest) }
             var response = AdmissionResponse(uid: request.uid, allowed: true)
@@ -212,6 +213,14 @@ struct AdmissionWebhookKubectlTests {
             #expect(r.status == 0, "\(r.output)")
             r = try c.kubectl("create", "configmap", "too-slow")
             #expect(r.stderr.contains("context deadline exceeded"), "\(r.output)")
+
+            // One that answers garbage.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: slow.replacingOccurrences(of: "/slow", with: "/garbage"))
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("create", "configmap", "garbled")
+            #expect(r.status != 0 && r.stderr.contains(#"failed calling webhook "down.example.com": received invalid webhook response"#), "\(r.output)")
+            // The API server's other requests are unaffected.
+            #expect(try c.kubectl("get", "configmaps").status == 0)
             #expect(try c.kubectl("delete", "validatingwebhookconfiguration", "down").status == 0)
 
             // The configurations themselves never go to webhooks, and bad ones are refused.
