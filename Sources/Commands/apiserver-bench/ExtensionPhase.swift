@@ -88,7 +88,6 @@ func webhookLatency(_ client: KubeClient, config: KubeConfig, dataDir: URL, coun
     defer { try? FileManager.default.removeItem(at: dir) }
     let server: HTTPServer
     let caBundle: String
-    let port = Int.random(in: 20000..<30000)
     do {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for f in ["ca.crt", "ca.key"] { try FileManager.default.copyItem(at: dataDir.appendingPathComponent(f), to: dir.appendingPathComponent(f)) }
@@ -97,7 +96,7 @@ func webhookLatency(_ client: KubeClient, config: KubeConfig, dataDir: URL, coun
         let tls = try NIOSSLContext(configuration: .makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.servingCertificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.servingKeyPEM.utf8), format: .pem))))
-        server = HTTPServer(host: "127.0.0.1", port: port, tls: tls, logger: Logger(label: "bench-webhook")) { req in
+        server = HTTPServer(host: "127.0.0.1", port: 0, tls: tls, logger: Logger(label: "bench-webhook")) { req in
             let uid = (try? JSONParser.parse(req.body))?[path: ["request", "uid"]]?.stringValue ?? ""
             var answer = AdmissionReview(response: AdmissionResponse(uid: uid, allowed: true))
             answer.request = nil
@@ -107,7 +106,13 @@ func webhookLatency(_ client: KubeClient, config: KubeConfig, dataDir: URL, coun
         say("webhook phase: cannot make the webhook's certificate: \(error)")
         return
     }
-    let serving = Task { try await server.run() }
+    let listener: HTTPServer.Listener
+    do { listener = try await server.bind() } catch {
+        say("webhook phase: cannot listen on 127.0.0.1: \(error)")
+        return
+    }
+    let port = listener.port
+    let serving = Task { try await server.serve(listener) }
     defer { serving.cancel() }
     do {
         for ns in ["bench-hooked", "bench-plain"] {

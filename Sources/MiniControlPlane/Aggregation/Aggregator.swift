@@ -23,6 +23,10 @@ final class Aggregator: Sendable {
     private let clientKey: NIOSSLPrivateKeySource
     /// HTTP clients by `NAME.NAMESPACE.svc@ADDRESS`: each dials one address for one name.
     private let clients = Mutex<[String: HTTPClient]>([:])
+    /// The APIServices last decoded, by the names and resource versions they were decoded from.
+    private let decoded = Mutex<(fingerprint: String, services: [APIService])>(("", []))
+    /// Parsed `caBundle`s: every proxied request needs its APIService's roots.
+    private let roots = Mutex<[String: [NIOSSLCertificate]]>([:])
     /// The resource lists of remote group-versions by APIService name (nil: the last fetch failed).
     private let resourceLists = Mutex<[String: JSONValue?]>([:])
 
@@ -46,10 +50,18 @@ final class Aggregator: Sendable {
 
     // MARK: - Which APIServices are remote
 
-    /// The APIServices (read through the admission cache: at most a second old).
+    /// The APIServices (read through the admission cache: at most a second old), decoded
+    /// once per change of their resource versions: every request for a group not served
+    /// here, and every discovery request, asks.
     func apiServices() async -> [APIService] {
         guard let items = try? await registry.admissionList(ResourceCatalog.info(for: APIService.self), nil) else { return [] }
-        return items.compactMap { try? JSONValueDecoder.decode(APIService.self, from: $0) }
+        let fingerprint = items.map { o in
+            (o[path: ["metadata", "name"]]?.stringValue ?? "") + "@" + (o[path: ["metadata", "resourceVersion"]]?.stringValue ?? "")
+        }.joined(separator: ",")
+        if let cached = decoded.withLock({ $0.fingerprint == fingerprint ? $0.services : nil }) { return cached }
+        let services = items.compactMap { try? JSONValueDecoder.decode(APIService.self, from: $0) }
+        decoded.withLock { $0 = (fingerprint, services) }
+        return services
     }
 
     /// The APIService that sends `group`/`version` to a Service, if one does.
@@ -139,10 +151,19 @@ final class Aggregator: Sendable {
         if s.spec.insecureSkipTLSVerify == true {
             config.certificateVerification = .none
         } else if let bundle = s.spec.caBundle, !bundle.isEmpty {
-            guard let pem = Data(base64Encoded: bundle), let roots = try? NIOSSLCertificate.fromPEMBytes(Array(pem)), !roots.isEmpty else {
-                throw Unreachable(reason: "FailedDiscoveryCheck", message: "spec.caBundle of \(s.metadata.name ?? "") holds no PEM certificate")
+            if let known = roots.withLock({ $0[bundle] }) {
+                config.trustRoots = .certificates(known)
+            } else {
+                guard let pem = Data(base64Encoded: bundle), let parsed = try? NIOSSLCertificate.fromPEMBytes(Array(pem)), !parsed.isEmpty else {
+                    throw Unreachable(reason: "FailedDiscoveryCheck", message:
+                        "spec.caBundle of \(s.metadata.name ?? "") holds no PEM certificate: set it to the base64 of the PEM CA certificate that signed the backend's serving certificate")
+                }
+                roots.withLock { r in
+                    if r.count > 64 { r.removeAll() }
+                    r[bundle] = parsed
+                }
+                config.trustRoots = .certificates(parsed)
             }
-            config.trustRoots = .certificates(roots)
         }
         return config
     }

@@ -62,7 +62,7 @@ struct OperatorFrameworkTests {
         """
 
     @Test func aKopfOperatorReconcilesItsResourceIntoARunningDeployment() async throws {
-        guard let python = TestPaths.kopf else { return }
+        let python = try #require(TestPaths.kopf, "the suite's requirement installed kopf")
         try await withCluster(nodes: [.init("n1")]) { cp, _ in
             try await cp.must("apply", "-f", "-", stdin: Self.definition)
             _ = await TestEnv.eventually { (try? await cp.must("get", "webapps")) != nil }
