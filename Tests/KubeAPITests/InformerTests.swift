@@ -144,6 +144,8 @@ import Testing
         let consumer = Task { for await _ in stream {} }
         consumer.cancel()
         await consumer.value
+        // Forgotten at the next change (onTermination must not take the lock changes are yielded under).
+        informer.apply(.added(pod("b", rv: "2")))
         #expect(informer.subscribers.withLock { $0.handlers.isEmpty })
 
         let run = Task { await informer.run() }
@@ -152,5 +154,34 @@ import Testing
         await run.value
         var late = informer.events().makeAsyncIterator()
         #expect(await late.next() == nil)
+    }
+
+    /// Streams whose consumers are cancelled while changes are delivered:
+    /// changes are yielded under the subscribers' lock, and a cancelled
+    /// consumer's `onTermination` used to take that lock while the runtime
+    /// held the consumer's status lock, which the yield waits for: a
+    /// deadlock (the API server's watch fan-out hung on the same pattern).
+    @Test func streamsCancelledWhileChangesAreDeliveredEndAndAreForgotten() async {
+        let informer = Self.informer()
+        informer.replace(with: [])
+        let changer = Task.detached {
+            var rv = 0
+            while !Task.isCancelled {
+                rv += 1
+                informer.apply(.modified(pod("a", rv: String(rv))))
+                if rv % 64 == 0 { await Task.yield() }
+            }
+        }
+        for _ in 0..<2_000 {
+            let stream = informer.events()
+            let consumer = Task { for await _ in stream {} }
+            await Task.yield()
+            consumer.cancel()
+            await consumer.value
+        }
+        changer.cancel()
+        await changer.value
+        informer.apply(.modified(pod("a", rv: "0")))
+        #expect(informer.subscribers.withLock { $0.handlers.isEmpty && $0.streams.isEmpty })
     }
 }

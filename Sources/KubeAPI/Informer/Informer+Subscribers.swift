@@ -19,6 +19,7 @@ extension Informer {
     public func events() -> AsyncStream<InformerEvent<T>> {
         let (stream, continuation) = AsyncStream.makeStream(of: InformerEvent<T>.self, bufferingPolicy: .unbounded)
         let id: UInt64? = subscribers.withLock { s in
+            s.forget(departedStreams.drain())
             guard !s.finished else { return nil }
             s.nextID += 1
             let id = s.nextID
@@ -31,16 +32,9 @@ extension Informer {
             continuation.finish()
             return stream
         }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        // Not the subscribers' lock: changes are yielded under it (see DepartedConsumers).
+        continuation.onTermination = { [departedStreams] _ in departedStreams.note(id) }
         return stream
-    }
-
-    /// Removes the handler of a stream whose consumer went away.
-    func unsubscribe(_ id: UInt64) {
-        subscribers.withLock { s in
-            s.handlers.removeAll { $0.id == id }
-            s.streams[id] = nil
-        }
     }
 
     /// Ends every stream (``run()`` is over).
@@ -52,7 +46,6 @@ extension Informer {
             s.streams = [:]
             return all
         }
-        // Outside the lock: finishing calls onTermination, which takes it.
         for c in streams { c.finish() }
     }
 }

@@ -42,6 +42,14 @@ public final class Informer<T: KubeObject>: Sendable {
         var streams: [UInt64: AsyncStream<InformerEvent<T>>.Continuation] = [:]
         var finished = false
 
+        /// Drops the handlers of streams whose consumers went away.
+        mutating func forget(_ ids: [UInt64]) {
+            guard !ids.isEmpty else { return }
+            let gone = Set(ids)
+            handlers.removeAll { gone.contains($0.id) }
+            for id in ids { streams[id] = nil }
+        }
+
         func deliver(_ events: [InformerEvent<T>]) {
             for e in events {
                 for h in handlers { h.call(e) }
@@ -51,6 +59,8 @@ public final class Informer<T: KubeObject>: Sendable {
 
     let cache = Mutex(InformerCache<T>())
     let subscribers = Mutex(Subscribers())
+    /// Streams whose consumers went away; forgotten under `subscribers`.
+    let departedStreams = DepartedConsumers<UInt64>()
     let syncBell = Doorbell()
     let client: any ListWatchClient
     let namespace: String?
@@ -151,6 +161,7 @@ public final class Informer<T: KubeObject>: Sendable {
     /// A complete list replaces the cache; consumers get the differences, then `.synced`.
     func replace(with items: [T]) {
         subscribers.withLock { s in
+            s.forget(departedStreams.drain())
             s.deliver(cache.withLock { $0.replace(with: items) })
         }
         syncBell.ring()
@@ -159,6 +170,7 @@ public final class Informer<T: KubeObject>: Sendable {
     /// One watch event updates the cache; consumers get the change.
     func apply(_ event: WatchEvent<T>) {
         subscribers.withLock { s in
+            s.forget(departedStreams.drain())
             if let change = cache.withLock({ $0.apply(event) }) { s.deliver([change]) }
         }
     }

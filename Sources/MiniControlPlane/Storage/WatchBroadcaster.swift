@@ -1,3 +1,4 @@
+import KubeAPI
 import Synchronization
 
 /// Fans committed changes out to in-process watchers, in revision order, with
@@ -29,22 +30,35 @@ final class WatchBroadcaster: Sendable {
         var replaying: [Int: [StoreEvent]] = [:]
         var nextID = 0
         var lastPublished: Int64 = 0
+
+        mutating func forget(_ ids: [Int]) {
+            for id in ids {
+                subscribers[id] = nil
+                replaying[id] = nil
+            }
+        }
     }
 
     private let state: Mutex<State>
+    /// Watchers whose streams ended; forgotten under `state` (see ``DepartedConsumers``).
+    private let departed = DepartedConsumers<Int>()
 
     init(lastPublished: Int64) {
         state = Mutex(State(lastPublished: lastPublished))
     }
+
+    /// Watchers registered (those whose streams ended are forgotten at the next publish).
+    var watcherCount: Int { state.withLock { $0.subscribers.count } }
 
     /// The revision of the last published event.
     var lastPublished: Int64 { state.withLock { $0.lastPublished } }
 
     /// Publishes a committed change. Callers publish in revision order.
     func publish(_ event: StoreEvent) {
-        // Continuations are finished outside the lock: finishing runs
-        // onTermination, which takes the lock again.
+        // Continuations are finished outside the lock, as little as
+        // possible runs under it.
         let tooSlow: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = state.withLock { s in
+            s.forget(departed.drain())
             s.lastPublished = max(s.lastPublished, event.revision)
             var cut: [AsyncThrowingStream<StoreEvent, any Error>.Continuation] = []
             for (id, sub) in s.subscribers where event.revision > sub.after && event.key.hasPrefix(sub.prefix) {
@@ -80,24 +94,18 @@ final class WatchBroadcaster: Sendable {
             s.replaying[id] = []
             return (id, s.lastPublished)
         }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { s in
-                s.subscribers[id] = nil
-                s.replaying[id] = nil
-            }
-        }
+        // Not the state lock: publish() yields under it (see DepartedConsumers).
+        continuation.onTermination = { [departed] _ in departed.note(id) }
         let history: [StoreEvent]
         do {
             history = try await replay(upTo)
         } catch {
-            state.withLock { s in
-                s.subscribers[id] = nil
-                s.replaying[id] = nil
-            }
+            state.withLock { $0.forget([id]) }
             throw error
         }
         for e in history { continuation.yield(e) }
         state.withLock { s in
+            s.forget(departed.drain())
             for e in s.replaying[id] ?? [] where e.revision > max(upTo, after) { continuation.yield(e) }
             s.replaying[id] = nil
         }
