@@ -65,6 +65,52 @@ import Testing
         #expect(failure("self.spec.tags[5]", b) == "index out of bounds: 5")
     }
 
+    /// Kubernetes' IP, CIDR, URL, quantity and sets libraries and `format`,
+    /// with the examples of upstream's documentation.
+    @Test func networkURLQuantityAndSetsLibraries() throws {
+        #expect(try eval("isIP('127.0.0.1') && isIP('::1') && !isIP('1.2.3') && !isIP('01.2.3.4') && !isIP('::ffff:1.2.3.4')") == .bool(true))
+        #expect(try eval("ip('127.0.0.1').family() == 4 && ip('::1').family() == 6 && ip('::1').isLoopback()") == .bool(true))
+        #expect(try eval("ip('0.0.0.0').isUnspecified() && ip('fe80::1').isLinkLocalUnicast() && ip('224.0.0.1').isLinkLocalMulticast()") == .bool(true))
+        #expect(try eval("ip('10.0.0.1').isGlobalUnicast() && !ip('255.255.255.255').isGlobalUnicast() && !ip('127.0.0.1').isGlobalUnicast()") == .bool(true))
+        #expect(try eval("ip.isCanonical('2001:db8::1') && !ip.isCanonical('2001:DB8::1') && !ip.isCanonical('2001:db8:0:0:0:0:0:1')") == .bool(true))
+        #expect(try eval("string(ip('2001:db8:0:0:1:0:0:1')) == '2001:db8::1:0:0:1' && ip('1.2.3.4') == ip('1.2.3.4')") == .bool(true))
+        #expect(failure("ip('1.2.3.4%eth0')") == #"IP address "1.2.3.4%eth0" with zone value is not allowed"#)
+        #expect(failure("ip('::ffff:1.2.3.4')") == #"IPv4-mapped IPv6 address "::ffff:1.2.3.4" is not allowed"#)
+        #expect(failure("ip('nope')")?.hasPrefix(#"IP Address "nope" parse error during conversion from string"#) == true)
+
+        #expect(try eval("isCIDR('192.168.0.0/16') && !isCIDR('192.168.0.0') && !isCIDR('10.0.0.0/33')") == .bool(true))
+        #expect(try eval("cidr('192.168.0.0/24').containsIP(ip('192.168.0.1')) && !cidr('192.168.0.0/24').containsIP('192.168.1.1')") == .bool(true))
+        #expect(try eval("cidr('192.168.0.0/16').containsCIDR('192.168.10.0/24') && !cidr('192.168.0.0/24').containsCIDR(cidr('192.168.0.0/16'))") == .bool(true))
+        #expect(try eval("cidr('192.168.0.1/24').ip() == ip('192.168.0.1') && cidr('192.168.0.1/24').masked() == cidr('192.168.0.0/24')") == .bool(true))
+        #expect(try eval("cidr('::1/128').prefixLength() == 128 && string(cidr('192.168.0.1/24').masked()) == '192.168.0.0/24'") == .bool(true))
+        #expect(try eval("!cidr('10.0.0.0/8').containsIP('::1')") == .bool(true))
+
+        #expect(try eval("url('https://example.com:80/').getHost() == 'example.com:80'") == .bool(true))
+        #expect(try eval("url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'") == .bool(true))
+        #expect(try eval("url('https://user@[::1]:8443/a?x=1&x=2&y=a+b#frag').getHostname() == '::1'") == .bool(true))
+        #expect(try eval("url('https://[::1]:8443/').getPort() == '8443' && url('https://example.com/').getPort() == ''") == .bool(true))
+        #expect(try eval("url('https://e.com/a?x=1&x=2&y=a+b#f').getQuery() == {'x': ['1', '2'], 'y': ['a b']}") == .bool(true))
+        #expect(try eval("url('HTTPS://e.com').getScheme() == 'https' && url('/just/a/path').getHost() == ''") == .bool(true))
+        #expect(try eval("isURL('https://example.com') && isURL('/absolute') && !isURL('example.com') && !isURL('mailto:x@y')") == .bool(true))
+        #expect(failure("url('https://example.com:port/')") == #"URL parse error during conversion from string: parse "https://example.com:port/": invalid port ":port" after host"#)
+
+        #expect(try eval("quantity('500000G').isInteger() && quantity('50k').asInteger() == 50000 && !quantity('1.5').isInteger()") == .bool(true))
+        #expect(try eval("quantity('50k').add('20k') == quantity('70k') && quantity('50k').sub(20000) == quantity('30k')") == .bool(true))
+        #expect(try eval("quantity('50k').add(20).sub(quantity('100k')).sub(-50000) == quantity('20')") == .bool(true))
+        #expect(try eval("quantity('200M').compareTo(quantity('0.2G')) == 0 && quantity('150Mi').isGreaterThan(quantity('100Mi'))") == .bool(true))
+        #expect(try eval("quantity('50M').isLessThan(quantity('100M')) && quantity('-1').sign() == -1 && isQuantity('1Gi') && !isQuantity('1GB')") == .bool(true))
+        #expect(try eval("quantity('1.5Gi').asApproximateFloat() == 1610612736.0") == .bool(true))
+        #expect(failure("quantity('1.5').asInteger()") == "cannot convert value to integer")
+        #expect(failure("quantity('x')") == "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+
+        #expect(try eval("sets.contains([1, 2, 3], [2, 3]) && !sets.contains([1], [2]) && sets.contains([1], [])") == .bool(true))
+        #expect(try eval("sets.equivalent([1, 2], [2, 1, 1]) && sets.intersects([1, 2], [2, 5]) && !sets.intersects([1], [])") == .bool(true))
+
+        #expect(try eval("'%s has %d replicas (%.2f%%), mask %x'.format(['web', 3, 12.345, 255])") == .string("web has 3 replicas (12.35%), mask ff"))
+        #expect(try eval("'%s and %s'.format([ip('::1'), [1, 2]])") == .string("::1 and [1, 2]"))
+        #expect(failure("'%d'.format(['a'])")?.hasPrefix("could not parse formatting clause") == true)
+    }
+
     @Test func compileErrorsNameWhatIsWrong() {
         #expect(throws: CELCompileError.self) { try CELParser.parse("self.x >", variables: ["self"]) }
         do {

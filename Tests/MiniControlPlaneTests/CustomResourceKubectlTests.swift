@@ -126,7 +126,10 @@ struct CustomResourceKubectlTests {
                     x-kubernetes-validations:
                     - {rule: "self.image != 'forbidden'", message: that image is not allowed}
                     - {rule: "self.cronSpec == oldSelf.cronSpec", messageExpression: "'cronSpec is immutable (was ' + oldSelf.cronSpec + ')'"}
+                    - rule: "!has(self.allowFrom) || isCIDR(self.allowFrom) && cidr(self.allowFrom).prefixLength() >= 8"
+                      messageExpression: "'%s is not a network of /8 or narrower'.format([self.allowFrom])"
                     properties:
+                      allowFrom: {type: string}
                       cronSpec: {type: string, pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$'}
                       image: {type: string, default: busybox, description: The image the job runs.}
                       replicas: {type: integer, minimum: 1, maximum: 10, default: 1}
@@ -187,6 +190,11 @@ struct CustomResourceKubectlTests {
             #expect(r.status != 0 && r.stderr.contains("spec: Invalid value: that image is not allowed"), "\(r.output)")
             r = try c.kubectl("patch", "ct", "ct1", "--type=merge", "-p", #"{"spec":{"cronSpec":"0 * * * *"}}"#)
             #expect(r.status != 0 && r.stderr.contains("spec: Invalid value: cronSpec is immutable (was */5 * * * *)"), "\(r.output)")
+            // Kubernetes' CEL libraries (CIDR, format).
+            r = try c.kubectl("patch", "ct", "ct1", "--type=merge", "-p", #"{"spec":{"allowFrom":"10.0.0.0/4"}}"#)
+            #expect(r.status != 0 && r.stderr.contains("spec: Invalid value: 10.0.0.0/4 is not a network of /8 or narrower"), "\(r.output)")
+            r = try c.kubectl("patch", "ct", "ct1", "--type=merge", "-p", #"{"spec":{"allowFrom":"10.1.0.0/16"}}"#)
+            #expect(r.status == 0, "\(r.output)")
 
             // Selectable fields; other fields are refused as upstream refuses them.
             r = try c.kubectl("get", "ct", "--field-selector", "spec.image=busybox", "-o", "name")

@@ -5,17 +5,18 @@ import Foundation
 /// size of what it walks.
 enum CELFunctions {
     /// Every function name a rule may call.
-    static let known: Set<String> = [
+    static let known: Set<String> = Set<String>([
         "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string", "bool", "bytes", "dyn", "type",
         "duration", "timestamp", "lowerAscii", "upperAscii", "trim", "replace", "split", "join", "indexOf", "lastIndexOf",
         "substring", "charAt", "isSorted", "sum", "min", "max", "hasValue", "value", "orValue", "getHours", "getMinutes",
         "getSeconds", "getMilliseconds", "reverse", "optional.of", "optional.none", "of", "none", "all", "exists", "exists_one",
         "map", "filter",
-    ]
+    ]).union(CELLibraries.names)
 
     typealias Failure = CELEvaluator.Failure
 
     static func call(_ name: String, target: CELValue?, _ args: [CELValue], _ ev: inout CELEvaluator) throws(Failure) -> CELValue {
+        if let v = try CELLibraries.call(name, target: target, args, &ev) { return v }
         // Global forms of receiver functions: size(x), matches(s, re).
         var target = target
         var args = args

@@ -449,6 +449,10 @@ public enum CELParser {
                 let filter = args.count == 3 ? args[1] : nil
                 return .comprehension(kind: name, range: target, variable: v, filter: filter, body: args[args.count - 1])
             }
+            // `sets.contains(a, b)`, `ip.isCanonical(s)`: functions of a namespace, not members.
+            if case .ident(let ns)? = target, CELLibraries.namespaces.contains(ns), CELFunctions.known.contains(ns + "." + name) {
+                return .call(ns + "." + name, target: nil, args: args)
+            }
             return .call(name, target: target, args: args)
         }
 

@@ -18,6 +18,8 @@ public indirect enum CELValue: Sendable, Hashable {
     case timestamp(seconds: Int64, nanos: Int32)
     case optional(CELValue?)
     case type(String)
+    /// An IP, CIDR, URL or quantity of Kubernetes' libraries.
+    case object(CELObject)
 
     /// The names usable as type values and conversion functions.
     static let typeNames: Set<String> = ["int", "uint", "double", "string", "bytes", "bool", "list", "map", "null_type", "type", "dyn",
@@ -39,6 +41,7 @@ public indirect enum CELValue: Sendable, Hashable {
         case .timestamp: return "google.protobuf.Timestamp"
         case .optional: return "optional_type"
         case .type: return "type"
+        case .object(let o): return o.typeName
         }
     }
 
@@ -89,7 +92,7 @@ public indirect enum CELValue: Sendable, Hashable {
             var o: [String: JSONValue] = [:]
             for (k, v) in m { o[k.stringValue ?? k.description] = v.json }
             return .object(o)
-        case .duration, .timestamp, .type: return .string(description)
+        case .duration, .timestamp, .type, .object: return .string(description)
         case .optional(let v): return v?.json ?? .null
         }
     }
@@ -113,6 +116,7 @@ extension CELValue: CustomStringConvertible {
         case .timestamp(let s, let n): return CELFunctions.formatTimestamp(s, n)
         case .optional(let v): return v.map { "optional.of(\($0))" } ?? "optional.none()"
         case .type(let t): return t
+        case .object(let o): return o.description
         }
     }
 }
