@@ -227,6 +227,18 @@ struct CustomResourceKubectlTests {
             #expect(r.status == 0, "\(r.output)")
             let gone = try eventually { try c.kubectl("get", "namespace", "jobs").status != 0 }
             #expect(gone, "the namespace stayed after its last object went")
+
+            // Ratcheting: made stricter, the definition refuses new offending values
+            // but lets through updates that leave an old one (image busybox) alone.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: Self.crontabs.replacingOccurrences(of: "image: {type: string, default: busybox,", with: "image: {type: string, maxLength: 3, default: bb,"))
+            #expect(r.status == 0, "\(r.output)")
+            let stricter = try eventually {
+                try c.kubectl("patch", "ct", "ct1", "--dry-run=server", "--type=merge", "-p", #"{"spec":{"image":"nginx"}}"#)
+                    .stderr.contains("spec.image: Too long: may not be more than 3 bytes")
+            }
+            #expect(stricter, "the stricter schema was not applied")
+            r = try c.kubectl("patch", "ct", "ct1", "--type=merge", "-p", #"{"spec":{"replicas":2}}"#)
+            #expect(r.status == 0, "\(r.output)")
         }
     }
 

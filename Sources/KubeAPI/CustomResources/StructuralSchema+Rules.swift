@@ -9,6 +9,8 @@ extension StructuralSchema {
     /// The failures of the `x-kubernetes-validations` rules on `value` and
     /// everything below it, with `oldSelf` bound where `old` has a value at
     /// the same place (fields by name, items of `map` lists by their keys).
+    /// Rules without `oldSelf` do not run on a value equal to its old one
+    /// (ratcheting).
     /// Every rule evaluation is charged to one budget per object; running out
     /// stops the rules with upstream's message.
     public func validateRules(_ value: JSONValue, old: JSONValue?, path: String = "") -> [FieldError] {
@@ -20,7 +22,7 @@ extension StructuralSchema {
 
     func rules(_ value: JSONValue, _ old: JSONValue?, _ path: String, _ budget: inout Int64, _ errs: inout [FieldError]) {
         guard budget >= 0, !value.isNull else { return }
-        if !validations.isEmpty { evaluateRules(value, old, path, &budget, &errs) }
+        if !validations.isEmpty { evaluateRules(value, old, path, &budget, &errs, unchanged: old == value) }
         switch value {
         case .object(let o):
             for (k, v) in o.sorted(by: { $0.key < $1.key }) {
@@ -43,11 +45,16 @@ extension StructuralSchema {
     /// Finds the old item that is "the same" as a new one: by keys in a `map` list, by value in
     /// a `set`; none in atomic lists. The old items are indexed once, so a long list costs linear time.
     func correlation(_ old: [JSONValue]) -> (JSONValue) -> JSONValue? {
+        Self.correlation(old, listType: listType, keys: listMapKeys)
+    }
+
+    static func correlation(_ old: [JSONValue], listType: String?, keys listMapKeys: [String]) -> (JSONValue) -> JSONValue? {
+        guard !old.isEmpty else { return { _ in nil } }
         switch listType {
         case "map"?:
             var byKey: [[JSONValue?]: JSONValue] = [:]
             for o in old { byKey[listMapKeys.map { o[$0] }] = byKey[listMapKeys.map { o[$0] }] ?? o }
-            return { item in byKey[self.listMapKeys.map { item[$0] }] }
+            return { item in byKey[listMapKeys.map { item[$0] }] }
         case "set"?:
             let values = Set(old)
             return { values.contains($0) ? $0 : nil }
@@ -56,7 +63,10 @@ extension StructuralSchema {
         }
     }
 
-    func evaluateRules(_ value: JSONValue, _ old: JSONValue?, _ path: String, _ budget: inout Int64, _ errs: inout [FieldError]) {
+    /// `unchanged`: the value equals its old counterpart, so only transition
+    /// rules run (the others ratchet, as upstream's do).
+    func evaluateRules(_ value: JSONValue, _ old: JSONValue?, _ path: String, _ budget: inout Int64, _ errs: inout [FieldError],
+                       unchanged: Bool = false) {
         let me = CELValue(value, schema: self)
         let oldValue = old.flatMap { $0.isNull ? nil : CELValue($0, schema: self) }
         let shownType = type ?? (intOrString ? "integer" : "object")
@@ -64,7 +74,7 @@ extension StructuralSchema {
             FieldError(kind: .invalid, field: p ?? path, value: FieldError.quote(shownType), detail: detail)
         }
         for rule in validations {
-            guard let program = rule.program else { continue }
+            guard let program = rule.program, !unchanged || rule.usesOldSelf else { continue }
             var bindings: [String: CELValue] = ["self": me]
             if rule.usesOldSelf {
                 if let oldValue {

@@ -5,13 +5,24 @@ extension StructuralSchema {
     /// them (kube-openapi's messages inside field errors):
     /// `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
     /// `path` is the value's dotted path (empty at the root). Recursion is bounded by the schema's depth.
-    public func validate(_ value: JSONValue, path: String) -> [FieldError] {
+    ///
+    /// On an update, `old` is the stored object and validation *ratchets* as
+    /// upstream's does (KEP-4008): a value equal to its old counterpart (a
+    /// field by name, an item of a `map` list by its keys, of a `set` by
+    /// value) is not validated again, so a definition made stricter does not
+    /// stop updates that leave the offending values alone.
+    public func validate(_ value: JSONValue, old: JSONValue? = nil, path: String) -> [FieldError] {
         var errs: [FieldError] = []
-        validate(value, path, &errs)
+        validate(value, old, path, &errs)
         return errs
     }
 
     func validate(_ value: JSONValue, _ path: String, _ errs: inout [FieldError]) {
+        validate(value, nil, path, &errs)
+    }
+
+    func validate(_ value: JSONValue, _ old: JSONValue?, _ path: String, _ errs: inout [FieldError]) {
+        if let old, old == value { return }
         let name = path.isEmpty ? "." : path
         if case .null = value {
             if !nullable, let t = type ?? (intOrString ? "integer" : nil) {
@@ -52,7 +63,8 @@ extension StructuralSchema {
             }
             if listType == "map" { validateMapList(a, path, &errs) }
             if let items {
-                for (i, v) in a.enumerated() { items.validate(v, "\(path)[\(i)]", &errs) }
+                let correlate = correlation(old?.arrayValue ?? [])
+                for (i, v) in a.enumerated() { items.validate(v, correlate(v), "\(path)[\(i)]", &errs) }
             }
         case .object(let o):
             if let maxProperties, o.count > maxProperties { errs.append(.tooMany(path, o.count, Int(maxProperties))) }
@@ -63,9 +75,9 @@ extension StructuralSchema {
             for (k, v) in o.sorted(by: { $0.key < $1.key }) {
                 if embeddedResource, k == "apiVersion" || k == "kind" || k == "metadata" { continue }
                 if let p = properties[k] {
-                    p.validate(v, Self.child(path, k), &errs)
+                    p.validate(v, old?.objectValue?[k], Self.child(path, k), &errs)
                 } else if let additionalProperties {
-                    additionalProperties.validate(v, Self.child(path, k), &errs)
+                    additionalProperties.validate(v, old?.objectValue?[k], Self.child(path, k), &errs)
                 }
             }
             if embeddedResource { validateEmbedded(o, path, &errs) }

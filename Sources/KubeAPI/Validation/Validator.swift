@@ -46,7 +46,7 @@ public enum Validator {
             let oldMeta = try old.map { try decode(ObjectMeta.self, $0["metadata"] ?? .emptyObject) }
             var errs = validateMeta(meta, kind: "", old: oldMeta)
             if let schema {
-                errs += schema.validate(obj, path: "")
+                errs += schema.validate(obj, old: old, path: "")
                 errs += schema.validateRules(obj, old: old)
             }
             return errs.isEmpty ? .valid : .invalid(errs)
