@@ -44,6 +44,7 @@ extension FuzzTarget {
         Array("self.spec.tags.map(t, t.upperAscii()).join(',') + string(duration('1h30m')) == 'x' ? [1u, 2.5, b'x'] : {'k': -0x10}".utf8),
         Array("timestamp('2026-12-07T10:00:00Z') - duration('90s') < timestamp('2026-12-07T10:00:00Z') || 1 / 0 == 1".utf8),
         Array("cidr('10.0.0.0/8').containsIP(ip('10.1.2.3')) && ip.isCanonical('2001:db8::1') && url('https://[::1]:80/a b?x=1').getQuery().size() == 1".utf8),
+        Array("self.spec.?ports[?0].?name.orValue('') == 'http' && timestamp('2026-12-07T10:00:00Z').getDayOfWeek('+05:30') == 1".utf8),
         Array("quantity('1.5Gi').add(20).compareTo(quantity('2G')) < 0 && sets.intersects([1], [1]) && '%s %d %.2f'.format(['a', 1, 2.5]) != ''".utf8),
     ]) { bytes in
         let source = String(decoding: bytes, as: UTF8.self)

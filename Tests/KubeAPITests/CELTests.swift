@@ -111,6 +111,22 @@ import Testing
         #expect(failure("'%d'.format(['a'])")?.hasPrefix("could not parse formatting clause") == true)
     }
 
+    /// CEL's optional syntax (`a.?b`, `a[?k]`) and the timestamp accessors.
+    @Test func optionalSelectionAndTimestampAccessors() throws {
+        let b = ["self": Self.obj]
+        #expect(try eval("self.spec.?replicas.orValue(0) == 3 && self.spec.?missing.orValue(7) == 7", b) == .bool(true))
+        #expect(try eval("!self.spec.?missing.deeper.hasValue() && self.?spec.?name.value() == 'web-1'", b) == .bool(true))
+        #expect(try eval("self.spec.tags[?1] == optional.of('b') && !self.spec.tags[?5].hasValue() && {'a': 1}[?'a'].value() == 1", b) == .bool(true))
+        #expect(try eval("optional.ofNonZeroValue('').orValue('empty') == 'empty' && optional.none().or(optional.of(2)).value() == 2", b) == .bool(true))
+        #expect(failure("self.spec.?missing.value()", b) != nil)
+        let t = "timestamp('2026-12-07T23:30:15.250Z')"
+        #expect(try eval("\(t).getFullYear() == 2026 && \(t).getMonth() == 11 && \(t).getDate() == 7 && \(t).getDayOfMonth() == 6") == .bool(true))
+        #expect(try eval("\(t).getDayOfWeek() == 1 && \(t).getDayOfYear() == 340 && \(t).getHours() == 23 && \(t).getMinutes() == 30") == .bool(true))
+        #expect(try eval("\(t).getSeconds() == 15 && \(t).getMilliseconds() == 250") == .bool(true))
+        #expect(try eval("\(t).getHours('+02:00') == 1 && \(t).getDate('Europe/Berlin') == 8 && \(t).getHours('America/New_York') == 18") == .bool(true))
+        #expect(failure("\(t).getHours('Nowhere/Special')") == "unknown time zone: Nowhere/Special")
+    }
+
     @Test func compileErrorsNameWhatIsWrong() {
         #expect(throws: CELCompileError.self) { try CELParser.parse("self.x >", variables: ["self"]) }
         do {

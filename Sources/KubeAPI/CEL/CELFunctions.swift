@@ -10,13 +10,21 @@ enum CELFunctions {
         "duration", "timestamp", "lowerAscii", "upperAscii", "trim", "replace", "split", "join", "indexOf", "lastIndexOf",
         "substring", "charAt", "isSorted", "sum", "min", "max", "hasValue", "value", "orValue", "getHours", "getMinutes",
         "getSeconds", "getMilliseconds", "reverse", "optional.of", "optional.none", "of", "none", "all", "exists", "exists_one",
-        "map", "filter",
+        "map", "filter", "optional.ofNonZeroValue", "ofNonZeroValue", "or", optionalSelect, optionalIndex,
+        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
     ]).union(CELLibraries.names)
+
+    /// The functions `a.?b` and `a[?k]` become, named as cel-go names them.
+    static let optionalSelect = "_?._"
+    static let optionalIndex = "_[?_]"
 
     typealias Failure = CELEvaluator.Failure
 
     static func call(_ name: String, target: CELValue?, _ args: [CELValue], _ ev: inout CELEvaluator) throws(Failure) -> CELValue {
         if let v = try CELLibraries.call(name, target: target, args, &ev) { return v }
+        if target == nil, name == optionalSelect || name == optionalIndex, args.count == 2 {
+            return try optionalAccess(args[0], args[1], index: name == optionalIndex, &ev)
+        }
         // Global forms of receiver functions: size(x), matches(s, re).
         var target = target
         var args = args
@@ -142,6 +150,15 @@ enum CELFunctions {
             case ("getSeconds", .duration(let n), 0): return .int(n / 1_000_000_000)
             case ("getMilliseconds", .duration(let n), 0): return .int(n / 1_000_000)
             case ("of", .type("optional"), 1): return .optional(args[0])
+            case ("ofNonZeroValue", .type("optional"), 1): return .optional(isZero(args[0]) ? nil : args[0])
+            case ("or", .optional(let o), 1):
+                guard case .optional = args[0] else { throw overload() }
+                return o == nil ? args[0] : target
+            case (_, .timestamp(let secs, let nanos), 0), (_, .timestamp(let secs, let nanos), 1):
+                var zone: String?
+                if args.count == 1 { guard case .string(let z) = args[0] else { throw overload() }; zone = z }
+                guard let v = try timestampPart(name, secs, nanos, zone: zone) else { throw overload() }
+                return .int(v)
             case ("none", .type("optional"), 0): return .optional(nil)
             default: throw overload()
             }
@@ -337,5 +354,79 @@ enum CELFunctions {
         if nanos < 0 { nanos += 1_000_000_000; secs -= 1 }
         guard secs > -62_135_596_800, secs < 253_402_300_800 else { throw .error("timestamp out of range") }
         return .timestamp(seconds: secs, nanos: Int32(nanos))
+    }
+
+    /// `a.?b` and `a[?k]`: the field, key or item as an optional, none when
+    /// absent; an optional base passes through (none stays none).
+    static func optionalAccess(_ base: CELValue, _ key: CELValue, index: Bool, _ ev: inout CELEvaluator) throws(Failure) -> CELValue {
+        switch base {
+        case .optional(nil): return .optional(nil)
+        case .optional(let v?): return try optionalAccess(v, key, index: index, &ev)
+        case .map(let m):
+            if let x = m[key] { return .optional(x) }
+            if index, let k = CELOperators.number(key), let hit = m.first(where: { CELOperators.number($0.key) == k }) { return .optional(hit.value) }
+            return .optional(nil)
+        case .list(let l) where index:
+            guard case .int(let i) = key else { throw .error("unsupported index type '\(key.typeName)' in list") }
+            return .optional(i >= 0 && i < Int64(l.count) ? l[Int(i)] : nil)
+        default:
+            throw .error("no such overload: \(index ? "_[?_]" : "_?._")(\(base.typeName), \(key.typeName))")
+        }
+    }
+
+    /// CEL's zero values (`optional.ofNonZeroValue`).
+    static func isZero(_ v: CELValue) -> Bool {
+        switch v {
+        case .null: return true
+        case .bool(let b): return !b
+        case .int(let i): return i == 0
+        case .uint(let u): return u == 0
+        case .double(let d): return d == 0
+        case .string(let s): return s.isEmpty
+        case .bytes(let b): return b.isEmpty
+        case .list(let l): return l.isEmpty
+        case .map(let m): return m.isEmpty
+        case .duration(let n): return n == 0
+        case .timestamp(let s, let n): return s == 0 && n == 0
+        case .optional(let o): return o == nil
+        case .type, .object: return false
+        }
+    }
+
+    /// A timestamp accessor (`getFullYear`, `getMonth`, `getDate`,
+    /// `getDayOfMonth`, `getDayOfWeek`, `getDayOfYear`, `getHours`,
+    /// `getMinutes`, `getSeconds`, `getMilliseconds`) in UTC or in `zone` (an
+    /// IANA name or an offset such as `+05:30`), zero-based where CEL's are.
+    static func timestampPart(_ name: String, _ secs: Int64, _ nanos: Int32, zone: String?) throws(Failure) -> Int64? {
+        var tz = TimeZone(identifier: "UTC")
+        if let zone {
+            if let first = zone.first, first == "+" || first == "-" {
+                let parts = zone.dropFirst().split(separator: ":")
+                guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), h < 24, m < 60 else {
+                    throw .error("invalid time zone: \(zone)")
+                }
+                tz = TimeZone(secondsFromGMT: (first == "-" ? -1 : 1) * (h * 3600 + m * 60))
+            } else {
+                tz = TimeZone(identifier: zone)
+            }
+        }
+        guard let tz else { throw .error("unknown time zone: \(zone ?? "")") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = tz
+        let date = Date(timeIntervalSince1970: TimeInterval(secs))
+        let c = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
+        switch name {
+        case "getFullYear": return Int64(c.year ?? 0)
+        case "getMonth": return Int64((c.month ?? 1) - 1)
+        case "getDate": return Int64(c.day ?? 1)
+        case "getDayOfMonth": return Int64((c.day ?? 1) - 1)
+        case "getDayOfWeek": return Int64((c.weekday ?? 1) - 1)
+        case "getDayOfYear": return Int64((calendar.ordinality(of: .day, in: .year, for: date) ?? 1) - 1)
+        case "getHours": return Int64(c.hour ?? 0)
+        case "getMinutes": return Int64(c.minute ?? 0)
+        case "getSeconds": return Int64(c.second ?? 0)
+        case "getMilliseconds": return Int64(nanos / 1_000_000)
+        default: return nil
+        }
     }
 }

@@ -404,6 +404,12 @@ public enum CELParser {
             while true {
                 if accept(".") {
                     try link(&links)
+                    // `a.?b`: optional field selection (cel-go's `_?._`).
+                    if accept("?") {
+                        guard peek.kind == .ident else { throw error("Syntax error: mismatched input '\(peek.text)' expecting IDENTIFIER") }
+                        e = .call(CELFunctions.optionalSelect, target: nil, args: [e, .literal(.string(next().text))])
+                        continue
+                    }
                     guard peek.kind == .ident else { throw error("Syntax error: mismatched input '\(peek.text)' expecting IDENTIFIER") }
                     let name = next().text
                     if accept("(") {
@@ -414,9 +420,11 @@ public enum CELParser {
                     }
                 } else if accept("[") {
                     try link(&links)
+                    // `a[?k]`: optional indexing (cel-go's `_[?_]`).
+                    let optional = accept("?")
                     let i = try expr()
                     try expect("]")
-                    e = .index(e, i)
+                    e = optional ? .call(CELFunctions.optionalIndex, target: nil, args: [e, i]) : .index(e, i)
                 } else {
                     return e
                 }
