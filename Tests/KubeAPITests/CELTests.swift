@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import KubeAPI
 
@@ -125,6 +126,30 @@ import Testing
         #expect(try eval("\(t).getSeconds() == 15 && \(t).getMilliseconds() == 250") == .bool(true))
         #expect(try eval("\(t).getHours('+02:00') == 1 && \(t).getDate('Europe/Berlin') == 8 && \(t).getHours('America/New_York') == 18") == .bool(true))
         #expect(failure("\(t).getHours('Nowhere/Special')") == "unknown time zone: Nowhere/Special")
+    }
+
+    /// The authorizer library builds checks and hands them to the server's authorizer.
+    @Test func authorizerChecksReachTheAuthorizer() throws {
+        let authorizer = CELValue.object(.authz(CELAuthzCheck(requestGroup: "apps", resource: "deployments", subresource: "scale",
+                                                              namespace: "ns", name: "web")))
+        let e = try CELParser.parse("""
+            authorizer.group('').resource('pods').namespace('ns').name('p').check('delete').allowed() &&
+            authorizer.requestResource.check('update').reason() == 'RBAC: allowed' &&
+            !authorizer.path('/healthz').check('GET').allowed() &&
+            authorizer.serviceAccount('kube-system', 'robot').group('apps').resource('deployments').check('list').allowed()
+            """, variables: ["authorizer"])
+        let asked = Mutex<[String]>([])
+        var ev = CELEvaluator(bindings: ["authorizer": authorizer])
+        ev.authorize = { c, verb in
+            let line = "\(c.serviceAccount ?? "-") \(verb) \(c.group)/\(c.resource)/\(c.subresource) \(c.namespace)/\(c.name) \(c.path)"
+            asked.withLock { $0.append(line) }
+            return CELAuthzDecision(allowed: c.stage != .path, reason: "RBAC: allowed")
+        }
+        #expect(try ev.evaluate(e) == .bool(true))
+        #expect(asked.withLock { $0 } == ["- delete /pods/ ns/p ", "- update apps/deployments/scale ns/web ", "- get // / /healthz",
+                                          "kube-system/robot list apps/deployments/ / "])
+        var none = CELEvaluator(bindings: ["authorizer": authorizer])
+        #expect(throws: CELEvaluator.Failure.self) { try none.evaluate(try CELParser.parse("authorizer.path('/x').check('get').allowed()", variables: ["authorizer"])) }
     }
 
     @Test func compileErrorsNameWhatIsWrong() {

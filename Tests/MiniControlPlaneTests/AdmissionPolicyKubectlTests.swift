@@ -112,6 +112,58 @@ struct AdmissionPolicyKubectlTests {
                             "spec.validationActions: Invalid value: []string{\"Deny\", \"Warn\"}: must not contain both Deny and Warn"] {
                 #expect(r.stderr.contains(message), "\(message)\n\(r.output)")
             }
+
+            // The authorizer library: a protected ConfigMap only from someone who may also delete ConfigMaps there.
+            r = try c.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: protected-configmaps}
+                spec:
+                  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]}
+                  validations:
+                  - expression: "!('protected' in object.data) || authorizer.requestResource.check('delete').allowed()"
+                    messageExpression: "'%s may not create protected ConfigMaps in %s'.format([request.userInfo.username, request.namespace])"
+                  - expression: "authorizer.serviceAccount('kube-system', 'nobody').group('').resource('secrets').check('list').allowed() == false"
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: protected-configmaps}
+                spec:
+                  policyName: protected-configmaps
+                  validationActions: [Deny]
+                  matchResources: {namespaceSelector: {matchLabels: {environment: test}}}
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
+                metadata: {name: writer, namespace: test}
+                rules: [{apiGroups: [""], resources: [configmaps], verbs: [get, create]}]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
+                metadata: {name: owner, namespace: test}
+                rules: [{apiGroups: [""], resources: [configmaps], verbs: [get, create, delete]}]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata: {name: jane-writer, namespace: test}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: writer}
+                subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: jane}]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata: {name: joe-owner, namespace: test}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: owner}
+                subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: joe}]
+                """)
+            #expect(r.status == 0, "\(r.output)")
+            let protected = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p, namespace: test}\ndata: {protected: \"yes\"}\n"
+            r = try c.kubectl(["create", "-f", "-", "--as=jane"], stdin: protected)
+            #expect(r.status != 0 && r.stderr.contains("ValidatingAdmissionPolicy 'protected-configmaps' with binding 'protected-configmaps' denied request: jane may not create protected ConfigMaps in test"),
+                    "\(r.output)")
+            r = try c.kubectl(["create", "-f", "-", "--as=jane"], stdin: protected.replacingOccurrences(of: "protected: \"yes\"", with: "plain: \"yes\"").replacingOccurrences(of: "name: p,", with: "name: plain,"))
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl(["create", "-f", "-", "--as=joe"], stdin: protected)
+            #expect(r.status == 0, "\(r.output)")
         }
     }
 

@@ -28,6 +28,9 @@ public struct CELEvaluator {
     var bindings: [String: CELValue]
     var regexes: [String: LinearRegex] = [:]
 
+    /// Answers the authorizer library's checks; nil where no `authorizer` is bound.
+    public var authorize: CELAuthorize?
+
     public init(bindings: [String: CELValue], costLimit: Int64 = CELEvaluator.perCallLimit) {
         self.bindings = bindings
         self.costLimit = costLimit
@@ -128,6 +131,9 @@ public struct CELEvaluator {
         case .optional(let o):
             guard case .map(let m)? = o else { return .optional(nil) }
             return .optional(m[.string(field)])
+        case .object(.authz(var c)) where c.stage == .authorizer && field == "requestResource":
+            c.stage = .resource
+            return .object(.authz(c))
         default:
             throw .error("no such overload: field selection '\(field)' on \(v.typeName)")
         }

@@ -6,6 +6,8 @@ public enum CELObject: Sendable, Hashable, CustomStringConvertible {
     case cidr(CELCIDR)
     case url(CELURL)
     case quantity(Quantity)
+    case authz(CELAuthzCheck)
+    case decision(CELAuthzDecision)
 
     /// The type's name as cel-go reports it.
     public var typeName: String {
@@ -14,6 +16,8 @@ public enum CELObject: Sendable, Hashable, CustomStringConvertible {
         case .cidr: return "net.CIDR"
         case .url: return "kubernetes.URL"
         case .quantity: return "kubernetes.Quantity"
+        case .authz(let c): return "kubernetes.authorization." + c.stage.rawValue
+        case .decision: return "kubernetes.authorization.Decision"
         }
     }
 
@@ -23,6 +27,8 @@ public enum CELObject: Sendable, Hashable, CustomStringConvertible {
         case .cidr(let v): return v.description
         case .url(let v): return v.description
         case .quantity(let q): return q.text
+        case .authz(let c): return "kubernetes.authorization.\(c.stage.rawValue)"
+        case .decision(let d): return "kubernetes.authorization.Decision(allowed: \(d.allowed))"
         }
     }
 }
@@ -31,16 +37,17 @@ public enum CELObject: Sendable, Hashable, CustomStringConvertible {
 /// (`ip()`, `cidr()`, `isIP()`, `ip.isCanonical()`, `containsIP()`, …), URL
 /// (`url()`, `isURL()`, `getHost()`, …), quantity (`quantity()`,
 /// `isQuantity()`, `add()`, `compareTo()`, …), sets (`sets.contains()`,
-/// `sets.equivalent()`, `sets.intersects()`), and cel-go's `format()`.
+/// `sets.equivalent()`, `sets.intersects()`), authorizer checks (CELAuthz.swift),
+/// and cel-go's `format()`.
 enum CELLibraries {
     /// The functions they add, as the checker knows them (namespaced ones with their namespace).
-    static let names: Set<String> = [
+    static let names: Set<String> = Set<String>([
         "isIP", "ip", "ip.isCanonical", "family", "isUnspecified", "isLoopback", "isLinkLocalMulticast", "isLinkLocalUnicast",
         "isGlobalUnicast", "isCIDR", "cidr", "containsIP", "containsCIDR", "masked", "prefixLength",
         "isURL", "url", "getScheme", "getHost", "getHostname", "getPort", "getEscapedPath", "getQuery",
         "isQuantity", "quantity", "isInteger", "asInteger", "asApproximateFloat", "sign", "add", "sub", "isLessThan",
         "isGreaterThan", "compareTo", "sets.contains", "sets.equivalent", "sets.intersects", "format",
-    ]
+    ]).union(authzNames)
     /// Namespaces whose functions are written `ns.f(…)`.
     static let namespaces: Set<String> = ["sets", "ip"]
 
@@ -118,6 +125,8 @@ enum CELLibraries {
             for (k, v) in u.query { m[.string(k)] = .list(v.map(CELValue.string)) }
             return .map(m)
         case (.quantity(let q), _, _): return try quantity(name, q, args)
+        case (.authz(let c), _, _): return try authz(name, c, args, &ev)
+        case (.decision(let d), _, 0): return decision(name, d)
         default: return nil
         }
     }

@@ -13,7 +13,7 @@ public enum AdmissionPolicyValidation {
 
     /// The variables a policy's expressions see (`params` only with a `paramKind`).
     public static func variables(hasParams: Bool) -> Set<String> {
-        var v: Set<String> = ["object", "oldObject", "request", "namespaceObject", "variables"]
+        var v: Set<String> = ["object", "oldObject", "request", "namespaceObject", "variables", "authorizer"]
         if hasParams { v.insert("params") }
         return v
     }

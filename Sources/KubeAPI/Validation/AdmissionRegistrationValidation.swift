@@ -12,7 +12,7 @@ public enum AdmissionRegistrationValidation {
     /// Upstream's limit on match conditions per webhook.
     static let maxMatchConditions = 64
     /// The variables a match condition may use (upstream also has `authorizer`, not served here).
-    public static let matchConditionVariables: Set<String> = ["object", "oldObject", "request"]
+    public static let matchConditionVariables: Set<String> = ["object", "oldObject", "request", "authorizer"]
 
     public static func validate(_ c: ValidatingWebhookConfiguration) -> [FieldError] {
         validateWebhooks(c.webhooks ?? [], mutating: false)

@@ -21,6 +21,8 @@ struct AdmissionAttributes: Sendable {
     /// which act as `system:apiserver` in `system:masters`.
     var user: UserInfo?
     var dryRun: Bool
+    /// The server's authorizer, for the `authorizer` of admission expressions.
+    var authorizer: Authorizer?
     /// Warnings for the client, in order.
     var warnings: [String] = []
     /// `key: value` annotations for the request's audit event.

@@ -10,7 +10,36 @@ enum AdmissionCEL {
         var requestJSON = KubeCodec.encode(request)
         requestJSON["object"] = nil
         requestJSON["oldObject"] = nil
-        return ["object": CELValue(a.object ?? .null), "oldObject": CELValue(a.oldObject ?? .null), "request": CELValue(requestJSON)]
+        let authorizer = CELAuthzCheck(requestGroup: a.info.group, resource: a.info.plural, subresource: a.subresource ?? "",
+                                       namespace: a.namespace ?? "", name: a.name)
+        return ["object": CELValue(a.object ?? .null), "oldObject": CELValue(a.oldObject ?? .null), "request": CELValue(requestJSON),
+                "authorizer": .object(.authz(authorizer))]
+    }
+
+    /// An evaluator of admission expressions over `bindings`, whose
+    /// `authorizer` asks the server's authorizer about the requester (or the
+    /// service account a check names), as upstream's authz library does.
+    static func evaluator(_ bindings: [String: CELValue], _ a: AdmissionAttributes,
+                          costLimit: Int64 = CELEvaluator.perCallLimit) -> CELEvaluator {
+        var e = CELEvaluator(bindings: bindings, costLimit: costLimit)
+        guard let authorizer = a.authorizer else { return e }
+        let requester = a.requester
+        e.authorize = { check, verb in
+            var user = requester
+            if let sa = check.serviceAccount, let slash = sa.firstIndex(of: "/") {
+                let ns = String(sa[..<slash]), name = String(sa[sa.index(after: slash)...])
+                user = UserInfo(name: "system:serviceaccount:\(ns):\(name)",
+                                groups: ["system:serviceaccounts", "system:serviceaccounts:\(ns)", "system:authenticated"])
+            }
+            var attributes = RequestAttributes(verb: verb, group: check.group, resource: check.resource,
+                                               subresource: check.subresource.isEmpty ? nil : check.subresource,
+                                               namespace: check.namespace.isEmpty ? nil : check.namespace,
+                                               name: check.name.isEmpty ? nil : check.name)
+            if check.stage == .path { attributes.path = check.path }
+            let allowed = authorizer.allows(user, attributes)
+            return CELAuthzDecision(allowed: allowed, reason: allowed ? authorizer.reason(user, attributes) : "")
+        }
+        return e
     }
 
     /// Whether every match condition holds (false at the first that does not), or, when

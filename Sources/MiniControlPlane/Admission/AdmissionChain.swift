@@ -57,11 +57,13 @@ struct AdmissionChain: Sendable {
 
     func admit(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         defer { Self.publish(a) }
+        a.authorizer = registry.authorizer
         for p in plugins { try await p.admit(&a, registry) }
     }
 
     func validate(_ a: inout AdmissionAttributes, _ registry: ResourceStorage) async throws(Status) {
         defer { Self.publish(a) }
+        a.authorizer = registry.authorizer
         for p in plugins { try await p.validate(&a, registry) }
     }
 

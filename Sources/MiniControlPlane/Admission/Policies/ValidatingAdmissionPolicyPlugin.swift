@@ -226,7 +226,7 @@ struct CompiledPolicy: Sendable {
         if policy.spec.paramKind != nil { b["params"] = CELValue(params ?? .null) }
         var values: [CELValue: CELValue] = [:]
         for (name, expression) in variables {
-            var e = CELEvaluator(bindings: b, costLimit: min(CELEvaluator.perCallLimit, budget))
+            var e = AdmissionCEL.evaluator(b, a, costLimit: min(CELEvaluator.perCallLimit, budget))
             if let v = try? e.evaluate(expression) { values[.string(name)] = v }
             budget -= e.cost
             b["variables"] = .map(values)
@@ -243,7 +243,7 @@ struct CompiledPolicy: Sendable {
         func run(_ expression: CELExpr) -> Result<CELValue, CELEvaluator.Failure> {
             guard budget > 0 else { return .failure(.costExceeded) }
             let byBudget = budget < CELEvaluator.perCallLimit
-            var e = CELEvaluator(bindings: b, costLimit: min(CELEvaluator.perCallLimit, budget))
+            var e = AdmissionCEL.evaluator(b, a, costLimit: min(CELEvaluator.perCallLimit, budget))
             defer { budget -= e.cost }
             do { return .success(try e.evaluate(expression)) } catch {
                 return .failure(error == .costExceeded && !byBudget ? .error(error.description) : error)
@@ -293,7 +293,7 @@ struct CompiledPolicy: Sendable {
         var out: [(String, String)] = []
         for (key, expression) in annotations {
             guard let expression else { continue }
-            var e = CELEvaluator(bindings: b)
+            var e = AdmissionCEL.evaluator(b, a)
             if case .string(let s)? = try? e.evaluate(expression), !s.trimmingCharacters(in: .whitespaces).isEmpty {
                 out.append((key, String(s.trimmingCharacters(in: .whitespaces).prefix(10 * 1024))))
             }

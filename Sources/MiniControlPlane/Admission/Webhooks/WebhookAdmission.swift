@@ -174,7 +174,7 @@ struct WebhookAdmission: AdmissionPlugin {
         guard !w.conditions.isEmpty else { return true }
         let bindings = AdmissionCEL.bindings(a, request: request)
         let result = AdmissionCEL.matchConditions(w.conditions) { expression in
-            var evaluator = CELEvaluator(bindings: bindings)
+            var evaluator = AdmissionCEL.evaluator(bindings, a)
             do throws(CELEvaluator.Failure) { return .success(try evaluator.evaluate(expression)) } catch { return .failure(error) }
         }
         switch result {
