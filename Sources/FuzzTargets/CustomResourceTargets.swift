@@ -31,7 +31,17 @@ extension FuzzTarget {
         let parts = bytes.split(separator: 10, maxSplits: 1, omittingEmptySubsequences: false)
         let pattern = String(decoding: parts[0], as: UTF8.self)
         let text = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self) : ""
-        if let r = try? LinearRegex(pattern) { _ = r.matches(text) }
+        if let r = try? LinearRegex(pattern) {
+            let found = r.matches(text)
+            let input = Array(text.unicodeScalars)
+            // find() agrees with matches(), and every match lies inside the text, in order.
+            precondition((r.firstMatch(in: input) != nil) == found, "firstMatch and matches disagree on \(pattern)")
+            var end = 0
+            for m in r.allMatches(in: input, limit: 64) {
+                precondition(m.lowerBound >= end && m.upperBound <= input.count, "match \(m) out of order in \(input.count)")
+                end = m.upperBound
+            }
+        }
         if let p = try? JSONPathExpression(pattern) {
             _ = p.evaluate(["status": ["conditions": [["type": "Ready", "status": "True"], ["type": "X", "n": 2]]], "spec": ["a": [1, 2, 3]]])
         }

@@ -152,6 +152,19 @@ import Testing
         #expect(throws: CELEvaluator.Failure.self) { try none.evaluate(try CELParser.parse("authorizer.path('/x').check('get').allowed()", variables: ["authorizer"])) }
     }
 
+    /// The regex library's `find` and `findAll`, leftmost-first as Go's
+    /// regexp (upstream's documented examples among them).
+    @Test func regexFindAndFindAll() throws {
+        #expect(try eval("'abc 123'.find('[0-9]+') == '123' && 'abc'.find('[0-9]+') == ''") == .bool(true))
+        #expect(try eval("'1, 2, 3, 4'.findAll('[0-9]+').map(x, int(x)).sum() < 100") == .bool(true))
+        #expect(try eval("'1, 2, 3, 4'.findAll('[0-9]+', 2) == ['1', '2'] && 'a'.findAll('a', 0) == []") == .bool(true))
+        // Preference: the first alternative, greedy and lazy repetition; empty matches as Go's FindAllString.
+        #expect(try eval("'abcd'.find('ab|abcd') == 'ab' && 'aaa'.find('a+') == 'aaa' && 'aaa'.find('a+?') == 'a'") == .bool(true))
+        #expect(try eval("'<a><b>'.find('<.*>') == '<a><b>' && '<a><b>'.find('<.*?>') == '<a>'") == .bool(true))
+        #expect(try eval("'abc'.findAll('x*') == ['', '', '', ''] && 'xax'.findAll('x*') == ['x', 'x']") == .bool(true))
+        #expect(try eval("'héllo wörld'.findAll('[^ ]+') == ['héllo', 'wörld'] && 'ab ab'.findAll('\\\\bab') == ['ab', 'ab']") == .bool(true))
+    }
+
     @Test func compileErrorsNameWhatIsWrong() {
         #expect(throws: CELCompileError.self) { try CELParser.parse("self.x >", variables: ["self"]) }
         do {

@@ -11,7 +11,7 @@ enum CELFunctions {
         "substring", "charAt", "isSorted", "sum", "min", "max", "hasValue", "value", "orValue", "getHours", "getMinutes",
         "getSeconds", "getMilliseconds", "reverse", "optional.of", "optional.none", "of", "none", "all", "exists", "exists_one",
         "map", "filter", "optional.ofNonZeroValue", "ofNonZeroValue", "or", optionalSelect, optionalIndex,
-        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
+        "find", "findAll", "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
     ]).union(CELLibraries.names)
 
     /// The functions `a.?b` and `a[?k]` become, named as cel-go names them.
@@ -54,6 +54,16 @@ enum CELFunctions {
                 let r = try ev.regex(p)
                 try ev.charge(Int64(s.utf8.count / 10 + 1) * Int64(max(1, p.utf8.count / 10)))
                 return .bool(r.matches(s))
+            case ("find", .string(let s), 1), ("findAll", .string(let s), 1), ("findAll", .string(let s), 2):
+                guard case .string(let p) = args[0] else { throw overload() }
+                var limit = -1
+                if args.count == 2 { guard case .int(let n) = args[1] else { throw overload() }; limit = Int(clamping: n) }
+                let r = try ev.regex(p)
+                try ev.charge(Int64(s.utf8.count / 10 + 1) * Int64(max(1, p.utf8.count / 10)))
+                let input = Array(s.unicodeScalars)
+                func text(_ m: Range<Int>) -> CELValue { .string(String(String.UnicodeScalarView(input[m]))) }
+                if name == "find" { return r.firstMatch(in: input).map(text) ?? .string("") }
+                return .list(limit == 0 ? [] : r.allMatches(in: input, limit: limit).map(text))
             case ("lowerAscii", .string(let s), 0), ("upperAscii", .string(let s), 0):
                 try ev.charge(Int64(s.utf8.count / 10))
                 let lower = name == "lowerAscii"

@@ -7,8 +7,8 @@
 /// Supported: literals and escapes (`\.`, `\n`, `\t`, `\xHH`, `\x{H…}`),
 /// `.`, classes (`[a-z]`, `[^…]`, `\d \w \s` and their negations, POSIX
 /// `[[:alpha:]]`), groups (`(…)`, `(?:…)`, `(?P<name>…)`, `(?<name>…)`),
-/// alternation, `* + ? {n} {n,} {n,m}` and their lazy forms (laziness cannot
-/// change whether there is a match), anchors `^ $ \A \z` and `\b \B`, and the
+/// alternation, `* + ? {n} {n,} {n,m}` and their lazy forms (which change
+/// what ``firstMatch(in:)`` finds, not whether there is a match), anchors `^ $ \A \z` and `\b \B`, and the
 /// flags `(?i)` `(?s)` at the start. Unicode classes (`\pL`) and other flags
 /// are refused with an error that names them.
 public struct LinearRegex: Sendable {
@@ -69,6 +69,75 @@ public struct LinearRegex: Sendable {
             swap(&current, &next)
         }
         return false
+    }
+
+    /// The leftmost-first match in `s` at or after scalar offset `from`, as
+    /// Go's `FindStringIndex` finds it (alternatives and repetitions in their
+    /// order of preference), in scalar offsets; nil when there is none. Linear:
+    /// the threads run in preference order, each remembering where it began.
+    public func firstMatch(in input: [Unicode.Scalar], from: Int = 0) -> Range<Int>? {
+        var current = ThreadList(capacity: program.count)
+        var next = ThreadList(capacity: program.count)
+        var currentStarts: [Int] = []
+        var nextStarts: [Int] = []
+        var found: Range<Int>?
+        var i = from
+        while i <= input.count {
+            // A new thread starts here, last in preference, until something matched.
+            if found == nil {
+                let before = current.pcs.count
+                if add(&current, 0, at: i, input) { found = i..<i }
+                currentStarts += Array(repeating: i, count: current.pcs.count - before)
+            }
+            if current.pcs.isEmpty || i == input.count { break }
+            let c = input[i]
+            next.clear()
+            nextStarts.removeAll(keepingCapacity: true)
+            for (k, pc) in current.pcs.enumerated() {
+                let advances: Bool
+                switch program[pc] {
+                case .scalar(let want): advances = want == c || (caseInsensitive && Self.fold(want) == Self.fold(c))
+                case .anyExceptNewline: advances = c != "\n"
+                case .any: advances = true
+                case .set(let set): advances = set.contains(c, caseInsensitive: caseInsensitive)
+                default: advances = false
+                }
+                guard advances else { continue }
+                let before = next.pcs.count
+                let matched = add(&next, pc + 1, at: i + 1, input)
+                nextStarts += Array(repeating: currentStarts[k], count: next.pcs.count - before)
+                if matched {
+                    // Threads after this one are less preferred: they stop here.
+                    found = currentStarts[k]..<(i + 1)
+                    break
+                }
+            }
+            swap(&current, &next)
+            swap(&currentStarts, &nextStarts)
+            i += 1
+        }
+        return found
+    }
+
+    /// Every match, left to right, as Go's `FindAllString` finds them (an
+    /// empty match right after a previous match is skipped); at most `limit`
+    /// when it is not negative.
+    public func allMatches(in input: [Unicode.Scalar], limit: Int = -1) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var position = 0
+        var previousEnd = -1
+        while position <= input.count, limit < 0 || out.count < limit, let m = firstMatch(in: input, from: position) {
+            var accept = true
+            if m.isEmpty {
+                if m.lowerBound == previousEnd { accept = false }
+                position = m.upperBound + 1
+            } else {
+                position = m.upperBound
+            }
+            previousEnd = m.upperBound
+            if accept { out.append(m) }
+        }
+        return out
     }
 
     /// Follows jumps, splits and assertions from `pc` at position `i`; true when it reaches `match`.
@@ -194,7 +263,7 @@ extension LinearRegex {
         case assert(Assertion)
         case concat([Node])
         case alternate([Node])
-        case repeat_(Node, min: Int, max: Int?)
+        case repeat_(Node, min: Int, max: Int?, lazy: Bool)
     }
 
     struct Parser {
@@ -242,8 +311,12 @@ extension LinearRegex {
                 var atom = try parseAtom()
                 while i < s.count, let (lo, hi) = try parseQuantifier() {
                     if case .assert = atom { throw error("missing argument to repetition operator") }
-                    atom = .repeat_(atom, min: lo, max: hi)
-                    if i < s.count, s[i] == "?" { i += 1 }  // lazy: same answer for a boolean match
+                    var lazy = false
+                    if i < s.count, s[i] == "?" {
+                        i += 1
+                        lazy = true
+                    }
+                    atom = .repeat_(atom, min: lo, max: hi, lazy: lazy)
                     if i < s.count, ["*", "+", "?"].contains(s[i]) {
                         throw error("invalid nested repetition operator: `\(s[i])`")
                     }
@@ -455,7 +528,9 @@ extension LinearRegex {
                     }
                 }
                 for j in jumps { program[j] = .jump(program.count) }
-            case .repeat_(let n, let lo, let hi):
+            case .repeat_(let n, let lo, let hi, let lazy):
+                // A split prefers its first branch: the body when greedy, what follows when lazy.
+                func split(_ body: Int, _ end: Int) -> Instruction { lazy ? .split(end, body) : .split(body, end) }
                 for _ in 0..<lo { try emit(n) }
                 if let hi {
                     // Optional copies: split into the copy or past all of them.
@@ -465,14 +540,14 @@ extension LinearRegex {
                         try append(.split(0, 0))
                         try emit(n)
                     }
-                    for sp in splits { program[sp] = .split(sp + 1, program.count) }
+                    for sp in splits { program[sp] = split(sp + 1, program.count) }
                 } else {
                     // L: split body, end; body; jump L
                     let loop = program.count
                     try append(.split(loop + 1, 0))
                     try emit(n)
                     try append(.jump(loop))
-                    program[loop] = .split(loop + 1, program.count)
+                    program[loop] = split(loop + 1, program.count)
                 }
             }
         }
