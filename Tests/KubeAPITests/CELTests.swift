@@ -120,6 +120,8 @@ import Testing
         #expect(try eval("self.spec.tags[?1] == optional.of('b') && !self.spec.tags[?5].hasValue() && {'a': 1}[?'a'].value() == 1", b) == .bool(true))
         #expect(try eval("optional.ofNonZeroValue('').orValue('empty') == 'empty' && optional.none().or(optional.of(2)).value() == 2", b) == .bool(true))
         #expect(failure("self.spec.?missing.value()", b) != nil)
+        #expect(try eval("[1, ?self.spec.?missing, ?optional.of(2)] == [1, 2] && {'a': 1, ?'b': self.spec.?missing, ?'c': self.spec.?min} == {'a': 1, 'c': 1}", b) == .bool(true))
+        #expect(failure("[?1]")?.hasPrefix("no such overload") == true)
         let t = "timestamp('2026-12-07T23:30:15.250Z')"
         #expect(try eval("\(t).getFullYear() == 2026 && \(t).getMonth() == 11 && \(t).getDate() == 7 && \(t).getDayOfMonth() == 6") == .bool(true))
         #expect(try eval("\(t).getDayOfWeek() == 1 && \(t).getDayOfYear() == 340 && \(t).getHours() == 23 && \(t).getMinutes() == 30") == .bool(true))

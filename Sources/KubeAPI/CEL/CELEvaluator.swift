@@ -68,14 +68,30 @@ public struct CELEvaluator {
             return try CELFunctions.call(name, target: t, values, &self)
         case .list(let items):
             var out: [CELValue] = []
-            for x in items { out.append(try evaluate(x)) }
+            for x in items {
+                if case .call(CELFunctions.optionalEntry, nil, let inner) = x, inner.count == 1 {
+                    if let v = try optionalEntry(inner[0]) { out.append(v) }
+                } else {
+                    out.append(try evaluate(x))
+                }
+            }
             return .list(out)
         case .map(let entries):
             var out: [CELValue: CELValue] = [:]
             for (k, v) in entries {
-                let key = try evaluate(k)
+                var optional = false
+                var keyExpr = k
+                if case .call(CELFunctions.optionalEntry, nil, let inner) = k, inner.count == 1 {
+                    optional = true
+                    keyExpr = inner[0]
+                }
+                let key = try evaluate(keyExpr)
                 guard out[key] == nil else { throw .error("Failed with repeated key: \(key)") }
-                out[key] = try evaluate(v)
+                if optional {
+                    if let value = try optionalEntry(v) { out[key] = value }
+                } else {
+                    out[key] = try evaluate(v)
+                }
             }
             return .map(out)
         case .unary(let op, let x):
@@ -121,6 +137,14 @@ public struct CELEvaluator {
         }
         if let firstError { throw firstError }
         return .bool(!absorbing)
+    }
+
+    /// The value of an optional element or entry (`[?x]`, `{?k: x}`): nil when none.
+    mutating func optionalEntry(_ e: CELExpr) throws(Failure) -> CELValue? {
+        guard case .optional(let o) = try evaluate(e) else {
+            throw .error("no such overload: optional element of type \(e) is not an optional")
+        }
+        return o
     }
 
     func select(_ v: CELValue, _ field: String) throws(Failure) -> CELValue {

@@ -10,13 +10,15 @@ enum CELFunctions {
         "duration", "timestamp", "lowerAscii", "upperAscii", "trim", "replace", "split", "join", "indexOf", "lastIndexOf",
         "substring", "charAt", "isSorted", "sum", "min", "max", "hasValue", "value", "orValue", "getHours", "getMinutes",
         "getSeconds", "getMilliseconds", "reverse", "optional.of", "optional.none", "of", "none", "all", "exists", "exists_one",
-        "map", "filter", "optional.ofNonZeroValue", "ofNonZeroValue", "or", optionalSelect, optionalIndex,
+        "map", "filter", "optional.ofNonZeroValue", "ofNonZeroValue", "or", optionalSelect, optionalIndex, optionalEntry,
         "find", "findAll", "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
     ]).union(CELLibraries.names)
 
     /// The functions `a.?b` and `a[?k]` become, named as cel-go names them.
     static let optionalSelect = "_?._"
     static let optionalIndex = "_[?_]"
+    /// Marks an optional element of a list literal, or the key of an optional map entry.
+    static let optionalEntry = "?_"
 
     typealias Failure = CELEvaluator.Failure
 

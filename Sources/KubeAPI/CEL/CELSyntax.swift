@@ -488,13 +488,26 @@ public enum CELParser {
                     try expect(")")
                     return e
                 case "[":
-                    return .list(try arguments("]"))
+                    // `[a, ?b]`: an optional element, left out when none.
+                    var items: [CELExpr] = []
+                    if accept("]") { return .list(items) }
+                    repeat {
+                        if peek.kind == .op, peek.text == "]" { break }
+                        let optional = accept("?")
+                        let x = try expr()
+                        items.append(optional ? .call(CELFunctions.optionalEntry, target: nil, args: [x]) : x)
+                    } while accept(",")
+                    try expect("]")
+                    return .list(items)
                 case "{":
                     var entries: [(CELExpr, CELExpr)] = []
                     if accept("}") { return .map(entries) }
                     repeat {
                         if peek.kind == .op, peek.text == "}" { break }
-                        let k = try expr()
+                        // `{?k: v}`: an optional entry, left out when `v` is none.
+                        let optional = accept("?")
+                        var k = try expr()
+                        if optional { k = .call(CELFunctions.optionalEntry, target: nil, args: [k]) }
                         try expect(":")
                         entries.append((k, try expr()))
                     } while accept(",")
