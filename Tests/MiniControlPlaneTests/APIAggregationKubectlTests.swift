@@ -47,6 +47,20 @@ final class FakeAggregatedServer: Sendable {
                 body = ["kind": "FlunderList", "apiVersion": "wardle.example.com/v1alpha1", "metadata": [:], "items": [flunder("one")]]
             case "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders/one":
                 body = flunder("one")
+            case "/openapi/v3/apis/wardle.example.com/v1alpha1":
+                // As a k8s.io/apiserver backend publishes it: kubectl explain finds the kind through the paths.
+                let gvk: JSONValue = ["group": "wardle.example.com", "version": "v1alpha1", "kind": "Flunder"]
+                let get: JSONValue = ["x-kubernetes-action": "get", "x-kubernetes-group-version-kind": gvk, "responses": ["200": [
+                    "description": "OK", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/com.example.wardle.v1alpha1.Flunder"]]]]]]
+                body = ["openapi": "3.0.0", "info": ["title": "wardle", "version": "v1alpha1"],
+                        "paths": ["/apis/wardle.example.com/v1alpha1/namespaces/{namespace}/flunders/{name}": ["get": get]],
+                        "components": ["schemas": ["com.example.wardle.v1alpha1.Flunder": [
+                            "type": "object", "description": "A Flunder is what the wardle server keeps.",
+                            "properties": ["apiVersion": ["type": "string"], "kind": ["type": "string"],
+                                           "metadata": ["type": "object"],
+                                           "spec": ["type": "object", "description": "What a flunder wants.",
+                                                    "properties": ["reference": ["type": "string", "description": "Another flunder."]]]],
+                            "x-kubernetes-group-version-kind": [["group": "wardle.example.com", "version": "v1alpha1", "kind": "Flunder"]]]]]]
             case "/apis/metrics.k8s.io/v1beta1":
                 body = ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "metrics.k8s.io/v1beta1",
                         "resources": [["name": "nodes", "singularName": "", "namespaced": false, "kind": "NodeMetrics", "verbs": ["get", "list"]]]]
@@ -143,6 +157,11 @@ struct APIAggregationKubectlTests {
             #expect(r.status == 0 && r.stdout.contains("one"), "\(r.output)")
             r = try c.kubectl("get", "flunder", "one", "-o", "jsonpath={.metadata.annotations.seen-user} {.metadata.annotations.seen-groups}")
             #expect(r.stdout.hasPrefix("kubernetes-admin ") && r.stdout.contains("system:masters"), "\(r.output)")
+
+            // OpenAPI v3 of the aggregated group-version comes from the backend: kubectl explain works.
+            r = try c.kubectl("explain", "flunders.spec")
+            #expect(r.status == 0 && r.stdout.contains("KIND:       Flunder") && r.stdout.contains("What a flunder wants.")
+                    && r.stdout.contains("reference\t<string>"), "\(r.output)")
 
             // Authorized here before the proxy.
             r = try c.kubectl("get", "flunders", "--as=someone")

@@ -31,6 +31,28 @@ extension APIHandler {
         return await aggregator.proxy(req, to: s, user: user)
     }
 
+    /// OpenAPI v3 of aggregated group-versions, as kube-aggregator serves it:
+    /// the index lists each available remote group-version beside the local
+    /// ones, and a remote one's document is the backend's own, fetched through
+    /// the proxy (so `kubectl explain` works on aggregated kinds). Nil for
+    /// everything served here.
+    func aggregatedOpenAPI(_ req: HTTPRequest, segs: [String], documents: OpenAPI.Documents, user: UserInfo) async -> HTTPResponse? {
+        guard let aggregator, segs.count >= 2, segs[1] == "v3" else { return nil }
+        if segs.count == 5, segs[2] == "apis", let s = await aggregator.remote(group: segs[3], version: segs[4]) {
+            return await aggregator.proxy(req, to: s, user: user)
+        }
+        guard segs.count == 2 else { return nil }
+        let remote = await aggregator.apiServices().filter { $0.spec.service != nil && $0.available?.status == "True" }
+        guard !remote.isEmpty, var index = try? JSONParser.parse(documents.v3Index.bytes),
+              case .object(var paths)? = index["paths"] else { return nil }
+        for s in remote {
+            guard let group = s.spec.group, let version = s.spec.version else { continue }
+            paths["apis/\(group)/\(version)"] = ["serverRelativeURL": .string("/openapi/v3/apis/\(group)/\(version)")]
+        }
+        index["paths"] = .object(paths)
+        return .jsonBytes(JSONWriter.bytes(index))
+    }
+
     /// The request's verb and resource, as upstream's `RequestInfoFactory` reads any API path:
     /// `[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]`.
     static func aggregatedAttributes(_ req: HTTPRequest, group: String, _ segs: ArraySlice<String>) -> RequestAttributes {

@@ -147,7 +147,9 @@ final class APIHandler: Sendable {
         case "metrics" where segs.count == 1:
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":
-            return OpenAPI.respond(req, segs: segs, documents: openAPI.documents(registry.resources.snapshot)) ?? Self.status(APIErrors.notFoundPath(req.path))
+            let documents = openAPI.documents(registry.resources.snapshot)
+            if let aggregated = await aggregatedOpenAPI(req, segs: segs, documents: documents, user: user) { return aggregated }
+            return OpenAPI.respond(req, segs: segs, documents: documents) ?? Self.status(APIErrors.notFoundPath(req.path))
         case "api":
             if segs.count == 1 {
                 if Discovery.wantsAggregated(accept) {
