@@ -242,6 +242,47 @@ struct CustomResourceKubectlTests {
         }
     }
 
+    /// A rule that would run too long is stopped at upstream's per-call cost
+    /// limit: the write gets a 422 that says so, and the server answers the
+    /// next requests as before.
+    @Test func aRuleOverItsCostLimitIsRefusedAndTheServerGoesOn() async throws {
+        try await withCluster(.sqlite) { c in
+            let definition = """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: spinners.example.com}
+                spec:
+                  group: example.com
+                  scope: Namespaced
+                  names: {plural: spinners, kind: Spinner}
+                  versions:
+                  - name: v1
+                    served: true
+                    storage: true
+                    schema:
+                      openAPIV3Schema:
+                        type: object
+                        properties:
+                          spec:
+                            type: object
+                            x-kubernetes-validations:
+                            - rule: "self.words.all(a, self.words.all(b, self.words.all(c, a + b + c != 'x')))"
+                            properties:
+                              words: {type: array, items: {type: string}}
+                """
+            var r = try c.kubectl(["apply", "-f", "-"], stdin: definition)
+            #expect(r.status == 0, "\(r.output)")
+            r = try c.kubectl("wait", "--for=condition=Established", "crd/spinners.example.com", "--timeout=30s")
+            let words = (0..<200).map { "w\($0)" }.joined(separator: ", ")
+            r = try c.kubectl(["create", "-f", "-"], stdin: "apiVersion: example.com/v1\nkind: Spinner\nmetadata: {name: s}\nspec: {words: [\(words)]}\n")
+            #expect(r.status != 0 && r.stderr.contains("The Spinner \"s\" is invalid: spec: Invalid value: \"object\": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: self.words.all(a, self.words.all(b, self.words.all(c, a + b + c != 'x')))"),
+                    "\(r.output)")
+            r = try c.kubectl(["create", "-f", "-"], stdin: "apiVersion: example.com/v1\nkind: Spinner\nmetadata: {name: small}\nspec: {words: [a, b]}\n")
+            #expect(r.status == 0, "\(r.output)")
+            #expect(try c.kubectl("get", "spinners", "-o", "name").stdout == "spinner.example.com/small\n")
+        }
+    }
+
     /// The garbage collector follows custom resources: a ConfigMap owned by a
     /// custom object goes with it (background and foreground), and a custom
     /// object owned by a ConfigMap goes with that.
