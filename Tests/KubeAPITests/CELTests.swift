@@ -164,6 +164,8 @@ import Testing
         #expect(try eval("'abcd'.find('ab|abcd') == 'ab' && 'aaa'.find('a+') == 'aaa' && 'aaa'.find('a+?') == 'a'") == .bool(true))
         #expect(try eval("'<a><b>'.find('<.*>') == '<a><b>' && '<a><b>'.find('<.*?>') == '<a>'") == .bool(true))
         #expect(try eval("'abc'.findAll('x*') == ['', '', '', ''] && 'xax'.findAll('x*') == ['x', 'x']") == .bool(true))
+        // A leading assertion that fails at first does not stop the search (Go's MatchString and FindString).
+        #expect(try eval("'  foo'.matches('\\\\bfoo') && 'ab'.matches('$') && '  foo'.find('\\\\bfoo') == 'foo' && 'ab'.findAll('$') == ['']") == .bool(true))
         #expect(try eval("'héllo wörld'.findAll('[^ ]+') == ['héllo', 'wörld'] && 'ab ab'.findAll('\\\\bab') == ['ab', 'ab']") == .bool(true))
     }
 

@@ -24,6 +24,21 @@ import Testing
         #expect(try m("^\\x41\\x{42}$", "AB"))
         #expect(try m("^.$", "é") && !m("^.$", "\n") && m("(?s)^.$", "\n"))
         #expect(try m("^$", ""))
+        // An assertion that fails where the search begins does not end it.
+        #expect(try m("\\bfoo", "  foo") && m("$", "ab") && m("\\Bb", "ab") && !m("\\Ba", "ab"))
+    }
+
+    /// Leftmost-first positions, as Go's FindStringIndex and FindAllStringIndex.
+    @Test func findsWhereGoFinds() throws {
+        func find(_ p: String, _ s: String) throws -> [Int]? {
+            try LinearRegex(p).firstMatch(in: Array(s.unicodeScalars)).map { [$0.lowerBound, $0.upperBound] }
+        }
+        #expect(try find("b+", "aabbbcc") == [2, 5])
+        #expect(try find("a|ab", "ab") == [0, 1] && find("ab|a", "ab") == [0, 2])
+        #expect(try find("a*?b", "aaab") == [0, 4] && find("a+?", "aaa") == [0, 1])
+        #expect(try find("x*", "abc") == [0, 0] && find("\\bfoo", "  foo") == [2, 5] && find("z", "abc") == nil)
+        let all = try LinearRegex("a*").allMatches(in: Array("baaab".unicodeScalars)).map { [$0.lowerBound, $0.upperBound] }
+        #expect(all == [[0, 0], [1, 4], [5, 5]])
     }
 
     @Test func refusesWhatRE2Refuses() {

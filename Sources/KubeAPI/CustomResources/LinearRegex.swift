@@ -46,7 +46,11 @@ public struct LinearRegex: Sendable {
         for i in 0...input.count {
             // Unanchored search: a new thread starts at every position.
             if add(&current, 0, at: i, input) { return true }
-            if current.pcs.isEmpty { continue }
+            if current.pcs.isEmpty {
+                // Nothing alive (an assertion failed here): the next position starts afresh.
+                current.clear()
+                continue
+            }
             guard i < input.count else { break }
             let c = input[i]
             next.clear()
@@ -89,7 +93,14 @@ public struct LinearRegex: Sendable {
                 if add(&current, 0, at: i, input) { found = i..<i }
                 currentStarts += Array(repeating: i, count: current.pcs.count - before)
             }
-            if current.pcs.isEmpty || i == input.count { break }
+            if current.pcs.isEmpty {
+                if found != nil || i == input.count { break }
+                // Nothing alive (an assertion failed here): the next position starts afresh.
+                current.clear()
+                i += 1
+                continue
+            }
+            if i == input.count { break }
             let c = input[i]
             next.clear()
             nextStarts.removeAll(keepingCapacity: true)
