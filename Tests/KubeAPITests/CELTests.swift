@@ -134,22 +134,25 @@ import Testing
     @Test func authorizerChecksReachTheAuthorizer() throws {
         let authorizer = CELValue.object(.authz(CELAuthzCheck(requestGroup: "apps", resource: "deployments", subresource: "scale",
                                                               namespace: "ns", name: "web")))
-        let e = try CELParser.parse("""
-            authorizer.group('').resource('pods').namespace('ns').name('p').check('delete').allowed() &&
-            authorizer.requestResource.check('update').reason() == 'RBAC: allowed' &&
-            !authorizer.path('/healthz').check('GET').allowed() &&
-            authorizer.serviceAccount('kube-system', 'robot').group('apps').resource('deployments').check('list').allowed()
-            """, variables: ["authorizer"])
         let asked = Mutex<[String]>([])
-        var ev = CELEvaluator(bindings: ["authorizer": authorizer])
-        ev.authorize = { c, verb in
-            let line = "\(c.serviceAccount ?? "-") \(verb) \(c.group)/\(c.resource)/\(c.subresource) \(c.namespace)/\(c.name) \(c.path)"
-            asked.withLock { $0.append(line) }
-            return CELAuthzDecision(allowed: c.stage != .path, reason: "RBAC: allowed")
+        func check(_ source: String) throws -> CELValue {
+            var ev = CELEvaluator(bindings: ["authorizer": authorizer])
+            ev.authorize = { c, verb in
+                let line = "\(c.serviceAccount ?? "-") \(verb) \(c.group)/\(c.resource)/\(c.subresource) \(c.namespace)/\(c.name) \(c.path)"
+                asked.withLock { $0.append(line) }
+                return CELAuthzDecision(allowed: c.stage != .path, reason: "RBAC: allowed")
+            }
+            return try ev.evaluate(try CELParser.parse(source, variables: ["authorizer"]))
         }
-        #expect(try ev.evaluate(e) == .bool(true))
+        #expect(try check("authorizer.group('').resource('pods').namespace('ns').name('p').check('delete').allowed()") == .bool(true))
+        #expect(try check("authorizer.requestResource.check('update').reason() == 'RBAC: allowed' && !authorizer.path('/healthz').check('GET').allowed()") == .bool(true))
+        #expect(try check("authorizer.serviceAccount('kube-system', 'robot').group('apps').resource('deployments').check('list').allowed()") == .bool(true))
         #expect(asked.withLock { $0 } == ["- delete /pods/ ns/p ", "- update apps/deployments/scale ns/web ", "- get // / /healthz",
                                           "kube-system/robot list apps/deployments/ / "])
+        // Each check costs what upstream charges: two per expression at most.
+        #expect(throws: CELEvaluator.Failure.costExceeded) {
+            try check("[1, 2, 3].exists(i, authorizer.path('/x').check('get').reason() == 'nope')")
+        }
         var none = CELEvaluator(bindings: ["authorizer": authorizer])
         #expect(throws: CELEvaluator.Failure.self) { try none.evaluate(try CELParser.parse("authorizer.path('/x').check('get').allowed()", variables: ["authorizer"])) }
     }
@@ -164,6 +167,11 @@ import Testing
         #expect(try eval("'abcd'.find('ab|abcd') == 'ab' && 'aaa'.find('a+') == 'aaa' && 'aaa'.find('a+?') == 'a'") == .bool(true))
         #expect(try eval("'<a><b>'.find('<.*>') == '<a><b>' && '<a><b>'.find('<.*?>') == '<a>'") == .bool(true))
         #expect(try eval("'abc'.findAll('x*') == ['', '', '', ''] && 'xax'.findAll('x*') == ['x', 'x']") == .bool(true))
+        // Each search may rescan to the end (as Go's): past one pass it is charged, and stops at the limit.
+        let long = CELValue.string(String(repeating: "x", count: 2_000))
+        let slow = "x*y|x|" + String(repeating: "z", count: 100)
+        #expect(failure("self.findAll('\(slow)').size() > 0", ["self": long]) == "operation cancelled: actual cost limit exceeded")
+        #expect(try eval("self.findAll('x').size() == 2000", ["self": long]) == .bool(true))
         // A leading assertion that fails at first does not stop the search (Go's MatchString and FindString).
         #expect(try eval("'  foo'.matches('\\\\bfoo') && 'ab'.matches('$') && '  foo'.find('\\\\bfoo') == 'foo' && 'ab'.findAll('$') == ['']") == .bool(true))
         #expect(try eval("'héllo wörld'.findAll('[^ ]+') == ['héllo', 'wörld'] && 'ab ab'.findAll('\\\\bab') == ['ab', 'ab']") == .bool(true))

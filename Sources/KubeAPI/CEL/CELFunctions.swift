@@ -61,11 +61,21 @@ enum CELFunctions {
                 var limit = -1
                 if args.count == 2 { guard case .int(let n) = args[1] else { throw overload() }; limit = Int(clamping: n) }
                 let r = try ev.regex(p)
-                try ev.charge(Int64(s.utf8.count / 10 + 1) * Int64(max(1, p.utf8.count / 10)))
+                let perStep = Int64(max(1, p.utf8.count / 10))
+                try ev.charge(Int64(s.utf8.count / 10 + 1) * perStep)
                 let input = Array(s.unicodeScalars)
                 func text(_ m: Range<Int>) -> CELValue { .string(String(String.UnicodeScalarView(input[m]))) }
                 if name == "find" { return r.firstMatch(in: input).map(text) ?? .string("") }
-                return .list(limit == 0 ? [] : r.allMatches(in: input, limit: limit).map(text))
+                guard limit != 0 else { return .list([]) }
+                // Searches after the first may go over the input again: what goes past
+                // one pass is charged too, and stops when the budget would run out.
+                let remaining = max(0, ev.costLimit - ev.cost)
+                let maxSteps = input.count + 1 + Int(clamping: remaining / perStep * 10)
+                var steps = 0
+                let matches = r.allMatches(in: input, limit: limit, maxSteps: maxSteps, steps: &steps)
+                try ev.charge(Int64(max(0, steps - input.count - 1) / 10) * perStep)
+                if steps > maxSteps { try ev.charge(remaining + 1) }
+                return .list(matches.map(text))
             case ("lowerAscii", .string(let s), 0), ("upperAscii", .string(let s), 0):
                 try ev.charge(Int64(s.utf8.count / 10))
                 let lower = name == "lowerAscii"

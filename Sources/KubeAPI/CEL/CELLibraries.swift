@@ -69,6 +69,8 @@ enum CELLibraries {
     }
 
     static func global(_ name: String, _ v: CELValue, _ ev: inout CELEvaluator) throws(Failure) -> CELValue? {
+        // Parsing a string walks it: charged by its size, as upstream's library costs.
+        if case .string(let s) = v, names.contains(name) { try ev.charge(Int64(s.utf8.count / 10)) }
         switch (name, v) {
         case ("string", .object(.ip(let ip))): return .string(ip.description)
         case ("string", .object(.cidr(let c))): return .string(c.description)
@@ -77,12 +79,8 @@ enum CELLibraries {
         case ("ip.isCanonical", .string(let s)): return .bool(try CELIP(parsing: s).description == s)
         case ("isCIDR", .string(let s)): return .bool((try? CELCIDR(parsing: s)) != nil)
         case ("cidr", .string(let s)): return .object(.cidr(try CELCIDR(parsing: s)))
-        case ("isURL", .string(let s)):
-            try ev.charge(Int64(s.utf8.count / 10))
-            return .bool((try? CELURL(parsing: s)) != nil)
-        case ("url", .string(let s)):
-            try ev.charge(Int64(s.utf8.count / 10))
-            return .object(.url(try CELURL(parsing: s)))
+        case ("isURL", .string(let s)): return .bool((try? CELURL(parsing: s)) != nil)
+        case ("url", .string(let s)): return .object(.url(try CELURL(parsing: s)))
         case ("isQuantity", .string(let s)): return .bool(Quantity(s).isValid)
         case ("quantity", .string(let s)):
             let q = Quantity(s)
@@ -93,6 +91,7 @@ enum CELLibraries {
     }
 
     static func member(_ name: String, _ o: CELObject, _ args: [CELValue], _ ev: inout CELEvaluator) throws(Failure) -> CELValue? {
+        for case .string(let s) in args { try ev.charge(Int64(s.utf8.count / 10)) }
         switch (o, name, args.count) {
         case (.ip(let ip), "family", 0): return .int(ip.family)
         case (.ip(let ip), "isUnspecified", 0): return .bool(ip.isUnspecified)
@@ -199,6 +198,7 @@ enum CELLibraries {
                 let digits = it.prefix { ("0"..."9").contains($0) }
                 it = it.dropFirst(digits.count)
                 precision = Int(String(String.UnicodeScalarView(digits))) ?? 0
+                if digits.count > 3 { throw .error("could not parse formatting clause: precision \(String(String.UnicodeScalarView(digits))) is too large") }
             }
             guard let verb = it.popFirst() else { throw .error("could not parse formatting clause: unexpected end of string") }
             guard next < args.count else { throw .error("index \(next) out of range") }

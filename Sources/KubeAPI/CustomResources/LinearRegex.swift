@@ -80,31 +80,49 @@ public struct LinearRegex: Sendable {
     /// order of preference), in scalar offsets; nil when there is none. Linear:
     /// the threads run in preference order, each remembering where it began.
     public func firstMatch(in input: [Unicode.Scalar], from: Int = 0) -> Range<Int>? {
-        var current = ThreadList(capacity: program.count)
-        var next = ThreadList(capacity: program.count)
+        var scratch = Scratch(capacity: program.count)
+        var steps = 0
+        return firstMatch(in: input, from: from, &scratch, steps: &steps)
+    }
+
+    /// Thread lists reused across the searches of ``allMatches(in:limit:steps:)``.
+    struct Scratch {
+        var current: ThreadList
+        var next: ThreadList
         var currentStarts: [Int] = []
         var nextStarts: [Int] = []
+        init(capacity: Int) {
+            current = ThreadList(capacity: capacity)
+            next = ThreadList(capacity: capacity)
+        }
+    }
+
+    /// `steps` grows by the positions the search went through.
+    func firstMatch(in input: [Unicode.Scalar], from: Int, _ scratch: inout Scratch, steps: inout Int) -> Range<Int>? {
+        scratch.current.clear()
+        scratch.currentStarts.removeAll(keepingCapacity: true)
         var found: Range<Int>?
         var i = from
         while i <= input.count {
+            steps += 1
             // A new thread starts here, last in preference, until something matched.
             if found == nil {
-                let before = current.pcs.count
-                if add(&current, 0, at: i, input) { found = i..<i }
-                currentStarts += Array(repeating: i, count: current.pcs.count - before)
+                let before = scratch.current.pcs.count
+                if add(&scratch.current, 0, at: i, input) { found = i..<i }
+                scratch.currentStarts += Array(repeating: i, count: scratch.current.pcs.count - before)
             }
-            if current.pcs.isEmpty {
+            if scratch.current.pcs.isEmpty {
                 if found != nil || i == input.count { break }
                 // Nothing alive (an assertion failed here): the next position starts afresh.
-                current.clear()
+                scratch.current.clear()
                 i += 1
                 continue
             }
             if i == input.count { break }
             let c = input[i]
-            next.clear()
-            nextStarts.removeAll(keepingCapacity: true)
-            for (k, pc) in current.pcs.enumerated() {
+            scratch.next.clear()
+            scratch.nextStarts.removeAll(keepingCapacity: true)
+            for (k, pc) in scratch.current.pcs.enumerated() {
                 let advances: Bool
                 switch program[pc] {
                 case .scalar(let want): advances = want == c || (caseInsensitive && Self.fold(want) == Self.fold(c))
@@ -114,17 +132,17 @@ public struct LinearRegex: Sendable {
                 default: advances = false
                 }
                 guard advances else { continue }
-                let before = next.pcs.count
-                let matched = add(&next, pc + 1, at: i + 1, input)
-                nextStarts += Array(repeating: currentStarts[k], count: next.pcs.count - before)
+                let before = scratch.next.pcs.count
+                let matched = add(&scratch.next, pc + 1, at: i + 1, input)
+                scratch.nextStarts += Array(repeating: scratch.currentStarts[k], count: scratch.next.pcs.count - before)
                 if matched {
                     // Threads after this one are less preferred: they stop here.
-                    found = currentStarts[k]..<(i + 1)
+                    found = scratch.currentStarts[k]..<(i + 1)
                     break
                 }
             }
-            swap(&current, &next)
-            swap(&currentStarts, &nextStarts)
+            swap(&scratch.current, &scratch.next)
+            swap(&scratch.currentStarts, &scratch.nextStarts)
             i += 1
         }
         return found
@@ -132,12 +150,17 @@ public struct LinearRegex: Sendable {
 
     /// Every match, left to right, as Go's `FindAllString` finds them (an
     /// empty match right after a previous match is skipped); at most `limit`
-    /// when it is not negative.
-    public func allMatches(in input: [Unicode.Scalar], limit: Int = -1) -> [Range<Int>] {
+    /// when it is not negative. Each search may run to the end of the input
+    /// (as Go's does), so the whole can take quadratic time: it stops once the
+    /// positions gone through pass `maxSteps`, and `steps` says how many that was
+    /// (callers charge for them).
+    public func allMatches(in input: [Unicode.Scalar], limit: Int = -1, maxSteps: Int = .max, steps: inout Int) -> [Range<Int>] {
+        var scratch = Scratch(capacity: program.count)
         var out: [Range<Int>] = []
         var position = 0
         var previousEnd = -1
-        while position <= input.count, limit < 0 || out.count < limit, let m = firstMatch(in: input, from: position) {
+        while position <= input.count, limit < 0 || out.count < limit, steps <= maxSteps,
+              let m = firstMatch(in: input, from: position, &scratch, steps: &steps) {
             var accept = true
             if m.isEmpty {
                 if m.lowerBound == previousEnd { accept = false }
@@ -149,6 +172,12 @@ public struct LinearRegex: Sendable {
             if accept { out.append(m) }
         }
         return out
+    }
+
+    /// ``allMatches(in:limit:maxSteps:steps:)`` without a bound.
+    public func allMatches(in input: [Unicode.Scalar], limit: Int = -1) -> [Range<Int>] {
+        var steps = 0
+        return allMatches(in: input, limit: limit, steps: &steps)
     }
 
     /// Follows jumps, splits and assertions from `pc` at position `i`; true when it reaches `match`.

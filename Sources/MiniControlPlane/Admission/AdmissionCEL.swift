@@ -29,7 +29,7 @@ enum AdmissionCEL {
             if let sa = check.serviceAccount, let slash = sa.firstIndex(of: "/") {
                 let ns = String(sa[..<slash]), name = String(sa[sa.index(after: slash)...])
                 user = UserInfo(name: "system:serviceaccount:\(ns):\(name)",
-                                groups: ["system:serviceaccounts", "system:serviceaccounts:\(ns)", "system:authenticated"])
+                                groups: ["system:serviceaccounts", "system:serviceaccounts:\(ns)"])
             }
             var attributes = RequestAttributes(verb: verb, group: check.group, resource: check.resource,
                                                subresource: check.subresource.isEmpty ? nil : check.subresource,
@@ -37,7 +37,7 @@ enum AdmissionCEL {
                                                name: check.name.isEmpty ? nil : check.name)
             if check.stage == .path { attributes.path = check.path }
             let allowed = authorizer.allows(user, attributes)
-            return CELAuthzDecision(allowed: allowed, reason: allowed ? authorizer.reason(user, attributes) : "")
+            return CELAuthzDecision(allowed: allowed, reason: authorizer.reason(user, attributes))
         }
         return e
     }

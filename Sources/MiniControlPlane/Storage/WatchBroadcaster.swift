@@ -103,12 +103,20 @@ final class WatchBroadcaster: Sendable {
             state.withLock { $0.forget([id]) }
             throw error
         }
-        for e in history { continuation.yield(e) }
+        var dropped = false
+        for e in history where !dropped {
+            if case .dropped = continuation.yield(e) { dropped = true }
+        }
         state.withLock { s in
             s.forget(departed.drain())
-            for e in s.replaying[id] ?? [] where e.revision > max(upTo, after) { continuation.yield(e) }
+            for e in s.replaying[id] ?? [] where !dropped && e.revision > max(upTo, after) {
+                if case .dropped = continuation.yield(e) { dropped = true }
+            }
             s.replaying[id] = nil
+            if dropped { s.subscribers[id] = nil }
         }
+        // More than a watcher may hold before it reads: cut off rather than leave a gap.
+        if dropped { continuation.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered")) }
         return stream
     }
 
