@@ -420,35 +420,66 @@ enum CELFunctions {
     /// `getMinutes`, `getSeconds`, `getMilliseconds`) in UTC or in `zone` (an
     /// IANA name or an offset such as `+05:30`), zero-based where CEL's are.
     static func timestampPart(_ name: String, _ secs: Int64, _ nanos: Int32, zone: String?) throws(Failure) -> Int64? {
-        var tz = TimeZone(identifier: "UTC")
-        if let zone {
-            if let first = zone.first, first == "+" || first == "-" {
-                let parts = zone.dropFirst().split(separator: ":")
-                guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), h < 24, m < 60 else {
-                    throw .error("invalid time zone: \(zone)")
-                }
-                tz = TimeZone(secondsFromGMT: (first == "-" ? -1 : 1) * (h * 3600 + m * 60))
+        // The zone's offset at that instant: UTC, `[+-]HH:MM` (the sign optional), or an IANA name.
+        var offset = 0
+        if let zone, !zone.isEmpty, zone != "UTC" {
+            var text = Substring(zone)
+            var sign = 1
+            if let first = text.first, first == "+" || first == "-" {
+                sign = first == "-" ? -1 : 1
+                text = text.dropFirst()
+            }
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), parts.allSatisfy({ $0.count == 2 }) {
+                guard h < 24, m < 60 else { throw .error("invalid time zone: \(zone)") }
+                offset = sign * (h * 3600 + m * 60)
             } else {
-                tz = TimeZone(identifier: zone)
+                guard !zone.contains(".."), !zone.hasPrefix("/"), let tz = TimeZone(identifier: zone) else {
+                    throw .error("unknown time zone: \(zone)")
+                }
+                offset = tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(secs)))
             }
         }
-        guard let tz else { throw .error("unknown time zone: \(zone ?? "")") }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = tz
-        let date = Date(timeIntervalSince1970: TimeInterval(secs))
-        let c = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute, .second], from: date)
+        // Proleptic Gregorian civil date of the local day, as Go's time package computes it.
+        let local = secs + Int64(offset)
+        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+        let secondOfDay = local - days * 86_400
+        let (year, month, day) = civil(days)
         switch name {
-        case "getFullYear": return Int64(c.year ?? 0)
-        case "getMonth": return Int64((c.month ?? 1) - 1)
-        case "getDate": return Int64(c.day ?? 1)
-        case "getDayOfMonth": return Int64((c.day ?? 1) - 1)
-        case "getDayOfWeek": return Int64((c.weekday ?? 1) - 1)
-        case "getDayOfYear": return Int64((calendar.ordinality(of: .day, in: .year, for: date) ?? 1) - 1)
-        case "getHours": return Int64(c.hour ?? 0)
-        case "getMinutes": return Int64(c.minute ?? 0)
-        case "getSeconds": return Int64(c.second ?? 0)
+        case "getFullYear": return year
+        case "getMonth": return month - 1
+        case "getDate": return day
+        case "getDayOfMonth": return day - 1
+        case "getDayOfWeek": return ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+        case "getDayOfYear": return days - daysFromCivil(year, 1, 1)
+        case "getHours": return secondOfDay / 3600
+        case "getMinutes": return secondOfDay % 3600 / 60
+        case "getSeconds": return secondOfDay % 60
         case "getMilliseconds": return Int64(nanos / 1_000_000)
         default: return nil
         }
+    }
+
+    /// Year, month (1–12) and day (1–31) of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+    static func civil(_ days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The day counted from 1970-01-01 of a civil date.
+    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 }

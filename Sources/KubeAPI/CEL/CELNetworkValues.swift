@@ -20,7 +20,7 @@ public struct CELIP: Sendable, Hashable, CustomStringConvertible {
             return
         }
         var raw = in6_addr()
-        guard text.contains(":"), inet_pton(AF_INET6, text, &raw) == 1 else {
+        guard text.contains(":"), !text.unicodeScalars.contains("\0"), inet_pton(AF_INET6, text, &raw) == 1 else {
             throw .error("IP Address \(FieldError.quote(text)) parse error during conversion from string: ParseAddr(\(FieldError.quote(text))): unable to parse IP")
         }
         let b = withUnsafeBytes(of: raw) { Array($0) }
@@ -104,7 +104,10 @@ public struct CELCIDR: Sendable, Hashable, CustomStringConvertible {
         let address = String(text[..<slash]), bits = text[text.index(after: slash)...]
         if address.contains("%") { throw .error("CIDR \(FieldError.quote(text)) with zone value is not allowed") }
         let ip: CELIP
-        do { ip = try CELIP(parsing: address) } catch { throw bad("ParseAddr(\(FieldError.quote(address))): unable to parse IP") }
+        do { ip = try CELIP(parsing: address) } catch {
+            if case .error(let m) = error, m.hasPrefix("IPv4-mapped") { throw error }
+            throw bad("ParseAddr(\(FieldError.quote(address))): unable to parse IP")
+        }
         guard !bits.isEmpty, bits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), bits.count == 1 || bits.first != "0",
               let n = Int(bits), n <= ip.bytes.count * 8 else {
             throw bad("bad bits after slash: \(FieldError.quote(String(bits)))")

@@ -19,9 +19,14 @@ public struct CELURL: Sendable, Hashable, CustomStringConvertible {
         if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
             throw bad("net/url: invalid control character in URL")
         }
-        // ParseRequestURI: an absolute URI or an absolute path; no fragment handling.
+        // ParseRequestURI: an absolute URI or an absolute path. It keeps a `#` (in the
+        // host it is an error); the parts are url.Parse's, with the fragment split off.
         var rest = Substring(text)
-        if let fragment = rest.firstIndex(of: "#") { rest = rest[..<fragment] }
+        var fragmentCut = false
+        if let fragment = rest.firstIndex(of: "#") {
+            rest = rest[..<fragment]
+            fragmentCut = true
+        }
         var scheme = ""
         if let colon = rest.firstIndex(of: ":"), let first = rest.first, first.isLetter, first.isASCII,
            rest[..<colon].unicodeScalars.allSatisfy({ Self.isUnreserved($0) && $0 != "_" && $0 != "~" || $0 == "+" }) {
@@ -39,13 +44,16 @@ public struct CELURL: Sendable, Hashable, CustomStringConvertible {
         var host = ""
         if rest.hasPrefix("//") {
             let authority = rest.dropFirst(2).prefix { $0 != "/" }
+            if fragmentCut, authority.endIndex == rest.endIndex, query.isEmpty {
+                throw bad("invalid character \"#\" in host name")
+            }
             rest = rest.dropFirst(2 + authority.count)
             let hostPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
             try Self.checkHost(hostPort, bad)
             host = String(hostPort)
         } else if !scheme.isEmpty, !rest.hasPrefix("/") {
-            // An opaque URL (`mailto:x`): not a request URI.
-            throw bad("invalid URI for request")
+            // An opaque URL (`mailto:x@y`): no host, no path.
+            rest = ""
         }
         guard Self.unescape(rest) != nil else { throw bad("invalid URL escape") }
         self.scheme = scheme
@@ -81,7 +89,7 @@ public struct CELURL: Sendable, Hashable, CustomStringConvertible {
         guard port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw bad("invalid port \(FieldError.quote(":" + port)) after host")
         }
-        for c in name.unicodeScalars where !(c.properties.isAlphabetic || ("0"..."9").contains(c) || "-._~!$&'()*+,;=%".unicodeScalars.contains(c)) {
+        for c in name.unicodeScalars where c.isASCII && !(c.properties.isAlphabetic || ("0"..."9").contains(c) || "-._~!$&'()*+,;=%<>\"".unicodeScalars.contains(c)) {
             throw bad("invalid character \(FieldError.quote(String(c))) in host name")
         }
     }
@@ -143,7 +151,8 @@ public struct CELURL: Sendable, Hashable, CustomStringConvertible {
         var it = Array(s.utf8)[...]
         while let b = it.popFirst() {
             guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
-            guard it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) else { return nil }
+            guard it.count >= 2, it.prefix(2).allSatisfy({ Unicode.Scalar($0).properties.isASCIIHexDigit }),
+                  let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) else { return nil }
             bytes.append(v)
             it = it.dropFirst(2)
         }

@@ -22,7 +22,11 @@ extension StructuralSchema {
     }
 
     func validate(_ value: JSONValue, _ old: JSONValue?, _ path: String, _ errs: inout [FieldError]) {
-        if let old, old == value { return }
+        if let old, old == value {
+            // Unchanged: ratcheted, except the list types' uniqueness, which upstream always checks.
+            validateListTypes(value, path, &errs)
+            return
+        }
         let name = path.isEmpty ? "." : path
         if case .null = value {
             if !nullable, let t = type ?? (intOrString ? "integer" : nil) {
@@ -125,6 +129,24 @@ extension StructuralSchema {
         if let multipleOf, multipleOf > 0 {
             let q = n / multipleOf
             if q.rounded() != q { errs.append(invalid(path, value, "\(name) in body should be a multiple of \(JSONWriter.numberText(multipleOf))")) }
+        }
+    }
+
+    /// The uniqueness of `set` items and `map` keys in `value` and below.
+    func validateListTypes(_ value: JSONValue, _ path: String, _ errs: inout [FieldError]) {
+        switch value {
+        case .array(let a):
+            if listType == "set", let dup = Self.firstDuplicate(a) {
+                errs.append(FieldError(kind: .duplicate, field: "\(path)[\(dup)]", value: Self.goValue(a[dup]), detail: ""))
+            }
+            if listType == "map" { validateMapList(a, path, &errs) }
+            if let items { for (i, v) in a.enumerated() { items.validateListTypes(v, "\(path)[\(i)]", &errs) } }
+        case .object(let o):
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+                (properties[k] ?? additionalProperties)?.validateListTypes(v, Self.child(path, k), &errs)
+            }
+        default:
+            break
         }
     }
 

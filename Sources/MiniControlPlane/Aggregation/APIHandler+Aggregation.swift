@@ -41,7 +41,7 @@ extension APIHandler {
         if segs.count == 5, segs[2] == "apis", let s = await aggregator.remote(group: segs[3], version: segs[4]) {
             return await aggregator.proxy(req, to: s, user: user)
         }
-        guard segs.count == 2 else { return nil }
+        guard segs.count == 2, OpenAPI.negotiate(req.headers.first(name: "accept") ?? "", offers: [OpenAPI.jsonType]) != nil else { return nil }
         let remote = await aggregator.apiServices().filter { $0.spec.service != nil && $0.available?.status == "True" }
         guard !remote.isEmpty, var index = try? JSONParser.parse(documents.v3Index.bytes),
               case .object(var paths)? = index["paths"] else { return nil }
@@ -50,7 +50,8 @@ extension APIHandler {
             paths["apis/\(group)/\(version)"] = ["serverRelativeURL": .string("/openapi/v3/apis/\(group)/\(version)")]
         }
         index["paths"] = .object(paths)
-        return .jsonBytes(JSONWriter.bytes(index))
+        // Served as the local index is: with an ETag, answering If-None-Match.
+        return OpenAPI.serve(OpenAPI.Document(JSONWriter.bytes(index)), contentType: OpenAPI.jsonType, req: req)
     }
 
     /// The request's verb and resource, as upstream's `RequestInfoFactory` reads any API path:
