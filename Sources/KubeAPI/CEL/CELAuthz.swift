@@ -20,6 +20,12 @@ public struct CELAuthzCheck: Sendable, Hashable {
     public var name = ""
     public var path = ""
 
+    /// A check at `stage` that starts afresh (the request's resource forgotten).
+    init(stage: Stage, serviceAccount: String?) {
+        self.stage = stage
+        self.serviceAccount = serviceAccount
+    }
+
     /// The `authorizer` variable of a request; it remembers the request's
     /// resource for `authorizer.requestResource`.
     public init(requestGroup group: String, resource: String, subresource: String, namespace: String, name: String) {
@@ -63,14 +69,11 @@ extension CELLibraries {
         var next = c
         switch (c.stage, name, strings.count) {
         case (.authorizer, "group", 1):
-            next = CELAuthzCheck(requestGroup: strings[0], resource: "", subresource: "", namespace: "", name: "")
-            next.stage = .group
-            next.serviceAccount = c.serviceAccount
+            next = CELAuthzCheck(stage: .group, serviceAccount: c.serviceAccount)
+            next.group = strings[0]
         case (.authorizer, "path", 1):
-            next = CELAuthzCheck(requestGroup: "", resource: "", subresource: "", namespace: "", name: "")
-            next.stage = .path
+            next = CELAuthzCheck(stage: .path, serviceAccount: c.serviceAccount)
             next.path = strings[0]
-            next.serviceAccount = c.serviceAccount
         case (.authorizer, "serviceAccount", 2):
             next.serviceAccount = strings[0] + "/" + strings[1]
         case (.group, "resource", 1):
@@ -80,7 +83,9 @@ extension CELLibraries {
         case (.resource, "namespace", 1): next.namespace = strings[0]
         case (.resource, "name", 1): next.name = strings[0]
         case (.resource, "check", 1), (.path, "check", 1):
-            guard let authorize = ev.authorize else { throw .error("authorizer is not available here") }
+            guard let authorize = ev.authorize else {
+                throw .error("authorizer checks need the server's authorizer: they run in ValidatingAdmissionPolicies and webhook matchConditions only")
+            }
             try ev.charge(350_000)  // upstream's cost of a check: two per expression at most
             return .object(.decision(authorize(c, c.stage == .path ? strings[0].lowercased() : strings[0])))
         default: return nil

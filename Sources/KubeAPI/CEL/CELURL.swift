@@ -82,9 +82,6 @@ public struct CELURL: Sendable, Hashable, CustomStringConvertible {
         } else if let colon = h.lastIndex(of: ":") {
             name = h[..<colon]
             port = h[h.index(after: colon)...]
-            guard port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw bad("invalid port \(FieldError.quote(":" + port)) after host")
-            }
         }
         guard port.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             throw bad("invalid port \(FieldError.quote(":" + port)) after host")

@@ -10,6 +10,8 @@ import Synchronization
 final class WatchBroadcaster: Sendable {
     /// Events buffered per watcher before it is cut off as too slow.
     static let maxBuffered = 50_000
+    /// What a watcher cut off for not reading gets.
+    static let tooSlow = StoreError.unavailable("watcher too slow: more than \(maxBuffered) events buffered unread; watch again from the last resourceVersion seen")
 
     private final class Subscriber: Sendable {
         let id: Int
@@ -74,7 +76,7 @@ final class WatchBroadcaster: Sendable {
             return cut
         }
         for c in tooSlow {
-            c.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered"))
+            c.finish(throwing: Self.tooSlow)
         }
     }
 
@@ -116,7 +118,7 @@ final class WatchBroadcaster: Sendable {
             if dropped { s.subscribers[id] = nil }
         }
         // More than a watcher may hold before it reads: cut off rather than leave a gap.
-        if dropped { continuation.finish(throwing: StoreError.unavailable("watcher too slow: more than \(Self.maxBuffered) events buffered")) }
+        if dropped { continuation.finish(throwing: Self.tooSlow) }
         return stream
     }
 
