@@ -8,6 +8,8 @@ import AsyncHTTPClient
 import NIOSSL
 import NIOPosix
 import LinuxSystem
+import HTTPServing
+import X509
 
 /// The node agent: joins the cluster as a Node and runs the pods bound to
 /// it. Components run as child tasks until the surrounding task is
@@ -101,7 +103,10 @@ public final class Kubelet: Sendable {
             metrics: {
                 metrics.setVolumeStats(await stats.summary().pods.flatMap { $0.volume ?? [] })
                 return Self.scrape(metrics, context: context)
-            }, servingCertificate: holder, logger: logger)
+            }, servingCertificate: holder,
+            auth: KubeletAuth(clientCA: try c.clientCAPEM.flatMap { try Certificate(pemEncoded: $0) }, anonymous: c.anonymousAuth,
+                              mode: c.authorizationMode, nodeName: c.nodeName, reviewer: APIKubeletReviewer(client: client)),
+            logger: logger)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await events.run() }

@@ -38,6 +38,11 @@ public struct KubeletConfiguration: Sendable {
     /// from the cluster CA through a `kubelet-serving` CSR and is renewed.
     public var rotateServerCertificates = false
     public var eventQPS: Double = 50
+    /// `--anonymous-auth`: requests without credentials are `system:anonymous`
+    /// (then authorized like anyone else) instead of a 401. Off by default, as kubeadm and k3s set it.
+    public var anonymousAuth = false
+    /// `--authorization-mode`: Webhook (a SubjectAccessReview per request, cached) or AlwaysAllow.
+    public var authorizationMode = KubeletAuth.Mode.webhook
     public var eventBurst = 100
 
     public init(nodeName: String, nodeIP: String, rootDirectory: String = "/var/lib/kubelet", podLogDirectory: String = "/var/log/pods",

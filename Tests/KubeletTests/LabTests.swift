@@ -155,6 +155,55 @@ struct LabTests {
         #expect(FileIO.exists(keptDir), "a Retain volume's directory is the administrator's to remove")
     }
 
+    /// The monitoring add-on: Prometheus finds every target through the API
+    /// server and scrapes it with its service account's token (the kubelets
+    /// ask the API server whether it may), the kubelets' cAdvisor figures are
+    /// the summary's, and a crash-looping pod fires kubernetes-mixin's alert.
+    func checkMonitoring(_ s: LabSession) throws {
+        let check = try TestProcess.run([TestPaths.which("promtool")!, "check", "config", s.dir + "/state/prometheus/prometheus.yml"], timeout: 60)
+        #expect(check.code == 0, "\(check)")
+        #expect(s.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: crasher}
+            spec:
+              nodeName: node-2
+              containers:
+              - {name: app, image: "busybox:1.35", command: ["sh", "-c", "echo failing; exit 3"]}
+            """).code == 0)
+        // Every target up: the API server, kube-state metrics, three kubelet paths and kube-proxy on each node.
+        func health() -> [String: Int] {
+            let targets = (s.prometheus("targets") as? [String: Any])?["activeTargets"] as? [[String: Any]] ?? []
+            var up: [String: Int] = [:]
+            for t in targets where t["health"] as? String == "up" {
+                let labels = t["labels"] as? [String: String] ?? [:]
+                up[(labels["job"] ?? "") + (labels["metrics_path"] ?? ""), default: 0] += 1
+            }
+            return up
+        }
+        let expected = ["apiserver": 1, "kube-state-metrics": 1, "kubelet/metrics": 2, "kubelet/metrics/resource": 2,
+                        "kubelet/metrics/cadvisor": 2, "kube-proxy": 2]
+        #expect(s.eventually(seconds: 90) { health() == expected },
+                "targets up: \(health()); \(String(describing: s.prometheus("targets")).prefix(3000)) \(s.logTail("prometheus"))")
+        // cAdvisor's working set of a container is the summary's (both sampled within seconds: within 20 %).
+        let node = s.get("get", "pod", "client-1", "-o", "jsonpath={.spec.nodeName}")
+        #expect(s.eventually(seconds: 60) {
+            let scraped = s.promQuery("container_memory_working_set_bytes{job=\"kubelet\",metrics_path=\"/metrics/cadvisor\",pod=\"client-1\",container!=\"\"}")
+            let summary = try? JSONSerialization.jsonObject(with: Data(s.kubectl(["get", "--raw", "/api/v1/nodes/\(node)/proxy/stats/summary"]).stdout.utf8)) as? [String: Any]
+            let pod = (summary?["pods"] as? [[String: Any]])?.first { ($0["podRef"] as? [String: Any])?["name"] as? String == "client-1" }
+            let working = ((pod?["containers"] as? [[String: Any]])?.first?["memory"] as? [String: Any])?["workingSetBytes"] as? Double
+            guard let sample = scraped.first, scraped.count == 1, sample.labels["node"] == node, let working, working > 0 else { return false }
+            return abs(sample.value - working) / working < 0.2
+        }, "\(s.promQuery("container_memory_working_set_bytes{pod=\"client-1\"}"))")
+        // Object state and alerts: the crash-looping pod fires KubePodCrashLooping.
+        #expect(s.eventually(seconds: 180) {
+            s.promQuery("ALERTS{alertname=\"KubePodCrashLooping\",alertstate=\"firing\",pod=\"crasher\",container=\"app\"}").count == 1
+        }, "\(s.promQuery("kube_pod_container_status_waiting_reason")) \(s.promQuery("ALERTS")) \(s.kubectl(["get", "pod", "crasher"]))")
+        #expect(s.promQuery("kube_deployment_status_replicas_available{deployment=\"web\"}").first?.value == 3)
+        #expect(s.promQuery("kube_node_status_condition{condition=\"Ready\",status=\"true\"}").map(\.value) == [1, 1])
+        #expect(s.kubectl(["delete", "pod", "crasher", "--grace-period=1"]).code == 0)
+    }
+
     @Test func aTwoNodeLabServesSurvivesRolloutsCrashesAndNodeLossAndLeavesNoTrace() throws {
         let s = LabSession()
         let before = s.snapshot()
@@ -198,6 +247,8 @@ struct LabTests {
         #expect(audit.split(separator: "\n").contains { $0.contains(#""verb":"create""#) && $0.contains(#""resource":"deployments""#)
             && $0.contains(#""username":"kubernetes-admin""#) }, "audit log: \(audit.suffix(2000))")
         #expect(audit.contains(#""username":"system:serviceaccount:kube-system:coredns""#), "cluster DNS is not its service account")
+
+        try checkMonitoring(s)
 
         // Storage: a local-path claim written by a pod and read by its
         // successor, which the volume keeps on the same node; Delete removes

@@ -59,6 +59,43 @@ struct NodeDebugTests {
             #expect(metrics.contains(family), "\(family) missing: \(metrics.prefix(2000))")
         }
 
+        // cAdvisor's container metrics, with the figures of the summary.
+        let cadvisor = cluster.inNode("\(curl)/metrics/cadvisor").stdout
+        for series in ["container_cpu_usage_seconds_total{container=\"spin\",image=\"busybox:1.35\",name=\"k8s-",
+                       "container_memory_working_set_bytes{container=\"spin\"", "container_network_receive_bytes_total{container=\"\",image=\"\",interface=\"eth0\"",
+                       "container_fs_usage_bytes{container=\"ticker\"", "container_memory_working_set_bytes{container=\"\",image=\"\",name=\"\",namespace=\"default\",pod=\"burner\"}",
+                       "machine_cpu_cores "] {
+            #expect(cadvisor.contains(series), "\(series) missing: \(cadvisor.prefix(3000))")
+        }
+
+        // Who may read what: upstream's subresources, decided by the API server (SubjectAccessReview).
+        try cluster.apply("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: scraper, namespace: default}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: node-metrics-reader}
+            rules:
+            - {apiGroups: [""], resources: [nodes/metrics], verbs: [get]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: scraper-node-metrics}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: node-metrics-reader}
+            subjects: [{kind: ServiceAccount, name: scraper, namespace: default}]
+            """)
+        let scraperToken = cluster.kubectl(["create", "token", "scraper"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func asScraper(_ path: String, token: String = scraperToken) -> String {
+            cluster.inNode("curl -sk -w ' %{http_code}' -H 'Authorization: Bearer \(token)' https://\(cluster.nodeIP):10250\(path)").stdout
+        }
+        #expect(asScraper("/metrics/cadvisor").hasSuffix(" 200"), "\(asScraper("/metrics/cadvisor").suffix(300))")
+        #expect(asScraper("/metrics").hasSuffix(" 200"))
+        #expect(asScraper("/stats/summary") == "Forbidden (user=system:serviceaccount:default:scraper, verb=get, resource=nodes, subresource=stats)\n 403")
+        #expect(asScraper("/pods").hasSuffix("subresource=proxy)\n 403"), "\(asScraper("/pods"))")
+        #expect(asScraper("/metrics", token: "not-a-token") == "Unauthorized\n 401")
+
         // metrics.k8s.io through the API server: kubectl top.
         #expect(eventually(seconds: 90) {
             let r = cluster.kubectl(["top", "node", "--no-headers"])

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KubeAPI
+import HTTPServing
 import Testing
 import X509
 @testable import MiniControlPlane
@@ -21,9 +22,9 @@ import X509
         defer { try? FileManager.default.removeItem(at: dir) }
         let auth = ClientCertificateAuthenticator(ca: ca.caCertificate)
         let (pem, _) = try ca.issueClientCertificate(commonName: "jane", organizations: ["dev", "ops"])
-        #expect(auth.authenticate(try Self.der(pem)) == .success(UserInfo(name: "jane", groups: ["dev", "ops", "system:authenticated"])))
+        #expect(auth.authenticate(try Self.der(pem)) == .success(CertificateUser(name: "jane", groups: ["dev", "ops", "system:authenticated"])))
         // Remembered once verified, but never past its validity period.
-        #expect(auth.authenticate(try Self.der(pem)) == .success(UserInfo(name: "jane", groups: ["dev", "ops", "system:authenticated"])))
+        #expect(auth.authenticate(try Self.der(pem)) == .success(CertificateUser(name: "jane", groups: ["dev", "ops", "system:authenticated"])))
         #expect(auth.authenticate(try Self.der(pem), now: Date().addingTimeInterval(20 * 365 * 86400)) == .failure(.expired))
         // Another CA's certificate for the same names: unknown authority.
         let (other, otherDir) = try Self.authority()

@@ -151,6 +151,20 @@ struct RBACKubectlTests {
             #expect(try c.kubectl(token: prom, ["get", "pods", "-A"]).status == 0)
             #expect(try c.kubectl(token: prom, ["get", "--raw", "/metrics"]).stdout.contains("apiserver_request_total"))
             #expect(try c.kubectl(token: prom, ["get", "secrets", "-A"]).status != 0)
+            // Object-state metrics and HTTP service discovery are paths of their own, each granted.
+            #expect(try c.kubectl(token: prom, ["get", "--raw", "/metrics/kube-state"]).stderr.contains(#"cannot get path "/metrics/kube-state""#))
+            _ = try c.kubectl("create", "clusterrole", "monitoring-reader", "--verb=get", "--non-resource-url=/metrics/kube-state",
+                              "--non-resource-url=/metrics/sd/*")
+            _ = try c.kubectl("create", "clusterrolebinding", "prometheus-monitoring", "--clusterrole=monitoring-reader", "--serviceaccount=default:prometheus")
+            try await Self.eventually("prometheus reads object-state metrics") {
+                try c.kubectl(token: prom, ["get", "--raw", "/metrics/kube-state"]).stdout.contains("kube_namespace_status_phase{namespace=\"default\",phase=\"Active\"} 1")
+            }
+            #expect(try c.kubectl(token: prom, ["get", "--raw", "/metrics/sd/node"]).stdout == "[]")
+            // Discovery by EndpointSlices needs them listed, which this role does not grant.
+            let sd = try c.kubectl(token: prom, ["get", "--raw", "/metrics/sd/endpointslice"])
+            #expect(sd.stderr.contains(#"cannot list resource "endpointslices" in API group "discovery.k8s.io""#), "\(sd)")
+            #expect(try c.kubectl(["get", "--raw", "/metrics/sd/endpointslice"]).stdout.contains(#""__meta_kubernetes_service_name":"kubernetes""#))
+            #expect(try c.kubectl(["get", "--raw", "/metrics/sd/pods"]).status != 0)
         }
     }
 

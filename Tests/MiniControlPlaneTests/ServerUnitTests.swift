@@ -1,6 +1,7 @@
 import Foundation
 import X509
 import KubeAPI
+import HTTPServing
 import NIOHTTP1
 import Testing
 @testable import MiniControlPlane
@@ -195,7 +196,7 @@ import Testing
         guard case .success(let user) = ClientCertificateAuthenticator(ca: a.caCertificate).authenticate(try cert.serializeAsPEM().derBytes) else {
             Issue.record("admin certificate does not authenticate"); return
         }
-        #expect(user == UserInfo(name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"]))
+        #expect(user == CertificateUser(name: "kubernetes-admin", groups: ["system:masters", "system:authenticated"]))
         #expect(cfg.clientKeyPEM?.contains("PRIVATE KEY") == true)
         #expect(ControlPlaneConfiguration.parseDuration("40s") == .seconds(40))
         #expect(ControlPlaneConfiguration.parseDuration("2m") == .seconds(120))

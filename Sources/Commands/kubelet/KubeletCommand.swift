@@ -42,6 +42,8 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("resolv-conf"), help: "resolv.conf for pods with dnsPolicy Default.") var resolvConf = "/etc/resolv.conf"
     @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
     @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
+    @Option(name: .customLong("anonymous-auth"), help: "Treat kubelet API requests without credentials as system:anonymous instead of refusing them (401).") var anonymousAuth = false
+    @Option(name: .customLong("authorization-mode"), help: "Webhook: the API server authorizes each kubelet API request (SubjectAccessReview on nodes/stats, nodes/metrics, nodes/log, nodes/proxy); AlwaysAllow: any authenticated client may do anything.") var authorizationMode = "Webhook"
     @Option(name: .customLong("log-level")) var logLevel = "info"
     @Option(name: .customLong("runtime-helper"),
             help: "Executable that runs container monitors and inits: the kubelet itself by default, or swiftrun from the same build, which starts faster.")
@@ -99,6 +101,11 @@ struct KubeletCommand: AsyncParsableCommand {
         configuration.rotateServerCertificates = rotateServerCertificates ?? rotating
         configuration.eventQPS = eventQPS
         configuration.eventBurst = eventBurst
+        configuration.anonymousAuth = anonymousAuth
+        guard let mode = KubeletAuth.Mode(rawValue: authorizationMode) else {
+            throw ValidationError("--authorization-mode must be Webhook or AlwaysAllow, not '\(authorizationMode)'")
+        }
+        configuration.authorizationMode = mode
         let client = try KubeClient(config: config)
         let kubelet = Kubelet(configuration: configuration, client: client)
         do {

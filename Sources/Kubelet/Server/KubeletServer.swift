@@ -6,10 +6,12 @@ import NIOHTTP1
 import NIOSSL
 public import Logging
 
-/// The kubelet API on :10250, over HTTPS with client certificates: the API
-/// server proxies `kubectl logs` here with its kubelet client certificate,
-/// signed by the cluster CA that this server trusts (`--client-ca-file`,
-/// default the `--ca-file` the kubelet joined with).
+/// The kubelet API on :10250, over HTTPS: the API server proxies `kubectl
+/// logs` here with its kubelet client certificate, signed by the cluster CA
+/// that this server trusts (`--client-ca-file`, default the `--ca-file` the
+/// kubelet joined with); Prometheus scrapes it with a service account's
+/// token. Who may do what is ``KubeletAuth``'s to say; nodectl's Unix
+/// socket (root only) is not asked.
 ///
 ///     GET /healthz                                  ok
 ///     GET /pods                                     PodList of this node's pods
@@ -17,6 +19,7 @@ public import Logging
 ///     GET /stats/summary                            node, pod and container usage (stats/v1alpha1)
 ///     GET /metrics/resource                         the same as Prometheus samples
 ///     GET /metrics                                  the kubelet's own metrics
+///     GET /metrics/cadvisor                         container metrics as cAdvisor names them
 ///     GET|POST /exec, /attach, /portForward/…       streaming (see ``StreamingServer``)
 public struct KubeletServer: Sendable {
     public let port: Int
@@ -25,12 +28,13 @@ public struct KubeletServer: Sendable {
     let stats: StatsProvider?
     let metrics: (@Sendable () async -> [UInt8])?
     let tls: NIOSSLContext
+    let auth: KubeletAuth
     let logger: Logger
 
     public init(port: Int, certificatePEM: String, keyPEM: String, clientCAPEM: String?, logs: ContainerLogs,
                 pods: @escaping @Sendable () async -> [Pod], stats: StatsProvider? = nil,
                 metrics: (@Sendable () async -> [UInt8])? = nil, servingCertificate: ServingCertificateHolder? = nil,
-                logger: Logger) throws {
+                auth: KubeletAuth, logger: Logger) throws {
         var config = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)))
@@ -39,25 +43,31 @@ public struct KubeletServer: Sendable {
             config.sslContextCallback = { _, promise in promise.succeed(servingCertificate.configuration) }
         }
         if let clientCAPEM {
+            // Certificates are requested, never required (a token will do); KubeletAuth verifies them.
             config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCAPEM.utf8)))
-            config.certificateVerification = .noHostnameVerification
+            config.certificateVerification = .optionalVerification
         }
+        acceptsClientCertificates = clientCAPEM != nil
         tls = try NIOSSLContext(configuration: config)
         self.port = port
         self.logs = logs
         self.pods = pods
         self.stats = stats
         self.metrics = metrics
+        self.auth = auth
         self.logger = logger
         streaming = StreamingServer(containers: logs.containers, pods: pods, logger: logger)
     }
 
     let streaming: StreamingServer
+    let acceptsClientCertificates: Bool
 
     /// Serves until cancelled.
     public func run(host: String = "0.0.0.0") async throws {
-        let server = HTTPServer(host: host, port: port, tls: tls, maxBodyBytes: 64 * 1024, logger: logger) { request in
-            await self.handle(request)
+        let server = HTTPServer(host: host, port: port, tls: tls, maxBodyBytes: 64 * 1024,
+                                acceptsClientCertificates: acceptsClientCertificates, logger: logger) { request in
+            if let refused = await self.auth.check(request) { return refused }
+            return await self.handle(request)
         }
         try await server.run()
     }
@@ -87,10 +97,20 @@ public struct KubeletServer: Sendable {
             return .json(await stats.summary())
         case "metrics" where parts.count == 2 && parts[1] == "resource":
             guard let stats else { return .text("404 page not found\n", status: .notFound) }
-            return .text(ResourceMetrics.render(await stats.summary()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return .text(ResourceMetrics.render(await stats.summary()), contentType: PrometheusExposition.contentType)
+        case "metrics" where parts.count == 2 && parts[1] == "cadvisor":
+            guard let stats else { return .text("404 page not found\n", status: .notFound) }
+            let summary = await stats.summary()
+            var running: [String: [String: CadvisorMetrics.ContainerInfo]] = [:]
+            for (uid, list) in logs.containers.all() {
+                for c in list where c.isRunning { running[uid, default: [:]][c.name] = .init(id: c.id, image: c.image) }
+            }
+            let text = CadvisorMetrics.render(summary, containers: running, device: stats.rootDirectory,
+                                              machineCores: MachineInfo.cpus, machineMemory: MachineInfo.memory)
+            return .text(text, contentType: PrometheusExposition.contentType)
         case "metrics" where parts.count == 1:
             guard let metrics else { return .text("404 page not found\n", status: .notFound) }
-            return HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: .bytes(await metrics()))
+            return HTTPResponse(status: .ok, headers: ["Content-Type": PrometheusExposition.contentType], body: .bytes(await metrics()))
         case "containerLogs" where parts.count == 4:
             do {
                 let r = try ContainerLogs.Request(namespace: parts[1], pod: parts[2], container: parts[3], query: request.query)

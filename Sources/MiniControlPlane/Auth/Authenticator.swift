@@ -1,4 +1,5 @@
 import KubeAPI
+import HTTPServing
 import NIOHTTP1
 
 /// Who is making a request.
@@ -66,7 +67,7 @@ struct Authenticator: Sendable {
     /// valid token from authenticating.
     func identify(_ headers: HTTPHeaders, peerCertificate: [UInt8]?) -> UserInfo? {
         if let der = peerCertificate, let clientCertificates, case .success(let user) = clientCertificates.authenticate(der) {
-            return user
+            return UserInfo(name: user.name, groups: user.groups)
         }
         guard let token = Self.bearerToken(headers) else { return nil }
         if Self.constantTimeEqual(token, credentials.adminToken) {

@@ -55,18 +55,6 @@ extension CertificateAuthority {
     }
 }
 
-extension DistinguishedName {
-    /// The values of one attribute type (CN, O), in order.
-    func values(of type: ASN1ObjectIdentifier) -> [String] {
-        flatMap { rdn in rdn.compactMap { $0.type == type ? String($0.value) : nil } }
-    }
-
-    /// The common name, "" when there is none.
-    var commonName: String { values(of: .RDNAttributeType.commonName).first ?? "" }
-    /// The organizations (a user's groups).
-    var organizations: [String] { values(of: .RDNAttributeType.organizationName) }
-}
-
 extension CertificateAuthority: CertificateIssuer {
     public func signCertificate(publicKey: Certificate.PublicKey, subject: DistinguishedName, keyUsage: KeyUsage,
                                 extendedUsages: [ExtendedKeyUsage.Usage], subjectAlternativeNames: [GeneralName],

@@ -3,7 +3,8 @@ import KubeAPI
 /// Upstream's Node authorizer: nodes (`system:node:NAME` in `system:nodes`)
 /// may read what their pods and the proxy need and write only their own
 /// Node and Lease, events, and the status of (and final deletion of) pods
-/// bound to them; secrets, configmaps, service-account tokens and
+/// bound to them; create TokenReviews and SubjectAccessReviews (to decide
+/// who may use the kubelet API); secrets, configmaps, service-account tokens and
 /// persistent volume claims only of pods bound to them, and persistent
 /// volumes only when bound to such a claim. No opinion on anyone else (a
 /// member of `system:nodes` without a node name included, as upstream's).
@@ -62,6 +63,9 @@ enum NodeAuthorizer {
             return a.name == node && ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny
         case "csidrivers":
             return read ? .allow : .deny
+        case "tokenreviews", "subjectaccessreviews", "localsubjectaccessreviews":
+            // The kubelet's webhook authentication and authorization of its own API (upstream's node rules).
+            return a.verb == "create" && a.subresource == nil ? .allow : .deny
         case "volumeattachments":
             // Upstream reads only its own node's through the graph; the
             // attachment's name is a hash of the volume and node, so a node

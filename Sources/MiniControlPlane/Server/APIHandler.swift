@@ -144,6 +144,10 @@ final class APIHandler: Sendable {
         // The resources served now (custom resources come and go): this request resolves on them alone.
         let served = registry.resources.snapshot.resources
         switch segs.first {
+        case "metrics" where segs.count == 2 && segs[1] == "kube-state":
+            return await kubeStateMetrics()
+        case "metrics" where segs.count == 3 && segs[1] == "sd":
+            return await prometheusDiscovery(role: segs[2], user: user)
         case "metrics" where segs.count == 1:
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "openapi":

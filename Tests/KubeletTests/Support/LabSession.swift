@@ -11,6 +11,7 @@ import LinuxSystem
 enum LabEnvironment {
     static let requirements: [TestRequirement] = TestCluster.requirements + [
         .product("kube-proxy"), .product("nodectl"), .product("cluster-dns"), .tool("curl", package: "curl"),
+        .tool("prometheus", package: "prometheus"), .tool("promtool", package: "prometheus"),
         TestRequirement("no lab already up (swk-lab0 exists: sudo scripts/lab down)") { !FileIO.exists("/sys/class/net/swk-lab0") },
     ]
 }
@@ -21,7 +22,8 @@ final class LabSession {
     let dir = TestPaths.temporaryDirectory("lab")
     let script = TestPaths.packageRoot + "/scripts/lab"
     var env: [String] {
-        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LAB_DIR=\(dir)/state",
+        // Prometheus scrapes every 5 s and its alerts fire at their first evaluation (no `for:` wait).
+        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LAB_DIR=\(dir)/state", "MONITORING_ALERT_FOR=0s", "MONITORING_SCRAPE_INTERVAL=5s",
          "LAB_BIN=\((TestPaths.product("kubelet")! as NSString).deletingLastPathComponent)"]
     }
 
@@ -148,6 +150,26 @@ final class LabSession {
 
     /// The last `lines` lines of a lab process's log (`controlplane`, `kubelet-node-1`, …),
     /// for a failure's message: the lab's directory is gone once the test ends.
+    /// GET of the lab Prometheus' HTTP API (`/api/v1/…`) from the control-plane host: its `data`, nil when it fails.
+    func prometheus(_ path: String, _ query: [String: String] = [:]) -> Any? {
+        var args = ["exec", "cp", "curl", "-sS", "-m", "10", "-G", "http://10.99.0.2:9090/api/v1/\(path)"]
+        for (k, v) in query { args += ["--data-urlencode", "\(k)=\(v)"] }
+        let r = (try? TestProcess.run([script] + args, env: env, timeout: 30))
+        guard let r, r.code == 0, let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+              object["status"] as? String == "success" else { return nil }
+        return object["data"]
+    }
+
+    /// The samples of an instant PromQL query: each one's labels and value.
+    func promQuery(_ query: String) -> [(labels: [String: String], value: Double)] {
+        let result = (prometheus("query", ["query": query]) as? [String: Any])?["result"] as? [[String: Any]] ?? []
+        return result.compactMap { sample in
+            guard let labels = sample["metric"] as? [String: String], let pair = sample["value"] as? [Any], pair.count == 2,
+                  let text = pair[1] as? String, let value = Double(text) else { return nil }
+            return (labels, value)
+        }
+    }
+
     func logTail(_ name: String, lines: Int = 40) -> String {
         let text = (try? FileIO.read("\(dir)/state/logs/\(name).log")) ?? "(no log)"
         return "\n--- \(name).log (last \(lines) lines)\n" + text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")

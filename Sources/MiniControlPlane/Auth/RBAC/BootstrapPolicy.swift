@@ -98,7 +98,7 @@ enum BootstrapPolicy {
             rule(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"]),
         ]),
         role("system:public-info-viewer", [urls(["get"], ["/healthz", "/livez", "/readyz", "/version", "/version/"])]),
-        role("system:monitoring", [urls(["get"], ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
+        role("system:monitoring", [urls(["get"], ["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/kube-state", "/metrics/slis",
                                                   "/readyz", "/readyz/*"])]),
         role("system:auth-delegator", [
             rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),

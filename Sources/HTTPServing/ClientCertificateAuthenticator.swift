@@ -1,7 +1,18 @@
-import Foundation
-import SwiftASN1
+public import Foundation
+public import SwiftASN1
 import Synchronization
-import X509
+public import X509
+
+/// The user a verified client certificate names: CN, and O as groups.
+public struct CertificateUser: Sendable, Hashable {
+    public var name: String
+    public var groups: [String]
+
+    public init(name: String, groups: [String]) {
+        self.name = name
+        self.groups = groups
+    }
+}
 
 /// x509 client-certificate authentication, as kube-apiserver's
 /// `--client-ca-file`: a certificate the cluster CA signed, within its
@@ -13,14 +24,14 @@ import X509
 /// with its validity period, which is still checked on every use), so the
 /// parse and the ECDSA signature check happen once per certificate, as
 /// upstream's verification happens once per TLS handshake.
-struct ClientCertificateAuthenticator: Sendable {
-    let ca: Certificate
+public struct ClientCertificateAuthenticator: Sendable {
+    public let ca: Certificate
     private let verified = VerifiedCertificates()
 
     /// Verified certificates and the users they name.
     final class VerifiedCertificates: Sendable {
         struct Entry: Sendable {
-            var user: UserInfo
+            var user: CertificateUser
             var notBefore: Date
             var notAfter: Date
         }
@@ -30,7 +41,7 @@ struct ClientCertificateAuthenticator: Sendable {
 
     /// Why a presented certificate does not authenticate (upstream's
     /// `x509: certificate signed by unknown authority` and friends).
-    enum Rejection: Error, Equatable {
+    public enum Rejection: Error, Equatable, Sendable {
         case malformed
         case unknownAuthority
         case expired
@@ -39,12 +50,12 @@ struct ClientCertificateAuthenticator: Sendable {
         case noCommonName
     }
 
-    init(ca: Certificate) {
+    public init(ca: Certificate) {
         self.ca = ca
     }
 
     /// The user of a DER certificate, or why it is refused.
-    func authenticate(_ der: [UInt8], now: Date = Date()) -> Result<UserInfo, Rejection> {
+    public func authenticate(_ der: [UInt8], now: Date = Date()) -> Result<CertificateUser, Rejection> {
         if let known = verified.entries.withLock({ $0[der] }) {
             if now < known.notBefore { return .failure(.notYetValid) }
             if now > known.notAfter { return .failure(.expired) }
@@ -80,6 +91,18 @@ struct ClientCertificateAuthenticator: Sendable {
         guard !name.isEmpty else { return .failure(.noCommonName) }
         var groups = cert.subject.organizations
         if !groups.contains("system:authenticated") { groups.append("system:authenticated") }
-        return .success(.init(user: UserInfo(name: name, groups: groups), notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
+        return .success(.init(user: CertificateUser(name: name, groups: groups), notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
     }
+}
+
+extension DistinguishedName {
+    /// The values of one attribute type (CN, O), in order.
+    public func values(of type: ASN1ObjectIdentifier) -> [String] {
+        flatMap { rdn in rdn.compactMap { $0.type == type ? String($0.value) : nil } }
+    }
+
+    /// The common name, "" when there is none.
+    public var commonName: String { values(of: .RDNAttributeType.commonName).first ?? "" }
+    /// The organizations (a user's groups).
+    public var organizations: [String] { values(of: .RDNAttributeType.organizationName) }
 }

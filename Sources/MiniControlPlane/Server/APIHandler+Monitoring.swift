@@ -1,0 +1,77 @@
+import HTTPServing
+import KubeAPI
+
+extension APIHandler {
+    /// `GET /metrics/kube-state`: ``KubeStateMetrics`` over every object of
+    /// the resources it covers, read from storage at each scrape. A resource
+    /// that cannot be read is left out and counted in
+    /// `kube_state_metrics_list_total{result="error"}`, so one failure does
+    /// not blank the rest.
+    func kubeStateMetrics() async -> HTTPResponse {
+        let client = LocalClusterClient(registry: registry)
+        var failed: [String] = []
+        func list(_ group: String, _ plural: String) async -> [JSONValue] {
+            guard let info = ResourceCatalog.find(group: group, plural: plural) else { return [] }
+            do {
+                return try await client.listRaw(info, namespace: nil)
+            } catch {
+                failed.append(plural)
+                return []
+            }
+        }
+        var s = KubeStateMetrics.Snapshot()
+        s.pods = await list("", "pods")
+        s.nodes = await list("", "nodes")
+        s.namespaces = await list("", "namespaces")
+        s.services = await list("", "services")
+        s.persistentVolumeClaims = await list("", "persistentvolumeclaims")
+        s.persistentVolumes = await list("", "persistentvolumes")
+        s.deployments = await list("apps", "deployments")
+        s.replicaSets = await list("apps", "replicasets")
+        s.statefulSets = await list("apps", "statefulsets")
+        s.daemonSets = await list("apps", "daemonsets")
+        s.jobs = await list("batch", "jobs")
+        s.cronJobs = await list("batch", "cronjobs")
+        var text = KubeStateMetrics.render(s)
+        var health = PrometheusExposition()
+        let resources = ["pods", "nodes", "namespaces", "services", "persistentvolumeclaims", "persistentvolumes", "deployments",
+                         "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"]
+        health.family("kube_state_metrics_list_total", .counter, "Number of total resource list in kube-state-metrics",
+                      resources.map { .init([("resource", $0), ("result", failed.contains($0) ? "error" : "success")], 1) })
+        text += health.text
+        return .text(text, contentType: PrometheusExposition.contentType)
+    }
+}
+
+extension APIHandler {
+    /// `GET /metrics/sd/ROLE`: ``PrometheusDiscovery`` for Prometheus'
+    /// `http_sd_configs`, to a user who may list what the role reads (nodes;
+    /// EndpointSlices and Services), as upstream's discovery would need.
+    func prometheusDiscovery(role name: String, user: UserInfo) async -> HTTPResponse {
+        guard let role = PrometheusDiscovery.Role(rawValue: name) else {
+            return Self.status(APIErrors.notFoundPath("/metrics/sd/\(name)"))
+        }
+        let needed: [(String, String)] = role == .node ? [("", "nodes")] : [("discovery.k8s.io", "endpointslices"), ("", "services")]
+        for (group, resource) in needed {
+            let attrs = RequestAttributes(verb: "list", group: group, resource: resource)
+            if !authorizer.allows(user, attrs) { return Self.status(Authorizer.forbidden(user, attrs)) }
+        }
+        let client = LocalClusterClient(registry: registry)
+        func list(_ group: String, _ plural: String) async throws(KubeClientError) -> [JSONValue] {
+            guard let info = ResourceCatalog.find(group: group, plural: plural) else { return [] }
+            return try await client.listRaw(info, namespace: nil)
+        }
+        let groups: [PrometheusDiscovery.Group]
+        do {
+            switch role {
+            case .node: groups = PrometheusDiscovery.nodes(try await list("", "nodes"))
+            default:
+                groups = PrometheusDiscovery.endpoints(try await list("discovery.k8s.io", "endpointslices"),
+                                                       services: try await list("", "services"), role: role)
+            }
+        } catch {
+            return .text("cannot list for discovery: \(error)\n", status: .internalServerError)
+        }
+        return .jsonBytes(JSONWriter.bytes(.array(groups.map(\.json))))
+    }
+}
