@@ -123,6 +123,7 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: [
+                "HTTPServing",
                 "Netfilter", "Netlink", "KubeAPI", "ControllerRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -183,10 +184,12 @@ let package = Package(
         .target(
             name: "ClusterDNS",
             dependencies: [
+                "HTTPServing",
                 "KubeAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -207,6 +210,7 @@ let package = Package(
         .target(
             name: "Ingress",
             dependencies: [
+                "HTTPServing",
                 "KubeAPI", "ControllerRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -214,6 +218,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),

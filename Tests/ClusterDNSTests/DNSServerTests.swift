@@ -7,13 +7,13 @@ import KubeAPI
 /// loopback), SERVFAIL without one, and a clean stop on cancellation.
 struct DNSServerTests {
     /// Runs a server on 127.0.0.1:0 around `body`, which gets its port; stops it afterwards.
-    func withServer<T: Sendable>(zone: String = "cluster.local", port: Int = 0, upstream: HostPort? = nil, table: (inout DNSRecordTable) -> Void,
-                                 _ body: @Sendable (Int) async throws -> T) async throws -> T {
+    func withServer<T: Sendable>(zone: String = "cluster.local", port: Int = 0, upstream: HostPort? = nil, metrics: DNSMetrics? = nil,
+                                 table: (inout DNSRecordTable) -> Void, _ body: @Sendable (Int) async throws -> T) async throws -> T {
         var t = DNSRecordTable(zone: try DNSName(zone))
         table(&t)
         let resolver = DNSResolver(ResolverConfiguration(zone: try DNSName(zone), ttl: 5, forwards: upstream != nil))
         let server = DNSServer(listen: HostPort(host: "127.0.0.1", port: port), resolver: resolver, store: RecordStore(table: t),
-                               upstream: upstream.map { UpstreamServers([$0], timeout: .seconds(2)) })
+                               upstream: upstream.map { UpstreamServers([$0], timeout: .seconds(2)) }, metrics: metrics)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
@@ -58,6 +58,31 @@ struct DNSServerTests {
             let missing = try await ask(port, "gone.default.svc.cluster.local", .a)
             #expect(missing.responseCode == .nxDomain && missing.authority.map(\.type) == [.soa])
         }
+    }
+
+    /// CoreDNS' metrics: requests by protocol and type, responses by rcode, the time to answer.
+    @Test func countsQueriesAsCoreDNSDoes() async throws {
+        let metrics = DNSMetrics(server: "dns://127.0.0.1:53")
+        try await withServer(metrics: metrics, table: fill) { port in
+            _ = try await ask(port, "web.default.svc.cluster.local", .a)
+            _ = try await ask(port, "web.default.svc.cluster.local", .a, over: .tcp)
+            _ = try await ask(port, "gone.default.svc.cluster.local", .aaaa)
+        }
+        let text = metrics.render()
+        let server = #"server="dns://127.0.0.1:53",zone=".",view="""#
+        for line in [
+            #"coredns_dns_requests_total{\#(server),proto="udp",family="1",type="A"} 1"#,
+            #"coredns_dns_requests_total{\#(server),proto="tcp",family="1",type="A"} 1"#,
+            #"coredns_dns_requests_total{\#(server),proto="udp",family="1",type="AAAA"} 1"#,
+            #"coredns_dns_responses_total{\#(server),rcode="NOERROR",plugin=""} 2"#,
+            #"coredns_dns_responses_total{\#(server),rcode="NXDOMAIN",plugin=""} 1"#,
+            #"coredns_dns_request_duration_seconds_count{\#(server),type="A"} 2"#,
+        ] {
+            #expect(text.contains(line + "\n"), "missing: \(line)\n\(text)")
+        }
+        // A malformed packet is counted as type "other", never read past its end.
+        #expect(DNSMetrics.queryType([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63]) == nil)
+        #expect(DNSMetrics.queryType([]) == nil)
     }
 
     @Test func truncatedOverUDPCompleteOverTCP() async throws {

@@ -17,14 +17,15 @@ struct ProxyServerTests {
         let store = RoutingTableStore()
         var proxy: ProxyServer!
 
-        static func make(secrets: [Secret] = [], tls: [IngressTLS]? = nil, extra: [Ingress] = []) async throws -> Harness {
+        static func make(secrets: [Secret] = [], tls: [IngressTLS]? = nil, extra: [Ingress] = [],
+                         metrics: IngressMetrics? = nil) async throws -> Harness {
             var h = Harness()
             h.a = try await TestBackend.start("A", group: h.group)
             h.b = try await TestBackend.start("B", group: h.group)
             h.store.replace(h.table(secrets: secrets, tls: tls, extra: extra))
             h.proxy = ProxyServer(configuration: ProxyConfiguration(bindAddress: "127.0.0.1", httpPort: 0, httpsPort: 0, connectTimeout: 2,
                                                                     shutdownGracePeriod: 5),
-                                  store: h.store, tls: try TLSContextStore(store: h.store), threads: 2)
+                                  store: h.store, tls: try TLSContextStore(store: h.store), threads: 2, metrics: metrics)
             try await h.proxy.start()
             return h
         }
@@ -92,6 +93,30 @@ struct ProxyServerTests {
             #expect(out.split(separator: "\n").filter { $0.hasPrefix("backend=B") }.count == 20)
         }
         await h.stop()
+    }
+
+    /// ingress-nginx's request metrics: by ingress, namespace, service, host, method and status.
+    @Test func requestsAreCountedAsIngressNginxCountsThem() async throws {
+        let metrics = IngressMetrics(controllerClass: "swiftkube.io/ingress-controller")
+        let h = try await Harness.make(metrics: metrics)
+        do {
+            for _ in 0..<2 { #expect(Self.curl("-H 'Host: a.example.com' http://127.0.0.1:\(h.http)/x").code == "200") }
+            #expect(Self.curl("-H 'Host: b.example.com' -d x http://127.0.0.1:\(h.http)/api").code == "200")
+            #expect(Self.curl("-H 'Host: b.example.com' http://127.0.0.1:\(h.http)/none").code == "503")
+            #expect(Self.curl("-H 'Host: c.example.com' http://127.0.0.1:\(h.http)/").code == "404")
+        }
+        await h.stop()
+        let text = metrics.render()
+        let c = #"controller_class="swiftkube.io/ingress-controller""#
+        for line in [
+            #"nginx_ingress_controller_requests{\#(c),host="a.example.com",ingress="web",method="GET",namespace="default",service="a",status="200"} 2"#,
+            #"nginx_ingress_controller_requests{\#(c),host="b.example.com",ingress="web",method="POST",namespace="default",service="b",status="200"} 1"#,
+            #"nginx_ingress_controller_requests{\#(c),host="b.example.com",ingress="web",method="GET",namespace="default",service="missing-endpoints",status="503"} 1"#,
+            #"nginx_ingress_controller_requests{\#(c),host="c.example.com",ingress="",method="GET",namespace="",service="",status="404"} 1"#,
+            #"nginx_ingress_controller_request_duration_seconds_count{\#(c),host="a.example.com",ingress="web",method="GET",namespace="default",service="a",status="200"} 2"#,
+        ] {
+            #expect(text.contains(line + "\n"), "missing: \(line)\n\(text)")
+        }
     }
 
     @Test func unavailableBackendsAnswerAsNginx() async throws {

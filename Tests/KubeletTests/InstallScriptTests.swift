@@ -19,7 +19,8 @@ struct InstallScriptTests {
         let write = try TestProcess.run([TestPaths.packageRoot + "/scripts/install", "--units", dir + "/units", "--prefix", dir + "/prefix"])
         #expect(write.code == 0, "\(write)")
         let units = try FileIO.listDirectory(dir + "/units").sorted()
-        #expect(units == ["swiftkube-controlplane.service", "swiftkube-kube-proxy.service", "swiftkube-kubelet.service"])
+        #expect(units == ["swiftkube-controlplane.service", "swiftkube-kube-proxy.service", "swiftkube-kubelet.service",
+                          "swiftkube-prometheus.service"])
         let verify = try TestProcess.run([TestPaths.which("systemd-analyze")!, "verify"] + units.map { dir + "/units/" + $0 })
         #expect(verify.code == 0, "\(verify)")
     }

@@ -156,9 +156,11 @@ struct LabTests {
     }
 
     /// The monitoring add-on: Prometheus finds every target through the API
-    /// server and scrapes it with its service account's token (the kubelets
-    /// ask the API server whether it may), the kubelets' cAdvisor figures are
-    /// the summary's, and a crash-looping pod fires kubernetes-mixin's alert.
+    /// server (kubelets, kube-proxies, the API server, object-state metrics,
+    /// cluster DNS, the ingress controllers) and scrapes it with its service
+    /// account's token (the kubelets ask the API server whether it may), the
+    /// kubelets' cAdvisor figures are the summary's, and a crash-looping pod
+    /// fires kubernetes-mixin's alert.
     func checkMonitoring(_ s: LabSession) throws {
         let check = try TestProcess.run([TestPaths.which("promtool")!, "check", "config", s.dir + "/state/prometheus/prometheus.yml"], timeout: 60)
         #expect(check.code == 0, "\(check)")
@@ -182,7 +184,7 @@ struct LabTests {
             return up
         }
         let expected = ["apiserver": 1, "kube-state-metrics": 1, "kubelet/metrics": 2, "kubelet/metrics/resource": 2,
-                        "kubelet/metrics/cadvisor": 2, "kube-proxy": 2]
+                        "kubelet/metrics/cadvisor": 2, "kube-proxy": 2, "coredns": 1, "ingress-nginx": 2]
         #expect(s.eventually(seconds: 90) { health() == expected },
                 "targets up: \(health()); \(String(describing: s.prometheus("targets")).prefix(3000)) \(s.logTail("prometheus"))")
         // cAdvisor's working set of a container is the summary's (both sampled within seconds: within 20 %).
@@ -201,6 +203,9 @@ struct LabTests {
         }, "\(s.promQuery("kube_pod_container_status_waiting_reason")) \(s.promQuery("ALERTS")) \(s.kubectl(["get", "pod", "crasher"]))")
         #expect(s.promQuery("kube_deployment_status_replicas_available{deployment=\"web\"}").first?.value == 3)
         #expect(s.promQuery("kube_node_status_condition{condition=\"Ready\",status=\"true\"}").map(\.value) == [1, 1])
+        // Cluster DNS answered the clients' lookups (CoreDNS' names).
+        #expect(s.promQuery("sum(coredns_dns_requests_total{job=\"coredns\",type=\"A\"})").first.map { $0.value > 0 } == true,
+                "\(s.promQuery("coredns_dns_requests_total"))")
         #expect(s.kubectl(["delete", "pod", "crasher", "--grace-period=1"]).code == 0)
     }
 

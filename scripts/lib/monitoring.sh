@@ -13,6 +13,9 @@
 #   job kubelet              every node's kubelet: /metrics, /metrics/resource and
 #                            /metrics/cadvisor (label metrics_path tells them apart)
 #   job kube-proxy           every node's kube-proxy (:10249/metrics, plain HTTP as upstream's)
+#   job coredns              cluster DNS: the `metrics` port of kube-system/kube-dns's endpoints
+#   job ingress-nginx        ingress controllers: the `metrics` port of
+#                            kube-system/ingress-controller-metrics's endpoints (ingress-nginx's names)
 #
 # Rules: deploy/monitoring/rules.yml. MONITORING_ALERT_FOR overrides every
 # rule's `for:` (tests use 0s, so an alert fires at its first evaluation).
@@ -103,5 +106,14 @@ YAML
   relabel_configs:
   - {source_labels: [__meta_kubernetes_node_address_InternalIP], target_label: __address__, replacement: '\${1}:10249'}
   - {source_labels: [__meta_kubernetes_node_name], target_label: node}
+- job_name: coredns
+  ${sd/ROLE/endpointslice}
+  relabel_configs:
+  - {source_labels: [__meta_kubernetes_namespace, __meta_kubernetes_service_name, __meta_kubernetes_endpointslice_port_name], action: keep, regex: kube-system;kube-dns;metrics}
+- job_name: ingress-nginx
+  ${sd/ROLE/endpointslice}
+  relabel_configs:
+  - {source_labels: [__meta_kubernetes_namespace, __meta_kubernetes_service_name, __meta_kubernetes_endpointslice_port_name], action: keep, regex: kube-system;ingress-controller-metrics;metrics}
+  - {source_labels: [__meta_kubernetes_endpointslice_endpoint_node_name], target_label: node}
 YAML
 }

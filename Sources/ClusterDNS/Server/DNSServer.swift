@@ -21,11 +21,14 @@ public struct DNSServer: Sendable {
     public let resolver: DNSResolver
     public let store: RecordStore
     public let upstream: (any DNSUpstream)?
+    /// Counts every query, its answer and its time (CoreDNS' metrics); nil counts nothing.
+    public let metrics: DNSMetrics?
     let logger: Logger
     let group: any EventLoopGroup
 
-    public init(listen: HostPort, resolver: DNSResolver, store: RecordStore, upstream: (any DNSUpstream)? = nil,
+    public init(listen: HostPort, resolver: DNSResolver, store: RecordStore, upstream: (any DNSUpstream)? = nil, metrics: DNSMetrics? = nil,
                 logger: Logger = Logger(label: "cluster-dns"), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.metrics = metrics
         self.listen = listen
         self.resolver = resolver
         self.store = store
@@ -118,6 +121,13 @@ public struct DNSServer: Sendable {
         }
     }
 
+    func record(_ query: [UInt8], _ reply: [UInt8]?, _ transport: DNSTransport, since started: ContinuousClock.Instant) {
+        guard let metrics else { return }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.record(query: query, reply: reply, transport: transport, family: listen.host.contains(":") ? 2 : 1, seconds: seconds)
+    }
+
     func serveUDP(_ udp: UDPChannel) async throws {
         try await closingOnCancel(udp.channel) {
             try await udp.executeThenClose { inbound, outbound in
@@ -125,16 +135,21 @@ public struct DNSServer: Sendable {
                     for try await envelope in inbound {
                         let packet = Array(envelope.data.readableBytesView)
                         let client = envelope.remoteAddress
+                        let started = ContinuousClock.now
                         // Table answers inline; forwarded queries wait in their own task.
                         let (table, synced) = store.snapshot()
                         switch resolver.respond(to: packet, transport: .udp, table: table, synced: synced) {
                         case .reply(let bytes):
                             try await outbound.write(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: bytes)))
+                            record(packet, bytes, .udp, since: started)
                         case .drop:
+                            record(packet, nil, .udp, since: started)
                             continue
                         case .forward:
                             group.addTask {
-                                guard let reply = await answer(packet, transport: .udp) else { return }
+                                let reply = await answer(packet, transport: .udp)
+                                record(packet, reply, .udp, since: started)
+                                guard let reply else { return }
                                 try? await outbound.write(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
                             }
                         }
@@ -154,7 +169,11 @@ public struct DNSServer: Sendable {
                                 try await closingOnCancel(connection.channel) {
                                     try await connection.executeThenClose { frames, outbound in
                                         for try await frame in frames {
-                                            guard let reply = await answer(Array(frame.readableBytesView), transport: .tcp) else { continue }
+                                            let started = ContinuousClock.now
+                                            let packet = Array(frame.readableBytesView)
+                                            let answered = await answer(packet, transport: .tcp)
+                                            record(packet, answered, .tcp, since: started)
+                                            guard let reply = answered else { continue }
                                             try await outbound.write(ByteBuffer(bytes: reply))
                                         }
                                     }

@@ -26,6 +26,8 @@ struct ClusterDNSCommand: AsyncParsableCommand {
     var upstream: [String] = []
     @Option(name: .customLong("upstream-timeout"), help: "Seconds to wait for one upstream.") var upstreamTimeout = 2.0
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("metrics-bind-address"), help: "IP:PORT to serve Prometheus metrics on at /metrics, named as CoreDNS names them (CoreDNS serves :9153); empty serves none.")
+    var metricsBindAddress = ""
 
     func run() async throws {
         bootstrapLogging(level: logLevel)
@@ -42,13 +44,20 @@ struct ClusterDNSCommand: AsyncParsableCommand {
             upstreams.append(hp)
         }
         guard upstreamTimeout > 0 else { throw ValidationError("--upstream-timeout must be positive") }
+        var metricsAddress: HostPort?
+        if !metricsBindAddress.isEmpty {
+            guard let hp = HostPort(parsing: metricsBindAddress, defaultPort: 9153) else {
+                throw ValidationError("--metrics-bind-address \(metricsBindAddress) is not IP:PORT")
+            }
+            metricsAddress = hp
+        }
         var config = try connection.kubeConfig()
         config.userAgent = "cluster-dns/v1.32.0 (swiftkube)"
         let client = try KubeClient(config: config)
         let logger = Logger(label: "cluster-dns")
         let dns = ClusterDNSServer(
             configuration: ClusterDNSConfiguration(listen: address, zone: zone, ttl: UInt32(ttl), upstreams: upstreams,
-                                                   upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000))),
+                                                   upstreamTimeout: .milliseconds(Int64(upstreamTimeout * 1000)), metricsAddress: metricsAddress),
             client: client, logger: logger)
         logger.info("cluster-dns for \(zone) from \(config.server); upstreams: \(upstreams.isEmpty ? "none (SERVFAIL)" : upstreams.map(\.description).joined(separator: ", "))")
         do {

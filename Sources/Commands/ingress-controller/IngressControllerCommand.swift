@@ -1,4 +1,5 @@
 import ArgumentParser
+import HTTPServing
 import CommandSupport
 import ControllerRuntime
 import Foundation
@@ -42,6 +43,8 @@ struct IngressControllerCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads (default: one per core).") var threads: Int?
     @Option(name: .customLong("static-config"), help: "Route from this List file instead of an API server.") var staticConfig: String?
     @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(name: .customLong("metrics-bind-address"), help: "IP:PORT to serve Prometheus metrics on at /metrics (and /healthz), named as ingress-nginx names them (it serves :10254); empty serves none.")
+    var metricsBindAddress = ""
 
     func run() async throws {
         bootstrapLogging(level: logLevel)
@@ -59,18 +62,39 @@ struct IngressControllerCommand: AsyncParsableCommand {
             pair = (cert, key)
         }
         let tls = try TLSContextStore(store: store, defaultCertificate: pair)
+        let metrics = metricsBindAddress.isEmpty ? nil : IngressMetrics(controllerClass: controllerClass)
+        let statusServer = try metrics.map { metrics in
+            guard let (host, port) = StatusServer.parseAddress(metricsBindAddress) else {
+                throw ValidationError("--metrics-bind-address \(metricsBindAddress) is not IP:PORT")
+            }
+            return StatusServer(host: host, port: port, logger: logger, purpose: "serving /metrics and /healthz") { _, path in
+                switch path {
+                case "/metrics": .init(status: 200, contentType: PrometheusExposition.contentType, body: metrics.render())
+                case "/healthz": .init(status: 200, body: "ok")
+                default: .init(status: 404, body: "404 page not found\n")
+                }
+            }
+        }
         let proxy = ProxyServer(
             configuration: ProxyConfiguration(bindAddress: bindAddress, httpPort: httpPort < 0 ? nil : httpPort,
                                               httpsPort: httpsPort < 0 ? nil : httpsPort, connectTimeout: connectTimeout,
                                               readTimeout: readTimeout, shutdownGracePeriod: gracePeriod),
-            store: store, tls: tls, logger: logger, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            store: store, tls: tls, logger: logger, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, metrics: metrics)
 
         if let staticConfig {
             let (table, problems) = try StaticConfiguration.load(path: staticConfig, filter: filter)
             for p in problems { logger.warning("ingress \(p.ingress): \(p.message)") }
             store.replace(table)
             logger.info("routing \(table.routes.count) paths from \(staticConfig)")
-            try await runUntilSignalled(logger: logger) { try await proxy.run() }
+            try await runUntilSignalled(logger: logger) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await proxy.run() }
+                    if let statusServer { group.addTask { try await statusServer.run() } }
+                    try await group.next()
+                    group.cancelAll()
+                    try await group.waitForAll()
+                }
+            }
             return
         }
 
@@ -87,6 +111,7 @@ struct IngressControllerCommand: AsyncParsableCommand {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await proxy.run() }
                     group.addTask { await controller.run() }
+                    if let statusServer { group.addTask { try await statusServer.run() } }
                     try await group.next()
                     group.cancelAll()
                     try await group.waitForAll()

@@ -1,3 +1,4 @@
+import HTTPServing
 import ArgumentParser
 import CommandSupport
 import Foundation

@@ -7,6 +7,7 @@ extension ProxyHandler: BackendResponseSink {
         switch part {
         case .head(let head):
             if head.status == 101, let upgrade = request.upgrade {
+                responseStatus = 101
                 startTunnel(head, upgrade: head.value(.upgrade) ?? upgrade, context: context)
                 return
             }
@@ -17,6 +18,7 @@ extension ProxyHandler: BackendResponseSink {
                 return
             }
             responseStarted = true
+            responseStatus = Int(head.status)
             let out = codec.responseHead(head, request: request, upgrade: nil, close: &close, allocator: allocator)
             if close { keepAlive = false }
             send(out, context: context)

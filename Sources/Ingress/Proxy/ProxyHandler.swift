@@ -51,6 +51,10 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     /// Response bytes ``send(_:context:)`` holds until the backend's read ends.
     var held: Codec.OutboundOut?
     var inFlight = false
+    /// For the metrics: when the exchange began, what routed it, the status answered.
+    var exchangeStart = NIODeadline.now()
+    var routedIngress: String?
+    var responseStatus = 0
     /// Reading the client was paused while a backend connection was opened.
     var readPaused = false
     /// Parts read and not handled yet: pipelined requests wait here while an exchange is under way.
@@ -191,11 +195,16 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
         attempt = 0
         inFlight = true
         shared.requestStarted()
+        exchangeStart = .now()
+        routedIngress = nil
+        backendName = ""
+        responseStatus = 0
         if shared.isDraining { keepAlive = false }
         guard let match = shared.store.route(host: head.host, path: head.target) else {
             respondLocally(404, context: context)
             return
         }
+        routedIngress = match.ingress
         backendName = match.backend.name
         guard !match.backend.endpoints.isEmpty else {
             shared.logger.info("\(head.method) \(head.host ?? "") \(head.target): 503, \(match.backend.unavailableReason ?? "no endpoints") (ingress \(match.ingress))")
@@ -297,6 +306,11 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
         if inFlight {
             inFlight = false
             shared.requestFinished()
+            if let metrics = shared.metrics, let request {
+                let seconds = Double((NIODeadline.now() - exchangeStart).nanoseconds) / 1e9
+                metrics.record(ingress: routedIngress, backend: backendName.isEmpty ? nil : backendName, host: request.host,
+                               method: request.method, status: responseStatus, seconds: seconds)
+            }
         }
         pending = []
         if state != .tunnel { state = .idle }
@@ -307,6 +321,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
     func respondLocally(_ code: Int, context: ChannelHandlerContext) {
         writeHeld(context: context)
         let status = LocalResponse.status(code)
+        responseStatus = code
         for part in codec.localResponse(status, body: LocalResponse.page(status), request: request, close: !keepAlive, allocator: allocator) {
             context.write(wrapOutboundOut(part), promise: nil)
         }

@@ -26,14 +26,16 @@ public final class ProxyServer: Sendable {
     let listeners = Mutex<[NamedChannel]>([])
     let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    /// - Parameter tls: SNI contexts; without it the HTTPS port is not opened.
+    /// - Parameters:
+    ///   - tls: SNI contexts; without it the HTTPS port is not opened.
+    ///   - metrics: counts every exchange (ingress-nginx's metrics); nil counts nothing.
     public init(configuration: ProxyConfiguration, store: RoutingTableStore, tls: TLSContextStore?, logger: Logger = Logger(label: "ingress"),
-                threads: Int = System.coreCount) {
+                threads: Int = System.coreCount, metrics: IngressMetrics? = nil) {
         self.configuration = configuration
         self.tls = tls
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         self.group = group
-        shared = ProxyShared(store: store, pool: BackendPool(configuration: configuration, group: group), logger: logger)
+        shared = ProxyShared(store: store, pool: BackendPool(configuration: configuration, group: group), logger: logger, metrics: metrics)
     }
 
     /// The bound HTTP port (resolves port 0), nil before start or without HTTP.

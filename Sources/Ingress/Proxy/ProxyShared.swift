@@ -7,12 +7,14 @@ final class ProxyShared: Sendable {
     let store: RoutingTableStore
     let pool: BackendPool
     let logger: Logger
+    let metrics: IngressMetrics?
     let inFlight = Atomic<Int>(0)
     let tunnels = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
     let rotation = Atomic<Int>(0)
 
-    init(store: RoutingTableStore, pool: BackendPool, logger: Logger) {
+    init(store: RoutingTableStore, pool: BackendPool, logger: Logger, metrics: IngressMetrics?) {
+        self.metrics = metrics
         self.store = store
         self.pool = pool
         self.logger = logger

@@ -1,3 +1,4 @@
+import HTTPServing
 import Foundation
 public import KubeAPI
 public import Logging

@@ -1,3 +1,4 @@
+import HTTPServing
 public import Logging
 import Synchronization
 
