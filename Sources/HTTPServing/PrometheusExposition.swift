@@ -48,9 +48,18 @@ public struct PrometheusExposition: Sendable {
 
     /// A label value with `\`, `"` and newlines escaped.
     public static func escape(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return s }
-        return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        // By scalar: "\r\n" is one Character, and its newline must be escaped too.
+        guard s.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return s }
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     /// Integers without a fraction, others as Swift prints doubles (NaN and ±Inf as Prometheus spells them).

@@ -30,7 +30,7 @@ import Testing
             "container_memory_failures_total{\(app),failure_type=\"pgfault\",scope=\"container\"} 7\(ms)",
             "container_spec_memory_limit_bytes{\(app)} 3000",
             "container_spec_memory_limit_bytes{\(podLevel)} 0",
-            "container_fs_usage_bytes{\(app),device=\"/var/lib/kubelet\"} 4196\(ms)",
+            "container_fs_usage_bytes{\(app),device=\"/var/lib/kubelet\"} 4096\(ms)",
             "container_network_receive_bytes_total{container=\"\",image=\"\",interface=\"eth0\",name=\"\",namespace=\"shop\",pod=\"web\"} 10\(ms)",
             "container_network_transmit_errors_total{container=\"\",image=\"\",interface=\"eth0\",name=\"\",namespace=\"shop\",pod=\"web\"} 1\(ms)",
             "container_start_time_seconds{\(app)} 1796637600",

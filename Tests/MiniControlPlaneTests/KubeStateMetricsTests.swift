@@ -1,4 +1,5 @@
 import KubeAPI
+import HTTPServing
 import Testing
 @testable import MiniControlPlane
 
@@ -70,5 +71,15 @@ import Testing
         ] {
             #expect(text.contains(line + "\n"), "missing: \(line)")
         }
+    }
+}
+
+/// The exposition format's escaping, which one bad label value must not break.
+@Suite struct PrometheusExpositionTests {
+    @Test func labelValuesAreEscapedByScalar() {
+        var out = PrometheusExposition()
+        out.family("x", .gauge, "help", [.init([("os_image", "Debian\r\n\"12\" \\ ok")], 1)])
+        #expect(out.text == "# HELP x help\n# TYPE x gauge\nx{os_image=\"Debian\r\\n\\\"12\\\" \\\\ ok\"} 1\n")
+        #expect(PrometheusExposition.format(.nan) == "NaN" && PrometheusExposition.format(-.infinity) == "-Inf")
     }
 }

@@ -40,6 +40,8 @@ import Testing
         #expect(slices[0].labels["__meta_kubernetes_service_name"] == "web")
         #expect(slices[0].labels["__meta_kubernetes_service_label_app"] == "web")
         #expect(slices[0].labels["__meta_kubernetes_pod_name"] == "web-1")
+        #expect(slices[0].labels["__meta_kubernetes_endpointslice_address_target_kind"] == "Pod")
+        #expect(slices[0].labels["__meta_kubernetes_endpointslice_address_target_name"] == "web-1")
         let endpoints = PrometheusDiscovery.endpoints([slice], services: [service], role: .endpoints)
         #expect(endpoints[0].labels["__meta_kubernetes_endpoints_name"] == "web")
         #expect(endpoints[0].labels["__meta_kubernetes_endpoint_port_name"] == "http")

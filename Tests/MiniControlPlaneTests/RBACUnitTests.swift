@@ -134,3 +134,25 @@ import Testing
         #expect(!Authorizer(rbac: RBACAuthorizer(), modes: [.rbac]).allows(node, pods("list")))
     }
 }
+
+/// The Node authorizer's view of other nodes: their objects, never their kubelets' APIs.
+@Suite struct NodeAuthorizerSubresourceTests {
+    @Test func aNodeMayNotUseAnotherNodesKubelet() {
+        let n2 = UserInfo(name: "system:node:n2", groups: ["system:nodes", "system:authenticated"])
+        func decide(_ verb: String, _ sub: String?, _ name: String) -> AuthorizationDecision {
+            NodeAuthorizer.authorize(n2, RequestAttributes(verb: verb, group: "", resource: "nodes", subresource: sub, name: name))
+        }
+        #expect(decide("get", nil, "n1") == .allow)
+        #expect(decide("get", "status", "n1") == .allow)
+        for sub in ["proxy", "stats", "metrics", "log"] {
+            #expect(decide("get", sub, "n1") == .deny, "nodes/\(sub)")
+            #expect(decide("create", sub, "n1") == .deny, "nodes/\(sub)")
+            #expect(decide("get", sub, "n2") == .deny, "its own nodes/\(sub)")
+        }
+        #expect(decide("patch", "status", "n2") == .allow)
+        #expect(decide("patch", "status", "n1") == .deny)
+        // Deciding who may use its own API: reviews.
+        #expect(NodeAuthorizer.authorize(n2, RequestAttributes(verb: "create", group: "authorization.k8s.io", resource: "subjectaccessreviews")) == .allow)
+        #expect(NodeAuthorizer.authorize(n2, RequestAttributes(verb: "create", group: "authentication.k8s.io", resource: "tokenreviews")) == .allow)
+    }
+}

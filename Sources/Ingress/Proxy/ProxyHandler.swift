@@ -309,7 +309,7 @@ final class ProxyHandler<Codec: ClientCodec>: ChannelInboundHandler, RemovableCh
             if let metrics = shared.metrics, let request {
                 let seconds = Double((NIODeadline.now() - exchangeStart).nanoseconds) / 1e9
                 metrics.record(ingress: routedIngress, backend: backendName.isEmpty ? nil : backendName, host: request.host,
-                               method: request.method, status: responseStatus, seconds: seconds)
+                               method: request.method, status: responseStatus == 0 ? 499 : responseStatus, seconds: seconds)
             }
         }
         pending = []

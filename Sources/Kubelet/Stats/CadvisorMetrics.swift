@@ -63,14 +63,9 @@ public enum CadvisorMetrics {
             r.memory.map { m in Sample(r.labels, m.availableBytes.map { Double($0 + (m.workingSetBytes ?? 0)) } ?? 0) }
         })
         let withFS = rows.filter { $0.container != nil }
+        // The writable layer, as cAdvisor measures a container's filesystem (its logs are apart).
         out.family("container_fs_usage_bytes", .gauge, "Number of bytes that are consumed by the container on this filesystem.", withFS.compactMap { r in
-            guard let c = r.container, let rootfs = c.rootfs else { return nil }
-            let used = (rootfs.usedBytes ?? 0) + (c.logs?.usedBytes ?? 0)
-            return Sample(r.labels + [("device", device)], Double(used), timestampMilliseconds: ms(rootfs.time))
-        })
-        out.family("container_fs_inodes_total", .gauge, "Number of inodes used by the container on this filesystem.", withFS.compactMap { r in
-            guard let c = r.container, let rootfs = c.rootfs else { return nil }
-            let used = (rootfs.inodesUsed ?? 0) + (c.logs?.inodesUsed ?? 0)
+            guard let rootfs = r.container?.rootfs, let used = rootfs.usedBytes else { return nil }
             return Sample(r.labels + [("device", device)], Double(used), timestampMilliseconds: ms(rootfs.time))
         })
         out.family("container_start_time_seconds", .gauge, "Start time of the container since unix epoch in seconds.", rows.compactMap { r in

@@ -29,8 +29,11 @@ enum NodeAuthorizer {
             // Renewing its own client and serving certificates (upstream's node rules).
             return a.subresource == nil && (read || a.verb == "create") ? .allow : .deny
         case "nodes":
+            // The Node objects and their status only: nodes/proxy, stats, metrics and log
+            // are other kubelets' APIs, which no node may use (upstream's node rules).
+            guard a.subresource == nil || a.subresource == "status" else { return .deny }
             if read { return .allow }
-            if a.verb == "create" { return .bodyNamed(node) }
+            if a.verb == "create" { return a.subresource == nil ? .bodyNamed(node) : .deny }
             if a.name == node { return ["update", "patch", "delete"].contains(a.verb) ? .allow : .deny }
             return .deny
         case "leases":

@@ -3,7 +3,8 @@ import KubeAPI
 /// Prometheus' Kubernetes service discovery, served for `http_sd_configs`:
 /// the targets and `__meta_kubernetes_*` labels that `kubernetes_sd_configs`
 /// would find for roles `node`, `endpoints` and `endpointslice`, so the
-/// relabelling rules written for upstream's discovery work unchanged.
+/// relabelling rules written for upstream's discovery work unchanged. Of the
+/// pod's own labels (`__meta_kubernetes_pod_*`) only the name is given.
 /// Debian's Prometheus is built without Kubernetes discovery (client-go is
 /// not packaged), and its HTTP discovery is what remains; the control
 /// plane serves it at `/metrics/sd/ROLE` to whoever may list the objects.
@@ -121,8 +122,12 @@ enum PrometheusDiscovery {
                             if let node { labels["__meta_kubernetes_endpoint_node_name"] = node }
                             if let host = endpoint["hostname"]?.stringValue { labels["__meta_kubernetes_endpoint_hostname"] = host }
                         }
-                        if let target = endpoint["targetRef"], target["kind"]?.stringValue == "Pod" {
-                            labels["__meta_kubernetes_pod_name"] = target["name"]?.stringValue ?? ""
+                        if let target = endpoint["targetRef"] {
+                            let kind = target["kind"]?.stringValue ?? "", name = target["name"]?.stringValue ?? ""
+                            let prefix = role == .endpointslice ? "__meta_kubernetes_endpointslice_address_target" : "__meta_kubernetes_endpoint_address_target"
+                            labels[prefix + "_kind"] = kind
+                            labels[prefix + "_name"] = name
+                            if kind == "Pod" { labels["__meta_kubernetes_pod_name"] = name }
                         }
                         groups.append(Group(target: hostPort(address, number), labels: labels))
                     }
