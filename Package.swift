@@ -272,7 +272,7 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "Runtime", "LinuxSystem", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming", "CSI",
+                "Runtime", "LinuxSystem", "Netlink", "Netfilter", "Images", "KubeAPI", "HTTPServing", "Streaming", "CSI", "ClusterLogs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -329,7 +329,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming", "CSI",
+            dependencies: ["Kubelet", "Runtime", "LinuxSystem", "Netlink", "Images", "KubeAPI", "TestSupport", "Streaming", "CSI", "ClusterLogs",
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -396,6 +396,11 @@ let package = Package(
         ),
         // The HTTPS server the API server and the kubelet share.
         .target(
+            name: "ClusterLogs",
+            dependencies: ["KubeAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HTTPServing",
             dependencies: [
                 "KubeAPI",
@@ -447,7 +452,7 @@ let package = Package(
         .target(
             name: "MiniControlPlane",
             dependencies: [
-                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers", "CSI",
+                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers", "CSI", "ClusterLogs",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -468,7 +473,7 @@ let package = Package(
         .executableTarget(
             name: "controlplane",
             dependencies: [
-                "MiniControlPlane", "Controllers", "CommandSupport", "KubeAPI", "CSI",
+                "MiniControlPlane", "Controllers", "CommandSupport", "KubeAPI", "CSI", "ClusterLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -480,7 +485,7 @@ let package = Package(
         // replays the seeds and every crash found).
         .target(
             name: "FuzzTargets",
-            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "Proxy", "KubeAPI", "MiniControlPlane", "CSI", "Ingress",
+            dependencies: ["ClusterDNS", "Streaming", "Images", "Runtime", "Kubelet", "Netlink", "Netfilter", "Proxy", "KubeAPI", "MiniControlPlane", "CSI", "Ingress", "ClusterLogs",
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
@@ -556,7 +561,7 @@ let package = Package(
         .testTarget(
             name: "MiniControlPlaneTests",
             dependencies: [
-                "HTTPServing", "TestSupport",
+                "HTTPServing", "TestSupport", "ClusterLogs",
                 "MiniControlPlane",
                 "KubeAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

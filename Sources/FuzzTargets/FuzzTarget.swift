@@ -24,7 +24,7 @@ extension FuzzTarget {
     /// Every target, by name.
     public static var all: [FuzzTarget] {
         [dnsMessage, spdyFrames, webSocketFrames, tarStream, gzipStream, zstdStream, imageManifest, ociConfig, criLog, netlinkReplies,
-         jsonBody, yamlBody, protobufBody, patches, listParameters, csiMessages, neighborPackets, ingressRoute, http1Messages, customResourceSchema, patterns, celExpressions, admissionReview]
+         jsonBody, yamlBody, protobufBody, patches, listParameters, csiMessages, neighborPackets, ingressRoute, http1Messages, customResourceSchema, patterns, celExpressions, admissionReview, logQueries]
     }
 
     /// The target called `name`.

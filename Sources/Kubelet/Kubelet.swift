@@ -96,13 +96,21 @@ public final class Kubelet: Sendable {
             ? KubeletServingCertificates(rootDirectory: c.rootDirectory, nodeName: c.nodeName, nodeIP: c.nodeIP, logger: logger) : nil
         if let stored = serving?.current() { certificate = (stored.certificatePEM, stored.keyPEM) }
         let holder = serving == nil ? nil : try ServingCertificateHolder(certificatePEM: certificate.certificate, keyPEM: certificate.key)
+        let shipper = c.shipLogs ? LogShipper(
+            directory: c.podLogDirectory, nodeName: c.nodeName, positionsPath: c.rootDirectory + "/log-positions.json",
+            podLabels: { uid in await pods.pods().first { $0.metadata.uid == uid }?.metadata.labels ?? nil },
+            push: { [client] body in
+                _ = try await client.request(.POST, client.server + "/loki/api/v1/push", body: body, timeout: .seconds(10))
+            }, logger: logger) : nil
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
             logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() },
             stats: stats,
             metrics: {
                 metrics.setVolumeStats(await stats.summary().pods.flatMap { $0.volume ?? [] })
-                return Self.scrape(metrics, context: context)
+                var text = Self.scrape(metrics, context: context)
+                if let shipper { text += Array(LogShipperMetrics.render(await shipper.counters).utf8) }
+                return text
             }, servingCertificate: holder,
             auth: KubeletAuth(clientCA: try c.clientCAPEM.flatMap { try Certificate(pemEncoded: $0) }, anonymous: c.anonymousAuth,
                               mode: c.authorizationMode, nodeName: c.nodeName, reviewer: APIKubeletReviewer(client: client)),
@@ -119,6 +127,7 @@ public final class Kubelet: Sendable {
                 await LocalPathCleaner(client: client, nodeName: c.nodeName, events: events, logger: logger).run()
             }
             group.addTask { await csiRegistration.run() }
+            if let shipper { group.addTask { await shipper.run() } }
             group.addTask { await HeapTrimmer.run() }
             group.addTask {
                 do { try await server.run() } catch { self.logger.error("kubelet API on :\(c.port): \(error)") }

@@ -41,6 +41,8 @@ public struct KubeletConfiguration: Sendable {
     /// `--anonymous-auth`: requests without credentials are `system:anonymous`
     /// (then authorized like anyone else) instead of a 401. Off by default, as kubeadm and k3s set it.
     public var anonymousAuth = false
+    /// `--ship-logs`: containers' log lines go to the cluster's log store (``LogShipper``).
+    public var shipLogs = true
     /// `--authorization-mode`: Webhook (a SubjectAccessReview per request, cached) or AlwaysAllow.
     public var authorizationMode = KubeletAuth.Mode.webhook
     public var eventBurst = 100

@@ -132,10 +132,12 @@ public final class ControlPlane: Sendable {
                                           clientCertificates: ClientCertificateAuthenticator(ca: ca.caCertificate), anonymousAuth: c.anonymousAuth)
         let aggregator = try Aggregator(registry: registry, clientCertificatePEM: ca.frontProxyClientCertificatePEM,
                                         clientKeyPEM: ca.frontProxyClientKeyPEM, logger: logger)
+        let logs = try c.logStore.map { try ClusterLogService(dataDir: c.dataDir, configuration: $0, logger: self.logger) }
         let handler = APIHandler(registry: registry, authenticator: authenticator, authorizer: authorizer, metrics: APIMetrics(),
                                  logger: logger, serverAddress: "\(hostForURL):\(c.securePort)",
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
-                                 extraMetrics: { schedulerMetrics.render() }, audit: audit, aggregator: aggregator,
+                                 extraMetrics: { schedulerMetrics.render() }, audit: audit, aggregator: aggregator, logs: logs,
+                                 leaderIdentity: c.leaderElect && !(c.datastore ?? "").isEmpty ? identity : nil,
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, acceptsClientCertificates: true, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger
@@ -194,6 +196,7 @@ public final class ControlPlane: Sendable {
                         group.addTask { await self.runLeading(loops) }
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
+                    if let logs { group.addTask { await logs.run() } }
                     group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
                     group.addTask { await CustomResourceDefinitionController(registry: registry, logger: logger).run() }
                     group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }
@@ -213,12 +216,14 @@ public final class ControlPlane: Sendable {
             await listener.close()
             await kubelets.shutdown()
             await aggregator.shutdown()
+            await logs?.shutdown()
             await store.close()
             throw error
         }
         await listener.close()
         await kubelets.shutdown()
         await aggregator.shutdown()
+        await logs?.shutdown()
         await store.close()
     }
 

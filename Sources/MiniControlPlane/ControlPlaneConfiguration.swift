@@ -56,6 +56,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var compactionInterval: Duration = .seconds(300)
     /// Events older than this are deleted (kube-apiserver's `--event-ttl`).
     public var eventTTL: Duration = .seconds(3600)
+    /// `--log-store`: the cluster's log store (Loki's API at `/loki/api/v1/…`), nil when off.
+    public var logStore: ClusterLogConfiguration? = ClusterLogConfiguration()
     /// How often watches with allowWatchBookmarks get a BOOKMARK.
     public var watchBookmarkInterval: Duration = .seconds(15)
     /// `--encryption-provider-config`: resources encrypted at rest, nil for none.

@@ -3,6 +3,7 @@ import CSI
 import Controllers
 import CommandSupport
 import Foundation
+import KubeAPI
 import Logging
 import MiniControlPlane
 
@@ -78,6 +79,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long events are kept (e.g. 1h).")
     var eventTTL = "1h"
 
+    @Option(name: .customLong("log-store"), help: "Keep the cluster's logs (what every node ships) and serve them with Loki's API at /loki/api/v1/; false turns it off.")
+    var logStore = true
+
+    @Option(name: .customLong("log-retention"), help: "How long the cluster's log lines are kept (e.g. 168h).")
+    var logRetention = "168h"
+
+    @Option(name: .customLong("log-retention-size"), help: "The log store is kept under this size (e.g. 1Gi, 500Mi).")
+    var logRetentionSize = "1Gi"
+
+    @Option(name: .customLong("log-forward-url"), help: "A Loki base URL (http://loki:3100): nodes' logs are pushed there instead of kept here.")
+    var logForwardURL: String?
+
     @Option(help: "Interval between watch bookmarks (e.g. 15s).")
     var watchBookmarkInterval = "15s"
 
@@ -133,6 +146,27 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("invalid --event-ttl \(eventTTL)")
         }
         config.eventTTL = ttl
+        if logStore {
+            var logs = ClusterLogConfiguration()
+            guard let retention = ControlPlaneConfiguration.parseDuration(logRetention) else {
+                throw ValidationError("invalid --log-retention \(logRetention) (want a duration such as 168h)")
+            }
+            logs.retention = Double(retention.components.seconds)
+            let size = Quantity(logRetentionSize)
+            guard size.decimal != nil, size.value > 0 else {
+                throw ValidationError("invalid --log-retention-size \(logRetentionSize) (want a quantity such as 1Gi)")
+            }
+            logs.retentionBytes = size.value
+            if let url = logForwardURL {
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw ValidationError("--log-forward-url \(url) is not an http:// or https:// URL")
+                }
+                logs.forwardURL = url
+            }
+            config.logStore = logs
+        } else {
+            config.logStore = nil
+        }
         config.bindAddress = bindAddress
         config.advertiseAddress = advertiseAddress
         config.securePort = securePort

@@ -43,6 +43,7 @@ struct KubeletCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-ca-file"), help: "CA for client certificates of the kubelet API (default: --ca-file, or the kubeconfig's CA).") var clientCAFile: String?
     @Option(help: "Port of the kubelet API (HTTPS).") var port = 10250
     @Option(name: .customLong("anonymous-auth"), help: "Treat kubelet API requests without credentials as system:anonymous instead of refusing them (401).") var anonymousAuth = false
+    @Option(name: .customLong("ship-logs"), help: "Ship every container's log lines to the cluster's log store (Loki's push API on the API server); false keeps them on the node only.") var shipLogs = true
     @Option(name: .customLong("authorization-mode"), help: "Webhook: the API server authorizes each kubelet API request (SubjectAccessReview on nodes/stats, nodes/metrics, nodes/log, nodes/proxy); AlwaysAllow: any authenticated client may do anything.") var authorizationMode = "Webhook"
     @Option(name: .customLong("log-level")) var logLevel = "info"
     @Option(name: .customLong("runtime-helper"),
@@ -102,6 +103,7 @@ struct KubeletCommand: AsyncParsableCommand {
         configuration.eventQPS = eventQPS
         configuration.eventBurst = eventBurst
         configuration.anonymousAuth = anonymousAuth
+        configuration.shipLogs = shipLogs
         guard let mode = KubeletAuth.Mode(rawValue: authorizationMode) else {
             throw ValidationError("--authorization-mode must be Webhook or AlwaysAllow, not '\(authorizationMode)'")
         }

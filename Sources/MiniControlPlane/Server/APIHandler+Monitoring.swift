@@ -1,3 +1,4 @@
+import ControllerRuntime
 import HTTPServing
 import KubeAPI
 
@@ -6,9 +7,17 @@ extension APIHandler {
     /// the resources it covers, read from storage at each scrape. A resource
     /// that cannot be read is left out and counted in
     /// `kube_state_metrics_list_total{result="error"}`, so one failure does
-    /// not blank the rest.
+    /// not blank the rest. With several control planes only the leader answers.
     func kubeStateMetrics() async -> HTTPResponse {
         let client = LocalClusterClient(registry: registry)
+        if let leaderIdentity {
+            // Several control planes: the one holding the leader Lease answers, the others say so and give nothing.
+            let lease = try? await client.get(Lease.self, namespace: "kube-system", name: LeaderElectionConfiguration(identity: "").name)
+            guard lease?.spec?.holderIdentity == leaderIdentity else {
+                return .text("# kube-state metrics come from the leading control plane (Lease kube-system/\(LeaderElectionConfiguration(identity: "").name))\n",
+                             contentType: PrometheusExposition.contentType)
+            }
+        }
         var failed: [String] = []
         func list(_ group: String, _ plural: String) async -> [JSONValue] {
             guard let info = ResourceCatalog.find(group: group, plural: plural) else { return [] }

@@ -35,13 +35,20 @@ final class APIHandler: Sendable {
     let audit: AuditLog?
     /// Proxies group-versions APIServices send to Services.
     let aggregator: Aggregator?
+    /// The cluster's log store behind Loki's API (`/loki/api/v1/…`), nil when off.
+    let logs: ClusterLogService?
+    /// With several control planes: this one's identity in the leader Lease;
+    /// only the leader answers `/metrics/kube-state`, so the series are not doubled.
+    let leaderIdentity: String?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: ResourceStorage, authenticator: Authenticator, authorizer: Authorizer, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
          extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil, aggregator: Aggregator? = nil,
-         readiness: @escaping @Sendable () async -> Bool) {
+         logs: ClusterLogService? = nil, leaderIdentity: String? = nil, readiness: @escaping @Sendable () async -> Bool) {
+        self.logs = logs
+        self.leaderIdentity = leaderIdentity
         self.audit = audit
         self.aggregator = aggregator
         self.bookmarkInterval = bookmarkInterval
@@ -137,6 +144,8 @@ final class APIHandler: Sendable {
         default:
             break
         }
+        // Loki's API authorizes by what is read (pods/log), not by path.
+        if segs.first == "loki" { return await lokiRequest(req, segs: segs, user: user) }
         // Discovery, OpenAPI and /metrics are non-resource paths; so is any path below a group's version.
         let isResource = (segs.first == "api" && segs.count > 2) || (segs.first == "apis" && segs.count > 3)
         if !isResource, let refused = forbiddenPath(req, user: user) { return refused }

@@ -1,0 +1,103 @@
+public import Foundation
+public import KubeAPI
+
+/// Loki's HTTP API bodies: the JSON push (`POST /loki/api/v1/push`) and
+/// the answers of `query_range`, `query`, `labels` and `label/NAME/values`,
+/// field for field, so Grafana, logcli and JSON shippers (Fluent Bit's and
+/// Vector's Loki outputs) talk to the store as to Loki.
+public enum LokiAPI {
+    /// The largest push body read: the API server's request limit (Loki's `max_recv_msg_size` is 100 MiB; a node's batch is 1 MiB).
+    public static let maxPushBytes = 3 * 1024 * 1024
+
+    /// Parses `{"streams":[{"stream":{…},"values":[["<ns>","line"(, {metadata})]…]}]}`.
+    public static func parsePush(_ body: [UInt8]) throws(LogRefusal) -> [LogStream] {
+        guard body.count <= maxPushBytes else { throw LogRefusal("push of \(body.count) bytes is over the limit of \(maxPushBytes)") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(body) } catch { throw LogRefusal("loghttp.PushRequest: \(error)") }
+        guard let streams = value["streams"]?.arrayValue else { throw LogRefusal("loghttp.PushRequest: no \"streams\" array") }
+        var out: [LogStream] = []
+        for (i, s) in streams.enumerated() {
+            guard let labels = s["stream"]?.objectValue else { throw LogRefusal("streams[\(i)]: no \"stream\" object of labels") }
+            var map: [String: String] = [:]
+            for (k, v) in labels {
+                guard let text = v.stringValue else { throw LogRefusal("streams[\(i)].stream.\(k): label values are strings") }
+                map[k] = text
+            }
+            var entries: [LogEntry] = []
+            for (j, pair) in (s["values"]?.arrayValue ?? []).enumerated() {
+                guard let a = pair.arrayValue, a.count >= 2, let ts = a[0].stringValue, let nanos = Int64(ts), let line = a[1].stringValue else {
+                    throw LogRefusal("streams[\(i)].values[\(j)]: want [\"<unix epoch in nanoseconds>\", \"<log line>\"]")
+                }
+                entries.append(.init(timestamp: nanos, line: line))
+            }
+            out.append(.init(labels: map, entries: entries))
+        }
+        return out
+    }
+
+    /// The JSON push body of some streams (what a shipper sends).
+    public static func pushBody(_ streams: [LogStream]) -> [UInt8] {
+        let value: JSONValue = ["streams": .array(streams.map { s in
+            ["stream": .object(s.labels.mapValues(JSONValue.string)),
+             "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
+        })]
+        return JSONWriter.bytes(value)
+    }
+
+    /// A query's answer: `{"status":"success","data":{"resultType":"streams","result":[…],"stats":{…}}}`.
+    public static func streamsResult(_ streams: [LogStream]) -> [UInt8] {
+        let lines = streams.reduce(0) { $0 + $1.entries.count }
+        let bytes = streams.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.line.utf8.count } }
+        let value: JSONValue = ["status": "success", "data": [
+            "resultType": "streams",
+            "result": .array(streams.map { s in
+                ["stream": .object(s.labels.mapValues(JSONValue.string)),
+                 "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
+            }),
+            "stats": ["summary": ["totalLinesProcessed": .int(Int64(lines)), "totalBytesProcessed": .int(Int64(bytes))]],
+        ]]
+        return JSONWriter.bytes(value)
+    }
+
+    /// `{"status":"success","data":[…]}` (labels, label values).
+    public static func stringsResult(_ items: [String]) -> [UInt8] {
+        JSONWriter.bytes(["status": "success", "data": .array(items.map(JSONValue.string))])
+    }
+
+    /// Loki's error body for a 400: `{"status":"error","errorType":"bad_data","error":"…"}`… as text, which is what Loki sends.
+    public static func errorText(_ message: String) -> String { message + "\n" }
+
+    /// A time parameter as Loki takes it: nanoseconds, seconds with a
+    /// fraction, or RFC 3339. Nil when absent; throws when unreadable.
+    public static func time(_ text: String?, name: String) throws(LogRefusal) -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        if let n = Int64(text) { return text.count > 11 ? n : n * 1_000_000_000 }
+        if let seconds = Double(text), seconds.isFinite { return Int64(seconds * 1e9) }
+        if let date = try? Date(text, strategy: .iso8601) { return Int64(date.timeIntervalSince1970 * 1e9) }
+        throw LogRefusal("invalid \(name) '\(text)': want nanoseconds, seconds or RFC 3339")
+    }
+
+    /// `since=1h`-style durations (Go's: h, m, s, ms).
+    public static func duration(_ text: String) -> Double? {
+        var total = 0.0
+        var number = ""
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            number = String(rest.prefix { $0.isNumber || $0 == "." })
+            rest = rest.dropFirst(number.count)
+            let unit = String(rest.prefix { $0.isLetter })
+            rest = rest.dropFirst(unit.count)
+            guard let n = Double(number) else { return nil }
+            switch unit {
+            case "h": total += n * 3600
+            case "m": total += n * 60
+            case "s": total += n
+            case "ms": total += n / 1000
+            case "d": total += n * 86400
+            default: return nil
+            }
+        }
+        return total
+    }
+}

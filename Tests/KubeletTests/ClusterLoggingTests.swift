@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import TestSupport
+import LinuxSystem
+
+/// Cluster logging end to end: the kubelet ships a pod's lines to the
+/// control plane's store, Loki's query API finds them by label and text,
+/// also after the pod is gone, and reading them takes `pods/log` in the
+/// namespace, as `kubectl logs` does.
+@Suite(.ownThread, .requires(TestCluster.requirements))
+struct ClusterLoggingTests {
+    static func encoded(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    @Test func podLinesAreFoundByLabelAndTextAfterThePodIsGone() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let token = "needle-\(UInt32.random(in: 0...UInt32.max))"
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: talker, labels: {app: talker, app.kubernetes.io/part-of: demo}}
+            spec:
+              nodeName: \(cluster.nodeName)
+              containers:
+              - {name: say, image: "busybox:1.35", command: ["sh", "-c", "i=0; while true; do echo \\"$i \(token) hello\\"; echo \\"$i noise\\"; i=$((i+1)); sleep 0.2; done"]}
+            """)
+        #expect(cluster.waitFor("talker", "{.status.phase}", equals: "Running"), "\(cluster.kubeletLog)")
+        func query(_ logql: String) -> TestProcess.Result {
+            cluster.kubectl(["get", "--raw", "/loki/api/v1/query_range?limit=1000&query=\(Self.encoded(logql))"])
+        }
+        /// As a bearer token alone (kubectl would also present the admin kubeconfig's certificate).
+        func get(_ path: String, token: String) -> TestProcess.Result {
+            cluster.inNode("curl -sk -H 'Authorization: Bearer \(token)' 'https://127.0.0.1:\(cluster.port)\(path)'")
+        }
+        func lines(_ result: TestProcess.Result) -> [String] {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                  let data = object["data"] as? [String: Any], let streams = data["result"] as? [[String: Any]] else { return [] }
+            return streams.flatMap { ($0["values"] as? [[String]] ?? []).map { $0[1] } }
+        }
+        let started = Date()
+        #expect(eventually(seconds: 60) { lines(query(#"{namespace="default", pod="talker"} |= "\#(token)""#)).count >= 3 },
+                "\(query(#"{namespace="default", pod="talker"}"#)) \(cluster.kubeletLog)")
+        print("cluster logging: the first lines were found \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the pod ran")
+        // By the pod's labels (sanitized), the container and the node, with line filters.
+        let found = query(#"{app="talker", app_kubernetes_io_part_of="demo", container="say", node="\#(cluster.nodeName)"} |= "\#(token)" != "noise""#)
+        #expect(lines(found).allSatisfy { $0.contains(token) } && !lines(found).isEmpty, "\(found)")
+        #expect(lines(query(#"{pod="talker"} |~ "^[0-9]+ noise$""#)).count >= 3)
+        // Malformed queries get Loki's 400 text.
+        let bad = query(#"{pod=~".*"}"#)
+        #expect(bad.code != 0 && bad.stderr.contains("empty-compatible"), "\(bad)")
+
+        // The command line: controlplane logs, as logcli prints.
+        let cli = cluster.inNode("\(TestPaths.product("controlplane")!) logs --kubeconfig \(cluster.kubeconfig) '{pod=\"talker\"} |= \"\(token)\"' --limit 2 --raw")
+        #expect(cli.code == 0 && cli.stdout.split(separator: "\n").count == 2 && cli.stdout.contains(token), "\(cli)")
+        let labelled = cluster.inNode("\(TestPaths.product("controlplane")!) logs --kubeconfig \(cluster.kubeconfig) '{pod=\"talker\"}' --limit 1")
+        #expect(labelled.stdout.contains(#"container="say""#) && labelled.stdout.contains(#"namespace="default""#), "\(labelled)")
+        let refused = cluster.inNode("\(TestPaths.product("controlplane")!) logs --kubeconfig \(cluster.kubeconfig) 'pod=\"talker\"'")
+        #expect(refused.code != 0 && refused.stderr.contains("stream selector"), "\(refused)")
+
+        // Deleted, its lines stay.
+        let before = lines(query(#"{namespace="default", pod="talker"} |= "\#(token)""#)).count
+        #expect(cluster.kubectl(["delete", "pod", "talker", "--grace-period=1"]).code == 0)
+        #expect(eventually(seconds: 60) { cluster.kubectl(["get", "pod", "talker"]).code != 0 })
+        #expect(lines(query(#"{namespace="default", pod="talker"} |= "\#(token)""#)).count >= before)
+
+        // Reading takes pods/log: in the namespace named, or everywhere when none is.
+        try cluster.apply("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: reader, namespace: default}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: log-reader, namespace: default}
+            rules: [{apiGroups: [""], resources: [pods/log], verbs: [get]}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: reader-logs, namespace: default}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: log-reader}
+            subjects: [{kind: ServiceAccount, name: reader, namespace: default}]
+            """)
+        let created = cluster.kubectl(["create", "token", "reader"])
+        let readerToken = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(!readerToken.isEmpty, "\(created)")
+        let range = "/loki/api/v1/query_range?limit=1000&query="
+        #expect(eventually(seconds: 30) { !lines(get(range + Self.encoded(#"{namespace="default", pod="talker"}"#), token: readerToken)).isEmpty })
+        let everywhere = get(range + Self.encoded(#"{pod="talker"}"#), token: readerToken)
+        #expect(everywhere.stdout.contains(#"cannot get resource \"pods/log\" in API group \"\" at the cluster scope"#), "\(everywhere)")
+        #expect(get("/loki/api/v1/labels", token: readerToken).stdout.contains("Forbidden"))
+        #expect(cluster.kubectl(["get", "--raw", "/loki/api/v1/label/pod/values"]).stdout.contains("talker"))
+    }
+}

@@ -1,0 +1,99 @@
+import ClusterLogs
+import Foundation
+import Testing
+import TestSupport
+@testable import MiniControlPlane
+
+/// LogQL's selectors and line filters, and the SQLite log store under them.
+@Suite struct ClusterLogsTests {
+    @Test func logQueriesParseAsLokiParsesThem() throws {
+        let q = try LogQuery(parsing: #"{namespace="shop", app=~"web|api", container!="sidecar"} |= "error" != "timeout" |~ `code=5\d\d`"#)
+        #expect(q.matchers.map { "\($0.name)\($0.op.rawValue)\($0.value)" } == ["namespace=shop", "app=~web|api", "container!=sidecar"])
+        #expect(q.filters.map(\.op) == [.contains, .notContains, .matches])
+        #expect(q.selects(["namespace": "shop", "app": "web", "container": "main"]))
+        #expect(!q.selects(["namespace": "shop", "app": "webby", "container": "main"]), "regex matchers are anchored")
+        #expect(!q.selects(["namespace": "shop", "app": "api", "container": "sidecar"]))
+        #expect(q.keeps("GET / error code=503"))
+        #expect(!q.keeps("GET / error timeout code=503"))
+        #expect(!q.keeps("GET / error code=200"))
+        #expect(q.equalities == ["namespace": "shop"])
+        #expect(q.requiredSubstrings == ["error"])
+
+        func refusal(_ text: String) -> String {
+            do { _ = try LogQuery(parsing: text); return "" } catch { return error.description }
+        }
+        #expect(refusal(#"{app=~".*"}"#).contains("queries require at least one regexp or equality matcher that does not have an empty-compatible value"))
+        #expect(refusal(#"{app="web"} | json"#).contains("only line filters"))
+        #expect(refusal(#"{app="web""#).hasPrefix("parse error at line 1, col"))
+        #expect(refusal(#"{app="web"} |= "\d""#).contains("invalid escape"))
+        #expect(refusal(#"{app=~"("}"#).contains("invalid regular expression"))
+        #expect(refusal("sum(rate({app=\"web\"}[1m]))").contains("stream selector"))
+        #expect(refusal(#"{a="b"} |= ""# + String(repeating: "x", count: LogQuery.maxLength)).contains("longer than"))
+    }
+
+    @Test func theStoreFindsLinesByLabelsTimeAndText() throws {
+        let dir = TestPaths.temporaryDirectory("logstore")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try LogStore(path: dir + "/logs.db")
+        let web = ["namespace": "shop", "pod": "web-1", "container": "app", "node": "node-1"]
+        let db = ["namespace": "shop", "pod": "db-0", "container": "postgres", "node": "node-2"]
+        let base: Int64 = 1_796_600_000_000_000_000
+        try store.append([
+            LogStream(labels: web, entries: (0..<10).map { LogEntry(timestamp: base + Int64($0) * 1_000_000_000, line: "GET /item/\($0) \($0 % 3 == 0 ? "500 error" : "200 ok")") }),
+            LogStream(labels: db, entries: [LogEntry(timestamp: base, line: "checkpoint starting: time"), LogEntry(timestamp: base + 5, line: "ERROR: deadlock detected")]),
+        ])
+        #expect(try store.count() == 12)
+        // By label and text (the trigram index, case-sensitive), newest first, limited.
+        let errors = try store.query(LogQuery(parsing: #"{namespace="shop", pod=~"web-.*"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 3)
+        #expect(errors.count == 1 && errors[0].labels == web)
+        #expect(errors[0].entries.map(\.line) == ["GET /item/9 500 error", "GET /item/6 500 error", "GET /item/3 500 error"])
+        let forward = try store.query(LogQuery(parsing: #"{namespace="shop"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 10, direction: .forward)
+        #expect(forward.flatMap(\.entries).map(\.line) == ["GET /item/0 500 error", "GET /item/3 500 error", "GET /item/6 500 error", "GET /item/9 500 error"])
+        #expect(try store.query(LogQuery(parsing: #"{node="node-2"} |~ "(?i)deadlock""#), start: base, end: base + 10, limit: 10).flatMap(\.entries).count == 1)
+        // Short substrings (under a trigram) are filtered without the index.
+        #expect(try store.query(LogQuery(parsing: #"{pod="web-1"} |= "/7""#), start: base, end: base + 100_000_000_000, limit: 10).flatMap(\.entries).map(\.line) == ["GET /item/7 200 ok"])
+        // The time range bounds what is found.
+        #expect(try store.query(LogQuery(parsing: #"{pod="web-1"}"#), start: base + 8_000_000_000, end: base + 100_000_000_000, limit: 100).flatMap(\.entries).count == 2)
+        #expect(store.labelNames() == ["container", "namespace", "node", "pod"])
+        #expect(store.labelValues("pod") == ["db-0", "web-1"])
+        // Reopened, the streams are known again.
+        let reopened = try LogStore(path: dir + "/logs.db")
+        #expect(reopened.labelValues("node") == ["node-1", "node-2"])
+
+        // A bad push stores nothing.
+        #expect(throws: LogRefusal.self) {
+            try store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: "fine")]),
+                              LogStream(labels: ["bad-name": "x"], entries: [LogEntry(timestamp: base, line: "x")])])
+        }
+        #expect(throws: LogRefusal.self) {
+            try store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: String(repeating: "x", count: LogStream.maxLineBytes + 1))])])
+        }
+        #expect(try store.count() == 12)
+
+        // Retention: by age, then by size; empty streams are forgotten.
+        let now = Date(timeIntervalSince1970: Double(base) / 1e9 + 7)
+        #expect(try store.enforceRetention(maxAge: 3, maxBytes: 1 << 40, now: now) == 6)
+        #expect(store.labelValues("pod") == ["web-1"])
+        try store.append([LogStream(labels: db, entries: (0..<2000).map { LogEntry(timestamp: base + 10_000_000_000 + Int64($0), line: String(repeating: "filler \($0) ", count: 20)) })])
+        let before = try store.size()
+        _ = try store.enforceRetention(maxAge: 1e9, maxBytes: before / 2, now: now)
+        #expect(try store.size() <= before / 2)
+        #expect(try store.count() < 2006)
+    }
+
+    @Test func lokisPushAndTimeFormats() throws {
+        let streams = try LokiAPI.parsePush(Array(#"{"streams":[{"stream":{"app":"web"},"values":[["1796600000000000000","hello"],["1796600000000000001","again",{"trace_id":"x"}]]}]}"#.utf8))
+        #expect(streams == [LogStream(labels: ["app": "web"], entries: [LogEntry(timestamp: 1_796_600_000_000_000_000, line: "hello"),
+                                                                         LogEntry(timestamp: 1_796_600_000_000_000_001, line: "again")])])
+        #expect(throws: LogRefusal.self) { try LokiAPI.parsePush(Array(#"{"streams":[{"stream":{"app":"web"},"values":[[1,"x"]]}]}"#.utf8)) }
+        #expect(throws: LogRefusal.self) { try LokiAPI.parsePush(Array("not json".utf8)) }
+        #expect(try LokiAPI.parsePush(LokiAPI.pushBody(streams)) == streams)
+        #expect(try LokiAPI.time("1796600000", name: "t") == 1_796_600_000_000_000_000)
+        #expect(try LokiAPI.time("1796600000000000000", name: "t") == 1_796_600_000_000_000_000)
+        #expect(try LokiAPI.time("1796600000.5", name: "t") == 1_796_600_000_500_000_000)
+        #expect(try LokiAPI.time("2026-12-07T00:00:00Z", name: "t") == 1_796_601_600_000_000_000)
+        #expect(throws: LogRefusal.self) { try LokiAPI.time("yesterday", name: "start") }
+        #expect(LokiAPI.duration("1h30m") == 5400)
+        #expect(LokiAPI.duration("soon") == nil)
+    }
+}
