@@ -524,6 +524,13 @@ let package = Package(
             path: "Sources/Commands/scheduler-bench",
             swiftSettings: swiftSettings
         ),
+        // Driver for scripts/bench-logging (not run in CI).
+        .executableTarget(
+            name: "logging-bench",
+            dependencies: ["KubeAPI", "BenchSupport", "ClusterLogs", "Kubelet", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Commands/logging-bench",
+            swiftSettings: swiftSettings
+        ),
         // Driver for scripts/bench-controllers (not run in CI).
         .executableTarget(
             name: "controllers-bench",

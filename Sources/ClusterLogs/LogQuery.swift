@@ -40,8 +40,9 @@ public struct LogQuery: Sendable, Equatable {
 
         public func accepts(_ line: String) -> Bool {
             switch op {
-            case .contains: return value.isEmpty || line.contains(value)
-            case .notContains: return value.isEmpty || !line.contains(value)
+            // Byte for byte, as Loki and the trigram index compare (String.contains compares canonical equivalents).
+            case .contains: return value.isEmpty || line.utf8.firstRange(of: value.utf8) != nil
+            case .notContains: return value.isEmpty || line.utf8.firstRange(of: value.utf8) == nil
             case .matches: return regex?.matches(line) ?? false
             case .notMatches: return !(regex?.matches(line) ?? false)
             }

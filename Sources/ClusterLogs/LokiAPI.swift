@@ -67,17 +67,29 @@ public enum LokiAPI {
     /// Loki's error body for a 400: `{"status":"error","errorType":"bad_data","error":"…"}`… as text, which is what Loki sends.
     public static func errorText(_ message: String) -> String { message + "\n" }
 
-    /// A time parameter as Loki takes it: nanoseconds, seconds with a
-    /// fraction, or RFC 3339. Nil when absent; throws when unreadable.
+    /// The latest time a parameter may name (year 2262 is where nanoseconds in an Int64 end).
+    public static let maxTime: Int64 = 9_000_000_000_000_000_000
+
+    /// A time parameter as Loki takes it: a number of 10 digits or fewer (a
+    /// fraction allowed) is seconds, a longer one nanoseconds; else RFC 3339.
+    /// Nil when absent; throws when unreadable. Clamped to [0, ``maxTime``].
     public static func time(_ text: String?, name: String) throws(LogRefusal) -> Int64? {
         guard let text, !text.isEmpty else { return nil }
-        if let n = Int64(text) { return text.count > 11 ? n : n * 1_000_000_000 }
-        if let seconds = Double(text), seconds.isFinite { return Int64(seconds * 1e9) }
-        if let date = try? Date(text, strategy: .iso8601) { return Int64(date.timeIntervalSince1970 * 1e9) }
+        let integerDigits = text.prefix { $0.isNumber || $0 == "-" }.count
+        if integerDigits > 10, let n = Int64(text) { return min(max(n, 0), maxTime) }
+        if let seconds = Double(text), seconds.isFinite { return clamp(seconds) }
+        if let date = try? Date(text, strategy: .iso8601) { return clamp(date.timeIntervalSince1970) }
         throw LogRefusal("invalid \(name) '\(text)': want nanoseconds, seconds or RFC 3339")
     }
 
-    /// `since=1h`-style durations (Go's: h, m, s, ms).
+    /// Seconds as nanoseconds in [0, ``maxTime``].
+    public static func clamp(_ seconds: Double) -> Int64 {
+        let nanos = seconds * 1e9
+        guard nanos.isFinite, nanos > 0 else { return 0 }
+        return nanos >= Double(maxTime) ? maxTime : Int64(nanos)
+    }
+
+    /// `since=1h`-style durations (Go's: h, m, s, ms, and d); nil when unreadable or longer than 300 years.
     public static func duration(_ text: String) -> Double? {
         var total = 0.0
         var number = ""
@@ -98,6 +110,6 @@ public enum LokiAPI {
             default: return nil
             }
         }
-        return total
+        return total.isFinite && total <= 300 * 365 * 86400 ? total : nil
     }
 }

@@ -100,7 +100,16 @@ public final class Kubelet: Sendable {
             directory: c.podLogDirectory, nodeName: c.nodeName, positionsPath: c.rootDirectory + "/log-positions.json",
             podLabels: { uid in await pods.pods().first { $0.metadata.uid == uid }?.metadata.labels ?? nil },
             push: { [client] body in
-                _ = try await client.request(.POST, client.server + "/loki/api/v1/push", body: body, timeout: .seconds(10))
+                do {
+                    _ = try await client.request(.POST, client.server + "/loki/api/v1/push", body: body, timeout: .seconds(10))
+                } catch {
+                    guard let failure = error as? KubeClientError, case .status(let status) = failure else { throw error }
+                    switch status.code ?? 0 {
+                    case 404: throw LogShipper.PushFailure.storeOff(status.message ?? "404")
+                    case 400, 413, 422: throw LogShipper.PushFailure.rejected(status.message ?? "\(status.code ?? 0)")
+                    default: throw error
+                    }
+                }
             }, logger: logger) : nil
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,

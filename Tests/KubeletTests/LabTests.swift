@@ -317,6 +317,10 @@ struct LabTests {
         }
         #expect(s.eventually(seconds: 90) { s.nodeReady("node-2") != "True" })
         let unreachable = Date()
+        // The cluster's log store still has what node-2's pods wrote before it was cut off.
+        let shipped = s.kubectl(["get", "--raw", "/loki/api/v1/query_range?limit=10&query=" +
+                                 (#"{node="node-2", pod="prober-2"} |= "ok""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")])
+        #expect(shipped.stdout.contains(#""pod":"prober-2""#) && shipped.stdout.contains(" ok"), "\(shipped)")
         // Its pods are marked not ready, so the Service's slices stop offering them.
         #expect(s.eventually(seconds: 60) {
             !s.get("get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o",

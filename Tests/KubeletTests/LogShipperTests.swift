@@ -44,7 +44,7 @@ import Testing
         let store = Store()
         let first = Self.shipper(dir, store)
         await first.scan()
-        #expect(await first.flush())
+        #expect(await first.flush() == .done)
         #expect(store.lines == ["hello"])
         let stream = try #require(store.streams.withLock { $0.first })
         #expect(stream.labels == ["namespace": "shop", "pod": "web-1", "container": "app", "node": "node-1", "stream": "stdout",
@@ -68,6 +68,22 @@ import Testing
         #expect(store.lines == ["hello", "part one, part two", "not yet complete"])
     }
 
+    /// A batch the store refuses is dropped (counted) and shipping goes on; a store that is off pauses shipping.
+    @Test func refusedBatchesAreDroppedAndAnAbsentStorePauses() async throws {
+        let dir = TestPaths.temporaryDirectory("shipper-refused")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.makeDirectories(dir + "/pods/shop_web-1_u1/app", mode: 0o755)
+        try Self.append(dir + "/pods/shop_web-1_u1/app/0.log", "2026-12-07T19:00:00Z stdout F one\n2026-12-07T19:00:00Z stdout F two\n")
+        for (failure, outcome) in [(LogShipper.PushFailure.rejected("400"), LogShipper.FlushOutcome.done), (.storeOff("404"), .storeOff)] {
+            let shipper = LogShipper(directory: dir + "/pods", nodeName: "node-1", positionsPath: dir + "/positions-\(outcome).json",
+                                     podLabels: { _ in nil }, push: { _ in throw failure }, logger: Logger(label: "test"))
+            await shipper.scan()
+            #expect(await shipper.flush() == outcome)
+            #expect(await shipper.counters.droppedLines == 2)
+            #expect(await shipper.pending.isEmpty)
+        }
+    }
+
     @Test func aSlowStoreCostsBoundedMemoryAndCountedDrops() async throws {
         let dir = TestPaths.temporaryDirectory("shipper-drop")
         defer { try? FileIO.removeTree(dir) }
@@ -82,14 +98,14 @@ import Testing
         try Self.append(logDir + "/0.log", text)
         try Self.append(logDir + "/0.log", "2026-12-07T19:00:01Z stdout F \u{1}\u{7f}" + String(repeating: "y", count: 1 << 20) + "\n")
         await shipper.scan()
-        #expect(await !shipper.flush())
+        #expect(await shipper.flush() == .failed)
         let counters = await shipper.counters
         #expect(counters.truncatedLines == 1)
         #expect(counters.droppedLines > 1000, "\(counters)")
         #expect(counters.failedPushes == 1)
         #expect(await shipper.pendingBytes <= LogStream.maxLineBytes + 64 + 64 * 1024)
         store.failing.withLock { $0 = false }
-        #expect(await shipper.flush())
+        #expect(await shipper.flush() == .done)
         #expect(store.lines.last?.utf8.count == LogStream.maxLineBytes)
         #expect(await shipper.counters.shippedLines + counters.droppedLines == 2001)
     }

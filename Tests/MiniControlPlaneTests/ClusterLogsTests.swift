@@ -31,29 +31,29 @@ import TestSupport
         #expect(refusal(#"{a="b"} |= ""# + String(repeating: "x", count: LogQuery.maxLength)).contains("longer than"))
     }
 
-    @Test func theStoreFindsLinesByLabelsTimeAndText() throws {
+    @Test func theStoreFindsLinesByLabelsTimeAndText() async throws {
         let dir = TestPaths.temporaryDirectory("logstore")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try LogStore(path: dir + "/logs.db")
         let web = ["namespace": "shop", "pod": "web-1", "container": "app", "node": "node-1"]
         let db = ["namespace": "shop", "pod": "db-0", "container": "postgres", "node": "node-2"]
         let base: Int64 = 1_796_600_000_000_000_000
-        try store.append([
+        try await store.append([
             LogStream(labels: web, entries: (0..<10).map { LogEntry(timestamp: base + Int64($0) * 1_000_000_000, line: "GET /item/\($0) \($0 % 3 == 0 ? "500 error" : "200 ok")") }),
             LogStream(labels: db, entries: [LogEntry(timestamp: base, line: "checkpoint starting: time"), LogEntry(timestamp: base + 5, line: "ERROR: deadlock detected")]),
         ])
-        #expect(try store.count() == 12)
+        #expect(try await store.count() == 12)
         // By label and text (the trigram index, case-sensitive), newest first, limited.
-        let errors = try store.query(LogQuery(parsing: #"{namespace="shop", pod=~"web-.*"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 3)
+        let errors = try await store.query(LogQuery(parsing: #"{namespace="shop", pod=~"web-.*"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 3)
         #expect(errors.count == 1 && errors[0].labels == web)
         #expect(errors[0].entries.map(\.line) == ["GET /item/9 500 error", "GET /item/6 500 error", "GET /item/3 500 error"])
-        let forward = try store.query(LogQuery(parsing: #"{namespace="shop"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 10, direction: .forward)
+        let forward = try await store.query(LogQuery(parsing: #"{namespace="shop"} |= "error""#), start: base, end: base + 100_000_000_000, limit: 10, direction: .forward)
         #expect(forward.flatMap(\.entries).map(\.line) == ["GET /item/0 500 error", "GET /item/3 500 error", "GET /item/6 500 error", "GET /item/9 500 error"])
-        #expect(try store.query(LogQuery(parsing: #"{node="node-2"} |~ "(?i)deadlock""#), start: base, end: base + 10, limit: 10).flatMap(\.entries).count == 1)
+        #expect(try await store.query(LogQuery(parsing: #"{node="node-2"} |~ "(?i)deadlock""#), start: base, end: base + 10, limit: 10).flatMap(\.entries).count == 1)
         // Short substrings (under a trigram) are filtered without the index.
-        #expect(try store.query(LogQuery(parsing: #"{pod="web-1"} |= "/7""#), start: base, end: base + 100_000_000_000, limit: 10).flatMap(\.entries).map(\.line) == ["GET /item/7 200 ok"])
+        #expect(try await store.query(LogQuery(parsing: #"{pod="web-1"} |= "/7""#), start: base, end: base + 100_000_000_000, limit: 10).flatMap(\.entries).map(\.line) == ["GET /item/7 200 ok"])
         // The time range bounds what is found.
-        #expect(try store.query(LogQuery(parsing: #"{pod="web-1"}"#), start: base + 8_000_000_000, end: base + 100_000_000_000, limit: 100).flatMap(\.entries).count == 2)
+        #expect(try await store.query(LogQuery(parsing: #"{pod="web-1"}"#), start: base + 8_000_000_000, end: base + 100_000_000_000, limit: 100).flatMap(\.entries).count == 2)
         #expect(store.labelNames() == ["container", "namespace", "node", "pod"])
         #expect(store.labelValues("pod") == ["db-0", "web-1"])
         // Reopened, the streams are known again.
@@ -61,24 +61,31 @@ import TestSupport
         #expect(reopened.labelValues("node") == ["node-1", "node-2"])
 
         // A bad push stores nothing.
-        #expect(throws: LogRefusal.self) {
-            try store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: "fine")]),
+        await #expect(throws: LogRefusal.self) {
+            try await store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: "fine")]),
                               LogStream(labels: ["bad-name": "x"], entries: [LogEntry(timestamp: base, line: "x")])])
         }
-        #expect(throws: LogRefusal.self) {
-            try store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: String(repeating: "x", count: LogStream.maxLineBytes + 1))])])
+        await #expect(throws: LogRefusal.self) {
+            try await store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: String(repeating: "x", count: LogStream.maxLineBytes + 1))])])
         }
-        #expect(try store.count() == 12)
+        // Lines dated far ahead, or older than retention keeps, are refused.
+        await #expect(throws: LogRefusal.self) {
+            try await store.append([LogStream(labels: web, entries: [LogEntry(timestamp: LokiAPI.maxTime, line: "future")])])
+        }
+        await #expect(throws: LogRefusal.self) {
+            try await store.append([LogStream(labels: web, entries: [LogEntry(timestamp: base, line: "old")])], oldest: base + 1)
+        }
+        #expect(try await store.count() == 12)
 
         // Retention: by age, then by size; empty streams are forgotten.
         let now = Date(timeIntervalSince1970: Double(base) / 1e9 + 7)
-        #expect(try store.enforceRetention(maxAge: 3, maxBytes: 1 << 40, now: now) == 6)
+        #expect(try await store.enforceRetention(maxAge: 3, maxBytes: 1 << 40, now: now) == 6)
         #expect(store.labelValues("pod") == ["web-1"])
-        try store.append([LogStream(labels: db, entries: (0..<2000).map { LogEntry(timestamp: base + 10_000_000_000 + Int64($0), line: String(repeating: "filler \($0) ", count: 20)) })])
-        let before = try store.size()
-        _ = try store.enforceRetention(maxAge: 1e9, maxBytes: before / 2, now: now)
-        #expect(try store.size() <= before / 2)
-        #expect(try store.count() < 2006)
+        try await store.append([LogStream(labels: db, entries: (0..<2000).map { LogEntry(timestamp: base + 10_000_000_000 + Int64($0), line: String(repeating: "filler \($0) ", count: 20)) })])
+        let before = try await store.size()
+        _ = try await store.enforceRetention(maxAge: 1e9, maxBytes: before / 2, now: now)
+        #expect(try await store.size() <= before / 2)
+        #expect(try await store.count() < 2006)
     }
 
     @Test func lokisPushAndTimeFormats() throws {
@@ -90,6 +97,14 @@ import TestSupport
         #expect(try LokiAPI.parsePush(LokiAPI.pushBody(streams)) == streams)
         #expect(try LokiAPI.time("1796600000", name: "t") == 1_796_600_000_000_000_000)
         #expect(try LokiAPI.time("1796600000000000000", name: "t") == 1_796_600_000_000_000_000)
+        // Loki's rule (10 digits or fewer: seconds), and times that would overflow clamp instead of trapping.
+        #expect(try LokiAPI.time("9999999999", name: "t") == LokiAPI.maxTime)
+        #expect(try LokiAPI.time("1000000000", name: "t") == 1_000_000_000_000_000_000)
+        #expect(try LokiAPI.time("99999999999999999999", name: "t") == LokiAPI.maxTime)
+        #expect(try LokiAPI.time("1e19", name: "t") == LokiAPI.maxTime)
+        #expect(try LokiAPI.time("-5", name: "t") == 0)
+        #expect(try LokiAPI.time("9999-12-31T23:59:59Z", name: "t") == LokiAPI.maxTime)
+        #expect(LokiAPI.duration("99999999999h") == nil)
         #expect(try LokiAPI.time("1796600000.5", name: "t") == 1_796_600_000_500_000_000)
         #expect(try LokiAPI.time("2026-12-07T00:00:00Z", name: "t") == 1_796_601_600_000_000_000)
         #expect(throws: LogRefusal.self) { try LokiAPI.time("yesterday", name: "start") }

@@ -30,8 +30,10 @@ struct LogsCommand: AsyncParsableCommand {
         guard (1...5000).contains(limit) else { throw ValidationError("--limit must be 1 to 5000") }
         do { _ = try LogQuery(parsing: query) } catch { throw ValidationError("\(error)") }
         try await connection.withClient { client in
-            var start = Int64((Date().timeIntervalSince1970 - seconds) * 1e9)
+            var start = LokiAPI.clamp(Date().timeIntervalSince1970 - seconds)
             var direction = (forward || follow) ? "forward" : "backward"
+            // Following: lines at the last time printed, which the next query asks for again.
+            var printedAtLast: Set<String> = []
             while true {
                 var allowed = CharacterSet.alphanumerics
                 allowed.insert(charactersIn: "-._~")
@@ -49,6 +51,7 @@ struct LogsCommand: AsyncParsableCommand {
                     }
                 }
                 lines.sort { direction == "forward" ? $0.0 < $1.0 : $0.0 > $1.0 }
+                lines.removeAll { $0.0 == start && printedAtLast.contains($0.1 + $0.2) }
                 var out = ""
                 for (ts, labels, line) in lines {
                     if raw {
@@ -61,7 +64,11 @@ struct LogsCommand: AsyncParsableCommand {
                 // Unbuffered, so a follower's lines show as they come.
                 FileHandle.standardOutput.write(Data(out.utf8))
                 guard follow else { return }
-                if let last = lines.map(\.0).max() { start = last + 1 }
+                if let last = lines.map(\.0).max() {
+                    if last != start { printedAtLast = [] }
+                    start = last
+                    printedAtLast.formUnion(lines.filter { $0.0 == last }.map { $0.1 + $0.2 })
+                }
                 direction = "forward"
                 try await Task.sleep(for: .seconds(1))
             }

@@ -18,9 +18,11 @@ import HTTPServing
 /// It only reads files the containers' monitors write, so it never slows a
 /// container; when the store cannot take lines as fast as they come, it
 /// keeps at most ``maxBuffered`` bytes and drops the oldest beyond that,
-/// counting them (`swiftkube_log_shipper_dropped_lines_total`). Lines over
-/// 256 KiB are cut there (counted too). Positions are kept in
-/// `ROOT/log-positions.json`, so a restarted kubelet goes on where it was.
+/// counting them (`swiftkube_log_shipper_dropped_lines_total`), as it does
+/// a batch the store refuses. Lines over 256 KiB are cut there (counted
+/// too). When the cluster keeps no logs (the store answers 404) it pauses
+/// for five minutes. Positions are kept in `ROOT/log-positions.json`, saved
+/// once what was read is pushed, so a restarted kubelet goes on where it was.
 public actor LogShipper {
     /// Reads the labels of the pod with this UID (nil: not known yet).
     public typealias PodLabels = @Sendable (String) async -> [String: String]?
@@ -31,6 +33,17 @@ public actor LogShipper {
         var inode: UInt64
         var offset: Int64
     }
+
+    /// How a push failed, when it is not worth retrying as it is (any other error is retried).
+    public enum PushFailure: Error, Sendable {
+        /// The store refused this batch (400, 413, 422): it is dropped, counted, and shipping goes on.
+        case rejected(String)
+        /// The cluster keeps no logs (404: `--log-store false`): shipping pauses for ``storeOffPause``.
+        case storeOff(String)
+    }
+
+    /// How long shipping pauses when the cluster keeps no logs (files are not read meanwhile: nothing is lost on the node).
+    static let storeOffPause: Duration = .seconds(300)
 
     /// Counters, for the kubelet's `/metrics`.
     public struct Counters: Sendable, Equatable {
@@ -76,17 +89,25 @@ public actor LogShipper {
         }
     }
 
-    /// Reads and ships every `interval` until cancelled; pushes what is left first.
+    /// Reads and ships every `interval` until cancelled; pushes what is left
+    /// first. Positions are saved only when every line read was pushed, so a
+    /// restart ships again rather than loses what was in memory.
     public func run(interval: Duration = .milliseconds(500)) async {
         var backoff = Duration.zero
         while !Task.isCancelled {
             await scan()
-            if await flush() { backoff = .zero } else { backoff = min(max(backoff * 2, .seconds(1)), .seconds(30)) }
-            savePositions()
+            switch await flush() {
+            case .done:
+                backoff = .zero
+                savePositions()
+            case .failed:
+                backoff = min(max(backoff * 2, .seconds(1)), .seconds(30))
+            case .storeOff:
+                backoff = Self.storeOffPause
+            }
             try? await Task.sleep(for: interval + backoff)
         }
-        _ = await flush()
-        savePositions()
+        if await flush() == .done { savePositions() }
     }
 
     /// One pass over the log directory: new lines of every file, queued.
@@ -221,8 +242,20 @@ public actor LogShipper {
         }
     }
 
-    /// Pushes what is queued in batches; false when a push failed (the rest waits).
-    public func flush() async -> Bool {
+    /// What a flush came to.
+    public enum FlushOutcome: Sendable, Equatable {
+        case done
+        /// A push failed; the lines wait for the next try.
+        case failed
+        /// The cluster keeps no logs; the lines read are dropped (counted) and shipping pauses.
+        case storeOff
+    }
+
+    /// The most bytes of one push body (the API server reads 3 MiB; JSON escapes can make a line six times longer).
+    static let maxBodyBytes = 2 << 20
+
+    /// Pushes what is queued in batches of at most ``batchBytes`` of lines and ``maxBodyBytes`` encoded.
+    public func flush() async -> FlushOutcome {
         while !pending.isEmpty {
             var size = 0
             var count = 0
@@ -230,25 +263,52 @@ public actor LogShipper {
                 size += pending[count].bytes
                 count += 1
             }
-            let batch = pending[0..<count]
-            var streams: [[String: String]: [LogEntry]] = [:]
-            for item in batch { streams[item.labels, default: []].append(item.entry) }
-            let body = LokiAPI.pushBody(streams.map { LogStream(labels: $0.key, entries: $0.value) })
+            var body = Self.body(pending[0..<count])
+            while body.count > Self.maxBodyBytes, count > 1 {
+                count /= 2
+                body = Self.body(pending[0..<count])
+            }
             do {
                 try await push(body)
+            } catch let failure as PushFailure {
+                counters.failedPushes += 1
+                switch failure {
+                case .rejected(let why):
+                    logger.warning("log shipper: the store refused \(count) lines, dropped: \(why)")
+                    drop(count)
+                    continue
+                case .storeOff(let why):
+                    if counters.failedPushes == 1 || counters.failedPushes % 100 == 0 {
+                        logger.info("log shipper: the cluster keeps no logs (\(why)); trying again in \(Self.storeOffPause)")
+                    }
+                    drop(pending.count)
+                    return .storeOff
+                }
             } catch {
                 counters.failedPushes += 1
                 if counters.failedPushes == 1 || counters.failedPushes % 100 == 0 {
                     logger.warning("log shipper: pushing \(count) lines failed (\(counters.failedPushes) failures so far; \(pending.count) lines wait): \(error)")
                 }
-                return false
+                return .failed
             }
-            // Lines queued meanwhile were appended; the batch is still the first `count`.
             pending.removeFirst(min(count, pending.count))
             pendingBytes = pending.reduce(0) { $0 + $1.bytes }
             counters.shippedLines += count
         }
-        return true
+        return .done
+    }
+
+    /// Forgets the first `count` queued lines, counted as dropped.
+    func drop(_ count: Int) {
+        pending.removeFirst(min(count, pending.count))
+        pendingBytes = pending.reduce(0) { $0 + $1.bytes }
+        counters.droppedLines += count
+    }
+
+    static func body(_ items: ArraySlice<(labels: [String: String], entry: LogEntry, bytes: Int)>) -> [UInt8] {
+        var streams: [[String: String]: [LogEntry]] = [:]
+        for item in items { streams[item.labels, default: []].append(item.entry) }
+        return LokiAPI.pushBody(streams.map { LogStream(labels: $0.key, entries: $0.value) })
     }
 
     func savePositions() {

@@ -43,7 +43,7 @@ final class ClusterLogService: Sendable {
         guard let store else { return }
         while !Task.isCancelled {
             do {
-                let removed = try store.enforceRetention(maxAge: configuration.retention, maxBytes: configuration.retentionBytes)
+                let removed = try await store.enforceRetention(maxAge: configuration.retention, maxBytes: configuration.retentionBytes)
                 if removed > 0 { logger.info("log store: retention dropped \(removed) lines") }
             } catch {
                 logger.warning("log store: retention failed: \(error)")

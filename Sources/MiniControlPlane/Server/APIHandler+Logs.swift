@@ -26,7 +26,7 @@ extension APIHandler {
         let endpoint = segs[3...].joined(separator: "/")
         if endpoint == "push" {
             guard req.method == .POST else { return Self.status(APIErrors.methodNotAllowed()) }
-            if !user.isNode, let refused = forbiddenPath(req, user: user) { return refused }
+            if user.nodeName == nil, let refused = forbiddenPath(req, user: user) { return refused }
             return await lokiPush(req, user: user, logs: logs)
         }
         guard req.method == .GET || req.method == .POST else { return Self.status(APIErrors.methodNotAllowed()) }
@@ -40,15 +40,24 @@ extension APIHandler {
                 let query = try LogQuery(parsing: q["query"] ?? "")
                 let namespace = query.equalities["namespace"]
                 if let refused = forbiddenLogs(user, namespace: namespace) { return refused }
-                let now = Int64(Date().timeIntervalSince1970 * 1e9)
-                var end = try LokiAPI.time(q["end"] ?? q["time"], name: "end") ?? now
-                var start = try LokiAPI.time(q["start"], name: "start") ?? (end - 3600 * 1_000_000_000)
-                if let since = q["since"], let seconds = LokiAPI.duration(since) { start = end - Int64(seconds * 1e9) }
-                if endpoint == "query", q["start"] == nil { end = try LokiAPI.time(q["time"], name: "time") ?? now }
+                let now = LokiAPI.clamp(Date().timeIntervalSince1970)
+                let end = try LokiAPI.time(q["end"] ?? q["time"], name: "end") ?? now
+                // `since` is the default range (an hour), an explicit `start` wins.
+                var lookback = 3600.0
+                if let since = q["since"] {
+                    guard let seconds = LokiAPI.duration(since) else { return Self.status(APIErrors.badRequest("invalid since '\(since)': want a duration such as 1h")) }
+                    lookback = seconds
+                }
+                var start = try LokiAPI.time(q["start"], name: "start") ?? max(0, end - LokiAPI.clamp(lookback))
+                // Loki's max_query_length: 721 hours.
+                start = max(start, end - LokiAPI.clamp(721 * 3600))
+                guard start <= end else { return Self.status(APIErrors.badRequest("the query time range exceeds the limit (start is after end)")) }
                 let limit = Int(q["limit"] ?? "") ?? 100
                 guard (1...5000).contains(limit) else { return Self.status(APIErrors.badRequest("limit must be 1 to 5000, not \(q["limit"] ?? "")")) }
-                let direction = LogStore.Direction(rawValue: q["direction"] ?? "backward") ?? .backward
-                let streams = try store.query(query, start: start, end: end, limit: limit, direction: direction)
+                guard let direction = LogStore.Direction(rawValue: q["direction"] ?? "backward") else {
+                    return Self.status(APIErrors.badRequest("invalid direction '\(q["direction"] ?? "")': want forward or backward"))
+                }
+                let streams = try await store.query(query, start: start, end: end, limit: limit, direction: direction)
                 return .jsonBytes(LokiAPI.streamsResult(streams))
             case "labels":
                 if let refused = forbiddenLogs(user, namespace: nil) { return refused }
@@ -102,7 +111,7 @@ extension APIHandler {
             }
         }
         do {
-            try logs.store?.append(streams)
+            try await logs.store?.append(streams, oldest: LokiAPI.clamp(Date().timeIntervalSince1970 - logs.configuration.retention))
         } catch let refusal as LogRefusal {
             return Self.status(APIErrors.badRequest(refusal.description))
         } catch {
