@@ -1,4 +1,5 @@
 public import Foundation
+import KubeAPI
 
 /// Lines of one stream (a set of labels), as pushed to the cluster's log
 /// store and as a query answers them; with Loki's limits on labels and lines.
@@ -21,21 +22,8 @@ public struct LogStream: Sendable, Equatable {
         "{" + labels.keys.sorted().map { k in "\(quote(k)):\(quote(labels[k] ?? ""))" }.joined(separator: ",") + "}"
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal.
+    static func quote(_ s: String) -> String { String(decoding: JSONWriter.bytes(.string(s)), as: UTF8.self) }
 
     public static func decodeLabels(_ text: String) -> [String: String] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]) ?? [:]

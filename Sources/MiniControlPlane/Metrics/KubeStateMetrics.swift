@@ -92,6 +92,16 @@ struct KubeStateMetrics {
         }
     }
 
+    /// `kube_KIND_owner`'s samples: one per owner reference, or one with empty labels when there is none.
+    static func owners(_ o: JSONValue, id: Labels) -> [(Labels, Double)] {
+        let refs = o[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
+        if refs.isEmpty { return [(id + [("owner_kind", ""), ("owner_name", ""), ("owner_is_controller", "")], 1)] }
+        return refs.map { r in
+            (id + [("owner_kind", string(r, "kind")), ("owner_name", string(r, "name")),
+                   ("owner_is_controller", r["controller"]?.boolValue == true ? "true" : "false")], 1)
+        }
+    }
+
     // MARK: pods
 
     private mutating func pods(_ pods: [JSONValue]) {
@@ -109,14 +119,7 @@ struct KubeStateMetrics {
                        ("priority_class", Self.string(p, "spec", "priorityClassName")),
                        ("host_network", p[path: ["spec", "hostNetwork"]]?.boolValue == true ? "true" : "false")], 1)]
         }
-        each(pods, "kube_pod_owner", "Information about the Pod's owner.") { p in
-            let refs = p[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
-            if refs.isEmpty { return [(id(p) + [("owner_kind", ""), ("owner_name", ""), ("owner_is_controller", "")], 1)] }
-            return refs.map { r in
-                (id(p) + [("owner_kind", Self.string(r, "kind")), ("owner_name", Self.string(r, "name")),
-                          ("owner_is_controller", r["controller"]?.boolValue == true ? "true" : "false")], 1)
-            }
-        }
+        each(pods, "kube_pod_owner", "Information about the Pod's owner.") { Self.owners($0, id: id($0)) }
         each(pods, "kube_pod_labels", "Kubernetes labels converted to Prometheus labels.") { [(id($0), 1)] }
         each(pods, "kube_pod_created", "Unix creation timestamp") { p in Self.time(p, "metadata", "creationTimestamp").map { [(id(p), $0)] } ?? [] }
         each(pods, "kube_pod_start_time", "Start time in unix timestamp for a pod.") { p in Self.time(p, "status", "startTime").map { [(id(p), $0)] } ?? [] }
@@ -305,14 +308,7 @@ struct KubeStateMetrics {
             ("kube_replicaset_status_fully_labeled_replicas", ["status", "fullyLabeledReplicas"], "The number of fully labeled replicas per ReplicaSet."),
             ("kube_replicaset_status_observed_generation", ["status", "observedGeneration"], "The generation observed by the ReplicaSet controller."),
         ])
-        each(rs, "kube_replicaset_owner", "Information about the ReplicaSet's owner.") { r in
-            let refs = r[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
-            if refs.isEmpty { return [(id(r) + [("owner_kind", ""), ("owner_name", ""), ("owner_is_controller", "")], 1)] }
-            return refs.map { o in
-                (id(r) + [("owner_kind", Self.string(o, "kind")), ("owner_name", Self.string(o, "name")),
-                          ("owner_is_controller", o["controller"]?.boolValue == true ? "true" : "false")], 1)
-            }
-        }
+        each(rs, "kube_replicaset_owner", "Information about the ReplicaSet's owner.") { Self.owners($0, id: id($0)) }
     }
 
     private mutating func statefulSets(_ ss: [JSONValue]) {
@@ -368,14 +364,7 @@ struct KubeStateMetrics {
         each(jobs, "kube_job_status_completion_time", "CompletionTime represents time when the job was completed.") { j in
             Self.time(j, "status", "completionTime").map { [(id(j), $0)] } ?? []
         }
-        each(jobs, "kube_job_owner", "Information about the Job's owner.") { j in
-            let refs = j[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
-            if refs.isEmpty { return [(id(j) + [("owner_kind", ""), ("owner_name", ""), ("owner_is_controller", "")], 1)] }
-            return refs.map { o in
-                (id(j) + [("owner_kind", Self.string(o, "kind")), ("owner_name", Self.string(o, "name")),
-                          ("owner_is_controller", o["controller"]?.boolValue == true ? "true" : "false")], 1)
-            }
-        }
+        each(jobs, "kube_job_owner", "Information about the Job's owner.") { Self.owners($0, id: id($0)) }
     }
 
     private mutating func cronJobs(_ cjs: [JSONValue]) {
