@@ -1,4 +1,4 @@
-public import KubeAPI
+import KubeAPI
 
 /// A LogQL log query, the subset that selects lines: a stream selector and
 /// line filters, as Loki parses them.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import KubeAPI
 
 /// Lines of one stream (a set of labels), as pushed to the cluster's log

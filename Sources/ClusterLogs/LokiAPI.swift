@@ -1,5 +1,5 @@
-public import Foundation
-public import KubeAPI
+import Foundation
+import KubeAPI
 
 /// Loki's HTTP API bodies: the JSON push (`POST /loki/api/v1/push`) and
 /// the answers of `query_range`, `query`, `labels` and `label/NAME/values`,

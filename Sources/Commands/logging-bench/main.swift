@@ -47,7 +47,7 @@ await runDriver("logging-bench", kubeconfig: kubeconfig, command: arg(1), comman
         let perBatch = 5000
         let batches = (total + perBatch - 1) / perBatch
         let base = Int64((Date().timeIntervalSince1970 - 1800) * 1e9)
-        FileManager.default.createFile(atPath: file, contents: nil)
+        _ = FileManager.default.createFile(atPath: file, contents: nil)
         let out = FileHandle(forWritingAtPath: file)
         let started = now()
         let r = await runConcurrently(count: batches, concurrency: 2) { b in
@@ -100,7 +100,7 @@ await runDriver("logging-bench", kubeconfig: kubeconfig, command: arg(1), comman
         let rate = Int(rest.count > 3 ? rest[3] : "") ?? 1000
         let seconds = Double(rest.count > 4 ? rest[4] : "") ?? 20
         func write(for duration: Double, file: String) async {
-            FileManager.default.createFile(atPath: file, contents: nil)
+            _ = FileManager.default.createFile(atPath: file, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: file) else { return }
             let start = now()
             var i = 0

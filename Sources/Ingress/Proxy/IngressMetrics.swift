@@ -31,7 +31,7 @@ public final class IngressMetrics: Sendable {
         let service = backend.flatMap { $0.split(separator: "/", maxSplits: 1).last }.map { String($0.split(separator: ":").first ?? "") } ?? ""
         let labels = [("controller_class", controllerClass), ("host", host ?? ""), ("ingress", parts.count == 2 ? parts[1] : ""),
                       ("method", method), ("namespace", parts.first ?? ""), ("service", service), ("status", String(status))]
-        registry.makeCounter(descriptor: .init(metricName: "nginx_ingress_controller_requests", helpText: "The total number of client requests"),
+        registry.makeCounter(descriptor: .init(metricName: "nginx_ingress_controller_requests", unitName: "", helpText: "The total number of client requests"),
                              labels: labels).increment()
         registry.makeDurationHistogram(descriptor: .init(metricName: "nginx_ingress_controller_request_duration", unitName: "seconds",
                                                          helpText: "The request processing time in seconds"),

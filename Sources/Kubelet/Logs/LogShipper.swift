@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import ClusterLogs
+import ClusterLogs
 import Foundation
-public import KubeAPI
+import KubeAPI
 public import Logging
 import LinuxSystem
 import HTTPServing

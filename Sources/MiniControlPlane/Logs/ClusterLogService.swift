@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import ClusterLogs
 import Foundation
-public import Logging
+import Logging
 
 /// Where the cluster's logs go (`controlplane serve --log-store`): the
 /// embedded store (``LogStore``, `DATA_DIR/logs.db`), kept within
