@@ -46,6 +46,16 @@ public struct PrometheusExposition: Sendable {
         }
     }
 
+    /// Prometheus' label-name sanitizing (`strutil.SanitizeLabelName`): anything but `[a-zA-Z0-9_]` becomes `_`.
+    public static func sanitizeLabelName(_ name: String) -> String {
+        String(name.unicodeScalars.map { s -> Character in
+            switch s {
+            case "a"..."z", "A"..."Z", "0"..."9", "_": return Character(s)
+            default: return "_"
+            }
+        })
+    }
+
     /// A label value with `\`, `"` and newlines escaped.
     public static func escape(_ s: String) -> String {
         // By scalar: "\r\n" is one Character, and its newline must be escaped too.

@@ -146,12 +146,7 @@ public actor LogShipper {
         var out: [String: String] = [:]
         for key in pod.keys.sorted() {
             guard out.count < LogStream.maxLabels - 5, let value = pod[key], value.utf8.count <= LogStream.maxLabelValueBytes else { continue }
-            var name = String(key.unicodeScalars.map { s -> Character in
-                switch s {
-                case "a"..."z", "A"..."Z", "0"..."9", "_": return Character(s)
-                default: return "_"
-                }
-            })
+            var name = PrometheusExposition.sanitizeLabelName(key)
             if let first = name.unicodeScalars.first, ("0"..."9").contains(first) { name = "_" + name }
             guard !["namespace", "pod", "container", "node", "stream"].contains(name), out[name] == nil else { continue }
             out[name] = value

@@ -1,3 +1,4 @@
+import HTTPServing
 import KubeAPI
 
 /// Prometheus' Kubernetes service discovery, served for `http_sd_configs`:
@@ -23,15 +24,7 @@ enum PrometheusDiscovery {
         }
     }
 
-    /// Prometheus' label-name sanitizing: anything but `[a-zA-Z0-9_]` becomes `_`.
-    static func sanitize(_ name: String) -> String {
-        String(name.unicodeScalars.map { s -> Character in
-            switch s {
-            case "a"..."z", "A"..."Z", "0"..."9", "_": return Character(s)
-            default: return "_"
-            }
-        })
-    }
+    static func sanitize(_ name: String) -> String { PrometheusExposition.sanitizeLabelName(name) }
 
     /// `PREFIX_label_NAME` and `PREFIX_labelpresent_NAME` for each label, and the same for annotations.
     static func metadataLabels(_ object: JSONValue, prefix: String) -> [String: String] {

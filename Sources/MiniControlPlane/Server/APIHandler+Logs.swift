@@ -20,7 +20,7 @@ extension APIHandler {
     /// Refusals are `Status` objects (kubectl and Kubernetes clients show their message) with Loki's wording.
     func lokiRequest(_ req: HTTPRequest, segs: [String], user: UserInfo) async -> HTTPResponse {
         guard let logs else {
-            return .text("the cluster log store is off (controlplane serve --log-store)\n", status: .notFound)
+            return .text("the cluster log store is off: start the control plane with --log-store true (or --log-forward-url URL for an external Loki)\n", status: .notFound)
         }
         guard segs.count >= 4, segs[1] == "api", segs[2] == "v1" else { return Self.status(APIErrors.notFoundPath(req.path)) }
         let endpoint = segs[3...].joined(separator: "/")
