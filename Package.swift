@@ -467,6 +467,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The dashboard's page, script and style, compiled into the binary.
+            resources: [
+                .embedInCode("Dashboard/Assets/index.html"),
+                .embedInCode("Dashboard/Assets/app.js"),
+                .embedInCode("Dashboard/Assets/app.css"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Thin main: flags → ControlPlaneConfiguration → ControlPlane.run().

@@ -138,6 +138,7 @@ public final class ControlPlane: Sendable {
                                  bookmarkInterval: c.watchBookmarkInterval, kubelets: kubelets, tokens: tokens,
                                  extraMetrics: { schedulerMetrics.render() }, audit: audit, aggregator: aggregator, logs: logs,
                                  leaderIdentity: c.leaderElect && !(c.datastore ?? "").isEmpty ? identity : nil,
+                                 dashboard: c.disabled.contains("dashboard") ? nil : DashboardServer(prometheusURL: c.prometheusURL),
                                  readiness: { (try? await store.currentRevision()) != nil })
         let server = HTTPServer(host: c.bindAddress, port: c.securePort, tls: tls, acceptsClientCertificates: true, logger: logger) { req in await handler.handle(req) }
         let logger = self.logger

@@ -35,13 +35,15 @@ public struct ControlPlaneConfiguration: Sendable {
     /// volumes on nodes.
     public var localPathRoot = "/var/lib/swiftkube/storage"
     /// `--disable`: bundled parts left out, as k3s's flag (`local-storage`:
-    /// no local-path class or provisioner).
+    /// no local-path class or provisioner; `dashboard`: no web dashboard).
     public var disabled: Set<String> = []
     /// `--csi-controller DRIVER=ENDPOINT`: CSI drivers whose controller
     /// service the control plane drives (provisioner and attacher roles).
     public var csiControllers: [String: CSIEndpoint] = [:]
     /// The bundled parts `--disable` knows.
-    public static let bundledParts = ["local-storage"]
+    public static let bundledParts = ["local-storage", "dashboard"]
+    /// `--prometheus-url`: the Prometheus the dashboard draws graphs and alerts from.
+    public var prometheusURL: String?
     /// Elect one leader among controlplanes sharing etcd (no effect with SQLite,
     /// whose data directory lock already allows only one process).
     public var leaderElect = true

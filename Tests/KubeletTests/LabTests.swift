@@ -201,6 +201,9 @@ struct LabTests {
         #expect(s.eventually(seconds: 180) {
             s.promQuery("ALERTS{alertname=\"KubePodCrashLooping\",alertstate=\"firing\",pod=\"crasher\",container=\"app\"}").count == 1
         }, "\(s.promQuery("kube_pod_container_status_waiting_reason")) \(s.promQuery("ALERTS")) \(s.kubectl(["get", "pod", "crasher"]))")
+        // The dashboard shows the same firing alert, read through the API server from --prometheus-url.
+        let alerts = s.kubectl(["get", "--raw", "/dashboard/prometheus/api/v1/alerts"])
+        #expect(alerts.stdout.contains(#""alertname":"KubePodCrashLooping""#) && alerts.stdout.contains(#""state":"firing""#), "\(alerts)")
         #expect(s.promQuery("kube_deployment_status_replicas_available{deployment=\"web\"}").first?.value == 3)
         #expect(s.promQuery("kube_node_status_condition{condition=\"Ready\",status=\"true\"}").map(\.value) == [1, 1])
         // Cluster DNS answered the clients' lookups (CoreDNS' names).

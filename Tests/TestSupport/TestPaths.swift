@@ -53,6 +53,14 @@ public enum TestPaths {
         return python
     }
 
+    /// The Python interpreter of `.build-python` with Selenium (PyPI) and
+    /// Debian's chromium and chromedriver, for the dashboard's browser test.
+    public static var browser: String? {
+        guard let python = pythonClient, access("/usr/bin/chromium", X_OK) == 0, access("/usr/bin/chromedriver", X_OK) == 0,
+              let r = try? TestProcess.run([python, "-c", "import selenium"], timeout: 60), r.code == 0 else { return nil }
+        return python
+    }
+
     /// The pinned version of kopf, the operator framework the operator test runs.
     public static let kopfVersion = "1.45.2"
 

@@ -58,6 +58,11 @@ public struct TestRequirement: Sendable {
     /// `scripts/install-deps` makes (`.build-python`).
     public static let pythonClient = TestRequirement("the Python kubernetes client (scripts/install-deps)") { TestPaths.pythonClient != nil }
 
+    /// Debian's headless chromium and chromedriver with Selenium from PyPI (the dashboard's browser test).
+    public static let browser = TestRequirement("headless chromium with Selenium (scripts/install-deps: chromium, chromium-driver, selenium from PyPI)") {
+        TestPaths.browser != nil
+    }
+
     /// kopf from PyPI beside the Python client (installed by the first test that needs it).
     public static let kopf = TestRequirement("kopf \(TestPaths.kopfVersion) from PyPI (pip could not install it into .build-python: is the registry reachable?)") {
         TestPaths.kopf != nil

@@ -91,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-forward-url"), help: "A Loki base URL (http://loki:3100): nodes' logs are pushed there instead of kept here.")
     var logForwardURL: String?
 
+    @Option(name: .customLong("prometheus-url"), help: "A Prometheus base URL (http://127.0.0.1:9090): the dashboard's graphs and alerts come from it.")
+    var prometheusURL: String?
+
     @Option(help: "Interval between watch bookmarks (e.g. 15s).")
     var watchBookmarkInterval = "15s"
 
@@ -124,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory on every node under which the built-in local-path provisioner makes claims' volumes.")
     var localPathRoot = "/var/lib/swiftkube/storage"
 
-    @Option(help: "Bundled part to leave out (repeatable): local-storage (the local-path StorageClass and provisioner).")
+    @Option(help: "Bundled part to leave out (repeatable): local-storage (the local-path StorageClass and provisioner), dashboard (the web dashboard at /dashboard/).")
     var disable: [String] = []
 
     @Option(help: ArgumentHelp("A CSI driver whose controller service the control plane drives as the external provisioner and attacher (repeatable).",
@@ -166,6 +169,12 @@ struct ServeCommand: AsyncParsableCommand {
             config.logStore = logs
         } else {
             config.logStore = nil
+        }
+        if let url = prometheusURL {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ValidationError("--prometheus-url \(url) is not an http:// or https:// URL")
+            }
+            config.prometheusURL = url
         }
         config.bindAddress = bindAddress
         config.advertiseAddress = advertiseAddress

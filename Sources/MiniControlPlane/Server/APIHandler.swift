@@ -40,14 +40,17 @@ final class APIHandler: Sendable {
     /// With several control planes: this one's identity in the leader Lease;
     /// only the leader answers `/metrics/kube-state`, so the series are not doubled.
     let leaderIdentity: String?
+    /// The web dashboard at `/dashboard/`, nil with `--disable dashboard`.
+    let dashboard: DashboardServer?
 
     static let gitVersion = "v1.32.0+swiftkube.0.1.0"
 
     init(registry: ResourceStorage, authenticator: Authenticator, authorizer: Authorizer, metrics: APIMetrics, logger: Logger, serverAddress: String,
          bookmarkInterval: Duration = .seconds(15), kubelets: KubeletProxy? = nil, tokens: ServiceAccountTokens? = nil,
          extraMetrics: @escaping @Sendable () -> String = { "" }, audit: AuditLog? = nil, aggregator: Aggregator? = nil,
-         logs: ClusterLogService? = nil, leaderIdentity: String? = nil, readiness: @escaping @Sendable () async -> Bool) {
+         logs: ClusterLogService? = nil, leaderIdentity: String? = nil, dashboard: DashboardServer? = nil, readiness: @escaping @Sendable () async -> Bool) {
         self.logs = logs
+        self.dashboard = dashboard
         self.leaderIdentity = leaderIdentity
         self.audit = audit
         self.aggregator = aggregator
@@ -101,6 +104,12 @@ final class APIHandler: Sendable {
     }
 
     private func route(_ req: HTTPRequest, record: inout RequestRecord) async -> HTTPResponse {
+        // The dashboard's page and scripts carry no data: served before authentication.
+        if let dashboard, req.path.hasPrefix("/dashboard"), !req.path.hasPrefix("/dashboard/prometheus/"),
+           req.method == .GET || req.method == .HEAD, let asset = dashboard.asset(req.path) {
+            return asset
+        }
+        let req = Authenticator.movingWebSocketBearer(req)
         let user: UserInfo
         switch await authenticate(req.headers, peerCertificate: req.peerCertificate) {
         case .unauthorized: return Self.status(APIErrors.unauthorized)
@@ -159,6 +168,8 @@ final class APIHandler: Sendable {
             return await prometheusDiscovery(role: segs[2], user: user)
         case "metrics" where segs.count == 1:
             return .text(metrics.render() + extraMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case "dashboard":
+            return await dashboardPrometheus(req, segs: segs)
         case "openapi":
             let documents = openAPI.documents(registry.resources.snapshot)
             if let aggregated = await aggregatedOpenAPI(req, segs: segs, documents: documents, user: user) { return aggregated }
