@@ -137,7 +137,7 @@ let package = Package(
         .target(
             name: "CommandSupport",
             dependencies: [
-                "KubeAPI",
+                "KubeAPI", "ClusterLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -397,7 +397,7 @@ let package = Package(
         // The HTTPS server the API server and the kubelet share.
         .target(
             name: "ClusterLogs",
-            dependencies: ["KubeAPI"],
+            dependencies: ["KubeAPI", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -452,7 +452,7 @@ let package = Package(
         .target(
             name: "MiniControlPlane",
             dependencies: [
-                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers", "CSI", "ClusterLogs",
+                "KubeAPI", "HTTPServing", "ControllerRuntime", "Scheduler", "Controllers", "CSI", "ClusterLogs", "Streaming",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -59,6 +59,14 @@ public enum LokiAPI {
         return JSONWriter.bytes(value)
     }
 
+    /// One message of Loki's tail websocket: `{"streams":[{"stream":{…},"values":[[ts, line]]}],"dropped_entries":null}`.
+    public static func tailMessage(_ streams: [LogStream]) -> [UInt8] {
+        JSONWriter.bytes(["streams": .array(streams.map { s in
+            ["stream": .object(s.labels.mapValues(JSONValue.string)),
+             "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
+        }), "dropped_entries": .null])
+    }
+
     /// `{"status":"success","data":[…]}` (labels, label values).
     public static func stringsResult(_ items: [String]) -> [UInt8] {
         JSONWriter.bytes(["status": "success", "data": .array(items.map(JSONValue.string))])

@@ -106,11 +106,11 @@ public final class Kubelet: Sendable {
                     guard let failure = error as? KubeClientError, case .status(let status) = failure else { throw error }
                     switch status.code ?? 0 {
                     case 404: throw LogShipper.PushFailure.storeOff(status.message ?? "404")
-                    case 400, 413, 422: throw LogShipper.PushFailure.rejected(status.message ?? "\(status.code ?? 0)")
+                    case 400, 403, 413, 422: throw LogShipper.PushFailure.rejected(status.message ?? "\(status.code ?? 0)")
                     default: throw error
                     }
                 }
-            }, logger: logger) : nil
+            }, componentLogs: .shared, logger: logger) : nil
         let server = try KubeletServer(
             port: c.port, certificatePEM: certificate.certificate, keyPEM: certificate.key, clientCAPEM: c.clientCAPEM,
             logs: ContainerLogs(containers: containers, pods: { await pods.pods() }), pods: { await pods.pods() },

@@ -197,7 +197,10 @@ public final class ControlPlane: Sendable {
                         group.addTask { await self.runLeading(loops) }
                     }
                     group.addTask { await Self.eventExpiryLoop(store: store, ttl: c.eventTTL, logger: logger) }
-                    if let logs { group.addTask { await logs.run() } }
+                    if let logs {
+                        group.addTask { await logs.run() }
+                        group.addTask { await logs.shipOwnLogs(tap: .shared, node: ProcessInfo.processInfo.hostName) }
+                    }
                     group.addTask { await FlowConfigurationWatcher(registry: registry, flowControl: handler.flowControl, logger: logger).run() }
                     group.addTask { await CustomResourceDefinitionController(registry: registry, logger: logger).run() }
                     group.addTask { [rbacRevision] in await rbac.run(registry, from: rbacRevision, logger: logger) }

@@ -176,6 +176,24 @@ def run():
          + driver.find_element(By.CSS_SELECTOR, "#tab-body .toolbar .count").text)
     shot("logs")
 
+    # The cluster's logs, tailed live over Loki's tail websocket.
+    go("#/logs")
+    wait("the cluster logs view", lambda: css("#logql"))
+    box = css("#logql")
+    box.clear()
+    box.send_keys(f'{{namespace="{ns}", pod="{args.pod}"}}')
+    css("#logql-live").click()
+    wait("tailed lines", lambda: args.log_token in text_of("#cluster-log"), seconds=30)
+    first = text_of("#cluster-log").count(args.log_token)
+    wait("more tailed lines", lambda: text_of("#cluster-log").count(args.log_token) > first + 2, seconds=30)
+    numbers = [l.split()[-2] for l in text_of("#cluster-log").splitlines() if l.endswith(args.log_token)]
+    if len(numbers) != len(set(numbers)):
+        fail(f"the tail sent a line twice: {sorted(numbers)}")
+    step("cluster logs tailed live, each line once: " + text_of("#logql-status"))
+    shot("cluster-logs")
+    driver.back()
+    wait("the pod again", lambda: css(".tabs"))
+
     # A terminal into the container, through the API server's exec websocket.
     [b for b in driver.find_elements(By.CSS_SELECTOR, ".tabs button") if b.text == "Terminal"][0].click()
     css("#term-connect").click()

@@ -52,6 +52,26 @@ struct ClusterLoggingTests {
         let found = query(#"{app="talker", app_kubernetes_io_part_of="demo", container="say", node="\#(cluster.nodeName)"} |= "\#(token)" != "noise""#)
         #expect(lines(found).allSatisfy { $0.contains(token) } && !lines(found).isEmpty, "\(found)")
         #expect(lines(query(#"{pod="talker"} |~ "^[0-9]+ noise$""#)).count >= 3)
+        // The kubelet's own lines, under kube-system, by component and node.
+        #expect(eventually(seconds: 30) {
+            lines(query(#"{namespace="kube-system", component="kubelet", node="\#(cluster.nodeName)"} |= "serving HTTPS on""#)).count >= 1
+        }, "\(query(#"{component="kubelet"}"#).stdout.prefix(3000))")
+        // A node may not push lines of a pod bound to another node (its own pods' lines it may).
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: elsewhere}
+            spec: {nodeName: node-2, containers: [{name: c, image: "busybox:1.35"}]}
+            """)
+        func push(pod: String) -> TestProcess.Result {
+            let pki = cluster.dir + "/kubelet/pki/kubelet-client-current.pem"
+            let body = #"{"streams":[{"stream":{"namespace":"default","pod":"\#(pod)","container":"c"},"values":[["\#(UInt64(Date().timeIntervalSince1970 * 1e9))","forged"]]}]}"#
+            return cluster.inNode("curl -sk --cert \(pki) --key \(pki) -H 'Content-Type: application/json' -w '%{http_code}' "
+                                  + "--data '\(body)' https://127.0.0.1:\(cluster.port)/loki/api/v1/push")
+        }
+        let forged = push(pod: "elsewhere")
+        #expect(forged.stdout.hasSuffix("403") && forged.stdout.contains("bound to node \\\"node-2\\\""), "\(forged)")
+        #expect(push(pod: "talker").stdout.hasSuffix("204"))
         // Malformed queries get Loki's 400 text.
         let bad = query(#"{pod=~".*"}"#)
         #expect(bad.code != 0 && bad.stderr.contains("empty-compatible"), "\(bad)")

@@ -1,4 +1,5 @@
 import ClusterLogs
+import Logging
 import Foundation
 import Testing
 import TestSupport
@@ -110,5 +111,50 @@ import TestSupport
         #expect(throws: LogRefusal.self) { try LokiAPI.time("yesterday", name: "start") }
         #expect(LokiAPI.duration("1h30m") == 5400)
         #expect(LokiAPI.duration("soon") == nil)
+    }
+}
+
+/// A component's own lines, kept for its log shipper.
+@Suite struct ComponentLogTapTests {
+    @Test func linesAreKeptOnlyOnceEnabledAndWithinTheBudget() {
+        let tap = ComponentLogTap()
+        tap.record("before anyone ships")
+        #expect(tap.drain().lines.isEmpty)
+        tap.enable()
+        let line = String(repeating: "x", count: 1000)
+        for _ in 0..<(ComponentLogTap.maxBytes / 1000 + 10) { tap.record(line) }
+        let (lines, dropped) = tap.drain()
+        #expect(lines.count == ComponentLogTap.maxBytes / 1000 && dropped == 10)
+        #expect(tap.drain().lines.isEmpty)
+    }
+
+    @Test func theHandlerWritesTheLevelLabelMetadataAndMessage() {
+        let tap = ComponentLogTap()
+        tap.enable()
+        var handler = TappedLogHandler(label: "kubelet", inner: StreamLogHandler.standardError(label: "kubelet"), tap: tap)
+        handler.logLevel = .critical // what standard error gets; the tap takes every line it is handed
+        var logger = Logger(label: "kubelet", factory: { _ in handler })
+        logger[metadataKey: "pod"] = "web-1"
+        logger.critical("started", metadata: ["container": "app"])
+        #expect(tap.drain().lines.map(\.line) == ["critical kubelet: container=app pod=web-1 started"])
+        #expect(ComponentLogTap.labels(component: "kubelet", node: "n1") == ["namespace": "kube-system", "component": "kubelet", "node": "n1", "stream": "stderr"])
+    }
+}
+
+/// The control plane's own lines go to its log store, under kube-system.
+@Suite(.requires(.product("controlplane"), .kubectl))
+struct ControlPlaneOwnLogsTests {
+    @Test func theControlPlanesLinesAreQueryable() async throws {
+        try await withCluster(.sqlite, extraArgs: ["--log-level", "info"]) { c in
+            let query = #"{namespace="kube-system", component="controlplane"}"#
+                .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            var found = CommandResult(status: 1, stdout: "", stderr: "")
+            for _ in 0..<100 {
+                found = try c.kubectl("get", "--raw", "/loki/api/v1/query_range?limit=100&query=\(query)")
+                if found.stdout.contains("info ") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(found.stdout.contains(#""component":"controlplane""#) && found.stdout.contains("info "), "\(found.output.prefix(2000))")
+        }
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ClusterLogs
+public import ClusterLogs
 import Foundation
 import KubeAPI
 public import Logging
@@ -36,7 +36,7 @@ public actor LogShipper {
 
     /// How a push failed, when it is not worth retrying as it is (any other error is retried).
     public enum PushFailure: Error, Sendable {
-        /// The store refused this batch (400, 413, 422): it is dropped, counted, and shipping goes on.
+        /// The store refused this batch (400, 403, 413, 422): it is dropped, counted, and shipping goes on.
         case rejected(String)
         /// The cluster keeps no logs (404: `--log-store false`): shipping pauses for ``storeOffPause``.
         case storeOff(String)
@@ -59,6 +59,8 @@ public actor LogShipper {
     let podLabels: PodLabels
     let push: Push
     let logger: Logger
+    /// The kubelet's own log lines, shipped as `{namespace="kube-system", component="kubelet", node=…}`.
+    let componentLogs: ComponentLogTap?
     /// The most bytes waiting to be pushed.
     let maxBuffered: Int
     /// The most bytes read from one file per pass (a file written faster is caught up over passes).
@@ -75,7 +77,9 @@ public actor LogShipper {
     var positionsDirty = false
 
     public init(directory: String, nodeName: String, positionsPath: String, maxBuffered: Int = 8 << 20,
-                podLabels: @escaping PodLabels, push: @escaping Push, logger: Logger) {
+                podLabels: @escaping PodLabels, push: @escaping Push, componentLogs: ComponentLogTap? = nil, logger: Logger) {
+        self.componentLogs = componentLogs
+        componentLogs?.enable()
         self.directory = directory
         self.nodeName = nodeName
         self.positionsPath = positionsPath
@@ -139,6 +143,12 @@ public actor LogShipper {
             positionsDirty = true
         }
         partials = partials.filter { key, _ in seen.contains(where: { key.hasPrefix($0 + "|") }) }
+        if let componentLogs {
+            let (lines, dropped) = componentLogs.drain()
+            let labels = ComponentLogTap.labels(component: "kubelet", node: nodeName)
+            for entry in lines { enqueue(labels, entry) }
+            counters.droppedLines += dropped
+        }
     }
 
     /// A pod's labels as stream labels: sanitized names, the node's own labels kept, at most what the store takes.

@@ -18,6 +18,11 @@ public struct ClusterLogConfiguration: Sendable {
     public init() {}
 }
 
+/// Forwarding to an external Loki failed (its answer, or why it could not be reached).
+struct LogForwardError: Error, CustomStringConvertible {
+    var description: String
+}
+
 final class ClusterLogService: Sendable {
     let store: LogStore?
     let forwardURL: String?
@@ -36,6 +41,42 @@ final class ClusterLogService: Sendable {
 
     func shutdown() async {
         try? await http?.shutdown()
+    }
+
+    /// Where pushed streams go: the embedded store, or the external Loki.
+    func ingest(_ streams: [LogStream]) async throws {
+        if let url = forwardURL {
+            guard let http else { throw LogForwardError(description: "no HTTP client to forward logs with") }
+            var forward = HTTPClientRequest(url: url.hasSuffix("/") ? url + "loki/api/v1/push" : url + "/loki/api/v1/push")
+            forward.method = .POST
+            forward.headers.add(name: "Content-Type", value: "application/json")
+            forward.body = .bytes(LokiAPI.pushBody(streams))
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(forward, timeout: .seconds(10))
+            } catch {
+                throw LogForwardError(description: "forwarding to \(url) failed: \(error)")
+            }
+            guard (200..<300).contains(Int(response.status.code)) else {
+                throw LogForwardError(description: "forwarding to \(url) failed: \(response.status.code)")
+            }
+            return
+        }
+        try await store?.append(streams, oldest: LokiAPI.clamp(Date().timeIntervalSince1970 - configuration.retention))
+    }
+
+    /// The control plane's own log lines, every second, as
+    /// `{namespace="kube-system", component="controlplane", node=HOST}`.
+    func shipOwnLogs(tap: ComponentLogTap, node: String) async {
+        tap.enable()
+        let labels = ComponentLogTap.labels(component: "controlplane", node: node)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let (lines, _) = tap.drain()
+            guard !lines.isEmpty else { continue }
+            // A failure is not logged: that line would come back here.
+            try? await ingest([LogStream(labels: labels, entries: lines)])
+        }
     }
 
     /// Applies retention every minute until cancelled.

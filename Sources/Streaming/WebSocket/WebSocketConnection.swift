@@ -40,6 +40,11 @@ public final class WebSocketConnection: Sendable {
         try await sender.send(WebSocketFrame(opcode: .binary, payload: payload))
     }
 
+    /// Sends one text message (`payload` is UTF-8).
+    public func sendText(_ payload: [UInt8]) async throws {
+        try await sender.send(WebSocketFrame(opcode: .text, payload: payload))
+    }
+
     /// Starts the closing handshake (once); later sends fail.
     public func close(code: UInt16 = 1000, reason: String = "") async {
         await sender.close(code: code, reason: reason)

@@ -1010,29 +1010,56 @@ async function logsView(main, signal) {
   const text = h('input', { type: 'search', id: 'logql-text', placeholder: 'containing text' });
   const range = h('select', { id: 'logql-range' }, [['5m', 300], ['1h', 3600], ['24h', 86400], ['7d', 604800]].map(([l, s]) => h('option', { value: s, selected: l === '1h' }, 'last ' + l)));
   const run = h('button', { type: 'button', class: 'primary', id: 'logql-run' }, 'Search');
+  const live = h('input', { type: 'checkbox', id: 'logql-live' });
   const pre = h('pre', { class: 'logs', id: 'cluster-log' });
-  const status = h('span', { class: 'count' });
+  const status = h('span', { class: 'count', id: 'logql-status' });
   main.append(h('h2', {}, 'Cluster logs'),
     h('p', { class: 'count' }, 'What every node shipped, kept after pods and nodes are gone. LogQL stream selectors and line filters, as Loki.'),
-    h('div', { class: 'toolbar' }, query, text, range, run, status), pre);
+    h('div', { class: 'toolbar' }, query, text, range, run, h('label', {}, live, ' live tail'), status), pre);
+  const logql = () => query.value.trim() + (text.value ? ` |= ${JSON.stringify(text.value)}` : '');
+  const entry = ([t, s, line]) => h('span', {}, h('span', { class: 'warn' },
+    `${new Date(Number(BigInt(t) / 1000000n)).toISOString()} ${s.namespace || ''}/${s.pod || s.component || ''}/${s.container || ''} `), line, '\n');
+  const entries = streams => streams.flatMap(s => s.values.map(v => [v[0], s.stream, v[1]])).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  let socket = null;
+  signal.addEventListener('abort', () => { if (socket) socket.close(); });
   const search = async () => {
-    let q = query.value.trim();
-    if (text.value) q += ` |= ${JSON.stringify(text.value)}`;
+    if (socket) { socket.close(); socket = null; }
     const end = Date.now() * 1e6, start = end - Number(range.value) * 1e9;
     status.textContent = 'searching…';
     try {
-      const r = await api(`/loki/api/v1/query_range?${new URLSearchParams({ query: q, start: String(start), end: String(end), limit: '1000', direction: 'backward' })}`, { signal });
-      const entries = (r.data?.result || []).flatMap(s => s.values.map(v => [v[0], s.stream, v[1]])).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      pre.replaceChildren(...entries.map(([t, s, line]) => h('span', {}, h('span', { class: 'warn' },
-        `${new Date(Number(BigInt(t) / 1000000n)).toISOString()} ${s.namespace || ''}/${s.pod || ''}/${s.container || ''} `), line, '\n')));
-      status.textContent = `${entries.length} lines`;
+      const r = await api(`/loki/api/v1/query_range?${new URLSearchParams({ query: logql(), start: String(start), end: String(end), limit: '1000', direction: 'backward' })}`, { signal });
+      const found = entries(r.data?.result || []);
+      pre.replaceChildren(...found.map(entry));
+      status.textContent = `${found.length} lines`;
     } catch (e) {
       status.textContent = '';
       pre.replaceChildren(e.message);
     }
   };
-  run.addEventListener('click', search);
-  query.addEventListener('keydown', e => { if (e.key === 'Enter') search(); });
+  // Live: Loki's tail websocket sends what is stored from now on (the last 5 minutes first).
+  const tail = () => {
+    if (socket) socket.close();
+    pre.replaceChildren();
+    let count = 0;
+    const q = new URLSearchParams({ query: logql(), limit: '1000', start: String((Date.now() - 300000) * 1e6) });
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/loki/api/v1/tail?${q}`,
+      ['swiftkube.tail', 'base64url.bearer.authorization.k8s.io.' + base64url(state.token)]);
+    socket.onopen = () => { status.textContent = 'following'; };
+    socket.onmessage = ev => {
+      const message = JSON.parse(typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data));
+      const found = entries(message.streams || []);
+      count += found.length;
+      pre.append(...found.map(entry));
+      while (pre.childNodes.length > MAX_LOG_LINES) pre.firstChild.remove();
+      pre.scrollTop = pre.scrollHeight;
+      status.textContent = `following: ${count} lines`;
+    };
+    socket.onclose = () => { if (live.checked) status.textContent = 'the tail ended (is the query allowed? pods/log in its namespace)'; };
+  };
+  const go = () => (live.checked ? tail() : search());
+  run.addEventListener('click', go);
+  live.addEventListener('change', go);
+  query.addEventListener('keydown', e => { if (e.key === 'Enter') go(); });
   await search();
 }
 
