@@ -23,21 +23,32 @@ public final class ComponentLogTap: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether lines are kept: checked before a line is even formatted.
+    private let on = Atomic<Bool>(false)
 
     public init() {}
 
     /// Starts keeping lines (a shipper will drain them).
     public func enable() {
         state.withLock { $0.enabled = true }
+        on.store(true, ordering: .releasing)
     }
 
-    /// Keeps one line, stamped now, when enabled.
+    /// Whether a shipper enabled the tap (lines handed over before are dropped).
+    public var isEnabled: Bool { on.load(ordering: .acquiring) }
+
+    /// Keeps one line, stamped now, when enabled; cut at the store's longest line.
     public func record(_ line: String) {
-        let entry = LogEntry(timestamp: Int64(Date().timeIntervalSince1970 * 1e9), line: line)
+        guard isEnabled else { return }
+        var text = line
+        if text.utf8.count > LogStream.maxLineBytes {
+            text = String(decoding: text.utf8.prefix(LogStream.maxLineBytes - 4), as: UTF8.self) + " …"
+        }
+        let entry = LogEntry(timestamp: Int64(Date().timeIntervalSince1970 * 1e9), line: text)
         state.withLock { s in
             guard s.enabled else { return }
             s.lines.append(entry)
-            s.bytes += line.utf8.count
+            s.bytes += entry.line.utf8.count
             var drop = 0
             while s.bytes > Self.maxBytes, drop < s.lines.count - 1 {
                 s.bytes -= s.lines[drop].line.utf8.count
@@ -96,6 +107,7 @@ public struct TappedLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         inner.log(event: event)
+        guard tap.isEnabled else { return }
         var merged = inner.metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let fields = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

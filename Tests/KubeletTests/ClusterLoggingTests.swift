@@ -65,13 +65,16 @@ struct ClusterLoggingTests {
             """)
         func push(pod: String) -> TestProcess.Result {
             let pki = cluster.dir + "/kubelet/pki/kubelet-client-current.pem"
-            let body = #"{"streams":[{"stream":{"namespace":"default","pod":"\#(pod)","container":"c"},"values":[["\#(UInt64(Date().timeIntervalSince1970 * 1e9))","forged"]]}]}"#
+            let labels = pod.isEmpty ? #""namespace":"default""# : #""namespace":"default","pod":"\#(pod)","container":"c""#
+            let body = #"{"streams":[{"stream":{\#(labels)},"values":[["\#(UInt64(Date().timeIntervalSince1970 * 1e9))","forged"]]}]}"#
             return cluster.inNode("curl -sk --cert \(pki) --key \(pki) -H 'Content-Type: application/json' -w '%{http_code}' "
                                   + "--data '\(body)' https://127.0.0.1:\(cluster.port)/loki/api/v1/push")
         }
         let forged = push(pod: "elsewhere")
         #expect(forged.stdout.hasSuffix("403") && forged.stdout.contains("bound to node \\\"node-2\\\""), "\(forged)")
         #expect(push(pod: "talker").stdout.hasSuffix("204"))
+        let unnamed = push(pod: "")
+        #expect(unnamed.stdout.hasSuffix("403") && unnamed.stdout.contains("only lines labelled with a namespace and pod"), "\(unnamed)")
         // Malformed queries get Loki's 400 text.
         let bad = query(#"{pod=~".*"}"#)
         #expect(bad.code != 0 && bad.stderr.contains("empty-compatible"), "\(bad)")

@@ -57,6 +57,7 @@ public enum TestPaths {
     /// Debian's chromium and chromedriver, for the dashboard's browser test.
     public static var browser: String? {
         guard let python = pythonClient, access("/usr/bin/chromium", X_OK) == 0, access("/usr/bin/chromedriver", X_OK) == 0,
+              access("/usr/share/nodejs/xterm/lib/public/Terminal.js", R_OK) == 0, access("/usr/share/javascript/chart.js/chart.min.js", R_OK) == 0,
               let r = try? TestProcess.run([python, "-c", "import selenium"], timeout: 60), r.code == 0 else { return nil }
         return python
     }

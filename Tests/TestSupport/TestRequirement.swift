@@ -59,7 +59,7 @@ public struct TestRequirement: Sendable {
     public static let pythonClient = TestRequirement("the Python kubernetes client (scripts/install-deps)") { TestPaths.pythonClient != nil }
 
     /// Debian's headless chromium and chromedriver with Selenium from PyPI (the dashboard's browser test).
-    public static let browser = TestRequirement("headless chromium with Selenium (scripts/install-deps: chromium, chromium-driver, selenium from PyPI)") {
+    public static let browser = TestRequirement("headless chromium with Selenium and the dashboard's scripts (scripts/install-deps: chromium, chromium-driver, node-xterm, libjs-chart.js, selenium from PyPI)") {
         TestPaths.browser != nil
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import HTTPServing
 import KubeAPI
@@ -23,6 +24,30 @@ struct KubeStateMetrics {
         var cronJobs: [JSONValue] = []
         var persistentVolumeClaims: [JSONValue] = []
         var persistentVolumes: [JSONValue] = []
+
+        /// Where each field is read from: group, resource, field.
+        static var sources: [(String, String, WritableKeyPath<Snapshot, [JSONValue]>)] { [
+            ("", "pods", \.pods), ("", "nodes", \.nodes), ("", "namespaces", \.namespaces), ("", "services", \.services),
+            ("", "persistentvolumeclaims", \.persistentVolumeClaims), ("", "persistentvolumes", \.persistentVolumes),
+            ("apps", "deployments", \.deployments), ("apps", "replicasets", \.replicaSets), ("apps", "statefulsets", \.statefulSets),
+            ("apps", "daemonsets", \.daemonSets), ("batch", "jobs", \.jobs), ("batch", "cronjobs", \.cronJobs),
+        ] }
+    }
+
+    /// `kube_state_metrics_list_total`: lists by resource and result since the start, as kube-state-metrics counts them.
+    final class ListCounts: Sendable {
+        private let counts = Mutex<[String: Int]>([:])
+
+        /// Adds one scrape's outcomes (resource, succeeded); the totals, by resource then result.
+        func record(_ outcomes: [(String, Bool)]) -> [(resource: String, result: String, count: Int)] {
+            counts.withLock { counts in
+                for (resource, ok) in outcomes { counts[resource + "|" + (ok ? "success" : "error"), default: 0] += 1 }
+                return counts.sorted { $0.key < $1.key }.map { key, count in
+                    let parts = key.split(separator: "|")
+                    return (String(parts[0]), String(parts[1]), count)
+                }
+            }
+        }
     }
 
     typealias Sample = PrometheusExposition.Sample

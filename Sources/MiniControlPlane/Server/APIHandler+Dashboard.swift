@@ -27,8 +27,11 @@ extension APIHandler {
         do {
             let response = try await HTTPClient.shared.execute(out, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 32 << 20)
-            let type = response.headers.first(name: "content-type") ?? "application/json"
-            return .jsonBytes(Array(body.readableBytesView), status: response.status, contentType: type)
+            // Prometheus' own 401 or 403 (it sits behind authentication) is not the user's: a 502.
+            let status: HTTPResponseStatus = [401, 403, 407].contains(response.status.code) ? .badGateway : response.status
+            var answer = HTTPResponse.jsonBytes(Array(body.readableBytesView), status: status)
+            answer.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+            return answer
         } catch {
             return .text("error reaching Prometheus at \(base): \(error)\n", status: .badGateway)
         }

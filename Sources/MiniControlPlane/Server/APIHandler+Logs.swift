@@ -67,7 +67,8 @@ extension APIHandler {
                 let query = try LogQuery(parsing: q["query"] ?? "")
                 if let refused = forbiddenLogs(user, namespace: query.equalities["namespace"]) { return refused }
                 let now = LokiAPI.clamp(Date().timeIntervalSince1970)
-                let start = try LokiAPI.time(q["start"], name: "start") ?? now - LokiAPI.clamp(3600)
+                // An hour back by default, at most Loki's max_query_length (721 h).
+                let start = max(try LokiAPI.time(q["start"], name: "start") ?? now - LokiAPI.clamp(3600), now - LokiAPI.clamp(721 * 3600))
                 let limit = Int(q["limit"] ?? "") ?? 100
                 guard (1...5000).contains(limit) else { return Self.status(APIErrors.badRequest("limit must be 1 to 5000, not \(q["limit"] ?? "")")) }
                 return tail(req, query: query, start: start, limit: limit, store: store)
@@ -97,20 +98,36 @@ extension APIHandler {
         return authorizer.allows(user, attrs) ? nil : Self.status(Authorizer.forbidden(user, attrs))
     }
 
-    /// 403 when a stream names a pod that is bound to a node other than
-    /// `node`. Pods that are gone pass: their last lines may come after them,
-    /// and they carry the pushing node's name.
-    func foreignPodStream(_ streams: [LogStream], node: String) async -> HTTPResponse? {
-        var checked: Set<String> = []
-        for stream in streams {
-            guard let pod = stream.labels["pod"], let namespace = stream.labels["namespace"],
-                  checked.insert(namespace + "/" + pod).inserted else { continue }
-            guard let object = try? await registry.get(ResourceCatalog.info(for: Pod.self), namespace, pod),
-                  let boundTo = object[path: ["spec", "nodeName"]]?.stringValue, boundTo != node else { continue }
-            return Self.status(Status(message: "node \"\(node)\" cannot push log lines of pod \(namespace)/\(pod), which is bound to node \"\(boundTo)\"",
-                                      reason: "Forbidden", code: 403))
+    /// The streams of a node's push it may write: lines of pods bound to it,
+    /// or gone (a pod's last lines may come after it; they carry the node's
+    /// name), and its kubelet's own (`component="kubelet"`, in kube-system);
+    /// the others are left out, each with the reason.
+    func nodeStreams(_ streams: [LogStream], node: String) async -> (allowed: [LogStream], refusals: [String]) {
+        var allowed: [LogStream] = []
+        var refusals: [String] = []
+        var boundTo: [String: String?] = [:]
+        for var stream in streams {
+            guard let pod = stream.labels["pod"], let namespace = stream.labels["namespace"] else {
+                if stream.labels["component"] == "kubelet" {
+                    stream.labels["namespace"] = "kube-system"
+                    allowed.append(stream)
+                } else {
+                    refusals.append("node \"\(node)\" may push only lines labelled with a namespace and pod bound to it, or its kubelet's (component=\"kubelet\")")
+                }
+                continue
+            }
+            let key = namespace + "/" + pod
+            if boundTo[key] == nil {
+                let object = try? await registry.get(ResourceCatalog.info(for: Pod.self), namespace, pod)
+                boundTo[key] = .some(object?[path: ["spec", "nodeName"]]?.stringValue)
+            }
+            if let other = boundTo[key] ?? nil, other != node {
+                refusals.append("node \"\(node)\" cannot push log lines of pod \(key), which is bound to node \"\(other)\"")
+            } else {
+                allowed.append(stream)
+            }
         }
-        return nil
+        return (allowed, refusals)
     }
 
     func lokiPush(_ req: HTTPRequest, user: UserInfo, logs: ClusterLogService) async -> HTTPResponse {
@@ -118,11 +135,16 @@ extension APIHandler {
         do { streams = try LokiAPI.parsePush(req.body) } catch {
             return Self.status(APIErrors.badRequest(error.description))
         }
-        // A node speaks for itself only: its name on every line, and no lines
-        // of pods bound to another node (NodeRestriction's rule for pods).
+        // A node speaks for itself only: its name on every line, only its
+        // pods' lines and its kubelet's (NodeRestriction's rule for pods).
         if let node = user.nodeName {
             for i in streams.indices { streams[i].labels["node"] = node }
-            if let refused = await foreignPodStream(streams, node: node) { return refused }
+            let (allowed, refusals) = await nodeStreams(streams, node: node)
+            if allowed.isEmpty, let first = refusals.first {
+                return Self.status(Status(message: first, reason: "Forbidden", code: 403))
+            }
+            if !refusals.isEmpty { logger.debug("log push of node \(node): left out \(refusals.joined(separator: "; "))") }
+            streams = allowed
         }
         do {
             try await logs.ingest(streams)
@@ -141,11 +163,16 @@ extension APIHandler {
 extension APIHandler {
     /// How often a tail looks for new lines.
     static let tailInterval: Duration = .seconds(1)
+    /// How far back each look goes for lines stored late (nanoseconds).
+    static let tailLag: Int64 = 10_000_000_000
+    /// The most lines one look reads.
+    static let tailBatch = 5000
 
-    /// Loki's tail websocket over the store: the lines from `start`, then
-    /// each second the lines stored since, until the client goes. Lines of
-    /// the same nanosecond as the last one sent are told apart by their text,
-    /// so none is sent twice or skipped.
+    /// Loki's tail websocket over the store: the last `limit` lines since
+    /// `start`, then each second the lines stored since, until the client
+    /// goes. Nodes push lines with the time they were written, so each poll
+    /// looks ``tailLag`` back and leaves out lines it already sent: a line
+    /// stored up to that late still goes out, once.
     func tail(_ req: HTTPRequest, query: LogQuery, start: Int64, limit: Int, store: LogStore) -> HTTPResponse {
         guard WebSocketHandshake.isUpgrade(upgrade: req.headers.first(name: "upgrade"), connection: req.headers.first(name: "connection")),
               let key = req.headers.first(name: "sec-websocket-key") else {
@@ -165,31 +192,36 @@ extension APIHandler {
                 // The client's frames: pings are answered; its close (or a dropped connection) ends the tail.
                 group.addTask { while (try? await socket.nextMessage()) != nil {} }
                 group.addTask {
-                    var from = start
-                    var sentAtLast: Set<String> = []
-                    var first = true
-                    while !Task.isCancelled {
-                        do {
-                            let end = LokiAPI.clamp(Date().timeIntervalSince1970) + 1
-                            var streams = try await store.query(query, start: from, end: end, limit: first ? limit : 5000, direction: .forward)
-                            first = false
-                            var latest = from
+                    do {
+                        var now = LokiAPI.clamp(Date().timeIntervalSince1970)
+                        var sent: [String: Int64] = [:]
+                        var streams = try await store.query(query, start: start, end: now + 1, limit: limit, direction: .backward)
+                        var cursor = now
+                        while !Task.isCancelled {
+                            var count = 0
+                            var latest = Int64.min
                             for i in streams.indices {
-                                streams[i].entries.removeAll { $0.timestamp == from && sentAtLast.contains($0.line) }
-                                latest = max(latest, streams[i].entries.map(\.timestamp).max() ?? latest)
+                                let labels = streams[i].labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                                streams[i].entries.removeAll { entry in
+                                    count += 1
+                                    latest = max(latest, entry.timestamp)
+                                    return sent.updateValue(entry.timestamp, forKey: "\(labels)|\(entry.timestamp)|\(entry.line)") != nil
+                                }
+                                streams[i].entries.sort { $0.timestamp < $1.timestamp }
                             }
                             streams.removeAll { $0.entries.isEmpty }
-                            if !streams.isEmpty {
-                                try await socket.sendText(LokiAPI.tailMessage(streams))
-                                if latest != from { sentAtLast = [] }
-                                sentAtLast.formUnion(streams.flatMap { $0.entries.filter { $0.timestamp == latest }.map(\.line) })
-                                from = latest
-                            }
-                        } catch {
-                            logger.debug("log tail ended: \(error)")
-                            break
+                            if !streams.isEmpty { try await socket.sendText(LokiAPI.tailMessage(streams)) }
+                            // A full answer: go on from its last line rather than skip what is past it.
+                            if count >= Self.tailBatch { cursor = latest }
+                            sent = sent.filter { $0.value >= cursor - 2 * Self.tailLag }
+                            try await Task.sleep(for: Self.tailInterval)
+                            now = LokiAPI.clamp(Date().timeIntervalSince1970)
+                            let from = max(start, cursor - Self.tailLag)
+                            streams = try await store.query(query, start: from, end: now + 1, limit: Self.tailBatch, direction: .forward)
+                            cursor = now
                         }
-                        try? await Task.sleep(for: Self.tailInterval)
+                    } catch {
+                        logger.debug("log tail ended: \(error)")
                     }
                 }
                 _ = await group.next()

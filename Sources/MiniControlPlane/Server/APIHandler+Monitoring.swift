@@ -18,35 +18,22 @@ extension APIHandler {
                              contentType: PrometheusExposition.contentType)
             }
         }
-        var failed: [String] = []
-        func list(_ group: String, _ plural: String) async -> [JSONValue] {
-            guard let info = ResourceCatalog.find(group: group, plural: plural) else { return [] }
+        var s = KubeStateMetrics.Snapshot()
+        var outcomes: [(String, Bool)] = []
+        for (group, plural, field) in KubeStateMetrics.Snapshot.sources {
+            guard let info = ResourceCatalog.find(group: group, plural: plural) else { continue }
             do {
-                return try await client.listRaw(info, namespace: nil)
+                s[keyPath: field] = try await client.listRaw(info, namespace: nil)
+                outcomes.append((plural, true))
             } catch {
-                failed.append(plural)
-                return []
+                outcomes.append((plural, false))
             }
         }
-        var s = KubeStateMetrics.Snapshot()
-        s.pods = await list("", "pods")
-        s.nodes = await list("", "nodes")
-        s.namespaces = await list("", "namespaces")
-        s.services = await list("", "services")
-        s.persistentVolumeClaims = await list("", "persistentvolumeclaims")
-        s.persistentVolumes = await list("", "persistentvolumes")
-        s.deployments = await list("apps", "deployments")
-        s.replicaSets = await list("apps", "replicasets")
-        s.statefulSets = await list("apps", "statefulsets")
-        s.daemonSets = await list("apps", "daemonsets")
-        s.jobs = await list("batch", "jobs")
-        s.cronJobs = await list("batch", "cronjobs")
         var text = KubeStateMetrics.render(s)
+        let totals = kubeStateLists.record(outcomes)
         var health = PrometheusExposition()
-        let resources = ["pods", "nodes", "namespaces", "services", "persistentvolumeclaims", "persistentvolumes", "deployments",
-                         "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"]
         health.family("kube_state_metrics_list_total", .counter, "Number of total resource list in kube-state-metrics",
-                      resources.map { .init([("resource", $0), ("result", failed.contains($0) ? "error" : "success")], 1) })
+                      totals.map { .init([("resource", $0.resource), ("result", $0.result)], Double($0.count)) })
         text += health.text
         return .text(text, contentType: PrometheusExposition.contentType)
     }

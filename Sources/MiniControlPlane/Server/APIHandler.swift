@@ -40,6 +40,8 @@ final class APIHandler: Sendable {
     /// With several control planes: this one's identity in the leader Lease;
     /// only the leader answers `/metrics/kube-state`, so the series are not doubled.
     let leaderIdentity: String?
+    /// `kube_state_metrics_list_total`'s counts.
+    let kubeStateLists = KubeStateMetrics.ListCounts()
     /// The web dashboard at `/dashboard/`, nil with `--disable dashboard`.
     let dashboard: DashboardServer?
 

@@ -168,10 +168,20 @@ async function listWatch(path, { accept, signal, onReset, onEvent, params = '' }
     }
     onReset(items, table);
     let expired = false;
+    let backoff = 1000;
     while (!signal.aborted && !expired) {
       try {
         const res = await api(`${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${rv}${params}`, { accept, signal, raw: true });
-        if (!res.ok) { expired = true; break; }
+        if (!res.ok) {
+          // 410 Gone: the version expired, list again. Anything else (may list
+          // but not watch, a server error): the list stays, the watch is retried later.
+          res.body?.cancel();
+          if (res.status === 410) { expired = true; break; }
+          await new Promise(r => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 30000);
+          continue;
+        }
+        backoff = 1000;
         await readLines(res, line => {
           if (!line.trim()) return;
           const ev = JSON.parse(line);
@@ -234,6 +244,8 @@ async function login(ev) {
 
 function logout(message) {
   if (state.view) state.view.abort();
+  if (namespacesWatch) namespacesWatch.abort();
+  state.prometheus = null;
   state.token = '';
   state.user = '';
   sessionStorage.removeItem('swiftkube.token');
@@ -814,8 +826,8 @@ async function logsTab(body, pod, signal) {
   const soon = () => { if (!scheduled) { scheduled = true; requestAnimationFrame(() => { scheduled = false; render(); }); } };
   const open = async () => {
     if (stream) stream.abort();
-    stream = new AbortController();
-    signal.addEventListener('abort', () => stream.abort());
+    const mine = stream = new AbortController();
+    signal.addEventListener('abort', () => mine.abort());
     lines = [];
     render();
     const q = new URLSearchParams({ container: container.value, tailLines: '1000' });
@@ -823,14 +835,19 @@ async function logsTab(body, pod, signal) {
     if (previous.checked) q.set('previous', 'true');
     try {
       const res = await api(`/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log?${q}`,
-        { signal: stream.signal, raw: true, accept: 'text/plain' });
+        { signal: mine.signal, raw: true, accept: 'text/plain' });
       if (!res.ok) {
         const b = await res.json().catch(() => ({}));
         throw new Error(b.message || `HTTP ${res.status}`);
       }
-      await readLines(res, l => { lines.push(l); if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES); soon(); });
+      await readLines(res, l => {
+        if (mine.signal.aborted) return;
+        lines.push(l);
+        if (lines.length > MAX_LOG_LINES) lines.splice(0, lines.length - MAX_LOG_LINES);
+        soon();
+      });
     } catch (e) {
-      if (!stream.signal.aborted) { lines.push(`[${e.message}]`); soon(); }
+      if (!mine.signal.aborted) { lines.push(`[${e.message}]`); soon(); }
     }
   };
   container.addEventListener('change', open);
@@ -852,9 +869,10 @@ function terminalTab(body, pod, signal) {
   const screen = h('div', { id: 'terminal' });
   body.append(h('div', { class: 'toolbar' }, container, command, connect, status), screen);
   let socket = null, term = null;
-  signal.addEventListener('abort', () => { if (socket) socket.close(); });
+  signal.addEventListener('abort', () => { if (socket) socket.close(); if (term) term.dispose(); });
   connect.addEventListener('click', () => {
     if (socket) socket.close();
+    if (term) term.dispose();
     screen.replaceChildren();
     term = new window.Terminal({ cols: 100, rows: 24, cursorBlink: true, rendererType: 'dom' });
     term.open(screen);
@@ -959,14 +977,16 @@ async function metricsTab(body, pod, signal) {
   signal.addEventListener('abort', () => clearInterval(timer));
 }
 
+/// Whether this user reaches a Prometheus through the dashboard: remembered
+/// when the answer is yes, or a definite no (403: not allowed, 404: none).
 async function hasPrometheus() {
-  if (state.prometheus === null) {
-    try {
-      await api('/dashboard/prometheus/api/v1/query?query=1');
-      state.prometheus = true;
-    } catch (e) {
-      state.prometheus = false;
-    }
+  if (state.prometheus !== null) return state.prometheus;
+  try {
+    await api('/dashboard/prometheus/api/v1/query?query=1');
+    state.prometheus = true;
+  } catch (e) {
+    if (e.status === 403 || e.status === 404) state.prometheus = false;
+    return false;
   }
   return state.prometheus;
 }
@@ -1021,31 +1041,37 @@ async function logsView(main, signal) {
     `${new Date(Number(BigInt(t) / 1000000n)).toISOString()} ${s.namespace || ''}/${s.pod || s.component || ''}/${s.container || ''} `), line, '\n');
   const entries = streams => streams.flatMap(s => s.values.map(v => [v[0], s.stream, v[1]])).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   let socket = null;
+  let generation = 0; // a search or tail started later wins over one still running
   signal.addEventListener('abort', () => { if (socket) socket.close(); });
   const search = async () => {
+    const mine = ++generation;
     if (socket) { socket.close(); socket = null; }
     const end = Date.now() * 1e6, start = end - Number(range.value) * 1e9;
     status.textContent = 'searching…';
     try {
       const r = await api(`/loki/api/v1/query_range?${new URLSearchParams({ query: logql(), start: String(start), end: String(end), limit: '1000', direction: 'backward' })}`, { signal });
+      if (mine !== generation) return;
       const found = entries(r.data?.result || []);
       pre.replaceChildren(...found.map(entry));
       status.textContent = `${found.length} lines`;
     } catch (e) {
+      if (mine !== generation) return;
       status.textContent = '';
       pre.replaceChildren(e.message);
     }
   };
   // Live: Loki's tail websocket sends what is stored from now on (the last 5 minutes first).
   const tail = () => {
+    ++generation;
     if (socket) socket.close();
     pre.replaceChildren();
     let count = 0;
     const q = new URLSearchParams({ query: logql(), limit: '1000', start: String((Date.now() - 300000) * 1e6) });
-    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/loki/api/v1/tail?${q}`,
+    const ws = socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/loki/api/v1/tail?${q}`,
       ['swiftkube.tail', 'base64url.bearer.authorization.k8s.io.' + base64url(state.token)]);
     socket.onopen = () => { status.textContent = 'following'; };
     socket.onmessage = ev => {
+      if (ws !== socket) return;
       const message = JSON.parse(typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data));
       const found = entries(message.streams || []);
       count += found.length;
@@ -1093,6 +1119,7 @@ function buildActions(bar, r, current, path) {
       type: 'button', id: 'action-scale', onclick: async () => {
         const input = h('input', { type: 'number', min: 0, id: 'scale-replicas', value: o().spec?.replicas ?? 1 });
         if (!await confirmDialog(`Scale ${r.kind} ${name()} to how many replicas?`, input)) return;
+        if (!/^[0-9]+$/.test(input.value.trim())) { toast(`Replicas must be a whole number of 0 or more, not "${input.value}".`, true); return; }
         act(`Scaled ${r.kind} ${name()} to ${input.value}.`, () => api(path + '/scale', {
           method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: Number(input.value) } },
         }));
