@@ -157,7 +157,7 @@ let package = Package(
         .executableTarget(
             name: "kube-proxy",
             dependencies: [
-                "Proxy", "NetworkPolicy", "Netfilter", "KubeAPI", "Netlink", "CommandSupport",
+                "Proxy", "NetworkPolicy", "Netfilter", "KubeAPI", "Netlink", "CommandSupport", "ClusterLogs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

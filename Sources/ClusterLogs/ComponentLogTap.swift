@@ -77,6 +77,37 @@ public final class ComponentLogTap: Sendable {
     }
 }
 
+extension ComponentLogTap {
+    /// Delivers what the tap keeps every `interval`, as one stream labelled
+    /// ``labels(component:node:)``, until cancelled: the control plane into
+    /// its store, kube-proxy with Loki's push API. A delivery that fails is
+    /// not logged (that line would come back here); the lines stay in the tap
+    /// (within its budget) and the next try waits longer, up to a minute.
+    public func deliver(component: String, node: String, interval: Duration = .seconds(1),
+                        _ send: @Sendable ([LogStream]) async throws -> Void) async {
+        enable()
+        let labels = Self.labels(component: component, node: node)
+        var waiting: [LogEntry] = []
+        var backoff = Duration.zero
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval + backoff)
+            let (lines, _) = drain()
+            waiting += lines
+            // Within the tap's budget here too: the oldest go first.
+            var bytes = waiting.reduce(0) { $0 + $1.line.utf8.count }
+            while bytes > Self.maxBytes, !waiting.isEmpty { bytes -= waiting.removeFirst().line.utf8.count }
+            guard !waiting.isEmpty else { continue }
+            do {
+                try await send([LogStream(labels: labels, entries: waiting)])
+                waiting = []
+                backoff = .zero
+            } catch {
+                backoff = min(max(backoff * 2, .seconds(1)), .seconds(60))
+            }
+        }
+    }
+}
+
 /// A log handler that writes as `inner` does (standard error) and also hands
 /// each line, formatted the same way, to a ``ComponentLogTap``.
 public struct TappedLogHandler: LogHandler {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Kubelet
+@testable import Runtime
 
 /// `/metrics/cadvisor` from a summary: cAdvisor's names and labels, the summary's figures.
 @Suite struct CadvisorMetricsTests {
@@ -37,6 +38,26 @@ import Testing
             "machine_cpu_cores 2",
             "machine_memory_bytes 1073741824",
         ] {
+            #expect(text.contains(line + "\n"), "missing: \(line)\n\(text)")
+        }
+    }
+
+    @Test func blockIOIsCountedPerContainerAndDevice() {
+        let t = "2026-12-07T10:00:00Z"
+        var pod = StatsSummary.PodStats(podRef: .init(name: "web", namespace: "shop", uid: "u1"), startTime: t, containers: [])
+        pod.containers = [.init(name: "app", startTime: t)]
+        // As the kernel writes them: v1's per-op lines (with a Total), v2's io.stat.
+        var blkio = ContainerStats.Blkio()
+        blkio.ioServiceBytesRecursive = ContainerStats.Blkio.v1("8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Total 12288\nTotal 12288\n")
+        blkio.ioServicedRecursive = ContainerStats.Blkio.v2("8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n").ios
+        #expect(blkio.ioServiceBytesRecursive.count == 4 && blkio.ioServicedRecursive.map(\.op) == ["Read", "Write"])
+        let text = CadvisorMetrics.render(StatsSummary(node: .init(nodeName: "n1"), pods: [pod]),
+                                          containers: ["u1": ["app": .init(id: "k8s-u1-app-0", image: "busybox:1.35")]],
+                                          device: "/var/lib/kubelet", machineCores: 2, machineMemory: 1 << 30,
+                                          blockIO: ["u1": ["app": blkio]], deviceName: { "/dev/sd\($0 == 8 ? "a" : "?")\($1)" })
+        let app = "container=\"app\",image=\"busybox:1.35\",name=\"k8s-u1-app-0\",namespace=\"shop\",pod=\"web\",device=\"/dev/sda0\""
+        for line in ["container_fs_reads_bytes_total{\(app)} 4096", "container_fs_writes_bytes_total{\(app)} 8192",
+                     "container_fs_reads_total{\(app)} 1", "container_fs_writes_total{\(app)} 2"] {
             #expect(text.contains(line + "\n"), "missing: \(line)\n\(text)")
         }
     }

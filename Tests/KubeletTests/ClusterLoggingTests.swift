@@ -120,4 +120,44 @@ struct ClusterLoggingTests {
         #expect(get("/loki/api/v1/labels", token: readerToken).stdout.contains("Forbidden"))
         #expect(cluster.kubectl(["get", "--raw", "/loki/api/v1/label/pod/values"]).stdout.contains("talker"))
     }
+
+    /// Hostile output: a 1 MB line, binary bytes, and 100 MB written as fast
+    /// as a shell can: the line is cut and counted, the binary line stored,
+    /// the flood read or skipped (counted), and the node keeps answering.
+    @Test func aFloodA1MBLineAndBinaryAreCutSkippedOrDroppedAndCounted() throws {
+        let cluster = try TestCluster()
+        defer { cluster.tearDown() }
+        let token = "flood-\(UInt32.random(in: 0...UInt32.max))"
+        let line = "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+        try cluster.apply("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: flood}
+            spec:
+              nodeName: \(cluster.nodeName)
+              containers:
+              - name: c
+                image: "busybox:1.35"
+                command: ["sh", "-c", "head -c 1100000 /dev/zero | tr '\\\\0' a; echo; printf '\\\\001\\\\377\\\\376 binary-\(token)\\\\n'; yes \(line) | head -c 100000000; echo done-\(token); sleep 3600"]
+            """)
+        func query(_ logql: String) -> String {
+            cluster.kubectl(["get", "--raw", "/loki/api/v1/query_range?limit=10&since=1h&query=\(Self.encoded(logql))"]).stdout
+        }
+        func metrics() -> String { cluster.kubectl(["get", "--raw", "/api/v1/nodes/\(cluster.nodeName)/proxy/metrics"]).stdout }
+        func counter(_ name: String) -> Double {
+            metrics().split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
+        }
+        let started = Date()
+        #expect(eventually(seconds: 180) { query(#"{pod="flood"} |= "done-\#(token)""#).contains("done-\(token)") },
+                "\(metrics().split(separator: "\n").filter { $0.hasPrefix("swiftkube_log_shipper") }) \(cluster.kubeletLog)")
+        print("cluster logging: 100 MB written, its last line found \(String(format: "%.1f", Date().timeIntervalSince(started))) s after the pod started")
+        #expect(query(#"{pod="flood"} |= "binary-\#(token)""#).contains("binary-\(token)"))
+        #expect(counter("swiftkube_log_shipper_truncated_lines_total") >= 1)
+        let shipped = counter("swiftkube_log_shipper_shipped_lines_total"), dropped = counter("swiftkube_log_shipper_dropped_lines_total")
+        let skipped = counter("swiftkube_log_shipper_skipped_bytes_total")
+        print("cluster logging: the flood's 1,000,000 lines: \(Int(shipped)) shipped, \(Int(dropped)) dropped, \(Int(skipped)) bytes skipped")
+        #expect(shipped + dropped + skipped / Double(line.count + 1) >= 900_000 || skipped > 0, "\(shipped) \(dropped) \(skipped)")
+        // The node still answers.
+        #expect(cluster.kubectl(["get", "--raw", "/api/v1/nodes/\(cluster.nodeName)/proxy/healthz"]).stdout == "ok")
+    }
 }

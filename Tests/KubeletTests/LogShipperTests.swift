@@ -21,8 +21,8 @@ import Testing
         var lines: [String] { streams.withLock { $0.flatMap { $0.entries.map(\.line) } } }
     }
 
-    static func shipper(_ dir: String, _ store: Store, maxBuffered: Int = 8 << 20) -> LogShipper {
-        LogShipper(directory: dir + "/pods", nodeName: "node-1", positionsPath: dir + "/positions.json", maxBuffered: maxBuffered,
+    static func shipper(_ dir: String, _ store: Store, maxBuffered: Int = 8 << 20, maxLag: Int64 = 32 << 20) -> LogShipper {
+        LogShipper(directory: dir + "/pods", nodeName: "node-1", positionsPath: dir + "/positions.json", maxBuffered: maxBuffered, maxLag: maxLag,
                    podLabels: { uid in uid == "u1" ? ["app.kubernetes.io/name": "web", "tier": "front"] : nil },
                    push: { try store.push($0) }, logger: Logger(label: "test"))
     }
@@ -108,5 +108,29 @@ import Testing
         #expect(await shipper.flush() == .done)
         #expect(store.lines.last?.utf8.count == LogStream.maxLineBytes)
         #expect(await shipper.counters.shippedLines + counters.droppedLines == 2001)
+    }
+
+    @Test func aWriterFasterThanTheShipperIsSkippedAheadOfAndCounted() async throws {
+        let dir = TestPaths.temporaryDirectory("shipper-skip")
+        defer { try? FileIO.removeTree(dir) }
+        let logDir = dir + "/pods/shop_web-1_u2/app"
+        try FileIO.makeDirectories(logDir, mode: 0o755)
+        let store = Store()
+        let shipper = Self.shipper(dir, store, maxBuffered: 16 * 1024, maxLag: 64 * 1024)
+        // 1,000 records of 115 bytes: 115 KB, more than 64 KiB behind.
+        var text = ""
+        for i in 0..<1000 { text += "2026-12-07T19:00:00Z stdout F line \(String(format: "%04d", i)) " + String(repeating: "x", count: 74) + "\n" }
+        try Self.append(logDir + "/0.log", text)
+        await shipper.scan()
+        #expect(await shipper.flush() == .done)
+        let counters = await shipper.counters
+        let lines = store.lines
+        // The newest 16 KiB are read, from a whole record on, ending with the last; what was skipped is counted.
+        #expect(lines.last?.hasPrefix("line 0999") == true && lines.allSatisfy { $0.hasPrefix("line ") && $0.count == 84 }, "\(lines.prefix(3))")
+        // The records after the skip are read; the queue's own budget (a line's bytes and 64 more) drops the oldest of them.
+        let record = text.utf8.count / 1000, kept = 16 * 1024 / record
+        #expect(counters.skippedBytes == text.utf8.count - kept * record, "\(counters)")
+        #expect(counters.shippedLines + counters.droppedLines == kept && lines.count == counters.shippedLines, "\(counters) \(lines.count)")
+        #expect(LogShipperMetrics.render(counters).contains("swiftkube_log_shipper_skipped_bytes_total \(counters.skippedBytes)"))
     }
 }

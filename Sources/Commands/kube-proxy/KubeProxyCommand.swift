@@ -1,5 +1,6 @@
 import HTTPServing
 import ArgumentParser
+import ClusterLogs
 import CommandSupport
 import Foundation
 import KubeAPI
@@ -50,6 +51,8 @@ struct KubeProxyCommand: AsyncParsableCommand {
     var announceLoadBalancerIPs = true
     @Option(name: .customLong("load-balancer-lease-duration"), help: "How long a load-balancer address's Lease lasts without renewal (failover time).")
     var loadBalancerLeaseDuration = "10s"
+    @Option(name: .customLong("ship-logs"), help: "Ship kube-proxy's own log lines to the cluster's log store (Loki's push API on the API server), as {namespace=\"kube-system\", component=\"kube-proxy\", node=NODE}.")
+    var shipLogs = true
     @Option(name: .customLong("log-level")) var logLevel = "info"
     @Option(name: .customLong("benchmark"), help: .hidden) var benchmarkServices: Int?
     @Option(name: .customLong("benchmark-endpoints"), help: .hidden) var benchmarkEndpoints = 10
@@ -147,6 +150,14 @@ struct KubeProxyCommand: AsyncParsableCommand {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await proxy.run() }
                     if let enforcer { group.addTask { await enforcer.run() } }
+                    if shipLogs {
+                        group.addTask {
+                            await ComponentLogTap.shared.deliver(component: "kube-proxy", node: name) { streams in
+                                _ = try await client.request(.POST, client.server + "/loki/api/v1/push", body: LokiAPI.pushBody(streams),
+                                                             timeout: .seconds(10))
+                            }
+                        }
+                    }
                     try await group.next()
                     group.cancelAll()
                 }

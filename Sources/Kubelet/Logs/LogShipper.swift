@@ -51,6 +51,8 @@ public actor LogShipper {
         public var droppedLines = 0
         public var truncatedLines = 0
         public var failedPushes = 0
+        /// Bytes of files skipped because the shipper was more than ``maxLag`` behind their writer.
+        public var skippedBytes = 0
     }
 
     let directory: String
@@ -63,6 +65,9 @@ public actor LogShipper {
     let componentLogs: ComponentLogTap?
     /// The most bytes waiting to be pushed.
     let maxBuffered: Int
+    /// How far behind a file's writer the shipper may fall before it skips
+    /// ahead (a writer faster than it can read, about 8 MB/s).
+    let maxLag: Int64
     /// The most bytes read from one file per pass (a file written faster is caught up over passes).
     static let readChunk = 4 << 20
     /// The largest push body.
@@ -76,7 +81,7 @@ public actor LogShipper {
     public private(set) var counters = Counters()
     var positionsDirty = false
 
-    public init(directory: String, nodeName: String, positionsPath: String, maxBuffered: Int = 8 << 20,
+    public init(directory: String, nodeName: String, positionsPath: String, maxBuffered: Int = 8 << 20, maxLag: Int64 = 32 << 20,
                 podLabels: @escaping PodLabels, push: @escaping Push, componentLogs: ComponentLogTap? = nil, logger: Logger) {
         self.componentLogs = componentLogs
         componentLogs?.enable()
@@ -84,6 +89,7 @@ public actor LogShipper {
         self.nodeName = nodeName
         self.positionsPath = positionsPath
         self.maxBuffered = maxBuffered
+        self.maxLag = maxLag
         self.podLabels = podLabels
         self.push = push
         self.logger = logger
@@ -178,6 +184,19 @@ public actor LogShipper {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        // A writer faster than the shipper reads: rather than fall ever
+        // further behind, skip to the first whole record of the last
+        // `maxBuffered` bytes, counted (the queue would drop the rest anyway).
+        if Int64(st.st_size) - position.offset > maxLag {
+            let target = Int64(st.st_size) - Int64(maxBuffered)
+            var window = [UInt8](repeating: 0, count: 1 << 20)
+            let n = window.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(target)) }
+            let next = n > 0 ? window[0..<n].firstIndex(of: UInt8(ascii: "\n")).map { target + Int64($0) + 1 } : nil
+            let skipTo = next ?? target
+            counters.skippedBytes += Int(skipTo - position.offset)
+            position.offset = skipTo
+            partials = partials.filter { !$0.key.hasPrefix(path + "|") }
+        }
         let want = min(Int(Int64(st.st_size) - position.offset), Self.readChunk)
         var buffer = [UInt8](repeating: 0, count: want)
         let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(position.offset)) }
@@ -361,6 +380,9 @@ enum LogShipperMetrics {
                    [.init([], Double(c.truncatedLines))])
         out.family("swiftkube_log_shipper_failed_pushes_total", .counter, "Pushes the log store refused or did not answer.",
                    [.init([], Double(c.failedPushes))])
+        out.family("swiftkube_log_shipper_skipped_bytes_total", .counter,
+                   "Bytes of container logs not read because their writer was more than the shipper's buffer ahead of it.",
+                   [.init([], Double(c.skippedBytes))])
         return out.text
     }
 }

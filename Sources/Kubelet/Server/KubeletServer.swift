@@ -106,7 +106,8 @@ public struct KubeletServer: Sendable {
                 for c in list where c.isRunning { running[uid, default: [:]][c.name] = .init(id: c.id, image: c.image) }
             }
             let text = CadvisorMetrics.render(summary, containers: running, device: stats.rootDirectory,
-                                              machineCores: MachineInfo.cpus, machineMemory: MachineInfo.memory)
+                                              machineCores: MachineInfo.cpus, machineMemory: MachineInfo.memory,
+                                              blockIO: await stats.blockIO)
             return .text(text, contentType: PrometheusExposition.contentType)
         case "metrics" where parts.count == 1:
             guard let metrics else { return .text("404 page not found\n", status: .notFound) }

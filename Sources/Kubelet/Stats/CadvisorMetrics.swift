@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServing
+public import Runtime
 
 /// `/metrics/cadvisor`: container metrics under cAdvisor's names and labels
 /// (`container`, `image`, `name`, `namespace`, `pod`, and `interface` or
@@ -18,8 +19,11 @@ public enum CadvisorMetrics {
     /// - Parameters:
     ///   - containers: by pod UID, then container name.
     ///   - device: the filesystem containers' writable layers and logs live on.
+    ///   - blockIO: by pod UID, then container name (``StatsProvider/blockIO``).
     public static func render(_ s: StatsSummary, containers: [String: [String: ContainerInfo]], device: String,
-                              machineCores: Int, machineMemory: Int64) -> String {
+                              machineCores: Int, machineMemory: Int64,
+                              blockIO: [String: [String: ContainerStats.Blkio]] = [:],
+                              deviceName: (UInt64, UInt64) -> String = Self.blockDeviceName) -> String {
         typealias Sample = PrometheusExposition.Sample
         var out = PrometheusExposition()
         struct Row {
@@ -68,6 +72,28 @@ public enum CadvisorMetrics {
             guard let rootfs = r.container?.rootfs, let used = rootfs.usedBytes else { return nil }
             return Sample(r.labels + [("device", device)], Double(used), timestampMilliseconds: ms(rootfs.time))
         })
+        // Block I/O per container and device, as cAdvisor's diskIO counters.
+        var io: [(labels: [(String, String)], entries: ContainerStats.Blkio)] = []
+        for p in s.pods {
+            for c in p.containers {
+                guard let blkio = blockIO[p.podRef.uid]?[c.name] else { continue }
+                let info = containers[p.podRef.uid]?[c.name]
+                io.append(([("container", c.name), ("image", info?.image ?? ""), ("name", info?.id ?? ""),
+                            ("namespace", p.podRef.namespace), ("pod", p.podRef.name)], blkio))
+            }
+        }
+        for (metric, help, op, bytes) in [
+            ("container_fs_reads_bytes_total", "Cumulative count of bytes read", "Read", true),
+            ("container_fs_writes_bytes_total", "Cumulative count of bytes written", "Write", true),
+            ("container_fs_reads_total", "Cumulative count of reads completed", "Read", false),
+            ("container_fs_writes_total", "Cumulative count of writes completed", "Write", false),
+        ] {
+            out.family(metric, .counter, help, io.flatMap { row in
+                (bytes ? row.entries.ioServiceBytesRecursive : row.entries.ioServicedRecursive).filter { $0.op == op }.map { e in
+                    Sample(row.labels + [("device", deviceName(e.major, e.minor))], Double(e.value))
+                }
+            })
+        }
         out.family("container_start_time_seconds", .gauge, "Start time of the container since unix epoch in seconds.", rows.compactMap { r in
             r.container?.startTime.flatMap(ResourceMetrics.seconds).map { Sample(r.labels, $0) }
         })
@@ -93,5 +119,12 @@ public enum CadvisorMetrics {
         out.family("machine_cpu_cores", .gauge, "Number of logical CPU cores.", [Sample([], Double(machineCores))])
         out.family("machine_memory_bytes", .gauge, "Amount of memory installed on the machine.", [Sample([], Double(machineMemory))])
         return out.text
+    }
+
+    /// `/dev/NAME` of a block device (what `/sys/dev/block/MAJ:MIN` links to), or `MAJ:MIN`.
+    public static func blockDeviceName(_ major: UInt64, _ minor: UInt64) -> String {
+        let link = "/sys/dev/block/\(major):\(minor)"
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else { return "\(major):\(minor)" }
+        return "/dev/" + (target as NSString).lastPathComponent
     }
 }

@@ -25,6 +25,10 @@ public actor StatsProvider {
     var rates = CPURates()
     var disk: [String: (usage: DiskUsage, at: Double)] = [:]
     var cached: (summary: StatsSummary, at: Double)?
+    /// Block I/O of the running containers at the last collection, by pod
+    /// UID then container name (cAdvisor's `container_fs_{reads,writes}*`;
+    /// the summary API has no place for it).
+    public private(set) var blockIO: [String: [String: ContainerStats.Blkio]] = [:]
 
     public init(nodeName: String, rootDirectory: String, logDirectory: String, containers: ContainerManager, sandboxes: SandboxManager,
                 host: CgroupHost? = try? CgroupHost.current(), diskInterval: Double = 30,
@@ -87,6 +91,7 @@ public actor StatsProvider {
 
         let byPod = containers.all()
         var pods: [StatsSummary.PodStats] = []
+        var blockIO: [String: [String: ContainerStats.Blkio]] = [:]
         for sandbox in sandboxes.all().sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
             let running = (byPod[sandbox.podUID] ?? []).filter(\.isRunning).sorted { $0.name < $1.name }
             var pod = StatsSummary.PodStats(
@@ -96,6 +101,7 @@ public actor StatsProvider {
             for c in running {
                 live.insert(c.id)
                 let stats = try? containers.runtime.stats(id: c.id)
+                if let stats { blockIO[sandbox.podUID, default: [:]][c.name] = stats.blkio }
                 let rootfs = directoryUsage(sandbox.containerDirectory(c.name, attempt: c.attempt) + "/upper", now: now)
                 let logs = directoryUsage("\(logDirectory)/\(sandbox.namespace)_\(sandbox.name)_\(sandbox.podUID)/\(c.name)", now: now)
                 ephemeral += rootfs.bytes + logs.bytes
@@ -123,6 +129,7 @@ public actor StatsProvider {
             pods.append(pod)
         }
         rates.retain(live)
+        self.blockIO = blockIO
         return StatsSummary(node: node, pods: pods)
     }
 

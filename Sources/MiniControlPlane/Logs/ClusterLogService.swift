@@ -68,15 +68,7 @@ final class ClusterLogService: Sendable {
     /// The control plane's own log lines, every second, as
     /// `{namespace="kube-system", component="controlplane", node=HOST}`.
     func shipOwnLogs(tap: ComponentLogTap, node: String) async {
-        tap.enable()
-        let labels = ComponentLogTap.labels(component: "controlplane", node: node)
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            let (lines, _) = tap.drain()
-            guard !lines.isEmpty else { continue }
-            // A failure is not logged: that line would come back here.
-            try? await ingest([LogStream(labels: labels, entries: lines)])
-        }
+        await tap.deliver(component: "controlplane", node: node) { streams in try await self.ingest(streams) }
     }
 
     /// Applies retention every minute until cancelled.

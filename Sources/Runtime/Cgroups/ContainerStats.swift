@@ -39,9 +39,64 @@ public struct ContainerStats: Codable, Sendable, Equatable {
         public var limit: UInt64 = 0
     }
 
+    /// Block I/O by device, as runc reports it (`blkio` in `events --stats`).
+    public struct Blkio: Codable, Sendable, Equatable {
+        public struct Entry: Codable, Sendable, Equatable {
+            public var major: UInt64
+            public var minor: UInt64
+            /// `Read` or `Write` (v1 also `Sync`, `Async`, `Discard`, `Total`).
+            public var op: String
+            public var value: UInt64
+
+            public init(major: UInt64, minor: UInt64, op: String, value: UInt64) {
+                self.major = major
+                self.minor = minor
+                self.op = op
+                self.value = value
+            }
+        }
+        /// Bytes moved.
+        public var ioServiceBytesRecursive: [Entry] = []
+        /// Operations done.
+        public var ioServicedRecursive: [Entry] = []
+
+        /// v1's `blkio.throttle.io_service_bytes_recursive` (and `io_serviced`): `MAJ:MIN Op N` lines, then `Total N`.
+        static func v1(_ text: String?) -> [Entry] {
+            (text ?? "").split(separator: "\n").compactMap { line in
+                let f = line.split(separator: " ")
+                guard f.count == 3, let (major, minor) = device(f[0]), let value = UInt64(f[2]) else { return nil }
+                return Entry(major: major, minor: minor, op: String(f[1]), value: value)
+            }
+        }
+
+        /// v2's `io.stat` (`MAJ:MIN rbytes=N wbytes=N rios=N wios=N …`) as runc maps it: bytes and operations, Read and Write.
+        static func v2(_ text: String?) -> (bytes: [Entry], ios: [Entry]) {
+            var bytes: [Entry] = [], ios: [Entry] = []
+            for line in (text ?? "").split(separator: "\n") {
+                let f = line.split(separator: " ")
+                guard let first = f.first, let (major, minor) = device(first) else { continue }
+                var kv: [Substring: UInt64] = [:]
+                for pair in f.dropFirst() {
+                    let p = pair.split(separator: "=", maxSplits: 1)
+                    if p.count == 2, let v = UInt64(p[1]) { kv[p[0]] = v }
+                }
+                bytes += [("Read", kv["rbytes"]), ("Write", kv["wbytes"])].compactMap { op, v in v.map { Entry(major: major, minor: minor, op: op, value: $0) } }
+                ios += [("Read", kv["rios"]), ("Write", kv["wios"])].compactMap { op, v in v.map { Entry(major: major, minor: minor, op: op, value: $0) } }
+            }
+            return (bytes, ios)
+        }
+
+        static func device(_ text: Substring) -> (UInt64, UInt64)? {
+            let p = text.split(separator: ":")
+            guard p.count == 2, let major = UInt64(p[0]), let minor = UInt64(p[1]) else { return nil }
+            return (major, minor)
+        }
+    }
+
     public var cpu = CPU()
     public var memory = Memory()
     public var pids = Pids()
+    public var blkio = Blkio()
 
     public init() {}
 
@@ -113,6 +168,14 @@ public struct ContainerStats: Codable, Sendable, Equatable {
         }
         s.memory.oomKills = UInt64(cg.oomKillCount())
         s.pids = .init(current: number(file("pids", "pids.current")), limit: number(file("pids", "pids.max")))
+        switch cg.host.location(of: "blkio") {
+        case .v1?:
+            s.blkio.ioServiceBytesRecursive = Blkio.v1(file("blkio", "blkio.throttle.io_service_bytes_recursive") ?? file("blkio", "blkio.throttle.io_service_bytes"))
+            s.blkio.ioServicedRecursive = Blkio.v1(file("blkio", "blkio.throttle.io_serviced_recursive") ?? file("blkio", "blkio.throttle.io_serviced"))
+        default:
+            // v2 (`io.stat`, also there without the io controller delegated).
+            (s.blkio.ioServiceBytesRecursive, s.blkio.ioServicedRecursive) = Blkio.v2(v2("io.stat"))
+        }
         return s
     }
 }

@@ -149,6 +149,8 @@ enum BootstrapPolicy {
             // The network-policy enforcer kube-proxy runs.
             rule(["list", "watch"], [""], ["pods", "namespaces"]),
             rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
+            // Its own log lines, to the cluster's log store (kube-proxy --ship-logs).
+            urls(["post"], ["/loki/api/v1/push"]),
         ]),
         // The built-in ingress controller (Sources/Ingress), as ingress-nginx's ClusterRole.
         role("system:ingress-controller", [
