@@ -37,11 +37,13 @@ public enum LokiAPI {
 
     /// The JSON push body of some streams (what a shipper sends).
     public static func pushBody(_ streams: [LogStream]) -> [UInt8] {
-        let value: JSONValue = ["streams": .array(streams.map { s in
-            ["stream": .object(s.labels.mapValues(JSONValue.string)),
-             "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
-        })]
-        return JSONWriter.bytes(value)
+        JSONWriter.bytes(["streams": .array(streams.map(streamJSON))])
+    }
+
+    /// One stream as Loki writes it everywhere: `{"stream":{labels},"values":[["ns", "line"], …]}`.
+    static func streamJSON(_ s: LogStream) -> JSONValue {
+        ["stream": .object(s.labels.mapValues(JSONValue.string)),
+         "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
     }
 
     /// A query's answer: `{"status":"success","data":{"resultType":"streams","result":[…],"stats":{…}}}`.
@@ -50,10 +52,7 @@ public enum LokiAPI {
         let bytes = streams.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.line.utf8.count } }
         let value: JSONValue = ["status": "success", "data": [
             "resultType": "streams",
-            "result": .array(streams.map { s in
-                ["stream": .object(s.labels.mapValues(JSONValue.string)),
-                 "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
-            }),
+            "result": .array(streams.map(streamJSON)),
             "stats": ["summary": ["totalLinesProcessed": .int(Int64(lines)), "totalBytesProcessed": .int(Int64(bytes))]],
         ]]
         return JSONWriter.bytes(value)
@@ -61,10 +60,7 @@ public enum LokiAPI {
 
     /// One message of Loki's tail websocket: `{"streams":[{"stream":{…},"values":[[ts, line]]}],"dropped_entries":null}`.
     public static func tailMessage(_ streams: [LogStream]) -> [UInt8] {
-        JSONWriter.bytes(["streams": .array(streams.map { s in
-            ["stream": .object(s.labels.mapValues(JSONValue.string)),
-             "values": .array(s.entries.map { [.string(String($0.timestamp)), .string($0.line)] })]
-        }), "dropped_entries": .null])
+        JSONWriter.bytes(["streams": .array(streams.map(streamJSON)), "dropped_entries": .null])
     }
 
     /// `{"status":"success","data":[…]}` (labels, label values).

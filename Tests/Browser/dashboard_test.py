@@ -94,7 +94,7 @@ def confirm():
 def main():
     global args, driver
     p = argparse.ArgumentParser()
-    for name in ["url", "admin-token", "viewer-token", "doomed-token", "pod", "deployment", "secret", "log-token", "doomed-sa"]:
+    for name in ["url", "node", "admin-token", "viewer-token", "doomed-token", "pod", "deployment", "secret", "log-token", "doomed-sa"]:
         p.add_argument("--" + name, required=True)
     p.add_argument("--namespace", default="default")
     p.add_argument("--screenshots")
@@ -238,6 +238,28 @@ def run():
     wait("the label applied", lambda: api(f"/apis/apps/v1/namespaces/{ns}/deployments/{args.deployment}",
                                            args.admin_token)["metadata"].get("labels", {}).get("edited-by") == "dashboard")
     step("edited the YAML: diff shown, applied server-side")
+
+    # Restart the rollout, as kubectl rollout restart: the template's restartedAt annotation.
+    css("#action-restart").click()
+    confirm()
+    wait("the restartedAt annotation", lambda: "kubectl.kubernetes.io/restartedAt" in api(
+        f"/apis/apps/v1/namespaces/{ns}/deployments/{args.deployment}", args.admin_token)["spec"]["template"]["metadata"].get("annotations", {}))
+    step("restarted the rollout")
+
+    # Cordon the node, drain it (its pods evicted), then uncordon it.
+    go(f"#/object/nodes/-/{args.node}")
+    wait("the node", lambda: css("#action-cordon"))
+    css("#action-cordon").click()
+    confirm()
+    wait("the node cordoned", lambda: api(f"/api/v1/nodes/{args.node}", args.admin_token)["spec"].get("unschedulable") is True)
+    css("#action-drain").click()
+    confirm()
+    wait("the drain's report", lambda: "drained" in text_of("#toast"), seconds=60)
+    step("node: " + text_of("#toast").splitlines()[-1])
+    css("#action-cordon").click()
+    confirm()
+    wait("the node uncordoned", lambda: not api(f"/api/v1/nodes/{args.node}", args.admin_token)["spec"].get("unschedulable"))
+    step("cordoned, drained and uncordoned the node")
 
     # A Secret's values stay hidden until asked for.
     go(f"#/object/secrets/{ns}/{args.secret}")

@@ -80,7 +80,7 @@ struct DashboardBrowserTests {
             return !pod.isEmpty
         }, "\(cluster.kubeletLog)")
         try #require(!pod.isEmpty)
-        var arguments = [TestPaths.browser!, TestPaths.packageRoot + "/Tests/Browser/dashboard_test.py", "--url", "https://127.0.0.1:\(cluster.port)",
+        var arguments = [TestPaths.browser!, TestPaths.packageRoot + "/Tests/Browser/dashboard_test.py", "--url", "https://127.0.0.1:\(cluster.port)", "--node", cluster.nodeName,
                          "--admin-token", admin, "--viewer-token", viewer, "--doomed-token", doomed, "--doomed-sa", "dash-doomed",
                          "--pod", pod, "--deployment", "web", "--secret", "creds", "--log-token", logToken]
         if let dir = ProcessInfo.processInfo.environment["DASHBOARD_SCREENSHOTS"] { arguments += ["--screenshots", dir] }

@@ -148,12 +148,9 @@ struct ControlPlaneOwnLogsTests {
         try await withCluster(.sqlite, extraArgs: ["--log-level", "info"]) { c in
             let query = #"{namespace="kube-system", component="controlplane"}"#
                 .addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            var found = CommandResult(status: 1, stdout: "", stderr: "")
-            for _ in 0..<100 {
-                found = try c.kubectl("get", "--raw", "/loki/api/v1/query_range?limit=100&query=\(query)")
-                if found.stdout.contains("info ") { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let path = "/loki/api/v1/query_range?limit=100&query=\(query)"
+            _ = await Harness.waitUntil(attempts: 100) { (try? c.kubectl("get", "--raw", path).stdout.contains("info ")) == true }
+            let found = try c.kubectl("get", "--raw", path)
             #expect(found.stdout.contains(#""component":"controlplane""#) && found.stdout.contains("info "), "\(found.output.prefix(2000))")
         }
     }

@@ -105,12 +105,8 @@ struct DashboardClusterTests {
             let page = try TestProcess.run(["/usr/bin/curl", "-sk", base + "/dashboard/"])
             #expect(page.stdout.contains("<title>swiftkube dashboard</title>"), "\(page)")
             // Prometheus' answers: the admin reads them (once the stand-in listens) ...
-            var alerts = CommandResult(status: 1, stdout: "", stderr: "")
-            for _ in 0..<50 {
-                alerts = try c.kubectl("get", "--raw", "/dashboard/prometheus/api/v1/alerts")
-                if alerts.status == 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            _ = await Harness.waitUntil(attempts: 50) { (try? c.kubectl("get", "--raw", "/dashboard/prometheus/api/v1/alerts").status) == 0 }
+            let alerts = try c.kubectl("get", "--raw", "/dashboard/prometheus/api/v1/alerts")
             #expect(alerts.stdout.contains("KubePodCrashLooping"), "\(alerts.output)")
             #expect(try c.kubectl("get", "--raw", "/dashboard/prometheus/api/v1/targets").output.contains("NotFound"))
             // ... a user without the non-resource URL does not, nor does anyone unauthenticated.
@@ -134,12 +130,8 @@ struct DashboardClusterTests {
                 subjects: [{kind: ServiceAccount, name: nobody, namespace: default}]
                 """)
             #expect(bound.status == 0, "\(bound.output)")
-            var granted = CommandResult(status: 1, stdout: "", stderr: "")
-            for _ in 0..<50 {
-                granted = try c.kubectl(token: token, ["get", "--raw", "/dashboard/prometheus/api/v1/alerts"])
-                if granted.status == 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            _ = await Harness.waitUntil(attempts: 50) { (try? c.kubectl(token: token, ["get", "--raw", "/dashboard/prometheus/api/v1/alerts"]).status) == 0 }
+            let granted = try c.kubectl(token: token, ["get", "--raw", "/dashboard/prometheus/api/v1/alerts"])
             #expect(granted.stdout.contains("KubePodCrashLooping"), "\(granted.output)")
         }
     }
