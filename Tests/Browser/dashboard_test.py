@@ -116,8 +116,9 @@ def main():
 def run():
     ns = args.namespace
     # Every asset comes from this server: no request leaves for the internet.
+    # The first load also starts chromium's renderer: generous under a loaded CI machine.
     driver.get(args.url + "/dashboard/")
-    wait("the login form", lambda: css("#login-token"))
+    wait("the login form", lambda: css("#login-token"), seconds=120)
     sources = driver.execute_script(
         "return [...document.scripts].map(s => s.src).concat([...document.querySelectorAll('link')].map(l => l.href))")
     foreign = [s for s in sources if s and not s.startswith(args.url) and s != "data:,"]

@@ -65,7 +65,7 @@ struct ClusterLoggingTests {
             """)
         func push(pod: String) -> TestProcess.Result {
             let pki = cluster.dir + "/kubelet/pki/kubelet-client-current.pem"
-            let labels = pod.isEmpty ? #""namespace":"default""# : #""namespace":"default","pod":"\#(pod)","container":"c""#
+            let labels = pod.isEmpty ? #""namespace":"default""# : #""namespace":"default","pod":"\#(pod)","container":"say""#
             let body = #"{"streams":[{"stream":{\#(labels)},"values":[["\#(UInt64(Date().timeIntervalSince1970 * 1e9))","forged"]]}]}"#
             return cluster.inNode("curl -sk --cert \(pki) --key \(pki) -H 'Content-Type: application/json' -w '%{http_code}' "
                                   + "--data '\(body)' https://127.0.0.1:\(cluster.port)/loki/api/v1/push")
